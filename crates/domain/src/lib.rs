@@ -1,0 +1,11 @@
+//! Pure business rules of tripdesk. Nothing in this crate performs I/O or reads the wall
+//! clock: time comes in as arguments, so every rule is testable exhaustively.
+
+pub mod audit;
+pub mod calendar;
+pub mod clock;
+pub mod customer;
+pub mod desk;
+pub mod identity;
+pub mod notify;
+pub mod sla;

@@ -1,0 +1,149 @@
+//! Notification rules: which channels and languages exist, how long to wait before trying a
+//! failed delivery again, when a recipient's quiet hours end, and the small template language
+//! messages are written in ([`template`]).
+
+pub mod template;
+
+use jiff::civil::Time;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+
+/// Channels that deliver today. SMS, voice and WeChat join this list when their adapters do.
+pub const CHANNELS: [&str; 3] = ["email", "in_app", "webhook"];
+
+/// Languages templates are written in.
+pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
+
+pub fn is_channel(name: &str) -> bool {
+    CHANNELS.contains(&name)
+}
+
+/// Delay before attempt `attempt + 1` after attempt `attempt` (1-based) failed: `base`
+/// doubled per attempt, never more than `cap`.
+pub fn retry_delay(attempt: i64, base: SignedDuration, cap: SignedDuration) -> SignedDuration {
+    let doublings = attempt.clamp(1, 40) - 1;
+    let factor = 1_i64.checked_shl(doublings as u32).unwrap_or(i64::MAX);
+    let ms = base.as_millis().saturating_mul(i128::from(factor));
+    let capped = ms.min(cap.as_millis()).max(0);
+    SignedDuration::from_millis(i64::try_from(capped).unwrap_or(i64::MAX))
+}
+
+/// Quiet hours: a window of local time (minutes after midnight) in which only emergencies are
+/// delivered. `start > end` wraps past midnight (22:00–08:00); `start == end` is no window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub start_min: i64,
+    pub end_min: i64,
+}
+
+impl QuietHours {
+    /// `None` unless both ends are minutes of a day (0..1440).
+    pub fn new(start_min: i64, end_min: i64) -> Option<Self> {
+        let ok = |m: i64| (0..24 * 60).contains(&m);
+        (ok(start_min) && ok(end_min)).then_some(Self { start_min, end_min })
+    }
+
+    fn contains(&self, minute: i64) -> bool {
+        if self.start_min == self.end_min {
+            false
+        } else if self.start_min < self.end_min {
+            (self.start_min..self.end_min).contains(&minute)
+        } else {
+            minute >= self.start_min || minute < self.end_min
+        }
+    }
+
+    /// The first instant at or after `now` outside the window, in zone `tz`.
+    pub fn release_at(&self, now: Timestamp, tz: &TimeZone) -> Timestamp {
+        let local = now.to_zoned(tz.clone());
+        let minute = i64::from(local.hour()) * 60 + i64::from(local.minute());
+        if !self.contains(minute) {
+            return now;
+        }
+        let end = Time::constant(0, 0, 0, 0)
+            .checked_add((self.end_min).minutes())
+            .unwrap_or(Time::MIN);
+        let mut day = local.date();
+        if self.start_min > self.end_min && minute >= self.start_min {
+            day = day.tomorrow().unwrap_or(day);
+        }
+        day.to_datetime(end)
+            .to_zoned(tz.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn delays_double_up_to_the_cap() {
+        let base = SignedDuration::from_secs(30);
+        let cap = SignedDuration::from_mins(60);
+        let secs: Vec<i64> = (1..=9)
+            .map(|a| retry_delay(a, base, cap).as_secs())
+            .collect();
+        assert_eq!(secs, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        assert_eq!(retry_delay(1000, base, cap), cap);
+        assert_eq!(retry_delay(0, base, cap), base);
+    }
+
+    #[test]
+    fn quiet_hours_across_midnight() {
+        let sh = TimeZone::get("Asia/Shanghai").unwrap();
+        let q = QuietHours::new(22 * 60, 8 * 60).unwrap();
+        // 23:30 Shanghai = 15:30 UTC → released 08:00 Shanghai next day = 00:00 UTC.
+        assert_eq!(
+            q.release_at(t("2026-03-02T15:30:00Z"), &sh),
+            t("2026-03-03T00:00:00Z")
+        );
+        // 06:00 Shanghai → 08:00 the same day.
+        assert_eq!(
+            q.release_at(t("2026-03-02T22:00:00Z"), &sh),
+            t("2026-03-03T00:00:00Z")
+        );
+        // 12:00 Shanghai is outside the window.
+        assert_eq!(
+            q.release_at(t("2026-03-03T04:00:00Z"), &sh),
+            t("2026-03-03T04:00:00Z")
+        );
+        // Exactly at the end it is free.
+        assert_eq!(
+            q.release_at(t("2026-03-03T00:00:00Z"), &sh),
+            t("2026-03-03T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn quiet_hours_inside_one_day_and_empty() {
+        let utc = TimeZone::UTC;
+        let q = QuietHours::new(12 * 60, 14 * 60).unwrap();
+        assert_eq!(
+            q.release_at(t("2026-03-02T13:15:00Z"), &utc),
+            t("2026-03-02T14:00:00Z")
+        );
+        assert_eq!(
+            q.release_at(t("2026-03-02T11:59:00Z"), &utc),
+            t("2026-03-02T11:59:00Z")
+        );
+        let none = QuietHours::new(600, 600).unwrap();
+        assert_eq!(
+            none.release_at(t("2026-03-02T10:00:00Z"), &utc),
+            t("2026-03-02T10:00:00Z")
+        );
+        assert!(QuietHours::new(-1, 10).is_none());
+        assert!(QuietHours::new(0, 1440).is_none());
+    }
+
+    #[test]
+    fn channels() {
+        assert!(is_channel("email"));
+        assert!(!is_channel("pigeon"));
+    }
+}
