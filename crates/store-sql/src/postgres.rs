@@ -1,0 +1,298 @@
+//! The PostgreSQL backend, for deployments with several tripdesk nodes. Nothing here assumes
+//! it is the only node: migrations take PostgreSQL's advisory lock, and every invariant is
+//! held by constraints and conditional updates.
+
+use crate::convert::err;
+use crate::PoolSettings;
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use tokio::sync::Notify;
+use tripdesk_store::{Backend, ColumnOutline, DueSignal, Store, StoreError, Tx};
+
+pub type Db = sqlx::Postgres;
+
+pub struct PgStore {
+    pool: PgPool,
+    signal: Arc<DueSignal>,
+    /// The NOTIFY channel of this database and schema.
+    channel: Arc<str>,
+    listener: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Woken after a commit that enqueued outbox messages.
+    outbox_signal: Arc<Notify>,
+}
+
+/// Due SLA clocks are claimed with row locks; rows another node holds are skipped, so nodes
+/// share the work instead of queueing behind each other.
+const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
+
+/// The NOTIFY channel (suffixed with the schema) on which every commit that writes SLA clocks
+/// announces their earliest due instant.
+const SLA_CHANNEL: &str = "tripdesk_sla_due";
+
+/// A transaction on the PostgreSQL store.
+pub struct SqlTx {
+    tx: sqlx::Transaction<'static, Db>,
+    /// The earliest `next_due_at` of the SLA clocks written in this transaction, announced
+    /// to the SLA engine once the transaction commits.
+    due_min: Option<i64>,
+    signal: Arc<DueSignal>,
+    channel: Arc<str>,
+    /// Set when this transaction enqueued outbox messages: committing wakes the workers.
+    enqueued: bool,
+    outbox_signal: Arc<Notify>,
+}
+
+impl SqlTx {
+    fn new(tx: sqlx::Transaction<'static, Db>, store: &PgStore) -> Self {
+        Self {
+            tx,
+            due_min: None,
+            signal: store.signal.clone(),
+            channel: store.channel.clone(),
+            enqueued: false,
+            outbox_signal: store.outbox_signal.clone(),
+        }
+    }
+
+    /// Remembers a clock's next due instant for the announcement at commit.
+    fn note_due(&mut self, due: Option<i64>) {
+        if let Some(d) = due {
+            self.due_min = Some(self.due_min.map_or(d, |m| m.min(d)));
+        }
+    }
+}
+
+mod shared_identity {
+    include!("shared/identity.rs");
+}
+mod shared_customer {
+    include!("shared/customer.rs");
+}
+mod shared_audit {
+    include!("shared/audit.rs");
+}
+
+/// How an audit append locks the chain head: the row lock, held until commit, so appends from every node line up.
+const AUDIT_HEAD_LOCK: &str = " FOR UPDATE";
+
+mod shared_desk {
+    include!("shared/desk.rs");
+}
+
+mod shared_calendar {
+    include!("shared/calendar.rs");
+}
+
+mod shared_sla {
+    include!("shared/sla.rs");
+}
+
+/// Row locking for claims: skip rows another node is claiming; lock the rate-limit bucket row.
+const LOCK_SKIP: &str = " FOR UPDATE SKIP LOCKED";
+const LOCK_ROW: &str = " FOR UPDATE";
+
+mod shared_notify {
+    include!("shared/notify.rs");
+}
+
+impl PgStore {
+    /// Connects and migrates. `schema`, when given, is created if missing and used as the
+    /// search path (tests give each test its own schema).
+    pub async fn open(
+        url: &str,
+        settings: &PoolSettings,
+        schema: Option<&str>,
+    ) -> Result<Self, StoreError> {
+        let mut options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?
+            .application_name("tripdesk");
+        if let Some(schema) = schema {
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(StoreError::Other("schema name must be [A-Za-z0-9_]".into()));
+            }
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await
+                .map_err(err)?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&admin)
+                .await
+                .map_err(err)?;
+            admin.close().await;
+            options = options.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options)
+            .await
+            .map_err(err)?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Other(format!("migrating PostgreSQL: {e}")))?;
+        // One channel per schema, so nodes on one database (and tests sharing one) hear
+        // exactly the commits of the schema they work in.
+        let current: String = sqlx::query_scalar("SELECT current_schema()::text")
+            .fetch_one(&pool)
+            .await
+            .map_err(err)?;
+        Ok(Self {
+            pool,
+            signal: Arc::new(DueSignal::default()),
+            channel: format!("{SLA_CHANNEL}_{current}").into(),
+            listener: std::sync::Mutex::new(None),
+            outbox_signal: Arc::new(Notify::new()),
+        })
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn read(&self) -> Result<Box<dyn Tx>, StoreError> {
+        let tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(err)?;
+        Ok(Box::new(SqlTx::new(tx, self)))
+    }
+
+    async fn write(&self) -> Result<Box<dyn Tx>, StoreError> {
+        let tx = self.pool.begin().await.map_err(err)?;
+        Ok(Box::new(SqlTx::new(tx, self)))
+    }
+
+    async fn backup_to(&self, _path: &Path) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "online backup of PostgreSQL is done with pg_dump (see `tripdesk backup`)",
+        ))
+    }
+
+    async fn schema_outline(&self) -> Result<Vec<ColumnOutline>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT table_name::text AS tbl, column_name::text AS col, data_type::text AS ty, \
+             (is_nullable = 'NO') AS nn FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%'",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                let ty: String = r.try_get("ty").map_err(err)?;
+                Ok(ColumnOutline {
+                    table: r.try_get("tbl").map_err(err)?,
+                    column: r.try_get("col").map_err(err)?,
+                    type_class: crate::convert::type_class(&ty),
+                    not_null: r.try_get("nn").map_err(err)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort();
+        Ok(out)
+    }
+
+    fn sla_due_signal(&self) -> Arc<DueSignal> {
+        self.signal.clone()
+    }
+
+    async fn listen_sla_due(&self) -> Result<(), StoreError> {
+        if self.listener.lock().expect("listener mutex").is_some() {
+            return Ok(());
+        }
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool)
+            .await
+            .map_err(err)?;
+        listener.listen(&self.channel).await.map_err(err)?;
+        let signal = self.signal.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => match n.payload().parse::<i64>() {
+                        Ok(due) => signal.offer(due),
+                        Err(_) => signal.wake(),
+                    },
+                    // The connection dropped (and will be re-made by the next call):
+                    // notifications may have been missed, so look again.
+                    Ok(None) => signal.wake(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "SLA notification listener failed; retrying");
+                        signal.wake();
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        let mut slot = self.listener.lock().expect("listener mutex");
+        if slot.is_some() {
+            task.abort();
+        } else {
+            *slot = Some(task);
+        }
+        Ok(())
+    }
+
+    fn outbox_signal(&self) -> Arc<Notify> {
+        self.outbox_signal.clone()
+    }
+
+    async fn close(&self) {
+        if let Some(task) = self.listener.lock().expect("listener mutex").take() {
+            task.abort();
+        }
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Tx for SqlTx {
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        let SqlTx {
+            mut tx,
+            due_min,
+            signal,
+            channel,
+            enqueued,
+            outbox_signal,
+        } = *self;
+        if let Some(due) = due_min {
+            // Delivered to every listening node when (and only if) the transaction commits.
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(&*channel)
+                .bind(due.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)?;
+        if enqueued {
+            outbox_signal.notify_waiters();
+        }
+        if let Some(due) = due_min {
+            signal.offer(due);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+// Audit repository, shared by both backends: `include!`d where `Db`, `SqlTx` and
+// `AUDIT_HEAD_LOCK` are bound. (This file is not a module of its own.)
+
+use super::{Db, SqlTx, AUDIT_HEAD_LOCK};
+use crate::convert::{err, id, ms, opt_id, ts};
+use sqlx::{QueryBuilder, Row};
+use tripdesk_domain::audit::ChainLink;
+use tripdesk_store::{AuditEntry, AuditFilter, AuditRepo, NewAuditEntry, StoreError};
+
+fn audit_from_row(row: &<Db as sqlx::Database>::Row) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        seq: row.try_get("seq").map_err(err)?,
+        id: id(&row.try_get::<String, _>("id").map_err(err)?)?,
+        at: ts(row.try_get("at").map_err(err)?)?,
+        actor_id: opt_id(row.try_get("actor_id").map_err(err)?)?,
+        actor_name: row.try_get("actor_name").map_err(err)?,
+        action: row.try_get("action").map_err(err)?,
+        entity_type: row.try_get("entity_type").map_err(err)?,
+        entity_id: row.try_get("entity_id").map_err(err)?,
+        summary: row.try_get("summary").map_err(err)?,
+        prev_hash: row.try_get("prev_hash").map_err(err)?,
+        hash: row.try_get("hash").map_err(err)?,
+    })
+}
+
+fn push_audit_filter(qb: &mut QueryBuilder<'_, Db>, f: &AuditFilter) {
+    qb.push(" WHERE 1=1");
+    if let Some(actor) = f.actor_id {
+        qb.push(" AND actor_id = ").push_bind(actor.to_string());
+    }
+    if let Some(action) = f.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        if action.ends_with('.') {
+            qb.push(" AND substr(action, 1, ")
+                .push_bind(action.chars().count() as i32)
+                .push(") = ")
+                .push_bind(action.to_string());
+        } else {
+            qb.push(" AND action = ").push_bind(action.to_string());
+        }
+    }
+    if let Some(t) = f.entity_type.as_deref().filter(|t| !t.is_empty()) {
+        qb.push(" AND entity_type = ").push_bind(t.to_string());
+    }
+    if let Some(e) = f.entity_id.as_deref().filter(|e| !e.is_empty()) {
+        qb.push(" AND entity_id = ").push_bind(e.to_string());
+    }
+    if let Some(from) = f.from {
+        qb.push(" AND at >= ").push_bind(ms(from));
+    }
+    if let Some(to) = f.to {
+        qb.push(" AND at < ").push_bind(ms(to));
+    }
+}
+
+#[async_trait::async_trait]
+impl AuditRepo for SqlTx {
+    async fn append_audit(&mut self, e: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
+        // Lock the head (PostgreSQL: FOR UPDATE; SQLite: the write transaction already holds
+        // the database lock), so concurrent appends from any node form one chain.
+        let head = sqlx::query(&format!(
+            "SELECT seq, hash FROM audit_head WHERE id = 1{AUDIT_HEAD_LOCK}"
+        ))
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        let head_seq: i64 = head.try_get("seq").map_err(err)?;
+        let head_hash: String = head.try_get("hash").map_err(err)?;
+        let mut entry = AuditEntry {
+            seq: head_seq + 1,
+            id: e.id,
+            at: e.at,
+            actor_id: e.actor_id,
+            actor_name: e.actor_name.clone(),
+            action: e.action.clone(),
+            entity_type: e.entity_type.clone(),
+            entity_id: e.entity_id.clone(),
+            summary: e.summary.clone(),
+            prev_hash: head_hash,
+            hash: String::new(),
+        };
+        let texts = entry.id_texts();
+        let link: ChainLink<'_> = entry.link(&texts);
+        entry.hash = link.hash();
+        sqlx::query(
+            "INSERT INTO audit_log (seq, id, at, actor_id, actor_name, action, entity_type, \
+             entity_id, summary, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(entry.seq)
+        .bind(entry.id.to_string())
+        .bind(ms(entry.at))
+        .bind(entry.actor_id.map(|a| a.to_string()))
+        .bind(&entry.actor_name)
+        .bind(&entry.action)
+        .bind(&entry.entity_type)
+        .bind(&entry.entity_id)
+        .bind(&entry.summary)
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        let moved = sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3")
+            .bind(entry.seq)
+            .bind(&entry.hash)
+            .bind(head_seq)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(err)?;
+        if moved.rows_affected() != 1 {
+            return Err(StoreError::Other("the audit chain head moved during an append".into()));
+        }
+        Ok(entry)
+    }
+
+    async fn list_audit(&mut self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut qb = QueryBuilder::<Db>::new("SELECT * FROM audit_log");
+        push_audit_filter(&mut qb, f);
+        qb.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(f.limit.clamp(1, 1000)))
+            .push(" OFFSET ")
+            .push_bind(i64::from(f.offset));
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn count_audit(&mut self, f: &AuditFilter) -> Result<u64, StoreError> {
+        let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM audit_log");
+        push_audit_filter(&mut qb, f);
+        let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+        Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
+    }
+
+    async fn audit_chain(&mut self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after_seq)
+            .bind(i64::from(limit.max(1)))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(err)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn audit_head(&mut self) -> Result<(i64, String), StoreError> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(err)?;
+        Ok((row.try_get("seq").map_err(err)?, row.try_get("hash").map_err(err)?))
+    }
+}

@@ -1,0 +1,325 @@
+// Desk repository, shared by both backends: `include!`d where `Db` and `SqlTx` are bound.
+
+use super::{Db, SqlTx};
+use crate::convert::{err, id, ms, opt_id, opt_ms, opt_ts, ts};
+use sqlx::{QueryBuilder, Row};
+use tripdesk_domain::desk::{Channel, CompensationKind, Level, State, TicketKind};
+use tripdesk_store::{DeskRepo, DeskTask, StoreError, Ticket, TicketEvent, TicketFilter};
+use uuid::Uuid;
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} in tickets"))
+}
+
+fn ticket_from_row(row: &<Db as sqlx::Database>::Row) -> Result<Ticket, StoreError> {
+    let text = |name: &str| -> Result<String, StoreError> { row.try_get(name).map_err(err) };
+    let tags: String = text("tags")?;
+    Ok(Ticket {
+        id: id(&text("id")?)?,
+        number: text("number")?,
+        kind: TicketKind::parse(&text("kind")?).ok_or_else(|| corrupt("kind"))?,
+        channel: Channel::parse(&text("channel")?).ok_or_else(|| corrupt("channel"))?,
+        level: Level::parse(&text("level")?).ok_or_else(|| corrupt("level"))?,
+        state: State::parse(&text("state")?).ok_or_else(|| corrupt("state"))?,
+        subject: text("subject")?,
+        description: text("description")?,
+        customer_id: opt_id(row.try_get("customer_id").map_err(err)?)?,
+        customer_name: text("customer_name")?,
+        booking_ref: row.try_get("booking_ref").map_err(err)?,
+        business_area: row.try_get("business_area").map_err(err)?,
+        tags: tags.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect(),
+        group_id: opt_id(row.try_get("group_id").map_err(err)?)?,
+        assignee_id: opt_id(row.try_get("assignee_id").map_err(err)?)?,
+        compensation_kind: row
+            .try_get::<Option<String>, _>("compensation_kind")
+            .map_err(err)?
+            .map(|k| CompensationKind::parse(&k).ok_or_else(|| corrupt("compensation kind")))
+            .transpose()?,
+        compensation_amount_fen: row.try_get("compensation_amount_fen").map_err(err)?,
+        compensation_approved_by: opt_id(row.try_get("compensation_approved_by").map_err(err)?)?,
+        compensation_approved_at: opt_ts(row.try_get("compensation_approved_at").map_err(err)?)?,
+        cause: row.try_get("cause").map_err(err)?,
+        responsible_department_id: opt_id(row.try_get("responsible_department_id").map_err(err)?)?,
+        responsible_person: row.try_get("responsible_person").map_err(err)?,
+        last_satisfaction: row
+            .try_get::<Option<i64>, _>("last_satisfaction")
+            .map_err(err)?
+            .map(|s| s as u8),
+        created_by: opt_id(row.try_get("created_by").map_err(err)?)?,
+        created_at: ts(row.try_get("created_at").map_err(err)?)?,
+        updated_at: ts(row.try_get("updated_at").map_err(err)?)?,
+        resolved_at: opt_ts(row.try_get("resolved_at").map_err(err)?)?,
+        closed_at: opt_ts(row.try_get("closed_at").map_err(err)?)?,
+        version: row.try_get("version").map_err(err)?,
+    })
+}
+
+/// Tags are stored as `,a,b,` so one tag is found with `LIKE '%,a,%'`.
+fn tags_text(tags: &[String]) -> String {
+    if tags.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", tags.join(","))
+    }
+}
+
+fn push_ticket_filter(qb: &mut QueryBuilder<'_, Db>, f: &TicketFilter) {
+    qb.push(" WHERE 1=1");
+    if let Some(kind) = f.kind {
+        qb.push(" AND kind = ").push_bind(kind.as_str());
+    }
+    if let Some(level) = f.level {
+        qb.push(" AND level = ").push_bind(level.as_str());
+    }
+    if !f.states.is_empty() {
+        qb.push(" AND state IN (");
+        let mut sep = qb.separated(", ");
+        for s in &f.states {
+            sep.push_bind(s.as_str());
+        }
+        qb.push(")");
+    }
+    if f.open_only {
+        qb.push(" AND state <> 'closed'");
+    }
+    if let Some(g) = f.group_id {
+        qb.push(" AND group_id = ").push_bind(g.to_string());
+    }
+    if let Some(a) = f.assignee_id {
+        qb.push(" AND assignee_id = ").push_bind(a.to_string());
+    }
+    if f.unassigned {
+        qb.push(" AND assignee_id IS NULL");
+    }
+    if let Some(c) = f.customer_id {
+        qb.push(" AND customer_id = ").push_bind(c.to_string());
+    }
+}
+
+fn bind_ticket<'q>(
+    q: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+    t: &'q Ticket,
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
+    q.bind(t.id.to_string())
+        .bind(&t.number)
+        .bind(t.kind.as_str())
+        .bind(t.channel.as_str())
+        .bind(t.level.as_str())
+        .bind(t.level.priority())
+        .bind(t.state.as_str())
+        .bind(&t.subject)
+        .bind(&t.description)
+        .bind(t.customer_id.map(|c| c.to_string()))
+        .bind(&t.customer_name)
+        .bind(&t.booking_ref)
+        .bind(&t.business_area)
+        .bind(tags_text(&t.tags))
+        .bind(t.group_id.map(|g| g.to_string()))
+        .bind(t.assignee_id.map(|a| a.to_string()))
+        .bind(t.compensation_kind.map(|k| k.as_str()))
+        .bind(t.compensation_amount_fen)
+        .bind(t.compensation_approved_by.map(|u| u.to_string()))
+        .bind(opt_ms(t.compensation_approved_at))
+        .bind(&t.cause)
+        .bind(t.responsible_department_id.map(|d| d.to_string()))
+        .bind(&t.responsible_person)
+        .bind(t.last_satisfaction.map(i64::from))
+        .bind(t.created_by.map(|u| u.to_string()))
+        .bind(ms(t.created_at))
+        .bind(ms(t.updated_at))
+        .bind(opt_ms(t.resolved_at))
+        .bind(opt_ms(t.closed_at))
+        .bind(t.version)
+}
+
+const TICKET_COLUMNS: &str = "id, number, kind, channel, level, priority, state, subject, description, \
+    customer_id, customer_name, booking_ref, business_area, tags, group_id, assignee_id, \
+    compensation_kind, compensation_amount_fen, compensation_approved_by, compensation_approved_at, \
+    cause, responsible_department_id, responsible_person, last_satisfaction, created_by, \
+    created_at, updated_at, resolved_at, closed_at, version";
+
+#[async_trait::async_trait]
+impl DeskRepo for SqlTx {
+    async fn next_in_sequence(&mut self, name: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO counters (name, value) VALUES ($1, 1) \
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+        )
+        .bind(name)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        row.try_get("value").map_err(err)
+    }
+
+    async fn insert_ticket(&mut self, t: &Ticket) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)"
+        );
+        bind_ticket(sqlx::query(&sql), t).execute(&mut *self.tx).await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn update_ticket(&mut self, t: &Ticket) -> Result<bool, StoreError> {
+        // Same bind order as insert; number/kind/created_* never change but are rewritten
+        // with their stored values.
+        let sql = "UPDATE tickets SET number = $2, kind = $3, channel = $4, level = $5, priority = $6, \
+             state = $7, subject = $8, description = $9, customer_id = $10, customer_name = $11, \
+             booking_ref = $12, business_area = $13, tags = $14, group_id = $15, assignee_id = $16, \
+             compensation_kind = $17, compensation_amount_fen = $18, compensation_approved_by = $19, \
+             compensation_approved_at = $20, cause = $21, responsible_department_id = $22, \
+             responsible_person = $23, last_satisfaction = $24, created_by = $25, created_at = $26, \
+             updated_at = $27, resolved_at = $28, closed_at = $29, version = $30 \
+             WHERE id = $1 AND version = $30 - 1";
+        let done = bind_ticket(sqlx::query(sql), t).execute(&mut *self.tx).await.map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_ticket(&mut self, ticket_id: Uuid) -> Result<Option<Ticket>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"))
+            .bind(ticket_id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(err)?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    async fn get_ticket_by_number(&mut self, number: &str) -> Result<Option<Ticket>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE number = $1"))
+            .bind(number)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(err)?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    async fn list_tickets(&mut self, f: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {TICKET_COLUMNS} FROM tickets"));
+        push_ticket_filter(&mut qb, f);
+        qb.push(" ORDER BY priority, created_at, id LIMIT ")
+            .push_bind(i64::from(f.limit.clamp(1, 500)))
+            .push(" OFFSET ")
+            .push_bind(i64::from(f.offset));
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    async fn count_tickets(&mut self, f: &TicketFilter) -> Result<u64, StoreError> {
+        let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM tickets");
+        push_ticket_filter(&mut qb, f);
+        let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+        Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
+    }
+
+    async fn insert_ticket_event(&mut self, e: &TicketEvent) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO ticket_events (id, ticket_id, at, actor_id, actor_name, kind, step, from_state, \
+             to_state, body, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(e.id.to_string())
+        .bind(e.ticket_id.to_string())
+        .bind(ms(e.at))
+        .bind(e.actor_id.map(|a| a.to_string()))
+        .bind(&e.actor_name)
+        .bind(&e.kind)
+        .bind(&e.step)
+        .bind(&e.from_state)
+        .bind(&e.to_state)
+        .bind(&e.body)
+        .bind(&e.data)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn list_ticket_events(&mut self, ticket_id: Uuid) -> Result<Vec<TicketEvent>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM ticket_events WHERE ticket_id = $1 ORDER BY at, id")
+            .bind(ticket_id.to_string())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(TicketEvent {
+                    id: id(&row.try_get::<String, _>("id").map_err(err)?)?,
+                    ticket_id: id(&row.try_get::<String, _>("ticket_id").map_err(err)?)?,
+                    at: ts(row.try_get("at").map_err(err)?)?,
+                    actor_id: opt_id(row.try_get("actor_id").map_err(err)?)?,
+                    actor_name: row.try_get("actor_name").map_err(err)?,
+                    kind: row.try_get("kind").map_err(err)?,
+                    step: row.try_get("step").map_err(err)?,
+                    from_state: row.try_get("from_state").map_err(err)?,
+                    to_state: row.try_get("to_state").map_err(err)?,
+                    body: row.try_get("body").map_err(err)?,
+                    data: row.try_get("data").map_err(err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_ticket_handler(&mut self, ticket_id: Uuid, user_id: Uuid) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO ticket_handlers (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(ticket_id.to_string())
+            .bind(user_id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn ticket_handlers(&mut self, ticket_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        let rows = sqlx::query("SELECT user_id FROM ticket_handlers WHERE ticket_id = $1 ORDER BY user_id")
+            .bind(ticket_id.to_string())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(err)?;
+        rows.iter().map(|r| id(&r.try_get::<String, _>("user_id").map_err(err)?)).collect()
+    }
+
+    async fn insert_desk_task(&mut self, t: &DeskTask) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO desk_tasks (id, ticket_id, kind, department_id, assignee_id, title, body, \
+             created_at, due_at, done_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(t.id.to_string())
+        .bind(t.ticket_id.to_string())
+        .bind(&t.kind)
+        .bind(t.department_id.map(|d| d.to_string()))
+        .bind(t.assignee_id.map(|a| a.to_string()))
+        .bind(&t.title)
+        .bind(&t.body)
+        .bind(ms(t.created_at))
+        .bind(opt_ms(t.due_at))
+        .bind(opt_ms(t.done_at))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn list_desk_tasks(&mut self, ticket_id: Uuid) -> Result<Vec<DeskTask>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM desk_tasks WHERE ticket_id = $1 ORDER BY created_at, id")
+            .bind(ticket_id.to_string())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeskTask {
+                    id: id(&row.try_get::<String, _>("id").map_err(err)?)?,
+                    ticket_id: id(&row.try_get::<String, _>("ticket_id").map_err(err)?)?,
+                    kind: row.try_get("kind").map_err(err)?,
+                    department_id: opt_id(row.try_get("department_id").map_err(err)?)?,
+                    assignee_id: opt_id(row.try_get("assignee_id").map_err(err)?)?,
+                    title: row.try_get("title").map_err(err)?,
+                    body: row.try_get("body").map_err(err)?,
+                    created_at: ts(row.try_get("created_at").map_err(err)?)?,
+                    due_at: opt_ts(row.try_get("due_at").map_err(err)?)?,
+                    done_at: opt_ts(row.try_get("done_at").map_err(err)?)?,
+                })
+            })
+            .collect()
+    }
+}

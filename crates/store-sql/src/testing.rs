@@ -1,0 +1,62 @@
+//! A fresh store for each test: SQLite in a temporary directory by default, or a new schema
+//! in the PostgreSQL database named by `TRIPDESK_TEST_DATABASE_URL` when that is set.
+
+use crate::{postgres::PgStore, sqlite::SqliteStore, Location, PoolSettings};
+use std::sync::Arc;
+use tripdesk_store::Store;
+
+/// The environment variable that moves the whole test suite onto PostgreSQL.
+pub const TEST_DATABASE_URL: &str = "TRIPDESK_TEST_DATABASE_URL";
+
+/// A store that lives as long as this value (the SQLite directory is removed on drop).
+pub struct TestStore {
+    pub store: Arc<dyn Store>,
+    /// Where the store lives, for starting a second server or a CLI command on it.
+    pub location: Location,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL URL of the test run, if the suite runs on PostgreSQL.
+pub fn postgres_url() -> Option<String> {
+    std::env::var(TEST_DATABASE_URL)
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// A migrated, empty store of the backend this test run targets.
+pub async fn fresh_store() -> TestStore {
+    match postgres_url() {
+        Some(url) => fresh_postgres(&url).await,
+        None => fresh_sqlite().await,
+    }
+}
+
+pub async fn fresh_sqlite() -> TestStore {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = SqliteStore::open(dir.path(), &PoolSettings::default())
+        .await
+        .expect("open SQLite test store");
+    TestStore {
+        store: Arc::new(store),
+        location: Location::SqliteDir(dir.path().to_path_buf()),
+        _dir: Some(dir),
+    }
+}
+
+/// A new schema named `t_<uuid>` in the database at `url`; the URL handed out selects it.
+pub async fn fresh_postgres(url: &str) -> TestStore {
+    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let settings = PoolSettings {
+        max_connections: 8,
+        ..PoolSettings::default()
+    };
+    let store = PgStore::open(url, &settings, Some(&schema))
+        .await
+        .expect("open PostgreSQL test store");
+    let sep = if url.contains('?') { '&' } else { '?' };
+    TestStore {
+        store: Arc::new(store),
+        location: Location::Postgres(format!("{url}{sep}options=-c%20search_path%3D{schema}")),
+        _dir: None,
+    }
+}

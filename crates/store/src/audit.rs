@@ -1,0 +1,103 @@
+//! Records and repository of the audit log: an append-only, hash-chained record of every
+//! write and every reveal of sensitive data (see `tripdesk_domain::audit` for the chain).
+
+use crate::StoreError;
+use async_trait::async_trait;
+use jiff::Timestamp;
+use uuid::Uuid;
+
+/// An entry to append. The store assigns `seq`, `prev_hash` and `hash`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAuditEntry {
+    pub id: Uuid,
+    pub at: Timestamp,
+    /// The acting staff account; `None` for the console or an anonymous attempt.
+    pub actor_id: Option<Uuid>,
+    /// The actor's username at the time (kept even if the account is renamed).
+    pub actor_name: String,
+    /// Dotted verb, e.g. `customer.create`, `customer.reveal`, `auth.login`.
+    pub action: String,
+    /// `customer`, `user`, `department`, `session`, `api_token`, `vault`.
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    /// JSON object describing the change. Never holds the plaintext of a sensitive value.
+    pub summary: String,
+}
+
+/// A stored entry with its place in the chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// 1, 2, 3, … without gaps.
+    pub seq: i64,
+    pub id: Uuid,
+    pub at: Timestamp,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    pub summary: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEntry {
+    /// The content the chain hash covers; `ids` holds the entry id and actor id as text
+    /// (from [`AuditEntry::id_texts`]).
+    pub fn link<'a>(&'a self, ids: &'a (String, String)) -> tripdesk_domain::audit::ChainLink<'a> {
+        tripdesk_domain::audit::ChainLink {
+            seq: self.seq,
+            id: &ids.0,
+            at_ms: self.at.as_millisecond(),
+            actor_id: &ids.1,
+            actor_name: &self.actor_name,
+            action: &self.action,
+            entity_type: &self.entity_type,
+            entity_id: self.entity_id.as_deref().unwrap_or(""),
+            summary: &self.summary,
+            prev_hash: &self.prev_hash,
+        }
+    }
+
+    /// The entry id and actor id as the chain hashes them.
+    pub fn id_texts(&self) -> (String, String) {
+        (
+            self.id.to_string(),
+            self.actor_id.map(|a| a.to_string()).unwrap_or_default(),
+        )
+    }
+}
+
+/// Filters for browsing the log (newest first).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<Uuid>,
+    /// An action (`customer.reveal`) or a prefix ending in `.` (`customer.`).
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub from: Option<Timestamp>,
+    /// Exclusive.
+    pub to: Option<Timestamp>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[async_trait]
+pub trait AuditRepo: Send {
+    /// Appends an entry at the end of the chain. Appends are serialised across every node
+    /// (the chain head row is locked for the rest of the transaction), so keep the
+    /// transaction short after appending.
+    async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError>;
+    /// Entries matching the filter, newest first.
+    async fn list_audit(&mut self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
+    async fn count_audit(&mut self, filter: &AuditFilter) -> Result<u64, StoreError>;
+    /// Up to `limit` entries with `seq > after_seq`, in chain order (for verification).
+    async fn audit_chain(
+        &mut self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+    /// The last `seq` and hash of the chain (0 and the genesis hash when empty).
+    async fn audit_head(&mut self) -> Result<(i64, String), StoreError>;
+}

@@ -1,0 +1,1285 @@
+//! The conformance suite: behaviour every backend must show. Each function takes a fresh,
+//! migrated, empty store and panics on a failed expectation; `tripdesk-store-sql` runs all of
+//! them against SQLite and (with `TRIPDESK_TEST_DATABASE_URL`) PostgreSQL.
+
+use crate::*;
+use jiff::{SignedDuration, Timestamp};
+use tripdesk_domain::identity::Role;
+use uuid::Uuid;
+
+pub use crate::notify_conformance::*;
+
+fn t(s: &str) -> Timestamp {
+    s.parse().expect("test instant")
+}
+
+pub fn sample_department(code: &str) -> Department {
+    let now = t("2026-01-05T01:00:00Z");
+    Department {
+        id: Uuid::now_v7(),
+        code: code.into(),
+        name_zh: format!("部门{code}"),
+        name_en: format!("Department {code}"),
+        business_unit_id: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+pub fn sample_user(username: &str, roles: &[Role], department: Option<Uuid>) -> User {
+    let now = t("2026-01-05T01:00:00Z");
+    User {
+        id: Uuid::now_v7(),
+        username: username.into(),
+        display_name: format!("用户 {username}"),
+        email: Some(format!("{username}@example.com")),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        department_id: department,
+        roles: roles.to_vec(),
+        locale: "zh-CN".into(),
+        disabled_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// A committed write is visible to later reads; a dropped one is not.
+pub async fn commit_and_rollback(store: &dyn Store) {
+    let dept = sample_department("cs");
+    let mut tx = store.write().await.unwrap();
+    tx.insert_department(&dept).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.write().await.unwrap();
+    tx.insert_department(&sample_department("dropped"))
+        .await
+        .unwrap();
+    drop(tx);
+
+    let mut r = store.read().await.unwrap();
+    let all = r.list_departments().await.unwrap();
+    assert_eq!(all, vec![dept]);
+}
+
+/// Organisation and business units round-trip.
+pub async fn organization_round_trip(store: &dyn Store) {
+    let mut tx = store.write().await.unwrap();
+    assert!(tx.get_organization().await.unwrap().is_none());
+    let mut org = Organization {
+        id: Uuid::now_v7(),
+        name: "山海旅行社".into(),
+        timezone: "Asia/Shanghai".into(),
+        created_at: t("2026-01-01T00:00:00Z"),
+    };
+    tx.insert_organization(&org).await.unwrap();
+    let unit = BusinessUnit {
+        id: Uuid::now_v7(),
+        kind: "homestay".into(),
+        name: "云栖民宿".into(),
+        created_at: t("2026-01-01T00:00:01Z"),
+    };
+    tx.insert_business_unit(&unit).await.unwrap();
+    org.name = "山海国际旅行社".into();
+    tx.update_organization(&org).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = store.read().await.unwrap();
+    assert_eq!(r.get_organization().await.unwrap(), Some(org));
+    assert_eq!(r.list_business_units().await.unwrap(), vec![unit]);
+}
+
+/// Department codes are unique; updates land; unknown ids report false.
+pub async fn departments(store: &dyn Store) {
+    let mut tx = store.write().await.unwrap();
+    let mut a = sample_department("route_planning");
+    tx.insert_department(&a).await.unwrap();
+    tx.commit().await.unwrap();
+    // After an error a transaction is spent (PostgreSQL aborts it): drop it.
+    let mut tx = store.write().await.unwrap();
+    let dup = tx
+        .insert_department(&sample_department("route_planning"))
+        .await;
+    assert!(
+        matches!(dup, Err(StoreError::Duplicate { .. })),
+        "duplicate code must be refused, got {dup:?}"
+    );
+    drop(tx);
+
+    let mut tx = store.write().await.unwrap();
+    a.name_zh = "线路策划部".into();
+    a.updated_at += SignedDuration::from_secs(60);
+    assert!(tx.update_department(&a).await.unwrap());
+    assert!(!tx
+        .update_department(&sample_department("ghost"))
+        .await
+        .unwrap());
+    assert_eq!(tx.get_department(a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(tx.get_department(Uuid::now_v7()).await.unwrap(), None);
+    tx.commit().await.unwrap();
+}
+
+/// Users with roles: insert, look up, filter, count, update, uniqueness, references.
+pub async fn users(store: &dyn Store) {
+    let dept = sample_department("follow_up");
+    let mut tx = store.write().await.unwrap();
+    tx.insert_department(&dept).await.unwrap();
+    let mut wang = sample_user("wang.fang", &[Role::FollowUp, Role::Agent], Some(dept.id));
+    wang.display_name = "王芳".into();
+    let li = sample_user("li.na", &[Role::Supervisor], None);
+    let mut gone = sample_user("zhao.lei", &[Role::Agent], Some(dept.id));
+    gone.disabled_at = Some(t("2026-02-01T00:00:00Z"));
+    for u in [&wang, &li, &gone] {
+        tx.insert_user(u).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    let dup = tx.insert_user(&sample_user("li.na", &[], None)).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    let orphan = tx
+        .insert_user(&sample_user("orphan", &[], Some(Uuid::now_v7())))
+        .await;
+    assert!(
+        matches!(orphan, Err(StoreError::BrokenReference)),
+        "{orphan:?}"
+    );
+    drop(tx);
+
+    let mut r = store.read().await.unwrap();
+    let got = r.get_user(wang.id).await.unwrap().unwrap();
+    assert_eq!(
+        got.roles,
+        vec![Role::Agent, Role::FollowUp],
+        "roles come back sorted"
+    );
+    assert_eq!(got.display_name, "王芳");
+    assert_eq!(
+        r.get_user_by_username("li.na").await.unwrap().unwrap().id,
+        li.id
+    );
+    assert!(r.get_user_by_username("nobody").await.unwrap().is_none());
+
+    let all = UserFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    let listed = r.list_users(&all).await.unwrap();
+    let names: Vec<_> = listed.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(
+        names,
+        ["li.na", "wang.fang"],
+        "disabled users hidden by default"
+    );
+    assert_eq!(listed[1].roles, vec![Role::Agent, Role::FollowUp]);
+    assert_eq!(r.count_users(&all).await.unwrap(), 2);
+
+    let with_disabled = UserFilter {
+        include_disabled: true,
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(r.count_users(&with_disabled).await.unwrap(), 3);
+    let by_role = UserFilter {
+        role: Some(Role::FollowUp),
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(r.list_users(&by_role).await.unwrap().len(), 1);
+    let by_dept = UserFilter {
+        department_id: Some(dept.id),
+        include_disabled: true,
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(r.count_users(&by_dept).await.unwrap(), 2);
+    for (q, n) in [("王", 1), ("WANG", 1), ("%", 0), ("_", 0), ("a", 2)] {
+        let f = UserFilter {
+            query: Some(q.into()),
+            limit: 100,
+            ..Default::default()
+        };
+        assert_eq!(r.count_users(&f).await.unwrap(), n, "query {q:?}");
+        assert_eq!(
+            r.list_users(&f).await.unwrap().len() as u64,
+            n,
+            "query {q:?}"
+        );
+    }
+    let page = UserFilter {
+        include_disabled: true,
+        limit: 1,
+        offset: 1,
+        ..Default::default()
+    };
+    let page = r.list_users(&page).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].username, "wang.fang");
+    assert_eq!(
+        r.count_users_by_department().await.unwrap(),
+        vec![(dept.id, 1)],
+        "only active users count"
+    );
+    drop(r);
+
+    let mut tx = store.write().await.unwrap();
+    let mut li2 = li.clone();
+    li2.roles = vec![Role::Admin, Role::Supervisor, Role::Admin];
+    li2.locale = "en".into();
+    assert!(tx.update_user(&li2).await.unwrap());
+    assert!(!tx
+        .update_user(&sample_user("ghost", &[], None))
+        .await
+        .unwrap());
+    tx.commit().await.unwrap();
+    let mut r = store.read().await.unwrap();
+    let got = r.get_user(li.id).await.unwrap().unwrap();
+    assert_eq!(got.roles, vec![Role::Supervisor, Role::Admin]);
+    assert_eq!(got.locale, "en");
+}
+
+/// Sessions: look-up by token hash, sliding expiry, sign-out, expiry sweep.
+pub async fn sessions(store: &dyn Store) {
+    let user = sample_user("chen.jing", &[Role::Agent], None);
+    let now = t("2026-03-01T08:00:00Z");
+    let s1 = Session {
+        id: Uuid::now_v7(),
+        token_hash: "h1".into(),
+        user_id: user.id,
+        csrf_token: "c1".into(),
+        created_at: now,
+        expires_at: now + SignedDuration::from_hours(12),
+    };
+    let s2 = Session {
+        id: Uuid::now_v7(),
+        token_hash: "h2".into(),
+        expires_at: now + SignedDuration::from_hours(1),
+        ..s1.clone()
+    };
+    let mut tx = store.write().await.unwrap();
+    tx.insert_user(&user).await.unwrap();
+    tx.insert_session(&s1).await.unwrap();
+    tx.insert_session(&s2).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    let dup = tx
+        .insert_session(&Session {
+            id: Uuid::now_v7(),
+            ..s1.clone()
+        })
+        .await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { .. })));
+    drop(tx);
+
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(
+        tx.get_session_by_token_hash("h1").await.unwrap(),
+        Some(s1.clone())
+    );
+    let later = now + SignedDuration::from_hours(24);
+    tx.extend_session(s1.id, later).await.unwrap();
+    assert_eq!(
+        tx.delete_expired_sessions(now + SignedDuration::from_hours(2))
+            .await
+            .unwrap(),
+        1,
+        "only the one-hour session expired"
+    );
+    assert!(tx.get_session_by_token_hash("h2").await.unwrap().is_none());
+    assert_eq!(
+        tx.get_session_by_token_hash("h1")
+            .await
+            .unwrap()
+            .unwrap()
+            .expires_at,
+        later
+    );
+    tx.delete_session(s1.id).await.unwrap();
+    assert!(tx.get_session_by_token_hash("h1").await.unwrap().is_none());
+    tx.insert_session(&Session {
+        id: Uuid::now_v7(),
+        token_hash: "h3".into(),
+        ..s1.clone()
+    })
+    .await
+    .unwrap();
+    assert_eq!(tx.delete_sessions_of_user(user.id).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+}
+
+/// API tokens: found by hash, listed, revoked once, touched.
+pub async fn api_tokens(store: &dyn Store) {
+    let user = sample_user("api.bot", &[Role::Admin], None);
+    let now = t("2026-03-01T08:00:00Z");
+    let token = ApiToken {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        name: "OTA sync".into(),
+        prefix: "tdk_abcd".into(),
+        token_hash: "th".into(),
+        created_at: now,
+        expires_at: None,
+        revoked_at: None,
+        last_used_at: None,
+    };
+    let mut tx = store.write().await.unwrap();
+    tx.insert_user(&user).await.unwrap();
+    tx.insert_api_token(&token).await.unwrap();
+    tx.touch_api_token(token.id, now + SignedDuration::from_mins(5))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.write().await.unwrap();
+    let got = tx.get_api_token_by_hash("th").await.unwrap().unwrap();
+    assert_eq!(got.last_used_at, Some(now + SignedDuration::from_mins(5)));
+    assert_eq!(tx.list_api_tokens(Some(user.id)).await.unwrap().len(), 1);
+    assert_eq!(
+        tx.list_api_tokens(Some(Uuid::now_v7()))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(tx.list_api_tokens(None).await.unwrap().len(), 1);
+    assert!(tx.revoke_api_token(token.id, now).await.unwrap());
+    assert!(
+        !tx.revoke_api_token(token.id, now).await.unwrap(),
+        "revoked only once"
+    );
+    assert_eq!(
+        tx.get_api_token_by_hash("th")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(now)
+    );
+    tx.commit().await.unwrap();
+}
+
+/// Login throttling counts inside a window and starts again after it.
+pub async fn login_throttle(store: &dyn Store) {
+    let now = t("2026-03-01T08:00:00Z");
+    let window = 15 * 60 * 1000;
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.login_failures("user:x", now, window).await.unwrap(), 0);
+    for i in 1..=3 {
+        let at = now + SignedDuration::from_secs(i);
+        assert_eq!(
+            tx.record_login_failure("user:x", at, window).await.unwrap(),
+            i as u32
+        );
+    }
+    assert_eq!(
+        tx.record_login_failure("ip:10.0.0.1", now, window)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        tx.login_failures("user:x", now + SignedDuration::from_mins(14), window)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        tx.login_failures("user:x", now + SignedDuration::from_mins(16), window)
+            .await
+            .unwrap(),
+        0
+    );
+    let after = now + SignedDuration::from_mins(16);
+    assert_eq!(
+        tx.record_login_failure("user:x", after, window)
+            .await
+            .unwrap(),
+        1,
+        "new window"
+    );
+    tx.clear_login_failures("user:x").await.unwrap();
+    assert_eq!(tx.login_failures("user:x", after, window).await.unwrap(), 0);
+    assert_eq!(
+        tx.login_failures("ip:10.0.0.1", now, window).await.unwrap(),
+        1
+    );
+    tx.commit().await.unwrap();
+}
+
+/// Two writers on one store: both transactions land, none is lost.
+pub async fn concurrent_writers(store: &dyn Store) {
+    let mut handles = Vec::new();
+    for i in 0..16 {
+        let fut = async move {
+            let mut tx = store.write().await.unwrap();
+            tx.insert_department(&sample_department(&format!("d{i}")))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        };
+        handles.push(fut);
+    }
+    futures_join_all(handles).await;
+    let mut r = store.read().await.unwrap();
+    assert_eq!(r.list_departments().await.unwrap().len(), 16);
+}
+
+pub fn sample_customer(name: &str) -> Customer {
+    let now = t("2026-01-05T01:00:00Z");
+    Customer {
+        id: Uuid::now_v7(),
+        name: name.into(),
+        birth_date_sealed: Some("v1.k1.c2VhbGVkLWJpcnRoLWRhdGUtZm9yLXRlc3RzLW9ubHk".into()),
+        diet_sealed: None,
+        allergies_sealed: Some("v1.k1.c2VhbGVkLWFsbGVyZ2llcy1mb3ItdGVzdHMtb25seQ".into()),
+        accessibility_sealed: None,
+        preferred_language: Some("zh-CN".into()),
+        preferred_channel: Some("phone".into()),
+        source_channel: Some("web".into()),
+        tags: vec!["VIP".into(), "回头客".into()],
+        notes: Some("喜欢靠窗的房间".into()),
+        created_by: None,
+        updated_by: None,
+        created_at: now,
+        updated_at: now,
+        erased_at: None,
+        merged_into: None,
+    }
+}
+
+pub fn sample_identifier(
+    customer: Uuid,
+    kind: &str,
+    index: &str,
+    primary: bool,
+) -> CustomerIdentifier {
+    CustomerIdentifier {
+        id: Uuid::now_v7(),
+        customer_id: customer,
+        kind: kind.into(),
+        blind_index: index.into(),
+        sealed: format!("v1.k1.{index}"),
+        masked: "138****8000".into(),
+        is_primary: primary,
+        created_at: t("2026-01-05T01:00:00Z"),
+    }
+}
+
+/// Customers round-trip; identifiers are found by blind index; duplicates and filters work.
+pub async fn customers(store: &dyn Store) {
+    let mut zhang = sample_customer("张伟");
+    let li = sample_customer("李小红");
+    let mut gone = sample_customer("王五");
+    gone.erased_at = Some(t("2026-02-01T00:00:00Z"));
+    let mut tx = store.write().await.unwrap();
+    for c in [&zhang, &li, &gone] {
+        tx.insert_customer(c).await.unwrap();
+    }
+    let phone = sample_identifier(zhang.id, "phone", "aa11", true);
+    let id_doc = sample_identifier(zhang.id, "resident_id", "bb22", true);
+    let li_phone = sample_identifier(li.id, "phone", "aa11", true);
+    let gone_phone = sample_identifier(gone.id, "phone", "aa11", true);
+    for i in [&phone, &id_doc, &li_phone, &gone_phone] {
+        tx.insert_identifier(i).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut tx = store.write().await.unwrap();
+    let dup = tx
+        .insert_identifier(&sample_identifier(zhang.id, "phone", "aa11", false))
+        .await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
+    drop(tx);
+
+    let mut r = store.read().await.unwrap();
+    assert_eq!(r.get_customer(zhang.id).await.unwrap(), Some(zhang.clone()));
+    assert_eq!(
+        r.find_customers_by_identifier("phone", "aa11")
+            .await
+            .unwrap(),
+        {
+            let mut v = vec![zhang.id, li.id];
+            v.sort();
+            v
+        },
+        "erased customers are not found"
+    );
+    assert!(r
+        .find_customers_by_identifier("resident_id", "aa11")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        r.find_duplicates(zhang.id).await.unwrap(),
+        vec![DuplicateMatch {
+            customer_id: li.id,
+            kind: "phone".into()
+        }]
+    );
+    let ids = r.list_identifiers(zhang.id).await.unwrap();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&phone) && ids.contains(&id_doc));
+    assert_eq!(
+        r.list_identifiers_of(&[zhang.id, li.id])
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    let all = CustomerFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(r.count_customers(&all).await.unwrap(), 2);
+    let listed = r.list_customers(&all).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    for (name, tag, n) in [
+        (Some("小红"), None, 1),
+        (Some("%"), None, 0),
+        (None, Some("VIP"), 2),
+        (None, Some("VI"), 0),
+        (None, Some("回头客"), 2),
+    ] {
+        let f = CustomerFilter {
+            name: name.map(Into::into),
+            tag: tag.map(Into::into),
+            limit: 100,
+            ..Default::default()
+        };
+        assert_eq!(r.count_customers(&f).await.unwrap(), n, "{name:?} {tag:?}");
+        assert_eq!(r.list_customers(&f).await.unwrap().len() as u64, n);
+    }
+    let by_ids = CustomerFilter {
+        ids: Some(vec![li.id]),
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(r.list_customers(&by_ids).await.unwrap()[0].id, li.id);
+    let none = CustomerFilter {
+        ids: Some(vec![]),
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(r.count_customers(&none).await.unwrap(), 0);
+    let inactive = CustomerFilter {
+        include_inactive: true,
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(r.count_customers(&inactive).await.unwrap(), 3);
+    drop(r);
+
+    // Merge li into zhang: li's phone duplicates zhang's and is dropped, consents move.
+    let mut tx = store.write().await.unwrap();
+    let consent = Consent {
+        id: Uuid::now_v7(),
+        customer_id: li.id,
+        purpose: "marketing".into(),
+        granted: true,
+        channel: "web_form".into(),
+        text_version: "marketing-2026-01".into(),
+        recorded_at: t("2026-01-06T00:00:00Z"),
+        recorded_by: None,
+    };
+    tx.insert_consent(&consent).await.unwrap();
+    assert_eq!(tx.move_consents(li.id, zhang.id).await.unwrap(), 1);
+    assert!(tx.delete_identifier(li_phone.id).await.unwrap());
+    assert!(!tx.delete_identifier(li_phone.id).await.unwrap());
+    let mut li2 = li.clone();
+    li2.merged_into = Some(zhang.id);
+    assert!(tx.update_customer(&li2).await.unwrap());
+    zhang.notes = None;
+    zhang.tags = vec![];
+    assert!(tx.update_customer(&zhang).await.unwrap());
+    assert!(!tx.update_customer(&sample_customer("ghost")).await.unwrap());
+    tx.commit().await.unwrap();
+    let mut r = store.read().await.unwrap();
+    assert_eq!(
+        r.list_consents(zhang.id).await.unwrap(),
+        vec![Consent {
+            customer_id: zhang.id,
+            ..consent
+        }]
+    );
+    assert_eq!(r.get_customer(zhang.id).await.unwrap(), Some(zhang.clone()));
+    assert!(r.find_duplicates(zhang.id).await.unwrap().is_empty());
+    assert_eq!(r.count_customers(&all).await.unwrap(), 1);
+}
+
+/// Re-encryption finds exactly the values sealed under another key, batch by batch.
+pub async fn reseal_batches(store: &dyn Store) {
+    let c = sample_customer("赵六");
+    let mut tx = store.write().await.unwrap();
+    tx.insert_customer(&c).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let i = sample_identifier(c.id, "phone", &format!("i{n}"), n == 0);
+        tx.insert_identifier(&i).await.unwrap();
+        ids.push(i);
+    }
+    tx.commit().await.unwrap();
+    // A key id with an underscore must not act as a LIKE wildcard.
+    let prefix = "v1.k_2.";
+    let mut done = 0;
+    for _ in 0..10 {
+        let mut tx = store.write().await.unwrap();
+        let batch = tx.identifiers_to_reseal(prefix, 2).await.unwrap();
+        if batch.is_empty() {
+            break;
+        }
+        assert!(batch.len() <= 2);
+        for mut i in batch {
+            i.sealed = format!("{prefix}{}", i.blind_index);
+            assert!(tx.update_identifier(&i).await.unwrap());
+            done += 1;
+        }
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(done, 5);
+    let mut tx = store.write().await.unwrap();
+    let todo = tx.customers_to_reseal(prefix, 10).await.unwrap();
+    assert_eq!(todo.len(), 1);
+    let mut c2 = todo[0].clone();
+    c2.birth_date_sealed = Some(format!("{prefix}b"));
+    c2.allergies_sealed = Some(format!("{prefix}a"));
+    tx.update_customer(&c2).await.unwrap();
+    assert!(tx.customers_to_reseal(prefix, 10).await.unwrap().is_empty());
+    assert!(tx
+        .identifiers_to_reseal(prefix, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        tx.identifiers_to_reseal("v1.k12.", 10).await.unwrap().len(),
+        5
+    );
+    tx.commit().await.unwrap();
+}
+
+fn audit_draft(action: &str, entity: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        id: Uuid::now_v7(),
+        at: t("2026-03-01T08:00:00Z"),
+        actor_id: Some(Uuid::now_v7()),
+        actor_name: "zhao.min".into(),
+        action: action.into(),
+        entity_type: "customer".into(),
+        entity_id: Some(entity.into()),
+        summary: "{\"field\":\"phone\"}".into(),
+    }
+}
+
+/// The audit log chains every entry to the one before; filters and the chain walk work;
+/// a dropped transaction leaves no entry and no moved head.
+pub async fn audit_chain(store: &dyn Store) {
+    use tripdesk_domain::audit::{ChainVerifier, GENESIS_HASH};
+    let mut r = store.read().await.unwrap();
+    assert_eq!(r.audit_head().await.unwrap(), (0, GENESIS_HASH.to_string()));
+    drop(r);
+    let mut tx = store.write().await.unwrap();
+    let first = tx
+        .append_audit(&audit_draft("customer.create", "c1"))
+        .await
+        .unwrap();
+    let second = tx
+        .append_audit(&audit_draft("customer.reveal", "c1"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((first.seq, second.seq), (1, 2));
+    assert_eq!(first.prev_hash, GENESIS_HASH);
+    assert_eq!(second.prev_hash, first.hash);
+
+    let mut tx = store.write().await.unwrap();
+    tx.append_audit(&audit_draft("customer.update", "c2"))
+        .await
+        .unwrap();
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    let mut other = audit_draft("user.create", "u1");
+    other.entity_type = "user".into();
+    other.actor_id = None;
+    other.entity_id = None;
+    let third = tx.append_audit(&other).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(third.seq, 3, "the dropped append left no gap");
+
+    let mut r = store.read().await.unwrap();
+    let f = |action: Option<&str>, entity_type: Option<&str>| AuditFilter {
+        action: action.map(Into::into),
+        entity_type: entity_type.map(Into::into),
+        limit: 100,
+        ..Default::default()
+    };
+    let all = r.list_audit(&f(None, None)).await.unwrap();
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 2, 1]);
+    assert_eq!(all[2], first);
+    assert_eq!(r.count_audit(&f(Some("customer."), None)).await.unwrap(), 2);
+    assert_eq!(
+        r.count_audit(&f(Some("customer.reveal"), None))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(r.count_audit(&f(Some("customer"), None)).await.unwrap(), 0);
+    assert_eq!(r.count_audit(&f(None, Some("user"))).await.unwrap(), 1);
+    let by_entity = AuditFilter {
+        entity_id: Some("c1".into()),
+        actor_id: first.actor_id,
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(r.list_audit(&by_entity).await.unwrap(), vec![first.clone()]);
+
+    let mut v = ChainVerifier::default();
+    let mut after = 0;
+    loop {
+        let batch = r.audit_chain(after, 2).await.unwrap();
+        if batch.is_empty() {
+            break;
+        }
+        for e in &batch {
+            let texts = e.id_texts();
+            v.check(&e.link(&texts), &e.hash).unwrap();
+            after = e.seq;
+        }
+    }
+    let (head_seq, head_hash) = r.audit_head().await.unwrap();
+    v.finish(head_seq, &head_hash).unwrap();
+    assert_eq!(v.checked(), 3);
+}
+
+/// Appends from many concurrent transactions form one unbroken chain.
+pub async fn concurrent_audit_appends(store: &dyn Store) {
+    let mut futs = Vec::new();
+    for i in 0..12 {
+        futs.push(async move {
+            let mut tx = store.write().await.unwrap();
+            tx.append_audit(&audit_draft("customer.update", &format!("c{i}")))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        });
+    }
+    futures_join_all(futs).await;
+    let mut r = store.read().await.unwrap();
+    let chain = r.audit_chain(0, 100).await.unwrap();
+    assert_eq!(chain.len(), 12);
+    let mut v = tripdesk_domain::audit::ChainVerifier::default();
+    for e in &chain {
+        let texts = e.id_texts();
+        v.check(&e.link(&texts), &e.hash).unwrap();
+    }
+    let (seq, hash) = r.audit_head().await.unwrap();
+    v.finish(seq, &hash).unwrap();
+}
+
+/// Runs futures concurrently on the current task (for conformance checks of concurrency).
+pub async fn join_all_for_tests<F: std::future::Future<Output = ()>>(futs: Vec<F>) {
+    futures_join_all(futs).await
+}
+
+async fn futures_join_all<F: std::future::Future<Output = ()>>(futs: Vec<F>) {
+    // Poll all futures concurrently without an extra dependency.
+    let mut futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
+    std::future::poll_fn(move |cx| {
+        futs.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if futs.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+fn office_calendar(name: &str) -> CalendarRecord {
+    let now = t("2026-01-05T01:00:00Z");
+    let cal = tripdesk_domain::calendar::Calendar::china_mainland_office();
+    CalendarRecord {
+        id: Uuid::now_v7(),
+        name: name.into(),
+        zone: "Asia/Shanghai".into(),
+        mode: cal.mode(),
+        weekly: cal.weekly_hours().clone(),
+        make_up_hours: cal.make_up_hours().to_vec(),
+        description: "办公时间".into(),
+        revision: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Calendars: unique names, holiday years round-trip with their festivals in order, the
+/// revision moves with every change, deletes take the years along.
+pub async fn calendars_and_years(store: &dyn Store) {
+    use tripdesk_domain::calendar::HolidaySet;
+    let shipped = HolidaySet::china_mainland();
+    let y2025 = shipped.year(2025).unwrap().clone();
+    let y2026 = shipped.year(2026).unwrap().clone();
+    let at = t("2026-01-06T00:00:00Z");
+    let mut cal = office_calendar("cn-test");
+    let mut tx = store.write().await.unwrap();
+    tx.insert_calendar(&cal).await.unwrap();
+    assert!(!tx
+        .insert_calendar_if_absent(&office_calendar("cn-test"))
+        .await
+        .unwrap());
+    assert!(tx
+        .put_holiday_year(cal.id, &y2026, false, at)
+        .await
+        .unwrap());
+    assert!(tx
+        .put_holiday_year(cal.id, &y2025, false, at)
+        .await
+        .unwrap());
+    assert!(
+        !tx.put_holiday_year(cal.id, &y2025, false, at)
+            .await
+            .unwrap(),
+        "an existing year is kept unless replaced"
+    );
+    assert!(tx.put_holiday_year(cal.id, &y2025, true, at).await.unwrap());
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    let dup = tx.insert_calendar(&office_calendar("cn-test")).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
+    drop(tx);
+
+    let mut r = store.read().await.unwrap();
+    let got = r.get_calendar_by_name("cn-test").await.unwrap().unwrap();
+    assert_eq!(got.revision, 4, "three year writes bumped the revision");
+    assert_eq!(got.weekly, cal.weekly);
+    assert_eq!(got.mode, cal.mode);
+    assert_eq!(
+        r.holiday_years(cal.id).await.unwrap(),
+        vec![y2025.clone(), y2026.clone()]
+    );
+    let summaries = r.holiday_year_summaries(cal.id).await.unwrap();
+    assert_eq!(
+        summaries
+            .iter()
+            .map(|s| (s.year, s.holidays, s.make_up_days))
+            .collect::<Vec<_>>(),
+        vec![
+            (2025, 28, 5),
+            (
+                2026,
+                y2026.holidays().len() as u32,
+                y2026.make_up_days().len() as u32
+            )
+        ]
+    );
+    assert!(r.get_calendar_by_name("nope").await.unwrap().is_none());
+    drop(r);
+
+    let mut tx = store.write().await.unwrap();
+    cal.revision = got.revision;
+    cal.description = "改过".into();
+    assert!(tx.update_calendar(&cal).await.unwrap());
+    assert!(
+        !tx.update_calendar(&cal).await.unwrap(),
+        "an update naming a stale revision is refused"
+    );
+    assert!(tx.delete_holiday_year(cal.id, 2025, at).await.unwrap());
+    assert!(!tx.delete_holiday_year(cal.id, 2025, at).await.unwrap());
+    assert_eq!(tx.holiday_years(cal.id).await.unwrap(), vec![y2026]);
+    let other = office_calendar("homestay");
+    tx.insert_calendar(&other).await.unwrap();
+    assert_eq!(
+        tx.list_calendars()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["cn-test", "homestay"]
+    );
+    assert!(tx.delete_calendar(cal.id).await.unwrap());
+    assert!(!tx.delete_calendar(cal.id).await.unwrap());
+    assert!(tx.holiday_years(cal.id).await.unwrap().is_empty());
+    tx.commit().await.unwrap();
+}
+
+fn sample_policy(key: &str, calendar: &str) -> SlaPolicy {
+    let mut target = tripdesk_domain::sla::SlaTarget::default_for("complaint.contact")
+        .unwrap()
+        .clone();
+    target.key = key.to_string().into();
+    target.calendar = calendar.to_string().into();
+    SlaPolicy {
+        target,
+        pause_when: vec!["waiting_customer".into()],
+        notify_warning: vec![Role::Supervisor],
+        notify_breach: vec![Role::Admin, Role::Supervisor],
+        enabled: true,
+        updated_at: t("2026-01-05T01:00:00Z"),
+    }
+}
+
+fn sample_clock(policy: &SlaPolicy, subject: &str, at: Timestamp) -> SlaClockRecord {
+    let cal = tripdesk_domain::calendar::Calendar::always_open(
+        policy.target.calendar.to_string(),
+        jiff::tz::TimeZone::UTC,
+    );
+    SlaClockRecord {
+        id: Uuid::now_v7(),
+        subject_type: "ticket".into(),
+        subject_id: subject.into(),
+        channel: Some("phone".into()),
+        department_id: Some(Uuid::now_v7()),
+        agent_id: None,
+        clock: tripdesk_domain::sla::SlaClock::start(&policy.target, &cal, at).unwrap(),
+        version: 1,
+        created_at: at,
+    }
+}
+
+/// SLA policies and clocks: the due index, claiming, versioned updates, one active clock per
+/// target and subject, a warning and a breach recorded once.
+pub async fn sla_clocks(store: &dyn Store) {
+    let mut cal = office_calendar("hotline");
+    cal.mode = tripdesk_domain::calendar::CalendarMode::AlwaysOpen;
+    let policy = sample_policy("complaint.contact", "hotline");
+    let t0 = t("2026-03-01T08:00:00Z");
+    let mut tx = store.write().await.unwrap();
+    tx.insert_calendar(&cal).await.unwrap();
+    assert!(tx.insert_sla_policy_if_absent(&policy).await.unwrap());
+    assert!(!tx.insert_sla_policy_if_absent(&policy).await.unwrap());
+    let mut changed = policy.clone();
+    changed.target.amount = 90;
+    changed.enabled = false;
+    changed.notify_warning = vec![];
+    assert!(tx.update_sla_policy(&changed).await.unwrap());
+    assert!(!tx
+        .update_sla_policy(&sample_policy("ghost", "hotline"))
+        .await
+        .unwrap());
+    assert_eq!(
+        tx.get_sla_policy("complaint.contact").await.unwrap(),
+        Some(changed)
+    );
+    assert_eq!(tx.list_sla_policies().await.unwrap().len(), 1);
+    assert!(tx.earliest_sla_due().await.unwrap().is_none());
+
+    // 60 minutes, warning at 48: clock a due first, b ten minutes later.
+    let a = sample_clock(&policy, "T-1", t0);
+    let b = sample_clock(&policy, "T-2", t0 + SignedDuration::from_mins(10));
+    tx.insert_sla_clock(&a).await.unwrap();
+    tx.insert_sla_clocks(std::slice::from_ref(&b))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.write().await.unwrap();
+    let dup = tx.insert_sla_clock(&sample_clock(&policy, "T-1", t0)).await;
+    assert!(
+        matches!(dup, Err(StoreError::Duplicate { .. })),
+        "one running clock per target and subject: {dup:?}"
+    );
+    drop(tx);
+
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.get_sla_clock(a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(
+        tx.earliest_sla_due().await.unwrap(),
+        Some(t0 + SignedDuration::from_mins(48))
+    );
+    assert!(tx
+        .claim_due_sla_clocks(t0 + SignedDuration::from_mins(47), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let claimed = tx
+        .claim_due_sla_clocks(t0 + SignedDuration::from_mins(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![a.id, b.id]
+    );
+    let mut fired = claimed[0].clone();
+    let events = fired.clock.fire(t0 + SignedDuration::from_mins(60));
+    assert_eq!(events.len(), 2);
+    assert!(tx.update_sla_clock(&fired).await.unwrap());
+    assert!(
+        !tx.update_sla_clock(&fired).await.unwrap(),
+        "a second update naming the old version is refused"
+    );
+    let stored = tx.get_sla_clock(a.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.clock, fired.clock);
+    assert_eq!(stored.next_due_at(), None);
+    assert_eq!(
+        tx.earliest_sla_due().await.unwrap(),
+        Some(t0 + SignedDuration::from_mins(58)),
+        "the breached clock left the index"
+    );
+    let event = |kind| SlaEventRecord {
+        id: Uuid::now_v7(),
+        clock_id: a.id,
+        kind,
+        at: t0 + SignedDuration::from_mins(60),
+        recorded_at: t0 + SignedDuration::from_mins(60),
+        node: "n1".into(),
+        target_key: "complaint.contact".into(),
+        subject_type: "ticket".into(),
+        subject_id: "T-1".into(),
+    };
+    assert!(tx
+        .insert_sla_event(&event(SlaEventKind::Warning))
+        .await
+        .unwrap());
+    assert!(tx
+        .insert_sla_event(&event(SlaEventKind::Breach))
+        .await
+        .unwrap());
+    assert!(!tx
+        .insert_sla_event(&event(SlaEventKind::Breach))
+        .await
+        .unwrap());
+    assert!(!tx
+        .insert_sla_event(&event(SlaEventKind::Warning))
+        .await
+        .unwrap());
+    assert!(tx
+        .insert_sla_event(&event(SlaEventKind::Paused))
+        .await
+        .unwrap());
+    assert!(tx
+        .insert_sla_event(&event(SlaEventKind::Paused))
+        .await
+        .unwrap());
+    tx.commit().await.unwrap();
+
+    let mut r = store.read().await.unwrap();
+    let all = r
+        .list_sla_events(&SlaEventFilter {
+            clock_id: Some(a.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    let breaches = r
+        .list_sla_events(&SlaEventFilter {
+            kind: Some(SlaEventKind::Breach),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(breaches.len(), 1);
+    assert_eq!(breaches[0].node, "n1");
+    assert_eq!(
+        r.active_sla_clock("ticket", "T-2", "complaint.contact")
+            .await
+            .unwrap()
+            .map(|c| c.id),
+        Some(b.id)
+    );
+    assert!(r
+        .active_sla_clock("ticket", "T-1", "complaint.contact")
+        .await
+        .unwrap()
+        .is_none());
+    let listed = r
+        .list_sla_clocks(&SlaClockFilter {
+            started_from: Some(t0 + SignedDuration::from_mins(5)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), vec![b.id]);
+    assert_eq!(listed[0].channel.as_deref(), Some("phone"));
+    assert_eq!(listed[0].department_id, b.department_id);
+    drop(r);
+    // A breached clock no longer blocks a new one for the same target and subject.
+    let mut tx = store.write().await.unwrap();
+    tx.insert_sla_clock(&sample_clock(
+        &policy,
+        "T-1",
+        t0 + SignedDuration::from_mins(70),
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Every conformance check, by name, for backends to run.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@each $make;
+            commit_and_rollback, organization_round_trip, departments, users, sessions,
+            api_tokens, login_throttle, concurrent_writers, customers, reseal_batches, audit_chain,
+            concurrent_audit_appends, calendars_and_years, sla_clocks,
+            outbox_life_of_a_message, outbox_batch_enqueue, outbox_claims_are_exclusive,
+            outbox_lease_lapses, outbox_rate_limit, outbox_commit_wakes_workers,
+            notification_templates, notification_preferences_inapp_webhooks, tickets);
+    };
+    (@each $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let store = $make.await;
+                $crate::conformance::$name(&*store.store).await;
+            }
+        )*
+    };
+}
+
+pub fn sample_ticket(number: &str, level: tripdesk_domain::desk::Level, created: &str) -> Ticket {
+    use tripdesk_domain::desk::{Channel, State, TicketKind};
+    let at = t(created);
+    Ticket {
+        id: Uuid::now_v7(),
+        number: number.into(),
+        kind: TicketKind::Complaint,
+        channel: Channel::Phone,
+        level,
+        state: State::Received,
+        subject: "导游迟到一小时".into(),
+        description: "第二天早上导游迟到，行程被压缩。".into(),
+        customer_id: None,
+        customer_name: "张伟".into(),
+        booking_ref: Some("BK-2026-0815".into()),
+        business_area: Some("guide".into()),
+        tags: vec!["导游".into(), "迟到".into()],
+        group_id: None,
+        assignee_id: None,
+        compensation_kind: None,
+        compensation_amount_fen: None,
+        compensation_approved_by: None,
+        compensation_approved_at: None,
+        cause: None,
+        responsible_department_id: None,
+        responsible_person: None,
+        last_satisfaction: None,
+        created_by: None,
+        created_at: at,
+        updated_at: at,
+        resolved_at: None,
+        closed_at: None,
+        version: 1,
+    }
+}
+
+/// Tickets: numbers unique, queues most urgent first, updates conditional on the version.
+pub async fn tickets(store: &dyn Store) {
+    use tripdesk_domain::desk::{CompensationKind, Level, State};
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.next_in_sequence("ticket").await.unwrap(), 1);
+    assert_eq!(tx.next_in_sequence("ticket").await.unwrap(), 2);
+    assert_eq!(tx.next_in_sequence("other").await.unwrap(), 1);
+    let general = sample_ticket("TS1", Level::General, "2026-05-01T01:00:00Z");
+    let urgent = sample_ticket("TS2", Level::Urgent, "2026-05-01T03:00:00Z");
+    let important = sample_ticket("TS3", Level::Important, "2026-05-01T02:00:00Z");
+    for tk in [&general, &urgent, &important] {
+        tx.insert_ticket(tk).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut tx = store.write().await.unwrap();
+    let dup = tx
+        .insert_ticket(&sample_ticket(
+            "TS1",
+            Level::General,
+            "2026-05-01T01:00:00Z",
+        ))
+        .await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
+    drop(tx);
+
+    let mut tx = store.write().await.unwrap();
+    let all = TicketFilter {
+        limit: 50,
+        ..Default::default()
+    };
+    let numbers: Vec<_> = tx
+        .list_tickets(&all)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.number)
+        .collect();
+    assert_eq!(numbers, ["TS2", "TS3", "TS1"], "urgent, important, general");
+    assert_eq!(
+        tx.get_ticket(general.id).await.unwrap().unwrap(),
+        general,
+        "round trip"
+    );
+    assert_eq!(
+        tx.get_ticket_by_number("TS3").await.unwrap().unwrap().id,
+        important.id
+    );
+
+    let mut changed = general.clone();
+    changed.state = State::SolutionProposed;
+    changed.compensation_kind = Some(CompensationKind::Voucher);
+    changed.compensation_amount_fen = Some(20_000);
+    changed.last_satisfaction = Some(2);
+    changed.version = 2;
+    assert!(tx.update_ticket(&changed).await.unwrap());
+    assert!(
+        !tx.update_ticket(&changed).await.unwrap(),
+        "a stale version is refused"
+    );
+    assert_eq!(tx.get_ticket(general.id).await.unwrap().unwrap(), changed);
+
+    let open = TicketFilter {
+        states: vec![State::SolutionProposed],
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(tx.count_tickets(&open).await.unwrap(), 1);
+    let unassigned = TicketFilter {
+        unassigned: true,
+        open_only: true,
+        level: Some(Level::Urgent),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(tx.count_tickets(&unassigned).await.unwrap(), 1);
+
+    let user = sample_user("handler.a", &[Role::Handler], None);
+    tx.insert_user(&user).await.unwrap();
+    tx.add_ticket_handler(general.id, user.id).await.unwrap();
+    tx.add_ticket_handler(general.id, user.id).await.unwrap();
+    assert_eq!(tx.ticket_handlers(general.id).await.unwrap(), vec![user.id]);
+
+    let event = TicketEvent {
+        id: Uuid::now_v7(),
+        ticket_id: general.id,
+        at: t("2026-05-01T04:00:00Z"),
+        actor_id: Some(user.id),
+        actor_name: "用户".into(),
+        kind: "step".into(),
+        step: Some("assign".into()),
+        from_state: Some("triaged".into()),
+        to_state: Some("assigned".into()),
+        body: None,
+        data: Some("{}".into()),
+    };
+    tx.insert_ticket_event(&event).await.unwrap();
+    assert_eq!(
+        tx.list_ticket_events(general.id).await.unwrap(),
+        vec![event]
+    );
+    let task = DeskTask {
+        id: Uuid::now_v7(),
+        ticket_id: general.id,
+        kind: "rectification".into(),
+        department_id: None,
+        assignee_id: None,
+        title: "整改".into(),
+        body: "导游准时".into(),
+        created_at: t("2026-05-02T00:00:00Z"),
+        due_at: None,
+        done_at: None,
+    };
+    tx.insert_desk_task(&task).await.unwrap();
+    assert_eq!(tx.list_desk_tasks(general.id).await.unwrap(), vec![task]);
+    tx.commit().await.unwrap();
+}

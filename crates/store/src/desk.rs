@@ -1,0 +1,125 @@
+//! Records and repository of the desk: tickets, their timeline, handlers and tasks.
+
+use crate::StoreError;
+use async_trait::async_trait;
+use jiff::Timestamp;
+use tripdesk_domain::desk::{Channel, CompensationKind, Level, State, TicketKind};
+use uuid::Uuid;
+
+/// A ticket: an inquiry, a complaint or feedback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: Uuid,
+    /// The reference the customer sees, e.g. `TS0000042`.
+    pub number: String,
+    pub kind: TicketKind,
+    pub channel: Channel,
+    pub level: Level,
+    pub state: State,
+    pub subject: String,
+    pub description: String,
+    pub customer_id: Option<Uuid>,
+    /// The name as given at intake (shown in queues without a vault look-up).
+    pub customer_name: String,
+    pub booking_ref: Option<String>,
+    pub business_area: Option<String>,
+    pub tags: Vec<String>,
+    pub group_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub compensation_kind: Option<CompensationKind>,
+    pub compensation_amount_fen: Option<i64>,
+    pub compensation_approved_by: Option<Uuid>,
+    pub compensation_approved_at: Option<Timestamp>,
+    pub cause: Option<String>,
+    pub responsible_department_id: Option<Uuid>,
+    pub responsible_person: Option<String>,
+    pub last_satisfaction: Option<u8>,
+    pub created_by: Option<Uuid>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    /// Bumped by every update; updates are conditional on it (no lost updates across nodes).
+    pub version: i64,
+}
+
+/// One entry of a ticket's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketEvent {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub at: Timestamp,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: String,
+    /// `created`, `step`, `note`, `level_changed`, `reassigned`, `task_created`, …
+    pub kind: String,
+    pub step: Option<String>,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub body: Option<String>,
+    /// JSON with details (never plaintext personal data).
+    pub data: Option<String>,
+}
+
+/// A task arising from a ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeskTask {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    /// `rectification`, `improvement` or `follow_up`.
+    pub kind: String,
+    pub department_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub title: String,
+    pub body: String,
+    pub created_at: Timestamp,
+    pub due_at: Option<Timestamp>,
+    pub done_at: Option<Timestamp>,
+}
+
+/// Which tickets a queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub kind: Option<TicketKind>,
+    pub level: Option<Level>,
+    pub states: Vec<State>,
+    /// Only tickets that are not closed.
+    pub open_only: bool,
+    pub group_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub unassigned: bool,
+    pub customer_id: Option<Uuid>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[async_trait]
+pub trait DeskRepo: Send {
+    /// The next value of a named sequence (1, 2, …), inside this transaction.
+    async fn next_in_sequence(&mut self, name: &str) -> Result<i64, StoreError>;
+
+    async fn insert_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError>;
+    /// Writes every field if the stored version equals `ticket.version - 1`; false when another
+    /// writer got there first (the caller reloads and retries or reports a conflict).
+    async fn update_ticket(&mut self, ticket: &Ticket) -> Result<bool, StoreError>;
+    async fn get_ticket(&mut self, id: Uuid) -> Result<Option<Ticket>, StoreError>;
+    async fn get_ticket_by_number(&mut self, number: &str) -> Result<Option<Ticket>, StoreError>;
+    /// Most urgent first, then oldest first.
+    async fn list_tickets(&mut self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
+    async fn count_tickets(&mut self, filter: &TicketFilter) -> Result<u64, StoreError>;
+
+    async fn insert_ticket_event(&mut self, event: &TicketEvent) -> Result<(), StoreError>;
+    async fn list_ticket_events(&mut self, ticket_id: Uuid)
+        -> Result<Vec<TicketEvent>, StoreError>;
+
+    /// Records that `user_id` took part in handling the ticket (idempotent).
+    async fn add_ticket_handler(
+        &mut self,
+        ticket_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<(), StoreError>;
+    async fn ticket_handlers(&mut self, ticket_id: Uuid) -> Result<Vec<Uuid>, StoreError>;
+
+    async fn insert_desk_task(&mut self, task: &DeskTask) -> Result<(), StoreError>;
+    async fn list_desk_tasks(&mut self, ticket_id: Uuid) -> Result<Vec<DeskTask>, StoreError>;
+}

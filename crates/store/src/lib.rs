@@ -1,0 +1,109 @@
+//! The storage ports of tripdesk.
+//!
+//! Use cases talk to the database only through a [`Tx`]: a unit of work that is either a
+//! read snapshot ([`Store::read`]) or a write transaction ([`Store::write`]). Everything a
+//! use case changes — the entity, its audit entry, the outbox message it causes — goes
+//! through one `Tx` and becomes visible atomically at [`Tx::commit`]; dropping a `Tx`
+//! without committing rolls it back.
+//!
+//! Each capability has its own repository trait (`IdentityRepo`, `CustomerRepo`, `AuditRepo`, …); `Tx` is their union so
+//! one transaction can span them. Backends live in `tripdesk-store-sql` and are held to the
+//! [`conformance`] suite.
+
+pub mod audit;
+pub mod calendar;
+pub mod conformance;
+pub mod customer;
+pub mod desk;
+mod error;
+pub mod identity;
+pub mod notify;
+mod notify_conformance;
+pub mod sla;
+
+pub use audit::*;
+pub use calendar::*;
+pub use customer::*;
+pub use desk::*;
+pub use error::StoreError;
+pub use identity::*;
+pub use notify::*;
+pub use sla::*;
+
+use async_trait::async_trait;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A database tripdesk can store its data in.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Checks that the database answers (used by `/healthz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// A read-only snapshot. Writing through it is a programming error the backend may reject.
+    async fn read(&self) -> Result<Box<dyn Tx>, StoreError>;
+
+    /// A write transaction. On SQLite there is one writer at a time; keep these short and
+    /// never open a second one while holding the first.
+    async fn write(&self) -> Result<Box<dyn Tx>, StoreError>;
+
+    /// Writes a consistent copy of the whole database to `path` while the store stays online.
+    async fn backup_to(&self, path: &Path) -> Result<(), StoreError>;
+
+    /// The migrated schema as (table, column, type class, not-null) rows, sorted, so the two
+    /// backends can be compared. Type classes: `text`, `integer`, `real`, `blob`.
+    async fn schema_outline(&self) -> Result<Vec<ColumnOutline>, StoreError>;
+
+    /// The signal through which this store wakes the SLA engine of its process when a clock
+    /// is committed with an earlier due instant (see [`DueSignal`]).
+    fn sla_due_signal(&self) -> Arc<DueSignal>;
+
+    /// Starts feeding [`Store::sla_due_signal`] with clocks committed by other processes:
+    /// PostgreSQL `LISTEN`s on a channel every commit notifies; SQLite has no such channel
+    /// (engines on one file find each other's clocks at their bounded re-check). Idempotent.
+    async fn listen_sla_due(&self) -> Result<(), StoreError>;
+
+    /// Closes every connection; waits for in-flight work to return its connection.
+    async fn close(&self);
+
+    /// Signalled after every commit that enqueued outbox messages, so this process's
+    /// delivery workers wake at once instead of polling.
+    fn outbox_signal(&self) -> Arc<tokio::sync::Notify>;
+}
+
+/// One column of the migrated schema, backend-neutral.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ColumnOutline {
+    pub table: String,
+    pub column: String,
+    pub type_class: String,
+    pub not_null: bool,
+}
+
+/// A unit of work spanning every repository. After any error the transaction is spent
+/// (PostgreSQL aborts it): drop it and start again.
+#[async_trait]
+pub trait Tx:
+    IdentityRepo + CustomerRepo + AuditRepo + CalendarRepo + SlaRepo + OutboxRepo + DeskRepo + Send
+{
+    /// Makes every change of this transaction durable and visible, all or nothing.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
