@@ -1,0 +1,24 @@
+//! Background work of tripdesk: the outbox [`dispatcher`] (delivery workers started by
+//! `tripdesk serve`) and the [`channel`]s it delivers through — [`email`] over SMTP,
+//! [`inapp`] notifications for staff, and signed [`webhook`]s for integrators. New channels
+//! (SMS, voice calls, WeChat) implement [`channel::Channel`] and are registered at start-up;
+//! nothing that enqueues messages changes.
+
+pub mod channel;
+pub mod dispatcher;
+pub mod email;
+pub mod inapp;
+pub mod smtp_sink;
+pub mod webhook;
+
+/// Makes ring the process's default TLS crypto provider (idempotent). With two providers
+/// compiled in (ring here, aws-lc-rs from another dependency) rustls cannot choose one by
+/// itself and code that asks it for the default panics; call this first thing in `main`.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub use channel::{Channel, ChannelError, DeliveryReceipt, Outgoing};
+pub use dispatcher::{Dispatcher, DispatcherConfig};
+#[cfg(feature = "testing")]
+pub mod testing;
