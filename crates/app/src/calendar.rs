@@ -1,0 +1,561 @@
+//! Working-day calendars: administration (calendars, holiday years, imports), arithmetic on
+//! them (working days in a range, due instants), and loading a calendar for the SLA engine
+//! through a cache that one cheap read keeps honest across nodes.
+
+use crate::{App, AppError, FieldError, Principal};
+use jiff::civil::{Date, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp, Zoned};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tripdesk_domain::calendar::{
+    self, parse_notice, parse_ranges, Calendar, CalendarError, CalendarMode, HolidaySet, TimeRange,
+    WeeklyHours, YearHolidays,
+};
+use tripdesk_domain::identity::Permission;
+use tripdesk_store::{CalendarRecord, HolidayYearSummary, StoreError, Tx};
+use uuid::Uuid;
+
+/// The weekdays in the order forms and the API list them.
+pub const WEEKDAYS: [(Weekday, &str); 7] = [
+    (Weekday::Monday, "mon"),
+    (Weekday::Tuesday, "tue"),
+    (Weekday::Wednesday, "wed"),
+    (Weekday::Thursday, "thu"),
+    (Weekday::Friday, "fri"),
+    (Weekday::Saturday, "sat"),
+    (Weekday::Sunday, "sun"),
+];
+
+/// A calendar as submitted. Hours are `HH:MM-HH:MM[,HH:MM-HH:MM…]`, empty for a day off.
+#[derive(Debug, Clone)]
+pub struct CalendarInput {
+    pub name: String,
+    pub zone: String,
+    pub mode: CalendarMode,
+    /// Monday first.
+    pub hours: [String; 7],
+    /// Hours on make-up working days; empty means Monday's.
+    pub make_up_hours: String,
+    pub description: String,
+}
+
+/// A calendar with the years of holiday data it has.
+#[derive(Debug, Clone)]
+pub struct CalendarDetail {
+    pub calendar: CalendarRecord,
+    pub years: Vec<HolidayYearSummary>,
+}
+
+/// What to add to a start instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CalendarAmount {
+    /// The same local time on the n-th working day after.
+    WorkingDays(u32),
+    /// Working time inside the calendar's hours.
+    WorkingHours(SignedDuration),
+    /// Wall-clock time.
+    Hours(SignedDuration),
+}
+
+/// Where imported holiday data comes from.
+#[derive(Debug, Clone)]
+pub enum HolidaySource {
+    /// The TOML format of the shipped `cn-mainland.toml` (any number of years).
+    Toml(String),
+    /// The text of a State Council notice for one year.
+    Notice { year: i16, text: String },
+    /// The data shipped with tripdesk (mainland China, 2024–2026).
+    Shipped,
+}
+
+/// Calendars loaded for computations, keyed by name with the revision they were loaded at.
+#[derive(Default)]
+pub struct CalendarCache {
+    loaded: Mutex<HashMap<String, (i64, Arc<Calendar>)>>,
+}
+
+/// `CalendarError` as a field error: the code is the domain's stable code.
+pub fn calendar_field_error(field: &str, e: &CalendarError) -> AppError {
+    AppError::Validation(vec![FieldError::new(field, e.code(), e.to_string())])
+}
+
+/// Parses an IANA zone name.
+pub fn parse_zone(field: &str, zone: &str) -> Result<TimeZone, AppError> {
+    TimeZone::get(zone.trim()).map_err(|_| {
+        AppError::field(
+            field,
+            "unknown_zone",
+            "not an IANA time zone such as Asia/Shanghai",
+        )
+    })
+}
+
+/// Builds the domain calendar from a stored record and its holiday years.
+pub fn build_calendar(
+    rec: &CalendarRecord,
+    years: Vec<YearHolidays>,
+) -> Result<Calendar, AppError> {
+    let zone = TimeZone::get(&rec.zone)
+        .map_err(|_| AppError::Internal(format!("calendar {} has an unknown zone", rec.name)))?;
+    match rec.mode {
+        CalendarMode::AlwaysOpen => Ok(Calendar::always_open(&rec.name, zone)),
+        CalendarMode::Office => {
+            let mut holidays = HolidaySet::empty();
+            for y in years {
+                holidays.replace(y);
+            }
+            let cal = Calendar::new(&rec.name, zone, rec.weekly.clone(), holidays);
+            if rec.make_up_hours.is_empty() {
+                Ok(cal)
+            } else {
+                cal.with_make_up_hours(rec.make_up_hours.clone())
+                    .map_err(|e| AppError::Internal(e.to_string()))
+            }
+        }
+    }
+}
+
+fn name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 40
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn checked_input(input: &CalendarInput) -> Result<(WeeklyHours, Vec<TimeRange>), AppError> {
+    let mut fields = Vec::new();
+    if !name_ok(input.name.trim()) {
+        fields.push(FieldError::new(
+            "name",
+            "invalid",
+            "name must be 1 to 40 characters of a-z, 0-9, - and _",
+        ));
+    }
+    if TimeZone::get(input.zone.trim()).is_err() {
+        fields.push(FieldError::new(
+            "zone",
+            "unknown_zone",
+            "not an IANA time zone such as Asia/Shanghai",
+        ));
+    }
+    if input.description.chars().count() > 200 {
+        fields.push(FieldError::new(
+            "description",
+            "length",
+            "description must be at most 200 characters",
+        ));
+    }
+    let mut weekly = WeeklyHours::closed();
+    for ((day, key), text) in WEEKDAYS.iter().zip(&input.hours) {
+        match parse_ranges(text).and_then(|r| weekly.clone().with_day(*day, r)) {
+            Ok(w) => weekly = w,
+            Err(e) => fields.push(FieldError::new(
+                &format!("hours.{key}"),
+                e.code(),
+                e.to_string(),
+            )),
+        }
+    }
+    let make_up = match parse_ranges(&input.make_up_hours) {
+        Ok(r) => r,
+        Err(e) => {
+            fields.push(FieldError::new("make_up_hours", e.code(), e.to_string()));
+            Vec::new()
+        }
+    };
+    if input.mode == CalendarMode::Office && fields.is_empty() && weekly.is_closed() {
+        fields.push(FieldError::new(
+            "hours",
+            "closed",
+            "an office calendar needs working hours on at least one weekday",
+        ));
+    }
+    if fields.is_empty() {
+        Ok((weekly, make_up))
+    } else {
+        Err(AppError::Validation(fields))
+    }
+}
+
+/// Records of the two calendars every installation starts with.
+fn builtin_calendars(now: Timestamp) -> Vec<(CalendarRecord, bool)> {
+    let office = Calendar::china_mainland_office();
+    let hotline = Calendar::always_open(Calendar::HOTLINE, calendar::china_time_zone());
+    [
+        (
+            office,
+            "中国大陆办公时间：周一至周五 09:00–18:00，法定节假日休息，调休日上班 / Mainland China office hours",
+            true,
+        ),
+        (
+            hotline,
+            "24 小时服务热线，节假日照常 / 24-hour hotline, holidays included",
+            false,
+        ),
+    ]
+    .into_iter()
+    .map(|(cal, description, with_years)| {
+        (
+            CalendarRecord {
+                id: Uuid::now_v7(),
+                name: cal.name().to_string(),
+                zone: Calendar::CHINA_TIME_ZONE.to_string(),
+                mode: cal.mode(),
+                weekly: cal.weekly_hours().clone(),
+                make_up_hours: cal.make_up_hours().to_vec(),
+                description: description.to_string(),
+                revision: 1,
+                created_at: now,
+                updated_at: now,
+            },
+            with_years,
+        )
+    })
+    .collect()
+}
+
+impl App {
+    /// Creates the built-in calendars (`cn-mainland` with the shipped 2024–2026 holidays,
+    /// `hotline` always open) and the default SLA policies when they are missing. Safe to run
+    /// on every start and on several nodes at once; never overwrites what administrators
+    /// changed (a deleted year stays deleted).
+    pub async fn ensure_builtin_calendars(&self) -> Result<(), AppError> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        for (rec, with_years) in builtin_calendars(now) {
+            if tx.insert_calendar_if_absent(&rec).await? && with_years {
+                for year in HolidaySet::china_mainland()
+                    .years()
+                    .filter_map(|y| HolidaySet::china_mainland().year(y).cloned())
+                {
+                    tx.put_holiday_year(rec.id, &year, false, now).await?;
+                }
+            }
+        }
+        self.ensure_default_policies(&mut *tx, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_calendars(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<CalendarDetail>, AppError> {
+        principal.require(Permission::ViewDesk)?;
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for calendar in tx.list_calendars().await? {
+            let years = tx.holiday_year_summaries(calendar.id).await?;
+            out.push(CalendarDetail { calendar, years });
+        }
+        Ok(out)
+    }
+
+    pub async fn get_calendar(
+        &self,
+        principal: &Principal,
+        name: &str,
+    ) -> Result<CalendarDetail, AppError> {
+        principal.require(Permission::ViewDesk)?;
+        let mut tx = self.store.read().await?;
+        let calendar = find(&mut *tx, name).await?;
+        let years = tx.holiday_year_summaries(calendar.id).await?;
+        Ok(CalendarDetail { calendar, years })
+    }
+
+    pub async fn create_calendar(
+        &self,
+        principal: &Principal,
+        input: CalendarInput,
+    ) -> Result<CalendarRecord, AppError> {
+        principal.require(Permission::ManageSettings)?;
+        let (weekly, make_up_hours) = checked_input(&input)?;
+        let now = self.now();
+        let rec = CalendarRecord {
+            id: Uuid::now_v7(),
+            name: input.name.trim().to_string(),
+            zone: input.zone.trim().to_string(),
+            mode: input.mode,
+            weekly,
+            make_up_hours,
+            description: input.description.trim().to_string(),
+            revision: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store.write().await?;
+        tx.insert_calendar(&rec).await.map_err(|e| match e {
+            StoreError::Duplicate { .. } => AppError::Conflict {
+                code: "calendar_name_taken",
+                message: "another calendar already has this name".into(),
+                field: Some("name".into()),
+            },
+            other => other.into(),
+        })?;
+        tx.commit().await?;
+        tracing::info!(target: "audit", event = "calendar_created", calendar = %rec.name, by = %principal.user_id, "calendar created");
+        Ok(rec)
+    }
+
+    /// Changes a calendar's zone, mode, hours and description (its name stays).
+    pub async fn update_calendar(
+        &self,
+        principal: &Principal,
+        name: &str,
+        input: CalendarInput,
+    ) -> Result<CalendarRecord, AppError> {
+        principal.require(Permission::ManageSettings)?;
+        let input = CalendarInput {
+            name: name.to_string(),
+            ..input
+        };
+        let (weekly, make_up_hours) = checked_input(&input)?;
+        let mut tx = self.store.write().await?;
+        let mut rec = find(&mut *tx, name).await?;
+        rec.zone = input.zone.trim().to_string();
+        rec.mode = input.mode;
+        rec.weekly = weekly;
+        rec.make_up_hours = make_up_hours;
+        rec.description = input.description.trim().to_string();
+        rec.updated_at = self.now();
+        if !tx.update_calendar(&rec).await? {
+            return Err(AppError::Conflict {
+                code: "calendar_changed",
+                message: "the calendar was changed meanwhile; reload and try again".into(),
+                field: None,
+            });
+        }
+        tx.commit().await?;
+        rec.revision += 1;
+        tracing::info!(target: "audit", event = "calendar_updated", calendar = %rec.name, by = %principal.user_id, "calendar updated");
+        Ok(rec)
+    }
+
+    /// Deletes a calendar no SLA policy and no open clock uses.
+    pub async fn delete_calendar(&self, principal: &Principal, name: &str) -> Result<(), AppError> {
+        principal.require(Permission::ManageSettings)?;
+        let mut tx = self.store.write().await?;
+        let rec = find(&mut *tx, name).await?;
+        let in_use = tx
+            .list_sla_policies()
+            .await?
+            .iter()
+            .any(|p| p.target.calendar == rec.name);
+        if in_use {
+            return Err(AppError::Conflict {
+                code: "calendar_in_use",
+                message: "an SLA policy counts time in this calendar; move it first".into(),
+                field: None,
+            });
+        }
+        tx.delete_calendar(rec.id).await?;
+        tx.commit().await?;
+        tracing::info!(target: "audit", event = "calendar_deleted", calendar = %rec.name, by = %principal.user_id, "calendar deleted");
+        Ok(())
+    }
+
+    /// One year of a calendar's holiday data.
+    pub async fn holiday_year(
+        &self,
+        principal: &Principal,
+        name: &str,
+        year: i16,
+    ) -> Result<YearHolidays, AppError> {
+        principal.require(Permission::ViewDesk)?;
+        let mut tx = self.store.read().await?;
+        let rec = find(&mut *tx, name).await?;
+        tx.holiday_years(rec.id)
+            .await?
+            .into_iter()
+            .find(|y| y.year() == year)
+            .ok_or(AppError::NotFound("holiday year"))
+    }
+
+    /// Adds (or with `replace`, replaces) checked years of holiday data. Returns the years
+    /// written; an existing year without `replace` is a conflict and nothing is written.
+    pub async fn put_holiday_years(
+        &self,
+        principal: &Principal,
+        name: &str,
+        years: Vec<YearHolidays>,
+        replace: bool,
+    ) -> Result<Vec<i16>, AppError> {
+        principal.require(Permission::ManageSettings)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let rec = find(&mut *tx, name).await?;
+        if rec.mode == CalendarMode::AlwaysOpen {
+            return Err(AppError::field(
+                "calendar",
+                "always_open",
+                "an always-open calendar counts holidays as working time and keeps no holiday data",
+            ));
+        }
+        let mut written = Vec::new();
+        for y in &years {
+            if !tx.put_holiday_year(rec.id, y, replace, now).await? {
+                return Err(AppError::Conflict {
+                    code: "holiday_year_exists",
+                    message: format!(
+                        "{} already has data for {}; replace it explicitly",
+                        rec.name,
+                        y.year()
+                    ),
+                    field: Some("year".into()),
+                });
+            }
+            written.push(y.year());
+        }
+        tx.commit().await?;
+        tracing::info!(target: "audit", event = "holiday_years_written", calendar = %rec.name, years = ?written, by = %principal.user_id, "holiday data written");
+        Ok(written)
+    }
+
+    /// Reads holiday data from a TOML file, a notice's text or the shipped data, checks it
+    /// and writes it like [`App::put_holiday_years`].
+    pub async fn import_holidays(
+        &self,
+        principal: &Principal,
+        name: &str,
+        source: HolidaySource,
+        replace: bool,
+    ) -> Result<Vec<i16>, AppError> {
+        principal.require(Permission::ManageSettings)?;
+        let years = match source {
+            HolidaySource::Toml(text) => {
+                calendar::parse_toml(&text).map_err(|e| calendar_field_error("text", &e))?
+            }
+            HolidaySource::Notice { year, text } => {
+                let notice =
+                    parse_notice(year, &text).map_err(|e| calendar_field_error("text", &e))?;
+                if notice.festivals.is_empty() {
+                    return Err(AppError::field(
+                        "text",
+                        "holidays.notice",
+                        "no festival line (二、春节：…) found in the notice",
+                    ));
+                }
+                let title = text
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty() && l.contains("通知"))
+                    .map(|l| l.chars().take(200).collect());
+                vec![notice
+                    .into_year(title)
+                    .map_err(|e| calendar_field_error("text", &e))?]
+            }
+            HolidaySource::Shipped => {
+                let set = HolidaySet::china_mainland();
+                set.years().filter_map(|y| set.year(y).cloned()).collect()
+            }
+        };
+        if years.is_empty() {
+            return Err(AppError::field("text", "empty", "no year found to import"));
+        }
+        self.put_holiday_years(principal, name, years, replace)
+            .await
+    }
+
+    pub async fn delete_holiday_year(
+        &self,
+        principal: &Principal,
+        name: &str,
+        year: i16,
+    ) -> Result<(), AppError> {
+        principal.require(Permission::ManageSettings)?;
+        let mut tx = self.store.write().await?;
+        let rec = find(&mut *tx, name).await?;
+        if !tx.delete_holiday_year(rec.id, year, self.now()).await? {
+            return Err(AppError::NotFound("holiday year"));
+        }
+        tx.commit().await?;
+        tracing::info!(target: "audit", event = "holiday_year_deleted", calendar = %rec.name, year, by = %principal.user_id, "holiday year deleted");
+        Ok(())
+    }
+
+    /// The working days of a calendar from `from` to `to`, both included.
+    pub async fn calendar_workdays(
+        &self,
+        principal: &Principal,
+        name: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Date>, AppError> {
+        principal.require(Permission::ViewDesk)?;
+        let cal = {
+            let mut tx = self.store.read().await?;
+            self.load_calendar(&mut *tx, name).await?
+        };
+        cal.workdays(from, to).map_err(|e| {
+            let field = match e {
+                CalendarError::NoHolidayData { year } if year == from.year() => "from",
+                _ => "to",
+            };
+            calendar_field_error(field, &e)
+        })
+    }
+
+    /// `from` plus an amount of (working) time in a calendar, as a zoned instant in the
+    /// calendar's zone.
+    pub async fn calendar_add(
+        &self,
+        principal: &Principal,
+        name: &str,
+        from: Timestamp,
+        amount: CalendarAmount,
+    ) -> Result<Zoned, AppError> {
+        principal.require(Permission::ViewDesk)?;
+        let cal = {
+            let mut tx = self.store.read().await?;
+            self.load_calendar(&mut *tx, name).await?
+        };
+        let (field, result) = match amount {
+            CalendarAmount::WorkingDays(n) => ("working_days", cal.add_working_days(from, n)),
+            CalendarAmount::WorkingHours(d) => ("working_hours", cal.add_working_hours(from, d)),
+            CalendarAmount::Hours(d) => ("hours", cal.add_hours(from, d)),
+        };
+        let due = result.map_err(|e| {
+            let field = match e {
+                CalendarError::NoHolidayData { .. } | CalendarError::RangeTooLong { .. } => field,
+                CalendarError::NegativeDuration { .. } => field,
+                _ => "from",
+            };
+            calendar_field_error(field, &e)
+        })?;
+        Ok(due.to_zoned(cal.zone().clone()))
+    }
+
+    /// The calendar named `name` as of `tx`, from the cache when its revision is unchanged.
+    pub async fn load_calendar(
+        &self,
+        tx: &mut dyn Tx,
+        name: &str,
+    ) -> Result<Arc<Calendar>, AppError> {
+        let rec = find(tx, name).await?;
+        if let Some((rev, cal)) = self.calendars.loaded.lock().expect("cache").get(name) {
+            if *rev == rec.revision {
+                return Ok(cal.clone());
+            }
+        }
+        let years = match rec.mode {
+            CalendarMode::Office => tx.holiday_years(rec.id).await?,
+            CalendarMode::AlwaysOpen => Vec::new(),
+        };
+        let cal = Arc::new(build_calendar(&rec, years)?);
+        self.calendars
+            .loaded
+            .lock()
+            .expect("cache")
+            .insert(rec.name.clone(), (rec.revision, cal.clone()));
+        Ok(cal)
+    }
+}
+
+/// A calendar by name, or 404.
+async fn find(tx: &mut dyn Tx, name: &str) -> Result<CalendarRecord, AppError> {
+    tx.get_calendar_by_name(name)
+        .await?
+        .ok_or(AppError::NotFound("calendar"))
+}

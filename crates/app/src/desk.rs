@@ -1,0 +1,543 @@
+//! The desk's use cases: intake, queues, and the complaint workflow. Each step is decided by
+//! `tripdesk_domain::desk::decide` and persisted in one transaction together with its
+//! timeline entry, the handler record and any task it creates.
+
+use crate::{App, AppError, FieldError, Principal};
+use tripdesk_domain::desk::{
+    decide, next_steps, Actor, Channel, Compensation, Effect, Facts, Level, State, Step, StepError,
+    StepInput, TicketKind,
+};
+use tripdesk_domain::identity::{Permission, Role};
+use tripdesk_store::{DeskTask, Ticket, TicketEvent, TicketFilter, Tx};
+use uuid::Uuid;
+
+/// Compensation above this (in fen) needs a supervisor's approval: 500 元 by default.
+pub const DEFAULT_APPROVAL_THRESHOLD_FEN: i64 = 50_000;
+
+/// A new ticket as taken at intake.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub kind: TicketKind,
+    pub channel: Channel,
+    pub level: Option<Level>,
+    pub subject: String,
+    pub description: String,
+    pub customer_name: String,
+    pub customer_id: Option<Uuid>,
+    pub booking_ref: Option<String>,
+    pub business_area: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// What a workflow step may carry.
+#[derive(Debug, Clone, Default)]
+pub struct StepRequest {
+    pub level: Option<Level>,
+    pub group_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub compensation: Option<Compensation>,
+    pub satisfaction: Option<u8>,
+    pub overall_rating: Option<u8>,
+    pub suggestions: Option<String>,
+    pub reason: Option<String>,
+    pub reopen: bool,
+    pub note: Option<String>,
+    pub cause: Option<String>,
+    pub responsible_department_id: Option<Uuid>,
+    pub responsible_person: Option<String>,
+}
+
+/// A ticket with its timeline and tasks.
+#[derive(Debug, Clone)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub events: Vec<TicketEvent>,
+    pub tasks: Vec<DeskTask>,
+    pub handlers: Vec<Uuid>,
+    /// Steps allowed from the current state (whoever may take them).
+    pub next_steps: Vec<Step>,
+}
+
+fn text_field(fields: &mut Vec<FieldError>, name: &str, value: &str, max: usize) {
+    let n = value.trim().chars().count();
+    if n == 0 {
+        fields.push(FieldError::new(
+            name,
+            "required",
+            format!("{name} is required"),
+        ));
+    } else if n > max {
+        fields.push(FieldError::new(
+            name,
+            "too_long",
+            format!("{name} must be at most {max} characters"),
+        ));
+    }
+}
+
+fn step_error(e: StepError) -> AppError {
+    match e {
+        StepError::WrongState {
+            step,
+            state,
+            allowed,
+        } => AppError::InvalidTransition {
+            message: format!("`{step}` is not allowed while the complaint is {state}"),
+            allowed: allowed.into_iter().map(Step::as_str).collect(),
+        },
+        StepError::Forbidden { permission, .. } => AppError::Forbidden(permission.as_str()),
+        StepError::SeparationOfDuties => AppError::Conflict {
+            code: "separation_of_duties",
+            message: e.to_string(),
+            field: None,
+        },
+        StepError::ApprovalRequired | StepError::NothingToApprove => AppError::Conflict {
+            code: e.code(),
+            message: e.to_string(),
+            field: None,
+        },
+        StepError::Invalid { field, message } => {
+            AppError::field(field, "invalid", format!("{field} {message}"))
+        }
+    }
+}
+
+fn effect_name(e: &Effect) -> String {
+    match e {
+        Effect::StartClock(k) => format!("start_clock:{k}"),
+        Effect::StopClock(k) => format!("stop_clock:{k}"),
+        Effect::CancelClocks => "cancel_clocks".into(),
+        Effect::Notify(a) => format!(
+            "notify:{}",
+            serde_json::to_value(a)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        ),
+        Effect::CreateRectificationTask => "rectification_task".into(),
+        Effect::ReopenAfterFollowUp => "reopen".into(),
+    }
+}
+
+impl App {
+    /// Takes a new ticket (agent intake, API, or later the public form).
+    pub async fn create_ticket(&self, p: &Principal, input: NewTicket) -> Result<Ticket, AppError> {
+        p.require(Permission::WorkTickets)?;
+        let mut fields = Vec::new();
+        text_field(&mut fields, "subject", &input.subject, 200);
+        text_field(&mut fields, "description", &input.description, 10_000);
+        text_field(&mut fields, "customer.name", &input.customer_name, 80);
+        if input
+            .tags
+            .iter()
+            .any(|t| t.contains(',') || t.trim().is_empty() || t.chars().count() > 30)
+        {
+            fields.push(FieldError::new(
+                "tags",
+                "invalid",
+                "tags are 1 to 30 characters without commas",
+            ));
+        }
+        if !fields.is_empty() {
+            return Err(AppError::Validation(fields));
+        }
+        let now = self.now();
+        let level = input.level.unwrap_or(Level::General);
+        let mut tx = self.store.write().await?;
+        let n = tx.next_in_sequence("ticket").await?;
+        let ticket = Ticket {
+            id: Uuid::now_v7(),
+            number: format!("TS{n:07}"),
+            kind: input.kind,
+            channel: input.channel,
+            level,
+            state: State::Received,
+            subject: input.subject.trim().to_string(),
+            description: input.description.trim().to_string(),
+            customer_id: input.customer_id,
+            customer_name: input.customer_name.trim().to_string(),
+            booking_ref: input
+                .booking_ref
+                .map(|b| b.trim().to_string())
+                .filter(|b| !b.is_empty()),
+            business_area: input
+                .business_area
+                .map(|b| b.trim().to_string())
+                .filter(|b| !b.is_empty()),
+            tags: input
+                .tags
+                .into_iter()
+                .map(|t| t.trim().to_string())
+                .collect(),
+            group_id: None,
+            assignee_id: None,
+            compensation_kind: None,
+            compensation_amount_fen: None,
+            compensation_approved_by: None,
+            compensation_approved_at: None,
+            cause: None,
+            responsible_department_id: None,
+            responsible_person: None,
+            last_satisfaction: None,
+            created_by: Some(p.user_id).filter(|id| !id.is_nil()),
+            created_at: now,
+            updated_at: now,
+            resolved_at: None,
+            closed_at: None,
+            version: 1,
+        };
+        tx.insert_ticket(&ticket).await?;
+        let mut effects: Vec<String> = ticket
+            .channel
+            .first_response_target()
+            .map(|k| vec![format!("start_clock:{k}")])
+            .unwrap_or_default();
+        effects.extend(
+            level
+                .alerts()
+                .iter()
+                .map(|a| effect_name(&Effect::Notify(*a))),
+        );
+        self.record_event(
+            &mut *tx,
+            p,
+            &ticket,
+            "created",
+            None,
+            None,
+            Some(State::Received),
+            None,
+            &effects,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ticket)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_event(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        ticket: &Ticket,
+        kind: &str,
+        step: Option<Step>,
+        from: Option<State>,
+        to: Option<State>,
+        body: Option<String>,
+        effects: &[String],
+    ) -> Result<(), AppError> {
+        let data =
+            serde_json::json!({ "effects": effects, "level": ticket.level.as_str() }).to_string();
+        tx.insert_ticket_event(&TicketEvent {
+            id: Uuid::now_v7(),
+            ticket_id: ticket.id,
+            at: self.now(),
+            actor_id: Some(p.user_id).filter(|id| !id.is_nil()),
+            actor_name: p.display_name.clone(),
+            kind: kind.into(),
+            step: step.map(|s| s.as_str().to_string()),
+            from_state: from.map(|s| s.as_str().to_string()),
+            to_state: to.map(|s| s.as_str().to_string()),
+            body,
+            data: Some(data),
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn get_ticket(&self, p: &Principal, id: Uuid) -> Result<TicketDetail, AppError> {
+        p.require(Permission::ViewDesk)?;
+        let mut tx = self.store.read().await?;
+        let ticket = tx
+            .get_ticket(id)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))?;
+        let events = tx.list_ticket_events(id).await?;
+        let tasks = tx.list_desk_tasks(id).await?;
+        let handlers = tx.ticket_handlers(id).await?;
+        let next = if ticket.kind == TicketKind::Complaint {
+            next_steps(ticket.state)
+        } else if ticket.state.is_open() {
+            vec![Step::Close]
+        } else {
+            vec![Step::Reopen]
+        };
+        Ok(TicketDetail {
+            ticket,
+            events,
+            tasks,
+            handlers,
+            next_steps: next,
+        })
+    }
+
+    pub async fn list_tickets(
+        &self,
+        p: &Principal,
+        filter: &TicketFilter,
+    ) -> Result<(Vec<Ticket>, u64), AppError> {
+        p.require(Permission::ViewDesk)?;
+        let mut tx = self.store.read().await?;
+        let tickets = tx.list_tickets(filter).await?;
+        let total = tx.count_tickets(filter).await?;
+        Ok((tickets, total))
+    }
+
+    /// How many tickets a queue holds.
+    pub async fn count_tickets(
+        &self,
+        p: &Principal,
+        filter: &TicketFilter,
+    ) -> Result<u64, AppError> {
+        p.require(Permission::ViewDesk)?;
+        let mut tx = self.store.read().await?;
+        Ok(tx.count_tickets(filter).await?)
+    }
+
+    /// Takes one workflow step on a ticket.
+    pub async fn apply_step(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        step: Step,
+        req: StepRequest,
+    ) -> Result<Ticket, AppError> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let mut ticket = tx
+            .get_ticket(id)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))?;
+        let handlers = tx.ticket_handlers(id).await?;
+        let actor = Actor {
+            roles: &p.roles,
+            in_handling_group: ticket.group_id.is_some() && p.department_id == ticket.group_id,
+            handled_ticket: handlers.contains(&p.user_id),
+        };
+        let facts = Facts {
+            level: ticket.level,
+            compensation: ticket.compensation_kind.map(|kind| Compensation {
+                kind,
+                amount_fen: ticket.compensation_amount_fen.unwrap_or(0),
+            }),
+            compensation_approved: ticket.compensation_approved_at.is_some(),
+            approval_threshold_fen: DEFAULT_APPROVAL_THRESHOLD_FEN,
+            last_satisfaction: ticket.last_satisfaction,
+        };
+        let input = StepInput {
+            level: req.level,
+            compensation: req.compensation,
+            satisfaction: req.satisfaction,
+            overall_rating: req.overall_rating,
+            reason: req.reason.clone(),
+            reopen: req.reopen,
+        };
+        let from = ticket.state;
+        let decision = if ticket.kind == TicketKind::Complaint {
+            decide(from, step, &actor, &facts, &input).map_err(step_error)?
+        } else {
+            simple_step(from, step, p)?
+        };
+
+        // Step-specific data, checked against the store.
+        match step {
+            Step::Triage => ticket.level = req.level.unwrap_or(ticket.level),
+            Step::Assign | Step::Reassign => {
+                let group = req.group_id.or(ticket.group_id).ok_or_else(|| {
+                    AppError::field("group_id", "required", "choose the handling group")
+                })?;
+                if tx.get_department(group).await?.is_none() {
+                    return Err(AppError::field(
+                        "group_id",
+                        "unknown",
+                        "no department has this id",
+                    ));
+                }
+                if let Some(a) = req.assignee_id {
+                    match tx.get_user(a).await? {
+                        Some(u) if u.disabled_at.is_none() && u.department_id == Some(group) => {}
+                        _ => {
+                            return Err(AppError::field(
+                                "assignee_id",
+                                "unknown",
+                                "the assignee must be an active member of the handling group",
+                            ))
+                        }
+                    }
+                }
+                ticket.group_id = Some(group);
+                ticket.assignee_id = req.assignee_id;
+            }
+            Step::ProposeSolution => {
+                let c = req.compensation.expect("decide checked it");
+                ticket.compensation_kind = Some(c.kind);
+                ticket.compensation_amount_fen = Some(c.amount_fen);
+                ticket.compensation_approved_by = None;
+                ticket.compensation_approved_at = None;
+            }
+            Step::ApproveCompensation => {
+                ticket.compensation_approved_by = Some(p.user_id);
+                ticket.compensation_approved_at = Some(now);
+            }
+            Step::Resolve => ticket.resolved_at = Some(now),
+            Step::ReportResult => {
+                if let Some(d) = req.responsible_department_id {
+                    if tx.get_department(d).await?.is_none() {
+                        return Err(AppError::field(
+                            "responsible_department_id",
+                            "unknown",
+                            "no department has this id",
+                        ));
+                    }
+                }
+                ticket.cause = req.cause.clone().or(ticket.cause.take());
+                ticket.responsible_department_id = req
+                    .responsible_department_id
+                    .or(ticket.responsible_department_id);
+                ticket.responsible_person = req
+                    .responsible_person
+                    .clone()
+                    .or(ticket.responsible_person.take());
+            }
+            Step::ScheduleFollowUp => {
+                let who = req.assignee_id.ok_or_else(|| {
+                    AppError::field(
+                        "assignee_id",
+                        "required",
+                        "choose who performs the follow-up",
+                    )
+                })?;
+                let user = tx.get_user(who).await?.filter(|u| u.disabled_at.is_none());
+                let Some(user) = user else {
+                    return Err(AppError::field(
+                        "assignee_id",
+                        "unknown",
+                        "no active user has this id",
+                    ));
+                };
+                if !user.roles.contains(&Role::FollowUp) {
+                    return Err(AppError::field(
+                        "assignee_id",
+                        "not_follow_up",
+                        "the assignee must be on the follow-up team",
+                    ));
+                }
+                if user.department_id.is_some() && user.department_id == ticket.group_id
+                    || handlers.contains(&who)
+                {
+                    return Err(AppError::Conflict {
+                        code: "separation_of_duties",
+                        message: "the follow-up must be done by someone outside the handling group who did not handle the complaint".into(),
+                        field: Some("assignee_id".into()),
+                    });
+                }
+                tx.insert_desk_task(&DeskTask {
+                    id: Uuid::now_v7(),
+                    ticket_id: ticket.id,
+                    kind: "follow_up".into(),
+                    department_id: user.department_id,
+                    assignee_id: Some(who),
+                    title: format!("回访 {}", ticket.number),
+                    body: ticket.subject.clone(),
+                    created_at: now,
+                    due_at: None,
+                    done_at: None,
+                })
+                .await?;
+            }
+            Step::RecordFollowUp => ticket.last_satisfaction = req.satisfaction,
+            Step::Close => ticket.closed_at = Some(now),
+            Step::Reopen => {
+                ticket.closed_at = None;
+                ticket.resolved_at = None;
+            }
+            Step::RecordContact | Step::StartInvestigation => {}
+        }
+
+        ticket.state = decision.to;
+        if decision.effects.contains(&Effect::ReopenAfterFollowUp) {
+            ticket.state = State::Reopened;
+            ticket.resolved_at = None;
+        }
+        if decision.effects.contains(&Effect::CreateRectificationTask) {
+            tx.insert_desk_task(&DeskTask {
+                id: Uuid::now_v7(),
+                ticket_id: ticket.id,
+                kind: "rectification".into(),
+                department_id: ticket.responsible_department_id.or(ticket.group_id),
+                assignee_id: None,
+                title: format!("整改 {}：{}", ticket.number, ticket.subject),
+                body: req.reason.clone().unwrap_or_default(),
+                created_at: now,
+                due_at: None,
+                done_at: None,
+            })
+            .await?;
+        }
+        if matches!(
+            step,
+            Step::RecordContact
+                | Step::StartInvestigation
+                | Step::ProposeSolution
+                | Step::Resolve
+                | Step::ReportResult
+        ) {
+            tx.add_ticket_handler(ticket.id, p.user_id).await?;
+        }
+        ticket.updated_at = now;
+        ticket.version += 1;
+        if !tx.update_ticket(&ticket).await? {
+            return Err(AppError::Conflict {
+                code: "concurrent_update",
+                message: "the ticket was changed by someone else; reload and try again".into(),
+                field: None,
+            });
+        }
+        let effects: Vec<String> = decision.effects.iter().map(effect_name).collect();
+        let body = [req.note, req.reason, req.suggestions]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let body = (!body.is_empty()).then_some(body);
+        self.record_event(
+            &mut *tx,
+            p,
+            &ticket,
+            "step",
+            Some(step),
+            Some(from),
+            Some(ticket.state),
+            body,
+            &effects,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ticket)
+    }
+}
+
+/// Inquiries and feedback have no workflow of their own: they are closed (and reopened).
+fn simple_step(
+    from: State,
+    step: Step,
+    p: &Principal,
+) -> Result<tripdesk_domain::desk::Decision, AppError> {
+    p.require(Permission::WorkTickets)?;
+    match (step, from) {
+        (Step::Close, s) if s.is_open() => Ok(tripdesk_domain::desk::Decision {
+            to: State::Closed,
+            effects: vec![Effect::CancelClocks],
+        }),
+        (Step::Reopen, State::Closed) => Ok(tripdesk_domain::desk::Decision {
+            to: State::Received,
+            effects: vec![],
+        }),
+        _ => Err(AppError::InvalidTransition {
+            message: format!("`{step}` is not allowed for an inquiry or feedback that is {from}"),
+            allowed: vec![if from.is_open() { "close" } else { "reopen" }],
+        }),
+    }
+}

@@ -1,0 +1,129 @@
+use serde::Serialize;
+use tripdesk_store::StoreError;
+
+/// A field of the input at fault, with a stable code and a human message. Messages never
+/// repeat the submitted value (it may be personal data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Dotted path of the field, e.g. `username` or `customer.phone`.
+    pub field: String,
+    /// Stable machine code, e.g. `too_short`, `taken`, `unknown`.
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Every way a use case can fail; `tripdesk-web` maps each variant to one HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input is invalid; each field says why (422).
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    /// No credentials, or they are wrong or expired (401).
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// The principal lacks a permission (403).
+    #[error("this needs the permission `{0}`")]
+    Forbidden(&'static str),
+    /// The thing does not exist (or is not visible to the principal) (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state (409), e.g. a taken username.
+    #[error("{message}")]
+    Conflict {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    /// A workflow step that is not allowed in the current state (409), with the steps that are.
+    #[error("{message}")]
+    InvalidTransition {
+        message: String,
+        allowed: Vec<&'static str>,
+    },
+    /// Too many attempts; try again after this many seconds (429).
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
+    /// The database (or another dependency) is unavailable (503).
+    #[error("service temporarily unavailable")]
+    Unavailable(String),
+    /// A bug or a corrupt store (500). The detail is logged, not shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError::new(field, code, message)])
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate { constraint } => AppError::Conflict {
+                code: "duplicate",
+                message: format!(
+                    "a record with the same {} already exists",
+                    constraint_field(&constraint)
+                ),
+                field: Some(constraint_field(&constraint)),
+            },
+            StoreError::BrokenReference => AppError::Conflict {
+                code: "broken_reference",
+                message: "a referenced record does not exist or is still in use".into(),
+                field: None,
+            },
+            StoreError::InvalidText => AppError::field(
+                "body",
+                "nul_character",
+                "text may not contain the NUL character (U+0000)",
+            ),
+            StoreError::Unavailable(detail) => AppError::Unavailable(detail),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// `users_username_key` / `users.username` → `username`.
+fn constraint_field(constraint: &str) -> String {
+    // Unique indexes are named `<table>_<columns>_key` on both backends.
+    const TABLES: [&str; 5] = [
+        "api_tokens",
+        "business_units",
+        "departments",
+        "sessions",
+        "users",
+    ];
+    let c = constraint.trim_end_matches("_key");
+    if let Some((_, col)) = c.rsplit_once('.') {
+        return col.to_string();
+    }
+    TABLES
+        .iter()
+        .find_map(|t| c.strip_prefix(t).and_then(|rest| rest.strip_prefix('_')))
+        .unwrap_or(c)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraint_names_become_fields() {
+        assert_eq!(constraint_field("users_username_key"), "username");
+        assert_eq!(constraint_field("users.username"), "username");
+        assert_eq!(constraint_field("departments_code_key"), "code");
+        assert_eq!(constraint_field("api_tokens_token_hash_key"), "token_hash");
+    }
+}

@@ -1,0 +1,129 @@
+//! tripdesk's use cases. A use case takes the acting [`Principal`], checks its permission
+//! once (through [`Principal::require`]), applies the domain rules, and commits everything it
+//! changes through one store transaction. Handlers in `tripdesk-web` only translate HTTP to
+//! these calls and back.
+
+pub mod audit;
+pub mod auth;
+pub mod calendar;
+pub mod customers;
+pub mod demo;
+mod demo_desk;
+pub mod desk;
+mod error;
+pub mod identity;
+pub mod import;
+pub mod keys;
+pub mod notify;
+pub mod secrets;
+pub mod sla;
+
+pub use error::{AppError, FieldError};
+
+use std::sync::Arc;
+use tripdesk_domain::clock::Clock;
+use tripdesk_store::Store;
+use tripdesk_vault::KeyRing;
+
+/// Settings the use cases need (from the binary's configuration).
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// How long a browser session lives without activity.
+    pub session_ttl: jiff::SignedDuration,
+    /// Failed sign-ins per username inside `throttle_window` before further attempts wait.
+    pub max_failures_per_user: u32,
+    /// Failed sign-ins per client address inside `throttle_window`.
+    pub max_failures_per_ip: u32,
+    pub throttle_window: jiff::SignedDuration,
+    /// Delivery retries of the outbox.
+    pub notify: notify::NotifySettings,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            session_ttl: jiff::SignedDuration::from_hours(12),
+            max_failures_per_user: 5,
+            max_failures_per_ip: 50,
+            throttle_window: jiff::SignedDuration::from_mins(15),
+            notify: notify::NotifySettings::default(),
+        }
+    }
+}
+
+/// The application: the store, the clock, the settings and the vault keys every use case
+/// shares.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<AppSettings>,
+    /// The keys sealing customer personal data; customer use cases refuse to run without.
+    vault: Option<Arc<KeyRing>>,
+    /// Calendars loaded for SLA and calendar arithmetic, checked against their revision.
+    calendars: Arc<calendar::CalendarCache>,
+    /// This process's name in SLA events (host and process id).
+    node: Arc<str>,
+    /// Live in-app events of this process (the bell).
+    pub notify_hub: Arc<notify::NotifyHub>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "node".into());
+        Self {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            vault: None,
+            calendars: Arc::default(),
+            node: format!("{host}:{}", std::process::id()).into(),
+            notify_hub: Arc::new(notify::NotifyHub::default()),
+        }
+    }
+
+    /// The same application with the vault's keys loaded.
+    pub fn with_vault(mut self, keys: Arc<KeyRing>) -> Self {
+        self.vault = Some(keys);
+        self
+    }
+
+    /// The vault's keys, or 503 when this process was started without them.
+    pub fn vault(&self) -> Result<&KeyRing, AppError> {
+        self.vault
+            .as_deref()
+            .ok_or_else(|| AppError::Unavailable("the vault keys are not loaded".into()))
+    }
+
+    /// The same application under another node name (tests run several nodes in one process).
+    pub fn with_node(mut self, node: &str) -> Self {
+        self.node = node.into();
+        self
+    }
+
+    /// This process's name in SLA events.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// Today's civil date where the organisation works (China), for rules such as "a birth
+    /// date is not in the future".
+    pub fn today(&self) -> jiff::civil::Date {
+        self.now()
+            .to_zoned(tripdesk_domain::calendar::china_time_zone())
+            .date()
+    }
+
+    /// The current instant, at the millisecond precision the store keeps, so that what a
+    /// use case returns equals what a later read returns.
+    pub fn now(&self) -> jiff::Timestamp {
+        let now = self.clock.now();
+        jiff::Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
+    }
+}
+
+pub use auth::Principal;
