@@ -1,0 +1,175 @@
+//! The JSON API under `/api/v1`. Routes are registered through `utoipa_axum`, so a route that
+//! exists is a route the OpenAPI document lists.
+
+mod audit;
+mod auth;
+pub mod calendars;
+pub mod customers;
+mod departments;
+mod notify;
+pub mod sla;
+mod system;
+mod tickets;
+mod tokens;
+mod users;
+
+use crate::problem::{Problem, ProblemField};
+use crate::AppState;
+use axum::Router;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi as OpenApiDoc, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "tripdesk API",
+        description = "Customer-service operations for travel agencies, hotels and homestays. \
+            Authenticate with `POST /api/v1/auth/login` (returns a bearer token) or an API token \
+            (`tdk_…`) in `Authorization: Bearer …`. Errors are `application/problem+json`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    components(schemas(Problem, ProblemField)),
+    modifiers(&Security),
+    tags(
+        (name = "auth", description = "Signing in and out"),
+        (name = "users", description = "Staff accounts and roles"),
+        (name = "departments", description = "Departments and handling groups"),
+        (name = "api-tokens", description = "Long-lived tokens for integrations"),
+        (name = "tickets", description = "Inquiries, complaints and feedback; the complaint workflow"),
+        (name = "customers", description = "Customers and their personal data: masked reads, audited reveals, consents, duplicates, PIPL copy and erasure, import and export"),
+        (name = "audit", description = "The hash-chained audit log"),
+        (name = "calendars", description = "Working-day calendars, China's holidays and make-up days, calendar arithmetic"),
+        (name = "sla", description = "SLA policies, clocks and compliance figures"),
+        (name = "messages", description = "Outgoing messages, delivery history, dead letters and rate limits"),
+        (name = "templates", description = "Message templates per event and language, versioned"),
+        (name = "notifications", description = "In-app notifications (the bell) and recipient preferences"),
+        (name = "webhooks", description = "Signed event webhooks for integrators"),
+        (name = "system", description = "Health and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::extract::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+/// The API router and its OpenAPI document.
+pub fn router() -> (Router<AppState>, OpenApiDoc) {
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(system::routes())
+        .merge(auth::routes())
+        .merge(users::routes())
+        .merge(departments::routes())
+        .merge(tokens::routes())
+        .merge(tickets::routes())
+        .merge(customers::routes())
+        .merge(audit::routes())
+        .merge(calendars::routes())
+        .merge(sla::routes())
+        .merge(notify::routes())
+        .split_for_parts();
+    add_error_responses(&mut doc);
+    (router, doc)
+}
+
+/// Every operation can answer with a problem for these statuses; documenting them once here
+/// keeps the document honest without repeating them on every handler.
+fn add_error_responses(doc: &mut OpenApiDoc) {
+    let problem = |desc: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(desc)
+                .content(
+                    "application/problem+json",
+                    Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "Problem",
+                    )))),
+                )
+                .build(),
+        )
+    };
+    let common: &[(&str, &str, bool)] = &[
+        (
+            "400",
+            "Malformed request (bad JSON, bad query parameter)",
+            true,
+        ),
+        (
+            "401",
+            "Not authenticated, or the token is invalid or expired",
+            false,
+        ),
+        (
+            "403",
+            "Authenticated, but lacking the permission (or the CSRF token)",
+            false,
+        ),
+        ("404", "No such resource", true),
+        ("408", "The request took too long", true),
+        ("409", "Conflicts with the current state", true),
+        ("413", "The request body is too large", true),
+        ("415", "The body must be JSON", true),
+        ("422", "Invalid fields; `errors` names each one", true),
+        ("429", "Too many requests; see Retry-After", true),
+        ("500", "Internal error (a bug); quote the request id", true),
+        ("503", "The database is unavailable", true),
+    ];
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let public = path == "/healthz" || path == "/metrics" || path == "/api/v1/auth/login";
+        for op in item_operations(item) {
+            for (status, desc, always) in common {
+                if (*always || !public) && !op.responses.responses.contains_key(*status) {
+                    op.responses
+                        .responses
+                        .insert(status.to_string(), problem(desc));
+                }
+            }
+        }
+    }
+}
+
+fn item_operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> Vec<&mut utoipa::openapi::path::Operation> {
+    [
+        item.get.as_mut(),
+        item.post.as_mut(),
+        item.put.as_mut(),
+        item.patch.as_mut(),
+        item.delete.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Formats an instant as RFC 3339 in the organisation's zone, e.g. `2026-11-21T19:34:00+08:00`.
+pub fn rfc3339(state: &AppState, t: jiff::Timestamp) -> String {
+    let offset = state.tz.to_offset(t);
+    t.display_with_offset(offset).to_string()
+}
+
+/// For PATCH bodies: absent → `None`, `null` → `Some(None)`, a value → `Some(Some(v))`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(d).map(Some)
+}

@@ -1,0 +1,520 @@
+//! Tickets: intake, queues and the complaint workflow.
+
+use super::rfc3339;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::problem::ApiError;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use tripdesk_app::desk::{NewTicket, StepRequest, TicketDetail};
+use tripdesk_domain::desk::{Channel, Compensation, CompensationKind, Level, Step, TicketKind};
+use tripdesk_store::{Ticket, TicketFilter};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_tickets, create_ticket))
+        .routes(routes!(get_ticket))
+        .routes(routes!(take_step))
+}
+
+/// `inquiry`, `complaint` or `feedback`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketKindName {
+    Inquiry,
+    Complaint,
+    Feedback,
+}
+
+impl From<TicketKindName> for TicketKind {
+    fn from(k: TicketKindName) -> Self {
+        match k {
+            TicketKindName::Inquiry => TicketKind::Inquiry,
+            TicketKindName::Complaint => TicketKind::Complaint,
+            TicketKindName::Feedback => TicketKind::Feedback,
+        }
+    }
+}
+
+/// Intake channel.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketChannelName {
+    Phone,
+    Email,
+    WebForm,
+    Chat,
+    OnSite,
+    Social,
+}
+
+impl From<TicketChannelName> for Channel {
+    fn from(c: TicketChannelName) -> Self {
+        match c {
+            TicketChannelName::Phone => Channel::Phone,
+            TicketChannelName::Email => Channel::Email,
+            TicketChannelName::WebForm => Channel::WebForm,
+            TicketChannelName::Chat => Channel::Chat,
+            TicketChannelName::OnSite => Channel::OnSite,
+            TicketChannelName::Social => Channel::Social,
+        }
+    }
+}
+
+/// Triage level.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketLevelName {
+    General,
+    Important,
+    Urgent,
+}
+
+impl From<TicketLevelName> for Level {
+    fn from(l: TicketLevelName) -> Self {
+        match l {
+            TicketLevelName::General => Level::General,
+            TicketLevelName::Important => Level::Important,
+            TicketLevelName::Urgent => Level::Urgent,
+        }
+    }
+}
+
+/// The customer as given at intake.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketCustomer {
+    #[schema(min_length = 1, max_length = 80)]
+    name: String,
+}
+
+/// A new ticket.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketCreate {
+    kind: TicketKindName,
+    channel: TicketChannelName,
+    /// Default `general`; important alerts the supervisors, urgent also the emergency leader.
+    level: Option<TicketLevelName>,
+    #[schema(min_length = 1, max_length = 200)]
+    subject: String,
+    #[schema(min_length = 1, max_length = 10000)]
+    description: String,
+    customer: TicketCustomer,
+    /// The related booking or trip, as free text until bookings exist.
+    booking_ref: Option<String>,
+    /// e.g. `route`, `guide`, `logistics`, `housekeeping`, `food_beverage`.
+    business_area: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+/// A ticket.
+#[derive(Serialize, ToSchema)]
+pub struct TicketView {
+    id: Uuid,
+    /// The reference the customer is given.
+    number: String,
+    kind: String,
+    channel: String,
+    level: String,
+    state: String,
+    subject: String,
+    description: String,
+    customer_id: Option<Uuid>,
+    customer_name: String,
+    booking_ref: Option<String>,
+    business_area: Option<String>,
+    tags: Vec<String>,
+    group_id: Option<Uuid>,
+    assignee_id: Option<Uuid>,
+    compensation_kind: Option<String>,
+    compensation_amount_fen: Option<i64>,
+    compensation_approved: bool,
+    cause: Option<String>,
+    responsible_department_id: Option<Uuid>,
+    responsible_person: Option<String>,
+    last_satisfaction: Option<u8>,
+    created_at: String,
+    updated_at: String,
+    resolved_at: Option<String>,
+    closed_at: Option<String>,
+}
+
+impl TicketView {
+    pub fn of(state: &AppState, t: &Ticket) -> Self {
+        Self {
+            id: t.id,
+            number: t.number.clone(),
+            kind: t.kind.as_str().into(),
+            channel: t.channel.as_str().into(),
+            level: t.level.as_str().into(),
+            state: t.state.as_str().into(),
+            subject: t.subject.clone(),
+            description: t.description.clone(),
+            customer_id: t.customer_id,
+            customer_name: t.customer_name.clone(),
+            booking_ref: t.booking_ref.clone(),
+            business_area: t.business_area.clone(),
+            tags: t.tags.clone(),
+            group_id: t.group_id,
+            assignee_id: t.assignee_id,
+            compensation_kind: t.compensation_kind.map(|k| k.as_str().into()),
+            compensation_amount_fen: t.compensation_amount_fen,
+            compensation_approved: t.compensation_approved_at.is_some(),
+            cause: t.cause.clone(),
+            responsible_department_id: t.responsible_department_id,
+            responsible_person: t.responsible_person.clone(),
+            last_satisfaction: t.last_satisfaction,
+            created_at: rfc3339(state, t.created_at),
+            updated_at: rfc3339(state, t.updated_at),
+            resolved_at: t.resolved_at.map(|x| rfc3339(state, x)),
+            closed_at: t.closed_at.map(|x| rfc3339(state, x)),
+        }
+    }
+}
+
+/// One entry of the timeline.
+#[derive(Serialize, ToSchema)]
+pub struct TicketEventView {
+    at: String,
+    actor_name: String,
+    kind: String,
+    step: Option<String>,
+    from_state: Option<String>,
+    to_state: Option<String>,
+    body: Option<String>,
+    /// What the step caused, e.g. `start_clock:complaint.contact`, `notify:supervisors`.
+    effects: Vec<String>,
+}
+
+/// A task arising from the ticket.
+#[derive(Serialize, ToSchema)]
+pub struct TicketTaskView {
+    id: Uuid,
+    kind: String,
+    department_id: Option<Uuid>,
+    assignee_id: Option<Uuid>,
+    title: String,
+    body: String,
+    created_at: String,
+    done_at: Option<String>,
+}
+
+/// A ticket with its timeline.
+#[derive(Serialize, ToSchema)]
+pub struct TicketDetailView {
+    #[serde(flatten)]
+    ticket: TicketView,
+    events: Vec<TicketEventView>,
+    tasks: Vec<TicketTaskView>,
+    /// Steps allowed from the current state.
+    next_steps: Vec<String>,
+}
+
+fn detail_view(state: &AppState, d: &TicketDetail) -> TicketDetailView {
+    TicketDetailView {
+        ticket: TicketView::of(state, &d.ticket),
+        events: d
+            .events
+            .iter()
+            .map(|e| TicketEventView {
+                at: rfc3339(state, e.at),
+                actor_name: e.actor_name.clone(),
+                kind: e.kind.clone(),
+                step: e.step.clone(),
+                from_state: e.from_state.clone(),
+                to_state: e.to_state.clone(),
+                body: e.body.clone(),
+                effects: e
+                    .data
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                    .and_then(|v| v["effects"].as_array().cloned())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+            })
+            .collect(),
+        tasks: d
+            .tasks
+            .iter()
+            .map(|t| TicketTaskView {
+                id: t.id,
+                kind: t.kind.clone(),
+                department_id: t.department_id,
+                assignee_id: t.assignee_id,
+                title: t.title.clone(),
+                body: t.body.clone(),
+                created_at: rfc3339(state, t.created_at),
+                done_at: t.done_at.map(|x| rfc3339(state, x)),
+            })
+            .collect(),
+        next_steps: d
+            .next_steps
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
+    }
+}
+
+/// Takes a ticket (needs `work_tickets`).
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = TicketCreate,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "Created", body = TicketDetailView)))]
+async fn create_ticket(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(body): ApiJson<TicketCreate>,
+) -> Result<(StatusCode, Json<TicketDetailView>), ApiError> {
+    let ticket = state
+        .app
+        .create_ticket(
+            &p,
+            NewTicket {
+                kind: body.kind.into(),
+                channel: body.channel.into(),
+                level: body.level.map(Into::into),
+                subject: body.subject,
+                description: body.description,
+                customer_name: body.customer.name,
+                customer_id: None,
+                booking_ref: body.booking_ref,
+                business_area: body.business_area,
+                tags: body.tags.unwrap_or_default(),
+            },
+        )
+        .await?;
+    let detail = state.app.get_ticket(&p, ticket.id).await?;
+    Ok((StatusCode::CREATED, Json(detail_view(&state, &detail))))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct IdPath {
+    id: Uuid,
+}
+
+/// One ticket with its timeline, tasks and next steps.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", params(IdPath),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The ticket", body = TicketDetailView)))]
+async fn get_ticket(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+) -> Result<Json<TicketDetailView>, ApiError> {
+    let detail = state.app.get_ticket(&p, path.id).await?;
+    Ok(Json(detail_view(&state, &detail)))
+}
+
+/// A queue.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketQueue {
+    /// Assigned to me.
+    Mine,
+    /// My handling group's.
+    MyGroup,
+    Unassigned,
+    Urgent,
+    /// Every open ticket.
+    Open,
+    All,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TicketQuery {
+    queue: Option<TicketQueue>,
+    kind: Option<TicketKindName>,
+    level: Option<TicketLevelName>,
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    #[param(minimum = 0)]
+    offset: Option<u32>,
+}
+
+/// A page of tickets.
+#[derive(Serialize, ToSchema)]
+pub struct TicketList {
+    items: Vec<TicketView>,
+    total: u64,
+}
+
+/// Lists tickets of a queue, most urgent first, then oldest first.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "A page of tickets", body = TicketList)))]
+async fn list_tickets(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<TicketQuery>,
+) -> Result<Json<TicketList>, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "limit",
+            "limit must be between 1 and 200",
+        ));
+    }
+    let mut filter = TicketFilter {
+        kind: q.kind.map(Into::into),
+        level: q.level.map(Into::into),
+        open_only: true,
+        limit,
+        offset: q.offset.unwrap_or(0),
+        ..Default::default()
+    };
+    match q.queue.unwrap_or(TicketQueue::Open) {
+        TicketQueue::Mine => filter.assignee_id = Some(p.user_id),
+        TicketQueue::MyGroup => filter.group_id = Some(p.department_id.unwrap_or(Uuid::nil())),
+        TicketQueue::Unassigned => filter.unassigned = true,
+        TicketQueue::Urgent => filter.level = Some(Level::Urgent),
+        TicketQueue::Open => {}
+        TicketQueue::All => filter.open_only = false,
+    }
+    let (tickets, total) = state.app.list_tickets(&p, &filter).await?;
+    Ok(Json(TicketList {
+        items: tickets.iter().map(|t| TicketView::of(&state, t)).collect(),
+        total,
+    }))
+}
+
+/// Compensation kind.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketCompensationKind {
+    Refund,
+    Voucher,
+    Gift,
+    Apology,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketCompensation {
+    kind: TicketCompensationKind,
+    /// Amount in fen (1 元 = 100 fen).
+    #[schema(minimum = 0)]
+    amount_fen: i64,
+}
+
+/// A workflow step name.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStepName {
+    Triage,
+    Assign,
+    Reassign,
+    RecordContact,
+    StartInvestigation,
+    ProposeSolution,
+    ApproveCompensation,
+    Resolve,
+    ReportResult,
+    ScheduleFollowUp,
+    RecordFollowUp,
+    Close,
+    Reopen,
+}
+
+impl From<TicketStepName> for Step {
+    fn from(s: TicketStepName) -> Self {
+        match s {
+            TicketStepName::Triage => Step::Triage,
+            TicketStepName::Assign => Step::Assign,
+            TicketStepName::Reassign => Step::Reassign,
+            TicketStepName::RecordContact => Step::RecordContact,
+            TicketStepName::StartInvestigation => Step::StartInvestigation,
+            TicketStepName::ProposeSolution => Step::ProposeSolution,
+            TicketStepName::ApproveCompensation => Step::ApproveCompensation,
+            TicketStepName::Resolve => Step::Resolve,
+            TicketStepName::ReportResult => Step::ReportResult,
+            TicketStepName::ScheduleFollowUp => Step::ScheduleFollowUp,
+            TicketStepName::RecordFollowUp => Step::RecordFollowUp,
+            TicketStepName::Close => Step::Close,
+            TicketStepName::Reopen => Step::Reopen,
+        }
+    }
+}
+
+/// A step and what it carries.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketStepBody {
+    step: TicketStepName,
+    /// triage
+    level: Option<TicketLevelName>,
+    /// assign / reassign: the handling group (a department id)
+    group_id: Option<Uuid>,
+    /// assign / reassign: a member of the group; schedule_follow_up: the follow-up agent
+    assignee_id: Option<Uuid>,
+    /// propose_solution
+    compensation: Option<TicketCompensation>,
+    /// record_follow_up: 1–5
+    #[schema(minimum = 1, maximum = 5)]
+    satisfaction: Option<u8>,
+    /// record_follow_up: overall rating of the agency, 1–5
+    #[schema(minimum = 1, maximum = 5)]
+    overall_rating: Option<u8>,
+    suggestions: Option<String>,
+    /// reassign, reopen, and an unsatisfied follow-up
+    reason: Option<String>,
+    /// record_follow_up with satisfaction 1–2: reopen at once
+    reopen: Option<bool>,
+    /// A note for the timeline (contact, investigation…)
+    note: Option<String>,
+    /// report_result: cause, responsible department and person
+    cause: Option<String>,
+    responsible_department_id: Option<Uuid>,
+    responsible_person: Option<String>,
+}
+
+/// Takes a workflow step. A step not allowed in the current state answers 409 with
+/// `allowed_next_steps`.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/steps", tag = "tickets", params(IdPath), request_body = TicketStepBody,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The ticket after the step", body = TicketDetailView)))]
+async fn take_step(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+    ApiJson(b): ApiJson<TicketStepBody>,
+) -> Result<Json<TicketDetailView>, ApiError> {
+    let req = StepRequest {
+        level: b.level.map(Into::into),
+        group_id: b.group_id,
+        assignee_id: b.assignee_id,
+        compensation: b.compensation.map(|c| Compensation {
+            kind: match c.kind {
+                TicketCompensationKind::Refund => CompensationKind::Refund,
+                TicketCompensationKind::Voucher => CompensationKind::Voucher,
+                TicketCompensationKind::Gift => CompensationKind::Gift,
+                TicketCompensationKind::Apology => CompensationKind::Apology,
+            },
+            amount_fen: c.amount_fen,
+        }),
+        satisfaction: b.satisfaction,
+        overall_rating: b.overall_rating,
+        suggestions: b.suggestions,
+        reason: b.reason,
+        reopen: b.reopen.unwrap_or(false),
+        note: b.note,
+        cause: b.cause,
+        responsible_department_id: b.responsible_department_id,
+        responsible_person: b.responsible_person,
+    };
+    let ticket = state
+        .app
+        .apply_step(&p, path.id, b.step.into(), req)
+        .await?;
+    let detail = state.app.get_ticket(&p, ticket.id).await?;
+    Ok(Json(detail_view(&state, &detail)))
+}

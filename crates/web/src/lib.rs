@@ -1,0 +1,256 @@
+//! tripdesk's HTTP face. [`router`] assembles the JSON API (`api`), the web UI (`ui`) and the
+//! middleware around both: request ids, structured request logs, metrics, timeouts, body
+//! limits and security headers.
+
+// Rejections and early returns in axum are whole `Response`s by design.
+#![allow(clippy::result_large_err)]
+
+pub mod api;
+pub mod extract;
+pub mod i18n;
+pub mod problem;
+pub mod ui;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tracing::Instrument;
+use tripdesk_app::App;
+
+/// HTTP settings from the configuration.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    pub cookie_secure: bool,
+    pub request_timeout: Duration,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            cookie_secure: false,
+            request_timeout: Duration::from_secs(30),
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    /// The organisation's zone, in which times are shown.
+    pub tz: jiff::tz::TimeZone,
+    pub org_name: Arc<str>,
+    pub config: Arc<WebConfig>,
+    pub metrics: PrometheusHandle,
+    openapi: Arc<String>,
+}
+
+/// The process-wide Prometheus recorder (installed once; later calls share it).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(&[
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                ])
+                .expect("static buckets")
+                .build_recorder();
+            let handle = recorder.handle();
+            // Fails only if another recorder is installed (then metrics go there instead).
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+impl AppState {
+    /// Builds the state, reading the organisation's name and zone from the store.
+    pub async fn new(app: App, config: WebConfig) -> Result<Self, tripdesk_app::AppError> {
+        let org = app.store.read().await?.get_organization().await?;
+        let (name, zone) = match org {
+            Some(o) => (o.name, o.timezone),
+            None => ("tripdesk".to_string(), "Asia/Shanghai".to_string()),
+        };
+        let tz = jiff::tz::TimeZone::get(&zone).unwrap_or_else(|_| {
+            tracing::warn!(zone = %zone, "unknown organisation time zone; using Asia/Shanghai");
+            jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC)
+        });
+        let (_, doc) = api::router();
+        let openapi = doc
+            .to_pretty_json()
+            .map_err(|e| tripdesk_app::AppError::Internal(e.to_string()))?;
+        Ok(Self {
+            app,
+            tz,
+            org_name: name.into(),
+            config: Arc::new(config),
+            metrics: metrics_handle(),
+            openapi: Arc::new(openapi),
+        })
+    }
+}
+
+/// The `Set-Cookie` value for the session token (`max_age_secs` 0 deletes it).
+pub fn session_cookie(state: &AppState, token: &str, max_age_secs: i64) -> String {
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+        extract::SESSION_COOKIE,
+        if state.config.cookie_secure {
+            "; Secure"
+        } else {
+            ""
+        }
+    )
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let (api, _) = api::router();
+    let body_limit = state.config.body_limit;
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .merge(api)
+        .merge(ui::routes())
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(middleware::from_fn(observe))
+        .with_state(state)
+}
+
+async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi.as_str().to_owned(),
+    )
+}
+
+async fn fallback(req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    if parts.uri.path().starts_with("/api/") {
+        problem::ApiError::not_found("route").into_response()
+    } else {
+        ui::not_found_page(&parts.headers)
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Gives every request an id (or keeps a sane one sent by a proxy), logs it with its outcome,
+/// counts it in the metrics, and makes the id available to error bodies.
+async fn observe(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let method = req.method().clone();
+    let is_api = req.uri().path().starts_with("/api/");
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    // The path is logged without its query string: queries may carry personal data.
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.uri().path());
+    let started = Instant::now();
+    let mut res = problem::REQUEST_ID
+        .scope(id.clone(), next.run(req).instrument(span.clone()))
+        .await;
+    let elapsed = started.elapsed();
+    let status = res.status();
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!(
+                status = status.as_u16(),
+                ms = elapsed.as_millis() as u64,
+                "request failed"
+            );
+        } else {
+            tracing::info!(
+                status = status.as_u16(),
+                ms = elapsed.as_millis() as u64,
+                "request"
+            );
+        }
+    });
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route),
+        ("status", status.as_u16().to_string()),
+    ];
+    metrics::counter!("tripdesk_http_requests_total", &labels).increment(1);
+    metrics::histogram!("tripdesk_http_request_duration_seconds", &labels[..2])
+        .record(elapsed.as_secs_f64());
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, v);
+    }
+    // axum answers a known path with an unknown method with a bare 405 (and `Allow`); under
+    // /api/ every error is a problem.
+    if status == StatusCode::METHOD_NOT_ALLOWED
+        && is_api
+        && res.headers().get(header::CONTENT_TYPE).is_none()
+    {
+        let mut problem = problem::REQUEST_ID.sync_scope(id.clone(), || {
+            problem::ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this method is not allowed here",
+            )
+            .into_response()
+        });
+        // Keep `Allow`, the request id and the security headers.
+        for (name, value) in res.headers() {
+            if name != header::CONTENT_LENGTH && !problem.headers().contains_key(name) {
+                problem.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        return problem;
+    }
+    if status == StatusCode::REQUEST_TIMEOUT && res.headers().get(header::CONTENT_TYPE).is_none() {
+        return problem::REQUEST_ID.sync_scope(id, || {
+            problem::ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "the request took too long",
+            )
+            .into_response()
+        });
+    }
+    res
+}

@@ -1,0 +1,852 @@
+//! Customer pages: the list with search, a new-customer form, the customer 360 page (profile,
+//! consents, duplicates and merge, contact history placeholder, reveal with a reason, PIPL
+//! copy and erasure), CSV import and masked export, and the audit log for supervisors.
+
+use super::session::{UiForm, UiUser};
+use super::{error_page, local_time, render, see_other, Chrome};
+use crate::api::customers::{file_download, pipl_download};
+use crate::i18n::Tr;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use tripdesk_app::customers::{
+    ConsentInput, CustomerDetail, CustomerListItem, CustomerSearch, DocumentInput, Labeled,
+    NewCustomer,
+};
+use tripdesk_app::import::ImportReport;
+use tripdesk_app::{AppError, FieldError};
+use tripdesk_domain::customer::Phone;
+use tripdesk_domain::identity::Permission;
+use tripdesk_sheets::Format;
+use tripdesk_store::{AuditFilter, CustomerIdentifier};
+use uuid::Uuid;
+
+/// The text for `key`, or `fallback` when the table has none (free-form values).
+fn label(t: Tr, key: &str, fallback: &str) -> String {
+    if Tr::has(key) {
+        t.s(key).to_string()
+    } else {
+        fallback.to_string()
+    }
+}
+
+fn kind_label(t: Tr, kind: &str) -> String {
+    label(t, &format!("ident.{kind}"), kind)
+}
+
+struct FormError {
+    field: String,
+    message: String,
+}
+
+fn form_errors(fields: Vec<FieldError>) -> Vec<FormError> {
+    fields
+        .into_iter()
+        .map(|f| FormError {
+            field: f.field,
+            message: f.message,
+        })
+        .collect()
+}
+
+// ---- list ----
+
+struct Row {
+    id: Uuid,
+    name: String,
+    phone: String,
+    resident_id: String,
+    tags: Vec<String>,
+    created: String,
+}
+
+fn primary_masked(idents: &[CustomerIdentifier], kind: &str) -> String {
+    idents
+        .iter()
+        .find(|i| i.kind == kind && i.is_primary)
+        .or_else(|| idents.iter().find(|i| i.kind == kind))
+        .map(|i| i.masked.clone())
+        .unwrap_or_default()
+}
+
+fn row_of(state: &AppState, i: &CustomerListItem) -> Row {
+    Row {
+        id: i.customer.id,
+        name: i.customer.name.clone(),
+        phone: primary_masked(&i.identifiers, "phone"),
+        resident_id: primary_masked(&i.identifiers, "resident_id"),
+        tags: i.customer.tags.clone(),
+        created: local_time(state, i.customer.created_at),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customers.html")]
+struct CustomersPage {
+    c: Chrome,
+    q: String,
+    rows: Vec<Row>,
+    count_label: String,
+    can_edit: bool,
+    errors: Vec<FormError>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+}
+
+/// One search box: a phone number, an ID number or a part of a name.
+fn search_of(q: &str) -> CustomerSearch {
+    let q = q.trim();
+    let mut s = CustomerSearch {
+        limit: 200,
+        ..Default::default()
+    };
+    let compact: String = q
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if q.is_empty() {
+    } else if compact.len() == 18 && compact[..17].bytes().all(|b| b.is_ascii_digit()) {
+        s.resident_id = Some(q.into());
+    } else if compact.chars().filter(|c| c.is_ascii_digit()).count() >= 7 && Phone::parse(q).is_ok()
+    {
+        s.phone = Some(q.into());
+    } else if q.contains('@') {
+        s.email = Some(q.into());
+    } else {
+        s.name = Some(q.into());
+    }
+    s
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: UiUser,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let t = Tr(user.lang);
+    let text = q.q.unwrap_or_default();
+    let (rows, total, errors) = match state
+        .app
+        .search_customers(&user.principal, &search_of(&text))
+        .await
+    {
+        Ok(page) => (
+            page.items.iter().map(|i| row_of(&state, i)).collect(),
+            page.total,
+            Vec::new(),
+        ),
+        Err(AppError::Validation(fields)) => (Vec::new(), 0, form_errors(fields)),
+        Err(e) => return error_page(&state, &user, "customers", e),
+    };
+    render(
+        StatusCode::OK,
+        &CustomersPage {
+            q: text,
+            rows,
+            count_label: t.s("customers.count").replace("{n}", &total.to_string()),
+            can_edit: user.principal.can(Permission::EditCustomers),
+            errors,
+            c: Chrome::new(&state, &user, "customers"),
+        },
+    )
+}
+
+// ---- new ----
+
+#[derive(Template)]
+#[template(path = "customer_form.html")]
+struct NewCustomerPage {
+    c: Chrome,
+    errors: Vec<FormError>,
+    f: NewForm,
+}
+
+#[derive(Default)]
+struct NewForm {
+    name: String,
+    phone: String,
+    email: String,
+    wechat: String,
+    resident_id: String,
+    birth_date: String,
+    preferred_channel: String,
+    diet: String,
+    allergies: String,
+    accessibility: String,
+    tags: String,
+    notes: String,
+    marketing: bool,
+}
+
+pub async fn new_form(State(state): State<AppState>, user: UiUser) -> Response {
+    if let Err(e) = user.principal.require(Permission::EditCustomers) {
+        return error_page(&state, &user, "customers", e);
+    }
+    render(
+        StatusCode::OK,
+        &NewCustomerPage {
+            c: Chrome::new(&state, &user, "customers"),
+            errors: Vec::new(),
+            f: NewForm {
+                preferred_channel: "phone".into(),
+                ..Default::default()
+            },
+        },
+    )
+}
+
+fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+pub async fn create(State(state): State<AppState>, UiForm { user, form }: UiForm) -> Response {
+    let input = NewCustomer {
+        name: form.get("name").into(),
+        phones: opt(form.get("phone"))
+            .map(|v| Labeled::new("phone", v))
+            .into_iter()
+            .collect(),
+        emails: opt(form.get("email"))
+            .map(|v| Labeled::new("email", v))
+            .into_iter()
+            .collect(),
+        wechat: opt(form.get("wechat")).map(|v| Labeled::new("wechat", v)),
+        documents: opt(form.get("resident_id"))
+            .map(|number| DocumentInput {
+                field: "resident_id".into(),
+                kind: "resident_id".into(),
+                number,
+            })
+            .into_iter()
+            .collect(),
+        birth_date: opt(form.get("birth_date")),
+        preferred_channel: opt(form.get("preferred_channel")),
+        source_channel: Some("phone".into()),
+        diet: opt(form.get("diet")),
+        allergies: opt(form.get("allergies")),
+        accessibility: opt(form.get("accessibility")),
+        tags: form
+            .get("tags")
+            .split([',', '，', ';', '、'])
+            .map(|s| s.trim().to_string())
+            .collect(),
+        notes: opt(form.get("notes")),
+        consents: (form.get("marketing") == "yes")
+            .then(|| ConsentInput {
+                purpose: "marketing".into(),
+                granted: true,
+                channel: "phone".into(),
+                text_version: "marketing-2026-01".into(),
+            })
+            .into_iter()
+            .collect(),
+        ..Default::default()
+    };
+    match state.app.create_customer(&user.principal, input).await {
+        Ok(created) => see_other(&format!("/customers/{}", created.detail.customer.id)),
+        Err(AppError::Validation(fields)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewCustomerPage {
+                c: Chrome::new(&state, &user, "customers"),
+                errors: form_errors(fields),
+                // Typed values go back into the form (to this user only, never stored).
+                f: NewForm {
+                    name: form.get("name").into(),
+                    phone: form.get("phone").into(),
+                    email: form.get("email").into(),
+                    wechat: form.get("wechat").into(),
+                    resident_id: form.get("resident_id").into(),
+                    birth_date: form.get("birth_date").into(),
+                    preferred_channel: form.get("preferred_channel").into(),
+                    diet: form.get("diet").into(),
+                    allergies: form.get("allergies").into(),
+                    accessibility: form.get("accessibility").into(),
+                    tags: form.get("tags").into(),
+                    notes: form.get("notes").into(),
+                    marketing: form.get("marketing") == "yes",
+                },
+            },
+        ),
+        Err(e) => error_page(&state, &user, "customers", e),
+    }
+}
+
+// ---- the customer 360 page ----
+
+struct IdentRow {
+    id: Uuid,
+    kind: &'static str,
+    label: String,
+    masked: String,
+    primary: bool,
+    revealed: Option<String>,
+}
+
+struct SealedRow {
+    field: &'static str,
+    label: String,
+    recorded: bool,
+    revealed: Option<String>,
+}
+
+struct ConsentRow {
+    purpose: String,
+    granted: bool,
+    channel: String,
+    text_version: String,
+    recorded: String,
+}
+
+struct DupRow {
+    id: Uuid,
+    name: String,
+    phone: String,
+    shared: String,
+}
+
+struct HistoryRow {
+    at: String,
+    actor: String,
+    action: String,
+}
+
+#[derive(Template)]
+#[template(path = "customer.html")]
+struct CustomerPage {
+    c: Chrome,
+    id: Uuid,
+    name: String,
+    status: &'static str,
+    merged_into: Option<Uuid>,
+    identifiers: Vec<IdentRow>,
+    sealed: Vec<SealedRow>,
+    preferred_language: String,
+    preferred_channel: String,
+    source_channel: String,
+    tags: Vec<String>,
+    notes: String,
+    created: String,
+    consents: Vec<ConsentRow>,
+    duplicates: Vec<DupRow>,
+    history: Vec<HistoryRow>,
+    can_edit: bool,
+    can_reveal: bool,
+    errors: Vec<FormError>,
+    notice: Option<String>,
+}
+
+/// A value shown after a reveal on this page load only.
+struct Shown {
+    field: String,
+    identifier_id: Option<Uuid>,
+    value: String,
+}
+
+async fn customer_page(
+    state: &AppState,
+    user: &UiUser,
+    id: Uuid,
+    shown: Option<Shown>,
+    errors: Vec<FormError>,
+    notice: Option<String>,
+) -> Response {
+    let t = Tr(user.lang);
+    let p = &user.principal;
+    let d: CustomerDetail = match state.app.get_customer(p, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(state, user, "customers", e),
+    };
+    let duplicates = match state.app.customer_duplicates(p, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(state, user, "customers", e),
+    };
+    // The record's own history, for those who may read the audit log.
+    let history = if p.can(Permission::ViewAudit) {
+        state
+            .app
+            .list_audit(
+                p,
+                &AuditFilter {
+                    entity_type: Some("customer".into()),
+                    entity_id: Some(id.to_string()),
+                    limit: 20,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|page| page.entries)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let c = &d.customer;
+    let status = if c.erased_at.is_some() {
+        "erased"
+    } else if c.merged_into.is_some() {
+        "merged"
+    } else {
+        "active"
+    };
+    let mut identifiers: Vec<IdentRow> = Vec::new();
+    for kind in tripdesk_app::customers::IDENTIFIER_KINDS {
+        for i in d.identifiers.iter().filter(|i| i.kind == kind) {
+            let revealed = shown
+                .as_ref()
+                .and_then(|s| (s.identifier_id == Some(i.id)).then(|| s.value.clone()));
+            identifiers.push(IdentRow {
+                id: i.id,
+                kind,
+                label: kind_label(t, kind),
+                masked: i.masked.clone(),
+                primary: i.is_primary,
+                revealed,
+            });
+        }
+    }
+    let sealed = [
+        ("birth_date", c.birth_date_sealed.is_some()),
+        ("diet", c.diet_sealed.is_some()),
+        ("allergies", c.allergies_sealed.is_some()),
+        ("accessibility", c.accessibility_sealed.is_some()),
+    ]
+    .into_iter()
+    .map(|(field, recorded)| SealedRow {
+        field,
+        label: t.s(&format!("customer.{field}")).to_string(),
+        recorded,
+        revealed: shown
+            .as_ref()
+            .and_then(|s| (s.field == field).then(|| s.value.clone())),
+    })
+    .collect();
+    let page = CustomerPage {
+        id,
+        name: c.name.clone(),
+        status,
+        merged_into: c.merged_into,
+        identifiers,
+        sealed,
+        preferred_language: c.preferred_language.clone().unwrap_or_default(),
+        preferred_channel: c
+            .preferred_channel
+            .as_deref()
+            .map(|ch| label(t, &format!("channel.{ch}"), ch))
+            .unwrap_or_default(),
+        source_channel: c.source_channel.clone().unwrap_or_default(),
+        tags: c.tags.clone(),
+        notes: c.notes.clone().unwrap_or_default(),
+        created: local_time(state, c.created_at),
+        consents: d
+            .current_consents()
+            .into_iter()
+            .map(|k| ConsentRow {
+                purpose: k.purpose.clone(),
+                granted: k.granted,
+                channel: k.channel.clone(),
+                text_version: k.text_version.clone(),
+                recorded: local_time(state, k.recorded_at),
+            })
+            .collect(),
+        duplicates: duplicates
+            .iter()
+            .map(|dup| DupRow {
+                id: dup.item.customer.id,
+                name: dup.item.customer.name.clone(),
+                phone: primary_masked(&dup.item.identifiers, "phone"),
+                shared: dup
+                    .shared
+                    .iter()
+                    .map(|k| kind_label(t, k))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            })
+            .collect(),
+        history: history
+            .iter()
+            .map(|e| HistoryRow {
+                at: local_time(state, e.at),
+                actor: e.actor_name.clone(),
+                action: e.action.clone(),
+            })
+            .collect(),
+        can_edit: p.can(Permission::EditCustomers) && status == "active",
+        can_reveal: p.can(Permission::RevealSensitive),
+        errors,
+        notice,
+        c: Chrome::new(state, user, "customers"),
+    };
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(status, &page)
+}
+
+fn parse_id(state: &AppState, user: &UiUser, id: &str) -> Result<Uuid, Response> {
+    Uuid::parse_str(id)
+        .map_err(|_| error_page(state, user, "customers", AppError::NotFound("customer")))
+}
+
+pub async fn show(State(state): State<AppState>, user: UiUser, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&state, &user, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    customer_page(&state, &user, id, None, Vec::new(), None).await
+}
+
+/// Shows one value in plaintext on this response only; audited by the use case.
+pub async fn reveal(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let id = match parse_id(&state, &user, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let identifier_id = Uuid::parse_str(form.get("identifier_id")).ok();
+    match state
+        .app
+        .reveal_customer_field(
+            &user.principal,
+            id,
+            form.get("field"),
+            identifier_id,
+            form.get("reason"),
+        )
+        .await
+    {
+        Ok(r) => {
+            let shown = Shown {
+                field: r.field.clone(),
+                identifier_id: r.identifier_id,
+                value: r.value.expose_secret().clone(),
+            };
+            let notice = Tr(user.lang).s("customer.revealed_notice").to_string();
+            let mut res =
+                customer_page(&state, &user, id, Some(shown), Vec::new(), Some(notice)).await;
+            res.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            res
+        }
+        Err(AppError::Validation(fields)) => {
+            customer_page(&state, &user, id, None, form_errors(fields), None).await
+        }
+        Err(e) => error_page(&state, &user, "customers", e),
+    }
+}
+
+pub async fn add_consent(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let id = match parse_id(&state, &user, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let input = ConsentInput {
+        purpose: form.get("purpose").into(),
+        granted: form.get("granted") == "true",
+        channel: form.get("channel").into(),
+        text_version: form.get("text_version").into(),
+    };
+    match state.app.record_consent(&user.principal, id, input).await {
+        Ok(_) => see_other(&format!("/customers/{id}")),
+        Err(AppError::Validation(fields)) => {
+            customer_page(&state, &user, id, None, form_errors(fields), None).await
+        }
+        Err(e) => error_page(&state, &user, "customers", e),
+    }
+}
+
+pub async fn merge(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let id = match parse_id(&state, &user, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Ok(other) = Uuid::parse_str(form.get("duplicate_id")) else {
+        return error_page(&state, &user, "customers", AppError::NotFound("customer"));
+    };
+    match state.app.merge_customers(&user.principal, id, other).await {
+        Ok(_) => see_other(&format!("/customers/{id}")),
+        Err(AppError::Validation(fields)) => {
+            customer_page(&state, &user, id, None, form_errors(fields), None).await
+        }
+        Err(e) => error_page(&state, &user, "customers", e),
+    }
+}
+
+pub async fn pipl_export(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, .. }: UiForm,
+) -> Response {
+    let id = match parse_id(&state, &user, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match state.app.export_customer_data(&user.principal, id).await {
+        Ok(data) => pipl_download(id, &data),
+        Err(e) => error_page(&state, &user, "customers", e),
+    }
+}
+
+pub async fn erase(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let id = match parse_id(&state, &user, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    if form.get("confirm") != "yes" {
+        let fields = vec![FieldError::new(
+            "confirm",
+            "required",
+            Tr(user.lang).s("customer.erase_confirm_needed"),
+        )];
+        return customer_page(&state, &user, id, None, form_errors(fields), None).await;
+    }
+    match state
+        .app
+        .erase_customer(&user.principal, id, form.get("reason"))
+        .await
+    {
+        Ok(_) => see_other(&format!("/customers/{id}")),
+        Err(AppError::Validation(fields)) => {
+            customer_page(&state, &user, id, None, form_errors(fields), None).await
+        }
+        Err(e) => error_page(&state, &user, "customers", e),
+    }
+}
+
+// ---- import / export ----
+
+#[derive(Template)]
+#[template(path = "customer_import.html")]
+struct ImportPage {
+    c: Chrome,
+    csv: String,
+    report: Option<ImportReport>,
+    errors: Vec<FormError>,
+    columns: String,
+}
+
+fn import_columns() -> String {
+    tripdesk_app::import::IMPORT_COLUMNS
+        .iter()
+        .map(|(en, zh)| format!("{en}（{}）", zh.first().copied().unwrap_or("")))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+pub async fn import_form(State(state): State<AppState>, user: UiUser) -> Response {
+    if let Err(e) = user.principal.require(Permission::EditCustomers) {
+        return error_page(&state, &user, "customers", e);
+    }
+    render(
+        StatusCode::OK,
+        &ImportPage {
+            c: Chrome::new(&state, &user, "customers"),
+            csv: "姓名,手机,身份证号,标签\n".into(),
+            report: None,
+            errors: Vec::new(),
+            columns: import_columns(),
+        },
+    )
+}
+
+pub async fn import_submit(
+    State(state): State<AppState>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let csv = form.get("csv").to_string();
+    let dry_run = form.get("commit") != "yes";
+    let (report, errors) = match state
+        .app
+        .import_customers(&user.principal, csv.as_bytes(), Some(Format::Csv), dry_run)
+        .await
+    {
+        Ok(r) => (Some(r), Vec::new()),
+        Err(AppError::Validation(fields)) => (None, form_errors(fields)),
+        Err(e) => return error_page(&state, &user, "customers", e),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &ImportPage {
+            c: Chrome::new(&state, &user, "customers"),
+            csv,
+            report,
+            errors,
+            columns: import_columns(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    format: Option<String>,
+    q: Option<String>,
+}
+
+/// The list as CSV or XLSX, always masked from the UI (plaintext exports go through the API
+/// with a reason).
+pub async fn export(
+    State(state): State<AppState>,
+    user: UiUser,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    let format = q
+        .format
+        .as_deref()
+        .and_then(Format::parse)
+        .unwrap_or(Format::Csv);
+    let search = search_of(q.q.as_deref().unwrap_or(""));
+    match state
+        .app
+        .export_customers(&user.principal, &search, format, None)
+        .await
+    {
+        Ok(bytes) => file_download(format, bytes),
+        Err(e) => error_page(&state, &user, "customers", e),
+    }
+}
+
+// ---- audit log ----
+
+struct AuditRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_link: Option<String>,
+    summary: String,
+}
+
+struct ActionOption {
+    value: &'static str,
+    selected: bool,
+}
+
+/// Actions offered in the filter (a trailing `.` filters by prefix).
+const AUDIT_ACTIONS: [&str; 14] = [
+    "customer.",
+    "customer.reveal",
+    "customer.create",
+    "customer.update",
+    "customer.consent",
+    "customer.merge",
+    "customer.erase",
+    "customer.export",
+    "customer.export_list",
+    "user.",
+    "department.",
+    "auth.",
+    "api_token.",
+    "vault.",
+];
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    actions: Vec<ActionOption>,
+    actor: String,
+    entity_id: String,
+    rows: Vec<AuditRow>,
+    count_label: String,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    action: Option<String>,
+    actor: Option<String>,
+    entity_id: Option<String>,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    user: UiUser,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    let t = Tr(user.lang);
+    let actor_id = match q.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(name) => match state.app.store.read().await.map_err(AppError::from) {
+            Ok(mut tx) => match tx.get_user_by_username(&name.to_lowercase()).await {
+                Ok(Some(u)) => Some(u.id),
+                // An unknown name matches nothing.
+                Ok(None) => Some(Uuid::nil()),
+                Err(e) => return error_page(&state, &user, "customers", e.into()),
+            },
+            Err(e) => return error_page(&state, &user, "customers", e),
+        },
+    };
+    let filter = AuditFilter {
+        actor_id,
+        action: q.action.clone().filter(|a| !a.is_empty()),
+        entity_id: q.entity_id.clone().filter(|a| !a.is_empty()),
+        limit: 200,
+        ..Default::default()
+    };
+    let page = match state.app.list_audit(&user.principal, &filter).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, &user, "customers", e),
+    };
+    let rows = page
+        .entries
+        .iter()
+        .map(|e| AuditRow {
+            seq: e.seq,
+            at: local_time(&state, e.at),
+            actor: e.actor_name.clone(),
+            action: e.action.clone(),
+            entity: format!("{} {}", e.entity_type, e.entity_id.as_deref().unwrap_or("")),
+            entity_link: (e.entity_type == "customer")
+                .then(|| e.entity_id.clone())
+                .flatten()
+                .map(|id| format!("/customers/{id}")),
+            summary: e.summary.clone(),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &AuditPage {
+            actions: AUDIT_ACTIONS
+                .iter()
+                .map(|a| ActionOption {
+                    value: a,
+                    selected: q.action.as_deref() == Some(*a),
+                })
+                .collect(),
+            actor: q.actor.unwrap_or_default(),
+            entity_id: q.entity_id.unwrap_or_default(),
+            rows,
+            count_label: t.s("audit.count").replace("{n}", &page.total.to_string()),
+            c: Chrome::new(&state, &user, "audit"),
+        },
+    )
+}

@@ -1,0 +1,736 @@
+//! Pages of the calendars and the SLA engine: calendars with their holiday years and the
+//! import form, the SLA policy editor, and the compliance table.
+
+use super::admin::{form_errors, FormError};
+use super::error_page;
+use super::session::{FormData, UiForm, UiUser};
+use super::{render, role_label, see_other, Chrome};
+use crate::i18n::{Lang, Tr};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use jiff::civil::Date;
+use serde::Deserialize;
+use tripdesk_app::calendar::{HolidaySource, WEEKDAYS};
+use tripdesk_app::sla::{Breakdown, ComplianceQuery, PolicyInput};
+use tripdesk_app::{AppError, FieldError};
+use tripdesk_domain::calendar::format_ranges;
+use tripdesk_domain::identity::{Permission, Role};
+use tripdesk_domain::sla::ClockKind;
+use tripdesk_store::SlaPolicy;
+
+fn pick(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::ZhCn => zh.to_string(),
+        Lang::En => en.to_string(),
+    }
+}
+
+/// A run of consecutive dates written `2025-10-01 – 10-08`.
+fn runs(dates: &std::collections::BTreeSet<Date>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut iter = dates.iter().copied().peekable();
+    while let Some(start) = iter.next() {
+        let mut end = start;
+        while let Some(&n) = iter.peek() {
+            if end.tomorrow().ok() == Some(n) {
+                end = n;
+                iter.next();
+            } else {
+                break;
+            }
+        }
+        if end == start {
+            out.push(start.to_string());
+        } else {
+            out.push(format!("{start} – {}", end.strftime("%m-%d")));
+        }
+    }
+    out.join(", ")
+}
+
+// ---- calendars ----
+
+struct CalRow {
+    name: String,
+    mode: String,
+    zone: String,
+    hours: String,
+    description: String,
+    years: String,
+}
+
+#[derive(Template)]
+#[template(path = "calendars.html")]
+struct CalendarsPage {
+    c: Chrome,
+    rows: Vec<CalRow>,
+}
+
+fn mode_label(t: Tr, mode: tripdesk_domain::calendar::CalendarMode) -> String {
+    t.s(&format!("cal.mode.{}", mode.as_str())).to_string()
+}
+
+pub async fn calendars(State(state): State<AppState>, user: UiUser) -> Response {
+    let t = Tr(user.lang);
+    let list = match state.app.list_calendars(&user.principal).await {
+        Ok(l) => l,
+        Err(e) => return error_page(&state, &user, "sla", e),
+    };
+    let rows = list
+        .iter()
+        .map(|d| {
+            let c = &d.calendar;
+            CalRow {
+                name: c.name.clone(),
+                mode: mode_label(t, c.mode),
+                zone: c.zone.clone(),
+                hours: WEEKDAYS
+                    .iter()
+                    .filter(|(day, _)| !c.weekly.on(*day).is_empty())
+                    .map(|(day, key)| {
+                        format!(
+                            "{} {}",
+                            t.s(&format!("weekday.{key}")),
+                            format_ranges(c.weekly.on(*day))
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                description: c.description.clone(),
+                years: d
+                    .years
+                    .iter()
+                    .map(|y| y.year.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &CalendarsPage {
+            c: Chrome::new(&state, &user, "calendars"),
+            rows,
+        },
+    )
+}
+
+struct FestivalRow {
+    name: String,
+    off: String,
+    work: String,
+}
+
+struct YearBlock {
+    year: i16,
+    notice: String,
+    festivals: Vec<FestivalRow>,
+}
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    c: Chrome,
+    name: String,
+    mode: String,
+    zone: String,
+    office: bool,
+    can_manage: bool,
+    years: Vec<YearBlock>,
+    errors: Vec<FormError>,
+    form_format: String,
+    form_year: String,
+    form_text: String,
+    imported: String,
+}
+
+async fn calendar_page(
+    state: &AppState,
+    user: &UiUser,
+    name: &str,
+    form: Option<&FormData>,
+    fields: Vec<FieldError>,
+    imported: String,
+) -> Response {
+    let t = Tr(user.lang);
+    let detail = match state.app.get_calendar(&user.principal, name).await {
+        Ok(d) => d,
+        Err(e) => return error_page(state, user, "sla", e),
+    };
+    let mut years = Vec::new();
+    for y in &detail.years {
+        let data = match state.app.holiday_year(&user.principal, name, y.year).await {
+            Ok(d) => d,
+            Err(e) => return error_page(state, user, "sla", e),
+        };
+        years.push(YearBlock {
+            year: y.year,
+            notice: y.notice.clone().unwrap_or_default(),
+            festivals: data
+                .festivals()
+                .iter()
+                .map(|f| FestivalRow {
+                    name: pick(user.lang, f.name_zh(), f.name_en()),
+                    off: runs(f.off()),
+                    work: runs(f.work()),
+                })
+                .collect(),
+        });
+    }
+    let status = if fields.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let c = &detail.calendar;
+    render(
+        status,
+        &CalendarPage {
+            name: c.name.clone(),
+            mode: mode_label(t, c.mode),
+            zone: c.zone.clone(),
+            office: c.mode == tripdesk_domain::calendar::CalendarMode::Office,
+            can_manage: user.principal.can(Permission::ManageSettings),
+            years,
+            errors: form_errors(t, fields),
+            form_format: form.map_or("notice".into(), |f| f.get("format").to_string()),
+            form_year: form.map_or(String::new(), |f| f.get("year").to_string()),
+            form_text: form.map_or(String::new(), |f| f.get("text").to_string()),
+            imported,
+            c: Chrome::new(state, user, "calendars"),
+        },
+    )
+}
+
+pub async fn calendar(
+    State(state): State<AppState>,
+    user: UiUser,
+    Path(name): Path<String>,
+    Query(q): Query<ImportedQuery>,
+) -> Response {
+    calendar_page(
+        &state,
+        &user,
+        &name,
+        None,
+        Vec::new(),
+        q.imported.unwrap_or_default(),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ImportedQuery {
+    imported: Option<String>,
+}
+
+/// The import form: a pasted State Council notice, a TOML file's text, or the shipped data.
+pub async fn import(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let text = form.get("text").to_string();
+    let source = match form.get("format") {
+        "toml" => Ok(HolidaySource::Toml(text)),
+        "shipped" => Ok(HolidaySource::Shipped),
+        _ => match form.get("year").trim().parse::<i16>() {
+            Ok(year) => Ok(HolidaySource::Notice { year, text }),
+            Err(_) => Err(FieldError::new(
+                "year",
+                "required",
+                Tr(user.lang).s("cal.import.year_required"),
+            )),
+        },
+    };
+    let result = match source {
+        Ok(source) => {
+            state
+                .app
+                .import_holidays(
+                    &user.principal,
+                    &name,
+                    source,
+                    form.get("replace") == "true",
+                )
+                .await
+        }
+        Err(f) => Err(AppError::Validation(vec![f])),
+    };
+    match result {
+        Ok(years) => {
+            let list: Vec<String> = years.iter().map(i16::to_string).collect();
+            see_other(&format!(
+                "/calendars/{}?imported={}",
+                percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC),
+                list.join(",")
+            ))
+        }
+        Err(AppError::Validation(fields)) => {
+            calendar_page(&state, &user, &name, Some(&form), fields, String::new()).await
+        }
+        Err(AppError::Conflict { message, field, .. }) => {
+            let fields = vec![FieldError::new(
+                field.as_deref().unwrap_or("year"),
+                "conflict",
+                message,
+            )];
+            calendar_page(&state, &user, &name, Some(&form), fields, String::new()).await
+        }
+        Err(e) => error_page(&state, &user, "sla", e),
+    }
+}
+
+/// Deletes a year (a small form per year).
+pub async fn delete_year(
+    State(state): State<AppState>,
+    Path((name, year)): Path<(String, i16)>,
+    UiForm { user, .. }: UiForm,
+) -> Response {
+    match state
+        .app
+        .delete_holiday_year(&user.principal, &name, year)
+        .await
+    {
+        Ok(()) => see_other(&format!(
+            "/calendars/{}",
+            percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC)
+        )),
+        Err(e) => error_page(&state, &user, "sla", e),
+    }
+}
+
+// ---- SLA policies ----
+
+struct PolicyRow {
+    key: String,
+    name: String,
+    figure: String,
+    calendar: String,
+    warn: String,
+    notify: String,
+    enabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sla_policies.html")]
+struct PoliciesPage {
+    c: Chrome,
+    can_manage: bool,
+    rows: Vec<PolicyRow>,
+}
+
+/// "3 min", "1 working day", "3–5 working days".
+fn figure(t: Tr, p: &SlaPolicy) -> String {
+    let x = &p.target;
+    let amount = match x.earliest {
+        Some(e) => format!("{e}–{}", x.amount),
+        None => x.amount.to_string(),
+    };
+    let unit = match x.kind {
+        ClockKind::CalendarHours => t.s("sla.unit.minutes"),
+        ClockKind::WorkingHours => t.s("sla.unit.working_minutes"),
+        ClockKind::WorkingDays => t.s("sla.unit.working_days"),
+    };
+    format!("{amount} {unit}")
+}
+
+pub async fn policies(State(state): State<AppState>, user: UiUser) -> Response {
+    let t = Tr(user.lang);
+    let list = match state.app.list_sla_policies(&user.principal).await {
+        Ok(l) => l,
+        Err(e) => return error_page(&state, &user, "sla", e),
+    };
+    let rows = list
+        .iter()
+        .map(|p| PolicyRow {
+            key: p.target.key.to_string(),
+            name: pick(user.lang, &p.target.name_zh, &p.target.name_en),
+            figure: figure(t, p),
+            calendar: p.target.calendar.to_string(),
+            warn: if p.target.warn_at_percent == 0 {
+                "—".into()
+            } else {
+                format!("{} %", p.target.warn_at_percent)
+            },
+            notify: p
+                .notify_breach
+                .iter()
+                .map(|r| role_label(t, *r))
+                .collect::<Vec<_>>()
+                .join(" · "),
+            enabled: p.enabled,
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &PoliciesPage {
+            can_manage: user.principal.can(Permission::ManageSettings),
+            rows,
+            c: Chrome::new(&state, &user, "sla_policies"),
+        },
+    )
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sla_policy_form.html")]
+struct PolicyFormPage {
+    c: Chrome,
+    key: String,
+    errors: Vec<FormError>,
+    name_zh: String,
+    name_en: String,
+    kinds: Vec<Choice>,
+    amount: String,
+    earliest: String,
+    calendars: Vec<Choice>,
+    warn_at_percent: String,
+    pause_when: String,
+    notify_warning: Vec<Choice>,
+    notify_breach: Vec<Choice>,
+    enabled: bool,
+}
+
+fn role_choices(t: Tr, selected: &[Role]) -> Vec<Choice> {
+    Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str().into(),
+            label: role_label(t, *r),
+            selected: selected.contains(r),
+        })
+        .collect()
+}
+
+async fn policy_form(
+    state: &AppState,
+    user: &UiUser,
+    key: &str,
+    form: Option<&FormData>,
+    fields: Vec<FieldError>,
+) -> Response {
+    if let Err(e) = user.principal.require(Permission::ManageSettings) {
+        return error_page(state, user, "sla", e);
+    }
+    let t = Tr(user.lang);
+    let p = match state.app.get_sla_policy(&user.principal, key).await {
+        Ok(p) => p,
+        Err(e) => return error_page(state, user, "sla", e),
+    };
+    let cals = state
+        .app
+        .list_calendars(&user.principal)
+        .await
+        .unwrap_or_default();
+    let x = &p.target;
+    let val = |name: &str, current: String| form.map_or(current, |f| f.get(name).to_string());
+    let kind = val("kind", x.kind.as_str().to_string());
+    let calendar = val("calendar", x.calendar.to_string());
+    let roles = |name: &str, current: &[Role]| -> Vec<Role> {
+        match form {
+            Some(f) => f.all(name).iter().filter_map(|r| r.parse().ok()).collect(),
+            None => current.to_vec(),
+        }
+    };
+    let status = if fields.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &PolicyFormPage {
+            key: key.to_string(),
+            errors: form_errors(t, fields),
+            name_zh: val("name_zh", x.name_zh.to_string()),
+            name_en: val("name_en", x.name_en.to_string()),
+            kinds: ClockKind::ALL
+                .iter()
+                .map(|k| Choice {
+                    value: k.as_str().into(),
+                    label: t.s(&format!("sla.kind.{}", k.as_str())).into(),
+                    selected: kind == k.as_str(),
+                })
+                .collect(),
+            amount: val("amount", x.amount.to_string()),
+            earliest: val(
+                "earliest",
+                x.earliest.map(|e| e.to_string()).unwrap_or_default(),
+            ),
+            calendars: cals
+                .iter()
+                .map(|d| Choice {
+                    value: d.calendar.name.clone(),
+                    label: d.calendar.name.clone(),
+                    selected: calendar == d.calendar.name,
+                })
+                .collect(),
+            warn_at_percent: val("warn_at_percent", x.warn_at_percent.to_string()),
+            pause_when: val("pause_when", p.pause_when.join(", ")),
+            notify_warning: role_choices(t, &roles("notify_warning", &p.notify_warning)),
+            notify_breach: role_choices(t, &roles("notify_breach", &p.notify_breach)),
+            enabled: form.map_or(p.enabled, |f| f.get("enabled") == "true"),
+            c: Chrome::new(state, user, "sla_policies"),
+        },
+    )
+}
+
+pub async fn edit_policy(
+    State(state): State<AppState>,
+    user: UiUser,
+    Path(key): Path<String>,
+) -> Response {
+    policy_form(&state, &user, &key, None, Vec::new()).await
+}
+
+fn number<T: std::str::FromStr>(
+    form: &FormData,
+    name: &str,
+    fields: &mut Vec<FieldError>,
+) -> Option<T> {
+    let v = form.get(name).trim();
+    match v.parse() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            fields.push(FieldError::new(name, "invalid", "enter a whole number"));
+            None
+        }
+    }
+}
+
+pub async fn update_policy(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let mut fields = Vec::new();
+    let kind = ClockKind::parse(form.get("kind"));
+    if kind.is_none() {
+        fields.push(FieldError::new("kind", "invalid", "choose how time counts"));
+    }
+    let amount = number::<u32>(&form, "amount", &mut fields);
+    let earliest = if form.get("earliest").trim().is_empty() {
+        Some(None)
+    } else {
+        number::<u32>(&form, "earliest", &mut fields).map(Some)
+    };
+    let warn = number::<u8>(&form, "warn_at_percent", &mut fields);
+    let (Some(kind), Some(amount), Some(earliest), Some(warn)) = (kind, amount, earliest, warn)
+    else {
+        return policy_form(&state, &user, &key, Some(&form), fields).await;
+    };
+    let roles = |name: &str| {
+        form.all(name)
+            .iter()
+            .filter_map(|r| r.parse().ok())
+            .collect()
+    };
+    let input = PolicyInput {
+        name_zh: form.get("name_zh").into(),
+        name_en: form.get("name_en").into(),
+        kind,
+        amount,
+        earliest,
+        calendar: form.get("calendar").into(),
+        warn_at_percent: warn,
+        pause_when: form
+            .get("pause_when")
+            .split([',', '，', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        notify_warning: roles("notify_warning"),
+        notify_breach: roles("notify_breach"),
+        enabled: form.get("enabled") == "true",
+    };
+    match state
+        .app
+        .update_sla_policy(&user.principal, &key, input)
+        .await
+    {
+        Ok(_) => see_other("/sla/policies"),
+        Err(AppError::Validation(fields)) => {
+            policy_form(&state, &user, &key, Some(&form), fields).await
+        }
+        Err(e) => error_page(&state, &user, "sla", e),
+    }
+}
+
+// ---- compliance ----
+
+struct ComplianceLine {
+    name: String,
+    group: String,
+    met: u32,
+    breached: u32,
+    running: u32,
+    share: String,
+    low: bool,
+    median: String,
+    p90: String,
+}
+
+#[derive(Template)]
+#[template(path = "sla_compliance.html")]
+struct CompliancePage {
+    c: Chrome,
+    from: String,
+    to: String,
+    by: String,
+    errors: Vec<FormError>,
+    lines: Vec<ComplianceLine>,
+}
+
+#[derive(Deserialize)]
+pub struct ComplianceForm {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+}
+
+/// "2 min 24 s", "3 h 05 min", "2 d 4 h".
+fn human(d: Option<jiff::SignedDuration>) -> String {
+    let Some(d) = d else {
+        return "—".into();
+    };
+    let s = d.as_secs().max(0);
+    match s {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {:02} s", s / 60, s % 60),
+        s if s < 86_400 => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
+        s => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+pub async fn compliance(
+    State(state): State<AppState>,
+    user: UiUser,
+    Query(q): Query<ComplianceForm>,
+) -> Response {
+    if let Err(e) = user.principal.require(Permission::ViewReports) {
+        return error_page(&state, &user, "sla", e);
+    }
+    let t = Tr(user.lang);
+    let today = state.app.now().to_zoned(state.tz.clone()).date();
+    let month_start = today.first_of_month();
+    let from = q
+        .from
+        .filter(|s| !s.is_empty())
+        .unwrap_or(month_start.to_string());
+    let to = q.to.filter(|s| !s.is_empty()).unwrap_or(today.to_string());
+    let by = q.by.unwrap_or_default();
+    let mut errors = Vec::new();
+    let bounds = (
+        crate::api::sla::period_bound(&state, "from", &from, false),
+        crate::api::sla::period_bound(&state, "to", &to, true),
+    );
+    let mut lines = Vec::new();
+    match bounds {
+        (Ok(f), Ok(tt)) => {
+            let query = ComplianceQuery {
+                from: f,
+                to: tt,
+                by: Breakdown::parse(&by),
+                target_key: None,
+            };
+            match state.app.sla_compliance(&user.principal, &query).await {
+                Ok(rows) => {
+                    let names = group_names(&state, &user, query.by).await;
+                    lines = rows
+                        .into_iter()
+                        .map(|r| ComplianceLine {
+                            name: pick(user.lang, &r.name_zh, &r.name_en),
+                            group: r
+                                .group
+                                .as_ref()
+                                .map(|g| names.get(g).cloned().unwrap_or_else(|| g.clone()))
+                                .unwrap_or_else(|| {
+                                    if query.by.is_some() {
+                                        t.s("sla.group.none").to_string()
+                                    } else {
+                                        String::new()
+                                    }
+                                }),
+                            met: r.figures.met,
+                            breached: r.figures.breached,
+                            running: r.figures.running,
+                            share: r
+                                .figures
+                                .share_met
+                                .map_or("—".into(), |s| format!("{:.1} %", s * 100.0)),
+                            low: r.figures.share_met.is_some_and(|s| s < 0.95),
+                            median: human(r.figures.median),
+                            p90: human(r.figures.p90),
+                        })
+                        .collect();
+                }
+                Err(AppError::Validation(f)) => errors = form_errors(t, f),
+                Err(e) => return error_page(&state, &user, "sla", e),
+            }
+        }
+        (a, b) => {
+            for r in [a, b] {
+                if let Err(AppError::Validation(f)) = r {
+                    errors.extend(form_errors(t, f));
+                }
+            }
+        }
+    }
+    render(
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        &CompliancePage {
+            from,
+            to,
+            by,
+            errors,
+            lines,
+            c: Chrome::new(&state, &user, "sla_compliance"),
+        },
+    )
+}
+
+/// Department and agent names for the breakdown column (ids otherwise).
+async fn group_names(
+    state: &AppState,
+    user: &UiUser,
+    by: Option<Breakdown>,
+) -> std::collections::HashMap<String, String> {
+    let mut names = std::collections::HashMap::new();
+    match by {
+        Some(Breakdown::Department) => {
+            if let Ok(depts) = state.app.list_departments(&user.principal).await {
+                for (d, _) in depts {
+                    names.insert(d.id.to_string(), pick(user.lang, &d.name_zh, &d.name_en));
+                }
+            }
+        }
+        Some(Breakdown::Agent) => {
+            let filter = tripdesk_store::UserFilter {
+                include_disabled: true,
+                limit: 10_000,
+                ..Default::default()
+            };
+            if let Ok(page) = state.app.list_users(&user.principal, &filter).await {
+                for u in page.users {
+                    names.insert(u.id.to_string(), u.display_name);
+                }
+            }
+        }
+        _ => {}
+    }
+    names
+}

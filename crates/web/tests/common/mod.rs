@@ -1,0 +1,203 @@
+//! The in-process test harness shared by the web tests.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tower::ServiceExt;
+use tripdesk_app::{App, AppSettings};
+use tripdesk_domain::clock::SystemClock;
+use tripdesk_store_sql::testing::{fresh_store, TestStore};
+
+pub struct Harness {
+    pub router: axum::Router,
+    pub store: TestStore,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+pub async fn harness() -> Harness {
+    let store = fresh_store().await;
+    let app = App::new(
+        store.store.clone(),
+        Arc::new(SystemClock),
+        AppSettings::default(),
+    )
+    .with_vault(Arc::new(tripdesk_vault::KeyRing::generate()));
+    app.seed_demo_organisation().await.unwrap();
+    let state = tripdesk_web::AppState::new(
+        app,
+        tripdesk_web::WebConfig {
+            body_limit: 64 * 1024,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    Harness {
+        router: tripdesk_web::router(state),
+        store,
+    }
+}
+
+impl Harness {
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Reply {
+        self.call_raw(method, uri, headers, body.map(String::into_bytes))
+            .await
+    }
+
+    /// A call with a binary body (e.g. an XLSX upload).
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .body(body.map(Into::into).unwrap_or_else(Body::empty))
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn json(&self, method: Method, uri: &str, token: Option<&str>, body: Value) -> Reply {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(a) = &auth {
+            headers.push(("authorization", a));
+        }
+        self.call(method, uri, &headers, Some(body.to_string()))
+            .await
+    }
+
+    pub async fn get(&self, uri: &str, token: &str) -> Reply {
+        let auth = format!("Bearer {token}");
+        self.call(Method::GET, uri, &[("authorization", &auth)], None)
+            .await
+    }
+
+    pub async fn login(&self, username: &str) -> Value {
+        self.login_with(username, "tripdesk-demo").await
+    }
+
+    pub async fn login_with(&self, username: &str, password: &str) -> Value {
+        let r = self
+            .json(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body
+    }
+
+    pub async fn token(&self, username: &str) -> String {
+        self.login(username).await["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+pub fn assert_problem(r: &Reply, status: StatusCode, code: &str) {
+    assert_eq!(r.status, status, "{}", r.text);
+    assert_eq!(
+        r.headers[header::CONTENT_TYPE],
+        "application/problem+json",
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["code"], code, "{}", r.text);
+    assert_eq!(r.body["status"], status.as_u16());
+    assert!(
+        r.body["request_id"].as_str().is_some_and(|id| id.len() > 8),
+        "{}",
+        r.text
+    );
+}
+
+pub fn field_of(r: &Reply) -> &str {
+    r.body["errors"][0]["field"].as_str().unwrap_or("")
+}
+
+impl Harness {
+    /// A UI page as a signed-in user (zh-CN).
+    pub async fn ui_get(&self, uri: &str, username: &str) -> Reply {
+        let token = self.token(username).await;
+        let cookie = format!("tripdesk_session={token}");
+        self.call(Method::GET, uri, &[("cookie", &cookie)], None)
+            .await
+    }
+}
+
+impl Harness {
+    /// A JSON call with a bearer token.
+    pub async fn api(&self, method: Method, uri: &str, token: &str, body: Value) -> Reply {
+        self.json(method, uri, Some(token), body).await
+    }
+
+    /// A browser session: (cookie header, CSRF token of the session).
+    pub async fn session(&self, username: &str) -> (String, String) {
+        let r = self
+            .call(
+                Method::POST,
+                "/login",
+                &[("content-type", "application/x-www-form-urlencoded")],
+                Some(format!(
+                    "username={username}&password=tripdesk-demo&next=%2F"
+                )),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let cookie = r.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let page = self
+            .call(Method::GET, "/", &[("cookie", &cookie)], None)
+            .await;
+        let csrf = page
+            .text
+            .split("data-csrf=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        (cookie, csrf)
+    }
+}
