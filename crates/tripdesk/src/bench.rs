@@ -1,0 +1,284 @@
+//! `tripdesk bench sla`: the SLA engine under a million running clocks. It measures the cost
+//! of starting a clock (the use case, one transaction each), the CPU the engine uses while
+//! nothing is due, and the time from a clock's due instant to its breach being recorded.
+//! Run it on an empty data directory or database: it writes clocks.
+
+use crate::{app_for, load_config, open_store, telemetry, DbArgs};
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use jiff::{SignedDuration, Timestamp};
+use std::time::{Duration, Instant};
+use tripdesk_app::sla::engine::{EngineSettings, SlaEngine};
+use tripdesk_app::sla::StartClock;
+use tripdesk_domain::calendar::{china_time_zone, Calendar};
+use tripdesk_domain::sla::{ClockKind, SlaClock, SlaTarget};
+use tripdesk_store::{SlaClockRecord, SlaEventFilter, SlaEventKind};
+use uuid::Uuid;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Running clocks, idle CPU, breach latency and start cost of the SLA engine.
+    Sla {
+        /// Running clocks in the store while measuring (due weeks ahead).
+        #[arg(long, default_value_t = 1_000_000)]
+        clocks: u32,
+        /// Clocks started through the use case to time a start (part of --clocks).
+        #[arg(long, default_value_t = 2_000)]
+        starts: u32,
+        /// Clocks made due during the latency run.
+        #[arg(long, default_value_t = 1_000)]
+        due: u32,
+        /// Seconds over which the due clocks fall due (evenly spread).
+        #[arg(long, default_value_t = 10)]
+        due_over_secs: u32,
+        /// Seconds of idle measured.
+        #[arg(long, default_value_t = 10)]
+        idle_secs: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Enqueue N emails, then deliver them with this node's workers and report the rates.
+    Outbox {
+        /// Messages to enqueue and deliver.
+        #[arg(long, default_value_t = 10_000)]
+        messages: usize,
+        /// SMTP server to deliver to; default: a minimal SMTP sink started in this process.
+        #[arg(long)]
+        smtp_url: Option<String>,
+        /// Delivery workers (default: outbox_workers of the configuration).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// Database to use; default: a new SQLite database in a temporary directory.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// CPU seconds (user + system) of this process so far, from /proc/self/stat (Linux; clock
+/// ticks are 1/100 s there).
+fn cpu_seconds() -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .context("unexpected /proc/self/stat")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11).context("utime")?.parse()?;
+    let stime: f64 = fields.get(12).context("stime")?.parse()?;
+    Ok((utime + stime) / 100.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+fn summary(label: &str, unit: &str, mut v: Vec<f64>) {
+    v.sort_by(f64::total_cmp);
+    println!(
+        "{label}: n={} median={:.3}{unit} p90={:.3}{unit} p99={:.3}{unit} max={:.3}{unit}",
+        v.len(),
+        percentile(&v, 50.0),
+        percentile(&v, 90.0),
+        percentile(&v, 99.0),
+        v.last().copied().unwrap_or(f64::NAN),
+    );
+}
+
+/// A clock on the hotline calendar whose deadline falls at `due`, without a warning.
+fn clock_due_at(
+    target: &SlaTarget,
+    cal: &Calendar,
+    due: Timestamp,
+    subject: String,
+) -> SlaClockRecord {
+    let start = due - SignedDuration::from_mins(i64::from(target.amount));
+    let clock = SlaClock::start(target, cal, start).expect("a wall-clock target always starts");
+    SlaClockRecord {
+        id: Uuid::now_v7(),
+        subject_type: "bench".into(),
+        subject_id: subject,
+        channel: Some("phone".into()),
+        department_id: None,
+        agent_id: None,
+        clock,
+        version: 1,
+        created_at: start,
+    }
+}
+
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
+    let (clocks, starts, due, due_over_secs, idle_secs, db) = match command {
+        BenchCommand::Sla {
+            clocks,
+            starts,
+            due,
+            due_over_secs,
+            idle_secs,
+            db,
+        } => (clocks, starts, due, due_over_secs, idle_secs, db),
+        BenchCommand::Outbox {
+            messages,
+            smtp_url,
+            workers,
+            db,
+        } => return crate::bench_outbox::run(messages, smtp_url, workers, db).await,
+    };
+    if starts > clocks {
+        bail!("--starts must not exceed --clocks");
+    }
+    let mut config = load_config(&db, None)?;
+    // The audit line of every breach would drown the figures.
+    config.log_level = "warn".into();
+    telemetry::init(&config);
+    let store = open_store(&config).await?;
+    let app = app_for(&config, store.clone());
+    app.ensure_builtin_calendars().await?;
+    {
+        let mut r = store.read().await?;
+        if r.earliest_sla_due().await?.is_some() {
+            bail!("the store already has running clocks; run the benchmark on an empty one");
+        }
+    }
+    println!(
+        "tripdesk bench sla on {} ({} running clocks)",
+        config.location()?.describe(),
+        clocks
+    );
+
+    // 1. Starting clocks through the use case, one transaction each.
+    let mut lat = Vec::with_capacity(starts as usize);
+    let began = Instant::now();
+    for i in 0..starts {
+        let t = Instant::now();
+        let mut tx = store.write().await?;
+        app.start_sla_clock(
+            &mut *tx,
+            StartClock {
+                subject_type: "bench".into(),
+                subject_id: format!("start-{i}"),
+                target_key: "complaint.result_report".into(),
+                channel: Some("phone".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let secs = began.elapsed().as_secs_f64();
+    summary(
+        "start a clock (use case + commit, one at a time)",
+        " ms",
+        lat,
+    );
+    println!(
+        "  {:.0} starts/s on one connection",
+        f64::from(starts) / secs
+    );
+
+    // 2. Fill up to the requested number of running clocks, due 30 to 60 days ahead.
+    let target = SlaTarget {
+        key: "bench.breach".into(),
+        name_zh: "基准".into(),
+        name_en: "Benchmark".into(),
+        kind: ClockKind::CalendarHours,
+        amount: 60,
+        earliest: None,
+        calendar: Calendar::HOTLINE.into(),
+        warn_at_percent: 0,
+    };
+    let cal = Calendar::always_open(Calendar::HOTLINE, china_time_zone());
+    let now = app.now();
+    let fill = clocks - starts;
+    let began = Instant::now();
+    let mut made = 0u32;
+    while made < fill {
+        let n = (fill - made).min(10_000);
+        let batch: Vec<_> = (made..made + n)
+            .map(|i| {
+                let due = now
+                    + SignedDuration::from_hours(24 * 30)
+                    + SignedDuration::from_secs(i64::from(i) * 2);
+                clock_due_at(&target, &cal, due, format!("fill-{i}"))
+            })
+            .collect();
+        let mut tx = store.write().await?;
+        tx.insert_sla_clocks(&batch).await?;
+        tx.commit().await?;
+        made += n;
+    }
+    println!(
+        "bulk-inserted {fill} running clocks in {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
+
+    // 3. Idle: the engine sleeps until the earliest instant (weeks away) or its re-check.
+    let engine = SlaEngine::spawn(
+        app.clone(),
+        EngineSettings {
+            recheck: Duration::from_secs(config.sla_recheck_secs),
+            ..Default::default()
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let cpu0 = cpu_seconds()?;
+    let wall0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(u64::from(idle_secs))).await;
+    let cpu = cpu_seconds()? - cpu0;
+    let wall = wall0.elapsed().as_secs_f64();
+    println!(
+        "idle: {cpu:.3} s CPU in {wall:.1} s wall = {:.2} % of one core (whole process, engine waiting)",
+        100.0 * cpu / wall
+    );
+
+    // 4. Latency: clocks falling due over the next seconds, breaches recorded by the engine.
+    let first = app.now() + SignedDuration::from_secs(3);
+    let step_ms = i64::from(due_over_secs) * 1000 / i64::from(due.max(1));
+    let batch: Vec<_> = (0..due)
+        .map(|i| {
+            let at = first + SignedDuration::from_millis(i64::from(i) * step_ms);
+            clock_due_at(&target, &cal, at, format!("due-{i}"))
+        })
+        .collect();
+    let mut tx = store.write().await?;
+    tx.insert_sla_clocks(&batch).await?;
+    tx.commit().await?;
+    let cpu0 = cpu_seconds()?;
+    let deadline = Instant::now() + Duration::from_secs(u64::from(due_over_secs) + 60);
+    let breaches = loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut r = store.read().await?;
+        let events = r
+            .list_sla_events(&SlaEventFilter {
+                kind: Some(SlaEventKind::Breach),
+                ..Default::default()
+            })
+            .await?;
+        if events.len() >= due as usize {
+            break events;
+        }
+        if Instant::now() > deadline {
+            bail!("only {} of {due} breaches recorded in time", events.len());
+        }
+    };
+    let cpu = cpu_seconds()? - cpu0;
+    engine.shutdown().await;
+    let lags: Vec<f64> = breaches
+        .iter()
+        .map(|e| e.recorded_at.duration_since(e.at).as_secs_f64() * 1000.0)
+        .collect();
+    summary(
+        &format!("due instant -> breach recorded ({due} clocks due over {due_over_secs} s)"),
+        " ms",
+        lags,
+    );
+    println!("  CPU while firing: {cpu:.2} s");
+    store.close().await;
+    Ok(())
+}

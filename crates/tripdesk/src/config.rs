@@ -1,0 +1,327 @@
+//! Configuration: defaults, then the TOML file (`--config`), then `TRIPDESK_*` environment
+//! variables, then command-line flags — each later source wins. Validated once at start-up.
+
+use anyhow::{bail, Context};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Every option of tripdesk. The README lists them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub addr: String,
+    /// Directory for the SQLite database (and later keys and attachments).
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of SQLite.
+    pub database_url: Option<String>,
+    /// Connections in the pool (per node).
+    pub max_connections: u32,
+    /// SQLite only: fsync every commit (`true`) or rely on the WAL (`false`, durable across
+    /// a process kill but not a power cut).
+    pub sqlite_synchronous_full: bool,
+    /// Mark the session cookie Secure (serve behind HTTPS).
+    pub cookie_secure: bool,
+    /// Hours a session lives without activity.
+    pub session_hours: u32,
+    /// Seconds before a request is cut off with 408.
+    pub request_timeout_secs: u64,
+    /// Largest request body in bytes.
+    pub body_limit_bytes: usize,
+    /// `pretty` (human) or `json` (one object per line) logs.
+    pub log_format: String,
+    /// Log filter, e.g. `info` or `tripdesk=debug,info`.
+    pub log_level: String,
+    /// The vault's key file (default `<data_dir>/vault-keys.toml`). The environment variable
+    /// `TRIPDESK_VAULT_KEYS`, holding the file's TOML text, wins over it.
+    pub vault_key_file: Option<PathBuf>,
+    /// Longest time the SLA engine sleeps without looking at the store again (seconds).
+    pub sla_recheck_secs: u64,
+    /// SMTP server for email: `smtp://host:port`, `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465`. Without it email messages stay queued.
+    pub smtp_url: Option<SmtpUrl>,
+    /// Sender of emails, e.g. `山海客服 <service@example.com>`.
+    pub smtp_from: Option<String>,
+    /// Delivery workers per node.
+    pub outbox_workers: usize,
+    /// Messages a worker claims at once.
+    pub outbox_batch: u32,
+    /// Seconds a claim holds; a crashed node's messages are sent again after this.
+    pub outbox_lease_secs: u64,
+    /// Attempts before a message is dead (an admin can requeue it).
+    pub outbox_max_attempts: i64,
+    /// First retry delay in seconds, doubled per attempt up to an hour.
+    pub outbox_retry_base_secs: u64,
+}
+
+/// The SMTP URL; printed with its password hidden.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SmtpUrl(pub String);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&tripdesk_store_sql::redact_url(&self.0))
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            max_connections: 16,
+            sqlite_synchronous_full: false,
+            cookie_secure: false,
+            session_hours: 12,
+            request_timeout_secs: 30,
+            body_limit_bytes: 1024 * 1024,
+            log_format: "pretty".into(),
+            log_level: "info".into(),
+            vault_key_file: None,
+            sla_recheck_secs: 60,
+            smtp_url: None,
+            smtp_from: None,
+            outbox_workers: 4,
+            outbox_batch: 20,
+            outbox_lease_secs: 120,
+            outbox_max_attempts: 8,
+            outbox_retry_base_secs: 30,
+        }
+    }
+}
+
+/// Values given on the command line (they win over everything else).
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+/// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
+/// the test suite's, are not configuration).
+const ENV_KEYS: [&str; 20] = [
+    "addr",
+    "data_dir",
+    "database_url",
+    "max_connections",
+    "sqlite_synchronous_full",
+    "cookie_secure",
+    "session_hours",
+    "request_timeout_secs",
+    "body_limit_bytes",
+    "log_format",
+    "log_level",
+    "vault_key_file",
+    "sla_recheck_secs",
+    "smtp_url",
+    "smtp_from",
+    "outbox_workers",
+    "outbox_batch",
+    "outbox_lease_secs",
+    "outbox_max_attempts",
+    "outbox_retry_base_secs",
+];
+
+impl Config {
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                bail!("config file {} does not exist", file.display());
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let mut config: Config = figment
+            .merge(Env::prefixed("TRIPDESK_").only(&ENV_KEYS))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .context("invalid configuration")?;
+        // An empty value (e.g. TRIPDESK_SMTP_URL="") means "not set".
+        if config
+            .smtp_url
+            .as_ref()
+            .is_some_and(|u| u.0.trim().is_empty())
+        {
+            config.smtp_url = None;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        self.socket_addr()?;
+        if !["pretty", "json"].contains(&self.log_format.as_str()) {
+            bail!("log_format must be \"pretty\" or \"json\"");
+        }
+        if self.max_connections == 0 || self.max_connections > 1000 {
+            bail!("max_connections must be between 1 and 1000");
+        }
+        if self.session_hours == 0 || self.session_hours > 24 * 30 {
+            bail!("session_hours must be between 1 and 720");
+        }
+        if self.request_timeout_secs == 0 {
+            bail!("request_timeout_secs must be at least 1");
+        }
+        if self.sla_recheck_secs == 0 || self.sla_recheck_secs > 3600 {
+            bail!("sla_recheck_secs must be between 1 and 3600");
+        }
+        if self.body_limit_bytes < 1024 {
+            bail!("body_limit_bytes must be at least 1024");
+        }
+        self.location()?;
+        if let Some(url) = &self.smtp_url {
+            let u = url.0.trim();
+            if !(u.starts_with("smtp://") || u.starts_with("smtps://")) {
+                bail!("smtp_url must start with smtp:// or smtps://");
+            }
+            if self
+                .smtp_from
+                .as_deref()
+                .is_none_or(|f| f.trim().is_empty())
+            {
+                bail!("smtp_from is required with smtp_url (e.g. \"客服 <service@example.com>\")");
+            }
+        }
+        if self.outbox_workers == 0 || self.outbox_workers > 64 {
+            bail!("outbox_workers must be between 1 and 64");
+        }
+        if self.outbox_batch == 0 || self.outbox_batch > 1000 {
+            bail!("outbox_batch must be between 1 and 1000");
+        }
+        if self.outbox_lease_secs < 4 {
+            bail!("outbox_lease_secs must be at least 4");
+        }
+        if !(1..=100).contains(&self.outbox_max_attempts) {
+            bail!("outbox_max_attempts must be between 1 and 100");
+        }
+        if self.outbox_retry_base_secs == 0 {
+            bail!("outbox_retry_base_secs must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The dispatcher settings of this node.
+    pub fn dispatcher_config(&self) -> tripdesk_jobs::DispatcherConfig {
+        let lease = std::time::Duration::from_secs(self.outbox_lease_secs);
+        tripdesk_jobs::DispatcherConfig {
+            workers: self.outbox_workers,
+            batch: self.outbox_batch,
+            lease,
+            // A send never outlasts its claim: at most a quarter of the lease, at most 30 s.
+            send_timeout: (lease / 4).min(std::time::Duration::from_secs(30)),
+            ..Default::default()
+        }
+    }
+
+    pub fn socket_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.addr
+            .parse()
+            .with_context(|| format!("addr {:?} is not an address like 127.0.0.1:8080", self.addr))
+    }
+
+    pub fn location(&self) -> anyhow::Result<tripdesk_store_sql::Location> {
+        tripdesk_store_sql::Location::from_options(
+            self.database_url.as_deref(),
+            self.data_dir.clone(),
+        )
+        .map_err(|e| anyhow::anyhow!(e))
+    }
+
+    /// Where the vault's key file is (whether or not it exists).
+    pub fn key_file(&self) -> PathBuf {
+        self.vault_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("vault-keys.toml"))
+    }
+
+    pub fn pool_settings(&self) -> tripdesk_store_sql::PoolSettings {
+        tripdesk_store_sql::PoolSettings {
+            max_connections: self.max_connections,
+            sqlite_synchronous_full: self.sqlite_synchronous_full,
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure signature
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_env_then_flags() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "t.toml",
+                "addr = \"127.0.0.1:9000\"\nlog_format = \"json\"\nsession_hours = 8\n",
+            )?;
+            jail.set_env("TRIPDESK_SESSION_HOURS", "4");
+            let c = Config::load(Some(Path::new("t.toml")), Overrides::default()).unwrap();
+            assert_eq!(c.addr, "127.0.0.1:9000");
+            assert_eq!(c.log_format, "json");
+            assert_eq!(c.session_hours, 4, "env beats file");
+            assert_eq!(c.key_file(), PathBuf::from("data/vault-keys.toml"));
+            jail.set_env("TRIPDESK_VAULT_KEY_FILE", "/run/secrets/keys.toml");
+            let c = Config::load(Some(Path::new("t.toml")), Overrides::default()).unwrap();
+            assert_eq!(c.key_file(), PathBuf::from("/run/secrets/keys.toml"));
+            let c = Config::load(
+                Some(Path::new("t.toml")),
+                Overrides {
+                    addr: Some("127.0.0.1:9100".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(c.addr, "127.0.0.1:9100", "flags beat everything");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "addr = \"nowhere\"\n")?;
+            let e = Config::load(Some(Path::new("bad.toml")), Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("addr"), "{e}");
+            jail.create_file("unknown.toml", "colour = \"red\"\n")?;
+            let e =
+                Config::load(Some(Path::new("unknown.toml")), Overrides::default()).unwrap_err();
+            assert!(format!("{e:#}").contains("colour"), "{e:#}");
+            let e =
+                Config::load(Some(Path::new("missing.toml")), Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("does not exist"));
+            jail.set_env("TRIPDESK_SMTP_URL", "smtp://127.0.0.1:2525");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("smtp_from"), "{e}");
+            jail.set_env("TRIPDESK_SMTP_FROM", "客服 <service@example.com>");
+            jail.set_env(
+                "TRIPDESK_SMTP_URL",
+                "smtps://user:s3cret@mail.example.com:465",
+            );
+            let c = Config::load(None, Overrides::default()).unwrap();
+            let shown = format!("{c:?}");
+            assert!(
+                !shown.contains("s3cret"),
+                "the SMTP password never prints: {shown}"
+            );
+            assert!(shown.contains("smtps://user:***@mail.example.com:465"));
+            jail.set_env("TRIPDESK_SMTP_URL", "http://mail.example.com");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("smtp_url"), "{e}");
+            jail.set_env("TRIPDESK_SMTP_URL", "");
+            jail.set_env("TRIPDESK_DATABASE_URL", "mysql://x");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("postgres://"), "{e}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,610 @@
+//! `tripdesk`: the one binary. See `tripdesk --help`.
+
+mod bench;
+mod bench_outbox;
+mod calendar_cmd;
+mod config;
+mod telemetry;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use config::{Config, Overrides};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tripdesk_app::{App, AppSettings};
+use tripdesk_domain::clock::SystemClock;
+use tripdesk_jobs::email::EmailChannel;
+use tripdesk_jobs::inapp::InAppChannel;
+use tripdesk_jobs::webhook::WebhookChannel;
+use tripdesk_jobs::{Channel, Dispatcher};
+use tripdesk_store::Store;
+use tripdesk_vault::KeyRing;
+
+/// Environment variable holding the vault key file's TOML text (wins over `vault_key_file`).
+const VAULT_KEYS_ENV: &str = "TRIPDESK_VAULT_KEYS";
+
+#[derive(Parser)]
+#[command(
+    name = "tripdesk",
+    version,
+    about = "Customer-service operations for travel agencies, hotels and homestays"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives; every command that touches the database takes these.
+#[derive(Args, Clone, Default)]
+pub(crate) struct DbArgs {
+    /// Directory holding the SQLite database (default: ./data).
+    #[arg(long, env = "TRIPDESK_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://…); when set, used instead of SQLite.
+    #[arg(long, env = "TRIPDESK_DATABASE_URL")]
+    database_url: Option<String>,
+    /// TOML configuration file.
+    #[arg(long, env = "TRIPDESK_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "TRIPDESK_ADDR")]
+        addr: Option<String>,
+        /// Create the vault key file if it does not exist (otherwise serve refuses to start
+        /// without keys).
+        #[arg(long)]
+        create_keys: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Fill a data directory with a demo organisation, print the logins, and serve.
+    Demo {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "TRIPDESK_ADDR")]
+        addr: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Apply database migrations and exit (serve does this too).
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Administration from the command line.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The vault keys that encrypt customer personal data.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the database while it keeps serving.
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Working-day calendars: working dates in a range, due instants.
+    Calendar {
+        #[command(subcommand)]
+        command: calendar_cmd::CalendarCommand,
+    },
+    /// Benchmarks whose figures go to docs/PERFORMANCE.md.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a new key file (0600) at `vault_key_file`; refuses to overwrite one.
+    Init {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Add a new data key, make it active, and re-encrypt every sealed value under it.
+    /// Stop other nodes first (or restart them afterwards) so they load the new key.
+    Rotate {
+        /// Rows per transaction while re-encrypting.
+        #[arg(long, default_value_t = 500)]
+        batch: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Re-encrypt values still sealed under an older key (continues an interrupted rotation).
+    Reencrypt {
+        #[arg(long, default_value_t = 500)]
+        batch: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the audit log; exits non-zero naming the first broken entry.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator account.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub(crate) fn load_config(db: &DbArgs, addr: Option<String>) -> anyhow::Result<Config> {
+    Config::load(
+        db.config.as_deref(),
+        Overrides {
+            addr,
+            data_dir: db.data_dir.clone(),
+            database_url: db.database_url.clone(),
+        },
+    )
+}
+
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let location = config.location()?;
+    tracing::info!(database = %location.describe(), "opening database");
+    tripdesk_store_sql::open(&location, &config.pool_settings())
+        .await
+        .with_context(|| format!("cannot open the database at {}", location.describe()))
+}
+
+pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
+    App::new(
+        store,
+        Arc::new(SystemClock),
+        AppSettings {
+            session_ttl: jiff::SignedDuration::from_hours(i64::from(config.session_hours)),
+            notify: tripdesk_app::notify::NotifySettings {
+                max_attempts: config.outbox_max_attempts,
+                retry_base: jiff::SignedDuration::from_secs(config.outbox_retry_base_secs as i64),
+                ..Default::default()
+            },
+            ..AppSettings::default()
+        },
+    )
+}
+
+/// Loads the vault keys: `TRIPDESK_VAULT_KEYS` if set, else the key file; with `create`, a
+/// missing key file is generated (0600).
+fn load_keys(config: &Config, create: bool) -> anyhow::Result<Arc<KeyRing>> {
+    if let Some(text) = std::env::var(VAULT_KEYS_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        let ring = KeyRing::from_toml(&text)
+            .with_context(|| format!("the keys in {VAULT_KEYS_ENV} are invalid"))?;
+        tracing::info!(
+            source = VAULT_KEYS_ENV,
+            active_key = ring.active_key_id(),
+            "vault keys loaded"
+        );
+        return Ok(Arc::new(ring));
+    }
+    let path = config.key_file();
+    if !path.exists() {
+        if !create {
+            bail!(
+                "no vault keys: {} does not exist and {VAULT_KEYS_ENV} is not set. Create them with                  `tripdesk keys init` (or start with `serve --create-keys`), then back the file up:                  without it the customer data cannot be read",
+                path.display()
+            );
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        KeyRing::generate()
+            .write_key_file(&path)
+            .with_context(|| format!("cannot write the vault key file {}", path.display()))?;
+        tracing::warn!(path = %path.display(), "created new vault keys; back this file up");
+    }
+    let ring = KeyRing::load_file(&path)
+        .with_context(|| format!("cannot load the vault keys from {}", path.display()))?;
+    tracing::info!(path = %path.display(), active_key = ring.active_key_id(), "vault keys loaded");
+    Ok(Arc::new(ring))
+}
+
+/// The app with its keys, refusing keys that do not open the stored data.
+async fn app_with_keys(
+    config: &Config,
+    store: Arc<dyn Store>,
+    keys: Arc<KeyRing>,
+) -> anyhow::Result<App> {
+    let app = app_for(config, store).with_vault(keys);
+    check_keys(&app).await?;
+    Ok(app)
+}
+
+/// The keys open the stored data, or an error that says why (the detail, not just "503").
+async fn check_keys(app: &App) -> anyhow::Result<()> {
+    app.check_vault_keys().await.map_err(|e| match e {
+        tripdesk_app::AppError::Unavailable(detail) => anyhow::anyhow!(detail),
+        other => anyhow::anyhow!(other),
+    })
+}
+
+/// The delivery channels of this node: email when SMTP is configured, in-app and webhooks.
+fn channels_for(config: &Config, app: &App) -> anyhow::Result<Vec<Arc<dyn Channel>>> {
+    let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
+    match (&config.smtp_url, &config.smtp_from) {
+        (Some(url), Some(from)) => {
+            let email = EmailChannel::new(&url.0, from, config.outbox_workers as u32)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            tracing::info!(smtp = ?url, "email goes out through SMTP");
+            channels.push(Arc::new(email));
+        }
+        _ => tracing::warn!(
+            "smtp_url is not set: email messages stay queued until SMTP is configured"
+        ),
+    }
+    channels.push(Arc::new(InAppChannel::new(app)));
+    channels.push(Arc::new(WebhookChannel::new(app)));
+    Ok(channels)
+}
+
+fn web_config(config: &Config) -> tripdesk_web::WebConfig {
+    tripdesk_web::WebConfig {
+        cookie_secure: config.cookie_secure,
+        request_timeout: std::time::Duration::from_secs(config.request_timeout_secs),
+        body_limit: config.body_limit_bytes,
+    }
+}
+
+async fn serve(
+    config: &Config,
+    app: App,
+    on_ready: impl FnOnce(std::net::SocketAddr),
+) -> anyhow::Result<()> {
+    let addr = config.socket_addr()?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let store = app.store.clone();
+    let engine = tripdesk_app::sla::engine::SlaEngine::spawn(
+        app.clone(),
+        tripdesk_app::sla::engine::EngineSettings {
+            recheck: std::time::Duration::from_secs(config.sla_recheck_secs),
+            ..Default::default()
+        },
+    )
+    .await;
+    let dispatcher = Dispatcher::start(
+        app.clone(),
+        channels_for(config, &app)?,
+        config.dispatcher_config(),
+    );
+    let state = tripdesk_web::AppState::new(app, web_config(config)).await?;
+    let router = tripdesk_web::router(state);
+    tracing::info!(addr = %local, "serving");
+    on_ready(local);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("shutting down: finishing deliveries in flight");
+    dispatcher.shutdown().await;
+    tracing::info!("shutting down: waiting for the database");
+    engine.shutdown().await;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tripdesk_jobs::install_tls_provider();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tripdesk: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            addr,
+            create_keys,
+            db,
+        } => {
+            let config = load_config(&db, addr)?;
+            telemetry::init(&config);
+            // Keys first: no point opening (and migrating) the database without them.
+            let keys = load_keys(&config, create_keys)?;
+            let store = open_store(&config).await?;
+            let app = app_with_keys(&config, store, keys).await?;
+            app.ensure_builtin_calendars().await?;
+            serve(&config, app, |_| {}).await
+        }
+        Command::Demo { addr, db } => {
+            let config = load_config(&db, addr)?;
+            telemetry::init(&config);
+            // The demo makes its own key file beside its database.
+            let keys = load_keys(&config, true)?;
+            let store = open_store(&config).await?;
+            let app = app_with_keys(&config, store, keys).await?;
+            let fresh = app.seed_demo().await?;
+            serve(&config, app, |local| print_demo_banner(local, fresh)).await
+        }
+        Command::Migrate { db } => {
+            let config = load_config(&db, None)?;
+            telemetry::init(&config);
+            let store = open_store(&config).await?;
+            app_for(&config, store.clone())
+                .ensure_builtin_calendars()
+                .await?;
+            store.close().await;
+            println!("database is migrated: {}", config.location()?.describe());
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    username,
+                    password_stdin: _,
+                    db,
+                },
+        } => {
+            let config = load_config(&db, None)?;
+            telemetry::init(&config);
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.lines().next().unwrap_or("").to_string();
+            if password.is_empty() {
+                bail!("no password on standard input");
+            }
+            let store = open_store(&config).await?;
+            let app = app_for(&config, store.clone());
+            let result = app.bootstrap_admin(&username, &password).await;
+            store.close().await;
+            match result {
+                Ok(user) => {
+                    println!("created administrator {} ({})", user.username, user.id);
+                    Ok(())
+                }
+                Err(tripdesk_app::AppError::Validation(fields)) => {
+                    let msgs: Vec<_> = fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect();
+                    bail!("{}", msgs.join("; "))
+                }
+                Err(e) => bail!("{e}"),
+            }
+        }
+        Command::Keys {
+            command: KeysCommand::Init { db },
+        } => {
+            let config = load_config(&db, None)?;
+            telemetry::init(&config);
+            let path = config.key_file();
+            if path.exists() {
+                bail!("{} already exists; it is never overwritten", path.display());
+            }
+            load_keys(&config, true)?;
+            println!(
+                "created vault keys at {} (mode 0600). Back this file up: without it the customer \
+                 data cannot be read.",
+                path.display()
+            );
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { batch, db },
+        } => {
+            let config = load_config(&db, None)?;
+            telemetry::init(&config);
+            if std::env::var_os(VAULT_KEYS_ENV).is_some() {
+                bail!(
+                    "the keys come from {VAULT_KEYS_ENV}; rotate by adding a key to that TOML \
+                     (a new entry under [keys] and `active` naming it), then run `tripdesk keys reencrypt`"
+                );
+            }
+            let path = config.key_file();
+            let mut ring = KeyRing::load_file(&path)
+                .with_context(|| format!("cannot load the vault keys from {}", path.display()))?;
+            let store = open_store(&config).await?;
+            // The current keys must open the data before anything changes.
+            check_keys(
+                &app_for(&config, store.clone()).with_vault(Arc::new(KeyRing::load_file(&path)?)),
+            )
+            .await?;
+            let kid = ring.add_key_and_activate();
+            ring.replace_key_file(&path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("new active key {kid} written to {}", path.display());
+            let app = app_for(&config, store.clone()).with_vault(Arc::new(ring));
+            app.record_key_rotation(&kid).await?;
+            let result = reencrypt(&app, batch).await;
+            store.close().await;
+            result?;
+            println!("restart every other tripdesk node so it loads key {kid}");
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Reencrypt { batch, db },
+        } => {
+            let config = load_config(&db, None)?;
+            telemetry::init(&config);
+            let store = open_store(&config).await?;
+            let app = app_for(&config, store.clone()).with_vault(load_keys(&config, false)?);
+            let result = reencrypt(&app, batch).await;
+            store.close().await;
+            result
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let config = load_config(&db, None)?;
+            telemetry::init(&config);
+            let store = open_store(&config).await?;
+            let result = app_for(&config, store.clone()).verify_audit().await;
+            store.close().await;
+            match result? {
+                Ok(v) => {
+                    println!(
+                        "audit log intact: {} entries, head {} {}",
+                        v.entries, v.head_seq, v.head_hash
+                    );
+                    Ok(())
+                }
+                Err(broken) => bail!("audit log BROKEN: {broken}"),
+            }
+        }
+        Command::Calendar { command } => calendar_cmd::run(command).await,
+        Command::Bench { command } => bench::run(command).await,
+        Command::Backup { to, db } => {
+            let config = load_config(&db, None)?;
+            telemetry::init(&config);
+            match config.location()? {
+                tripdesk_store_sql::Location::Postgres(url) => backup_postgres(&url, &to),
+                tripdesk_store_sql::Location::SqliteDir(_) => {
+                    let store = open_store(&config).await?;
+                    let result = store.backup_to(&to).await;
+                    store.close().await;
+                    result?;
+                    println!("backup written to {}", to.display());
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// Re-encrypts in batches, printing progress; a rerun continues where this one stopped.
+async fn reencrypt(app: &App, batch: u32) -> anyhow::Result<()> {
+    if batch == 0 {
+        bail!("--batch must be at least 1");
+    }
+    let report = app
+        .reseal_all(batch, |r| {
+            println!(
+                "  re-encrypted {} identifiers, {} customer records so far",
+                r.identifiers, r.customers
+            )
+        })
+        .await
+        .context("re-encryption stopped; run `tripdesk keys reencrypt` to continue")?;
+    println!(
+        "all sealed values are under the active key ({} identifiers, {} customer records re-encrypted)",
+        report.identifiers, report.customers
+    );
+    Ok(())
+}
+
+/// A fresh directory for the benchmark's SQLite database unless a database was named.
+pub(crate) fn tempfile_dir_unless(db: &DbArgs) -> anyhow::Result<Option<PathBuf>> {
+    if db.data_dir.is_some() || db.database_url.is_some() {
+        return Ok(None);
+    }
+    let dir = std::env::temp_dir().join(format!("tripdesk-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(Some(dir))
+}
+
+/// PostgreSQL backups are pg_dump's job: a consistent snapshot in the custom format.
+fn backup_postgres(url: &str, to: &std::path::Path) -> anyhow::Result<()> {
+    if to.exists() {
+        bail!("{} already exists; choose a new file", to.display());
+    }
+    let status = std::process::Command::new("pg_dump")
+        .arg("--format=custom")
+        .arg("--file")
+        .arg(to)
+        .arg("--dbname")
+        .arg(url)
+        .status()
+        .context("running pg_dump (install the PostgreSQL client tools)")?;
+    if !status.success() {
+        bail!("pg_dump failed with {status}");
+    }
+    println!(
+        "backup written to {} (restore with pg_restore)",
+        to.display()
+    );
+    Ok(())
+}
+
+fn print_demo_banner(addr: std::net::SocketAddr, fresh: bool) {
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    println!();
+    println!(
+        "  tripdesk demo {}",
+        if fresh {
+            "(new demo data)"
+        } else {
+            "(existing data)"
+        }
+    );
+    println!(
+        "  Open http://{host}:{}/ and sign in. Every demo password is: {}",
+        addr.port(),
+        tripdesk_app::demo::DEMO_PASSWORD
+    );
+    println!();
+    for login in App::demo_logins() {
+        println!(
+            "    {:<12} {:<14} {}",
+            login.username, login.display_name, login.what
+        );
+    }
+    println!();
+}

@@ -1,0 +1,436 @@
+//! End to end in a real headless Chromium: the demo binary, chromedriver and a browser walk
+//! through sign-in, the staff list, creating a staff account, the language switch, and the
+//! customer pages (masked for an agent, an audited reveal by a supervisor, the audit log), and
+//! keep screenshots in `docs/screenshots/`.
+//!
+//! Needs `apt-get install chromium chromium-driver fonts-noto-cjk` (`scripts/test` does it).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const STARTUP: Duration = Duration::from_secs(60);
+const STEP: Duration = Duration::from_secs(15);
+
+/// Child processes killed when the test ends, however it ends.
+struct Processes(Vec<(&'static str, Child)>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for (_, child) in self.0.iter_mut().rev() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Processes {
+    /// Fails if one of the children has already exited.
+    fn check_alive(&mut self) -> anyhow::Result<()> {
+        for (name, child) in &mut self.0 {
+            if let Some(status) = child.try_wait()? {
+                bail!("{name} exited early with {status}");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Polls `url` until it answers 200, for at most [`STARTUP`].
+async fn wait_ready(procs: &mut Processes, url: &str) -> anyhow::Result<()> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()?;
+    let start = Instant::now();
+    loop {
+        procs.check_alive()?;
+        if let Ok(r) = http.get(url).send().await {
+            if r.status() == reqwest::StatusCode::OK {
+                return Ok(());
+            }
+        }
+        if start.elapsed() > STARTUP {
+            bail!("{url} did not answer 200 within {STARTUP:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+}
+
+fn check_prerequisites() {
+    for (path, what) in [(CHROMEDRIVER, "chromedriver"), (CHROMIUM, "chromium")] {
+        assert!(
+            Path::new(path).exists(),
+            "{what} not found at {path}: the browser test needs it. Install it with \
+             `apt-get install chromium chromium-driver fonts-noto-cjk` (scripts/test does this)."
+        );
+    }
+    // Without a CJK font every Chinese glyph would be an empty box in the screenshots.
+    if let Ok(out) = Command::new("fc-list")
+        .args([":lang=zh", "family"])
+        .output()
+    {
+        assert!(
+            !out.stdout.is_empty(),
+            "no Chinese font installed: the screenshots would show empty boxes. \
+             Install one with `apt-get install fonts-noto-cjk` (scripts/test does this)."
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_admin_flow_in_headless_chromium() -> anyhow::Result<()> {
+    // fantoccini's TLS (aws-lc-rs) and tripdesk's (ring) are both compiled in: name one.
+    tripdesk_jobs::install_tls_provider();
+    check_prerequisites();
+    let data_dir = tempfile::tempdir()?;
+    let profile_dir = tempfile::tempdir()?;
+    let mut procs = Processes(Vec::new());
+
+    let app_port = free_port();
+    let server = Command::new(env!("CARGO_BIN_EXE_tripdesk"))
+        .arg("demo")
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{app_port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .context("start tripdesk demo")?;
+    procs.0.push(("tripdesk demo", server));
+
+    let driver_port = free_port();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={driver_port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .context("start chromedriver")?;
+    procs.0.push(("chromedriver", driver));
+
+    let base = format!("http://127.0.0.1:{app_port}");
+    let driver_url = format!("http://127.0.0.1:{driver_port}");
+    wait_ready(&mut procs, &format!("{base}/healthz")).await?;
+    wait_ready(&mut procs, &format!("{driver_url}/status")).await?;
+
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1366,900",
+                format!("--user-data-dir={}", profile_dir.path().display()),
+            ],
+        }),
+    );
+    let client = ClientBuilder::rustls()?
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .context("open a Chromium session through chromedriver")?;
+
+    let shots = screenshot_dir();
+    std::fs::create_dir_all(&shots)?;
+    let outcome = Browser {
+        c: &client,
+        base: &base,
+        shots: &shots,
+    }
+    .walk()
+    .await;
+    // Ends the browser cleanly; the guard then stops chromedriver and the server.
+    let closed = client.close().await;
+    outcome?;
+    closed?;
+    Ok(())
+}
+
+struct Browser<'a> {
+    c: &'a Client,
+    base: &'a str,
+    shots: &'a Path,
+}
+
+impl Browser<'_> {
+    async fn walk(&self) -> anyhow::Result<()> {
+        let c = self.c;
+
+        // Sign-in page; a wrong password is refused with an alert.
+        c.goto(&format!("{}/login", self.base)).await?;
+        self.heading("tripdesk").await?;
+        self.shot("login.png").await?;
+        self.fill("username", "admin").await?;
+        self.fill("password", "not-the-password").await?;
+        c.find(Locator::Css("button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let alert = self.wait(Locator::Css("[role=alert]")).await?;
+        let text = alert.text().await?;
+        ensure!(text.contains("用户名或密码错误"), "login error: {text:?}");
+
+        // Sign in for real: the dashboard.
+        self.fill("username", "admin").await?;
+        self.fill("password", "tripdesk-demo").await?;
+        c.find(Locator::Css("button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        self.heading("欢迎回来").await?;
+        ensure!(c.current_url().await?.path() == "/", "not on the dashboard");
+        self.shot("dashboard.png").await?;
+
+        // The staff list, through the sidebar.
+        c.find(Locator::Css("#sidebar a[href='/admin/users']"))
+            .await?
+            .click()
+            .await?;
+        self.heading("员工账号").await?;
+        let table = self.wait(Locator::Css("#user-table")).await?.text().await?;
+        for name in ["王芳", "赵敏", "共 13 人"] {
+            ensure!(table.contains(name), "{name} missing from the staff list");
+        }
+        self.shot("admin-users.png").await?;
+
+        // A new account submitted empty lists every field at fault.
+        c.find(Locator::LinkText("新建员工")).await?.click().await?;
+        self.heading("新建员工").await?;
+        c.find(Locator::Css("form.form-grid button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let errors = self.wait(Locator::Css("#form-errors")).await?;
+        let items = errors.find_all(Locator::Css("li")).await?;
+        let text = errors.text().await?;
+        ensure!(
+            items.len() >= 3,
+            "expected errors for username, name and password, got {text:?}"
+        );
+        for field in ["用户名", "姓名", "密码"] {
+            ensure!(text.contains(field), "no error for {field}: {text:?}");
+        }
+        self.shot("admin-user-form-errors.png").await?;
+
+        // Filled in properly, it is created and listed.
+        self.fill("username", "xu.ming").await?;
+        self.fill("display_name", "许明").await?;
+        self.fill("email", "xu.ming@example.com").await?;
+        self.fill("password", "Xu-ming-2025-long").await?;
+        c.find(Locator::Id("department_id"))
+            .await?
+            .select_by_label("客服部")
+            .await?;
+        let handler = c
+            .find(Locator::Css("input[name=roles][value=handler]"))
+            .await?;
+        if !handler.is_selected().await? {
+            handler.click().await?;
+        }
+        c.find(Locator::Css("form.form-grid button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        self.heading("员工账号").await?;
+        let table = self.wait(Locator::Css("#user-table")).await?.text().await?;
+        for text in ["许明", "xu.ming", "共 14 人"] {
+            ensure!(table.contains(text), "{text} missing after creating 许明");
+        }
+        let row = c
+            .find(Locator::XPath("//tr[td[contains(., 'xu.ming')]]"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            row.contains("客服部") && row.contains("投诉处理"),
+            "row of the new account: {row:?}"
+        );
+
+        // Departments, then the same page in English.
+        c.find(Locator::Css("#sidebar a[href='/admin/departments']"))
+            .await?
+            .click()
+            .await?;
+        self.heading("部门与小组").await?;
+        self.shot("admin-departments.png").await?;
+        c.find(Locator::Css("a.lang")).await?.click().await?;
+        self.heading("Departments & groups").await?;
+        let lang = c.find(Locator::Css("html")).await?.attr("lang").await?;
+        ensure!(lang.as_deref() == Some("en"), "html lang is {lang:?}");
+        ensure!(
+            c.current_url().await?.path() == "/admin/departments",
+            "the language switch left the page"
+        );
+        let body = c.find(Locator::Css("body")).await?.text().await?;
+        ensure!(
+            body.contains("Customer Service") && body.contains("Sign out"),
+            "English page lacks English text"
+        );
+        self.shot("admin-departments-en.png").await?;
+
+        // Back to Chinese, and the staff list on a phone-sized window.
+        c.find(Locator::Css("a.lang")).await?.click().await?;
+        self.heading("部门与小组").await?;
+        c.set_window_size(420, 860).await?;
+        c.goto(&format!("{}/admin/users", self.base)).await?;
+        self.heading("员工账号").await?;
+        self.shot("admin-users-mobile.png").await?;
+        c.set_window_size(1366, 900).await?;
+        self.customers().await
+    }
+
+    async fn sign_in_as(&self, username: &str) -> anyhow::Result<()> {
+        let c = self.c;
+        c.goto(&format!("{}/", self.base)).await?;
+        if let Ok(out) = c.find(Locator::Css("form[action='/logout'] button")).await {
+            out.click().await?;
+        }
+        self.wait(Locator::Id("username")).await?;
+        self.fill("username", username).await?;
+        self.fill("password", "tripdesk-demo").await?;
+        c.find(Locator::Css("button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        self.heading("欢迎回来").await
+    }
+
+    /// An agent finds a customer by phone and sees only masks; a supervisor reveals the phone
+    /// with a reason, and the reveal is in the audit log.
+    async fn customers(&self) -> anyhow::Result<()> {
+        let c = self.c;
+        self.sign_in_as("li.na").await?;
+        c.find(Locator::Css("#sidebar a[href='/customers']"))
+            .await?
+            .click()
+            .await?;
+        self.heading("客户").await?;
+        self.shot("customers.png").await?;
+        self.fill("q", "139 0571 1234").await?;
+        c.find(Locator::Css("form.filters button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        // The result page has arrived when the count says one customer.
+        self.wait(Locator::XPath(
+            "//p[@class='count' and contains(., '共 1 位客户')]",
+        ))
+        .await?;
+        let table = self
+            .wait(Locator::Css("#customer-table table"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            table.contains("王建国") && table.contains("139****1234"),
+            "search by phone: {table:?}"
+        );
+        c.find(Locator::LinkText("王建国")).await?.click().await?;
+        self.heading("王建国").await?;
+        let profile = self.wait(Locator::Id("identifiers")).await?.text().await?;
+        ensure!(profile.contains("139****1234"), "masked phone: {profile:?}");
+        ensure!(
+            profile.contains("330106********0318"),
+            "masked ID: {profile:?}"
+        );
+        let body = c.find(Locator::Css("main")).await?.text().await?;
+        ensure!(
+            !body.contains("13905711234") && !body.contains("19680315"),
+            "an agent sees no plaintext"
+        );
+        ensure!(body.contains("联系记录"), "contact history placeholder");
+        ensure!(
+            c.find(Locator::Css("form.reveal")).await.is_err(),
+            "an agent gets no reveal button"
+        );
+        self.shot("customer-agent-masked.png").await?;
+
+        self.sign_in_as("zhao.min").await?;
+        c.goto(&format!("{}/customers?q=13905711234", self.base))
+            .await?;
+        c.find(Locator::LinkText("王建国")).await?.click().await?;
+        self.heading("王建国").await?;
+        let reason = c
+            .find(Locator::Css("td[data-kind=phone] + td input[name=reason]"))
+            .await?;
+        reason.send_keys("回访前核对号码").await?;
+        c.find(Locator::Css("td[data-kind=phone] + td button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let shown = self
+            .wait(Locator::Css("strong.revealed"))
+            .await?
+            .text()
+            .await?;
+        ensure!(shown == "+8613905711234", "revealed {shown:?}");
+        self.shot("customer-supervisor-revealed.png").await?;
+        c.find(Locator::Css("#sidebar a[href='/audit']"))
+            .await?
+            .click()
+            .await?;
+        self.heading("审计日志").await?;
+        let log = self.wait(Locator::Id("audit-table")).await?.text().await?;
+        ensure!(
+            log.contains("customer.reveal")
+                && log.contains("zhao.min")
+                && log.contains("回访前核对号码"),
+            "the reveal is in the audit log"
+        );
+        ensure!(!log.contains("13905711234"), "the log holds no plaintext");
+        self.shot("audit-log.png").await?;
+        Ok(())
+    }
+
+    async fn wait(&self, what: Locator<'_>) -> anyhow::Result<fantoccini::elements::Element> {
+        let found = self.c.wait().at_most(STEP).for_element(what).await;
+        match found {
+            Ok(e) => Ok(e),
+            Err(e) => {
+                let url = self.c.current_url().await.map(|u| u.to_string());
+                Err(e).with_context(|| format!("waiting for {what:?} on {url:?}"))
+            }
+        }
+    }
+
+    /// Waits for an `h1` containing `text`: the page after a click or a post has arrived.
+    async fn heading(&self, text: &str) -> anyhow::Result<()> {
+        self.wait(Locator::XPath(&format!("//h1[contains(., '{text}')]")))
+            .await
+            .map(drop)
+    }
+
+    async fn fill(&self, id: &str, value: &str) -> anyhow::Result<()> {
+        let field = self.c.find(Locator::Id(id)).await?;
+        field.clear().await?;
+        field.send_keys(value).await?;
+        Ok(())
+    }
+
+    async fn shot(&self, name: &str) -> anyhow::Result<()> {
+        let png = self.c.screenshot().await?;
+        std::fs::write(self.shots.join(name), png).with_context(|| format!("write {name}"))
+    }
+}

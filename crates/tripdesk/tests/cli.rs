@@ -1,0 +1,666 @@
+//! The binary as operators use it: several `serve` nodes on one database, `admin create`,
+//! `migrate`, `backup` and restoring from the backup, clear errors for bad options, the vault
+//! keys (`serve` refusing to start without them, `keys rotate`), personal data never reaching
+//! the database files or the logs in plaintext, and `audit verify` catching hand edits.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tripdesk_store_sql::testing::fresh_store;
+use tripdesk_store_sql::Location;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tripdesk");
+
+/// Vault keys shared by every process of this test binary (given through the environment,
+/// as a deployment with several nodes would).
+fn test_keys() -> &'static str {
+    static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        tripdesk_vault::KeyRing::generate()
+            .to_toml()
+            .expose_secret()
+            .clone()
+    })
+}
+
+fn db_args(location: &Location) -> Vec<String> {
+    match location {
+        Location::SqliteDir(dir) => vec!["--data-dir".into(), dir.display().to_string()],
+        Location::Postgres(url) => vec!["--database-url".into(), url.clone()],
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A server process, killed when dropped.
+struct Node {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(args: &[String]) -> Node {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .arg("serve")
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(args)
+        .env("TRIPDESK_LOG_LEVEL", "warn")
+        .env("TRIPDESK_VAULT_KEYS", test_keys())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    wait_healthy(child, port).await
+}
+
+async fn wait_healthy(child: Child, port: u16) -> Node {
+    let node = Node {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(r) = client.get(format!("{}/healthz", node.base)).send().await {
+            if r.status().is_success() {
+                return node;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not become healthy in 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn run(args: &[&str], extra: &[String], stdin: Option<&str>) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .args(extra)
+        .env("TRIPDESK_LOG_LEVEL", "warn")
+        .env("TRIPDESK_VAULT_KEYS", test_keys())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+async fn login(base: &str, username: &str, password: &str) -> String {
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login failed: {r}"))
+        .to_string()
+}
+
+async fn get_json(url: &str, token: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn two_nodes_serve_the_same_data() {
+    let store = fresh_store().await;
+    let args = db_args(&store.location);
+    let extra: Vec<String> = args.clone();
+    let out = run(
+        &["admin", "create", "--username", "ops", "--password-stdin"],
+        &extra,
+        Some("a strong password\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let a = start(&args).await;
+    let b = start(&args).await;
+    let client = reqwest::Client::new();
+    // Sign in on node A, use the session on node B: sessions live in the shared database.
+    let token = login(&a.base, "ops", "a strong password").await;
+    let created = client
+        .post(format!("{}/api/v1/departments", a.base))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"code": "front_desk", "name_zh": "前台", "name_en": "Front desk"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let seen: serde_json::Value = get_json(&format!("{}/api/v1/departments", b.base), &token).await;
+    assert_eq!(seen["items"][0]["name_zh"], "前台", "{seen}");
+    // A conflicting write on B sees A's row.
+    let dup = client
+        .post(format!("{}/api/v1/departments", b.base))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"code": "front_desk", "name_zh": "前台", "name_en": "Front desk"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dup.status(), 409);
+    // Logging out on B ends the session on A too.
+    let out = client
+        .post(format!("{}/api/v1/auth/logout", b.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let me = client
+        .get(format!("{}/api/v1/auth/me", a.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+}
+
+#[tokio::test]
+async fn admin_create_rejects_bad_input_clearly() {
+    let store = fresh_store().await;
+    let extra = db_args(&store.location);
+    let out = run(
+        &[
+            "admin",
+            "create",
+            "--username",
+            "Bad Name",
+            "--password-stdin",
+        ],
+        &extra,
+        Some("short\n"),
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("username") && err.contains("password"),
+        "{err}"
+    );
+    assert!(!err.contains("short"), "the password is not echoed: {err}");
+    let out = run(
+        &["admin", "create", "--username", "ops", "--password-stdin"],
+        &extra,
+        Some(""),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no password"));
+}
+
+#[tokio::test]
+async fn bad_options_are_named() {
+    let out = run(&["migrate", "--database-url", "mysql://x/y"], &[], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("postgres://"));
+    let out = run(
+        &["migrate", "--config", "/nonexistent/tripdesk.toml"],
+        &[],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+}
+
+#[tokio::test]
+async fn sqlite_backup_while_serving_and_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let args = vec!["--data-dir".to_string(), data.display().to_string()];
+    let out = run(&["migrate"], &args, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &["admin", "create", "--username", "ops", "--password-stdin"],
+        &args,
+        Some("a strong password\n"),
+    );
+    assert!(out.status.success());
+    let node = start(&args).await;
+    let token = login(&node.base, "ops", "a strong password").await;
+    let client = reqwest::Client::new();
+    client
+        .post(format!("{}/api/v1/departments", node.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"code": "housekeeping", "name_zh": "客房部", "name_en": "Housekeeping"}))
+        .send()
+        .await
+        .unwrap();
+
+    // Online backup while the node keeps serving.
+    let copy = dir.path().join("backup.db");
+    let out = run(
+        &["backup", "--to", &copy.display().to_string()],
+        &args,
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = run(
+        &["backup", "--to", &copy.display().to_string()],
+        &args,
+        None,
+    );
+    assert!(!again.status.success(), "never overwrites an existing file");
+    drop(node);
+
+    // Restore as the README says: the copy becomes tripdesk.db of a new data directory.
+    let restored = dir.path().join("restored");
+    std::fs::create_dir_all(&restored).unwrap();
+    std::fs::copy(&copy, restored.join("tripdesk.db")).unwrap();
+    let node = start(&["--data-dir".to_string(), restored.display().to_string()]).await;
+    let token = login(&node.base, "ops", "a strong password").await;
+    let depts: serde_json::Value =
+        get_json(&format!("{}/api/v1/departments", node.base), &token).await;
+    assert_eq!(depts["items"][0]["code"], "housekeeping");
+}
+
+#[tokio::test]
+async fn commits_survive_a_process_kill() {
+    let store = fresh_store().await;
+    let args = db_args(&store.location);
+    let out = run(
+        &["admin", "create", "--username", "ops", "--password-stdin"],
+        &args,
+        Some("a strong password\n"),
+    );
+    assert!(out.status.success());
+    let node = start(&args).await;
+    let token = login(&node.base, "ops", "a strong password").await;
+    let client = reqwest::Client::new();
+    for i in 0..20 {
+        let r = client
+            .post(format!("{}/api/v1/departments", node.base))
+            .bearer_auth(&token)
+            .json(
+                &serde_json::json!({"code": format!("d{i}"), "name_zh": "部门", "name_en": "Dept"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    drop(node); // SIGKILL: no graceful shutdown, no checkpoint
+    let node = start(&args).await;
+    let depts: serde_json::Value =
+        get_json(&format!("{}/api/v1/departments", node.base), &token).await;
+    assert_eq!(
+        depts["items"].as_array().unwrap().len(),
+        20,
+        "every acknowledged commit is there"
+    );
+}
+
+/// Runs SQL against the test database by hand, as an operator (or an intruder) would.
+fn sql_by_hand(location: &Location, statement: &str) {
+    let out = match location {
+        Location::SqliteDir(dir) => Command::new("sqlite3")
+            .arg(dir.join("tripdesk.db"))
+            .arg(statement)
+            .output()
+            .expect("sqlite3 is installed"),
+        Location::Postgres(url) => Command::new("psql")
+            .arg(url)
+            .args(["-v", "ON_ERROR_STOP=1", "-c", statement])
+            .output()
+            .expect("psql is installed"),
+    };
+    assert!(
+        out.status.success(),
+        "{statement}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn verify(extra: &[String]) -> std::process::Output {
+    run(&["audit", "verify"], extra, None)
+}
+
+#[tokio::test]
+async fn audit_verify_passes_clean_and_names_the_entry_edited_by_hand() {
+    let store = fresh_store().await;
+    let extra = db_args(&store.location);
+    for name in ["ops", "ops2", "ops3"] {
+        let out = run(
+            &["admin", "create", "--username", name, "--password-stdin"],
+            &extra,
+            Some("a strong password\n"),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = verify(&extra);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("intact: 3 entries"), "{stdout}");
+
+    // One audit row changed by hand.
+    sql_by_hand(
+        &store.location,
+        "UPDATE audit_log SET summary = '{\"username\":\"mallory\"}' WHERE seq = 2",
+    );
+    let out = verify(&extra);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "an edited entry must fail verification"
+    );
+    assert!(err.contains("entry 2") && err.contains("edited"), "{err}");
+
+    // Re-computing that row's hash by hand only moves the break to the next entry.
+    sql_by_hand(
+        &store.location,
+        "UPDATE audit_log SET hash = 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff' WHERE seq = 2",
+    );
+    let out = verify(&extra);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("entry 2"), "{err}");
+}
+
+#[tokio::test]
+async fn audit_verify_finds_deleted_entries() {
+    let store = fresh_store().await;
+    let extra = db_args(&store.location);
+    for name in ["ops", "ops2", "ops3"] {
+        let out = run(
+            &["admin", "create", "--username", name, "--password-stdin"],
+            &extra,
+            Some("a strong password\n"),
+        );
+        assert!(out.status.success());
+    }
+    sql_by_hand(&store.location, "DELETE FROM audit_log WHERE seq = 3");
+    let out = verify(&extra);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ends at entry 2") && err.contains("head says 3"),
+        "{err}"
+    );
+    sql_by_hand(&store.location, "DELETE FROM audit_log WHERE seq = 1");
+    let out = verify(&extra);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("entry 2") && err.contains("expected entry 1"),
+        "{err}"
+    );
+}
+
+fn read_if_exists(path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_default()
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// The demo binary with its own key file and its log captured in a file.
+async fn start_demo(data: &std::path::Path, log: &std::path::Path) -> Node {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(["demo", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data)
+        .env("TRIPDESK_LOG_LEVEL", "debug")
+        .env_remove("TRIPDESK_VAULT_KEYS")
+        .stdout(std::fs::File::create(log.with_extension("stdout")).unwrap())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_healthy(child, port).await
+}
+
+#[tokio::test]
+async fn personal_data_never_reaches_the_database_files_or_the_logs() {
+    const PHONE: &str = "13800138000";
+    const RESIDENT_ID: &str = "11010519491231002X";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("server.log");
+    let node = start_demo(&data, &log).await;
+    // The demo made its own key file, readable by the owner only.
+    let keys = data.join("vault-keys.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&keys).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let token = login(&node.base, "li.na", "tripdesk-demo").await;
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("{}/api/v1/customers", node.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "张伟", "phone": PHONE, "resident_id": RESIDENT_ID}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let refused = client
+        .post(format!("{}/api/v1/customers", node.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "张伟", "phone": PHONE, "resident_id": "110105194912310021"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let found: serde_json::Value = client
+        .get(format!("{}/api/v1/customers?phone={PHONE}", node.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["phone"], "138****8000");
+    // A supervisor's reveal puts the plaintext in one response, nowhere else.
+    let sup = login(&node.base, "zhao.min", "tripdesk-demo").await;
+    let id = found["items"][0]["id"].as_str().unwrap();
+    let shown: serde_json::Value = client
+        .post(format!("{}/api/v1/customers/{id}/reveal", node.base))
+        .bearer_auth(&sup)
+        .json(&serde_json::json!({"field": "resident_id", "reason": "核对"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["value"], RESIDENT_ID);
+    drop(node); // SIGKILL: the WAL keeps the recent pages, so both files are read
+
+    let db = read_if_exists(&data.join("tripdesk.db"));
+    let wal = read_if_exists(&data.join("tripdesk.db-wal"));
+    assert!(!db.is_empty());
+    let logs = [
+        read_if_exists(&log),
+        read_if_exists(&log.with_extension("stdout")),
+    ]
+    .concat();
+    assert!(
+        contains(&logs, "request"),
+        "the debug log was captured: {}",
+        String::from_utf8_lossy(&logs)
+    );
+    for (what, bytes) in [
+        ("tripdesk.db", &db),
+        ("tripdesk.db-wal", &wal),
+        ("the log", &logs),
+    ] {
+        for secret in [PHONE, RESIDENT_ID, "110105194912310021", "1949-12-31"] {
+            assert!(!contains(bytes, secret), "{secret} found in {what}");
+        }
+    }
+    // The name is not sensitive and is there, so the search above read the right file.
+    assert!(contains(&[db, wal].concat(), "张伟"));
+}
+
+#[tokio::test]
+async fn serve_needs_keys_and_rotation_reencrypts_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let args = vec!["--data-dir".to_string(), data.display().to_string()];
+    // Without keys, serve refuses to start and says how to make them.
+    let out = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(&args)
+        .env_remove("TRIPDESK_VAULT_KEYS")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no vault keys") && err.contains("keys init"),
+        "{err}"
+    );
+
+    // The demo seeds sealed customers under its own key file.
+    let log = dir.path().join("demo.log");
+    let node = start_demo(&data, &log).await;
+    drop(node);
+    let keys = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .env_remove("TRIPDESK_VAULT_KEYS")
+            .env("TRIPDESK_LOG_LEVEL", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = keys(&["keys", "init"]);
+    assert!(!out.status.success(), "init never overwrites");
+    let out = keys(&["keys", "rotate", "--batch", "3"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("new active key k2"), "{stdout}");
+    assert!(
+        stdout.contains("re-encrypted 3 identifiers"),
+        "batches of 3: {stdout}"
+    );
+    let text = std::fs::read_to_string(data.join("vault-keys.toml")).unwrap();
+    assert!(
+        text.contains("active = \"k2\"") && text.contains("k1 = "),
+        "old key kept"
+    );
+    let out = keys(&["keys", "reencrypt"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(0 identifiers, 0 customer records"));
+    assert!(keys(&["audit", "verify"]).status.success());
+
+    // After the rotation nothing is sealed under k1, and a restarted server reveals values.
+    let out = Command::new("sqlite3")
+        .arg(data.join("tripdesk.db"))
+        .arg("SELECT COUNT(*) FROM customer_identifiers WHERE sealed LIKE 'v1.k1.%'")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(&args)
+        .env_remove("TRIPDESK_VAULT_KEYS")
+        .env("TRIPDESK_LOG_LEVEL", "warn")
+        .spawn()
+        .unwrap();
+    let node = wait_healthy(child, port).await;
+    let sup = login(&node.base, "zhao.min", "tripdesk-demo").await;
+    let client = reqwest::Client::new();
+    let found: serde_json::Value = client
+        .get(format!("{}/api/v1/customers?phone=13905711234", node.base))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = found["items"][0]["id"].as_str().unwrap();
+    let shown: serde_json::Value = client
+        .post(format!("{}/api/v1/customers/{id}/reveal", node.base))
+        .bearer_auth(&sup)
+        .json(&serde_json::json!({"field": "phone", "reason": "轮换后核对"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["value"], "+8613905711234");
+    drop(node);
+
+    // Keys from another installation are refused at start-up.
+    let out = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(&args)
+        .env("TRIPDESK_VAULT_KEYS", test_keys())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("do not open"));
+}
