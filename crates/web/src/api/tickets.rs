@@ -20,6 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tickets, create_ticket))
         .routes(routes!(get_ticket))
         .routes(routes!(take_step))
+        .routes(routes!(change_level))
 }
 
 /// `inquiry`, `complaint` or `feedback`.
@@ -91,6 +92,12 @@ impl From<TicketLevelName> for Level {
 pub struct TicketCustomer {
     #[schema(min_length = 1, max_length = 80)]
     name: String,
+    /// Mainland mobile or E.164. With a phone or email the customer record is found through
+    /// the vault's blind index, or created (encrypted) on the fly.
+    phone: Option<String>,
+    email: Option<String>,
+    /// An existing customer record instead of phone/email.
+    id: Option<Uuid>,
 }
 
 /// A new ticket.
@@ -205,11 +212,46 @@ pub struct TicketTaskView {
     done_at: Option<String>,
 }
 
+/// An SLA clock of the ticket.
+#[derive(Serialize, ToSchema)]
+pub struct TicketClockView {
+    id: Uuid,
+    /// The SLA target, e.g. `complaint.contact`, `complaint.follow_up`.
+    name: String,
+    /// `running`, `paused`, `met`, `breached` or `cancelled` (as of now).
+    state: String,
+    started_at: String,
+    /// The first late instant (RFC 3339).
+    due_at: String,
+    /// When a window opens (follow-up: not before this).
+    opens_at: Option<String>,
+    warn_at: Option<String>,
+    stopped_at: Option<String>,
+}
+
+fn clock_view(state: &AppState, c: &tripdesk_store::SlaClockRecord) -> TicketClockView {
+    let now = state.app.now();
+    TicketClockView {
+        id: c.id,
+        name: c.clock.target_key().to_string(),
+        state: c.clock.state_at(now).as_str().to_string(),
+        started_at: rfc3339(state, c.clock.started_at()),
+        due_at: rfc3339(state, c.clock.due_at()),
+        opens_at: c.clock.opens_at().map(|t| rfc3339(state, t)),
+        warn_at: c.clock.warn_at().map(|t| rfc3339(state, t)),
+        stopped_at: c.clock.stopped_at().map(|t| rfc3339(state, t)),
+    }
+}
+
 /// A ticket with its timeline.
 #[derive(Serialize, ToSchema)]
 pub struct TicketDetailView {
     #[serde(flatten)]
     ticket: TicketView,
+    /// The clocks still counting (running, paused, or breached and not yet stopped).
+    sla_clocks: Vec<TicketClockView>,
+    /// Every clock the ticket has had, finished ones included, oldest first.
+    sla_history: Vec<TicketClockView>,
     events: Vec<TicketEventView>,
     tasks: Vec<TicketTaskView>,
     /// Steps allowed from the current state.
@@ -219,6 +261,8 @@ pub struct TicketDetailView {
 fn detail_view(state: &AppState, d: &TicketDetail) -> TicketDetailView {
     TicketDetailView {
         ticket: TicketView::of(state, &d.ticket),
+        sla_clocks: d.running_clocks().map(|c| clock_view(state, c)).collect(),
+        sla_history: d.clocks.iter().map(|c| clock_view(state, c)).collect(),
         events: d
             .events
             .iter()
@@ -283,7 +327,9 @@ async fn create_ticket(
                 subject: body.subject,
                 description: body.description,
                 customer_name: body.customer.name,
-                customer_id: None,
+                customer_phone: body.customer.phone,
+                customer_email: body.customer.email,
+                customer_id: body.customer.id,
                 booking_ref: body.booking_ref,
                 business_area: body.business_area,
                 tags: body.tags.unwrap_or_default(),
@@ -475,6 +521,9 @@ pub struct TicketStepBody {
     cause: Option<String>,
     responsible_department_id: Option<Uuid>,
     responsible_person: Option<String>,
+    /// schedule_follow_up: when the visit is planned (RFC 3339); inside the follow-up window,
+    /// by default its first instant.
+    scheduled_at: Option<String>,
 }
 
 /// Takes a workflow step. A step not allowed in the current state answers 409 with
@@ -488,7 +537,20 @@ async fn take_step(
     ApiPath(path): ApiPath<IdPath>,
     ApiJson(b): ApiJson<TicketStepBody>,
 ) -> Result<Json<TicketDetailView>, ApiError> {
+    let scheduled_at = b
+        .scheduled_at
+        .as_deref()
+        .map(|s| {
+            s.parse::<jiff::Timestamp>().map_err(|_| {
+                ApiError::bad_request(
+                    "scheduled_at",
+                    "scheduled_at must be an RFC 3339 instant, e.g. 2026-10-10T10:00:00+08:00",
+                )
+            })
+        })
+        .transpose()?;
     let req = StepRequest {
+        scheduled_at,
         level: b.level.map(Into::into),
         group_id: b.group_id,
         assignee_id: b.assignee_id,
@@ -514,6 +576,34 @@ async fn take_step(
     let ticket = state
         .app
         .apply_step(&p, path.id, b.step.into(), req)
+        .await?;
+    let detail = state.app.get_ticket(&p, ticket.id).await?;
+    Ok(Json(detail_view(&state, &detail)))
+}
+
+/// A new triage level and why.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketLevelChange {
+    level: TicketLevelName,
+    #[schema(min_length = 1, max_length = 500)]
+    reason: String,
+}
+
+/// Changes the triage level of an open ticket (audited; raising a complaint to important or
+/// urgent alerts as triage does).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/level", tag = "tickets", params(IdPath), request_body = TicketLevelChange,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The ticket after the change", body = TicketDetailView)))]
+async fn change_level(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+    ApiJson(b): ApiJson<TicketLevelChange>,
+) -> Result<Json<TicketDetailView>, ApiError> {
+    let ticket = state
+        .app
+        .change_level(&p, path.id, b.level.into(), &b.reason)
         .await?;
     let detail = state.app.get_ticket(&p, ticket.id).await?;
     Ok(Json(detail_view(&state, &detail)))
