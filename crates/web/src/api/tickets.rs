@@ -209,6 +209,8 @@ pub struct TicketTaskView {
     title: String,
     body: String,
     created_at: String,
+    /// When the task is due (a follow-up: when the visit is planned).
+    due_at: Option<String>,
     done_at: Option<String>,
 }
 
@@ -296,6 +298,7 @@ fn detail_view(state: &AppState, d: &TicketDetail) -> TicketDetailView {
                 title: t.title.clone(),
                 body: t.body.clone(),
                 created_at: rfc3339(state, t.created_at),
+                due_at: t.due_at.map(|x| rfc3339(state, x)),
                 done_at: t.done_at.map(|x| rfc3339(state, x)),
             })
             .collect(),
