@@ -253,6 +253,6 @@ impl App {
                 attachments: Vec::new(),
             })
             .collect();
-        Ok(self.enqueue_notifications(tx, &batch).await?.len())
+        self.enqueue_alerts(tx, &batch).await
     }
 }

@@ -379,6 +379,34 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "Complaint {{ ticket_no }} ({{ customer }}) was reopened: {{ reason }}\n{{ link }}",
     ),
     (
+        "sla.warning",
+        "zh-CN",
+        "SLA 即将超时预警",
+        "即将超时：{{ reference }} {{ target_zh }}",
+        "{{ reference }} 的「{{ target_zh }}」将于 {{ due }} 到期，请尽快处理。\n{{ link }}",
+    ),
+    (
+        "sla.warning",
+        "en",
+        "SLA about to be breached",
+        "Due soon: {{ reference }} {{ target_en }}",
+        "\"{{ target_en }}\" for {{ reference }} is due at {{ due }} (Beijing time). Please act now.\n{{ link }}",
+    ),
+    (
+        "sla.breach",
+        "zh-CN",
+        "SLA 已超时，升级通知",
+        "已超时：{{ reference }} {{ target_zh }}",
+        "{{ reference }} 的「{{ target_zh }}」已于 {{ due }} 超时，请主管跟进。\n{{ link }}",
+    ),
+    (
+        "sla.breach",
+        "en",
+        "SLA breached, escalated",
+        "Breached: {{ reference }} {{ target_en }}",
+        "\"{{ target_en }}\" for {{ reference }} was due at {{ due }} (Beijing time) and is now late. Supervisor follow-up needed.\n{{ link }}",
+    ),
+    (
         "emergency.broadcast",
         "zh-CN",
         "突发事件通知受影响游客",
@@ -505,6 +533,32 @@ impl App {
             tracing::debug!(count = out.len(), "notifications enqueued");
         }
         Ok(out.into_iter().map(|m| m.id).collect())
+    }
+
+    /// Enqueues staff alerts (desk steps, SLA escalations) in the caller's transaction. An
+    /// alert whose template an administrator removed is skipped with a warning rather than
+    /// failing the step that caused it; any other error fails it. Returns how many were queued.
+    pub(crate) async fn enqueue_alerts(
+        &self,
+        tx: &mut dyn Tx,
+        alerts: &[Notification],
+    ) -> Result<usize, AppError> {
+        match self.enqueue_notifications(tx, alerts).await {
+            Ok(ids) => Ok(ids.len()),
+            Err(AppError::Validation(fields))
+                if fields.iter().any(|f| f.field == "template_key") =>
+            {
+                tracing::warn!(
+                    template = alerts
+                        .first()
+                        .map(|a| a.template_key.as_str())
+                        .unwrap_or(""),
+                    "alert template missing: alert not sent (restore it under 通知模板)"
+                );
+                Ok(0)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Enqueues a webhook delivery of `event` for every active endpoint that subscribed to

@@ -366,6 +366,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             let app = app_with_keys(&config, store, keys).await?;
             app.ensure_builtin_calendars().await?;
+            // The desk and the SLA engine alert through these; an administrator's edits are
+            // kept (only missing templates are added).
+            app.install_default_templates().await?;
             serve(&config, app, |_| {}).await
         }
         Command::Demo { addr, db } => {

@@ -465,6 +465,7 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/tickets", "get"),
         ("/api/v1/tickets", "post"),
         ("/api/v1/tickets/{id}", "get"),
+        ("/api/v1/tickets/{id}/level", "post"),
         ("/api/v1/tickets/{id}/steps", "post"),
         ("/api/v1/customers", "get"),
         ("/api/v1/customers", "post"),
