@@ -68,6 +68,8 @@ pub struct TicketDetail {
     pub next_steps: Vec<Step>,
     /// Every SLA clock of the ticket, oldest first (see [`TicketDetail::running_clocks`]).
     pub clocks: Vec<SlaClockRecord>,
+    /// Evidence and other files, oldest first.
+    pub attachments: Vec<crate::desk_attachments::AttachmentInfo>,
 }
 
 impl TicketDetail {
@@ -252,7 +254,7 @@ impl App {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn record_event(
+    pub(crate) async fn record_event(
         &self,
         tx: &mut dyn Tx,
         p: &Principal,
@@ -312,6 +314,7 @@ impl App {
         let tasks = tx.list_desk_tasks(id).await?;
         let handlers = tx.ticket_handlers(id).await?;
         let clocks = self.ticket_clocks(&mut *tx, id).await?;
+        let attachments = self.attachments_of(&mut *tx, id).await?;
         let next = if ticket.kind == TicketKind::Complaint {
             next_steps(ticket.state)
         } else if ticket.state.is_open() {
@@ -326,6 +329,7 @@ impl App {
             handlers,
             next_steps: next,
             clocks,
+            attachments,
         })
     }
 

@@ -536,15 +536,15 @@ async fn reencrypt(app: &App, batch: u32) -> anyhow::Result<()> {
     let report = app
         .reseal_all(batch, |r| {
             println!(
-                "  re-encrypted {} identifiers, {} customer records so far",
-                r.identifiers, r.customers
+                "  re-encrypted {} identifiers, {} customer records, {} attachments so far",
+                r.identifiers, r.customers, r.attachments
             )
         })
         .await
         .context("re-encryption stopped; run `tripdesk keys reencrypt` to continue")?;
     println!(
-        "all sealed values are under the active key ({} identifiers, {} customer records re-encrypted)",
-        report.identifiers, report.customers
+        "all sealed values are under the active key ({} identifiers, {} customer records, {} attachments re-encrypted)",
+        report.identifiers, report.customers, report.attachments
     );
     Ok(())
 }

@@ -465,6 +465,8 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/tickets", "get"),
         ("/api/v1/tickets", "post"),
         ("/api/v1/tickets/{id}", "get"),
+        ("/api/v1/tickets/{id}/attachments", "post"),
+        ("/api/v1/tickets/{id}/attachments/{attachment_id}", "get"),
         ("/api/v1/tickets/{id}/level", "post"),
         ("/api/v1/tickets/{id}/steps", "post"),
         ("/api/v1/customers", "get"),

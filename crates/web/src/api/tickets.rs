@@ -21,6 +21,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_ticket))
         .routes(routes!(take_step))
         .routes(routes!(change_level))
+        .routes(routes!(download_attachment))
+        .merge(
+            // Files are larger than the JSON bodies the rest of the API takes.
+            OpenApiRouter::new()
+                .routes(routes!(upload_attachment))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    tripdesk_app::desk_attachments::MAX_ATTACHMENT_BYTES + 64 * 1024,
+                )),
+        )
 }
 
 /// `inquiry`, `complaint` or `feedback`.
@@ -254,6 +263,8 @@ pub struct TicketDetailView {
     sla_clocks: Vec<TicketClockView>,
     /// Every clock the ticket has had, finished ones included, oldest first.
     sla_history: Vec<TicketClockView>,
+    /// Evidence and other files, oldest first.
+    attachments: Vec<TicketAttachmentView>,
     events: Vec<TicketEventView>,
     tasks: Vec<TicketTaskView>,
     /// Steps allowed from the current state.
@@ -265,6 +276,11 @@ fn detail_view(state: &AppState, d: &TicketDetail) -> TicketDetailView {
         ticket: TicketView::of(state, &d.ticket),
         sla_clocks: d.running_clocks().map(|c| clock_view(state, c)).collect(),
         sla_history: d.clocks.iter().map(|c| clock_view(state, c)).collect(),
+        attachments: d
+            .attachments
+            .iter()
+            .map(|a| attachment_view(state, a))
+            .collect(),
         events: d
             .events
             .iter()
@@ -610,4 +626,146 @@ async fn change_level(
         .await?;
     let detail = state.app.get_ticket(&p, ticket.id).await?;
     Ok(Json(detail_view(&state, &detail)))
+}
+
+/// A file on the ticket.
+#[derive(Serialize, ToSchema)]
+pub struct TicketAttachmentView {
+    id: Uuid,
+    file_name: String,
+    content_type: String,
+    size_bytes: i64,
+    /// SHA-256 of the content, hex.
+    sha256: String,
+    uploaded_by_name: String,
+    created_at: String,
+    /// Where to download it (audited).
+    href: String,
+}
+
+fn attachment_view(
+    state: &AppState,
+    a: &tripdesk_app::desk_attachments::AttachmentInfo,
+) -> TicketAttachmentView {
+    TicketAttachmentView {
+        id: a.id,
+        file_name: a.file_name.clone(),
+        content_type: a.content_type.clone(),
+        size_bytes: a.size_bytes,
+        sha256: a.sha256.clone(),
+        uploaded_by_name: a.uploaded_by_name.clone(),
+        created_at: rfc3339(state, a.created_at),
+        href: format!("/api/v1/tickets/{}/attachments/{}", a.ticket_id, a.id),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AttachmentQuery {
+    /// The file's name as the customer or colleague gave it.
+    file_name: String,
+}
+
+/// Attaches a file (the request body; its `Content-Type` names the type) to a ticket: evidence,
+/// statements, photos, recordings — up to 10 MiB, sealed by the vault.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "tickets", params(IdPath, AttachmentQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file"),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "Attached", body = TicketAttachmentView)))]
+async fn upload_attachment(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+    ApiQuery(q): ApiQuery<AttachmentQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<TicketAttachmentView>), ApiError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let info = state
+        .app
+        .add_ticket_attachment(
+            &p,
+            path.id,
+            tripdesk_app::desk_attachments::NewAttachment {
+                file_name: q.file_name,
+                content_type,
+                content: body.to_vec(),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(attachment_view(&state, &info))))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AttachmentPath {
+    id: Uuid,
+    attachment_id: Uuid,
+}
+
+/// Downloads an attachment (audited).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments/{attachment_id}", tag = "tickets", params(AttachmentPath),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>)))]
+async fn download_attachment(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<AttachmentPath>,
+) -> Result<axum::response::Response, ApiError> {
+    let (info, content) = state
+        .app
+        .open_ticket_attachment(&p, path.id, path.attachment_id)
+        .await?;
+    Ok(attachment_response(
+        &info.file_name,
+        &info.content_type,
+        content.expose_secret(),
+    ))
+}
+
+/// A file download: always `attachment` (never rendered in the page), the name in RFC 6266 /
+/// RFC 5987 form so Chinese names survive, with an ASCII fallback.
+pub fn attachment_response(
+    file_name: &str,
+    content_type: &str,
+    content: &[u8],
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let fallback: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        content.to_vec(),
+    )
+        .into_response()
 }
