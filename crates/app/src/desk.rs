@@ -52,6 +52,9 @@ pub struct StepRequest {
     pub cause: Option<String>,
     pub responsible_department_id: Option<Uuid>,
     pub responsible_person: Option<String>,
+    /// propose_solution: improvement actions (e.g. 导游出团前一晚电话确认), each becomes a task
+    /// for the responsible department, else the handling group.
+    pub improvements: Vec<String>,
     /// schedule_follow_up: when the visit is planned; must lie inside the follow-up window
     /// (default: the window's first instant).
     pub scheduled_at: Option<Timestamp>,
@@ -432,6 +435,33 @@ impl App {
                 ticket.assignee_id = req.assignee_id;
             }
             Step::ProposeSolution => {
+                if req.improvements.len() > 10
+                    || req
+                        .improvements
+                        .iter()
+                        .any(|i| i.trim().is_empty() || i.chars().count() > 500)
+                {
+                    return Err(AppError::field(
+                        "improvements",
+                        "invalid",
+                        "up to 10 improvement actions of 1 to 500 characters each",
+                    ));
+                }
+                for action in &req.improvements {
+                    tx.insert_desk_task(&DeskTask {
+                        id: Uuid::now_v7(),
+                        ticket_id: ticket.id,
+                        kind: "improvement".into(),
+                        department_id: ticket.responsible_department_id.or(ticket.group_id),
+                        assignee_id: None,
+                        title: format!("改进 {}：{}", ticket.number, action.trim()),
+                        body: action.trim().to_string(),
+                        created_at: now,
+                        due_at: None,
+                        done_at: None,
+                    })
+                    .await?;
+                }
                 let c = req.compensation.expect("decide checked it");
                 ticket.compensation_kind = Some(c.kind);
                 ticket.compensation_amount_fen = Some(c.amount_fen);

@@ -241,8 +241,18 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
         json!({"step": "start_investigation", "note": "调取导游签到记录"}),
     )
     .await;
-    let t = ok_step(&h, &c.handler, &id, json!({"step": "propose_solution", "compensation": {"kind": "refund", "amount_fen": 80000}})).await;
+    let t = ok_step(&h, &c.handler, &id, json!({"step": "propose_solution", "compensation": {"kind": "refund", "amount_fen": 80000}, "improvements": ["导游出团前一晚电话确认集合时间"]})).await;
     assert_eq!(t["compensation_approved"], false);
+    assert!(
+        t["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|task| task["kind"] == "improvement"
+                && task["department_id"] == guide_dept.as_str()),
+        "the improvement action is a task for the handling group: {}",
+        t["tasks"]
+    );
     assert!(messages_about(&h, &c.admin, &id)
         .await
         .iter()

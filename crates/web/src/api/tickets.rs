@@ -540,6 +540,8 @@ pub struct TicketStepBody {
     cause: Option<String>,
     responsible_department_id: Option<Uuid>,
     responsible_person: Option<String>,
+    /// propose_solution: improvement actions, each a task for the responsible department
+    improvements: Option<Vec<String>>,
     /// schedule_follow_up: when the visit is planned (RFC 3339); inside the follow-up window,
     /// by default its first instant.
     scheduled_at: Option<String>,
@@ -570,6 +572,7 @@ async fn take_step(
         .transpose()?;
     let req = StepRequest {
         scheduled_at,
+        improvements: b.improvements.unwrap_or_default(),
         level: b.level.map(Into::into),
         group_id: b.group_id,
         assignee_id: b.assignee_id,

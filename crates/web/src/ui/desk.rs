@@ -441,6 +441,13 @@ pub async fn take_step(
         responsible_department_id: None,
         responsible_person: None,
         scheduled_at: None,
+        improvements: form
+            .get("improvements")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
     };
     match state.app.apply_step(&user.principal, id, step, req).await {
         Ok(_) => see_other(&format!("/desk/tickets/{id}")),
