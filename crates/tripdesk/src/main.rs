@@ -366,6 +366,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             let app = app_with_keys(&config, store, keys).await?;
             app.ensure_builtin_calendars().await?;
+            app.install_default_reply_templates().await?;
             serve(&config, app, |_| {}).await
         }
         Command::Demo { addr, db } => {
