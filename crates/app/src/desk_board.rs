@@ -86,7 +86,7 @@ pub enum TimelineEntry {
     /// An SLA clock started, paused, resumed, warned, breached, met or was cancelled.
     Sla(SlaEventRecord),
     /// A notification sent (or queued) for this ticket.
-    Message(OutboxMessage),
+    Message(Box<OutboxMessage>),
 }
 
 impl TimelineEntry {
@@ -306,7 +306,7 @@ impl App {
                 .await?;
             for m in messages {
                 if seen.insert(m.id) {
-                    entries.push(TimelineEntry::Message(m));
+                    entries.push(TimelineEntry::Message(Box::new(m)));
                 }
             }
         }

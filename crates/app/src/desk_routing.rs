@@ -34,6 +34,15 @@ pub struct RoutedGroup {
     pub rule_name: String,
 }
 
+/// A demo rule: name, priority, business area, keywords, group code.
+type DemoRule = (
+    &'static str,
+    i32,
+    Option<&'static str>,
+    &'static [&'static str],
+    &'static str,
+);
+
 /// Business areas the intake form offers (free text is accepted too).
 pub const BUSINESS_AREAS: [&str; 6] = [
     "route",
@@ -327,25 +336,17 @@ impl App {
                 .find(|(c, _)| *c == code)
                 .map(|(_, id)| *id)
         };
-        let rules: [(&str, i32, Option<&str>, &[&str], Option<Channel>, &str); 10] = [
-            ("线路与行程", 10, Some("route"), &[], None, "route_planning"),
-            ("导游服务", 10, Some("guide"), &[], None, "guide_management"),
-            ("交通与后勤", 10, Some("logistics"), &[], None, "logistics"),
-            ("客房", 10, Some("housekeeping"), &[], None, "housekeeping"),
-            (
-                "餐饮",
-                10,
-                Some("food_beverage"),
-                &[],
-                None,
-                "food_beverage",
-            ),
+        let rules: [DemoRule; 10] = [
+            ("线路与行程", 10, Some("route"), &[], "route_planning"),
+            ("导游服务", 10, Some("guide"), &[], "guide_management"),
+            ("交通与后勤", 10, Some("logistics"), &[], "logistics"),
+            ("客房", 10, Some("housekeeping"), &[], "housekeeping"),
+            ("餐饮", 10, Some("food_beverage"), &[], "food_beverage"),
             (
                 "关键词：导游",
                 50,
                 None,
                 &["导游", "领队", "guide"],
-                None,
                 "guide_management",
             ),
             (
@@ -353,7 +354,6 @@ impl App {
                 50,
                 None,
                 &["行程", "线路", "景点", "itinerary"],
-                None,
                 "route_planning",
             ),
             (
@@ -361,7 +361,6 @@ impl App {
                 50,
                 None,
                 &["大巴", "车辆", "司机", "酒店", "bus", "hotel"],
-                None,
                 "logistics",
             ),
             (
@@ -369,17 +368,16 @@ impl App {
                 50,
                 None,
                 &["早餐", "餐厅", "饭菜", "breakfast"],
-                None,
                 "food_beverage",
             ),
-            ("其他：客服部", 900, None, &[], None, "customer_service"),
+            ("其他：客服部", 900, None, &[], "customer_service"),
         ];
         let now = self.now();
         let mut tx = self.store.write().await?;
         if !tx.list_routing_rules().await?.is_empty() {
             return Ok(());
         }
-        for (i, (name, priority, area, keywords, channel, code)) in rules.into_iter().enumerate() {
+        for (i, (name, priority, area, keywords, code)) in rules.into_iter().enumerate() {
             let Some(group_id) = group(code) else {
                 continue;
             };
@@ -389,7 +387,7 @@ impl App {
                 priority,
                 business_area: area.map(str::to_string),
                 keywords: keywords.iter().map(|k| k.to_string()).collect(),
-                channel,
+                channel: None,
                 group_id,
                 enabled: true,
                 // Distinct instants keep the listed order stable.
