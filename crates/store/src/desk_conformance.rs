@@ -58,12 +58,15 @@ pub async fn desk_rules_and_templates(store: &dyn Store) {
     for r in [&late, &first, &tie] {
         tx.insert_routing_rule(r).await.unwrap();
     }
+    tx.commit().await.unwrap();
+    // A failed statement spoils a PostgreSQL transaction: refusals get their own.
+    let mut tx = store.write().await.unwrap();
     let dangling = rule("no such group", 1, Uuid::now_v7(), "2026-05-01T00:00:00Z");
     assert!(matches!(
         tx.insert_routing_rule(&dangling).await,
         Err(StoreError::BrokenReference)
     ));
-    tx.commit().await.unwrap();
+    drop(tx);
 
     let mut tx = store.write().await.unwrap();
     let names: Vec<_> = tx
@@ -99,11 +102,13 @@ pub async fn desk_rules_and_templates(store: &dyn Store) {
     for r in [&close_zh, &greet_zh, &greet_en] {
         tx.insert_reply_template(r).await.unwrap();
     }
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
     assert!(matches!(
         tx.insert_reply_template(&reply("greet", "zh-CN", 3)).await,
         Err(StoreError::Duplicate { .. })
     ));
-    tx.commit().await.unwrap();
+    drop(tx);
 
     let mut tx = store.write().await.unwrap();
     let order: Vec<_> = tx
@@ -139,6 +144,8 @@ pub async fn desk_rules_and_templates(store: &dyn Store) {
             .body,
         "您好，这里是山海国际旅行社。"
     );
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
     let mut clash = close_zh.clone();
     clash.key = "greet".into();
     assert!(matches!(
@@ -149,7 +156,11 @@ pub async fn desk_rules_and_templates(store: &dyn Store) {
     let mut tx = store.write().await.unwrap();
     assert!(tx.delete_reply_template(close_zh.id).await.unwrap());
     assert!(!tx.delete_reply_template(close_zh.id).await.unwrap());
-    assert_eq!(tx.list_reply_templates().await.unwrap().len(), 2);
+    assert_eq!(
+        tx.list_reply_templates().await.unwrap().len(),
+        3,
+        "greet ×2 and refund"
+    );
     tx.commit().await.unwrap();
 }
 

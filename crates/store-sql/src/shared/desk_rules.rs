@@ -27,10 +27,10 @@ const OPEN_CLOCK: &str =
 /// The risk of ticket `t` at `$1`: 2 breached, 1 past a warning, 0 on track.
 fn risk_rank_sql() -> String {
     format!(
-        "CASE WHEN EXISTS (SELECT 1 FROM sla_clocks c WHERE {OPEN_CLOCK} AND c.subject_id = t.id \
+        "CAST(CASE WHEN EXISTS (SELECT 1 FROM sla_clocks c WHERE {OPEN_CLOCK} AND c.subject_id = t.id \
          AND c.due_at <= $1) THEN 2 \
          WHEN EXISTS (SELECT 1 FROM sla_clocks c WHERE {OPEN_CLOCK} AND c.subject_id = t.id \
-         AND COALESCE(c.warn_at, c.due_at) <= $1) THEN 1 ELSE 0 END"
+         AND COALESCE(c.warn_at, c.due_at) <= $1) THEN 1 ELSE 0 END AS BIGINT)"
     )
 }
 
