@@ -14,7 +14,7 @@ use serde_json::json;
 use tripdesk_domain::desk::{State, TicketKind};
 use tripdesk_domain::identity::Permission;
 use tripdesk_domain::sla::ClockState;
-use tripdesk_store::{ReplyTemplate, StoreError, Ticket, TicketEvent, Tx};
+use tripdesk_store::{ReplyTemplate, SlaClockFilter, StoreError, Ticket, TicketEvent, Tx};
 use uuid::Uuid;
 
 /// What is added to a ticket's timeline.
@@ -245,10 +245,28 @@ impl App {
                 });
             }
             if let Some(target) = ticket.channel.first_response_target() {
-                if let Some(clock) = tx
+                // The running (or paused) clock; once its deadline has passed the engine has
+                // marked it breached, and the late reply still stops it.
+                let open = match tx
                     .active_sla_clock("ticket", &ticket.id.to_string(), target)
                     .await?
                 {
+                    Some(c) => Some(c),
+                    None => tx
+                        .list_sla_clocks(&SlaClockFilter {
+                            target_key: Some(target.to_string()),
+                            subject_type: Some("ticket".into()),
+                            subject_id: Some(ticket.id.to_string()),
+                            ..Default::default()
+                        })
+                        .await?
+                        .into_iter()
+                        .find(|c| {
+                            c.clock.state() == ClockState::Breached
+                                && c.clock.stopped_at().is_none()
+                        }),
+                };
+                if let Some(clock) = open {
                     let rec = self
                         .sla_clock_action(&mut *tx, clock.id, ClockAction::Stop)
                         .await?;

@@ -230,7 +230,49 @@ async fn a_late_reply_records_the_breach_and_closed_tickets_take_no_replies() {
         .await
         .unwrap();
     first_response_clock(&f.app, &agent, &t).await;
+    // A second ticket whose clock the engine has already marked breached.
+    let fired = f
+        .app
+        .create_ticket(
+            &agent,
+            ticket(TicketKind::Inquiry, Channel::Phone, None, "电话咨询护照"),
+        )
+        .await
+        .unwrap();
+    first_response_clock(&f.app, &agent, &fired).await;
     f.clock.advance(SignedDuration::from_hours(2));
+    f.app.fire_due_sla_clocks(100).await.unwrap();
+    let before = f
+        .app
+        .sla_clocks_of(&agent, "ticket", &fired.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(before[0].clock.state(), ClockState::Breached);
+    assert_eq!(before[0].clock.stopped_at(), None);
+    let late = f
+        .app
+        .post_ticket_message(
+            &agent,
+            fired.id,
+            MessageKind::Reply,
+            "您好，护照需本人办理。",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        late.stopped_clock,
+        Some(("first_response.phone".to_string(), "breached".to_string()))
+    );
+    let after = f
+        .app
+        .sla_clocks_of(&agent, "ticket", &fired.id.to_string())
+        .await
+        .unwrap();
+    assert!(
+        after[0].clock.stopped_at().is_some(),
+        "the late reply stops it"
+    );
+
     let posted = f
         .app
         .post_ticket_message(

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use std::collections::HashMap;
 use tripdesk_app::desk::{NewTicket, StepRequest};
 use tripdesk_app::desk_board::{
     clock_risk, InboxFilters, InboxRequest, SlaBadge, TimelineEntry, QUEUES,
@@ -77,7 +78,36 @@ pub(super) fn span_text(t: Tr, secs: i64) -> String {
     }
 }
 
-pub(super) fn badge(state: &AppState, t: Tr, b: &SlaBadge, now: jiff::Timestamp) -> Badge {
+/// SLA target keys → their names in the page's language.
+async fn target_names(state: &AppState, user: &UiUser) -> HashMap<String, String> {
+    state
+        .app
+        .list_sla_policies(&user.principal)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            let name = if user.lang == Lang::ZhCn {
+                p.target.name_zh.to_string()
+            } else {
+                p.target.name_en.to_string()
+            };
+            (p.target.key.to_string(), name)
+        })
+        .collect()
+}
+
+fn target_name(names: &HashMap<String, String>, key: &str) -> String {
+    names.get(key).cloned().unwrap_or_else(|| key.to_string())
+}
+
+pub(super) fn badge(
+    state: &AppState,
+    t: Tr,
+    b: &SlaBadge,
+    now: jiff::Timestamp,
+    name: &str,
+) -> Badge {
     let paused = b.state == ClockState::Paused;
     let left = (b.due_at.as_millisecond() - now.as_millisecond()) / 1000;
     let text = if paused {
@@ -96,7 +126,7 @@ pub(super) fn badge(state: &AppState, t: Tr, b: &SlaBadge, now: jiff::Timestamp)
         text,
         title: format!(
             "{} · {} {}",
-            b.target_key,
+            name,
             t.s("desk.sla.due"),
             local_time(state, b.due_at)
         ),
@@ -215,6 +245,7 @@ pub async fn inbox(
         .desk_groups(&user.principal)
         .await
         .unwrap_or_default();
+    let names = target_names(&state, &user).await;
     // The filters carried by every tab link.
     let mut carried = form_urlencoded::Serializer::new(String::new());
     for (k, v) in [
@@ -244,30 +275,32 @@ pub async fn inbox(
             },
         })
         .collect();
-    let rows = page
-        .tickets
-        .iter()
-        .map(|it| {
-            let tk = &it.ticket;
-            Row {
-                id: tk.id,
-                number: tk.number.clone(),
-                level: tk.level.as_str(),
-                level_label: label(t, "level", tk.level.as_str()),
-                kind_label: label(t, "kind", tk.kind.as_str()),
-                subject: tk.subject.clone(),
-                customer: tk.customer_name.clone(),
-                state_label: label(t, "state", tk.state.as_str()),
-                channel_label: label(t, "channel", tk.channel.as_str()),
-                group: tk
-                    .group_id
-                    .map(|g| group_name(user.lang, &groups, g))
-                    .unwrap_or_default(),
-                created: local_time(&state, tk.created_at),
-                badge: it.badge.as_ref().map(|b| badge(&state, t, b, page.now)),
-            }
-        })
-        .collect();
+    let rows =
+        page.tickets
+            .iter()
+            .map(|it| {
+                let tk = &it.ticket;
+                Row {
+                    id: tk.id,
+                    number: tk.number.clone(),
+                    level: tk.level.as_str(),
+                    level_label: label(t, "level", tk.level.as_str()),
+                    kind_label: label(t, "kind", tk.kind.as_str()),
+                    subject: tk.subject.clone(),
+                    customer: tk.customer_name.clone(),
+                    state_label: label(t, "state", tk.state.as_str()),
+                    channel_label: label(t, "channel", tk.channel.as_str()),
+                    group: tk
+                        .group_id
+                        .map(|g| group_name(user.lang, &groups, g))
+                        .unwrap_or_default(),
+                    created: local_time(&state, tk.created_at),
+                    badge: it.badge.as_ref().map(|b| {
+                        badge(&state, t, b, page.now, &target_name(&names, &b.target_key))
+                    }),
+                }
+            })
+            .collect();
     let filtered = filters.kind.is_some()
         || filters.level.is_some()
         || filters.state.is_some()
@@ -277,7 +310,7 @@ pub async fn inbox(
         queues,
         queue: page.queue,
         rows,
-        total_label: t.s("users.count").replace("{n}", &page.total.to_string()),
+        total_label: t.s("desk.count").replace("{n}", &page.total.to_string()),
         now_ms: page.now.as_millisecond(),
         kinds: sels(
             t,
@@ -388,7 +421,12 @@ struct TicketPage {
     error: Option<String>,
 }
 
-fn timeline_row(state: &AppState, t: Tr, e: &TimelineEntry) -> EventRow {
+fn timeline_row(
+    state: &AppState,
+    t: Tr,
+    names: &HashMap<String, String>,
+    e: &TimelineEntry,
+) -> EventRow {
     match e {
         TimelineEntry::Ticket(e) => {
             let data = e
@@ -451,7 +489,7 @@ fn timeline_row(state: &AppState, t: Tr, e: &TimelineEntry) -> EventRow {
             actor: t.s("desk.tl.system").into(),
             what: format!(
                 "{} · {}",
-                ev.target_key,
+                target_name(names, &ev.target_key),
                 label(t, "desk.tl", ev.kind.as_str())
             ),
             message: None,
@@ -496,6 +534,7 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
         .unwrap_or_default();
     let now = state.app.now();
     let templates = state.app.list_reply_templates(p).await.unwrap_or_default();
+    let names = target_names(state, user).await;
     let people = state
         .app
         .list_users(
@@ -591,14 +630,18 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
                     due_at: c.clock.due_at(),
                     warn_at: c.clock.warn_at(),
                 };
+                let name = target_name(&names, c.clock.target_key());
                 Some(ClockRow {
-                    name: c.clock.target_key().to_string(),
-                    badge: badge(state, t, &b, now),
+                    badge: badge(state, t, &b, now, &name),
+                    name,
                 })
             })
             .collect(),
         now_ms: now.as_millisecond(),
-        events: timeline.iter().map(|e| timeline_row(state, t, e)).collect(),
+        events: timeline
+            .iter()
+            .map(|e| timeline_row(state, t, &names, e))
+            .collect(),
         tasks: d
             .tasks
             .iter()
