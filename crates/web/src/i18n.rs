@@ -597,7 +597,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.desk_rules", "分派规则", "Routing rules"),
     ("nav.desk_replies", "回复模板", "Reply templates"),
     ("desk.queue.breaching", "即将超时", "Breaching soon"),
-    ("desk.count", "共 {n} 件", "{n} tickets"),
+    ("desk.count", "共 {n} 件", "Tickets: {n}"),
     ("desk.sla.title", "时效", "SLA"),
     ("desk.sla.left", "剩余 {t}", "{t} left"),
     ("desk.sla.over", "超时 {t}", "{t} overdue"),

@@ -914,3 +914,47 @@ async fn the_supervisor_board_counts_open_complaints_by_state_and_risk() {
         "not in an agent's navigation"
     );
 }
+
+#[tokio::test]
+async fn the_desk_pages_speak_english_too() {
+    let h = harness().await;
+    let agent = h.token("li.na").await;
+    let t = new_ticket(&h, &agent, json!({"subject": "Bus broke down"})).await;
+    clock_on(&h, t["id"].as_str().unwrap(), "complaint.contact", -30, -2).await;
+    let en = |user: &'static str, uri: &'static str| {
+        let h = &h;
+        async move {
+            let token = h.token(user).await;
+            let cookie = format!("tripdesk_session={token}; tripdesk_lang=en");
+            h.call(Method::GET, uri, &[("cookie", &cookie)], None).await
+        }
+    };
+    let inbox = en("li.na", "/desk?queue=breaching").await;
+    assert!(inbox.text.contains("Breaching soon") && inbox.text.contains(" overdue"));
+    assert!(inbox.text.contains("data-over=\"{t} overdue\""));
+    assert!(inbox.text.contains("Any channel") && inbox.text.contains("Tickets: 1"));
+    let page = h
+        .call(
+            Method::GET,
+            &format!("/desk/tickets/{}", t["id"].as_str().unwrap()),
+            &[(
+                "cookie",
+                &format!("tripdesk_session={agent}; tripdesk_lang=en"),
+            )],
+            None,
+        )
+        .await;
+    assert!(
+        page.text.contains("Reply to customer") && page.text.contains("Insert a reply template")
+    );
+    assert!(
+        page.text.contains("<optgroup label=\"English\">"),
+        "the page's language first"
+    );
+    let board = en("zhao.min", "/desk/board").await;
+    assert!(board.text.contains("Complaint board") && board.text.contains("Breached"));
+    let rules = en("zhao.min", "/desk/rules").await;
+    assert!(rules.text.contains("Routing rules") && rules.text.contains("Add rule"));
+    let replies = en("zhao.min", "/desk/replies").await;
+    assert!(replies.text.contains("Reply templates") && replies.text.contains("Common answer"));
+}
