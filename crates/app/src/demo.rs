@@ -542,6 +542,8 @@ impl App {
         }
         self.seed_demo_customers().await?;
         self.install_default_templates().await?;
+        self.install_default_reply_templates().await?;
+        self.seed_demo_routing_rules(&dept_ids).await?;
         // An important complaint told to the supervisors at once: the bell has something.
         let alerts: Vec<_> = supervisors
             .iter()

@@ -184,7 +184,7 @@ impl App {
             (None, None) => None,
         };
         let n = tx.next_in_sequence("ticket").await?;
-        let ticket = Ticket {
+        let mut ticket = Ticket {
             id: Uuid::now_v7(),
             number: format!("TS{n:07}"),
             kind: input.kind,
@@ -225,6 +225,14 @@ impl App {
             closed_at: None,
             version: 1,
         };
+        // Inquiries and feedback go to the routed group at once; complaints are triaged first
+        // (see `desk_routing`).
+        if ticket.kind != TicketKind::Complaint {
+            ticket.group_id = self
+                .route_ticket(&mut *tx, &ticket)
+                .await?
+                .map(|r| r.group_id);
+        }
         tx.insert_ticket(&ticket).await?;
         let mut effects = Vec::new();
         if let Some(key) = ticket.channel.first_response_target() {

@@ -69,14 +69,14 @@ impl App {
             Some(p) if p.enabled => {}
             _ => return Ok(None),
         }
-        let id = ticket.id.to_string();
-        if tx
-            .active_sla_clock(TICKET_SUBJECT, &id, target_key)
+        if self
+            .open_ticket_clock(tx, ticket, target_key)
             .await?
             .is_some()
         {
             return Ok(None);
         }
+        let id = ticket.id.to_string();
         let rec = self
             .start_sla_clock(
                 tx,
@@ -93,6 +93,30 @@ impl App {
         Ok(Some(rec))
     }
 
+    /// The ticket's clock of a target that still counts: running or paused, or breached
+    /// (the engine fired it) and not yet stopped — a late answer still stops it.
+    pub(crate) async fn open_ticket_clock(
+        &self,
+        tx: &mut dyn Tx,
+        ticket: &Ticket,
+        target_key: &str,
+    ) -> Result<Option<SlaClockRecord>, AppError> {
+        let id = ticket.id.to_string();
+        if let Some(c) = tx.active_sla_clock(TICKET_SUBJECT, &id, target_key).await? {
+            return Ok(Some(c));
+        }
+        Ok(tx
+            .list_sla_clocks(&SlaClockFilter {
+                target_key: Some(target_key.to_string()),
+                subject_type: Some(TICKET_SUBJECT.into()),
+                subject_id: Some(id),
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .find(clock_is_open))
+    }
+
     /// Stops the ticket's open clock of a target, if there is one.
     pub(crate) async fn stop_ticket_clock(
         &self,
@@ -100,10 +124,7 @@ impl App {
         ticket: &Ticket,
         target_key: &str,
     ) -> Result<Option<SlaClockRecord>, AppError> {
-        let Some(c) = tx
-            .active_sla_clock(TICKET_SUBJECT, &ticket.id.to_string(), target_key)
-            .await?
-        else {
+        let Some(c) = self.open_ticket_clock(tx, ticket, target_key).await? else {
             return Ok(None);
         };
         Ok(Some(

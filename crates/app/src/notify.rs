@@ -604,7 +604,7 @@ impl App {
     }
 
     /// Validates a one-off message and turns it into an outbox row (not yet written).
-    async fn one_off(
+    pub(crate) async fn one_off(
         &self,
         principal: &Principal,
         tx: &mut dyn Tx,

@@ -73,6 +73,7 @@ impl Role {
                 ViewUsers,
                 SendMessages,
                 ViewDeliveries,
+                ManageDesk,
             ],
             Role::Admin => &[
                 ViewDesk,
@@ -86,6 +87,7 @@ impl Role {
                 SendMessages,
                 ViewDeliveries,
                 ManageNotifications,
+                ManageDesk,
             ],
         }
     }
@@ -149,6 +151,8 @@ pub enum Permission {
     ViewDeliveries,
     /// Edit templates, webhooks and rate limits; requeue dead messages.
     ManageNotifications,
+    /// Edit the desk's routing rules and reply templates.
+    ManageDesk,
 }
 
 impl Permission {
@@ -171,6 +175,7 @@ impl Permission {
             Permission::SendMessages => "send_messages",
             Permission::ViewDeliveries => "view_deliveries",
             Permission::ManageNotifications => "manage_notifications",
+            Permission::ManageDesk => "manage_desk",
         }
     }
 }

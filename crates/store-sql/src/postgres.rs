@@ -82,6 +82,9 @@ const AUDIT_HEAD_LOCK: &str = " FOR UPDATE";
 mod shared_desk {
     include!("shared/desk.rs");
 }
+mod shared_desk_rules {
+    include!("shared/desk_rules.rs");
+}
 
 mod shared_attachment {
     include!("shared/attachment.rs");

@@ -78,6 +78,9 @@ const AUDIT_HEAD_LOCK: &str = "";
 mod shared_desk {
     include!("shared/desk.rs");
 }
+mod shared_desk_rules {
+    include!("shared/desk_rules.rs");
+}
 
 mod shared_attachment {
     include!("shared/attachment.rs");

@@ -7,6 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use tripdesk_domain::identity::Role;
 use uuid::Uuid;
 
+pub use crate::desk_conformance::*;
 pub use crate::notify_conformance::*;
 
 fn t(s: &str) -> Timestamp {
@@ -1118,7 +1119,7 @@ macro_rules! conformance_tests {
             outbox_life_of_a_message, outbox_batch_enqueue, outbox_claims_are_exclusive,
             outbox_lease_lapses, outbox_rate_limit, outbox_commit_wakes_workers,
             notification_templates, notification_preferences_inapp_webhooks, tickets,
-            ticket_attachments);
+            ticket_attachments, desk_rules_and_templates, desk_queues_and_board);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(

@@ -1,6 +1,8 @@
 //! Records and repository of the desk: tickets, their timeline, handlers and tasks.
 
-use crate::StoreError;
+use crate::{
+    BoardCount, BoardTicket, ReplyTemplate, RoutingRuleRecord, SlaClockRecord, StoreError,
+};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use tripdesk_domain::desk::{Channel, CompensationKind, Level, State, TicketKind};
@@ -89,6 +91,10 @@ pub struct TicketFilter {
     pub assignee_id: Option<Uuid>,
     pub unassigned: bool,
     pub customer_id: Option<Uuid>,
+    pub channel: Option<Channel>,
+    /// Only tickets with an open SLA clock breached, or past its warning instant, at this
+    /// instant (the "breaching soon" queue).
+    pub sla_risk_at: Option<Timestamp>,
     pub limit: u32,
     pub offset: u32,
 }
@@ -122,4 +128,50 @@ pub trait DeskRepo: Send {
 
     async fn insert_desk_task(&mut self, task: &DeskTask) -> Result<(), StoreError>;
     async fn list_desk_tasks(&mut self, ticket_id: Uuid) -> Result<Vec<DeskTask>, StoreError>;
+
+    // Routing rules (the desk's settings), in matching order: priority, then oldest.
+    async fn list_routing_rules(&mut self) -> Result<Vec<RoutingRuleRecord>, StoreError>;
+    async fn get_routing_rule(&mut self, id: Uuid)
+        -> Result<Option<RoutingRuleRecord>, StoreError>;
+    async fn insert_routing_rule(&mut self, rule: &RoutingRuleRecord) -> Result<(), StoreError>;
+    /// False when absent.
+    async fn update_routing_rule(&mut self, rule: &RoutingRuleRecord) -> Result<bool, StoreError>;
+    async fn delete_routing_rule(&mut self, id: Uuid) -> Result<bool, StoreError>;
+
+    // Reply templates, by language, position, key.
+    async fn list_reply_templates(&mut self) -> Result<Vec<ReplyTemplate>, StoreError>;
+    async fn get_reply_template(&mut self, id: Uuid) -> Result<Option<ReplyTemplate>, StoreError>;
+    /// `Duplicate` when the key exists in that language.
+    async fn insert_reply_template(&mut self, template: &ReplyTemplate) -> Result<(), StoreError>;
+    /// Inserts unless the key exists in that language; true when inserted (seeding).
+    async fn insert_reply_template_if_absent(
+        &mut self,
+        template: &ReplyTemplate,
+    ) -> Result<bool, StoreError>;
+    /// False when absent; `Duplicate` when the new key is taken in that language.
+    async fn update_reply_template(&mut self, template: &ReplyTemplate)
+        -> Result<bool, StoreError>;
+    async fn delete_reply_template(&mut self, id: Uuid) -> Result<bool, StoreError>;
+
+    /// Every SLA clock of these tickets, in one query (the inbox's badges).
+    async fn ticket_sla_clocks(
+        &mut self,
+        ticket_ids: &[Uuid],
+    ) -> Result<Vec<SlaClockRecord>, StoreError>;
+    /// The SLA events of a ticket's clocks, oldest first.
+    async fn ticket_sla_events(
+        &mut self,
+        ticket_id: Uuid,
+    ) -> Result<Vec<crate::SlaEventRecord>, StoreError>;
+    /// Open complaints counted by state and SLA risk at `now` (empty cells left out).
+    async fn complaint_board_counts(
+        &mut self,
+        now: Timestamp,
+    ) -> Result<Vec<BoardCount>, StoreError>;
+    /// Up to `per_state` open complaints of each state, riskiest first, then most urgent and oldest.
+    async fn complaint_board_tickets(
+        &mut self,
+        now: Timestamp,
+        per_state: u32,
+    ) -> Result<Vec<BoardTicket>, StoreError>;
 }

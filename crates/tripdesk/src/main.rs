@@ -369,6 +369,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // The desk and the SLA engine alert through these; an administrator's edits are
             // kept (only missing templates are added).
             app.install_default_templates().await?;
+            app.install_default_reply_templates().await?;
             serve(&config, app, |_| {}).await
         }
         Command::Demo { addr, db } => {

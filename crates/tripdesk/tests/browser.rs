@@ -434,3 +434,384 @@ impl Browser<'_> {
         std::fs::write(self.shots.join(name), png).with_context(|| format!("write {name}"))
     }
 }
+
+/// The desk an agent lives in and a supervisor runs: tickets whose SLA clocks run out while
+/// the test watches (the chat and social first-response targets are shortened to 1 and 2
+/// minutes), the breaching-soon queue with live countdowns, a reply typed with a template
+/// shortcut on a ticket whose whole timeline shows, and the supervisor's complaint board.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desk_inbox_timeline_and_board_in_headless_chromium() -> anyhow::Result<()> {
+    tripdesk_jobs::install_tls_provider();
+    check_prerequisites();
+    let data_dir = tempfile::tempdir()?;
+    let profile_dir = tempfile::tempdir()?;
+    let mut procs = Processes(Vec::new());
+    let app_port = free_port();
+    let server = Command::new(env!("CARGO_BIN_EXE_tripdesk"))
+        .arg("demo")
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{app_port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .context("start tripdesk demo")?;
+    procs.0.push(("tripdesk demo", server));
+    let driver_port = free_port();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={driver_port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .context("start chromedriver")?;
+    procs.0.push(("chromedriver", driver));
+    let base = format!("http://127.0.0.1:{app_port}");
+    let driver_url = format!("http://127.0.0.1:{driver_port}");
+    wait_ready(&mut procs, &format!("{base}/healthz")).await?;
+    wait_ready(&mut procs, &format!("{driver_url}/status")).await?;
+
+    let api = DeskApi::new(&base).await?;
+    let started = Instant::now();
+    let tickets = api.seed().await?;
+
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1366,900",
+                format!("--user-data-dir={}", profile_dir.path().display()),
+            ],
+        }),
+    );
+    let client = ClientBuilder::rustls()?
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .context("open a Chromium session through chromedriver")?;
+    let shots = screenshot_dir();
+    std::fs::create_dir_all(&shots)?;
+    let outcome = Browser {
+        c: &client,
+        base: &base,
+        shots: &shots,
+    }
+    .desk(&tickets, started)
+    .await;
+    let closed = client.close().await;
+    outcome?;
+    closed?;
+    Ok(())
+}
+
+/// The tickets the desk walk made through the API.
+struct DeskTickets {
+    /// Urgent chat complaint: its 1-minute first-response clock will be breached.
+    breached: (String, String),
+    /// Social complaint: past the warning of its 2-minute clock when the inbox is shown.
+    at_risk: (String, String),
+    /// Email inquiry about a guide: routed, on track.
+    inquiry: (String, String),
+}
+
+struct DeskApi {
+    http: reqwest::Client,
+    base: String,
+    agent: String,
+}
+
+impl DeskApi {
+    async fn new(base: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()?;
+        let mut api = Self {
+            http,
+            base: base.to_string(),
+            agent: String::new(),
+        };
+        api.agent = api.token("li.na").await?;
+        Ok(api)
+    }
+
+    async fn token(&self, username: &str) -> anyhow::Result<String> {
+        let r: serde_json::Value = self
+            .http
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&serde_json::json!({"username": username, "password": "tripdesk-demo"}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(r["token"].as_str().context("token")?.to_string())
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        let r = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await?;
+        let status = r.status();
+        let text = r.text().await?;
+        ensure!(status.is_success(), "{path}: {status} {text}");
+        Ok(serde_json::from_str(&text).unwrap_or_default())
+    }
+
+    /// A ticket with its first-response clock running (started here unless intake did).
+    async fn ticket(&self, body: serde_json::Value) -> anyhow::Result<(String, String)> {
+        let t = self
+            .call(reqwest::Method::POST, "/api/v1/tickets", &self.agent, body)
+            .await?;
+        let id = t["id"].as_str().context("id")?.to_string();
+        let key = match t["channel"].as_str().unwrap_or("") {
+            "web_form" => "first_response.email".to_string(),
+            c => format!("first_response.{c}"),
+        };
+        let clocks = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/v1/sla/clocks?subject_type=ticket&subject_id={id}"),
+                &self.agent,
+                serde_json::Value::Null,
+            )
+            .await?;
+        let running = clocks["items"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|c| c["target_key"] == key.as_str()));
+        if !running {
+            self.call(
+                reqwest::Method::POST,
+                "/api/v1/sla/clocks",
+                &self.agent,
+                serde_json::json!({"target_key": key, "subject_type": "ticket", "subject_id": id, "channel": t["channel"]}),
+            )
+            .await?;
+        }
+        Ok((id, t["number"].as_str().context("number")?.to_string()))
+    }
+
+    async fn seed(&self) -> anyhow::Result<DeskTickets> {
+        let admin = self.token("admin").await?;
+        for (key, minutes, warn) in [
+            ("first_response.chat", 1, 40),
+            ("first_response.social", 2, 20),
+        ] {
+            self.call(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/sla/policies/{key}"),
+                &admin,
+                serde_json::json!({"amount": minutes, "warn_at_percent": warn}),
+            )
+            .await?;
+        }
+        let breached = self
+            .ticket(serde_json::json!({
+                "kind": "complaint", "channel": "chat", "level": "urgent",
+                "subject": "导游擅自取消西湖游船，客户要求说法",
+                "description": "客户在线反映：今天下午的西湖游船被导游临时取消，未说明原因。",
+                "customer": {"name": "陈静"}, "business_area": "guide", "booking_ref": "BK-2026-1121-031"
+            }))
+            .await?;
+        let at_risk = self
+            .ticket(serde_json::json!({
+                "kind": "complaint", "channel": "social", "level": "important",
+                "subject": "微信反馈：酒店房间有异味",
+                "description": "客户在公众号留言，入住的房间有明显异味，要求换房。",
+                "customer": {"name": "刘洋"}, "business_area": "housekeeping"
+            }))
+            .await?;
+        let inquiry = self
+            .ticket(serde_json::json!({
+                "kind": "inquiry", "channel": "email", "level": "general",
+                "subject": "黄山三日游能否安排中文导游",
+                "description": "想了解 12 月的黄山三日游能否安排普通话导游，以及老人是否有优惠。",
+                "customer": {"name": "王芳"}
+            }))
+            .await?;
+        Ok(DeskTickets {
+            breached,
+            at_risk,
+            inquiry,
+        })
+    }
+}
+
+impl Browser<'_> {
+    async fn desk(&self, tickets: &DeskTickets, started: Instant) -> anyhow::Result<()> {
+        let c = self.c;
+        c.set_window_size(1366, 900).await?;
+        self.sign_in_as("li.na").await?;
+
+        // A reply typed with the template shortcut: ";greet" then Tab.
+        let (inquiry_id, inquiry_no) = &tickets.inquiry;
+        c.goto(&format!("{}/desk/tickets/{inquiry_id}", self.base))
+            .await?;
+        self.heading(inquiry_no).await?;
+        let suggested = self
+            .wait(Locator::Css("[data-suggested-group]"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            suggested.contains("导游管理部"),
+            "routed by keyword: {suggested:?}"
+        );
+        let body = c.find(Locator::Css("body")).await?;
+        body.send_keys("r").await?;
+        let reply = self.wait(Locator::Css("[data-reply-box]")).await?;
+        reply.send_keys(";greet\u{e004}").await?; // U+E004 is WebDriver's Tab key
+        reply
+            .send_keys("12 月的黄山三日游可以安排普通话导游，65 岁以上老人门票半价。")
+            .await?;
+        let typed = reply.prop("value").await?.unwrap_or_default();
+        ensure!(
+            typed.starts_with("王芳您好！我是山海国际旅行社的客服李娜"),
+            "the template was inserted: {typed:?}"
+        );
+        c.set_window_size(1366, 1100).await?;
+        self.shot("desk-reply-template.png").await?;
+        c.set_window_size(1366, 900).await?;
+        c.find(Locator::Css("form.reply-box button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        self.wait(Locator::Css("li.ev-reply p.bubble")).await?;
+
+        // The breaching-soon queue once the chat clock is past its deadline and the social one
+        // past its warning.
+        let wait = Duration::from_secs(64).saturating_sub(started.elapsed());
+        tokio::time::sleep(wait).await;
+        c.goto(&format!("{}/desk?queue=breaching", self.base))
+            .await?;
+        self.heading("工单").await?;
+        let (breached_id, breached_no) = &tickets.breached;
+        let (_, risk_no) = &tickets.at_risk;
+        let row = |no: &str| {
+            format!("//tr[td/a[normalize-space()='{no}']]//span[contains(@class,'sla ')]")
+        };
+        let (late_path, risky_path) = (row(breached_no), row(risk_no));
+        let late = self.wait(Locator::XPath(&late_path)).await?;
+        ensure!(
+            late.attr("class")
+                .await?
+                .unwrap_or_default()
+                .contains("sla-breached"),
+            "the chat complaint is breached"
+        );
+        let risky = self.wait(Locator::XPath(&risky_path)).await?;
+        ensure!(
+            risky
+                .attr("class")
+                .await?
+                .unwrap_or_default()
+                .contains("sla-at_risk"),
+            "the social complaint is at risk"
+        );
+        let before = risky.text().await?;
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let after = risky.text().await?;
+        ensure!(
+            before != after && after.starts_with("剩余"),
+            "the badge counts down: {before:?} → {after:?}"
+        );
+        self.shot("desk-inbox-breaching.png").await?;
+        c.goto(&format!("{}/desk", self.base)).await?;
+        self.heading("工单").await?;
+        self.shot("desk-inbox.png").await?;
+
+        // The breached ticket: a note, a reply from a picked template, and the whole timeline.
+        c.goto(&format!("{}/desk/tickets/{breached_id}", self.base))
+            .await?;
+        self.heading(breached_no).await?;
+        let timeline = self
+            .wait(Locator::Css("[data-timeline]"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            timeline.contains("开始计时") && timeline.contains("已超时"),
+            "SLA events on the timeline: {timeline:?}"
+        );
+        c.find(Locator::Css("input[name=kind][value=note]"))
+            .await?
+            .click()
+            .await?;
+        self.wait(Locator::Css("[data-reply-box]"))
+            .await?
+            .send_keys("已电话联系导游核实，游船因大风停航。")
+            .await?;
+        c.find(Locator::Css("form.reply-box button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        self.wait(Locator::Css("li.ev-note p.bubble")).await?;
+        c.find(Locator::Css(
+            "[data-reply-picker] option[data-key='sorry'][data-locale='zh-CN']",
+        ))
+        .await?
+        .click()
+        .await?;
+        c.find(Locator::Css("form.reply-box button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        self.wait(Locator::Css("li.ev-reply p.bubble")).await?;
+        let timeline = self
+            .wait(Locator::Css("[data-timeline]"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            timeline.contains("首次响应已超时")
+                && timeline.contains("陈静您好，对于给您带来的不便"),
+            "the late reply on the timeline: {timeline:?}"
+        );
+        c.set_window_size(1366, 1500).await?;
+        self.shot("desk-ticket-timeline.png").await?;
+        c.set_window_size(1366, 900).await?;
+
+        // The supervisor's board and settings.
+        self.sign_in_as("zhao.min").await?;
+        c.find(Locator::Css("#sidebar a[href='/desk/board']"))
+            .await?
+            .click()
+            .await?;
+        self.heading("投诉看板").await?;
+        let breached = self
+            .wait(Locator::Css("[data-risk-total=breached]"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            breached.parse::<u64>().unwrap_or(0) >= 1,
+            "a breach on the board: {breached}"
+        );
+        self.wait(Locator::Css("a.board-card.breached")).await?;
+        self.shot("desk-board.png").await?;
+        c.find(Locator::Css("#sidebar a[href='/desk/rules']"))
+            .await?
+            .click()
+            .await?;
+        self.heading("分派规则").await?;
+        self.shot("desk-routing-rules.png").await?;
+        c.find(Locator::Css("#sidebar a[href='/desk/replies']"))
+            .await?
+            .click()
+            .await?;
+        self.heading("回复模板").await?;
+        self.shot("desk-reply-templates.png").await?;
+        Ok(())
+    }
+}

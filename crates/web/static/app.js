@@ -50,6 +50,10 @@
       rows[i].scrollIntoView({ block: "nearest" });
       return;
     }
+    if ((e.key === "r" || e.key === "t") && pending !== "g") {
+      var target = document.querySelector(e.key === "r" ? "[data-reply-box]" : "[data-reply-picker]");
+      if (target) { e.preventDefault(); target.focus(); return; }
+    }
     if (e.key === "n" && pending !== "g") {
       var n = document.querySelector("[data-key='n']");
       if (n) { window.location.href = n.href; return; }
@@ -61,4 +65,65 @@
     }
     pending = e.key === "g" ? "g" : null;
   });
+  // Filters apply as soon as one changes.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-autosubmit] select"), function (sel) {
+    sel.addEventListener("change", function () { sel.form.submit(); });
+  });
+  // SLA badges count down from the due instant the server rendered (corrected for the
+  // difference between the server's clock and this one).
+  var slaText = document.querySelector("[data-sla-text]");
+  var badges = document.querySelectorAll("[data-due]");
+  if (slaText && badges.length) {
+    var skew = Number(slaText.dataset.now) - Date.now();
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var span = function (secs) {
+      var d = slaText.dataset;
+      if (secs < 3600) return pad(Math.floor(secs / 60)) + ":" + pad(secs % 60);
+      if (secs < 86400) return Math.floor(secs / 3600) + d.h + pad(Math.floor(secs % 3600 / 60)) + d.m;
+      return (Math.floor(secs / 86400) + d.d + Math.floor(secs % 86400 / 3600) + d.h).trim();
+    };
+    var tick = function () {
+      var now = Date.now() + skew;
+      Array.prototype.forEach.call(badges, function (b) {
+        if (b.dataset.state === "paused") return;
+        var due = Number(b.dataset.due), warn = Number(b.dataset.warn || 0);
+        var left = Math.round((due - now) / 1000);
+        var risk = left <= 0 ? "breached" : (warn && now >= warn ? "at_risk" : "on_track");
+        b.className = b.className.replace(/\bsla-(on_track|at_risk|breached)\b/, "sla-" + risk);
+        b.textContent = (left <= 0 ? slaText.dataset.over : slaText.dataset.left).replace("{t}", span(Math.abs(left)));
+      });
+    };
+    tick();
+    window.setInterval(tick, 1000);
+  }
+  // Reply templates: pick one from the list, or type ";key" and press Tab in the reply box.
+  var box = document.querySelector("[data-reply-box]");
+  var picker = document.querySelector("[data-reply-picker]");
+  var insert = function (text, from) {
+    var start = from === undefined ? box.selectionStart : from;
+    var end = box.selectionEnd;
+    box.value = box.value.slice(0, start) + text + box.value.slice(end);
+    box.selectionStart = box.selectionEnd = start + text.length;
+    box.focus();
+  };
+  if (box && picker) {
+    picker.addEventListener("change", function () {
+      if (!picker.value) return;
+      insert(picker.value);
+      picker.value = "";
+    });
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && box.form) { e.preventDefault(); box.form.submit(); return; }
+      if (e.key !== "Tab" || e.shiftKey) return;
+      var before = box.value.slice(0, box.selectionStart);
+      var m = /;([a-z0-9_]+)$/.exec(before);
+      if (!m) return;
+      var lang = document.documentElement.lang;
+      var opts = Array.prototype.filter.call(picker.querySelectorAll("option[data-key]"), function (o) { return o.dataset.key === m[1]; });
+      var pick = opts.filter(function (o) { return o.dataset.locale === lang; })[0] || opts[0];
+      if (!pick) return;
+      e.preventDefault();
+      insert(pick.value, box.selectionStart - m[0].length);
+    });
+  }
 })();

@@ -525,6 +525,22 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/rate-limits", "get"),
         ("/api/v1/rate-limits/{channel}", "put"),
         ("/api/v1/rate-limits/{channel}", "delete"),
+        ("/api/v1/tickets/{id}/messages", "post"),
+        ("/api/v1/tickets/{id}/convert", "post"),
+        ("/api/v1/tickets/{id}/timeline", "get"),
+        ("/api/v1/tickets/{id}/routing", "get"),
+        ("/api/v1/routing-rules", "get"),
+        ("/api/v1/routing-rules", "post"),
+        ("/api/v1/routing-rules/{id}", "get"),
+        ("/api/v1/routing-rules/{id}", "put"),
+        ("/api/v1/routing-rules/{id}", "delete"),
+        ("/api/v1/reply-templates", "get"),
+        ("/api/v1/reply-templates", "post"),
+        ("/api/v1/reply-templates/{id}", "get"),
+        ("/api/v1/reply-templates/{id}", "put"),
+        ("/api/v1/reply-templates/{id}", "delete"),
+        ("/api/v1/desk/inbox", "get"),
+        ("/api/v1/desk/board", "get"),
     ];
     let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(

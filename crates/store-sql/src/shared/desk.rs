@@ -4,14 +4,17 @@ use super::{Db, SqlTx};
 use crate::convert::{err, id, ms, opt_id, opt_ms, opt_ts, ts};
 use sqlx::{QueryBuilder, Row};
 use tripdesk_domain::desk::{Channel, CompensationKind, Level, State, TicketKind};
-use tripdesk_store::{DeskRepo, DeskTask, StoreError, Ticket, TicketEvent, TicketFilter};
+use tripdesk_store::{
+    BoardCount, BoardTicket, DeskRepo, DeskTask, ReplyTemplate, RoutingRuleRecord, SlaClockRecord,
+    SlaEventRecord, StoreError, Ticket, TicketEvent, TicketFilter,
+};
 use uuid::Uuid;
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("unknown {what} in tickets"))
 }
 
-fn ticket_from_row(row: &<Db as sqlx::Database>::Row) -> Result<Ticket, StoreError> {
+pub(super) fn ticket_from_row(row: &<Db as sqlx::Database>::Row) -> Result<Ticket, StoreError> {
     let text = |name: &str| -> Result<String, StoreError> { row.try_get(name).map_err(err) };
     let tags: String = text("tags")?;
     Ok(Ticket {
@@ -94,6 +97,12 @@ fn push_ticket_filter(qb: &mut QueryBuilder<'_, Db>, f: &TicketFilter) {
     if let Some(c) = f.customer_id {
         qb.push(" AND customer_id = ").push_bind(c.to_string());
     }
+    if let Some(ch) = f.channel {
+        qb.push(" AND channel = ").push_bind(ch.as_str());
+    }
+    if let Some(now) = f.sla_risk_at {
+        super::shared_desk_rules::push_risk_filter(qb, now);
+    }
 }
 
 fn bind_ticket<'q>(
@@ -132,7 +141,7 @@ fn bind_ticket<'q>(
         .bind(t.version)
 }
 
-const TICKET_COLUMNS: &str = "id, number, kind, channel, level, priority, state, subject, description, \
+pub(super) const TICKET_COLUMNS: &str = "id, number, kind, channel, level, priority, state, subject, description, \
     customer_id, customer_name, booking_ref, business_area, tags, group_id, assignee_id, \
     compensation_kind, compensation_amount_fen, compensation_approved_by, compensation_approved_at, \
     cause, responsible_department_id, responsible_person, last_satisfaction, created_by, \
@@ -321,5 +330,51 @@ impl DeskRepo for SqlTx {
                 })
             })
             .collect()
+    }
+
+    async fn list_routing_rules(&mut self) -> Result<Vec<RoutingRuleRecord>, StoreError> {
+        self.list_routing_rules_sql().await
+    }
+    async fn get_routing_rule(&mut self, rule_id: Uuid) -> Result<Option<RoutingRuleRecord>, StoreError> {
+        self.get_routing_rule_sql(rule_id).await
+    }
+    async fn insert_routing_rule(&mut self, rule: &RoutingRuleRecord) -> Result<(), StoreError> {
+        self.insert_routing_rule_sql(rule).await
+    }
+    async fn update_routing_rule(&mut self, rule: &RoutingRuleRecord) -> Result<bool, StoreError> {
+        self.update_routing_rule_sql(rule).await
+    }
+    async fn delete_routing_rule(&mut self, rule_id: Uuid) -> Result<bool, StoreError> {
+        self.delete_routing_rule_sql(rule_id).await
+    }
+    async fn list_reply_templates(&mut self) -> Result<Vec<ReplyTemplate>, StoreError> {
+        self.list_reply_templates_sql().await
+    }
+    async fn get_reply_template(&mut self, template_id: Uuid) -> Result<Option<ReplyTemplate>, StoreError> {
+        self.get_reply_template_sql(template_id).await
+    }
+    async fn insert_reply_template(&mut self, template: &ReplyTemplate) -> Result<(), StoreError> {
+        self.insert_reply_template_sql(template, false).await.map(|_| ())
+    }
+    async fn insert_reply_template_if_absent(&mut self, template: &ReplyTemplate) -> Result<bool, StoreError> {
+        self.insert_reply_template_sql(template, true).await
+    }
+    async fn update_reply_template(&mut self, template: &ReplyTemplate) -> Result<bool, StoreError> {
+        self.update_reply_template_sql(template).await
+    }
+    async fn delete_reply_template(&mut self, template_id: Uuid) -> Result<bool, StoreError> {
+        self.delete_reply_template_sql(template_id).await
+    }
+    async fn ticket_sla_clocks(&mut self, ticket_ids: &[Uuid]) -> Result<Vec<SlaClockRecord>, StoreError> {
+        self.ticket_sla_clocks_sql(ticket_ids).await
+    }
+    async fn ticket_sla_events(&mut self, ticket_id: Uuid) -> Result<Vec<SlaEventRecord>, StoreError> {
+        self.ticket_sla_events_sql(ticket_id).await
+    }
+    async fn complaint_board_counts(&mut self, now: jiff::Timestamp) -> Result<Vec<BoardCount>, StoreError> {
+        self.complaint_board_counts_sql(now).await
+    }
+    async fn complaint_board_tickets(&mut self, now: jiff::Timestamp, per_state: u32) -> Result<Vec<BoardTicket>, StoreError> {
+        self.complaint_board_tickets_sql(now, per_state).await
     }
 }

@@ -18,12 +18,12 @@ use uuid::Uuid;
 const POLICY_COLUMNS: &str = "key, name_zh, name_en, kind, amount, earliest, calendar, \
     warn_at_percent, pause_when, notify_warning, notify_breach, enabled, updated_at";
 
-const CLOCK_COLUMNS: &str = "id, target_key, subject_type, subject_id, channel, department_id, \
+pub(super) const CLOCK_COLUMNS: &str = "id, target_key, subject_type, subject_id, channel, department_id, \
     agent_id, kind, calendar, state, started_at, due_at, warn_at, opens_at, paused_at, \
     paused_total_ms, warned, breached_at, stopped_at, last_change_at, next_due_at, version, \
     created_at";
 
-const EVENT_COLUMNS: &str =
+pub(super) const EVENT_COLUMNS: &str =
     "id, clock_id, kind, at, recorded_at, node, target_key, subject_type, subject_id";
 
 fn list_text(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
@@ -81,7 +81,7 @@ fn policy_from_row(row: &<Db as sqlx::Database>::Row) -> Result<SlaPolicy, Store
     })
 }
 
-fn clock_from_row(row: &<Db as sqlx::Database>::Row) -> Result<SlaClockRecord, StoreError> {
+pub(super) fn clock_from_row(row: &<Db as sqlx::Database>::Row) -> Result<SlaClockRecord, StoreError> {
     let state: String = row.try_get("state").map_err(err)?;
     let warned: i64 = row.try_get("warned").map_err(err)?;
     let paused_ms: i64 = row.try_get("paused_total_ms").map_err(err)?;
@@ -115,7 +115,7 @@ fn clock_from_row(row: &<Db as sqlx::Database>::Row) -> Result<SlaClockRecord, S
     })
 }
 
-fn event_from_row(row: &<Db as sqlx::Database>::Row) -> Result<SlaEventRecord, StoreError> {
+pub(super) fn event_from_row(row: &<Db as sqlx::Database>::Row) -> Result<SlaEventRecord, StoreError> {
     let kind: String = row.try_get("kind").map_err(err)?;
     Ok(SlaEventRecord {
         id: id(&row.try_get::<String, _>("id").map_err(err)?)?,

@@ -6,6 +6,7 @@ mod auth;
 pub mod calendars;
 pub mod customers;
 mod departments;
+mod desk;
 mod notify;
 pub mod sla;
 mod system;
@@ -38,6 +39,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "departments", description = "Departments and handling groups"),
         (name = "api-tokens", description = "Long-lived tokens for integrations"),
         (name = "tickets", description = "Inquiries, complaints and feedback; the complaint workflow"),
+        (name = "desk", description = "Routing rules, reply templates, the agent inbox with SLA badges and the supervisor board"),
         (name = "customers", description = "Customers and their personal data: masked reads, audited reveals, consents, duplicates, PIPL copy and erasure, import and export"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "calendars", description = "Working-day calendars, China's holidays and make-up days, calendar arithmetic"),
@@ -78,6 +80,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(departments::routes())
         .merge(tokens::routes())
         .merge(tickets::routes())
+        .merge(desk::routes())
         .merge(customers::routes())
         .merge(audit::routes())
         .merge(calendars::routes())

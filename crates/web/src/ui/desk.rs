@@ -10,11 +10,19 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use std::collections::HashMap;
 use tripdesk_app::desk::{NewTicket, StepRequest};
+use tripdesk_app::desk_board::{
+    clock_risk, InboxFilters, InboxRequest, SlaBadge, TimelineEntry, QUEUES,
+};
+use tripdesk_app::desk_replies::{fill_reply, MessageKind};
 use tripdesk_app::AppError;
-use tripdesk_domain::desk::{Channel, Compensation, CompensationKind, Level, Step, TicketKind};
-use tripdesk_domain::identity::Role;
-use tripdesk_store::{Ticket, TicketFilter, UserFilter};
+use tripdesk_domain::desk::{
+    Channel, Compensation, CompensationKind, Level, State as TicketState, Step, TicketKind,
+};
+use tripdesk_domain::identity::{Permission, Role};
+use tripdesk_domain::sla::ClockState;
+use tripdesk_store::{Department, SlaRisk, UserFilter};
 use uuid::Uuid;
 
 struct Opt {
@@ -31,6 +39,98 @@ struct QueueTab {
     label: String,
     count: u64,
     active: bool,
+    href: String,
+}
+
+/// An option of a select, with whether it is chosen.
+struct Sel {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// An SLA badge as the page shows it; `app.js` counts it down from `due_ms`.
+pub(super) struct Badge {
+    pub risk: &'static str,
+    pub paused: bool,
+    pub due_ms: i64,
+    pub warn_ms: i64,
+    pub text: String,
+    pub title: String,
+}
+
+/// `12:05` under an hour, `3小时05分` / `3h 05m` under a day, `2天3小时` / `2d 3h` beyond.
+pub(super) fn span_text(t: Tr, secs: i64) -> String {
+    let s = secs.abs();
+    let (d, h, m) = (
+        t.s("desk.sla.unit_d"),
+        t.s("desk.sla.unit_h"),
+        t.s("desk.sla.unit_m"),
+    );
+    if s < 3600 {
+        format!("{:02}:{:02}", s / 60, s % 60)
+    } else if s < 86_400 {
+        format!("{}{h}{:02}{m}", s / 3600, s % 3600 / 60)
+    } else {
+        format!("{}{d}{}{h}", s / 86_400, s % 86_400 / 3600)
+            .trim()
+            .to_string()
+    }
+}
+
+/// SLA target keys → their names in the page's language.
+async fn target_names(state: &AppState, user: &UiUser) -> HashMap<String, String> {
+    state
+        .app
+        .list_sla_policies(&user.principal)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            let name = if user.lang == Lang::ZhCn {
+                p.target.name_zh.to_string()
+            } else {
+                p.target.name_en.to_string()
+            };
+            (p.target.key.to_string(), name)
+        })
+        .collect()
+}
+
+fn target_name(names: &HashMap<String, String>, key: &str) -> String {
+    names.get(key).cloned().unwrap_or_else(|| key.to_string())
+}
+
+pub(super) fn badge(
+    state: &AppState,
+    t: Tr,
+    b: &SlaBadge,
+    now: jiff::Timestamp,
+    name: &str,
+) -> Badge {
+    let paused = b.state == ClockState::Paused;
+    let left = (b.due_at.as_millisecond() - now.as_millisecond()) / 1000;
+    let text = if paused {
+        t.s("desk.sla.paused").to_string()
+    } else if b.risk == SlaRisk::Breached {
+        t.s("desk.sla.over")
+            .replace("{t}", &span_text(t, left.min(0)))
+    } else {
+        t.s("desk.sla.left").replace("{t}", &span_text(t, left))
+    };
+    Badge {
+        risk: b.risk.as_str(),
+        paused,
+        due_ms: b.due_at.as_millisecond(),
+        warn_ms: b.warn_at.map(|w| w.as_millisecond()).unwrap_or(0),
+        text,
+        title: format!(
+            "{} · {} {}",
+            name,
+            t.s("desk.sla.due"),
+            local_time(state, b.due_at)
+        ),
+    }
 }
 
 struct Row {
@@ -43,7 +143,9 @@ struct Row {
     customer: String,
     state_label: String,
     channel_label: String,
+    group: String,
     created: String,
+    badge: Option<Badge>,
 }
 
 #[derive(Template)]
@@ -51,32 +153,56 @@ struct Row {
 struct InboxPage {
     c: Chrome,
     queues: Vec<QueueTab>,
+    queue: &'static str,
     rows: Vec<Row>,
     total_label: String,
+    now_ms: i64,
+    kinds: Vec<Sel>,
+    levels: Vec<Sel>,
+    states: Vec<Sel>,
+    channels: Vec<Sel>,
+    groups: Vec<Sel>,
+    filtered: bool,
 }
 
 #[derive(Deserialize)]
 pub struct InboxQuery {
     queue: Option<String>,
+    kind: Option<String>,
+    level: Option<String>,
+    state: Option<String>,
+    channel: Option<String>,
+    group_id: Option<String>,
 }
 
-const QUEUES: [&str; 6] = ["open", "mine", "my_group", "unassigned", "urgent", "all"];
+fn group_name(lang: Lang, groups: &[Department], id: Uuid) -> String {
+    groups
+        .iter()
+        .find(|d| d.id == id)
+        .map(|d| {
+            if lang == Lang::ZhCn {
+                d.name_zh.clone()
+            } else {
+                d.name_en.clone()
+            }
+        })
+        .unwrap_or_default()
+}
 
-fn queue_filter(queue: &str, user: &UiUser) -> TicketFilter {
-    let mut f = TicketFilter {
-        open_only: true,
-        limit: 100,
-        ..Default::default()
-    };
-    match queue {
-        "mine" => f.assignee_id = Some(user.principal.user_id),
-        "my_group" => f.group_id = Some(user.principal.department_id.unwrap_or(Uuid::nil())),
-        "unassigned" => f.unassigned = true,
-        "urgent" => f.level = Some(Level::Urgent),
-        "all" => f.open_only = false,
-        _ => {}
-    }
-    f
+fn sels<T: Copy + PartialEq>(
+    t: Tr,
+    prefix: &str,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+    chosen: Option<T>,
+) -> Vec<Sel> {
+    all.iter()
+        .map(|v| Sel {
+            value: name(*v).into(),
+            label: label(t, prefix, name(*v)),
+            selected: chosen == Some(*v),
+        })
+        .collect()
 }
 
 pub async fn inbox(
@@ -85,76 +211,179 @@ pub async fn inbox(
     Query(q): Query<InboxQuery>,
 ) -> Response {
     let t = Tr(user.lang);
-    let current = q
+    let queue = q
         .queue
         .as_deref()
         .filter(|k| QUEUES.contains(k))
         .unwrap_or("open");
-    let mut queues = Vec::new();
-    let mut shown = (Vec::new(), 0);
-    for key in QUEUES {
-        let filter = queue_filter(key, &user);
-        if key == current {
-            match state.app.list_tickets(&user.principal, &filter).await {
-                Ok(r) => shown = r,
-                Err(e) => return error_page(&state, &user, "desk", e),
-            }
-            queues.push(QueueTab {
-                key,
-                label: label(t, "desk.queue", key),
-                count: shown.1,
-                active: true,
-            });
-        } else {
-            let count = match state.app.count_tickets(&user.principal, &filter).await {
-                Ok(n) => n,
-                Err(e) => return error_page(&state, &user, "desk", e),
-            };
-            queues.push(QueueTab {
-                key,
-                label: label(t, "desk.queue", key),
-                count,
-                active: false,
-            });
+    let filters = InboxFilters {
+        kind: q.kind.as_deref().and_then(TicketKind::parse),
+        level: q.level.as_deref().and_then(Level::parse),
+        state: q.state.as_deref().and_then(TicketState::parse),
+        channel: q.channel.as_deref().and_then(Channel::parse),
+        group_id: q.group_id.as_deref().and_then(|g| Uuid::parse_str(g).ok()),
+    };
+    let page = match state
+        .app
+        .desk_inbox(
+            &user.principal,
+            &InboxRequest {
+                queue: queue.into(),
+                filters: filters.clone(),
+                limit: 100,
+                offset: 0,
+                with_counts: true,
+            },
+        )
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, &user, "desk", e),
+    };
+    let groups = state
+        .app
+        .desk_groups(&user.principal)
+        .await
+        .unwrap_or_default();
+    let names = target_names(&state, &user).await;
+    // The filters carried by every tab link.
+    let mut carried = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("kind", filters.kind.map(|x| x.as_str().to_string())),
+        ("level", filters.level.map(|x| x.as_str().to_string())),
+        ("state", filters.state.map(|x| x.as_str().to_string())),
+        ("channel", filters.channel.map(|x| x.as_str().to_string())),
+        ("group_id", filters.group_id.map(|x| x.to_string())),
+    ] {
+        if let Some(v) = v {
+            carried.append_pair(k, &v);
         }
     }
-    let rows = shown.0.iter().map(|tk| row(&state, t, tk)).collect();
+    let carried = carried.finish();
+    let queues = page
+        .counts
+        .iter()
+        .map(|(key, count)| QueueTab {
+            key,
+            label: label(t, "desk.queue", key),
+            count: *count,
+            active: *key == page.queue,
+            href: if carried.is_empty() {
+                format!("/desk?queue={key}")
+            } else {
+                format!("/desk?queue={key}&{carried}")
+            },
+        })
+        .collect();
+    let rows =
+        page.tickets
+            .iter()
+            .map(|it| {
+                let tk = &it.ticket;
+                Row {
+                    id: tk.id,
+                    number: tk.number.clone(),
+                    level: tk.level.as_str(),
+                    level_label: label(t, "level", tk.level.as_str()),
+                    kind_label: label(t, "kind", tk.kind.as_str()),
+                    subject: tk.subject.clone(),
+                    customer: tk.customer_name.clone(),
+                    state_label: label(t, "state", tk.state.as_str()),
+                    channel_label: label(t, "channel", tk.channel.as_str()),
+                    group: tk
+                        .group_id
+                        .map(|g| group_name(user.lang, &groups, g))
+                        .unwrap_or_default(),
+                    created: local_time(&state, tk.created_at),
+                    badge: it.badge.as_ref().map(|b| {
+                        badge(&state, t, b, page.now, &target_name(&names, &b.target_key))
+                    }),
+                }
+            })
+            .collect();
+    let filtered = filters.kind.is_some()
+        || filters.level.is_some()
+        || filters.state.is_some()
+        || filters.channel.is_some()
+        || filters.group_id.is_some();
     let page = InboxPage {
         queues,
+        queue: page.queue,
         rows,
-        total_label: t.s("users.count").replace("{n}", &shown.1.to_string()),
+        total_label: t.s("desk.count").replace("{n}", &page.total.to_string()),
+        now_ms: page.now.as_millisecond(),
+        kinds: sels(
+            t,
+            "kind",
+            &TicketKind::ALL,
+            TicketKind::as_str,
+            filters.kind,
+        ),
+        levels: sels(t, "level", &Level::ALL, Level::as_str, filters.level),
+        states: sels(
+            t,
+            "state",
+            &TicketState::ALL,
+            TicketState::as_str,
+            filters.state,
+        ),
+        channels: sels(
+            t,
+            "channel",
+            &Channel::ALL,
+            Channel::as_str,
+            filters.channel,
+        ),
+        groups: groups
+            .iter()
+            .map(|d| Sel {
+                value: d.id.to_string(),
+                label: group_name(user.lang, &groups, d.id),
+                selected: filters.group_id == Some(d.id),
+            })
+            .collect(),
+        filtered,
         c: Chrome::new(&state, &user, "desk"),
     };
     render(StatusCode::OK, &page)
 }
 
-fn row(state: &AppState, t: Tr, tk: &Ticket) -> Row {
-    Row {
-        id: tk.id,
-        number: tk.number.clone(),
-        level: tk.level.as_str(),
-        level_label: label(t, "level", tk.level.as_str()),
-        kind_label: label(t, "kind", tk.kind.as_str()),
-        subject: tk.subject.clone(),
-        customer: tk.customer_name.clone(),
-        state_label: label(t, "state", tk.state.as_str()),
-        channel_label: label(t, "channel", tk.channel.as_str()),
-        created: local_time(state, tk.created_at),
-    }
-}
-
+/// One entry of the merged timeline as the page shows it.
 struct EventRow {
     at: String,
+    /// `ticket`, `sla` or `notification` (a CSS class).
+    source: &'static str,
+    /// `reply`, `note`, `step`, `breach`… (a CSS class).
+    kind: String,
     actor: String,
     what: String,
+    /// A reply or note, shown as a message.
+    message: Option<String>,
     body: Option<String>,
-    effects: String,
+    meta: String,
 }
 
 struct TaskRow {
     kind: String,
     title: String,
     body: String,
+}
+
+struct ClockRow {
+    name: String,
+    badge: Badge,
+}
+
+struct TemplateOpt {
+    key: String,
+    locale: String,
+    title: String,
+    body: String,
+}
+
+struct TemplateGroup {
+    label: String,
+    items: Vec<TemplateOpt>,
 }
 
 #[derive(Template)]
@@ -175,44 +404,141 @@ struct TicketPage {
     booking: String,
     group: String,
     compensation: String,
+    suggestion: Option<String>,
+    clocks: Vec<ClockRow>,
+    now_ms: i64,
     events: Vec<EventRow>,
     tasks: Vec<TaskRow>,
     steps: Vec<Opt>,
     levels: Vec<Opt>,
-    groups: Vec<Opt>,
+    groups: Vec<Sel>,
     people: Vec<Opt>,
     comp_kinds: Vec<Opt>,
+    templates: Vec<TemplateGroup>,
+    can_reply: bool,
+    can_convert: bool,
+    is_closed: bool,
     error: Option<String>,
+}
+
+fn timeline_row(
+    state: &AppState,
+    t: Tr,
+    names: &HashMap<String, String>,
+    e: &TimelineEntry,
+) -> EventRow {
+    match e {
+        TimelineEntry::Ticket(e) => {
+            let data = e
+                .data
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .unwrap_or_default();
+            let mut meta: Vec<String> = data["effects"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect::<Vec<_>>()
+                })
+                .filter(|a| !a.is_empty())
+                .map(|a| vec![format!("{}：{}", t.s("desk.effects"), a.join(", "))])
+                .unwrap_or_default();
+            if e.kind == "reply" {
+                meta.push(
+                    t.s(if data["delivery"] == "email" {
+                        "desk.reply.emailed"
+                    } else {
+                        "desk.reply.not_emailed"
+                    })
+                    .to_string(),
+                );
+                match data["stopped_clock"]["result"].as_str() {
+                    Some("met") => meta.push(t.s("desk.reply.clock_met").into()),
+                    Some(_) => meta.push(t.s("desk.reply.clock_breached").into()),
+                    None => {}
+                }
+            }
+            let what = match (e.kind.as_str(), &e.step, &e.to_state) {
+                ("reply", _, _) => t.s("desk.tl.reply").to_string(),
+                ("note", _, _) => t.s("desk.tl.note").to_string(),
+                ("converted", _, _) => t.s("desk.tl.converted").to_string(),
+                ("created", _, _) => t.s("desk.tl.created").to_string(),
+                (_, Some(step), Some(to)) => {
+                    format!("{} → {}", label(t, "step", step), label(t, "state", to))
+                }
+                (_, _, Some(to)) => label(t, "state", to),
+                (kind, _, _) => kind.to_string(),
+            };
+            let is_message = e.kind == "reply" || e.kind == "note";
+            EventRow {
+                at: local_time(state, e.at),
+                source: "ticket",
+                kind: e.kind.clone(),
+                actor: e.actor_name.clone(),
+                what,
+                message: is_message.then(|| e.body.clone()).flatten(),
+                body: (!is_message).then(|| e.body.clone()).flatten(),
+                meta: meta.join(" · "),
+            }
+        }
+        TimelineEntry::Sla(ev) => EventRow {
+            at: local_time(state, ev.at),
+            source: "sla",
+            kind: ev.kind.as_str().into(),
+            actor: t.s("desk.tl.system").into(),
+            what: format!(
+                "{} · {}",
+                target_name(names, &ev.target_key),
+                label(t, "desk.tl", ev.kind.as_str())
+            ),
+            message: None,
+            body: None,
+            meta: String::new(),
+        },
+        TimelineEntry::Message(m) => EventRow {
+            at: local_time(state, m.created_at),
+            source: "notification",
+            kind: m.state.as_str().into(),
+            actor: t.s("desk.tl.notification").into(),
+            what: format!(
+                "{} · {} · {}",
+                label(t, "channel", &m.channel),
+                m.subject,
+                label(t, "state", m.state.as_str())
+            ),
+            message: None,
+            body: None,
+            meta: String::new(),
+        },
+    }
 }
 
 async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<String>) -> Response {
     let t = Tr(user.lang);
-    let d = match state.app.get_ticket(&user.principal, id).await {
+    let p = &user.principal;
+    let d = match state.app.get_ticket(p, id).await {
         Ok(d) => d,
         Err(e) => return error_page(state, user, "desk", e),
     };
-    let depts = state
+    let timeline = match state.app.ticket_timeline(p, id).await {
+        Ok(tl) => tl,
+        Err(e) => return error_page(state, user, "desk", e),
+    };
+    let groups = state.app.desk_groups(p).await.unwrap_or_default();
+    let suggestion = state.app.suggested_group(p, id).await.ok().flatten();
+    let clocks = state
         .app
-        .list_departments(&user.principal)
+        .sla_clocks_of(p, "ticket", &id.to_string())
         .await
         .unwrap_or_default();
-    let dept_name = |id: Uuid| {
-        depts
-            .iter()
-            .find(|(d, _)| d.id == id)
-            .map(|(d, _)| {
-                if user.lang == Lang::ZhCn {
-                    d.name_zh.clone()
-                } else {
-                    d.name_en.clone()
-                }
-            })
-            .unwrap_or_default()
-    };
+    let now = state.app.now();
+    let templates = state.app.list_reply_templates(p).await.unwrap_or_default();
+    let names = target_names(state, user).await;
     let people = state
         .app
         .list_users(
-            &user.principal,
+            p,
             &UserFilter {
                 limit: 500,
                 ..Default::default()
@@ -238,6 +564,35 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
         ),
         _ => "—".into(),
     };
+    let vars = [
+        ("customer", tk.customer_name.as_str()),
+        ("number", tk.number.as_str()),
+        ("agent", p.display_name.as_str()),
+        ("org", &state.org_name),
+    ];
+    let mut template_groups: Vec<TemplateGroup> = Vec::new();
+    // The page's language first.
+    let mut locales = vec![user.lang.code(), user.lang.other().code()];
+    locales.dedup();
+    for locale in locales {
+        let items: Vec<TemplateOpt> = templates
+            .iter()
+            .filter(|r| r.locale == locale)
+            .map(|r| TemplateOpt {
+                key: r.key.clone(),
+                locale: r.locale.clone(),
+                title: format!("{} · ;{}", r.title, r.key),
+                body: fill_reply(&r.body, &vars),
+            })
+            .collect();
+        if !items.is_empty() {
+            template_groups.push(TemplateGroup {
+                label: label(t, "desk.locale", locale),
+                items,
+            });
+        }
+    }
+    let preselected = tk.group_id.or(suggestion.as_ref().map(|s| s.group_id));
     let page = TicketPage {
         id: tk.id,
         number: tk.number.clone(),
@@ -251,32 +606,41 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
         customer: tk.customer_name.clone(),
         created: local_time(state, tk.created_at),
         booking: tk.booking_ref.clone().unwrap_or_else(|| "—".into()),
-        group: tk.group_id.map(dept_name).unwrap_or_else(|| "—".into()),
+        group: tk
+            .group_id
+            .map(|g| group_name(user.lang, &groups, g))
+            .unwrap_or_else(|| "—".into()),
         compensation,
-        events: d
-            .events
+        suggestion: suggestion.as_ref().map(|s| {
+            format!(
+                "{}（{} {}）",
+                group_name(user.lang, &groups, s.group_id),
+                t.s("desk.route.by_rule"),
+                s.rule_name
+            )
+        }),
+        clocks: clocks
             .iter()
-            .map(|e| EventRow {
-                at: local_time(state, e.at),
-                actor: e.actor_name.clone(),
-                what: match (&e.step, &e.to_state) {
-                    (Some(step), Some(to)) => {
-                        format!("{} → {}", label(t, "step", step), label(t, "state", to))
-                    }
-                    _ => label(t, "state", e.to_state.as_deref().unwrap_or("received")),
-                },
-                body: e.body.clone(),
-                effects: e
-                    .data
-                    .as_deref()
-                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-                    .and_then(|v| v["effects"].as_array().cloned())
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+            .filter_map(|c| {
+                let risk = clock_risk(c, now)?;
+                let b = SlaBadge {
+                    target_key: c.clock.target_key().to_string(),
+                    state: c.clock.state(),
+                    risk,
+                    due_at: c.clock.due_at(),
+                    warn_at: c.clock.warn_at(),
+                };
+                let name = target_name(&names, c.clock.target_key());
+                Some(ClockRow {
+                    badge: badge(state, t, &b, now, &name),
+                    name,
+                })
             })
+            .collect(),
+        now_ms: now.as_millisecond(),
+        events: timeline
+            .iter()
+            .map(|e| timeline_row(state, t, &names, e))
             .collect(),
         tasks: d
             .tasks
@@ -302,15 +666,12 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
                 label: label(t, "level", l.as_str()),
             })
             .collect(),
-        groups: depts
+        groups: groups
             .iter()
-            .map(|(dp, _)| Opt {
+            .map(|dp| Sel {
                 value: dp.id.to_string(),
-                label: if user.lang == Lang::ZhCn {
-                    dp.name_zh.clone()
-                } else {
-                    dp.name_en.clone()
-                },
+                label: group_name(user.lang, &groups, dp.id),
+                selected: preselected == Some(dp.id),
             })
             .collect(),
         people: people
@@ -325,7 +686,9 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
                 label: format!(
                     "{} · {}",
                     u.display_name,
-                    u.department_id.map(dept_name).unwrap_or_default()
+                    u.department_id
+                        .map(|g| group_name(user.lang, &groups, g))
+                        .unwrap_or_default()
                 ),
             })
             .collect(),
@@ -336,10 +699,74 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
                 label: label(t, "comp", k.as_str()),
             })
             .collect(),
+        templates: template_groups,
+        can_reply: p.can(Permission::WorkTickets) || p.can(Permission::PerformFollowUp),
+        can_convert: tk.kind == TicketKind::Inquiry
+            && tk.state.is_open()
+            && p.can(Permission::WorkTickets),
+        is_closed: !tk.state.is_open(),
         error,
         c: Chrome::new(state, user, "desk"),
     };
     render(StatusCode::OK, &page)
+}
+
+/// Adds a reply or an internal note from the ticket page.
+pub async fn post_message(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&state, &user, "desk", AppError::NotFound("ticket"));
+    };
+    let t = Tr(user.lang);
+    let kind = MessageKind::parse(form.get("kind")).unwrap_or(MessageKind::Reply);
+    match state
+        .app
+        .post_ticket_message(&user.principal, id, kind, form.get("body"))
+        .await
+    {
+        Ok(_) => see_other(&format!("/desk/tickets/{id}#timeline")),
+        Err(AppError::Conflict {
+            code: "ticket_closed",
+            ..
+        }) => ticket_page(&state, &user, id, Some(t.s("desk.reply.closed").into())).await,
+        Err(AppError::Validation(fields)) => {
+            let msg = fields
+                .iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            ticket_page(&state, &user, id, Some(msg)).await
+        }
+        Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
+            error_page(&state, &user, "desk", e)
+        }
+        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+    }
+}
+
+/// Turns an inquiry into a complaint from the ticket page.
+pub async fn convert(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&state, &user, "desk", AppError::NotFound("ticket"));
+    };
+    match state
+        .app
+        .convert_to_complaint(&user.principal, id, non_empty(&form, "reason").as_deref())
+        .await
+    {
+        Ok(_) => see_other(&format!("/desk/tickets/{id}")),
+        Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
+            error_page(&state, &user, "desk", e)
+        }
+        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+    }
 }
 
 pub async fn ticket(

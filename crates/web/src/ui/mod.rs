@@ -6,6 +6,7 @@ mod admin;
 mod assets;
 mod customers;
 mod desk;
+mod desk_admin;
 mod notify;
 mod session;
 mod sla;
@@ -51,6 +52,27 @@ pub fn routes() -> Router<AppState> {
         .route("/desk/tickets", post(desk::create_ticket))
         .route("/desk/tickets/{id}", get(desk::ticket))
         .route("/desk/tickets/{id}/step", post(desk::take_step))
+        .route("/desk/tickets/{id}/messages", post(desk::post_message))
+        .route("/desk/tickets/{id}/convert", post(desk::convert))
+        .route("/desk/board", get(desk_admin::board))
+        .route(
+            "/desk/rules",
+            get(desk_admin::rules).post(desk_admin::create_rule),
+        )
+        .route(
+            "/desk/rules/{id}",
+            get(desk_admin::edit_rule).post(desk_admin::update_rule),
+        )
+        .route("/desk/rules/{id}/delete", post(desk_admin::delete_rule))
+        .route(
+            "/desk/replies",
+            get(desk_admin::replies).post(desk_admin::create_reply),
+        )
+        .route(
+            "/desk/replies/{id}",
+            get(desk_admin::edit_reply).post(desk_admin::update_reply),
+        )
+        .route("/desk/replies/{id}/delete", post(desk_admin::delete_reply))
         .route("/customers", get(customers::list).post(customers::create))
         .route("/customers/new", get(customers::new_form))
         .route(
@@ -123,6 +145,7 @@ pub struct Chrome {
     pub can_view_audit: bool,
     pub can_view_reports: bool,
     pub can_send_messages: bool,
+    pub can_manage_desk: bool,
     pub flash: Option<String>,
 }
 
@@ -163,6 +186,7 @@ impl Chrome {
             can_view_audit: p.can(Permission::ViewAudit),
             can_view_reports: p.can(Permission::ViewReports),
             can_send_messages: p.can(Permission::SendMessages),
+            can_manage_desk: p.can(Permission::ManageDesk),
             flash: None,
         }
     }

@@ -1,0 +1,415 @@
+//! Conformance of the desk's settings and views: routing rules, reply templates, the
+//! "breaching soon" filter, clocks of many tickets in one call, SLA events of a ticket and
+//! the supervisor board's counts.
+
+use crate::conformance::{sample_department, sample_ticket};
+use crate::*;
+use jiff::{SignedDuration, Timestamp};
+use tripdesk_domain::desk::{Channel, Level, State, TicketKind};
+use tripdesk_domain::sla::{ClockKind, ClockState, SlaClock, SlaClockParts};
+use uuid::Uuid;
+
+fn t(s: &str) -> Timestamp {
+    s.parse().expect("test instant")
+}
+
+fn rule(name: &str, priority: i32, group: Uuid, at: &str) -> RoutingRuleRecord {
+    RoutingRuleRecord {
+        id: Uuid::now_v7(),
+        name: name.into(),
+        priority,
+        business_area: Some("guide".into()),
+        keywords: vec!["导游".into(), "guide".into()],
+        channel: Some(Channel::Phone),
+        group_id: group,
+        enabled: true,
+        created_at: t(at),
+        updated_at: t(at),
+    }
+}
+
+fn reply(key: &str, locale: &str, position: i32) -> ReplyTemplate {
+    let at = t("2026-05-01T00:00:00Z");
+    ReplyTemplate {
+        id: Uuid::now_v7(),
+        key: key.into(),
+        locale: locale.into(),
+        category: "greeting".into(),
+        title: format!("标题 {key}"),
+        body: format!("您好，{key}"),
+        position,
+        updated_by: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// Routing rules in matching order, updates and deletes; reply templates unique per key and
+/// language, seeding that keeps edits.
+pub async fn desk_rules_and_templates(store: &dyn Store) {
+    let guide = sample_department("guide_management");
+    let route = sample_department("route_planning");
+    let mut tx = store.write().await.unwrap();
+    tx.insert_department(&guide).await.unwrap();
+    tx.insert_department(&route).await.unwrap();
+    let late = rule("late", 20, route.id, "2026-05-01T00:00:00Z");
+    let first = rule("first", 10, guide.id, "2026-05-02T00:00:00Z");
+    let tie = rule("tie, older first", 20, guide.id, "2026-05-03T00:00:00Z");
+    for r in [&late, &first, &tie] {
+        tx.insert_routing_rule(r).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    // A failed statement spoils a PostgreSQL transaction: refusals get their own.
+    let mut tx = store.write().await.unwrap();
+    let dangling = rule("no such group", 1, Uuid::now_v7(), "2026-05-01T00:00:00Z");
+    assert!(matches!(
+        tx.insert_routing_rule(&dangling).await,
+        Err(StoreError::BrokenReference)
+    ));
+    drop(tx);
+
+    let mut tx = store.write().await.unwrap();
+    let names: Vec<_> = tx
+        .list_routing_rules()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["first", "late", "tie, older first"]);
+    assert_eq!(tx.get_routing_rule(first.id).await.unwrap().unwrap(), first);
+    let mut changed = late.clone();
+    changed.priority = 5;
+    changed.business_area = None;
+    changed.keywords = vec![];
+    changed.channel = None;
+    changed.enabled = false;
+    changed.updated_at = t("2026-05-04T00:00:00Z");
+    assert!(tx.update_routing_rule(&changed).await.unwrap());
+    assert_eq!(
+        tx.get_routing_rule(late.id).await.unwrap().unwrap(),
+        changed
+    );
+    assert_eq!(tx.list_routing_rules().await.unwrap()[0].id, late.id);
+    assert!(tx.delete_routing_rule(tie.id).await.unwrap());
+    assert!(!tx.delete_routing_rule(tie.id).await.unwrap());
+    assert!(!tx.update_routing_rule(&tie).await.unwrap());
+    assert_eq!(tx.list_routing_rules().await.unwrap().len(), 2);
+
+    let greet_zh = reply("greet", "zh-CN", 1);
+    let greet_en = reply("greet", "en", 1);
+    let close_zh = reply("close", "zh-CN", 9);
+    for r in [&close_zh, &greet_zh, &greet_en] {
+        tx.insert_reply_template(r).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    assert!(matches!(
+        tx.insert_reply_template(&reply("greet", "zh-CN", 3)).await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    drop(tx);
+
+    let mut tx = store.write().await.unwrap();
+    let order: Vec<_> = tx
+        .list_reply_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{}/{}", r.locale, r.key))
+        .collect();
+    assert_eq!(order, ["en/greet", "zh-CN/greet", "zh-CN/close"]);
+    let mut edited = greet_zh.clone();
+    edited.body = "您好，这里是山海国际旅行社。".into();
+    edited.updated_at = t("2026-05-05T00:00:00Z");
+    assert!(tx.update_reply_template(&edited).await.unwrap());
+    assert_eq!(
+        tx.get_reply_template(greet_zh.id).await.unwrap().unwrap(),
+        edited
+    );
+    // Seeding again keeps the edit.
+    assert!(!tx
+        .insert_reply_template_if_absent(&reply("greet", "zh-CN", 1))
+        .await
+        .unwrap());
+    assert!(tx
+        .insert_reply_template_if_absent(&reply("refund", "zh-CN", 5))
+        .await
+        .unwrap());
+    assert_eq!(
+        tx.get_reply_template(greet_zh.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .body,
+        "您好，这里是山海国际旅行社。"
+    );
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    let mut clash = close_zh.clone();
+    clash.key = "greet".into();
+    assert!(matches!(
+        tx.update_reply_template(&clash).await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    assert!(tx.delete_reply_template(close_zh.id).await.unwrap());
+    assert!(!tx.delete_reply_template(close_zh.id).await.unwrap());
+    assert_eq!(
+        tx.list_reply_templates().await.unwrap().len(),
+        3,
+        "greet ×2 and refund"
+    );
+    tx.commit().await.unwrap();
+}
+
+/// A clock in a given state with its instants, built from parts.
+fn clock(
+    ticket: &Ticket,
+    key: &str,
+    state: ClockState,
+    started: Timestamp,
+    warn: Option<Timestamp>,
+    due: Timestamp,
+    stopped: Option<Timestamp>,
+) -> SlaClockRecord {
+    SlaClockRecord {
+        id: Uuid::now_v7(),
+        subject_type: "ticket".into(),
+        subject_id: ticket.id.to_string(),
+        channel: Some("phone".into()),
+        department_id: None,
+        agent_id: None,
+        clock: SlaClock::from_parts(SlaClockParts {
+            target_key: key.into(),
+            kind: ClockKind::CalendarHours,
+            calendar: "hotline".into(),
+            state,
+            started_at: started,
+            due_at: due,
+            warn_at: warn,
+            opens_at: None,
+            paused_at: None,
+            paused_total: SignedDuration::ZERO,
+            warned: false,
+            breached_at: (state == ClockState::Breached).then_some(due),
+            stopped_at: stopped,
+            last_change_at: started,
+        }),
+        version: 1,
+        created_at: started,
+    }
+}
+
+/// The "breaching soon" filter, the channel filter, every clock of a page of tickets in one
+/// call, a ticket's SLA events, and the board of open complaints by state and risk.
+pub async fn desk_queues_and_board(store: &dyn Store) {
+    let now = t("2026-06-01T10:00:00Z");
+    let h = SignedDuration::from_hours;
+    let mut on_track = sample_ticket("TB1", Level::General, "2026-06-01T08:00:00Z");
+    let mut at_risk = sample_ticket("TB2", Level::Important, "2026-06-01T07:00:00Z");
+    let mut breached = sample_ticket("TB3", Level::General, "2026-06-01T06:00:00Z");
+    let mut met = sample_ticket("TB4", Level::General, "2026-06-01T05:00:00Z");
+    let mut inquiry = sample_ticket("TB5", Level::General, "2026-06-01T04:00:00Z");
+    let mut closed = sample_ticket("TB6", Level::General, "2026-06-01T03:00:00Z");
+    at_risk.state = State::Assigned;
+    breached.state = State::Assigned;
+    met.state = State::Investigating;
+    inquiry.kind = TicketKind::Inquiry;
+    inquiry.channel = Channel::Email;
+    closed.state = State::Closed;
+    on_track.channel = Channel::Chat;
+    let start = t("2026-06-01T09:00:00Z");
+    let clocks = vec![
+        clock(
+            &on_track,
+            "first_response.chat",
+            ClockState::Running,
+            start,
+            Some(now + h(1)),
+            now + h(2),
+            None,
+        ),
+        clock(
+            &at_risk,
+            "complaint.contact",
+            ClockState::Running,
+            start,
+            Some(now - h(1) / 2),
+            now + h(1),
+            None,
+        ),
+        // Past its deadline, not yet fired by the engine: breached all the same.
+        clock(
+            &breached,
+            "complaint.contact",
+            ClockState::Running,
+            start,
+            Some(now - h(1) / 2),
+            now - h(1) / 4,
+            None,
+        ),
+        // A breach already stopped is history, not a risk.
+        clock(
+            &met,
+            "complaint.contact",
+            ClockState::Breached,
+            start - h(3),
+            Some(start - h(2)),
+            start - h(1),
+            Some(start),
+        ),
+        clock(
+            &met,
+            "complaint.report",
+            ClockState::Met,
+            start,
+            Some(now - h(1)),
+            now - h(1) / 2,
+            Some(start + h(1) / 4),
+        ),
+        clock(
+            &inquiry,
+            "first_response.email",
+            ClockState::Breached,
+            start - h(5),
+            None,
+            start - h(2),
+            None,
+        ),
+        clock(
+            &closed,
+            "complaint.contact",
+            ClockState::Breached,
+            start - h(5),
+            None,
+            start - h(2),
+            None,
+        ),
+    ];
+    let mut tx = store.write().await.unwrap();
+    for tk in [&on_track, &at_risk, &breached, &met, &inquiry, &closed] {
+        tx.insert_ticket(tk).await.unwrap();
+    }
+    tx.insert_sla_clocks(&clocks).await.unwrap();
+    let event = SlaEventRecord {
+        id: Uuid::now_v7(),
+        clock_id: clocks[1].id,
+        kind: SlaEventKind::Started,
+        at: start,
+        recorded_at: start,
+        node: "test".into(),
+        target_key: "complaint.contact".into(),
+        subject_type: "ticket".into(),
+        subject_id: at_risk.id.to_string(),
+    };
+    assert!(tx.insert_sla_event(&event).await.unwrap());
+    let mut warning = event.clone();
+    warning.id = Uuid::now_v7();
+    warning.kind = SlaEventKind::Warning;
+    warning.at = now - h(1) / 2;
+    warning.recorded_at = now;
+    assert!(tx.insert_sla_event(&warning).await.unwrap());
+    tx.commit().await.unwrap();
+
+    let mut tx = store.read().await.unwrap();
+    let numbers = |ts: Vec<Ticket>| ts.into_iter().map(|t| t.number).collect::<Vec<_>>();
+    let breaching = TicketFilter {
+        sla_risk_at: Some(now),
+        open_only: true,
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(tx.list_tickets(&breaching).await.unwrap()),
+        ["TB2", "TB5", "TB3"],
+        "important first, then oldest"
+    );
+    assert_eq!(tx.count_tickets(&breaching).await.unwrap(), 3);
+    let earlier = TicketFilter {
+        sla_risk_at: Some(start),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(tx.list_tickets(&earlier).await.unwrap()),
+        ["TB6", "TB5"],
+        "an hour earlier only the long-breached ones"
+    );
+    let chat = TicketFilter {
+        channel: Some(Channel::Chat),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(numbers(tx.list_tickets(&chat).await.unwrap()), ["TB1"]);
+
+    let of_page = tx
+        .ticket_sla_clocks(&[at_risk.id, met.id, Uuid::now_v7()])
+        .await
+        .unwrap();
+    let mut keys: Vec<_> = of_page
+        .iter()
+        .map(|c| (c.subject_id.clone(), c.clock.target_key().to_string()))
+        .collect();
+    keys.sort();
+    let mut want = vec![
+        (at_risk.id.to_string(), "complaint.contact".to_string()),
+        (met.id.to_string(), "complaint.contact".to_string()),
+        (met.id.to_string(), "complaint.report".to_string()),
+    ];
+    want.sort();
+    assert_eq!(keys, want);
+    assert!(tx.ticket_sla_clocks(&[]).await.unwrap().is_empty());
+    let many: Vec<Uuid> = (0..1200)
+        .map(|_| Uuid::now_v7())
+        .chain([on_track.id])
+        .collect();
+    assert_eq!(
+        tx.ticket_sla_clocks(&many).await.unwrap().len(),
+        1,
+        "ids in chunks"
+    );
+
+    assert_eq!(
+        tx.ticket_sla_events(at_risk.id).await.unwrap(),
+        vec![event, warning]
+    );
+    assert!(tx.ticket_sla_events(on_track.id).await.unwrap().is_empty());
+
+    let mut counts: Vec<_> = tx
+        .complaint_board_counts(now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.state, c.risk, c.count))
+        .collect();
+    counts.sort();
+    let mut want = vec![
+        ("assigned".to_string(), SlaRisk::AtRisk, 1),
+        ("assigned".to_string(), SlaRisk::Breached, 1),
+        ("investigating".to_string(), SlaRisk::OnTrack, 1),
+        ("received".to_string(), SlaRisk::OnTrack, 1),
+    ];
+    want.sort();
+    assert_eq!(
+        counts, want,
+        "open complaints only; stopped clocks are no risk"
+    );
+    let board = tx.complaint_board_tickets(now, 1).await.unwrap();
+    let cards: Vec<_> = board
+        .iter()
+        .map(|b| (b.ticket.number.as_str(), b.risk))
+        .collect();
+    assert_eq!(
+        cards,
+        [
+            ("TB3", SlaRisk::Breached),
+            ("TB4", SlaRisk::OnTrack),
+            ("TB1", SlaRisk::OnTrack)
+        ],
+        "one per state, riskiest first"
+    );
+    assert_eq!(board[0].ticket, breached);
+    assert_eq!(tx.complaint_board_tickets(now, 5).await.unwrap().len(), 4);
+}
