@@ -127,3 +127,27 @@
     });
   }
 })();
+
+// Attaching a file on the ticket page: the file is the request body of the API upload
+// (cookie session + CSRF header), then the page reloads to list it.
+(function () {
+  var input = document.querySelector("[data-attach]");
+  if (!input) return;
+  input.addEventListener("change", function () {
+    var file = input.files && input.files[0];
+    if (!file) return;
+    var url = input.dataset.attach + "?file_name=" + encodeURIComponent(file.name);
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": file.type || "application/octet-stream", "x-csrf-token": input.dataset.csrf },
+      body: file
+    }).then(function (r) {
+      if (r.ok) { window.location.reload(); return; }
+      return r.json().then(function (p) {
+        var msg = (p.errors && p.errors[0] && p.errors[0].message) || p.detail || p.title;
+        window.alert(input.dataset.error + ": " + msg);
+      });
+    }).catch(function () { window.alert(input.dataset.error); });
+  });
+})();

@@ -880,8 +880,72 @@ async fn evidence_files_are_attached_sealed_and_downloads_are_audited() {
         .get("/api/v1/audit?action=ticket.attachment_download", &admin)
         .await;
     assert_eq!(audit.body["total"], 1, "{}", audit.text);
+    let page = h.ui_get(&format!("/desk/tickets/{id}"), "zhou.jie").await;
+    assert!(page.text.contains("导游签到记录.txt") && page.text.contains("data-attach"));
     // Another ticket's path does not open it.
     let other = new_complaint(&h, &h.token("li.na").await).await;
     let wrong = href.replace(&id, other["id"].as_str().unwrap());
     assert_eq!(h.get(&wrong, &admin).await.status, StatusCode::NOT_FOUND);
+}
+
+/// The level can change while the ticket is open, with a reason; raising a complaint to
+/// urgent alerts the supervisors and the emergency leader, and the change is audited.
+#[tokio::test]
+async fn the_level_changes_with_a_reason_and_urgent_alerts_the_emergency_leader() {
+    let h = harness().await;
+    let admin = h.token("admin").await;
+    let agent = h.token("li.na").await;
+    let r = h
+        .json(Method::POST, "/api/v1/tickets", Some(&agent), json!({"kind": "complaint", "channel": "chat", "level": "general", "subject": "行程中游客走失", "description": "一名老人在景区走失，家属很着急", "customer": {"name": "孙悦"}}))
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let uri = format!("/api/v1/tickets/{id}/level");
+    let r = h
+        .json(
+            Method::POST,
+            &uri,
+            Some(&agent),
+            json!({"level": "urgent", "reason": " "}),
+        )
+        .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "reason");
+    let r = h
+        .json(
+            Method::POST,
+            &uri,
+            Some(&agent),
+            json!({"level": "urgent", "reason": "涉及游客人身安全"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["level"], "urgent");
+    let urgent: Vec<Value> = messages_about(&h, &admin, &id)
+        .await
+        .into_iter()
+        .filter(|m| m["template_key"] == "complaint.urgent")
+        .collect();
+    assert!(
+        urgent
+            .iter()
+            .any(|m| m["to"] == "zhao.min@shanhai-travel.example")
+            && urgent.iter().any(|m| m["emergency"] == true),
+        "supervisors and the emergency leader, ignoring quiet hours: {urgent:?}"
+    );
+    let r = h
+        .json(
+            Method::POST,
+            &uri,
+            Some(&agent),
+            json!({"level": "urgent", "reason": "再次"}),
+        )
+        .await;
+    assert_eq!(r.body["errors"][0]["code"], "unchanged", "{}", r.text);
+    let audit = h
+        .get("/api/v1/audit?action=ticket.level_changed", &admin)
+        .await;
+    assert_eq!(audit.body["total"], 1, "{}", audit.text);
+    // Urgent tickets head every queue.
+    let list = h.get("/api/v1/tickets?queue=urgent", &agent).await;
+    assert_eq!(list.body["items"][0]["id"], id.as_str());
 }

@@ -418,7 +418,25 @@ struct TicketPage {
     can_reply: bool,
     can_convert: bool,
     is_closed: bool,
+    attachments: Vec<AttachmentRow>,
     error: Option<String>,
+}
+
+/// A file on the ticket, as listed on its page.
+struct AttachmentRow {
+    name: String,
+    href: String,
+    size: String,
+    by: String,
+    at: String,
+}
+
+fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / 1024.0 / 1024.0),
+        b if b >= 1024 => format!("{:.0} KB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
 }
 
 fn timeline_row(
@@ -705,6 +723,17 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
             && tk.state.is_open()
             && p.can(Permission::WorkTickets),
         is_closed: !tk.state.is_open(),
+        attachments: d
+            .attachments
+            .iter()
+            .map(|a| AttachmentRow {
+                name: a.file_name.clone(),
+                href: format!("/api/v1/tickets/{}/attachments/{}", a.ticket_id, a.id),
+                size: human_size(a.size_bytes),
+                by: a.uploaded_by_name.clone(),
+                at: local_time(state, a.created_at),
+            })
+            .collect(),
         error,
         c: Chrome::new(state, user, "desk"),
     };
@@ -993,5 +1022,39 @@ mod tests {
         assert_eq!(yuan_to_fen("-1"), None);
         assert_eq!(yuan_to_fen(""), None);
         assert_eq!(yuan_to_fen("abc"), None);
+    }
+}
+
+/// The triage level changed from the ticket page (with a reason, audited).
+pub async fn change_level(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&state, &user, "desk", AppError::NotFound("ticket"));
+    };
+    let t = Tr(user.lang);
+    let Some(level) = Level::parse(form.get("level")) else {
+        return ticket_page(&state, &user, id, Some(t.s("desk.level").to_string())).await;
+    };
+    match state
+        .app
+        .change_level(&user.principal, id, level, form.get("reason"))
+        .await
+    {
+        Ok(_) => see_other(&format!("/desk/tickets/{id}")),
+        Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
+            error_page(&state, &user, "desk", e)
+        }
+        Err(AppError::Validation(fields)) => {
+            let msg = fields
+                .into_iter()
+                .map(|f| f.message)
+                .collect::<Vec<_>>()
+                .join("; ");
+            ticket_page(&state, &user, id, Some(msg)).await
+        }
+        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
     }
 }

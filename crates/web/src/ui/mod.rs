@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/desk/tickets/{id}/step", post(desk::take_step))
         .route("/desk/tickets/{id}/messages", post(desk::post_message))
         .route("/desk/tickets/{id}/convert", post(desk::convert))
+        .route("/desk/tickets/{id}/level", post(desk::change_level))
         .route("/desk/board", get(desk_admin::board))
         .route(
             "/desk/rules",
