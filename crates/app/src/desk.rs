@@ -804,17 +804,12 @@ impl App {
 }
 
 impl App {
-    /// The departments and the active staff the desk's forms offer (handling groups,
-    /// assignees, follow-up agents): anyone who works the desk may read their names, without
-    /// the staff administration's `view_users`.
-    pub async fn desk_directory(
-        &self,
-        p: &Principal,
-    ) -> Result<(Vec<tripdesk_store::Department>, Vec<tripdesk_store::User>), AppError> {
+    /// The active staff the desk's forms offer (assignees, follow-up agents): anyone who
+    /// works the desk may read their names, without the staff administration's `view_users`.
+    pub async fn desk_people(&self, p: &Principal) -> Result<Vec<tripdesk_store::User>, AppError> {
         p.require(Permission::ViewDesk)?;
         let mut tx = self.store.read().await?;
-        let departments = tx.list_departments().await?;
-        let users = tx
+        Ok(tx
             .list_users(&tripdesk_store::UserFilter {
                 limit: 1000,
                 ..Default::default()
@@ -822,8 +817,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|u| u.disabled_at.is_none())
-            .collect();
-        Ok((departments, users))
+            .collect())
     }
 }
 

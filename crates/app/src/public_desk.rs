@@ -21,7 +21,6 @@
 //! apply exactly as for a follow-up by phone.
 
 use crate::auth::Credential;
-use crate::customers::identifier_field;
 use crate::desk::{IntakeOptions, NewTicket, StepRequest};
 use crate::notify::{Notification, Recipient};
 use crate::{App, AppError, FieldError, Principal};
@@ -508,9 +507,16 @@ impl App {
         let expires_at = now + SignedDuration::from_hours(24 * SURVEY_LINK_DAYS);
         let token = survey_token(keys, id, expires_at);
         let url = link(base_url, "survey", &token);
-        let contact = match ticket.customer_id {
-            Some(c) => self.customer_email(&mut *tx, c).await?,
-            None => None,
+        // The customer's email (opened from the vault) and language, when they have one.
+        let contact = match (
+            ticket.customer_id,
+            self.customer_email(&mut *tx, ticket.customer_id).await?,
+        ) {
+            (Some(c), Some(email)) => {
+                let language = tx.get_customer(c).await?.and_then(|c| c.preferred_language);
+                Some((c, email, language))
+            }
+            _ => None,
         };
         let survey = Survey {
             id,
@@ -589,38 +595,6 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(SurveyLink { survey, token, url })
-    }
-
-    /// The customer's email (decrypted from the vault), with their language, if they have
-    /// one and were not erased.
-    async fn customer_email(
-        &self,
-        tx: &mut dyn Tx,
-        customer_id: Uuid,
-    ) -> Result<Option<(Uuid, String, Option<String>)>, AppError> {
-        let Some(c) = tx.get_customer(customer_id).await? else {
-            return Ok(None);
-        };
-        if c.erased_at.is_some() {
-            return Ok(None);
-        }
-        let idents = tx.list_identifiers(customer_id).await?;
-        let Some(ident) = idents.iter().find(|i| i.kind == "email") else {
-            return Ok(None);
-        };
-        let email = self
-            .vault()?
-            .decrypt(
-                &identifier_field("email"),
-                &ident.id.to_string(),
-                &ident.sealed,
-            )
-            .map_err(|e| AppError::Internal(format!("cannot open an email identifier: {e}")))?;
-        Ok(Some((
-            customer_id,
-            email.expose_secret().clone(),
-            c.preferred_language.clone(),
-        )))
     }
 
     /// Checks a survey link before the customer answers: `NotFound` when it does not verify
