@@ -302,8 +302,11 @@ async fn serve(
     let local = listener.local_addr()?;
     let store = app.store.clone();
     // Message templates added by an upgrade (e.g. the survey email) are installed; existing
-    // ones, possibly edited by an admin, are left alone.
-    app.install_default_templates().await?;
+    // ones, possibly edited by an admin, are left alone. Nodes starting together may race to
+    // insert the same one: the loser's unique-key error is harmless.
+    if let Err(e) = app.install_default_templates().await {
+        tracing::warn!(error = %e, "built-in message templates not installed by this node");
+    }
     let engine = tripdesk_app::sla::engine::SlaEngine::spawn(
         app.clone(),
         tripdesk_app::sla::engine::EngineSettings {
