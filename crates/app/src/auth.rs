@@ -20,6 +20,10 @@ pub enum Credential {
     ApiToken { token_id: Uuid },
     /// The operator at the command line (`tripdesk admin …`).
     Console,
+    /// A customer on the public web form (no account; see `App::public_intake_principal`).
+    PublicForm,
+    /// A customer answering a survey link, recorded on behalf of the agent who sent it.
+    Survey { survey_id: Uuid },
 }
 
 /// The acting user of a request.

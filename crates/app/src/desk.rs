@@ -99,7 +99,7 @@ fn text_field(fields: &mut Vec<FieldError>, name: &str, value: &str, max: usize)
     }
 }
 
-fn step_error(e: StepError) -> AppError {
+pub(crate) fn step_error(e: StepError) -> AppError {
     match e {
         StepError::WrongState {
             step,
@@ -126,10 +126,53 @@ fn step_error(e: StepError) -> AppError {
     }
 }
 
+/// Who is acting on a ticket, as far as the workflow rules care.
+pub(crate) fn actor_of<'a>(p: &'a Principal, ticket: &Ticket, handlers: &[Uuid]) -> Actor<'a> {
+    Actor {
+        roles: &p.roles,
+        in_handling_group: ticket.group_id.is_some() && p.department_id == ticket.group_id,
+        handled_ticket: handlers.contains(&p.user_id),
+    }
+}
+
+/// The facts of a ticket the workflow rules look at.
+pub(crate) fn facts_of(ticket: &Ticket) -> Facts {
+    Facts {
+        level: ticket.level,
+        compensation: ticket.compensation_kind.map(|kind| Compensation {
+            kind,
+            amount_fen: ticket.compensation_amount_fen.unwrap_or(0),
+        }),
+        compensation_approved: ticket.compensation_approved_at.is_some(),
+        approval_threshold_fen: DEFAULT_APPROVAL_THRESHOLD_FEN,
+        last_satisfaction: ticket.last_satisfaction,
+    }
+}
+
+/// How an intake differs from an agent's (the public form sets these).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IntakeOptions {
+    /// A phone or an email is required (field `customer.contact`).
+    pub require_contact: bool,
+    /// Rate-limit counters `(key, limit)` bumped in the ticket's transaction.
+    pub rate_keys: Vec<(String, u32)>,
+}
+
 impl App {
-    /// Takes a new ticket (agent intake, API, or later the public form).
+    /// Takes a new ticket (agent intake and the API; the public form goes through
+    /// [`App::submit_public_ticket`]).
     pub async fn create_ticket(&self, p: &Principal, input: NewTicket) -> Result<Ticket, AppError> {
         p.require(Permission::WorkTickets)?;
+        self.take_ticket(p, input, IntakeOptions::default()).await
+    }
+
+    /// Intake without the permission check: callers decide who may take a ticket.
+    pub(crate) async fn take_ticket(
+        &self,
+        p: &Principal,
+        input: NewTicket,
+        opts: IntakeOptions,
+    ) -> Result<Ticket, AppError> {
         let mut fields = Vec::new();
         text_field(&mut fields, "subject", &input.subject, 200);
         text_field(&mut fields, "description", &input.description, 10_000);
@@ -143,6 +186,25 @@ impl App {
                 "tags",
                 "invalid",
                 "tags are 1 to 30 characters without commas",
+            ));
+        }
+        if input
+            .booking_ref
+            .as_deref()
+            .is_some_and(|b| b.trim().chars().count() > 100)
+        {
+            fields.push(FieldError::new(
+                "booking_ref",
+                "too_long",
+                "booking_ref must be at most 100 characters",
+            ));
+        }
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+        if opts.require_contact && !given(&input.customer_phone) && !given(&input.customer_email) {
+            fields.push(FieldError::new(
+                "customer.contact",
+                "required",
+                "give a phone number or an email address so that we can reach you",
             ));
         }
         let intake = IntakeCustomer {
@@ -167,6 +229,7 @@ impl App {
         let now = self.now();
         let level = input.level.unwrap_or(Level::General);
         let mut tx = self.store.write().await?;
+        self.count_intake(&mut *tx, &opts.rate_keys).await?;
         let customer_id = match (input.customer_id, prepared) {
             (Some(id), _) => {
                 if tx.get_customer(id).await?.is_none() {
@@ -375,28 +438,30 @@ impl App {
         step: Step,
         req: StepRequest,
     ) -> Result<Ticket, AppError> {
-        let now = self.now();
         let mut tx = self.store.write().await?;
+        let ticket = self.apply_step_in(&mut *tx, p, id, step, req).await?;
+        tx.commit().await?;
+        Ok(ticket)
+    }
+
+    /// [`App::apply_step`] in the caller's transaction (a survey answer marks its link used
+    /// in the same one).
+    pub(crate) async fn apply_step_in(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        id: Uuid,
+        step: Step,
+        req: StepRequest,
+    ) -> Result<Ticket, AppError> {
+        let now = self.now();
         let mut ticket = tx
             .get_ticket(id)
             .await?
             .ok_or(AppError::NotFound("ticket"))?;
         let handlers = tx.ticket_handlers(id).await?;
-        let actor = Actor {
-            roles: &p.roles,
-            in_handling_group: ticket.group_id.is_some() && p.department_id == ticket.group_id,
-            handled_ticket: handlers.contains(&p.user_id),
-        };
-        let facts = Facts {
-            level: ticket.level,
-            compensation: ticket.compensation_kind.map(|kind| Compensation {
-                kind,
-                amount_fen: ticket.compensation_amount_fen.unwrap_or(0),
-            }),
-            compensation_approved: ticket.compensation_approved_at.is_some(),
-            approval_threshold_fen: DEFAULT_APPROVAL_THRESHOLD_FEN,
-            last_satisfaction: ticket.last_satisfaction,
-        };
+        let actor = actor_of(p, &ticket, &handlers);
+        let facts = facts_of(&ticket);
         let input = StepInput {
             level: req.level,
             compensation: req.compensation,
@@ -655,7 +720,6 @@ impl App {
             &effects,
         )
         .await?;
-        tx.commit().await?;
         Ok(ticket)
     }
 }
@@ -736,6 +800,24 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(ticket)
+    }
+}
+
+impl App {
+    /// The active staff the desk's forms offer (assignees, follow-up agents): anyone who
+    /// works the desk may read their names, without the staff administration's `view_users`.
+    pub async fn desk_people(&self, p: &Principal) -> Result<Vec<tripdesk_store::User>, AppError> {
+        p.require(Permission::ViewDesk)?;
+        let mut tx = self.store.read().await?;
+        Ok(tx
+            .list_users(&tripdesk_store::UserFilter {
+                limit: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .filter(|u| u.disabled_at.is_none())
+            .collect())
     }
 }
 

@@ -181,7 +181,7 @@ pub fn fill_reply(body: &str, vars: &[(&str, &str)]) -> String {
 impl App {
     /// The customer's primary email, opened from the vault; `None` without a customer, an
     /// email or the vault.
-    async fn customer_email(
+    pub(crate) async fn customer_email(
         &self,
         tx: &mut dyn Tx,
         customer_id: Option<Uuid>,

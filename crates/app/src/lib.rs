@@ -20,6 +20,7 @@ pub mod identity;
 pub mod import;
 pub mod keys;
 pub mod notify;
+pub mod public_desk;
 pub mod secrets;
 pub mod sla;
 
@@ -42,6 +43,8 @@ pub struct AppSettings {
     pub throttle_window: jiff::SignedDuration,
     /// Delivery retries of the outbox.
     pub notify: notify::NotifySettings,
+    /// Limits of the public web form.
+    pub public_desk: public_desk::PublicDeskSettings,
 }
 
 impl Default for AppSettings {
@@ -52,6 +55,7 @@ impl Default for AppSettings {
             max_failures_per_ip: 50,
             throttle_window: jiff::SignedDuration::from_mins(15),
             notify: notify::NotifySettings::default(),
+            public_desk: public_desk::PublicDeskSettings::default(),
         }
     }
 }

@@ -407,6 +407,20 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "\"{{ target_en }}\" for {{ reference }} was due at {{ due }} (Beijing time) and is now late. Supervisor follow-up needed.\n{{ link }}",
     ),
     (
+        "complaint.survey",
+        "zh-CN",
+        "回访问卷链接发给客户（单次有效）",
+        "请评价我们对投诉 {{ ticket_no }} 的处理",
+        "{{ name }}，您好！\n\n感谢您的耐心。您的投诉 {{ ticket_no }}（{{ summary }}）已处理完毕，诚邀您用一分钟评价我们的处理：\n{{ link }}\n\n链接 {{ days }} 天内有效，只能提交一次。如有疑问请致电 24 小时客服热线。",
+    ),
+    (
+        "complaint.survey",
+        "en",
+        "Follow-up survey link for the customer (single use)",
+        "How did we handle your complaint {{ ticket_no }}?",
+        "Dear {{ name }},\n\nThank you for your patience. Your complaint {{ ticket_no }} ({{ summary }}) has been handled. Please take a minute to tell us how we did:\n{{ link }}\n\nThe link is valid for {{ days }} days and can be used once. Our hotline is open 24 hours.",
+    ),
+    (
         "emergency.broadcast",
         "zh-CN",
         "突发事件通知受影响游客",

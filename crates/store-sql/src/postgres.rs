@@ -90,6 +90,10 @@ mod shared_attachment {
     include!("shared/attachment.rs");
 }
 
+mod shared_survey {
+    include!("shared/survey.rs");
+}
+
 mod shared_calendar {
     include!("shared/calendar.rs");
 }

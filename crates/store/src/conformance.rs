@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 pub use crate::desk_conformance::*;
 pub use crate::notify_conformance::*;
+pub use crate::survey_conformance::*;
 
 fn t(s: &str) -> Timestamp {
     s.parse().expect("test instant")
@@ -1119,7 +1120,8 @@ macro_rules! conformance_tests {
             outbox_life_of_a_message, outbox_batch_enqueue, outbox_claims_are_exclusive,
             outbox_lease_lapses, outbox_rate_limit, outbox_commit_wakes_workers,
             notification_templates, notification_preferences_inapp_webhooks, tickets,
-            ticket_attachments, desk_rules_and_templates, desk_queues_and_board);
+            ticket_attachments, desk_rules_and_templates, desk_queues_and_board,
+            surveys_round_trip, survey_used_once_under_race);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(

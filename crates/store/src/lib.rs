@@ -23,6 +23,8 @@ pub mod identity;
 pub mod notify;
 mod notify_conformance;
 pub mod sla;
+pub mod survey;
+mod survey_conformance;
 
 pub use attachment::*;
 pub use audit::*;
@@ -34,6 +36,7 @@ pub use error::StoreError;
 pub use identity::*;
 pub use notify::*;
 pub use sla::*;
+pub use survey::*;
 
 use async_trait::async_trait;
 use std::path::Path;
@@ -115,6 +118,7 @@ pub trait Tx:
     + OutboxRepo
     + DeskRepo
     + AttachmentRepo
+    + SurveyRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

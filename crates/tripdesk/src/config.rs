@@ -55,6 +55,15 @@ pub struct Config {
     pub outbox_max_attempts: i64,
     /// First retry delay in seconds, doubled per attempt up to an hour.
     pub outbox_retry_base_secs: u64,
+    /// The address customers reach this server at, e.g. `https://desk.example.com`, used in
+    /// the links emailed to them (survey links). Unset: the address staff use.
+    pub public_url: Option<String>,
+    /// Public contact-form submissions accepted per client address per hour.
+    pub public_form_per_ip_hour: u32,
+    /// Public contact-form submissions accepted from everyone per hour.
+    pub public_form_per_hour: u32,
+    /// Behind a reverse proxy: the client address is the last `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
 }
 
 /// The SMTP URL; printed with its password hidden.
@@ -91,6 +100,10 @@ impl Default for Config {
             outbox_lease_secs: 120,
             outbox_max_attempts: 8,
             outbox_retry_base_secs: 30,
+            public_url: None,
+            public_form_per_ip_hour: 10,
+            public_form_per_hour: 600,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -108,7 +121,7 @@ pub struct Overrides {
 
 /// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
 /// the test suite's, are not configuration).
-const ENV_KEYS: [&str; 20] = [
+const ENV_KEYS: [&str; 24] = [
     "addr",
     "data_dir",
     "database_url",
@@ -129,6 +142,10 @@ const ENV_KEYS: [&str; 20] = [
     "outbox_lease_secs",
     "outbox_max_attempts",
     "outbox_retry_base_secs",
+    "public_url",
+    "public_form_per_ip_hour",
+    "public_form_per_hour",
+    "trust_forwarded_for",
 ];
 
 impl Config {
@@ -152,6 +169,13 @@ impl Config {
             .is_some_and(|u| u.0.trim().is_empty())
         {
             config.smtp_url = None;
+        }
+        if config
+            .public_url
+            .as_ref()
+            .is_some_and(|u| u.trim().is_empty())
+        {
+            config.public_url = None;
         }
         config.validate()?;
         Ok(config)
@@ -190,6 +214,17 @@ impl Config {
             {
                 bail!("smtp_from is required with smtp_url (e.g. \"客服 <service@example.com>\")");
             }
+        }
+        if let Some(url) = &self.public_url {
+            let u = url.trim();
+            if !(u.starts_with("http://") || u.starts_with("https://"))
+                || u.contains(char::is_whitespace)
+            {
+                bail!("public_url must be an http:// or https:// address, e.g. https://desk.example.com");
+            }
+        }
+        if self.public_form_per_ip_hour == 0 || self.public_form_per_hour == 0 {
+            bail!("public_form_per_ip_hour and public_form_per_hour must be at least 1");
         }
         if self.outbox_workers == 0 || self.outbox_workers > 64 {
             bail!("outbox_workers must be between 1 and 64");

@@ -189,6 +189,11 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
                 retry_base: jiff::SignedDuration::from_secs(config.outbox_retry_base_secs as i64),
                 ..Default::default()
             },
+            public_desk: tripdesk_app::public_desk::PublicDeskSettings {
+                per_ip: config.public_form_per_ip_hour,
+                total: config.public_form_per_hour,
+                window: jiff::SignedDuration::from_hours(1),
+            },
             ..AppSettings::default()
         },
     )
@@ -276,6 +281,12 @@ fn web_config(config: &Config) -> tripdesk_web::WebConfig {
         cookie_secure: config.cookie_secure,
         request_timeout: std::time::Duration::from_secs(config.request_timeout_secs),
         body_limit: config.body_limit_bytes,
+        public_url: config
+            .public_url
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty()),
+        trust_forwarded_for: config.trust_forwarded_for,
     }
 }
 
@@ -290,6 +301,12 @@ async fn serve(
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     let store = app.store.clone();
+    // Message templates added by an upgrade (e.g. the survey email) are installed; existing
+    // ones, possibly edited by an admin, are left alone. Nodes starting together may race to
+    // insert the same one: the loser's unique-key error is harmless.
+    if let Err(e) = app.install_default_templates().await {
+        tracing::warn!(error = %e, "built-in message templates not installed by this node");
+    }
     let engine = tripdesk_app::sla::engine::SlaEngine::spawn(
         app.clone(),
         tripdesk_app::sla::engine::EngineSettings {

@@ -1,7 +1,8 @@
 //! End to end in a real headless Chromium: the demo binary, chromedriver and a browser walk
 //! through sign-in, the staff list, creating a staff account, the language switch, and the
-//! customer pages (masked for an agent, an audited reveal by a supervisor, the audit log), and
-//! keep screenshots in `docs/screenshots/`.
+//! customer pages (masked for an agent, an audited reveal by a supervisor, the audit log);
+//! and a complaint from the public contact form through the desk to the customer's survey
+//! answer. Screenshots are kept in `docs/screenshots/`.
 //!
 //! Needs `apt-get install chromium chromium-driver fonts-noto-cjk` (`scripts/test` does it).
 
@@ -92,8 +93,18 @@ fn check_prerequisites() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn staff_admin_flow_in_headless_chromium() -> anyhow::Result<()> {
+/// The demo server, chromedriver and a Chromium session, stopped when dropped.
+struct Session {
+    client: Client,
+    base: String,
+    shots: PathBuf,
+    // Dropped after the client: stops chromedriver and the server, then removes the data.
+    _procs: Processes,
+    _data_dir: tempfile::TempDir,
+    _profile_dir: tempfile::TempDir,
+}
+
+async fn start_demo_in_chromium() -> anyhow::Result<Session> {
     // fantoccini's TLS (aws-lc-rs) and tripdesk's (ring) are both compiled in: name one.
     tripdesk_jobs::install_tls_provider();
     check_prerequisites();
@@ -151,21 +162,55 @@ async fn staff_admin_flow_in_headless_chromium() -> anyhow::Result<()> {
         .connect(&driver_url)
         .await
         .context("open a Chromium session through chromedriver")?;
-
     let shots = screenshot_dir();
     std::fs::create_dir_all(&shots)?;
-    let outcome = Browser {
-        c: &client,
-        base: &base,
-        shots: &shots,
+    Ok(Session {
+        client,
+        base,
+        shots,
+        _procs: procs,
+        _data_dir: data_dir,
+        _profile_dir: profile_dir,
+    })
+}
+
+impl Session {
+    fn browser(&self) -> Browser<'_> {
+        Browser {
+            c: &self.client,
+            base: &self.base,
+            shots: &self.shots,
+        }
     }
-    .walk()
-    .await;
-    // Ends the browser cleanly; the guard then stops chromedriver and the server.
-    let closed = client.close().await;
-    outcome?;
-    closed?;
-    Ok(())
+
+    /// Ends the browser cleanly (however the walk ended); dropping the session then stops
+    /// chromedriver and the server.
+    async fn finish(self, outcome: anyhow::Result<()>) -> anyhow::Result<()> {
+        let closed = self.client.clone().close().await;
+        outcome?;
+        closed?;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_admin_flow_in_headless_chromium() -> anyhow::Result<()> {
+    let session = start_demo_in_chromium().await?;
+    let outcome = session.browser().walk().await;
+    session.finish(outcome).await
+}
+
+/// The must-show of the desk: a customer files a complaint on the public form and follows
+/// it on the signed progress page; an agent triages and assigns it in /desk; the handler
+/// contacts, investigates, proposes a voucher, resolves and reports; the follow-up is
+/// scheduled; the follow-up agent sends the survey link, and the customer's answer records
+/// the follow-up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complaint_from_the_public_form_to_the_survey_follow_up_in_headless_chromium(
+) -> anyhow::Result<()> {
+    let session = start_demo_in_chromium().await?;
+    let outcome = session.browser().complaint_flow().await;
+    session.finish(outcome).await
 }
 
 struct Browser<'a> {
@@ -401,6 +446,267 @@ impl Browser<'_> {
         );
         ensure!(!log.contains("13905711234"), "the log holds no plaintext");
         self.shot("audit-log.png").await?;
+        Ok(())
+    }
+
+    /// The complaint's whole life through the UI (see the test of the same purpose).
+    async fn complaint_flow(&self) -> anyhow::Result<()> {
+        let c = self.c;
+        let base = self.base;
+
+        // A customer, signed in nowhere, opens the contact form.
+        c.goto(&format!("{base}/contact")).await?;
+        self.heading("咨询、投诉与建议").await?;
+        self.shot("public-contact.png").await?;
+        c.find(Locator::Css("a.lang")).await?.click().await?;
+        self.heading("Questions, complaints and suggestions")
+            .await?;
+        self.shot("public-contact-en.png").await?;
+        c.find(Locator::Css("a.lang")).await?.click().await?;
+        self.heading("咨询、投诉与建议").await?;
+
+        // Sent without a way to reach them: the form says which fields are at fault.
+        self.click(Locator::Css("input[name=kind][value=complaint]"))
+            .await?;
+        self.fill("name", "陈晓").await?;
+        self.fill("subject", "导游迟到一小时，西湖一日游行程被压缩")
+            .await?;
+        self.fill(
+            "description",
+            "10月3日的西湖一日游，导游早上迟到了一个小时，下午原定的灵隐寺被取消，也没有任何解释。希望旅行社给个说法。",
+        )
+        .await?;
+        self.fill("phone", "12345").await?;
+        self.click(Locator::Css("form.public-form button[type=submit]"))
+            .await?;
+        let err = self.wait(Locator::Id("phone-error")).await?.text().await?;
+        ensure!(err.contains("电话号码"), "phone error: {err:?}");
+        self.shot("public-contact-errors.png").await?;
+
+        // Corrected and sent: the reference and the progress link.
+        self.fill("phone", "139 1234 5678").await?;
+        self.fill("email", "chen.xiao@example.com").await?;
+        self.fill("booking_ref", "BK-2026-1003-017").await?;
+        self.click(Locator::Css("form.public-form button[type=submit]"))
+            .await?;
+        self.heading("提交成功").await?;
+        let number = self.wait(Locator::Id("reference")).await?.text().await?;
+        ensure!(number.starts_with("TS"), "reference {number:?}");
+        let tracking = c
+            .find(Locator::Id("tracking-url"))
+            .await?
+            .attr("value")
+            .await?
+            .context("tracking link")?;
+        ensure!(tracking.contains("/track/"), "tracking link {tracking:?}");
+        let status = c.find(Locator::Id("status")).await?.text().await?;
+        ensure!(status == "已收到", "status {status:?}");
+        self.shot("public-track-submitted.png").await?;
+
+        // The agent finds it in the inbox, triages it as important and assigns it.
+        self.sign_in_as("li.na").await?;
+        c.find(Locator::Css("#sidebar a[href='/desk']"))
+            .await?
+            .click()
+            .await?;
+        // The customer quotes the reference: the agent opens it from the inbox.
+        self.fill("find-number", &number.to_lowercase()).await?;
+        self.click(Locator::Css("form.desk-find button")).await?;
+        self.heading(&number).await?;
+        let ticket_url = c.current_url().await?.to_string();
+        let body = c.find(Locator::Css("main")).await?.text().await?;
+        ensure!(
+            body.contains("网页表单") && body.contains("陈晓"),
+            "the ticket shows the web form intake"
+        );
+        self.step("triage", &[("level", "重要")], &[]).await?;
+        self.expect_state("已评估").await?;
+        self.step(
+            "assign",
+            &[
+                ("group_id", "导游管理部"),
+                ("assignee_id", "周杰 · 导游管理部"),
+            ],
+            &[],
+        )
+        .await?;
+        self.expect_state("已分派").await?;
+        self.shot("desk-complaint-assigned.png").await?;
+
+        // The handler contacts the customer, investigates, proposes a voucher, resolves and
+        // reports the result.
+        self.sign_in_as("zhou.jie").await?;
+        c.goto(&ticket_url).await?;
+        self.heading(&number).await?;
+        self.step(
+            "record_contact",
+            &[],
+            &[("note", "已致电陈女士致歉，说明将调查导游迟到原因")],
+        )
+        .await?;
+        self.expect_state("已联系客户").await?;
+        self.step(
+            "start_investigation",
+            &[],
+            &[("note", "调取导游签到记录和行程单")],
+        )
+        .await?;
+        self.expect_state("调查中").await?;
+        self.step(
+            "propose_solution",
+            &[("compensation_kind", "代金券")],
+            &[("amount_yuan", "200"), ("note", "赠送 200 元代金券并致歉")],
+        )
+        .await?;
+        self.expect_state("已提出方案").await?;
+        self.step("resolve", &[], &[("note", "客户同意代金券方案")])
+            .await?;
+        self.expect_state("已解决").await?;
+        self.step("report_result", &[], &[("cause", "导游当天早上睡过头")])
+            .await?;
+        self.expect_state("结果已反馈").await?;
+        self.shot("desk-complaint-result-reported.png").await?;
+
+        // The agent schedules the follow-up with the follow-up team.
+        self.sign_in_as("li.na").await?;
+        c.goto(&ticket_url).await?;
+        self.heading(&number).await?;
+        self.step(
+            "schedule_follow_up",
+            &[("assignee_id", "王芳 · 回访小组")],
+            &[],
+        )
+        .await?;
+        self.expect_state("待回访").await?;
+
+        // The follow-up agent sends the survey link (emailed; shown to read out as well).
+        self.sign_in_as("wang.fang").await?;
+        c.goto(&ticket_url).await?;
+        self.heading(&number).await?;
+        self.click(Locator::Id("customer-links")).await?;
+        self.heading("客户链接与回访问卷").await?;
+        self.click(Locator::Css("form.survey-send button[type=submit]"))
+            .await?;
+        let survey_url = self
+            .wait(Locator::Id("survey-url"))
+            .await?
+            .attr("value")
+            .await?
+            .context("survey link")?;
+        let panel = c.find(Locator::Id("survey-new")).await?.text().await?;
+        ensure!(panel.contains("已通过邮件发给客户"), "emailed: {panel:?}");
+        self.shot("desk-survey-link.png").await?;
+
+        // The customer answers the survey, without signing in.
+        self.sign_out().await?;
+        c.goto(&survey_url).await?;
+        self.heading("服务回访问卷").await?;
+        self.click(Locator::Css("input[name=satisfaction][value='4']"))
+            .await?;
+        self.click(Locator::Css("input[name=overall_rating][value='5']"))
+            .await?;
+        self.fill("suggestions", "希望导游更守时，代金券很贴心。")
+            .await?;
+        self.shot("public-survey.png").await?;
+        self.click(Locator::Css("form.public-form button[type=submit]"))
+            .await?;
+        self.heading("感谢您的评价").await?;
+        self.shot("public-survey-thanks.png").await?;
+        // The link works once.
+        c.goto(&survey_url).await?;
+        self.heading("问卷已提交").await?;
+
+        // The progress page tells the customer, in customer words.
+        c.goto(&tracking).await?;
+        self.heading(&number).await?;
+        let status = c.find(Locator::Id("status")).await?.text().await?;
+        ensure!(status == "已回访", "status {status:?}");
+        let page = c.find(Locator::Css("main")).await?.text().await?;
+        for internal in ["周杰", "王芳", "睡过头", "签到记录"] {
+            ensure!(
+                !page.contains(internal),
+                "the progress page shows {internal:?}"
+            );
+        }
+        self.shot("public-track-followed-up.png").await?;
+
+        // The desk shows the follow-up recorded through the survey, on wang.fang's behalf.
+        self.sign_in_as("wang.fang").await?;
+        c.goto(&ticket_url).await?;
+        self.heading(&number).await?;
+        self.expect_state("已回访").await?;
+        let timeline = c.find(Locator::Css("ol.timeline")).await?.text().await?;
+        ensure!(
+            timeline.contains("王芳（客户问卷）") && timeline.contains("满意度 4"),
+            "timeline: {timeline:?}"
+        );
+        self.shot("desk-complaint-followed-up.png").await?;
+        Ok(())
+    }
+
+    async fn sign_out(&self) -> anyhow::Result<()> {
+        self.c.goto(&format!("{}/", self.base)).await?;
+        if let Ok(out) = self
+            .c
+            .find(Locator::Css("form[action='/logout'] button"))
+            .await
+        {
+            out.click().await?;
+            self.wait(Locator::Id("username")).await?;
+        }
+        Ok(())
+    }
+
+    async fn click(&self, what: Locator<'_>) -> anyhow::Result<()> {
+        self.wait(what).await?.click().await?;
+        Ok(())
+    }
+
+    /// Takes a step with the ticket page's step form: `selects` by visible label, `fields`
+    /// typed.
+    async fn step(
+        &self,
+        step: &str,
+        selects: &[(&str, &str)],
+        fields: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
+        let c = self.c;
+        c.find(Locator::Id("step"))
+            .await?
+            .select_by_value(step)
+            .await
+            .with_context(|| format!("step {step} is not offered"))?;
+        for (id, label) in selects {
+            c.find(Locator::Id(id))
+                .await?
+                .select_by_label(label)
+                .await
+                .with_context(|| format!("{id}: no option {label:?}"))?;
+        }
+        for (id, value) in fields {
+            self.fill(id, value).await?;
+        }
+        c.find(Locator::Css("form[action$='/step'] button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    /// Waits until the ticket page shows `state` (after a step's redirect).
+    async fn expect_state(&self, state: &str) -> anyhow::Result<()> {
+        let found = self
+            .wait(Locator::XPath(&format!(
+                "//div[@class='page-head']//span[@class='tag' and normalize-space(.)='{state}']"
+            )))
+            .await;
+        if found.is_err() {
+            let alert = match self.c.find(Locator::Css("[role=alert]")).await {
+                Ok(a) => a.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            bail!("the ticket did not reach {state:?}; alert: {alert:?}");
+        }
         Ok(())
     }
 

@@ -13,6 +13,8 @@
 //! - **Blind indexes.** [`KeyRing::blind_index`] is an HMAC-SHA256 of the normalised value
 //!   under a separate index key, stored beside the sealed value for equality look-ups and
 //!   duplicate detection.
+//! - **Link signatures.** [`KeyRing::link_mac`] signs the links customers receive (ticket
+//!   tracking, survey answers) under per-purpose keys derived from the index key.
 //! - **Secrets never print.** Decrypted values come back as [`Secret`], whose `Debug` and
 //!   `Display` show `[redacted]`; the key ring's `Debug` shows key ids only; errors
 //!   ([`VaultError`]) never carry key material, plaintext or ciphertext. Keys and decrypted
@@ -36,10 +38,12 @@
 mod blind;
 mod error;
 mod keyring;
+mod link;
 mod seal;
 mod secret;
 
 pub use error::VaultError;
 pub use keyring::{KeyRing, KEY_LEN};
+pub use link::MIN_LINK_TAG;
 pub use seal::Sealed;
 pub use secret::Secret;

@@ -33,6 +33,12 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// The address customers reach this server at (e.g. `https://desk.example.com`), used in
+    /// the links emailed to them. Unset: the `Host` of the staff request that makes the link.
+    pub public_url: Option<String>,
+    /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry
+    /// (the one the proxy appended) for throttling sign-ins and the public form.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for WebConfig {
@@ -41,6 +47,8 @@ impl Default for WebConfig {
             cookie_secure: false,
             request_timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
+            public_url: None,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -121,7 +129,8 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = api::router();
     let body_limit = state.config.body_limit;
     let timeout = state.config.request_timeout;
-    Router::new()
+    let forwarded = state.config.trust_forwarded_for;
+    let router = Router::new()
         .route("/api/v1/openapi.json", get(openapi_json))
         .merge(api)
         .merge(ui::routes())
@@ -143,8 +152,38 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(middleware::from_fn(observe))
-        .with_state(state)
+        .layer(middleware::from_fn(observe));
+    if forwarded {
+        router
+            .layer(middleware::from_fn(forwarded_for))
+            .with_state(state)
+    } else {
+        router.with_state(state)
+    }
+}
+
+/// With `trust_forwarded_for`: the client address is the last `X-Forwarded-For` entry, which
+/// the trusted proxy appended (earlier entries are whatever the client sent).
+async fn forwarded_for(mut req: Request, next: Next) -> Response {
+    let last = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .last()
+        .and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok());
+    if let Some(ip) = last {
+        let port = req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(0, |c| c.0.port());
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+                ip, port,
+            )));
+    }
+    next.run(req).await
 }
 
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {

@@ -17,6 +17,10 @@
       count.hidden = n === 0;
       document.querySelector("[data-bell]").setAttribute("data-unread", String(n));
     });
+    // Close the stream when the page is left: a page kept in the back/forward cache would
+    // otherwise hold its connection, and after six pages the browser (six connections per
+    // host over HTTP/1.1) stalls every request until old streams time out.
+    window.addEventListener("pagehide", function () { stream.close(); });
   }
   var toggle = document.querySelector(".menu-toggle");
   if (toggle) {

@@ -9,6 +9,7 @@ mod departments;
 mod desk;
 mod notify;
 pub mod sla;
+pub mod surveys;
 mod system;
 mod tickets;
 mod tokens;
@@ -81,6 +82,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(tokens::routes())
         .merge(tickets::routes())
         .merge(desk::routes())
+        .merge(surveys::routes())
         .merge(customers::routes())
         .merge(audit::routes())
         .merge(calendars::routes())

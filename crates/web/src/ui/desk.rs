@@ -22,7 +22,7 @@ use tripdesk_domain::desk::{
 };
 use tripdesk_domain::identity::{Permission, Role};
 use tripdesk_domain::sla::ClockState;
-use tripdesk_store::{Department, SlaRisk, UserFilter};
+use tripdesk_store::{Department, SlaRisk};
 use uuid::Uuid;
 
 struct Opt {
@@ -553,18 +553,8 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
     let now = state.app.now();
     let templates = state.app.list_reply_templates(p).await.unwrap_or_default();
     let names = target_names(state, user).await;
-    let people = state
-        .app
-        .list_users(
-            p,
-            &UserFilter {
-                limit: 500,
-                ..Default::default()
-            },
-        )
-        .await
-        .map(|p| p.users)
-        .unwrap_or_default();
+    // Agents may not list staff, but the step form needs the people to choose.
+    let people = state.app.desk_people(p).await.unwrap_or_default();
     let tk = &d.ticket;
     let compensation = match (tk.compensation_kind, tk.compensation_amount_fen) {
         (Some(k), Some(fen)) => format!(

@@ -7,7 +7,9 @@ mod assets;
 mod customers;
 mod desk;
 mod desk_admin;
+mod desk_links;
 mod notify;
+mod public;
 mod session;
 mod sla;
 
@@ -22,6 +24,7 @@ use axum::Router;
 use tripdesk_app::Principal;
 use tripdesk_domain::identity::{Permission, Role};
 
+pub use public::public_base;
 pub use session::UiUser;
 
 pub fn routes() -> Router<AppState> {
@@ -74,6 +77,18 @@ pub fn routes() -> Router<AppState> {
             get(desk_admin::edit_reply).post(desk_admin::update_reply),
         )
         .route("/desk/replies/{id}/delete", post(desk_admin::delete_reply))
+        .route("/desk/find", get(desk_links::find))
+        .route("/desk/tickets/{id}/customer", get(desk_links::links))
+        .route("/desk/tickets/{id}/surveys", post(desk_links::send_survey))
+        .route(
+            "/contact",
+            get(public::contact).post(public::contact_submit),
+        )
+        .route("/track/{token}", get(public::track))
+        .route(
+            "/survey/{token}",
+            get(public::survey).post(public::survey_submit),
+        )
         .route("/customers", get(customers::list).post(customers::create))
         .route("/customers/new", get(customers::new_form))
         .route(

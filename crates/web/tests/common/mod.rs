@@ -24,24 +24,41 @@ pub struct Reply {
 }
 
 pub async fn harness() -> Harness {
-    harness_with_clock(Arc::new(SystemClock)).await
+    harness_with(Arc::new(SystemClock), AppSettings::default()).await
 }
 
 /// The harness on a clock the test controls (e.g. a `ManualClock`).
 pub async fn harness_with_clock(clock: Arc<dyn tripdesk_domain::clock::Clock>) -> Harness {
-    let store = fresh_store().await;
-    let app = App::new(store.store.clone(), clock, AppSettings::default())
-        .with_vault(Arc::new(tripdesk_vault::KeyRing::generate()));
-    app.seed_demo_organisation().await.unwrap();
-    let state = tripdesk_web::AppState::new(
-        app,
+    harness_with(clock, AppSettings::default()).await
+}
+
+/// A harness with its own clock and settings (limits, time travel).
+pub async fn harness_with(
+    clock: Arc<dyn tripdesk_domain::clock::Clock>,
+    settings: AppSettings,
+) -> Harness {
+    harness_configured(
+        clock,
+        settings,
         tripdesk_web::WebConfig {
             body_limit: 64 * 1024,
             ..Default::default()
         },
     )
     .await
-    .unwrap();
+}
+
+/// A harness with its own clock, settings and HTTP configuration.
+pub async fn harness_configured(
+    clock: Arc<dyn tripdesk_domain::clock::Clock>,
+    settings: AppSettings,
+    web: tripdesk_web::WebConfig,
+) -> Harness {
+    let store = fresh_store().await;
+    let app = App::new(store.store.clone(), clock, settings)
+        .with_vault(Arc::new(tripdesk_vault::KeyRing::generate()));
+    app.seed_demo_organisation().await.unwrap();
+    let state = tripdesk_web::AppState::new(app, web).await.unwrap();
     Harness {
         router: tripdesk_web::router(state),
         store,

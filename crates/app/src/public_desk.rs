@@ -1,0 +1,794 @@
+//! The customer-facing desk: the public web form (no login), the signed link that shows a
+//! customer how their ticket progresses, and survey links for complaint follow-ups.
+//!
+//! **Tokens.** Every link a customer gets is signed with HMAC-SHA256 under a key the vault
+//! derives from its index key for that purpose ([`tripdesk_vault::KeyRing::link_mac`]); no new
+//! secret exists and nothing guessable is in a link. Formats (base64url, no padding):
+//! - tracking: `0x01 || ticket id (16 bytes) || tag (16)`. It does not expire: it is the
+//!   customer's way back to their ticket.
+//! - survey: `0x01 || survey id (16) || expiry ms (8, big-endian) || tag (16)`. The expiry is
+//!   signed, so an expired or edited link is refused before the database is asked; the
+//!   survey row (token hash, ticket, agent, expiry, `used_at`) makes it single-use on every
+//!   node with one conditional `UPDATE`.
+//! - public-form CSRF: `0x01 || issued ms (8) || tag (16)` over the issue time and a random
+//!   nonce the browser holds in a cookie (a signed double-submit token: a cross-site page can
+//!   neither read the cookie nor sign a token for it).
+//!
+//! **Principals.** The public form acts as [`App::public_intake_principal`], which holds no
+//! role at all: it may only take a web-form ticket through [`App::submit_public_ticket`]. A
+//! survey answer acts as the follow-up agent who sent the link (their current roles and
+//! department), so separation of duties and the unsatisfied → rectification → reopen rules
+//! apply exactly as for a follow-up by phone.
+
+use crate::auth::Credential;
+use crate::desk::{IntakeOptions, NewTicket, StepRequest};
+use crate::notify::{Notification, Recipient};
+use crate::{App, AppError, FieldError, Principal};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+use std::collections::BTreeMap;
+use tripdesk_domain::desk::{decide, Channel, State, Step, StepInput, TicketKind};
+use tripdesk_domain::identity::Permission;
+use tripdesk_store::{Survey, SurveyAnswers, Ticket, Tx};
+use tripdesk_vault::KeyRing;
+use uuid::Uuid;
+
+/// How long a survey link stays valid.
+pub const SURVEY_LINK_DAYS: i64 = 14;
+/// How long a public form's CSRF token is accepted after the form was shown.
+pub const FORM_TOKEN_HOURS: i64 = 24;
+
+const TRACK_PURPOSE: &str = "desk.track.v1";
+const SURVEY_PURPOSE: &str = "desk.survey.v1";
+const FORM_PURPOSE: &str = "public.form.v1";
+const VERSION: u8 = 1;
+const TAG: usize = tripdesk_vault::MIN_LINK_TAG;
+
+/// Limits of the public form, held in the database (the login throttle's fixed-window
+/// counters), so they apply across every node.
+#[derive(Debug, Clone)]
+pub struct PublicDeskSettings {
+    /// Accepted submissions per client address per window.
+    pub per_ip: u32,
+    /// Accepted submissions from everyone per window.
+    pub total: u32,
+    pub window: SignedDuration,
+}
+
+impl Default for PublicDeskSettings {
+    fn default() -> Self {
+        Self {
+            per_ip: 10,
+            total: 600,
+            window: SignedDuration::from_hours(1),
+        }
+    }
+}
+
+/// What a customer types into the public form.
+#[derive(Debug, Clone)]
+pub struct PublicTicketInput {
+    pub kind: TicketKind,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub subject: String,
+    pub description: String,
+    pub booking_ref: Option<String>,
+}
+
+/// The answer to a public submission: the reference and the tracking token.
+#[derive(Debug, Clone)]
+pub struct PublicReceipt {
+    pub ticket: Ticket,
+    pub tracking_token: String,
+}
+
+/// A ticket as its customer may see it: no names of staff, no notes, no internal data.
+#[derive(Debug, Clone)]
+pub struct PublicTicketView {
+    pub number: String,
+    pub kind: TicketKind,
+    pub state: State,
+    pub subject: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Each state the ticket reached, oldest first (steps that keep the state are left out).
+    pub milestones: Vec<(Timestamp, State)>,
+}
+
+/// A survey link just created (the token exists only here and in the link).
+#[derive(Debug, Clone)]
+pub struct SurveyLink {
+    pub survey: Survey,
+    pub token: String,
+    pub url: String,
+}
+
+/// What the survey page shows before the customer answers.
+#[derive(Debug, Clone)]
+pub struct SurveyInvitation {
+    pub ticket_number: String,
+    pub subject: String,
+    pub expires_at: Timestamp,
+}
+
+/// The customer's answers as submitted (validated by [`App::answer_survey`]).
+#[derive(Debug, Clone, Default)]
+pub struct SurveyAnswerInput {
+    pub satisfaction: Option<u8>,
+    pub overall_rating: Option<u8>,
+    pub suggestions: Option<String>,
+    pub reason: Option<String>,
+}
+
+fn encode(parts: &[&[u8]]) -> String {
+    URL_SAFE_NO_PAD.encode(parts.concat())
+}
+
+/// The decoded bytes of a token of exactly `len` bytes starting with the version byte.
+fn decode(token: &str, len: usize) -> Option<Vec<u8>> {
+    // Encoded length is known: refuse anything else before decoding.
+    if token.len() != (len * 4).div_ceil(3) {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+    (bytes.len() == len && bytes[0] == VERSION).then_some(bytes)
+}
+
+/// The signed tracking token of a ticket.
+pub fn tracking_token(keys: &KeyRing, ticket_id: Uuid) -> String {
+    let body = [&[VERSION][..], ticket_id.as_bytes()].concat();
+    let tag = keys.link_mac(TRACK_PURPOSE, &body);
+    encode(&[&body, &tag[..TAG]])
+}
+
+/// The ticket a tracking token names, if its signature holds.
+pub fn verify_tracking_token(keys: &KeyRing, token: &str) -> Option<Uuid> {
+    let bytes = decode(token, 1 + 16 + TAG)?;
+    let (body, tag) = bytes.split_at(17);
+    keys.verify_link_mac(TRACK_PURPOSE, body, tag)
+        .then(|| Uuid::from_slice(&body[1..]).ok())
+        .flatten()
+}
+
+fn survey_token(keys: &KeyRing, survey_id: Uuid, expires_at: Timestamp) -> String {
+    let body = [
+        &[VERSION][..],
+        survey_id.as_bytes(),
+        &expires_at.as_millisecond().to_be_bytes(),
+    ]
+    .concat();
+    let tag = keys.link_mac(SURVEY_PURPOSE, &body);
+    encode(&[&body, &tag[..TAG]])
+}
+
+/// The survey id and expiry a survey token carries, if its signature holds.
+fn verify_survey_token(keys: &KeyRing, token: &str) -> Option<(Uuid, Timestamp)> {
+    let bytes = decode(token, 1 + 16 + 8 + TAG)?;
+    let (body, tag) = bytes.split_at(25);
+    if !keys.verify_link_mac(SURVEY_PURPOSE, body, tag) {
+        return None;
+    }
+    let id = Uuid::from_slice(&body[1..17]).ok()?;
+    let ms = i64::from_be_bytes(body[17..25].try_into().ok()?);
+    Some((id, Timestamp::from_millisecond(ms).ok()?))
+}
+
+fn form_body(issued_ms: i64, nonce: &str) -> Vec<u8> {
+    [
+        &[VERSION][..],
+        &issued_ms.to_be_bytes(),
+        &[0],
+        nonce.as_bytes(),
+    ]
+    .concat()
+}
+
+/// A random nonce for the public form's cookie.
+pub fn new_form_nonce() -> String {
+    crate::secrets::new_token("")
+}
+
+fn link(base_url: &str, path: &str, token: &str) -> String {
+    format!("{}/{path}/{token}", base_url.trim_end_matches('/'))
+}
+
+fn answer_fields(input: &SurveyAnswerInput) -> Result<SurveyAnswers, AppError> {
+    let mut fields = Vec::new();
+    let mut rating = |name: &str, v: Option<u8>| match v {
+        Some(r @ 1..=5) => r,
+        Some(_) => {
+            fields.push(FieldError::new(name, "range", format!("{name} is 1 to 5")));
+            0
+        }
+        None => {
+            fields.push(FieldError::new(
+                name,
+                "required",
+                format!("choose {name} (1 to 5)"),
+            ));
+            0
+        }
+    };
+    let satisfaction = rating("satisfaction", input.satisfaction);
+    let overall_rating = rating("overall_rating", input.overall_rating);
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let suggestions = text(&input.suggestions);
+    let reason = text(&input.reason);
+    if suggestions
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > 2000)
+    {
+        fields.push(FieldError::new(
+            "suggestions",
+            "too_long",
+            "suggestions must be at most 2000 characters",
+        ));
+    }
+    if reason.as_ref().is_some_and(|s| s.chars().count() > 1000) {
+        fields.push(FieldError::new(
+            "reason",
+            "too_long",
+            "reason must be at most 1000 characters",
+        ));
+    }
+    if (1..=2).contains(&satisfaction) && reason.is_none() {
+        fields.push(FieldError::new(
+            "reason",
+            "required",
+            "tell us why you are not satisfied",
+        ));
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Validation(fields));
+    }
+    Ok(SurveyAnswers {
+        satisfaction,
+        overall_rating,
+        suggestions,
+        reason,
+    })
+}
+
+fn survey_error(code: &'static str, message: &str) -> AppError {
+    AppError::Conflict {
+        code,
+        message: message.into(),
+        field: None,
+    }
+}
+
+impl App {
+    /// The principal of the public web form: a system principal (nil user id) holding no role
+    /// and so no permission. [`App::submit_public_ticket`] is the only use case that acts as it.
+    pub fn public_intake_principal() -> Principal {
+        Principal {
+            user_id: Uuid::nil(),
+            username: "web_form".into(),
+            display_name: "网页表单".into(),
+            roles: Vec::new(),
+            department_id: None,
+            locale: "zh-CN".into(),
+            credential: Credential::PublicForm,
+        }
+    }
+
+    /// A CSRF token for the public form shown now to the browser holding `nonce`.
+    pub fn public_form_token(&self, nonce: &str) -> Result<String, AppError> {
+        let issued = self.now().as_millisecond();
+        let body = form_body(issued, nonce);
+        let tag = self.vault()?.link_mac(FORM_PURPOSE, &body);
+        Ok(encode(&[&[VERSION], &issued.to_be_bytes(), &tag[..TAG]]))
+    }
+
+    /// Whether `token` was issued by [`App::public_form_token`] for `nonce` within the last
+    /// [`FORM_TOKEN_HOURS`].
+    pub fn check_public_form_token(&self, nonce: &str, token: &str) -> bool {
+        let (Ok(keys), Some(bytes)) = (self.vault(), decode(token, 1 + 8 + TAG)) else {
+            return false;
+        };
+        if nonce.is_empty() || nonce.len() > 128 {
+            return false;
+        }
+        let issued = i64::from_be_bytes(bytes[1..9].try_into().expect("8 bytes"));
+        let now = self.now().as_millisecond();
+        let age = now - issued;
+        // A minute of clock difference between nodes is tolerated.
+        if !(-60_000..FORM_TOKEN_HOURS * 3_600_000).contains(&age) {
+            return false;
+        }
+        keys.verify_link_mac(FORM_PURPOSE, &form_body(issued, nonce), &bytes[9..])
+    }
+
+    /// The ticket of a reference a customer quotes (`ts 0000301` finds `TS0000301`).
+    pub async fn find_ticket_by_number(
+        &self,
+        p: &Principal,
+        number: &str,
+    ) -> Result<Ticket, AppError> {
+        p.require(Permission::ViewDesk)?;
+        let number: String = number
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
+        if number.is_empty() || number.len() > 40 {
+            return Err(AppError::NotFound("ticket"));
+        }
+        let mut tx = self.store.read().await?;
+        tx.get_ticket_by_number(&number)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))
+    }
+
+    /// The tracking link's token for a ticket (staff give it to customers of other channels).
+    pub fn ticket_tracking_token(
+        &self,
+        p: &Principal,
+        ticket_id: Uuid,
+    ) -> Result<String, AppError> {
+        p.require(Permission::ViewDesk)?;
+        Ok(tracking_token(self.vault()?, ticket_id))
+    }
+
+    /// Takes a ticket from the public web form: channel `web_form`, level general (an agent
+    /// triages it), a phone or an email required, the customer found or created through the
+    /// vault. Limited per client address and in total per window, counted in the ticket's own
+    /// transaction (so refused and invalid submissions do not count, and every node shares
+    /// the counters): over a limit answers `Throttled`.
+    pub async fn submit_public_ticket(
+        &self,
+        input: PublicTicketInput,
+        client_ip: Option<&str>,
+    ) -> Result<PublicReceipt, AppError> {
+        let keys = self.vault()?;
+        // The address is kept only as a keyed hash: the counters hold no personal data.
+        let ip_key = client_ip.map(|ip| {
+            let h = keys.blind_index("client_ip", ip);
+            format!("public_form:ip:{}", &h[..32])
+        });
+        let p = Self::public_intake_principal();
+        let ticket = self
+            .take_ticket(
+                &p,
+                NewTicket {
+                    kind: input.kind,
+                    channel: Channel::WebForm,
+                    level: None,
+                    subject: input.subject,
+                    description: input.description,
+                    customer_name: input.name,
+                    customer_phone: input.phone,
+                    customer_email: input.email,
+                    customer_id: None,
+                    booking_ref: input.booking_ref,
+                    business_area: None,
+                    tags: Vec::new(),
+                },
+                IntakeOptions {
+                    require_contact: true,
+                    rate_keys: [
+                        ip_key.map(|k| (k, self.settings.public_desk.per_ip)),
+                        Some(("public_form:all".into(), self.settings.public_desk.total)),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+                },
+            )
+            .await?;
+        tracing::info!(ticket = %ticket.number, "ticket taken from the public form");
+        Ok(PublicReceipt {
+            tracking_token: tracking_token(keys, ticket.id),
+            ticket,
+        })
+    }
+
+    /// Counts one submission against each `(key, limit)` in `tx`; `Throttled` when one is
+    /// over its limit (the caller drops the transaction, so the refused one is not counted).
+    pub(crate) async fn count_intake(
+        &self,
+        tx: &mut dyn Tx,
+        rate_keys: &[(String, u32)],
+    ) -> Result<(), AppError> {
+        let window = self.settings.public_desk.window;
+        let now = self.now();
+        for (key, limit) in rate_keys {
+            let n = tx
+                .record_login_failure(key, now, window.as_millis() as i64)
+                .await?;
+            if n > *limit {
+                return Err(AppError::Throttled {
+                    retry_after_secs: window.as_secs().max(1) as u64,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The ticket a tracking token names, as its customer may see it. A token that does not
+    /// verify is `NotFound`, like a ticket that does not exist.
+    pub async fn track_ticket(&self, token: &str) -> Result<PublicTicketView, AppError> {
+        let id = verify_tracking_token(self.vault()?, token)
+            .ok_or(AppError::NotFound("tracking link"))?;
+        let mut tx = self.store.read().await?;
+        let ticket = tx
+            .get_ticket(id)
+            .await?
+            .ok_or(AppError::NotFound("tracking link"))?;
+        let events = tx.list_ticket_events(id).await?;
+        let mut milestones: Vec<(Timestamp, State)> = Vec::new();
+        for e in &events {
+            let Some(to) = e.to_state.as_deref().and_then(State::parse) else {
+                continue;
+            };
+            if milestones.last().is_some_and(|(_, last)| *last == to) {
+                continue;
+            }
+            milestones.push((e.at, to));
+        }
+        if milestones.is_empty() {
+            milestones.push((ticket.created_at, State::Received));
+        }
+        Ok(PublicTicketView {
+            number: ticket.number,
+            kind: ticket.kind,
+            state: ticket.state,
+            subject: ticket.subject,
+            created_at: ticket.created_at,
+            updated_at: ticket.updated_at,
+            milestones,
+        })
+    }
+
+    /// A ticket's surveys (staff with the desk open).
+    pub async fn list_surveys(
+        &self,
+        p: &Principal,
+        ticket_id: Uuid,
+    ) -> Result<Vec<Survey>, AppError> {
+        p.require(Permission::ViewDesk)?;
+        let mut tx = self.store.read().await?;
+        if tx.get_ticket(ticket_id).await?.is_none() {
+            return Err(AppError::NotFound("ticket"));
+        }
+        Ok(tx.list_surveys(ticket_id).await?)
+    }
+
+    /// A follow-up agent sends a survey link for a complaint whose follow-up is scheduled.
+    /// The agent must be allowed to record that follow-up (the same rules as by phone,
+    /// checked now so the customer's answer will not be refused later). The link is valid
+    /// [`SURVEY_LINK_DAYS`] days and once; it is emailed through the outbox when the customer
+    /// has an email address, and returned for the agent to read out or send by SMS/WeChat.
+    pub async fn send_survey(
+        &self,
+        p: &Principal,
+        ticket_id: Uuid,
+        base_url: &str,
+    ) -> Result<SurveyLink, AppError> {
+        p.require(Permission::PerformFollowUp)?;
+        let keys = self.vault()?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let ticket = tx
+            .get_ticket(ticket_id)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))?;
+        if ticket.kind != TicketKind::Complaint || ticket.state != State::FollowUpScheduled {
+            return Err(survey_error(
+                "survey_not_due",
+                "a survey link is sent for a complaint whose follow-up is scheduled",
+            ));
+        }
+        let handlers = tx.ticket_handlers(ticket.id).await?;
+        let probe = StepInput {
+            satisfaction: Some(5),
+            overall_rating: Some(5),
+            ..Default::default()
+        };
+        decide(
+            ticket.state,
+            Step::RecordFollowUp,
+            &crate::desk::actor_of(p, &ticket, &handlers),
+            &crate::desk::facts_of(&ticket),
+            &probe,
+        )
+        .map_err(crate::desk::step_error)?;
+
+        let id = Uuid::now_v7();
+        let expires_at = now + SignedDuration::from_hours(24 * SURVEY_LINK_DAYS);
+        let token = survey_token(keys, id, expires_at);
+        let url = link(base_url, "survey", &token);
+        // The customer's email (opened from the vault) and language, when they have one.
+        let contact = match (
+            ticket.customer_id,
+            self.customer_email(&mut *tx, ticket.customer_id).await?,
+        ) {
+            (Some(c), Some(email)) => {
+                let language = tx.get_customer(c).await?.and_then(|c| c.preferred_language);
+                Some((c, email, language))
+            }
+            _ => None,
+        };
+        let survey = Survey {
+            id,
+            ticket_id: ticket.id,
+            token_hash: crate::secrets::token_hash(&token),
+            agent_id: p.user_id,
+            created_at: now,
+            expires_at,
+            emailed: contact.is_some(),
+            used_at: None,
+            answers: None,
+        };
+        tx.insert_survey(&survey).await?;
+        let mut effects = Vec::new();
+        if let Some((customer_id, email, locale)) = contact {
+            let vars = BTreeMap::from([
+                ("name".to_string(), ticket.customer_name.clone()),
+                ("ticket_no".to_string(), ticket.number.clone()),
+                ("summary".to_string(), ticket.subject.clone()),
+                ("link".to_string(), url.clone()),
+                ("days".to_string(), SURVEY_LINK_DAYS.to_string()),
+            ]);
+            self.enqueue_notifications(
+                &mut *tx,
+                &[Notification {
+                    template_key: "complaint.survey".into(),
+                    recipient: Recipient {
+                        preference_key: Some(format!("customer:{customer_id}")),
+                        customer_id: Some(customer_id),
+                        email: Some(email),
+                        user_id: None,
+                        locale,
+                    },
+                    vars,
+                    related: Some((
+                        crate::desk_effects::TICKET_SUBJECT.to_string(),
+                        ticket.id.to_string(),
+                    )),
+                    emergency: false,
+                    attachments: Vec::new(),
+                }],
+            )
+            .await?;
+            effects.push("notify:customer".to_string());
+        }
+        self.record_event(
+            &mut *tx,
+            p,
+            &ticket,
+            "survey_sent",
+            None,
+            Some(ticket.state),
+            Some(ticket.state),
+            Some(format!(
+                "发送满意度问卷链接，{} 前有效{}",
+                expires_at
+                    .to_zoned(tripdesk_domain::calendar::china_time_zone())
+                    .strftime("%Y-%m-%d %H:%M"),
+                if survey.emailed {
+                    "，已发邮件"
+                } else {
+                    ""
+                }
+            )),
+            &effects,
+        )
+        .await?;
+        self.audit(
+            &mut *tx,
+            p,
+            "survey.send",
+            "survey",
+            Some(id.to_string()),
+            json!({ "ticket": ticket.number, "expires_at": expires_at, "emailed": survey.emailed }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SurveyLink { survey, token, url })
+    }
+
+    /// Checks a survey link before the customer answers: `NotFound` when it does not verify
+    /// (tampered, or unknown), `Conflict` with code `survey_expired`, `survey_used` or
+    /// `survey_closed` (the follow-up is no longer waiting for it).
+    pub async fn open_survey(&self, token: &str) -> Result<SurveyInvitation, AppError> {
+        let (survey, ticket) = self.survey_of(token).await?;
+        if ticket.state != State::FollowUpScheduled {
+            return Err(survey_error(
+                "survey_closed",
+                "this complaint's follow-up is already recorded",
+            ));
+        }
+        Ok(SurveyInvitation {
+            ticket_number: ticket.number,
+            subject: ticket.subject,
+            expires_at: survey.expires_at,
+        })
+    }
+
+    async fn survey_of(&self, token: &str) -> Result<(Survey, Ticket), AppError> {
+        let (_, expires_at) =
+            verify_survey_token(self.vault()?, token).ok_or(AppError::NotFound("survey link"))?;
+        let mut tx = self.store.read().await?;
+        let survey = tx
+            .get_survey_by_token_hash(&crate::secrets::token_hash(token))
+            .await?
+            .ok_or(AppError::NotFound("survey link"))?;
+        if survey.used_at.is_some() {
+            return Err(survey_error(
+                "survey_used",
+                "this survey link was already used",
+            ));
+        }
+        if expires_at <= self.now() {
+            return Err(survey_error(
+                "survey_expired",
+                "this survey link has expired",
+            ));
+        }
+        let ticket = tx
+            .get_ticket(survey.ticket_id)
+            .await?
+            .ok_or(AppError::NotFound("survey link"))?;
+        Ok((survey, ticket))
+    }
+
+    /// Records the customer's answer as the follow-up of the complaint, on behalf of the agent
+    /// who sent the link, in one transaction with marking the link used: the follow-up is
+    /// recorded once, or not at all (a refused answer leaves the link usable). A satisfaction
+    /// of 1–2 needs the reason, creates the rectification task and reopens the complaint.
+    pub async fn answer_survey(
+        &self,
+        token: &str,
+        input: SurveyAnswerInput,
+    ) -> Result<Ticket, AppError> {
+        let (survey, _) = self.survey_of(token).await?;
+        let answers = answer_fields(&input)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        if !tx.use_survey(survey.id, now, &answers).await? {
+            // Another request used it first (or it expired this instant).
+            return Err(survey_error(
+                "survey_used",
+                "this survey link was already used",
+            ));
+        }
+        let agent = tx
+            .get_user(survey.agent_id)
+            .await?
+            .filter(|u| u.disabled_at.is_none())
+            .ok_or_else(|| {
+                survey_error(
+                    "survey_closed",
+                    "the follow-up agent of this survey is no longer active",
+                )
+            })?;
+        let mut p = Principal::of(
+            &agent,
+            Credential::Survey {
+                survey_id: survey.id,
+            },
+        );
+        // The timeline and the audit log show that the customer answered, through the link
+        // of this agent.
+        p.display_name = format!("{}（客户问卷）", agent.display_name);
+        p.username = format!("{}+survey", agent.username);
+        let unsatisfied = answers.satisfaction <= 2;
+        let ticket = self
+            .apply_step_in(
+                &mut *tx,
+                &p,
+                survey.ticket_id,
+                Step::RecordFollowUp,
+                StepRequest {
+                    satisfaction: Some(answers.satisfaction),
+                    overall_rating: Some(answers.overall_rating),
+                    suggestions: answers.suggestions.clone(),
+                    reason: answers.reason.clone(),
+                    reopen: unsatisfied,
+                    note: Some(format!(
+                        "客户通过问卷链接作答：满意度 {}，总体评价 {}",
+                        answers.satisfaction, answers.overall_rating
+                    )),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                AppError::InvalidTransition { .. } => survey_error(
+                    "survey_closed",
+                    "this complaint's follow-up is already recorded",
+                ),
+                // The agent's roles or group changed since the link was sent.
+                AppError::Forbidden(_)
+                | AppError::Conflict {
+                    code: "separation_of_duties",
+                    ..
+                } => survey_error(
+                    "survey_closed",
+                    "this survey can no longer be recorded; we will contact you",
+                ),
+                other => other,
+            })?;
+        tx.commit().await?;
+        tracing::info!(ticket = %ticket.number, satisfaction = answers.satisfaction, "survey answered");
+        Ok(ticket)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracking_tokens_verify_and_refuse_tampering() {
+        let keys = KeyRing::generate();
+        let id = Uuid::now_v7();
+        let token = tracking_token(&keys, id);
+        assert_eq!(token.len(), 44);
+        assert_eq!(verify_tracking_token(&keys, &token), Some(id));
+        // Every single changed character is refused.
+        for i in 0..token.len() {
+            let mut bytes = token.clone().into_bytes();
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            let t = String::from_utf8(bytes).unwrap();
+            assert_eq!(verify_tracking_token(&keys, &t), None, "position {i}");
+        }
+        assert_eq!(verify_tracking_token(&keys, ""), None);
+        assert_eq!(verify_tracking_token(&keys, &token[..43]), None);
+        assert_eq!(verify_tracking_token(&keys, &format!("{token}A")), None);
+        assert_eq!(
+            verify_tracking_token(&KeyRing::generate(), &token),
+            None,
+            "another installation's link"
+        );
+    }
+
+    #[test]
+    fn survey_tokens_carry_their_signed_expiry() {
+        let keys = KeyRing::generate();
+        let id = Uuid::now_v7();
+        let exp: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
+        let token = survey_token(&keys, id, exp);
+        assert_eq!(verify_survey_token(&keys, &token), Some((id, exp)));
+        // Moving the expiry needs a new signature.
+        let later = survey_token(&keys, id, exp + SignedDuration::from_hours(1));
+        let forged = format!("{}{}", &later[..34], &token[34..]);
+        assert_eq!(verify_survey_token(&keys, &forged), None);
+        // A tracking token is not a survey token, nor the other way round.
+        assert_eq!(verify_tracking_token(&keys, &token), None);
+        assert_eq!(verify_survey_token(&keys, &tracking_token(&keys, id)), None);
+    }
+
+    #[test]
+    fn unsatisfied_answers_need_the_reason() {
+        let e = answer_fields(&SurveyAnswerInput {
+            satisfaction: Some(2),
+            overall_rating: Some(9),
+            ..Default::default()
+        })
+        .unwrap_err();
+        let AppError::Validation(fields) = e else {
+            panic!("{e:?}")
+        };
+        let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["overall_rating", "reason"]);
+        let ok = answer_fields(&SurveyAnswerInput {
+            satisfaction: Some(5),
+            overall_rating: Some(5),
+            suggestions: Some("  ".into()),
+            reason: None,
+        })
+        .unwrap();
+        assert_eq!(ok.suggestions, None);
+    }
+}
