@@ -999,22 +999,6 @@ pub async fn create_ticket(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::yuan_to_fen;
-
-    #[test]
-    fn yuan_amounts() {
-        assert_eq!(yuan_to_fen("800"), Some(80_000));
-        assert_eq!(yuan_to_fen("12.5"), Some(1_250));
-        assert_eq!(yuan_to_fen("0.05"), Some(5));
-        assert_eq!(yuan_to_fen("1.234"), None);
-        assert_eq!(yuan_to_fen("-1"), None);
-        assert_eq!(yuan_to_fen(""), None);
-        assert_eq!(yuan_to_fen("abc"), None);
-    }
-}
-
 /// The triage level changed from the ticket page (with a reason, audited).
 pub async fn change_level(
     State(state): State<AppState>,
@@ -1046,5 +1030,21 @@ pub async fn change_level(
             ticket_page(&state, &user, id, Some(msg)).await
         }
         Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yuan_to_fen;
+
+    #[test]
+    fn yuan_amounts() {
+        assert_eq!(yuan_to_fen("800"), Some(80_000));
+        assert_eq!(yuan_to_fen("12.5"), Some(1_250));
+        assert_eq!(yuan_to_fen("0.05"), Some(5));
+        assert_eq!(yuan_to_fen("1.234"), None);
+        assert_eq!(yuan_to_fen("-1"), None);
+        assert_eq!(yuan_to_fen(""), None);
+        assert_eq!(yuan_to_fen("abc"), None);
     }
 }
