@@ -69,7 +69,12 @@ fn push_ticket_filter(qb: &mut QueryBuilder<'_, Db>, f: &TicketFilter) {
         qb.push(" AND kind = ").push_bind(kind.as_str());
     }
     if let Some(level) = f.level {
-        qb.push(" AND level = ").push_bind(level.as_str());
+        // The priority follows from the level; naming it lets the queue indexes (which lead
+        // with priority) serve the filter.
+        qb.push(" AND level = ")
+            .push_bind(level.as_str())
+            .push(" AND priority = ")
+            .push_bind(level.priority());
     }
     if !f.states.is_empty() {
         qb.push(" AND state IN (");
@@ -161,6 +166,32 @@ impl DeskRepo for SqlTx {
         Ok(())
     }
 
+    async fn insert_tickets(&mut self, tickets: &[Ticket]) -> Result<(), StoreError> {
+        // Rows per statement: 500 × the columns stays under both drivers' bind limits
+        // (SQLite 32,766, PostgreSQL 65,535).
+        let columns = TICKET_COLUMNS.split(',').count();
+        for chunk in tickets.chunks(500) {
+            let mut sql = format!("INSERT INTO tickets ({TICKET_COLUMNS}) VALUES ");
+            for r in 0..chunk.len() {
+                sql.push_str(if r == 0 { "(" } else { ", (" });
+                for c in 0..columns {
+                    if c > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push('$');
+                    sql.push_str(&(r * columns + c + 1).to_string());
+                }
+                sql.push(')');
+            }
+            let mut q = sqlx::query(&sql);
+            for t in chunk {
+                q = bind_ticket(q, t);
+            }
+            q.execute(&mut *self.tx).await.map_err(err)?;
+        }
+        Ok(())
+    }
+
     async fn update_ticket(&mut self, t: &Ticket) -> Result<bool, StoreError> {
         // Same bind order as insert; number/kind/created_* never change but are rewritten
         // with their stored values.
@@ -208,6 +239,14 @@ impl DeskRepo for SqlTx {
     async fn count_tickets(&mut self, f: &TicketFilter) -> Result<u64, StoreError> {
         let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM tickets");
         push_ticket_filter(&mut qb, f);
+        let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+        Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
+    }
+
+    async fn count_tickets_capped(&mut self, f: &TicketFilter, cap: u64) -> Result<u64, StoreError> {
+        let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets");
+        push_ticket_filter(&mut qb, f);
+        qb.push(" LIMIT ").push_bind(cap.min(i64::MAX as u64) as i64).push(") AS capped");
         let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
         Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
     }
