@@ -245,6 +245,7 @@ impl App {
                 _ => Level::General,
             };
             let agent = who(agents[i % agents.len()])?;
+            let name_ix = rng.below(NAMES.len() as u64) as usize;
             let ticket = app
                 .create_ticket(
                     agent,
@@ -258,7 +259,10 @@ impl App {
                         }),
                         subject: sc.subject.into(),
                         description: sc.description.into(),
-                        customer_name: NAMES[rng.below(NAMES.len() as u64) as usize].into(),
+                        customer_name: NAMES[name_ix].into(),
+                        // One mobile per demo name: repeat customers find their record.
+                        customer_phone: Some(format!("1391057{:04}", 2000 + name_ix)),
+                        customer_email: None,
                         customer_id: None,
                         booking_ref: Some(format!("BK-2026-{:04}", 1000 + i)),
                         business_area: Some(sc.area.into()),

@@ -2,13 +2,16 @@
 //! `tripdesk_domain::desk::decide` and persisted in one transaction together with its
 //! timeline entry, the handler record and any task it creates.
 
+use crate::customers::IntakeCustomer;
+use crate::desk_effects::{clock_is_open, EffectContext};
 use crate::{App, AppError, FieldError, Principal};
+use jiff::Timestamp;
 use tripdesk_domain::desk::{
     decide, next_steps, Actor, Channel, Compensation, Effect, Facts, Level, State, Step, StepError,
     StepInput, TicketKind,
 };
 use tripdesk_domain::identity::{Permission, Role};
-use tripdesk_store::{DeskTask, Ticket, TicketEvent, TicketFilter, Tx};
+use tripdesk_store::{DeskTask, SlaClockRecord, Ticket, TicketEvent, TicketFilter, Tx};
 use uuid::Uuid;
 
 /// Compensation above this (in fen) needs a supervisor's approval: 500 元 by default.
@@ -23,6 +26,10 @@ pub struct NewTicket {
     pub subject: String,
     pub description: String,
     pub customer_name: String,
+    /// Found through the vault's blind index, or a new customer record is created.
+    pub customer_phone: Option<String>,
+    pub customer_email: Option<String>,
+    /// An existing customer record (takes precedence over phone and email).
     pub customer_id: Option<Uuid>,
     pub booking_ref: Option<String>,
     pub business_area: Option<String>,
@@ -45,6 +52,12 @@ pub struct StepRequest {
     pub cause: Option<String>,
     pub responsible_department_id: Option<Uuid>,
     pub responsible_person: Option<String>,
+    /// propose_solution: improvement actions (e.g. 导游出团前一晚电话确认), each becomes a task
+    /// for the responsible department, else the handling group.
+    pub improvements: Vec<String>,
+    /// schedule_follow_up: when the visit is planned; must lie inside the follow-up window
+    /// (default: the window's first instant).
+    pub scheduled_at: Option<Timestamp>,
 }
 
 /// A ticket with its timeline and tasks.
@@ -56,6 +69,17 @@ pub struct TicketDetail {
     pub handlers: Vec<Uuid>,
     /// Steps allowed from the current state (whoever may take them).
     pub next_steps: Vec<Step>,
+    /// Every SLA clock of the ticket, oldest first (see [`TicketDetail::running_clocks`]).
+    pub clocks: Vec<SlaClockRecord>,
+    /// Evidence and other files, oldest first.
+    pub attachments: Vec<crate::desk_attachments::AttachmentInfo>,
+}
+
+impl TicketDetail {
+    /// Clocks still counting: running, paused, or breached and not yet stopped.
+    pub fn running_clocks(&self) -> impl Iterator<Item = &SlaClockRecord> {
+        self.clocks.iter().filter(|c| clock_is_open(c))
+    }
 }
 
 fn text_field(fields: &mut Vec<FieldError>, name: &str, value: &str, max: usize) {
@@ -102,23 +126,6 @@ fn step_error(e: StepError) -> AppError {
     }
 }
 
-fn effect_name(e: &Effect) -> String {
-    match e {
-        Effect::StartClock(k) => format!("start_clock:{k}"),
-        Effect::StopClock(k) => format!("stop_clock:{k}"),
-        Effect::CancelClocks => "cancel_clocks".into(),
-        Effect::Notify(a) => format!(
-            "notify:{}",
-            serde_json::to_value(a)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        ),
-        Effect::CreateRectificationTask => "rectification_task".into(),
-        Effect::ReopenAfterFollowUp => "reopen".into(),
-    }
-}
-
 impl App {
     /// Takes a new ticket (agent intake, API, or later the public form).
     pub async fn create_ticket(&self, p: &Principal, input: NewTicket) -> Result<Ticket, AppError> {
@@ -138,12 +145,44 @@ impl App {
                 "tags are 1 to 30 characters without commas",
             ));
         }
+        let intake = IntakeCustomer {
+            name: input.customer_name.clone(),
+            phone: input.customer_phone.clone(),
+            email: input.customer_email.clone(),
+        };
+        let prepared = if input.customer_id.is_some() {
+            None
+        } else {
+            match self.prepare_intake_customer(&intake, input.channel.as_str()) {
+                Ok(p) => p,
+                Err(errors) => {
+                    fields.extend(errors);
+                    None
+                }
+            }
+        };
         if !fields.is_empty() {
             return Err(AppError::Validation(fields));
         }
         let now = self.now();
         let level = input.level.unwrap_or(Level::General);
         let mut tx = self.store.write().await?;
+        let customer_id = match (input.customer_id, prepared) {
+            (Some(id), _) => {
+                if tx.get_customer(id).await?.is_none() {
+                    return Err(AppError::field(
+                        "customer_id",
+                        "unknown",
+                        "no customer has this id",
+                    ));
+                }
+                Some(id)
+            }
+            (None, Some(prepared)) => {
+                Some(self.find_or_create_customer(&mut *tx, p, prepared).await?)
+            }
+            (None, None) => None,
+        };
         let n = tx.next_in_sequence("ticket").await?;
         let ticket = Ticket {
             id: Uuid::now_v7(),
@@ -154,7 +193,7 @@ impl App {
             state: State::Received,
             subject: input.subject.trim().to_string(),
             description: input.description.trim().to_string(),
-            customer_id: input.customer_id,
+            customer_id,
             customer_name: input.customer_name.trim().to_string(),
             booking_ref: input
                 .booking_ref
@@ -187,17 +226,20 @@ impl App {
             version: 1,
         };
         tx.insert_ticket(&ticket).await?;
-        let mut effects: Vec<String> = ticket
-            .channel
-            .first_response_target()
-            .map(|k| vec![format!("start_clock:{k}")])
-            .unwrap_or_default();
-        effects.extend(
-            level
-                .alerts()
-                .iter()
-                .map(|a| effect_name(&Effect::Notify(*a))),
-        );
+        let mut effects = Vec::new();
+        if let Some(key) = ticket.channel.first_response_target() {
+            effects.push(Effect::StartClock(key));
+            // A phone call is answered by the agent who logs it: the first response is made.
+            if ticket.channel == Channel::Phone {
+                effects.push(Effect::StopClock(key));
+            }
+        }
+        if ticket.kind == TicketKind::Complaint {
+            effects.extend(level.alerts().iter().copied().map(Effect::Notify));
+        }
+        let done = self
+            .run_ticket_effects(&mut *tx, &ticket, &effects, &EffectContext::default())
+            .await?;
         self.record_event(
             &mut *tx,
             p,
@@ -207,7 +249,7 @@ impl App {
             None,
             Some(State::Received),
             None,
-            &effects,
+            &done,
         )
         .await?;
         tx.commit().await?;
@@ -215,7 +257,7 @@ impl App {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn record_event(
+    pub(crate) async fn record_event(
         &self,
         tx: &mut dyn Tx,
         p: &Principal,
@@ -243,6 +285,24 @@ impl App {
             data: Some(data),
         })
         .await?;
+        // The audit log names the step and its effects, never the notes (they may quote the
+        // customer).
+        self.audit(
+            tx,
+            p,
+            &format!("ticket.{kind}"),
+            "ticket",
+            Some(ticket.id.to_string()),
+            serde_json::json!({
+                "number": ticket.number,
+                "step": step.map(Step::as_str),
+                "from": from.map(State::as_str),
+                "to": to.map(State::as_str),
+                "level": ticket.level.as_str(),
+                "effects": effects,
+            }),
+        )
+        .await?;
         Ok(())
     }
 
@@ -256,6 +316,8 @@ impl App {
         let events = tx.list_ticket_events(id).await?;
         let tasks = tx.list_desk_tasks(id).await?;
         let handlers = tx.ticket_handlers(id).await?;
+        let clocks = self.ticket_clocks(&mut *tx, id).await?;
+        let attachments = self.attachments_of(&mut *tx, id).await?;
         let next = if ticket.kind == TicketKind::Complaint {
             next_steps(ticket.state)
         } else if ticket.state.is_open() {
@@ -269,6 +331,8 @@ impl App {
             tasks,
             handlers,
             next_steps: next,
+            clocks,
+            attachments,
         })
     }
 
@@ -341,6 +405,7 @@ impl App {
         };
 
         // Step-specific data, checked against the store.
+        let mut follow_up_agent = None;
         match step {
             Step::Triage => ticket.level = req.level.unwrap_or(ticket.level),
             Step::Assign | Step::Reassign => {
@@ -370,6 +435,33 @@ impl App {
                 ticket.assignee_id = req.assignee_id;
             }
             Step::ProposeSolution => {
+                if req.improvements.len() > 10
+                    || req
+                        .improvements
+                        .iter()
+                        .any(|i| i.trim().is_empty() || i.chars().count() > 500)
+                {
+                    return Err(AppError::field(
+                        "improvements",
+                        "invalid",
+                        "up to 10 improvement actions of 1 to 500 characters each",
+                    ));
+                }
+                for action in &req.improvements {
+                    tx.insert_desk_task(&DeskTask {
+                        id: Uuid::now_v7(),
+                        ticket_id: ticket.id,
+                        kind: "improvement".into(),
+                        department_id: ticket.responsible_department_id.or(ticket.group_id),
+                        assignee_id: None,
+                        title: format!("改进 {}：{}", ticket.number, action.trim()),
+                        body: action.trim().to_string(),
+                        created_at: now,
+                        due_at: None,
+                        done_at: None,
+                    })
+                    .await?;
+                }
                 let c = req.compensation.expect("decide checked it");
                 ticket.compensation_kind = Some(c.kind);
                 ticket.compensation_amount_fen = Some(c.amount_fen);
@@ -432,6 +524,33 @@ impl App {
                         field: Some("assignee_id".into()),
                     });
                 }
+                // The visit is planned inside the follow-up window the policy sets
+                // (3–5 China working days after completion by default).
+                let window = tx
+                    .active_sla_clock(
+                        crate::desk_effects::TICKET_SUBJECT,
+                        &ticket.id.to_string(),
+                        ticket.level.follow_up_target(),
+                    )
+                    .await?
+                    .map(|c| (c.clock.opens_at().unwrap_or(now).max(now), c.clock.due_at()));
+                let planned = match (req.scheduled_at, window) {
+                    (Some(at), Some((opens, due))) if at < opens || at >= due => {
+                        return Err(AppError::field(
+                            "scheduled_at",
+                            "outside_window",
+                            format!(
+                                "the follow-up must be planned from {} until before {}",
+                                opens.strftime("%Y-%m-%d %H:%M UTC"),
+                                due.strftime("%Y-%m-%d %H:%M UTC")
+                            ),
+                        ))
+                    }
+                    (Some(at), _) => Some(at),
+                    (None, Some((opens, _))) => Some(opens),
+                    (None, None) => None,
+                };
+                follow_up_agent = Some(who);
                 tx.insert_desk_task(&DeskTask {
                     id: Uuid::now_v7(),
                     ticket_id: ticket.id,
@@ -441,7 +560,7 @@ impl App {
                     title: format!("回访 {}", ticket.number),
                     body: ticket.subject.clone(),
                     created_at: now,
-                    due_at: None,
+                    due_at: planned,
                     done_at: None,
                 })
                 .await?;
@@ -494,7 +613,21 @@ impl App {
                 field: None,
             });
         }
-        let effects: Vec<String> = decision.effects.iter().map(effect_name).collect();
+        let mut effects = decision.effects.clone();
+        // Contact with the customer, and closing, answer the first-response clock.
+        if matches!(step, Step::RecordContact | Step::Close) {
+            if let Some(key) = ticket.channel.first_response_target() {
+                effects.insert(0, Effect::StopClock(key));
+            }
+        }
+        let ctx = EffectContext {
+            step: Some(step),
+            follow_up_agent,
+            reason: req.reason.clone(),
+        };
+        let effects = self
+            .run_ticket_effects(&mut *tx, &ticket, &effects, &ctx)
+            .await?;
         let body = [req.note, req.reason, req.suggestions]
             .into_iter()
             .flatten()
@@ -512,6 +645,85 @@ impl App {
             Some(ticket.state),
             body,
             &effects,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ticket)
+    }
+}
+
+impl App {
+    /// Changes a ticket's triage level at any point before it is closed, with a reason;
+    /// raising a complaint to important or urgent alerts as triage does. Recorded on the
+    /// timeline and in the audit log.
+    pub async fn change_level(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        level: Level,
+        reason: &str,
+    ) -> Result<Ticket, AppError> {
+        p.require(Permission::WorkTickets)?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AppError::field(
+                "reason",
+                "required",
+                "say why the level changes (1 to 500 characters)",
+            ));
+        }
+        let mut tx = self.store.write().await?;
+        let mut ticket = tx
+            .get_ticket(id)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))?;
+        if !ticket.state.is_open() {
+            return Err(AppError::Conflict {
+                code: "ticket_closed",
+                message: "a closed ticket's level cannot change; reopen it first".into(),
+                field: None,
+            });
+        }
+        if ticket.level == level {
+            return Err(AppError::field(
+                "level",
+                "unchanged",
+                format!("the ticket is already {}", level.as_str()),
+            ));
+        }
+        let raised = level > ticket.level;
+        ticket.level = level;
+        ticket.updated_at = self.now();
+        ticket.version += 1;
+        if !tx.update_ticket(&ticket).await? {
+            return Err(AppError::Conflict {
+                code: "concurrent_update",
+                message: "the ticket was changed by someone else; reload and try again".into(),
+                field: None,
+            });
+        }
+        let effects: Vec<Effect> = if raised && ticket.kind == TicketKind::Complaint {
+            level.alerts().iter().copied().map(Effect::Notify).collect()
+        } else {
+            Vec::new()
+        };
+        let ctx = EffectContext {
+            reason: Some(reason.to_string()),
+            ..Default::default()
+        };
+        let done = self
+            .run_ticket_effects(&mut *tx, &ticket, &effects, &ctx)
+            .await?;
+        self.record_event(
+            &mut *tx,
+            p,
+            &ticket,
+            "level_changed",
+            None,
+            Some(ticket.state),
+            Some(ticket.state),
+            Some(reason.to_string()),
+            &done,
         )
         .await?;
         tx.commit().await?;

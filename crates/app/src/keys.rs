@@ -2,6 +2,7 @@
 //! rotation, and checking at start-up that the loaded keys open the stored data.
 
 use crate::customers::{customer_field, identifier_field, SEALED_FIELDS};
+use crate::desk_attachments::{ATTACHMENT_CONTENT_FIELD, ATTACHMENT_NAME_FIELD};
 use crate::{App, AppError};
 use serde_json::json;
 
@@ -10,6 +11,8 @@ use serde_json::json;
 pub struct ResealReport {
     pub identifiers: u64,
     pub customers: u64,
+    /// Ticket attachments (name and content).
+    pub attachments: u64,
 }
 
 impl App {
@@ -84,6 +87,36 @@ impl App {
             tx.commit().await?;
             progress(&report);
         }
+        loop {
+            let mut tx = self.store.write().await?;
+            let rows = tx.ticket_attachments_to_reseal(&prefix, batch).await?;
+            if rows.is_empty() {
+                break;
+            }
+            for mut a in rows {
+                let record = a.id.to_string();
+                let again = |field: &str, sealed: &str| {
+                    vault
+                        .reencrypt(field, &record, sealed)
+                        .map(|s| s.into_string())
+                        .map_err(|e| {
+                            AppError::Internal(format!(
+                                "cannot re-encrypt attachment {record}: {e}"
+                            ))
+                        })
+                };
+                if !a.file_name_sealed.starts_with(&prefix) {
+                    a.file_name_sealed = again(ATTACHMENT_NAME_FIELD, &a.file_name_sealed)?;
+                }
+                if !a.content_sealed.starts_with(&prefix) {
+                    a.content_sealed = again(ATTACHMENT_CONTENT_FIELD, &a.content_sealed)?;
+                }
+                tx.update_ticket_attachment_sealed(&a).await?;
+                report.attachments += 1;
+            }
+            tx.commit().await?;
+            progress(&report);
+        }
         let mut tx = self.store.write().await?;
         self.audit(
             &mut *tx,
@@ -91,7 +124,11 @@ impl App {
             "vault.reseal",
             "vault",
             Some(vault.active_key_id().to_string()),
-            json!({ "identifiers": report.identifiers, "customers": report.customers }),
+            json!({
+                "identifiers": report.identifiers,
+                "customers": report.customers,
+                "attachments": report.attachments,
+            }),
         )
         .await?;
         tx.commit().await?;

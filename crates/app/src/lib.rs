@@ -10,6 +10,8 @@ pub mod customers;
 pub mod demo;
 mod demo_desk;
 pub mod desk;
+pub mod desk_attachments;
+pub mod desk_effects;
 mod error;
 pub mod identity;
 pub mod import;

@@ -295,6 +295,118 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "The complaint from {{ customer }} was triaged as important: {{ summary }}. Please act now.",
     ),
     (
+        "complaint.urgent",
+        "zh-CN",
+        "紧急投诉，通知主管和应急负责人",
+        "【紧急】投诉 {{ ticket_no }}",
+        "{{ customer }} 的投诉被评为紧急：{{ summary }}。请立即启动应急处理。{{ reason }}\n{{ link }}",
+    ),
+    (
+        "complaint.urgent",
+        "en",
+        "Urgent complaint: supervisors and the emergency leader",
+        "[Urgent] Complaint {{ ticket_no }}",
+        "The complaint from {{ customer }} was triaged as urgent: {{ summary }}. Start the emergency procedure now. {{ reason }}\n{{ link }}",
+    ),
+    (
+        "complaint.assigned",
+        "zh-CN",
+        "投诉分派给处理小组（1 小时内联系客户）",
+        "新分派投诉：{{ ticket_no }}",
+        "投诉 {{ ticket_no }}（{{ customer }}：{{ summary }}）已分派给您的小组，请在 1 小时内联系客户。\n{{ link }}",
+    ),
+    (
+        "complaint.assigned",
+        "en",
+        "Complaint assigned to the handling group (contact within 1 hour)",
+        "Complaint assigned: {{ ticket_no }}",
+        "Complaint {{ ticket_no }} ({{ customer }}: {{ summary }}) is assigned to your group. Contact the customer within 1 hour.\n{{ link }}",
+    ),
+    (
+        "complaint.approval_needed",
+        "zh-CN",
+        "补偿金额超出权限，需主管审批",
+        "待审批补偿：{{ ticket_no }}",
+        "投诉 {{ ticket_no }}（{{ customer }}）拟补偿 {{ amount }}，超出审批门槛，请审批。\n{{ link }}",
+    ),
+    (
+        "complaint.approval_needed",
+        "en",
+        "Compensation above the threshold awaits approval",
+        "Compensation to approve: {{ ticket_no }}",
+        "Complaint {{ ticket_no }} ({{ customer }}) proposes compensation of {{ amount }}, above the approval threshold. Please approve or refuse.\n{{ link }}",
+    ),
+    (
+        "complaint.follow_up_assigned",
+        "zh-CN",
+        "回访任务分派给回访专员",
+        "回访任务：{{ ticket_no }}",
+        "请对投诉 {{ ticket_no }}（{{ customer }}：{{ summary }}）进行回访。\n{{ link }}",
+    ),
+    (
+        "complaint.follow_up_assigned",
+        "en",
+        "Follow-up visit assigned",
+        "Follow-up to do: {{ ticket_no }}",
+        "Please follow up complaint {{ ticket_no }} ({{ customer }}: {{ summary }}).\n{{ link }}",
+    ),
+    (
+        "complaint.unsatisfied",
+        "zh-CN",
+        "回访不满意，通知主管",
+        "回访不满意：{{ ticket_no }}",
+        "投诉 {{ ticket_no }}（{{ customer }}）回访结果不满意：{{ reason }}。已生成整改任务。\n{{ link }}",
+    ),
+    (
+        "complaint.unsatisfied",
+        "en",
+        "Unsatisfied follow-up",
+        "Customer unsatisfied: {{ ticket_no }}",
+        "The follow-up of complaint {{ ticket_no }} ({{ customer }}) found the customer unsatisfied: {{ reason }}. A rectification task was created.\n{{ link }}",
+    ),
+    (
+        "complaint.reopened",
+        "zh-CN",
+        "投诉重新打开",
+        "投诉重新打开：{{ ticket_no }}",
+        "投诉 {{ ticket_no }}（{{ customer }}）已重新打开：{{ reason }}\n{{ link }}",
+    ),
+    (
+        "complaint.reopened",
+        "en",
+        "Complaint reopened",
+        "Complaint reopened: {{ ticket_no }}",
+        "Complaint {{ ticket_no }} ({{ customer }}) was reopened: {{ reason }}\n{{ link }}",
+    ),
+    (
+        "sla.warning",
+        "zh-CN",
+        "SLA 即将超时预警",
+        "即将超时：{{ reference }} {{ target_zh }}",
+        "{{ reference }} 的「{{ target_zh }}」将于 {{ due }} 到期，请尽快处理。\n{{ link }}",
+    ),
+    (
+        "sla.warning",
+        "en",
+        "SLA about to be breached",
+        "Due soon: {{ reference }} {{ target_en }}",
+        "\"{{ target_en }}\" for {{ reference }} is due at {{ due }} (Beijing time). Please act now.\n{{ link }}",
+    ),
+    (
+        "sla.breach",
+        "zh-CN",
+        "SLA 已超时，升级通知",
+        "已超时：{{ reference }} {{ target_zh }}",
+        "{{ reference }} 的「{{ target_zh }}」已于 {{ due }} 超时，请主管跟进。\n{{ link }}",
+    ),
+    (
+        "sla.breach",
+        "en",
+        "SLA breached, escalated",
+        "Breached: {{ reference }} {{ target_en }}",
+        "\"{{ target_en }}\" for {{ reference }} was due at {{ due }} (Beijing time) and is now late. Supervisor follow-up needed.\n{{ link }}",
+    ),
+    (
         "emergency.broadcast",
         "zh-CN",
         "突发事件通知受影响游客",
@@ -421,6 +533,32 @@ impl App {
             tracing::debug!(count = out.len(), "notifications enqueued");
         }
         Ok(out.into_iter().map(|m| m.id).collect())
+    }
+
+    /// Enqueues staff alerts (desk steps, SLA escalations) in the caller's transaction. An
+    /// alert whose template an administrator removed is skipped with a warning rather than
+    /// failing the step that caused it; any other error fails it. Returns how many were queued.
+    pub(crate) async fn enqueue_alerts(
+        &self,
+        tx: &mut dyn Tx,
+        alerts: &[Notification],
+    ) -> Result<usize, AppError> {
+        match self.enqueue_notifications(tx, alerts).await {
+            Ok(ids) => Ok(ids.len()),
+            Err(AppError::Validation(fields))
+                if fields.iter().any(|f| f.field == "template_key") =>
+            {
+                tracing::warn!(
+                    template = alerts
+                        .first()
+                        .map(|a| a.template_key.as_str())
+                        .unwrap_or(""),
+                    "alert template missing: alert not sent (restore it under 通知模板)"
+                );
+                Ok(0)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Enqueues a webhook delivery of `event` for every active endpoint that subscribed to

@@ -83,6 +83,10 @@ mod shared_desk {
     include!("shared/desk.rs");
 }
 
+mod shared_attachment {
+    include!("shared/attachment.rs");
+}
+
 mod shared_calendar {
     include!("shared/calendar.rs");
 }

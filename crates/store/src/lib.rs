@@ -10,6 +10,7 @@
 //! one transaction can span them. Backends live in `tripdesk-store-sql` and are held to the
 //! [`conformance`] suite.
 
+pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod conformance;
@@ -21,6 +22,7 @@ pub mod notify;
 mod notify_conformance;
 pub mod sla;
 
+pub use attachment::*;
 pub use audit::*;
 pub use calendar::*;
 pub use customer::*;
@@ -102,7 +104,15 @@ pub struct ColumnOutline {
 /// (PostgreSQL aborts it): drop it and start again.
 #[async_trait]
 pub trait Tx:
-    IdentityRepo + CustomerRepo + AuditRepo + CalendarRepo + SlaRepo + OutboxRepo + DeskRepo + Send
+    IdentityRepo
+    + CustomerRepo
+    + AuditRepo
+    + CalendarRepo
+    + SlaRepo
+    + OutboxRepo
+    + DeskRepo
+    + AttachmentRepo
+    + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

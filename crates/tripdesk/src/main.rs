@@ -371,6 +371,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             let app = app_with_keys(&config, store, keys).await?;
             app.ensure_builtin_calendars().await?;
+            // The desk and the SLA engine alert through these; an administrator's edits are
+            // kept (only missing templates are added).
+            app.install_default_templates().await?;
             serve(&config, app, |_| {}, shutdown_signal()).await
         }
         Command::Demo { addr, db } => {
@@ -544,15 +547,15 @@ async fn reencrypt(app: &App, batch: u32) -> anyhow::Result<()> {
     let report = app
         .reseal_all(batch, |r| {
             println!(
-                "  re-encrypted {} identifiers, {} customer records so far",
-                r.identifiers, r.customers
+                "  re-encrypted {} identifiers, {} customer records, {} attachments so far",
+                r.identifiers, r.customers, r.attachments
             )
         })
         .await
         .context("re-encryption stopped; run `tripdesk keys reencrypt` to continue")?;
     println!(
-        "all sealed values are under the active key ({} identifiers, {} customer records re-encrypted)",
-        report.identifiers, report.customers
+        "all sealed values are under the active key ({} identifiers, {} customer records, {} attachments re-encrypted)",
+        report.identifiers, report.customers, report.attachments
     );
     Ok(())
 }

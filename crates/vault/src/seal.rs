@@ -132,6 +132,11 @@ impl KeyRing {
     /// so a sealed value copied into another row or column is refused instead of silently
     /// showing one customer's ID number on another's record.
     pub fn encrypt(&self, field: &str, record_id: &str, plaintext: &str) -> Sealed {
+        self.encrypt_bytes(field, record_id, plaintext.as_bytes())
+    }
+
+    /// [`KeyRing::encrypt`] for binary content (files such as complaint evidence).
+    pub fn encrypt_bytes(&self, field: &str, record_id: &str, plaintext: &[u8]) -> Sealed {
         let kid = self.active.as_str();
         let key = &self.keys[kid];
         let cipher = XChaCha20Poly1305::new(Key::from_slice(key.as_ref()));
@@ -141,7 +146,7 @@ impl KeyRing {
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: plaintext,
                     aad: &aad,
                 },
             )
@@ -159,6 +164,24 @@ impl KeyRing {
         record_id: &str,
         sealed: &str,
     ) -> Result<Secret<String>, VaultError> {
+        let opened = self.decrypt_bytes(field, record_id, sealed)?;
+        let plaintext = opened.expose_secret().clone();
+        String::from_utf8(plaintext).map(Secret::new).map_err(|e| {
+            let mut bytes = e.into_bytes();
+            zeroize::Zeroize::zeroize(&mut bytes);
+            VaultError::MalformedEnvelope {
+                reason: "plaintext is not UTF-8",
+            }
+        })
+    }
+
+    /// [`KeyRing::decrypt`] for binary content.
+    pub fn decrypt_bytes(
+        &self,
+        field: &str,
+        record_id: &str,
+        sealed: &str,
+    ) -> Result<Secret<Vec<u8>>, VaultError> {
         let envelope = Envelope::parse(sealed)?;
         let key = self
             .keys
@@ -178,13 +201,7 @@ impl KeyRing {
                 },
             )
             .map_err(|_| VaultError::AuthenticationFailed)?;
-        String::from_utf8(plaintext).map(Secret::new).map_err(|e| {
-            let mut bytes = e.into_bytes();
-            zeroize::Zeroize::zeroize(&mut bytes);
-            VaultError::MalformedEnvelope {
-                reason: "plaintext is not UTF-8",
-            }
-        })
+        Ok(Secret::new(plaintext))
     }
 
     /// Whether a sealed value was sealed under a key other than the active one. A value that

@@ -470,6 +470,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("desk.pending_approval", "待主管审批", "Awaiting approval"),
     ("desk.shortcuts", "快捷键：j/k 上下移动，Enter 打开，n 新建工单。", "Shortcuts: j/k move, Enter opens, n new ticket."),
     ("desk.customer_name", "客户姓名", "Customer name"),
+    ("desk.customer_phone", "客户电话（可选，加密保存）", "Customer phone (optional, stored encrypted)"),
+    ("desk.customer_email", "客户邮箱（可选，加密保存）", "Customer email (optional, stored encrypted)"),
     ("desk.sod", "回访须由非处理小组、未参与处理的回访专员执行。", "The follow-up must be done by someone outside the handling group who did not handle the complaint."),
     ("kind.inquiry", "咨询", "Inquiry"),
     ("kind.complaint", "投诉", "Complaint"),

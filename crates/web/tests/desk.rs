@@ -3,8 +3,11 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{assert_problem, harness, Harness};
+use common::{assert_problem, harness, harness_with_clock, Harness};
+use jiff::Timestamp;
 use serde_json::{json, Value};
+use std::sync::Arc;
+use tripdesk_domain::clock::ManualClock;
 
 async fn step(h: &Harness, token: &str, id: &str, body: Value) -> common::Reply {
     h.json(
@@ -50,7 +53,7 @@ async fn new_complaint(h: &Harness, token: &str) -> Value {
                 "kind": "complaint", "channel": "phone", "level": "important",
                 "subject": "导游迟到一小时，西湖一日游行程被压缩",
                 "description": "10月3日早上导游迟到一小时，下午的灵隐寺被取消。",
-                "customer": {"name": "张伟"},
+                "customer": {"name": "张伟", "phone": "13912345678"},
                 "booking_ref": "BK-2026-1003-017", "business_area": "guide", "tags": ["导游", "迟到"]
             }),
         )
@@ -59,14 +62,67 @@ async fn new_complaint(h: &Harness, token: &str) -> Value {
     r.body
 }
 
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// The messages the outbox holds about a ticket (as the administrator sees them).
+async fn messages_about(h: &Harness, admin: &str, ticket_id: &str) -> Vec<Value> {
+    h.get(
+        &format!("/api/v1/messages?related_type=ticket&related_id={ticket_id}&limit=500"),
+        admin,
+    )
+    .await
+    .body["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn sla<'a>(t: &'a Value, list: &str, name: &str) -> &'a Value {
+    t[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} clock in {list}: {t}"))
+}
+
+/// Tokens for everyone in the story, fresh after the clock moved on.
+struct Cast {
+    admin: String,
+    agent: String,
+    handler: String,
+    supervisor: String,
+    follow_up: String,
+    guide_fu: String,
+}
+
+async fn cast(h: &Harness) -> Cast {
+    Cast {
+        admin: h.token("admin").await,
+        agent: h.token("li.na").await,
+        handler: h.token("zhou.jie").await,
+        supervisor: h.token("zhao.min").await,
+        follow_up: h.token("wang.fang").await,
+        guide_fu: h.login_with("guide.fu", "a long password").await["token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    }
+}
+
+/// The whole complaint flow of seed 001 on the calendar of National Day 2026 (1–7 October off,
+/// Saturday 10 October a make-up working day): intake with a new customer found again by
+/// phone, the important-level alert, the one-hour contact clock met, compensation needing
+/// approval, the follow-up planned inside its window across the holiday, separation of
+/// duties, and an unsatisfied follow-up that creates a rectification task and reopens.
 #[tokio::test]
 async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
-    let h = harness().await;
+    // Tuesday 29 September 2026, 09:00 in Beijing.
+    let clock = Arc::new(ManualClock::new(at("2026-09-29T01:00:00Z")));
+    let h = harness_with_clock(clock.clone()).await;
     let admin = h.token("admin").await;
-    let agent = h.token("li.na").await;
-    let handler = h.token("zhou.jie").await;
-    let supervisor = h.token("zhao.min").await;
-    let follow_up = h.token("wang.fang").await;
     let guide_dept = dept_id(&h, &admin, "guide_management").await;
     let zhou = user_id(&h, &admin, "zhou.jie").await;
     let wang = user_id(&h, &admin, "wang.fang").await;
@@ -76,15 +132,32 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let guide_fu_id = r.body["id"].as_str().unwrap().to_string();
-    let guide_fu = h.login_with("guide.fu", "a long password").await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let c = cast(&h).await;
 
-    let t = new_complaint(&h, &agent).await;
+    // Intake: an important complaint by phone from a customer new to us.
+    let t = new_complaint(&h, &c.agent).await;
     let id = t["id"].as_str().unwrap().to_string();
     assert!(t["number"].as_str().unwrap().starts_with("TS"));
     assert_eq!(t["state"], "received");
+    let customer_id = t["customer_id"]
+        .as_str()
+        .expect("customer created")
+        .to_string();
+    let cust = h
+        .get(&format!("/api/v1/customers/{customer_id}"), &c.admin)
+        .await;
+    assert_eq!(cust.status, StatusCode::OK, "{}", cust.text);
+    assert!(
+        !cust.text.contains("13912345678"),
+        "the phone is masked: {}",
+        cust.text
+    );
+    // The phone call was the first response: its clock is met at once.
+    assert_eq!(
+        sla(&t, "sla_history", "first_response.phone")["state"],
+        "met"
+    );
+    // Important: every supervisor hears of it at once, through the outbox.
     let created = &t["events"][0];
     assert!(
         created["effects"]
@@ -94,108 +167,195 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
             .any(|e| e == "notify:supervisors"),
         "important complaints alert the supervisors: {created}"
     );
+    let alerts: Vec<Value> = messages_about(&h, &c.admin, &id)
+        .await
+        .into_iter()
+        .filter(|m| m["template_key"] == "complaint.important")
+        .collect();
+    assert!(
+        alerts
+            .iter()
+            .any(|m| m["to"] == "zhao.min@shanhai-travel.example"),
+        "the supervisor 赵敏 is alerted: {alerts:?}"
+    );
+    // The same caller again: the customer record is found through the blind index.
+    let again = h
+        .json(Method::POST, "/api/v1/tickets", Some(&c.agent), json!({"kind": "inquiry", "channel": "phone", "subject": "退款进度", "description": "想问退款进度", "customer": {"name": "张伟", "phone": "+86 139 1234 5678"}}))
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    assert_eq!(again.body["customer_id"], customer_id.as_str());
 
     let t = ok_step(
         &h,
-        &agent,
+        &c.agent,
         &id,
         json!({"step": "triage", "level": "important"}),
     )
     .await;
     assert_eq!(t["state"], "triaged");
+    clock.set(at("2026-09-29T01:05:00Z"));
     let t = ok_step(
         &h,
-        &agent,
+        &c.agent,
         &id,
         json!({"step": "assign", "group_id": guide_dept, "assignee_id": zhou}),
     )
     .await;
     assert_eq!(t["state"], "assigned");
-    assert!(t["events"].as_array().unwrap().last().unwrap()["effects"]
-        .as_array()
-        .unwrap()
+    // The group must contact the customer within one hour of assignment.
+    let contact = sla(&t, "sla_clocks", "complaint.contact");
+    assert_eq!(contact["state"], "running");
+    assert_eq!(
+        contact["due_at"], "2026-09-29T10:05:00+08:00",
+        "one hour after assignment, RFC 3339 in Beijing time"
+    );
+    assert!(messages_about(&h, &c.admin, &id)
+        .await
         .iter()
-        .any(|e| e == "start_clock:complaint.contact"));
+        .any(|m| m["template_key"] == "complaint.assigned"));
     // Agents cannot do the handling group's work.
     assert_problem(
-        &step(&h, &agent, &id, json!({"step": "record_contact"})).await,
+        &step(&h, &c.agent, &id, json!({"step": "record_contact"})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
     );
-    ok_step(
+    clock.set(at("2026-09-29T01:40:00Z"));
+    let t = ok_step(
         &h,
-        &handler,
+        &c.handler,
         &id,
         json!({"step": "record_contact", "note": "已致电张先生致歉，说明将调查"}),
     )
     .await;
+    let contact = sla(&t, "sla_history", "complaint.contact");
+    assert_eq!(contact["state"], "met", "contacted after 35 minutes");
+    assert!(t["sla_clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["name"] != "complaint.contact"));
     ok_step(
         &h,
-        &handler,
+        &c.handler,
         &id,
         json!({"step": "start_investigation", "note": "调取导游签到记录"}),
     )
     .await;
-    let t = ok_step(&h, &handler, &id, json!({"step": "propose_solution", "compensation": {"kind": "refund", "amount_fen": 80000}})).await;
+    let t = ok_step(&h, &c.handler, &id, json!({"step": "propose_solution", "compensation": {"kind": "refund", "amount_fen": 80000}, "improvements": ["导游出团前一晚电话确认集合时间"]})).await;
     assert_eq!(t["compensation_approved"], false);
+    assert!(
+        t["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|task| task["kind"] == "improvement"
+                && task["department_id"] == guide_dept.as_str()),
+        "the improvement action is a task for the handling group: {}",
+        t["tasks"]
+    );
+    assert!(messages_about(&h, &c.admin, &id)
+        .await
+        .iter()
+        .any(|m| m["template_key"] == "complaint.approval_needed"));
     // 800 元 is above the 500 元 threshold: approval first.
     assert_problem(
-        &step(&h, &handler, &id, json!({"step": "resolve"})).await,
+        &step(&h, &c.handler, &id, json!({"step": "resolve"})).await,
         StatusCode::CONFLICT,
         "approval_required",
     );
     assert_problem(
-        &step(&h, &handler, &id, json!({"step": "approve_compensation"})).await,
+        &step(&h, &c.handler, &id, json!({"step": "approve_compensation"})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
     );
     let t = ok_step(
         &h,
-        &supervisor,
+        &c.supervisor,
         &id,
         json!({"step": "approve_compensation"}),
     )
     .await;
     assert_eq!(t["compensation_approved"], true);
+
+    // Resolved on Wednesday 30 September at 10:00, the eve of the National Day holiday.
+    clock.set(at("2026-09-30T02:00:00Z"));
+    let c = cast(&h).await;
     let t = ok_step(
         &h,
-        &handler,
+        &c.handler,
         &id,
         json!({"step": "resolve", "note": "客户同意退款800元"}),
     )
     .await;
     assert!(t["resolved_at"].is_string());
-    let t = ok_step(&h, &handler, &id, json!({"step": "report_result", "cause": "导游睡过头", "responsible_department_id": guide_dept, "responsible_person": "导游 陈某"})).await;
+    assert_eq!(
+        sla(&t, "sla_clocks", "complaint.result_report")["due_at"],
+        "2026-10-01T10:00:00+08:00",
+        "the result is reported to intake within 24 hours"
+    );
+    // Important complaints are followed up sooner: 1–2 working days, and 1–7 October are
+    // not working days.
+    let fu = sla(&t, "sla_clocks", "complaint.follow_up.important");
+    assert_eq!(fu["opens_at"], "2026-10-08T10:00:00+08:00");
+    assert_eq!(fu["due_at"], "2026-10-09T10:00:00+08:00");
+    let t = ok_step(&h, &c.handler, &id, json!({"step": "report_result", "cause": "导游睡过头", "responsible_department_id": guide_dept, "responsible_person": "导游 陈某"})).await;
     assert_eq!(t["state"], "result_reported");
+    assert_eq!(
+        sla(&t, "sla_history", "complaint.result_report")["state"],
+        "met"
+    );
 
-    // The follow-up goes to someone outside the handling group.
+    // The follow-up goes to someone outside the handling group…
     let r = step(
         &h,
-        &agent,
+        &c.agent,
         &id,
         json!({"step": "schedule_follow_up", "assignee_id": guide_fu_id}),
     )
     .await;
     assert_problem(&r, StatusCode::CONFLICT, "separation_of_duties");
+    // …and inside the window: not during the holiday.
+    let r = step(
+        &h,
+        &c.agent,
+        &id,
+        json!({"step": "schedule_follow_up", "assignee_id": wang, "scheduled_at": "2026-10-05T10:00:00+08:00"}),
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "scheduled_at");
+    assert_eq!(r.body["errors"][0]["code"], "outside_window");
     let t = ok_step(
         &h,
-        &agent,
+        &c.agent,
         &id,
         json!({"step": "schedule_follow_up", "assignee_id": wang}),
     )
     .await;
     assert_eq!(t["state"], "follow_up_scheduled");
-    assert!(t["tasks"]
+    let task = t["tasks"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|task| task["kind"] == "follow_up"));
+        .find(|task| task["kind"] == "follow_up")
+        .expect("follow-up task");
+    assert_eq!(
+        task["due_at"], "2026-10-08T10:00:00+08:00",
+        "planned for the first working day after the holiday"
+    );
+    assert!(messages_about(&h, &c.admin, &id)
+        .await
+        .iter()
+        .any(|m| m["template_key"] == "complaint.follow_up_assigned"));
 
+    // Thursday 8 October: the follow-up call.
+    clock.set(at("2026-10-08T03:00:00Z"));
+    let c = cast(&h).await;
     // Neither a handler nor a member of the handling group may perform the follow-up.
     assert_problem(
         &step(
             &h,
-            &handler,
+            &c.handler,
             &id,
             json!({"step": "record_follow_up", "satisfaction": 5, "overall_rating": 5}),
         )
@@ -206,7 +366,7 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
     assert_problem(
         &step(
             &h,
-            &guide_fu,
+            &c.guide_fu,
             &id,
             json!({"step": "record_follow_up", "satisfaction": 5, "overall_rating": 5}),
         )
@@ -217,7 +377,7 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
     // Unsatisfied without a reason is refused, naming the field.
     let r = step(
         &h,
-        &follow_up,
+        &c.follow_up,
         &id,
         json!({"step": "record_follow_up", "satisfaction": 2, "overall_rating": 3}),
     )
@@ -226,7 +386,7 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
     assert_eq!(r.body["errors"][0]["field"], "reason");
     let t = ok_step(
         &h,
-        &follow_up,
+        &c.follow_up,
         &id,
         json!({"step": "record_follow_up", "satisfaction": 2, "overall_rating": 3, "reason": "退款十天仍未到账", "suggestions": "加快退款", "reopen": true}),
     )
@@ -236,6 +396,10 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
         "an unsatisfied follow-up reopens the complaint"
     );
     assert_eq!(t["last_satisfaction"], 2);
+    assert_eq!(
+        sla(&t, "sla_history", "complaint.follow_up.important")["state"],
+        "met"
+    );
     let rect = t["tasks"]
         .as_array()
         .unwrap()
@@ -247,8 +411,12 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
         guide_dept.as_str(),
         "goes to the responsible department"
     );
+    assert!(messages_about(&h, &c.admin, &id)
+        .await
+        .iter()
+        .any(|m| m["template_key"] == "complaint.unsatisfied"));
     assert_eq!(t["next_steps"], json!(["assign"]));
-    // The whole story is on the timeline.
+    // The whole story is on the timeline, and in the audit log.
     let steps: Vec<_> = t["events"]
         .as_array()
         .unwrap()
@@ -270,6 +438,97 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
             "record_follow_up"
         ]
     );
+    let audit = h
+        .get("/api/v1/audit?entity_type=ticket&limit=100", &c.admin)
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    let audited = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entity_id"] == id.as_str())
+        .count();
+    assert_eq!(audited, 11, "intake and ten steps audited: {}", audit.text);
+}
+
+/// A general complaint resolved on the eve of National Day is followed up 3–5 China working
+/// days later: from the make-up working Saturday 10 October to before Tuesday 13 October.
+#[tokio::test]
+async fn a_general_complaint_is_followed_up_three_to_five_working_days_after_the_holiday() {
+    let clock = Arc::new(ManualClock::new(at("2026-09-30T01:00:00Z")));
+    let h = harness_with_clock(clock.clone()).await;
+    let admin = h.token("admin").await;
+    let agent = h.token("li.na").await;
+    let handler = h.token("zhou.jie").await;
+    let guide_dept = dept_id(&h, &admin, "guide_management").await;
+    let zhou = user_id(&h, &admin, "zhou.jie").await;
+    let wang = user_id(&h, &admin, "wang.fang").await;
+    let r = h
+        .json(Method::POST, "/api/v1/tickets", Some(&agent), json!({"kind": "complaint", "channel": "email", "level": "general", "subject": "酒店早餐品种少", "description": "早餐只有粥和馒头", "customer": {"name": "陈静", "email": "chen.jing@example.com"}}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    // An email is answered within one working day: Thursday 8 October, after the holiday.
+    assert_eq!(
+        sla(&r.body, "sla_clocks", "first_response.email")["due_at"],
+        "2026-10-08T09:00:00+08:00"
+    );
+    assert!(
+        messages_about(&h, &admin, &id).await.is_empty(),
+        "a general complaint alerts nobody at intake"
+    );
+    ok_step(
+        &h,
+        &agent,
+        &id,
+        json!({"step": "triage", "level": "general"}),
+    )
+    .await;
+    ok_step(
+        &h,
+        &agent,
+        &id,
+        json!({"step": "assign", "group_id": guide_dept, "assignee_id": zhou}),
+    )
+    .await;
+    let t = ok_step(&h, &handler, &id, json!({"step": "record_contact"})).await;
+    assert_eq!(
+        sla(&t, "sla_history", "first_response.email")["state"],
+        "met"
+    );
+    ok_step(&h, &handler, &id, json!({"step": "start_investigation"})).await;
+    ok_step(
+        &h,
+        &handler,
+        &id,
+        json!({"step": "propose_solution", "compensation": {"kind": "apology", "amount_fen": 0}}),
+    )
+    .await;
+    clock.set(at("2026-09-30T02:00:00Z"));
+    let t = ok_step(&h, &handler, &id, json!({"step": "resolve"})).await;
+    let fu = sla(&t, "sla_clocks", "complaint.follow_up");
+    assert_eq!(fu["opens_at"], "2026-10-10T10:00:00+08:00");
+    assert_eq!(fu["due_at"], "2026-10-13T10:00:00+08:00");
+    ok_step(&h, &handler, &id, json!({"step": "report_result"})).await;
+    for outside in ["2026-10-09T15:00:00+08:00", "2026-10-13T10:00:00+08:00"] {
+        let r = step(
+            &h,
+            &agent,
+            &id,
+            json!({"step": "schedule_follow_up", "assignee_id": wang, "scheduled_at": outside}),
+        )
+        .await;
+        assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(r.body["errors"][0]["code"], "outside_window", "{outside}");
+    }
+    let t = ok_step(&h, &agent, &id, json!({"step": "schedule_follow_up", "assignee_id": wang, "scheduled_at": "2026-10-12T15:00:00+08:00"})).await;
+    let task = t["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "follow_up")
+        .unwrap();
+    assert_eq!(task["due_at"], "2026-10-12T15:00:00+08:00");
 }
 
 const ALL_STEPS: [&str; 13] = [
@@ -539,4 +798,90 @@ async fn the_desk_pages_take_a_ticket_and_a_step() {
         ticket.text.contains("notify:supervisors")
             && ticket.text.contains("notify:emergency_leader")
     );
+}
+
+/// Evidence on a complaint: uploaded with a Chinese file name, listed on the ticket, downloaded
+/// unchanged (and audited); wrong types, empty files and people without desk work refused.
+#[tokio::test]
+async fn evidence_files_are_attached_sealed_and_downloads_are_audited() {
+    let h = harness().await;
+    let admin = h.token("admin").await;
+    let handler = h.token("zhou.jie").await;
+    let follow_up = h.token("wang.fang").await;
+    let t = new_complaint(&h, &h.token("li.na").await).await;
+    let id = t["id"].as_str().unwrap().to_string();
+    let upload = |token: String, name: &str, ctype: &str, body: Vec<u8>| {
+        let uri = format!(
+            "/api/v1/tickets/{id}/attachments?file_name={}",
+            name.bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect::<String>()
+        );
+        let ctype = ctype.to_string();
+        let h = &h;
+        async move {
+            let auth = format!("Bearer {token}");
+            h.call_raw(
+                Method::POST,
+                &uri,
+                &[("authorization", &auth), ("content-type", &ctype)],
+                Some(body),
+            )
+            .await
+        }
+    };
+    let statement = "导游陈某签到记录：10月3日 08:62 到达集合点（应为 07:30）。"
+        .as_bytes()
+        .to_vec();
+    let r = upload(
+        handler.clone(),
+        "导游签到记录.txt",
+        "text/plain; charset=utf-8",
+        statement.clone(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["file_name"], "导游签到记录.txt");
+    assert_eq!(r.body["content_type"], "text/plain");
+    assert_eq!(r.body["size_bytes"], statement.len());
+    let href = r.body["href"].as_str().unwrap().to_string();
+
+    let r = upload(
+        handler.clone(),
+        "病历.exe",
+        "application/x-msdownload",
+        vec![1, 2, 3],
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "content_type");
+    let r = upload(handler.clone(), "空.txt", "text/plain", Vec::new()).await;
+    assert_eq!(r.body["errors"][0]["field"], "file", "{}", r.text);
+    let r = upload(follow_up.clone(), "x.txt", "text/plain", b"x".to_vec()).await;
+    assert_problem(&r, StatusCode::FORBIDDEN, "forbidden");
+
+    let t = h.get(&format!("/api/v1/tickets/{id}"), &handler).await.body;
+    assert_eq!(t["attachments"].as_array().unwrap().len(), 1);
+    assert!(t["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "attachment"));
+    let r = h.get(&href, &admin).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.text.as_bytes(), statement.as_slice());
+    let disposition = r.headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment;")
+            && disposition.contains("filename*=UTF-8''%E5%AF%BC"),
+        "{disposition}"
+    );
+    let audit = h
+        .get("/api/v1/audit?action=ticket.attachment_download", &admin)
+        .await;
+    assert_eq!(audit.body["total"], 1, "{}", audit.text);
+    // Another ticket's path does not open it.
+    let other = new_complaint(&h, &h.token("li.na").await).await;
+    let wrong = href.replace(&id, other["id"].as_str().unwrap());
+    assert_eq!(h.get(&wrong, &admin).await.status, StatusCode::NOT_FOUND);
 }

@@ -1,9 +1,16 @@
 //! The one place every SLA event passes through, inside the transaction that changes the
-//! clock: it records the event row, and it is where escalation and the audit log attach.
+//! clock: it records the event row and, for warnings and breaches, escalates through the
+//! outbox and appends to the audit log.
 
+use crate::notify::{Notification, Recipient};
 use crate::{App, AppError};
 use jiff::Timestamp;
-use tripdesk_store::{SlaClockRecord, SlaEventKind, SlaEventRecord, SlaPolicy, Tx};
+use std::collections::BTreeMap;
+use tripdesk_domain::calendar::china_time_zone;
+use tripdesk_domain::identity::Role;
+use tripdesk_store::{
+    NewAuditEntry, SlaClockRecord, SlaEventKind, SlaEventRecord, SlaPolicy, Tx, User, UserFilter,
+};
 use uuid::Uuid;
 
 impl App {
@@ -40,20 +47,132 @@ impl App {
                 SlaEventKind::Warning => &p.notify_warning[..],
                 _ => &p.notify_breach[..],
             });
-            // ESCALATION AND AUDIT HOOK. The notifications outbox (escalating to the roles in
-            // `notify`, and to the clock's agent and department) and the audit log write their
-            // rows here, through `tx`, so they commit exactly when the firing does — once.
-            tracing::info!(
-                target: "audit",
-                event = %format!("sla_{}", kind.as_str()),
-                clock_id = %clock.id,
-                target_key = %event.target_key,
-                subject_type = %clock.subject_type,
-                notify = ?notify.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-                "SLA {}",
-                kind.as_str()
-            );
+            self.escalate_sla_event(tx, clock, kind, at, notify).await?;
         }
         Ok(true)
+    }
+
+    /// A warning or breach: tells the roles the policy names and the clock's agent through
+    /// the outbox, and appends it to the audit log — in the firing's transaction, so both
+    /// happen exactly once.
+    async fn escalate_sla_event(
+        &self,
+        tx: &mut dyn Tx,
+        clock: &SlaClockRecord,
+        kind: SlaEventKind,
+        at: Timestamp,
+        roles: &[Role],
+    ) -> Result<(), AppError> {
+        let mut people: Vec<User> = Vec::new();
+        for role in roles {
+            for u in tx
+                .list_users(&UserFilter {
+                    role: Some(*role),
+                    limit: 500,
+                    ..Default::default()
+                })
+                .await?
+            {
+                if !people.iter().any(|p| p.id == u.id) {
+                    people.push(u);
+                }
+            }
+        }
+        if let Some(agent) = clock.agent_id {
+            if let Some(u) = tx.get_user(agent).await? {
+                if !people.iter().any(|p| p.id == u.id) {
+                    people.push(u);
+                }
+            }
+        }
+        people.retain(|u| u.disabled_at.is_none());
+        let key = clock.clock.target_key();
+        let target = tx.get_sla_policy(key).await?.map(|p| p.target);
+        let (reference, link) = match clock.subject_type.as_str() {
+            "ticket" => {
+                let number = match clock.subject_id.parse::<Uuid>() {
+                    Ok(id) => tx.get_ticket(id).await?.map(|t| t.number),
+                    Err(_) => None,
+                };
+                (
+                    number.unwrap_or_else(|| clock.subject_id.clone()),
+                    format!("/desk/tickets/{}", clock.subject_id),
+                )
+            }
+            other => (format!("{other} {}", clock.subject_id), String::new()),
+        };
+        let due = clock
+            .clock
+            .due_at()
+            .to_zoned(china_time_zone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string();
+        let mut vars = BTreeMap::new();
+        vars.insert(
+            "target_zh".to_string(),
+            target
+                .as_ref()
+                .map(|t| t.name_zh.to_string())
+                .unwrap_or_else(|| key.to_string()),
+        );
+        vars.insert(
+            "target_en".to_string(),
+            target
+                .as_ref()
+                .map(|t| t.name_en.to_string())
+                .unwrap_or_else(|| key.to_string()),
+        );
+        vars.insert("reference".to_string(), reference);
+        vars.insert("due".to_string(), due);
+        vars.insert("link".to_string(), link);
+        let template = match kind {
+            SlaEventKind::Warning => "sla.warning",
+            _ => "sla.breach",
+        };
+        let batch: Vec<Notification> = people
+            .iter()
+            .map(|u| Notification {
+                template_key: template.to_string(),
+                recipient: Recipient {
+                    preference_key: Some(format!("user:{}", u.id)),
+                    customer_id: None,
+                    email: u.email.clone(),
+                    user_id: Some(u.id),
+                    locale: Some(u.locale.clone()),
+                },
+                vars: vars.clone(),
+                related: Some((clock.subject_type.clone(), clock.subject_id.clone())),
+                emergency: false,
+                attachments: Vec::new(),
+            })
+            .collect();
+        let notified = self.enqueue_alerts(tx, &batch).await?;
+        tx.append_audit(&NewAuditEntry {
+            id: Uuid::now_v7(),
+            at: self.now(),
+            actor_id: None,
+            actor_name: format!("sla-engine@{}", self.node()),
+            action: format!("sla.{}", kind.as_str()),
+            entity_type: "sla_clock".into(),
+            entity_id: Some(clock.id.to_string()),
+            summary: serde_json::json!({
+                "target_key": key,
+                "subject_type": clock.subject_type,
+                "subject_id": clock.subject_id,
+                "at": at.to_string(),
+                "notified": notified,
+            })
+            .to_string(),
+        })
+        .await?;
+        tracing::info!(
+            event = %format!("sla_{}", kind.as_str()),
+            clock_id = %clock.id,
+            target_key = %key,
+            notified,
+            "SLA {}",
+            kind.as_str()
+        );
+        Ok(())
     }
 }

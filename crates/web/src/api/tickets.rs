@@ -20,6 +20,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tickets, create_ticket))
         .routes(routes!(get_ticket))
         .routes(routes!(take_step))
+        .routes(routes!(change_level))
+        .routes(routes!(download_attachment))
+        .merge(
+            // Files are larger than the JSON bodies the rest of the API takes.
+            OpenApiRouter::new()
+                .routes(routes!(upload_attachment))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    tripdesk_app::desk_attachments::MAX_ATTACHMENT_BYTES + 64 * 1024,
+                )),
+        )
 }
 
 /// `inquiry`, `complaint` or `feedback`.
@@ -91,6 +101,12 @@ impl From<TicketLevelName> for Level {
 pub struct TicketCustomer {
     #[schema(min_length = 1, max_length = 80)]
     name: String,
+    /// Mainland mobile or E.164. With a phone or email the customer record is found through
+    /// the vault's blind index, or created (encrypted) on the fly.
+    phone: Option<String>,
+    email: Option<String>,
+    /// An existing customer record instead of phone/email.
+    id: Option<Uuid>,
 }
 
 /// A new ticket.
@@ -202,7 +218,40 @@ pub struct TicketTaskView {
     title: String,
     body: String,
     created_at: String,
+    /// When the task is due (a follow-up: when the visit is planned).
+    due_at: Option<String>,
     done_at: Option<String>,
+}
+
+/// An SLA clock of the ticket.
+#[derive(Serialize, ToSchema)]
+pub struct TicketClockView {
+    id: Uuid,
+    /// The SLA target, e.g. `complaint.contact`, `complaint.follow_up`.
+    name: String,
+    /// `running`, `paused`, `met`, `breached` or `cancelled` (as of now).
+    state: String,
+    started_at: String,
+    /// The first late instant (RFC 3339).
+    due_at: String,
+    /// When a window opens (follow-up: not before this).
+    opens_at: Option<String>,
+    warn_at: Option<String>,
+    stopped_at: Option<String>,
+}
+
+fn clock_view(state: &AppState, c: &tripdesk_store::SlaClockRecord) -> TicketClockView {
+    let now = state.app.now();
+    TicketClockView {
+        id: c.id,
+        name: c.clock.target_key().to_string(),
+        state: c.clock.state_at(now).as_str().to_string(),
+        started_at: rfc3339(state, c.clock.started_at()),
+        due_at: rfc3339(state, c.clock.due_at()),
+        opens_at: c.clock.opens_at().map(|t| rfc3339(state, t)),
+        warn_at: c.clock.warn_at().map(|t| rfc3339(state, t)),
+        stopped_at: c.clock.stopped_at().map(|t| rfc3339(state, t)),
+    }
 }
 
 /// A ticket with its timeline.
@@ -210,6 +259,12 @@ pub struct TicketTaskView {
 pub struct TicketDetailView {
     #[serde(flatten)]
     ticket: TicketView,
+    /// The clocks still counting (running, paused, or breached and not yet stopped).
+    sla_clocks: Vec<TicketClockView>,
+    /// Every clock the ticket has had, finished ones included, oldest first.
+    sla_history: Vec<TicketClockView>,
+    /// Evidence and other files, oldest first.
+    attachments: Vec<TicketAttachmentView>,
     events: Vec<TicketEventView>,
     tasks: Vec<TicketTaskView>,
     /// Steps allowed from the current state.
@@ -219,6 +274,13 @@ pub struct TicketDetailView {
 fn detail_view(state: &AppState, d: &TicketDetail) -> TicketDetailView {
     TicketDetailView {
         ticket: TicketView::of(state, &d.ticket),
+        sla_clocks: d.running_clocks().map(|c| clock_view(state, c)).collect(),
+        sla_history: d.clocks.iter().map(|c| clock_view(state, c)).collect(),
+        attachments: d
+            .attachments
+            .iter()
+            .map(|a| attachment_view(state, a))
+            .collect(),
         events: d
             .events
             .iter()
@@ -252,6 +314,7 @@ fn detail_view(state: &AppState, d: &TicketDetail) -> TicketDetailView {
                 title: t.title.clone(),
                 body: t.body.clone(),
                 created_at: rfc3339(state, t.created_at),
+                due_at: t.due_at.map(|x| rfc3339(state, x)),
                 done_at: t.done_at.map(|x| rfc3339(state, x)),
             })
             .collect(),
@@ -283,7 +346,9 @@ async fn create_ticket(
                 subject: body.subject,
                 description: body.description,
                 customer_name: body.customer.name,
-                customer_id: None,
+                customer_phone: body.customer.phone,
+                customer_email: body.customer.email,
+                customer_id: body.customer.id,
                 booking_ref: body.booking_ref,
                 business_area: body.business_area,
                 tags: body.tags.unwrap_or_default(),
@@ -475,6 +540,11 @@ pub struct TicketStepBody {
     cause: Option<String>,
     responsible_department_id: Option<Uuid>,
     responsible_person: Option<String>,
+    /// propose_solution: improvement actions, each a task for the responsible department
+    improvements: Option<Vec<String>>,
+    /// schedule_follow_up: when the visit is planned (RFC 3339); inside the follow-up window,
+    /// by default its first instant.
+    scheduled_at: Option<String>,
 }
 
 /// Takes a workflow step. A step not allowed in the current state answers 409 with
@@ -488,7 +558,21 @@ async fn take_step(
     ApiPath(path): ApiPath<IdPath>,
     ApiJson(b): ApiJson<TicketStepBody>,
 ) -> Result<Json<TicketDetailView>, ApiError> {
+    let scheduled_at = b
+        .scheduled_at
+        .as_deref()
+        .map(|s| {
+            s.parse::<jiff::Timestamp>().map_err(|_| {
+                ApiError::bad_request(
+                    "scheduled_at",
+                    "scheduled_at must be an RFC 3339 instant, e.g. 2026-10-10T10:00:00+08:00",
+                )
+            })
+        })
+        .transpose()?;
     let req = StepRequest {
+        scheduled_at,
+        improvements: b.improvements.unwrap_or_default(),
         level: b.level.map(Into::into),
         group_id: b.group_id,
         assignee_id: b.assignee_id,
@@ -517,4 +601,174 @@ async fn take_step(
         .await?;
     let detail = state.app.get_ticket(&p, ticket.id).await?;
     Ok(Json(detail_view(&state, &detail)))
+}
+
+/// A new triage level and why.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketLevelChange {
+    level: TicketLevelName,
+    #[schema(min_length = 1, max_length = 500)]
+    reason: String,
+}
+
+/// Changes the triage level of an open ticket (audited; raising a complaint to important or
+/// urgent alerts as triage does).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/level", tag = "tickets", params(IdPath), request_body = TicketLevelChange,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The ticket after the change", body = TicketDetailView)))]
+async fn change_level(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+    ApiJson(b): ApiJson<TicketLevelChange>,
+) -> Result<Json<TicketDetailView>, ApiError> {
+    let ticket = state
+        .app
+        .change_level(&p, path.id, b.level.into(), &b.reason)
+        .await?;
+    let detail = state.app.get_ticket(&p, ticket.id).await?;
+    Ok(Json(detail_view(&state, &detail)))
+}
+
+/// A file on the ticket.
+#[derive(Serialize, ToSchema)]
+pub struct TicketAttachmentView {
+    id: Uuid,
+    file_name: String,
+    content_type: String,
+    size_bytes: i64,
+    /// SHA-256 of the content, hex.
+    sha256: String,
+    uploaded_by_name: String,
+    created_at: String,
+    /// Where to download it (audited).
+    href: String,
+}
+
+fn attachment_view(
+    state: &AppState,
+    a: &tripdesk_app::desk_attachments::AttachmentInfo,
+) -> TicketAttachmentView {
+    TicketAttachmentView {
+        id: a.id,
+        file_name: a.file_name.clone(),
+        content_type: a.content_type.clone(),
+        size_bytes: a.size_bytes,
+        sha256: a.sha256.clone(),
+        uploaded_by_name: a.uploaded_by_name.clone(),
+        created_at: rfc3339(state, a.created_at),
+        href: format!("/api/v1/tickets/{}/attachments/{}", a.ticket_id, a.id),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AttachmentQuery {
+    /// The file's name as the customer or colleague gave it.
+    file_name: String,
+}
+
+/// Attaches a file (the request body; its `Content-Type` names the type) to a ticket: evidence,
+/// statements, photos, recordings — up to 10 MiB, sealed by the vault.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "tickets", params(IdPath, AttachmentQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file"),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "Attached", body = TicketAttachmentView)))]
+async fn upload_attachment(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+    ApiQuery(q): ApiQuery<AttachmentQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<TicketAttachmentView>), ApiError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let info = state
+        .app
+        .add_ticket_attachment(
+            &p,
+            path.id,
+            tripdesk_app::desk_attachments::NewAttachment {
+                file_name: q.file_name,
+                content_type,
+                content: body.to_vec(),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(attachment_view(&state, &info))))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AttachmentPath {
+    id: Uuid,
+    attachment_id: Uuid,
+}
+
+/// Downloads an attachment (audited).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments/{attachment_id}", tag = "tickets", params(AttachmentPath),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>)))]
+async fn download_attachment(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<AttachmentPath>,
+) -> Result<axum::response::Response, ApiError> {
+    let (info, content) = state
+        .app
+        .open_ticket_attachment(&p, path.id, path.attachment_id)
+        .await?;
+    Ok(attachment_response(
+        &info.file_name,
+        &info.content_type,
+        content.expose_secret(),
+    ))
+}
+
+/// A file download: always `attachment` (never rendered in the page), the name in RFC 6266 /
+/// RFC 5987 form so Chinese names survive, with an ASCII fallback.
+pub fn attachment_response(
+    file_name: &str,
+    content_type: &str,
+    content: &[u8],
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let fallback: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        content.to_vec(),
+    )
+        .into_response()
 }

@@ -440,6 +440,14 @@ pub async fn take_step(
         cause: non_empty(&form, "cause"),
         responsible_department_id: None,
         responsible_person: None,
+        scheduled_at: None,
+        improvements: form
+            .get("improvements")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
     };
     match state.app.apply_step(&user.principal, id, step, req).await {
         Ok(_) => see_other(&format!("/desk/tickets/{id}")),
@@ -527,6 +535,8 @@ pub async fn create_ticket(
         subject: form.get("subject").into(),
         description: form.get("description").into(),
         customer_name: form.get("customer_name").into(),
+        customer_phone: non_empty(&form, "customer_phone"),
+        customer_email: non_empty(&form, "customer_email"),
         customer_id: None,
         booking_ref: non_empty(&form, "booking_ref"),
         business_area: None,

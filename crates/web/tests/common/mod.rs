@@ -24,13 +24,14 @@ pub struct Reply {
 }
 
 pub async fn harness() -> Harness {
+    harness_with_clock(Arc::new(SystemClock)).await
+}
+
+/// The harness on a clock the test controls (e.g. a `ManualClock`).
+pub async fn harness_with_clock(clock: Arc<dyn tripdesk_domain::clock::Clock>) -> Harness {
     let store = fresh_store().await;
-    let app = App::new(
-        store.store.clone(),
-        Arc::new(SystemClock),
-        AppSettings::default(),
-    )
-    .with_vault(Arc::new(tripdesk_vault::KeyRing::generate()));
+    let app = App::new(store.store.clone(), clock, AppSettings::default())
+        .with_vault(Arc::new(tripdesk_vault::KeyRing::generate()));
     app.seed_demo_organisation().await.unwrap();
     let state = tripdesk_web::AppState::new(
         app,
