@@ -12,6 +12,7 @@ mod demo_desk;
 pub mod desk;
 pub mod desk_attachments;
 pub mod desk_effects;
+pub mod desk_queues;
 mod error;
 pub mod identity;
 pub mod import;

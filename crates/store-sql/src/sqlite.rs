@@ -16,8 +16,7 @@ use crate::convert::err;
 use crate::PoolSettings;
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, Connection, Executor, Row, SqlitePool};
 use std::ops::{Deref, DerefMut};
@@ -558,7 +557,6 @@ impl Tx for SqlTx {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tripdesk_store::IdentityRepo;
 
     async fn open() -> (tempfile::TempDir, Arc<SqliteStore>) {
         let dir = tempfile::tempdir().unwrap();
@@ -634,9 +632,11 @@ mod tests {
             let mut w = queue.begin().await.unwrap();
             // A foreign key checked only at COMMIT: the shared COMMIT fails.
             w.exec("PRAGMA defer_foreign_keys = ON").await.unwrap();
-            w.exec("INSERT INTO ticket_handlers (ticket_id, user_id) VALUES ('no-ticket', 'no-user')")
-                .await
-                .unwrap();
+            w.exec(
+                "INSERT INTO ticket_handlers (ticket_id, user_id) VALUES ('no-ticket', 'no-user')",
+            )
+            .await
+            .unwrap();
             queue.commit(w).await
         });
         while store.writer.waiting.load(Ordering::SeqCst) == 0 {
@@ -644,8 +644,14 @@ mod tests {
         }
         let first = first.commit().await;
         let second = second.await.unwrap();
-        assert!(second.is_err(), "the member whose row breaks the COMMIT fails");
-        assert!(first.is_err(), "and so does every other member of the batch");
+        assert!(
+            second.is_err(),
+            "the member whose row breaks the COMMIT fails"
+        );
+        assert!(
+            first.is_err(),
+            "and so does every other member of the batch"
+        );
         assert_eq!(seen_elsewhere(dir.path(), "first").await, 0);
 
         let mut tx = store.write().await.unwrap();

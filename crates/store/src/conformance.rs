@@ -1319,15 +1319,30 @@ pub async fn tickets_in_bulk(store: &dyn Store) {
         ..Default::default()
     };
     assert_eq!(r.count_tickets(&all).await.unwrap(), 1234);
-    assert_eq!(r.count_tickets_capped(&all, 100).await.unwrap(), 100);
-    assert_eq!(r.count_tickets_capped(&all, 5000).await.unwrap(), 1234);
-    assert_eq!(r.count_tickets_capped(&open, 1000).await.unwrap(), 617);
-    assert_eq!(r.count_tickets_capped(&open, 10).await.unwrap(), 10);
+    let urgent_open = TicketFilter {
+        open_only: true,
+        level: Some(Level::Urgent),
+        ..Default::default()
+    };
+    let filters = [all.clone(), open.clone(), urgent_open];
+    assert_eq!(
+        r.count_tickets_capped(&filters, 5000).await.unwrap(),
+        [1234, 617, 205]
+    );
+    assert_eq!(
+        r.count_tickets_capped(&filters, 300).await.unwrap(),
+        [300, 300, 205]
+    );
+    assert_eq!(r.count_tickets_capped(&[open], 10).await.unwrap(), [10]);
+    assert!(r.count_tickets_capped(&[], 10).await.unwrap().is_empty());
     drop(r);
 
     let mut tx = store.write().await.unwrap();
     let again = tx.insert_tickets(&tickets[1000..1001]).await;
-    assert!(matches!(again, Err(StoreError::Duplicate { .. })), "{again:?}");
+    assert!(
+        matches!(again, Err(StoreError::Duplicate { .. })),
+        "{again:?}"
+    );
 }
 
 /// Writers running at once — on SQLite they share one COMMIT — stay isolated: a transaction
@@ -1405,9 +1420,13 @@ pub async fn concurrent_writes_fail_alone(store: &dyn Store) {
     drop(r);
     // The store writes normally afterwards.
     let mut tx = store.write().await.unwrap();
-    tx.insert_ticket(&sample_ticket("after", Level::Urgent, "2026-05-01T01:00:00Z"))
-        .await
-        .unwrap();
+    tx.insert_ticket(&sample_ticket(
+        "after",
+        Level::Urgent,
+        "2026-05-01T01:00:00Z",
+    ))
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 

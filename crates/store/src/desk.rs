@@ -110,13 +110,13 @@ pub trait DeskRepo: Send {
     /// Most urgent first, then oldest first.
     async fn list_tickets(&mut self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
     async fn count_tickets(&mut self, filter: &TicketFilter) -> Result<u64, StoreError>;
-    /// `count_tickets`, but counting stops at `cap`: a queue badge reads at most `cap` index
-    /// entries however many tickets match (it shows "999+").
+    /// `count_tickets` of several filters in one statement, each counting stops at `cap`: a
+    /// queue badge reads at most `cap` index entries however many tickets match ("999+").
     async fn count_tickets_capped(
         &mut self,
-        filter: &TicketFilter,
+        filters: &[TicketFilter],
         cap: u64,
-    ) -> Result<u64, StoreError>;
+    ) -> Result<Vec<u64>, StoreError>;
 
     async fn insert_ticket_event(&mut self, event: &TicketEvent) -> Result<(), StoreError>;
     async fn list_ticket_events(&mut self, ticket_id: Uuid)

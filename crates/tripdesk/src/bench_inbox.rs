@@ -153,7 +153,10 @@ async fn ui_login(client: &mut Client, username: &str) -> anyhow::Result<String>
         .map(str::to_string);
     match cookie {
         Some(c) if reply.status == StatusCode::SEE_OTHER => Ok(c),
-        _ => bail!("signing in as {username} through /login answered {}", reply.status),
+        _ => bail!(
+            "signing in as {username} through /login answered {}",
+            reply.status
+        ),
     }
 }
 
@@ -252,7 +255,14 @@ const OPEN_COMPLAINT: [State; 11] = [
 
 /// Ticket `i` of `n`, created between 90 days ago and now (oldest first). Tickets older than
 /// two weeks are closed but for 1 in 100; of the last two weeks' a quarter is still open.
-fn seeded_ticket(rng: &mut Mix, staff: &Staff, tag: &str, i: usize, n: usize, now: Timestamp) -> Ticket {
+fn seeded_ticket(
+    rng: &mut Mix,
+    staff: &Staff,
+    tag: &str,
+    i: usize,
+    n: usize,
+    now: Timestamp,
+) -> Ticket {
     let span_ms = 90 * 24 * 3600 * 1000i64;
     let created = now - SignedDuration::from_millis(span_ms - span_ms * i as i64 / n.max(1) as i64);
     let recent = now.duration_since(created) < SignedDuration::from_hours(24 * 14);
@@ -306,7 +316,11 @@ fn seeded_ticket(rng: &mut Mix, staff: &Staff, tag: &str, i: usize, n: usize, no
         customer_name: format!(
             "{}{}",
             rng.pick(&SURNAMES),
-            if rng.below(2) == 0 { "先生" } else { "女士" }
+            if rng.below(2) == 0 {
+                "先生"
+            } else {
+                "女士"
+            }
         ),
         booking_ref: (rng.below(3) == 0).then(|| format!("BK-{}", 100_000 + rng.below(900_000))),
         business_area: None,

@@ -24,26 +24,36 @@ const SUBJECTS: [&str; 6] = [
     "接机司机迟到一小时",
 ];
 
-/// A varied, valid request body for ticket `i`.
+/// A varied, valid request body for ticket `i`: every kind and channel; one in ten
+/// important and one in fifty urgent (complaints at those levels alert the supervisors);
+/// customers by mainland mobile, 4,000 distinct callers (the first ticket of each creates the
+/// customer record, sealed by the vault; later ones find it through the blind index).
 pub fn ticket_body(i: usize) -> String {
     let kind = ["complaint", "inquiry", "complaint", "feedback", "inquiry"][i % 5];
     let channel = ["phone", "email", "web_form", "chat", "on_site", "social"][i % 6];
-    // Mostly general; one in ten important, one in fifty urgent (both alert supervisors).
-    let level = if i % 50 == 7 {
-        "urgent"
-    } else if i % 10 == 3 {
-        "important"
-    } else {
-        "general"
+    let level = match (i * 7) % 50 {
+        0..5 => "important",
+        5 => "urgent",
+        _ => "general",
     };
-    let area = ["route", "guide", "logistics", "housekeeping", "food_beverage"][i % 5];
+    let area = [
+        "route",
+        "guide",
+        "logistics",
+        "housekeeping",
+        "food_beverage",
+    ][i % 5];
+    let caller = i % 4000;
     serde_json::json!({
         "kind": kind,
         "channel": channel,
         "level": level,
         "subject": SUBJECTS[i % SUBJECTS.len()],
         "description": format!("第 {i} 位客人来电反映：行程第二天的安排与合同不一致，要求说明原因并给出解决方案。"),
-        "customer": { "name": format!("客人{}", i % 997) },
+        "customer": {
+            "name": format!("客人{caller}"),
+            "phone": format!("1380013{caller:04}"),
+        },
         "business_area": area,
     })
     .to_string()

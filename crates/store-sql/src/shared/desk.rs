@@ -243,12 +243,24 @@ impl DeskRepo for SqlTx {
         Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
     }
 
-    async fn count_tickets_capped(&mut self, f: &TicketFilter, cap: u64) -> Result<u64, StoreError> {
-        let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets");
-        push_ticket_filter(&mut qb, f);
-        qb.push(" LIMIT ").push_bind(cap.min(i64::MAX as u64) as i64).push(") AS capped");
+    async fn count_tickets_capped(&mut self, filters: &[TicketFilter], cap: u64) -> Result<Vec<u64>, StoreError> {
+        if filters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cap = cap.min(i64::MAX as u64) as i64;
+        let mut qb = QueryBuilder::<Db>::new("SELECT ");
+        for (i, f) in filters.iter().enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            qb.push("(SELECT COUNT(*) FROM (SELECT 1 FROM tickets");
+            push_ticket_filter(&mut qb, f);
+            qb.push(" LIMIT ").push_bind(cap).push(") AS capped) AS c").push(i.to_string());
+        }
         let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
-        Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
+        (0..filters.len())
+            .map(|i| Ok(row.try_get::<i64, _>(i).map_err(err)? as u64))
+            .collect()
     }
 
     async fn insert_ticket_event(&mut self, e: &TicketEvent) -> Result<(), StoreError> {

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tripdesk_app::desk::{NewTicket, StepRequest};
+use tripdesk_app::desk_queues::badge;
 use tripdesk_app::AppError;
 use tripdesk_domain::desk::{Channel, Compensation, CompensationKind, Level, Step, TicketKind};
 use tripdesk_domain::identity::Role;
@@ -29,7 +30,8 @@ fn label(t: Tr, prefix: &str, key: &str) -> String {
 struct QueueTab {
     key: &'static str,
     label: String,
-    count: u64,
+    /// The badge: the count, or `999+`.
+    count: String,
     active: bool,
 }
 
@@ -90,39 +92,33 @@ pub async fn inbox(
         .as_deref()
         .filter(|k| QUEUES.contains(k))
         .unwrap_or("open");
-    let mut queues = Vec::new();
-    let mut shown = (Vec::new(), 0);
-    for key in QUEUES {
-        let filter = queue_filter(key, &user);
-        if key == current {
-            match state.app.list_tickets(&user.principal, &filter).await {
-                Ok(r) => shown = r,
-                Err(e) => return error_page(&state, &user, "desk", e),
-            }
-            queues.push(QueueTab {
-                key,
-                label: label(t, "desk.queue", key),
-                count: shown.1,
-                active: true,
-            });
-        } else {
-            let count = match state.app.count_tickets(&user.principal, &filter).await {
-                Ok(n) => n,
-                Err(e) => return error_page(&state, &user, "desk", e),
-            };
-            queues.push(QueueTab {
-                key,
-                label: label(t, "desk.queue", key),
-                count,
-                active: false,
-            });
-        }
-    }
+    // One read: the page shown and every badge (capped, so no badge scans the table).
+    let filters: Vec<TicketFilter> = QUEUES.iter().map(|k| queue_filter(k, &user)).collect();
+    let index = QUEUES.iter().position(|k| *k == current).unwrap_or(0);
+    let page = match state
+        .app
+        .desk_queues(&user.principal, &filters[index], &filters)
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, &user, "desk", e),
+    };
+    let queues = QUEUES
+        .iter()
+        .zip(&page.counts)
+        .map(|(&key, &n)| QueueTab {
+            key,
+            label: label(t, "desk.queue", key),
+            count: badge(n),
+            active: key == current,
+        })
+        .collect();
+    let shown = (page.tickets, page.counts[index]);
     let rows = shown.0.iter().map(|tk| row(&state, t, tk)).collect();
     let page = InboxPage {
         queues,
         rows,
-        total_label: t.s("users.count").replace("{n}", &shown.1.to_string()),
+        total_label: t.s("users.count").replace("{n}", &badge(shown.1)),
         c: Chrome::new(&state, &user, "desk"),
     };
     render(StatusCode::OK, &page)
