@@ -13,6 +13,7 @@ pub mod desk;
 pub mod desk_attachments;
 pub mod desk_board;
 pub mod desk_effects;
+pub mod desk_queues;
 pub mod desk_replies;
 pub mod desk_routing;
 mod error;

@@ -1,16 +1,30 @@
 //! The SQLite backend: one file in the data directory, WAL journal, foreign keys on, one
-//! writer connection (writes queue in the pool instead of spinning on SQLITE_BUSY) and a pool
-//! of read-only connections that read snapshots while the writer works.
+//! writer connection (writes queue for it instead of spinning on SQLITE_BUSY) and a pool of
+//! read-only connections that read snapshots while the writer works.
+//!
+//! **Group commit.** SQLite has one writer, and a durable COMMIT (the WAL write, and its fsync
+//! with `synchronous=FULL`) is most of the cost of a short transaction. So write transactions
+//! that queue for the writer share one database transaction: the first opens it
+//! (`BEGIN IMMEDIATE`), each runs inside its own `SAVEPOINT` (a failing one rolls back to it
+//! alone), and its `commit()` releases the savepoint and then waits until the shared `COMMIT`
+//! has succeeded — issued by the last member when no other writer is queued, or when the batch
+//! reaches [`MAX_BATCH`] members or [`MAX_BATCH_AGE`]. A caller therefore never returns from
+//! `commit()` before its changes are committed exactly as durably as without batching, and if
+//! the shared COMMIT fails, every member's `commit()` fails.
 
 use crate::convert::err;
 use crate::PoolSettings;
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection, Executor, Row, SqlitePool};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::Notify;
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Mutex, Notify, OwnedMutexGuard};
 use tripdesk_store::{Backend, ColumnOutline, DueSignal, Store, StoreError, Tx};
 
 pub type Db = sqlx::Sqlite;
@@ -20,7 +34,7 @@ pub const FILE_NAME: &str = "tripdesk.db";
 
 pub struct SqliteStore {
     path: PathBuf,
-    writer: SqlitePool,
+    writer: Arc<WriterQueue>,
     reader: SqlitePool,
     signal: Arc<DueSignal>,
     /// Woken after a commit that enqueued outbox messages.
@@ -31,9 +45,254 @@ pub struct SqliteStore {
 /// IMMEDIATE`) already excludes every other writer, of this process and of others.
 const CLAIM_LOCK: &str = "";
 
+/// Most write transactions one COMMIT covers.
+pub const MAX_BATCH: usize = 128;
+/// A batch commits once it is this old even while more writers queue, so the database's
+/// write lock is released regularly (other processes — a backup, a CLI command — get a turn).
+pub const MAX_BATCH_AGE: Duration = Duration::from_millis(25);
+
+/// The one write connection and the database transaction currently open on it.
+struct Writer {
+    /// `None` once the store is closed.
+    conn: Option<SqliteConnection>,
+    batch: Option<Batch>,
+    /// An empty savepoint `tx` is open for the next member (opened in the same round trip
+    /// that released the previous one, so a member waiting for the writer starts at once).
+    ready: bool,
+    /// A member was dropped without committing: its savepoint must be rolled back before the
+    /// connection is used again.
+    dirty: bool,
+}
+
+/// Write transactions sharing one database transaction.
+struct Batch {
+    id: u64,
+    /// Members that released their savepoint and wait for the COMMIT.
+    members: usize,
+    started: Instant,
+    /// The COMMIT's outcome, published once.
+    done: watch::Sender<Option<Result<(), String>>>,
+}
+
+/// Queues writers for the one connection and batches their commits.
+struct WriterQueue {
+    lock: Arc<Mutex<Writer>>,
+    /// Writers waiting in `Store::write` for the connection (not members awaiting a COMMIT).
+    waiting: AtomicUsize,
+    next_batch: AtomicU64,
+    acquire_timeout: Duration,
+}
+
+/// Counts a writer in the queue until it has the connection or gives up.
+struct InQueue<'a>(&'a AtomicUsize);
+
+impl Drop for InQueue<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn closed() -> StoreError {
+    StoreError::Unavailable("the store is closed".into())
+}
+
+impl Writer {
+    fn conn(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+        self.conn.as_mut().ok_or_else(closed)
+    }
+
+    /// Runs statements without parameters, several in one round trip to SQLite's thread.
+    async fn exec(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.conn()?.execute(sql).await.map_err(err)?;
+        Ok(())
+    }
+
+    /// Rolls back the savepoint of a member dropped without committing (it stays open,
+    /// empty, for the next member). If even that fails, the whole batch fails.
+    async fn clean(&mut self) {
+        if !std::mem::take(&mut self.dirty) {
+            return;
+        }
+        match self.exec("ROLLBACK TO tx").await {
+            Ok(()) => self.ready = true,
+            Err(e) => self.abort_batch(e.to_string()).await,
+        }
+    }
+
+    /// Commits the open batch (`sql` is `COMMIT`, or `RELEASE tx; COMMIT` for the member
+    /// committing it) and tells the members the outcome.
+    async fn commit_batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        let Some(batch) = self.batch.take() else {
+            return Ok(());
+        };
+        self.ready = false;
+        let result = self.exec(sql).await;
+        if result.is_err() {
+            // A failed COMMIT may leave the transaction open (e.g. a deferred constraint).
+            let _ = self.exec("ROLLBACK").await;
+        }
+        let _ = batch
+            .done
+            .send(Some(result.as_ref().map(|_| ()).map_err(|e| e.to_string())));
+        result
+    }
+
+    /// Rolls the open batch back: its members' `commit()` fail with `why`.
+    async fn abort_batch(&mut self, why: String) {
+        self.ready = false;
+        self.dirty = false;
+        if let Some(batch) = self.batch.take() {
+            let _ = self.exec("ROLLBACK").await;
+            let _ = batch.done.send(Some(Err(why)));
+        }
+    }
+}
+
+impl WriterQueue {
+    /// Waits for the connection, then opens (or joins) the batch and a savepoint.
+    async fn begin(&self) -> Result<OwnedMutexGuard<Writer>, StoreError> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let in_queue = InQueue(&self.waiting);
+        let mut w = tokio::time::timeout(self.acquire_timeout, self.lock.clone().lock_owned())
+            .await
+            .map_err(|_| StoreError::Unavailable("timed out waiting for the writer".into()))?;
+        drop(in_queue);
+        w.clean().await;
+        if w.batch.is_none() {
+            // IMMEDIATE takes the write lock now, so a transaction never fails half-way
+            // because another process (a CLI command, a backup) wrote in between.
+            if let Err(e) = w.exec("BEGIN IMMEDIATE; SAVEPOINT tx").await {
+                let _ = w.exec("ROLLBACK").await;
+                return Err(e);
+            }
+            w.batch = Some(Batch {
+                id: self.next_batch.fetch_add(1, Ordering::Relaxed),
+                members: 0,
+                started: Instant::now(),
+                done: watch::channel(None).0,
+            });
+        } else if !std::mem::take(&mut w.ready) {
+            if let Err(e) = w.exec("SAVEPOINT tx").await {
+                w.abort_batch(e.to_string()).await;
+                return Err(e);
+            }
+        }
+        Ok(w)
+    }
+
+    /// After a member left without committing: rolls back its savepoint, then commits
+    /// what the batch holds if no writer is queued to carry it on (an empty batch is rolled
+    /// back, releasing the database's write lock).
+    async fn settle(&self, w: &mut Writer) {
+        w.clean().await;
+        match &w.batch {
+            Some(b) if b.members == 0 => w.abort_batch("nothing to commit".into()).await,
+            Some(_) if self.waiting.load(Ordering::SeqCst) == 0 => {
+                let _ = w.commit_batch("COMMIT").await;
+            }
+            _ => {}
+        }
+    }
+
+    /// Commits a member: releases its savepoint, then commits the batch now or waits for
+    /// the member who does.
+    async fn commit(&self, mut w: OwnedMutexGuard<Writer>) -> Result<(), StoreError> {
+        let batch = w.batch.as_mut().expect("a savepoint lives in a batch");
+        batch.members += 1;
+        if self.waiting.load(Ordering::SeqCst) == 0
+            || batch.members >= MAX_BATCH
+            || batch.started.elapsed() >= MAX_BATCH_AGE
+        {
+            return w.commit_batch("RELEASE tx; COMMIT").await;
+        }
+        let (id, mut done) = (batch.id, batch.done.subscribe());
+        // Release this member's savepoint and open the next member's in one round trip.
+        if let Err(e) = w.exec("RELEASE tx; SAVEPOINT tx").await {
+            w.abort_batch(e.to_string()).await;
+            return Err(e);
+        }
+        w.ready = true;
+        drop(w);
+        // The writers queued now join this batch and the last of them commits it. Should
+        // they go away instead, this member gets the connection back and commits.
+        let taken_back = tokio::select! {
+            r = done.wait_for(Option::is_some) => {
+                r.is_err().then_some(None)
+            }
+            w = self.lock.clone().lock_owned() => Some(Some(w)),
+        };
+        if let Some(Some(mut w)) = taken_back {
+            w.clean().await;
+            if w.batch.as_ref().is_some_and(|b| b.id == id) {
+                return w.commit_batch("COMMIT").await;
+            }
+        }
+        let outcome = done.borrow().clone();
+        match outcome {
+            Some(Ok(())) => Ok(()),
+            Some(Err(why)) => Err(StoreError::Unavailable(format!("commit failed: {why}"))),
+            None => Err(StoreError::Unavailable("commit outcome lost".into())),
+        }
+    }
+}
+
+/// The connection of a transaction: a snapshot from the read pool, or the writer's
+/// connection inside this transaction's savepoint.
+enum Conn {
+    Read(sqlx::Transaction<'static, Db>),
+    Write(WriteTx),
+}
+
+/// A write transaction's hold on the writer. Dropped without commit, its savepoint is rolled
+/// back (in a task, since drop cannot wait) and the batch settled.
+struct WriteTx {
+    guard: Option<OwnedMutexGuard<Writer>>,
+    queue: Arc<WriterQueue>,
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if let Some(mut w) = self.guard.take() {
+            w.dirty = true;
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                let queue = self.queue.clone();
+                rt.spawn(async move { queue.settle(&mut w).await });
+            }
+            // Without a runtime the next writer rolls the savepoint back.
+        }
+    }
+}
+
+impl Deref for Conn {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        match self {
+            Conn::Read(tx) => tx,
+            Conn::Write(w) => w
+                .guard
+                .as_ref()
+                .and_then(|g| g.conn.as_ref())
+                .expect("a live write transaction holds the open connection"),
+        }
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            Conn::Read(tx) => tx,
+            Conn::Write(w) => w
+                .guard
+                .as_mut()
+                .and_then(|g| g.conn.as_mut())
+                .expect("a live write transaction holds the open connection"),
+        }
+    }
+}
+
 /// A transaction on the SQLite store.
 pub struct SqlTx {
-    tx: sqlx::Transaction<'static, Db>,
+    tx: Conn,
     /// The earliest `next_due_at` of the SLA clocks written in this transaction, announced
     /// to the SLA engine once the transaction commits.
     due_min: Option<i64>,
@@ -44,7 +303,7 @@ pub struct SqlTx {
 }
 
 impl SqlTx {
-    fn new(tx: sqlx::Transaction<'static, Db>, store: &SqliteStore) -> Self {
+    fn new(tx: Conn, store: &SqliteStore) -> Self {
         Self {
             tx,
             due_min: None,
@@ -132,17 +391,20 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-32000");
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(settings.acquire_timeout)
-            .connect_with(base.clone().create_if_missing(true))
+        let mut writer = base
+            .clone()
+            .create_if_missing(true)
+            .connect()
             .await
             .map_err(err)?;
         sqlx::migrate!("./migrations/sqlite")
-            .run(&writer)
+            .run(&mut writer)
             .await
             .map_err(|e| StoreError::Other(format!("migrating SQLite: {e}")))?;
+        // A local file needs no liveness ping before each use (a round trip to SQLite's
+        // thread per transaction saved).
         let reader = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(settings.max_connections.max(2))
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(base.read_only(true))
@@ -150,7 +412,17 @@ impl SqliteStore {
             .map_err(err)?;
         Ok(Self {
             path: path.to_path_buf(),
-            writer,
+            writer: Arc::new(WriterQueue {
+                lock: Arc::new(Mutex::new(Writer {
+                    conn: Some(writer),
+                    batch: None,
+                    ready: false,
+                    dirty: false,
+                })),
+                waiting: AtomicUsize::new(0),
+                next_batch: AtomicU64::new(0),
+                acquire_timeout: settings.acquire_timeout,
+            }),
             reader,
             signal: Arc::new(DueSignal::default()),
             outbox_signal: Arc::new(Notify::new()),
@@ -178,17 +450,15 @@ impl Store for SqliteStore {
 
     async fn read(&self) -> Result<Box<dyn Tx>, StoreError> {
         let tx = self.reader.begin().await.map_err(err)?;
-        Ok(Box::new(SqlTx::new(tx, self)))
+        Ok(Box::new(SqlTx::new(Conn::Read(tx), self)))
     }
 
     async fn write(&self) -> Result<Box<dyn Tx>, StoreError> {
-        // IMMEDIATE takes the write lock now, so a transaction never fails half-way because
-        // another process (a CLI command, a backup) wrote in between.
-        let tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(err)?;
+        let guard = self.writer.begin().await?;
+        let tx = Conn::Write(WriteTx {
+            guard: Some(guard),
+            queue: self.writer.clone(),
+        });
         Ok(Box::new(SqlTx::new(tx, self)))
     }
 
@@ -253,7 +523,13 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
-        self.writer.close().await;
+        let mut w = self.writer.lock.lock().await;
+        w.clean().await;
+        let _ = w.commit_batch("COMMIT").await;
+        if let Some(conn) = w.conn.take() {
+            let _ = conn.close().await;
+        }
+        drop(w);
         self.reader.close().await;
     }
 }
@@ -268,7 +544,13 @@ impl Tx for SqlTx {
             enqueued,
             outbox_signal,
         } = *self;
-        tx.commit().await.map_err(err)?;
+        match tx {
+            Conn::Read(tx) => tx.commit().await.map_err(err)?,
+            Conn::Write(mut w) => {
+                let guard = w.guard.take().expect("an uncommitted write transaction");
+                w.queue.commit(guard).await?;
+            }
+        }
         if enqueued {
             outbox_signal.notify_waiters();
         }
@@ -276,5 +558,112 @@ impl Tx for SqlTx {
             signal.offer(due);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn open() -> (tempfile::TempDir, Arc<SqliteStore>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path(), &PoolSettings::default())
+            .await
+            .unwrap();
+        (dir, Arc::new(store))
+    }
+
+    fn department(code: &str) -> tripdesk_store::Department {
+        let now = jiff::Timestamp::now();
+        tripdesk_store::Department {
+            id: uuid::Uuid::now_v7(),
+            code: code.into(),
+            name_zh: code.into(),
+            name_en: code.into(),
+            business_unit_id: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Rows of `departments` with this code, read over a connection of its own.
+    async fn seen_elsewhere(dir: &Path, code: &str) -> i64 {
+        let mut conn = SqliteConnectOptions::new()
+            .filename(dir.join(FILE_NAME))
+            .read_only(true)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM departments WHERE code = $1")
+            .bind(code)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    }
+
+    /// Many writers at once share few COMMITs, and each `commit()` returns only once its row
+    /// is committed: another connection sees it right away.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_commits_share_a_commit_and_are_committed_on_return() {
+        let (dir, store) = open().await;
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let (store, path) = (store.clone(), dir.path().to_path_buf());
+            tasks.push(tokio::spawn(async move {
+                let mut tx = store.write().await.unwrap();
+                tx.insert_department(&department(&format!("d{i}")))
+                    .await
+                    .unwrap();
+                tokio::task::yield_now().await;
+                tx.commit().await.unwrap();
+                assert_eq!(seen_elsewhere(&path, &format!("d{i}")).await, 1);
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let batches = store.writer.next_batch.load(Ordering::SeqCst);
+        assert!(batches < 64, "64 writers took {batches} COMMITs");
+    }
+
+    /// When the shared COMMIT fails, every member's `commit()` fails and none of their rows
+    /// exist; the next writer starts afresh.
+    #[tokio::test]
+    async fn a_failed_commit_fails_every_member() {
+        let (dir, store) = open().await;
+        let mut first = store.write().await.unwrap();
+        first.insert_department(&department("first")).await.unwrap();
+        // A second writer queues behind the first, so the first's commit waits for it.
+        let queue = store.writer.clone();
+        let second = tokio::spawn(async move {
+            let mut w = queue.begin().await.unwrap();
+            // A foreign key checked only at COMMIT: the shared COMMIT fails.
+            w.exec("PRAGMA defer_foreign_keys = ON").await.unwrap();
+            w.exec(
+                "INSERT INTO ticket_handlers (ticket_id, user_id) VALUES ('no-ticket', 'no-user')",
+            )
+            .await
+            .unwrap();
+            queue.commit(w).await
+        });
+        while store.writer.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let first = first.commit().await;
+        let second = second.await.unwrap();
+        assert!(
+            second.is_err(),
+            "the member whose row breaks the COMMIT fails"
+        );
+        assert!(
+            first.is_err(),
+            "and so does every other member of the batch"
+        );
+        assert_eq!(seen_elsewhere(dir.path(), "first").await, 0);
+
+        let mut tx = store.write().await.unwrap();
+        tx.insert_department(&department("after")).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(seen_elsewhere(dir.path(), "after").await, 1);
     }
 }

@@ -1121,7 +1121,8 @@ macro_rules! conformance_tests {
             outbox_lease_lapses, outbox_rate_limit, outbox_commit_wakes_workers,
             notification_templates, notification_preferences_inapp_webhooks, tickets,
             ticket_attachments, desk_rules_and_templates, desk_queues_and_board,
-            surveys_round_trip, survey_used_once_under_race);
+            surveys_round_trip, survey_used_once_under_race, tickets_in_bulk,
+            concurrent_writes_fail_alone);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -1285,6 +1286,151 @@ pub async fn tickets(store: &dyn Store) {
     };
     tx.insert_desk_task(&task).await.unwrap();
     assert_eq!(tx.list_desk_tasks(general.id).await.unwrap(), vec![task]);
+    tx.commit().await.unwrap();
+}
+
+/// Bulk insert round-trips across statement chunks; capped counts stop at the cap.
+pub async fn tickets_in_bulk(store: &dyn Store) {
+    use tripdesk_domain::desk::{Level, State};
+    let tickets: Vec<Ticket> = (0..1234)
+        .map(|i| {
+            let mut tk = sample_ticket(
+                &format!("B{i:05}"),
+                [Level::General, Level::Important, Level::Urgent][i % 3],
+                "2026-05-01T01:00:00Z",
+            );
+            if i % 2 == 0 {
+                tk.state = State::Closed;
+            }
+            tk
+        })
+        .collect();
+    let mut tx = store.write().await.unwrap();
+    tx.insert_tickets(&tickets).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = store.read().await.unwrap();
+    for i in [0, 499, 500, 1233] {
+        assert_eq!(
+            r.get_ticket(tickets[i].id).await.unwrap().as_ref(),
+            Some(&tickets[i]),
+            "ticket {i} round-trips"
+        );
+    }
+    let all = TicketFilter::default();
+    let open = TicketFilter {
+        open_only: true,
+        ..Default::default()
+    };
+    assert_eq!(r.count_tickets(&all).await.unwrap(), 1234);
+    let urgent_open = TicketFilter {
+        open_only: true,
+        level: Some(Level::Urgent),
+        ..Default::default()
+    };
+    let filters = [all.clone(), open.clone(), urgent_open];
+    assert_eq!(
+        r.count_tickets_capped(&filters, 5000).await.unwrap(),
+        [1234, 617, 205]
+    );
+    assert_eq!(
+        r.count_tickets_capped(&filters, 300).await.unwrap(),
+        [300, 300, 205]
+    );
+    assert_eq!(r.count_tickets_capped(&[open], 10).await.unwrap(), [10]);
+    assert!(r.count_tickets_capped(&[], 10).await.unwrap().is_empty());
+    drop(r);
+
+    let mut tx = store.write().await.unwrap();
+    let again = tx.insert_tickets(&tickets[1000..1001]).await;
+    assert!(
+        matches!(again, Err(StoreError::Duplicate { .. })),
+        "{again:?}"
+    );
+}
+
+/// Writers running at once — on SQLite they share one COMMIT — stay isolated: a transaction
+/// that fails or is abandoned leaves nothing behind and takes nothing of the others with it,
+/// and every `commit()` that returned is already visible to a new reader.
+pub async fn concurrent_writes_fail_alone(store: &dyn Store) {
+    use tripdesk_domain::desk::Level;
+    let outcomes = std::sync::Mutex::new(Vec::new());
+    let mut futs = Vec::new();
+    for i in 0..48 {
+        let outcomes = &outcomes;
+        futs.push(async move {
+            let mut tx = store.write().await.unwrap();
+            let tk = sample_ticket(&format!("W{i}"), Level::General, "2026-05-01T01:00:00Z");
+            tx.insert_ticket(&tk).await.unwrap();
+            tx.insert_ticket_event(&TicketEvent {
+                id: Uuid::now_v7(),
+                ticket_id: tk.id,
+                at: tk.created_at,
+                actor_id: None,
+                actor_name: "测试".into(),
+                kind: "created".into(),
+                step: None,
+                from_state: None,
+                to_state: None,
+                body: None,
+                data: None,
+            })
+            .await
+            .unwrap();
+            // Let the other writers queue up behind this one.
+            tokio::task::yield_now().await;
+            let committed = match i % 4 {
+                0 => {
+                    // A statement fails after earlier writes; the transaction is dropped.
+                    let dup = tx.insert_ticket(&tk).await;
+                    assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
+                    drop(tx);
+                    false
+                }
+                1 => {
+                    drop(tx);
+                    false
+                }
+                _ => {
+                    tx.commit().await.unwrap();
+                    let mut r = store.read().await.unwrap();
+                    assert!(
+                        r.get_ticket(tk.id).await.unwrap().is_some(),
+                        "W{i} is visible as soon as its commit returned"
+                    );
+                    true
+                }
+            };
+            outcomes.lock().unwrap().push((tk.id, committed));
+        });
+    }
+    futures_join_all(futs).await;
+    // A dropped transaction's rollback may finish just after its drop.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let mut r = store.read().await.unwrap();
+    let outcomes = outcomes.into_inner().unwrap();
+    assert_eq!(outcomes.len(), 48);
+    for (id, committed) in outcomes {
+        let stored = r.get_ticket(id).await.unwrap().is_some();
+        let events = r.list_ticket_events(id).await.unwrap().len();
+        assert_eq!(stored, committed, "ticket {id}: committed {committed}");
+        assert_eq!(events, usize::from(committed), "its event goes with it");
+    }
+    assert_eq!(
+        r.count_tickets(&TicketFilter::default()).await.unwrap(),
+        24,
+        "exactly the committed half"
+    );
+    drop(r);
+    // The store writes normally afterwards.
+    let mut tx = store.write().await.unwrap();
+    tx.insert_ticket(&sample_ticket(
+        "after",
+        Level::Urgent,
+        "2026-05-01T01:00:00Z",
+    ))
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 

@@ -105,6 +105,9 @@ pub trait DeskRepo: Send {
     async fn next_in_sequence(&mut self, name: &str) -> Result<i64, StoreError>;
 
     async fn insert_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError>;
+    /// Inserts many tickets in few statements (bulk loads such as `tripdesk bench inbox`);
+    /// writes no timeline entries.
+    async fn insert_tickets(&mut self, tickets: &[Ticket]) -> Result<(), StoreError>;
     /// Writes every field if the stored version equals `ticket.version - 1`; false when another
     /// writer got there first (the caller reloads and retries or reports a conflict).
     async fn update_ticket(&mut self, ticket: &Ticket) -> Result<bool, StoreError>;
@@ -113,6 +116,13 @@ pub trait DeskRepo: Send {
     /// Most urgent first, then oldest first.
     async fn list_tickets(&mut self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
     async fn count_tickets(&mut self, filter: &TicketFilter) -> Result<u64, StoreError>;
+    /// `count_tickets` of several filters in one statement, each counting stops at `cap`: a
+    /// queue badge reads at most `cap` index entries however many tickets match ("999+").
+    async fn count_tickets_capped(
+        &mut self,
+        filters: &[TicketFilter],
+        cap: u64,
+    ) -> Result<Vec<u64>, StoreError>;
 
     async fn insert_ticket_event(&mut self, event: &TicketEvent) -> Result<(), StoreError>;
     async fn list_ticket_events(&mut self, ticket_id: Uuid)

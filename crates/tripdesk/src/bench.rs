@@ -2,6 +2,7 @@
 //! of starting a clock (the use case, one transaction each), the CPU the engine uses while
 //! nothing is due, and the time from a clock's due instant to its breach being recorded.
 //! Run it on an empty data directory or database: it writes clocks.
+//! The other benchmarks: `bench_outbox.rs`, `bench_tickets.rs`, `bench_inbox.rs`.
 
 use crate::{app_for, load_config, open_store, telemetry, DbArgs};
 use anyhow::{bail, Context};
@@ -48,6 +49,35 @@ pub enum BenchCommand {
         /// Delivery workers (default: outbox_workers of the configuration).
         #[arg(long)]
         workers: Option<usize>,
+        /// Database to use; default: a new SQLite database in a temporary directory.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// `POST /api/v1/tickets` through the real server from 1, 8, 32… clients at once:
+    /// throughput and p50/p99 latency of durable ticket creation.
+    Tickets {
+        /// Clients at once, one run each (comma-separated).
+        #[arg(long, default_value = "1,8,32", value_parser = crate::bench_http::parse_levels)]
+        concurrency: crate::bench_http::Levels,
+        /// Tickets created per run.
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        /// Database to use; default: a new SQLite database in a temporary directory.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// The agent inbox (`GET /desk`) with a million tickets in the store, fetched by 1, 8…
+    /// signed-in agents at once: p50/p99 and pages per second.
+    Inbox {
+        /// Tickets in the store while measuring (seeded in bulk up to this number).
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        /// Agents fetching at once, one run each (comma-separated).
+        #[arg(long, default_value = "1,8", value_parser = crate::bench_http::parse_levels)]
+        agents: crate::bench_http::Levels,
+        /// Pages fetched per run.
+        #[arg(long, default_value_t = 5_000)]
+        pages: usize,
         /// Database to use; default: a new SQLite database in a temporary directory.
         #[command(flatten)]
         db: DbArgs,
@@ -127,6 +157,17 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             workers,
             db,
         } => return crate::bench_outbox::run(messages, smtp_url, workers, db).await,
+        BenchCommand::Tickets {
+            concurrency,
+            count,
+            db,
+        } => return crate::bench_tickets::run(db, concurrency.0, count).await,
+        BenchCommand::Inbox {
+            tickets,
+            agents,
+            pages,
+            db,
+        } => return crate::bench_inbox::run(db, tickets, agents.0, pages).await,
     };
     if starts > clocks {
         bail!("--starts must not exceed --clocks");

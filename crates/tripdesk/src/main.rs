@@ -1,7 +1,10 @@
 //! `tripdesk`: the one binary. See `tripdesk --help`.
 
 mod bench;
+mod bench_http;
+mod bench_inbox;
 mod bench_outbox;
+mod bench_tickets;
 mod calendar_cmd;
 mod config;
 mod telemetry;
@@ -290,10 +293,12 @@ fn web_config(config: &Config) -> tripdesk_web::WebConfig {
     }
 }
 
-async fn serve(
+/// Serves until `shutdown` completes (a signal for `serve`, the end of the run for a bench).
+pub(crate) async fn serve(
     config: &Config,
     app: App,
     on_ready: impl FnOnce(std::net::SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = config.socket_addr()?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -328,7 +333,7 @@ async fn serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await?;
     tracing::info!("shutting down: finishing deliveries in flight");
     dispatcher.shutdown().await;
@@ -387,7 +392,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // kept (only missing templates are added).
             app.install_default_templates().await?;
             app.install_default_reply_templates().await?;
-            serve(&config, app, |_| {}).await
+            serve(&config, app, |_| {}, shutdown_signal()).await
         }
         Command::Demo { addr, db } => {
             let config = load_config(&db, addr)?;
@@ -397,7 +402,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             let app = app_with_keys(&config, store, keys).await?;
             let fresh = app.seed_demo().await?;
-            serve(&config, app, |local| print_demo_banner(local, fresh)).await
+            serve(
+                &config,
+                app,
+                |local| print_demo_banner(local, fresh),
+                shutdown_signal(),
+            )
+            .await
         }
         Command::Migrate { db } => {
             let config = load_config(&db, None)?;

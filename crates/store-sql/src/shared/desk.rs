@@ -72,7 +72,12 @@ fn push_ticket_filter(qb: &mut QueryBuilder<'_, Db>, f: &TicketFilter) {
         qb.push(" AND kind = ").push_bind(kind.as_str());
     }
     if let Some(level) = f.level {
-        qb.push(" AND level = ").push_bind(level.as_str());
+        // The priority follows from the level; naming it lets the queue indexes (which lead
+        // with priority) serve the filter.
+        qb.push(" AND level = ")
+            .push_bind(level.as_str())
+            .push(" AND priority = ")
+            .push_bind(level.priority());
     }
     if !f.states.is_empty() {
         qb.push(" AND state IN (");
@@ -170,6 +175,32 @@ impl DeskRepo for SqlTx {
         Ok(())
     }
 
+    async fn insert_tickets(&mut self, tickets: &[Ticket]) -> Result<(), StoreError> {
+        // Rows per statement: 500 × the columns stays under both drivers' bind limits
+        // (SQLite 32,766, PostgreSQL 65,535).
+        let columns = TICKET_COLUMNS.split(',').count();
+        for chunk in tickets.chunks(500) {
+            let mut sql = format!("INSERT INTO tickets ({TICKET_COLUMNS}) VALUES ");
+            for r in 0..chunk.len() {
+                sql.push_str(if r == 0 { "(" } else { ", (" });
+                for c in 0..columns {
+                    if c > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push('$');
+                    sql.push_str(&(r * columns + c + 1).to_string());
+                }
+                sql.push(')');
+            }
+            let mut q = sqlx::query(&sql);
+            for t in chunk {
+                q = bind_ticket(q, t);
+            }
+            q.execute(&mut *self.tx).await.map_err(err)?;
+        }
+        Ok(())
+    }
+
     async fn update_ticket(&mut self, t: &Ticket) -> Result<bool, StoreError> {
         // Same bind order as insert; number/kind/created_* never change but are rewritten
         // with their stored values.
@@ -219,6 +250,26 @@ impl DeskRepo for SqlTx {
         push_ticket_filter(&mut qb, f);
         let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
         Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
+    }
+
+    async fn count_tickets_capped(&mut self, filters: &[TicketFilter], cap: u64) -> Result<Vec<u64>, StoreError> {
+        if filters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cap = cap.min(i64::MAX as u64) as i64;
+        let mut qb = QueryBuilder::<Db>::new("SELECT ");
+        for (i, f) in filters.iter().enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            qb.push("(SELECT COUNT(*) FROM (SELECT 1 FROM tickets");
+            push_ticket_filter(&mut qb, f);
+            qb.push(" LIMIT ").push_bind(cap).push(") AS capped) AS c").push(i.to_string());
+        }
+        let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+        (0..filters.len())
+            .map(|i| Ok(row.try_get::<i64, _>(i).map_err(err)? as u64))
+            .collect()
     }
 
     async fn insert_ticket_event(&mut self, e: &TicketEvent) -> Result<(), StoreError> {

@@ -37,7 +37,8 @@ fn label(t: Tr, prefix: &str, key: &str) -> String {
 struct QueueTab {
     key: &'static str,
     label: String,
-    count: u64,
+    /// The badge: the count, or `999+` at the cap.
+    count: String,
     active: bool,
     href: String,
 }
@@ -266,7 +267,7 @@ pub async fn inbox(
         .map(|(key, count)| QueueTab {
             key,
             label: label(t, "desk.queue", key),
-            count: *count,
+            count: tripdesk_app::desk_queues::badge(*count),
             active: *key == page.queue,
             href: if carried.is_empty() {
                 format!("/desk?queue={key}")
@@ -310,7 +311,9 @@ pub async fn inbox(
         queues,
         queue: page.queue,
         rows,
-        total_label: t.s("desk.count").replace("{n}", &page.total.to_string()),
+        total_label: t
+            .s("desk.count")
+            .replace("{n}", &tripdesk_app::desk_queues::badge(page.total)),
         now_ms: page.now.as_millisecond(),
         kinds: sels(
             t,

@@ -1,0 +1,76 @@
+//! The HTTP benchmarks run end to end at a tiny size, on the backend of the test run, so
+//! they cannot rot: `bench tickets` (every 201 counted in the store afterwards) and
+//! `bench inbox` (bulk seeding, agents signed in through the form, pages with ticket rows).
+//! Their figures are never asserted here; they go to docs/PERFORMANCE.md.
+
+use std::process::Command;
+use tripdesk_store_sql::testing::fresh_store;
+use tripdesk_store_sql::Location;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tripdesk");
+
+fn db_args(location: &Location) -> Vec<String> {
+    match location {
+        Location::SqliteDir(dir) => vec!["--data-dir".into(), dir.display().to_string()],
+        Location::Postgres(url) => vec!["--database-url".into(), url.clone()],
+    }
+}
+
+/// Runs `tripdesk bench …` on a fresh store; returns its standard output.
+async fn bench(args: &[&str]) -> String {
+    let store = fresh_store().await;
+    store.store.close().await;
+    let out = Command::new(BIN)
+        .arg("bench")
+        .args(args)
+        .args(db_args(&store.location))
+        .env_remove("TRIPDESK_CONFIG")
+        .output()
+        .expect("run tripdesk bench");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "tripdesk bench {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// One table row per level: `concurrency requests seconds rate p50 p99 max`.
+fn rows(stdout: &str) -> Vec<(usize, usize)> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 7 && f.iter().all(|x| x.parse::<f64>().is_ok()))
+                .then(|| (f[0].parse().unwrap(), f[1].parse().unwrap()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bench_tickets_runs_and_every_201_is_stored() {
+    let out = bench(&["tickets", "--count", "50", "--concurrency", "1,2"]).await;
+    assert!(out.contains("p50 ms"), "{out}");
+    assert_eq!(rows(&out), [(1, 50), (2, 50)], "{out}");
+    assert!(
+        out.contains("answered 201: 100; new tickets in the store: 100"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn bench_inbox_seeds_and_serves_pages() {
+    let out = bench(&[
+        "inbox",
+        "--tickets",
+        "3000",
+        "--agents",
+        "1,2",
+        "--pages",
+        "20",
+    ])
+    .await;
+    assert!(out.contains("seeded 3000 tickets"), "{out}");
+    assert_eq!(rows(&out), [(1, 20), (2, 20)], "{out}");
+}
