@@ -696,7 +696,7 @@ impl App {
                     reason: answers.reason.clone(),
                     reopen: unsatisfied,
                     note: Some(format!(
-                        "客户通过问卷链接作答：满意度 {}，总体评价 {}",
+                        "客户通过问卷链接作答：满意度 {}，总体评价 {}。",
                         answers.satisfaction, answers.overall_rating
                     )),
                     ..Default::default()

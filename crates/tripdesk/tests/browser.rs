@@ -640,6 +640,17 @@ impl Browser<'_> {
             timeline.contains("王芳（客户问卷）") && timeline.contains("满意度 4"),
             "timeline: {timeline:?}"
         );
+        // Bring the survey's entry into view for the screenshot.
+        let entry = c
+            .find(Locator::XPath(
+                "//ol[contains(@class,'timeline')]/li[contains(., '客户问卷')]",
+            ))
+            .await?;
+        c.execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&entry)?],
+        )
+        .await?;
         self.shot("desk-complaint-followed-up.png").await?;
         Ok(())
     }
