@@ -32,12 +32,13 @@ fn template_key(step: Option<Step>, audience: Audience, level: Level) -> &'stati
         (_, Audience::Supervisors) if level == Level::Urgent => "complaint.urgent",
         (_, Audience::Supervisors) => "complaint.important",
         (_, Audience::HandlingGroup) => "complaint.assigned",
-        (_, Audience::FollowUpTeam) => "complaint.follow_up_assigned",
-        (_, Audience::Customer) => "complaint.update",
+        // Customers hear from the desk through replies and surveys: no members, no template.
+        (_, Audience::FollowUpTeam | Audience::Customer) => "complaint.follow_up_assigned",
     }
 }
 
-fn staff_recipient(u: &User) -> Recipient {
+/// A staff member as a notification recipient: their preferences, email and in-app bell.
+pub(crate) fn staff_recipient(u: &User) -> Recipient {
     Recipient {
         preference_key: Some(format!("user:{}", u.id)),
         customer_id: None,

@@ -2,7 +2,8 @@
 //! clock: it records the event row and, for warnings and breaches, escalates through the
 //! outbox and appends to the audit log.
 
-use crate::notify::{Notification, Recipient};
+use crate::desk_effects::staff_recipient;
+use crate::notify::Notification;
 use crate::{App, AppError};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -133,13 +134,7 @@ impl App {
             .iter()
             .map(|u| Notification {
                 template_key: template.to_string(),
-                recipient: Recipient {
-                    preference_key: Some(format!("user:{}", u.id)),
-                    customer_id: None,
-                    email: u.email.clone(),
-                    user_id: Some(u.id),
-                    locale: Some(u.locale.clone()),
-                },
+                recipient: staff_recipient(u),
                 vars: vars.clone(),
                 related: Some((clock.subject_type.clone(), clock.subject_id.clone())),
                 emergency: false,
