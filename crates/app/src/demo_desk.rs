@@ -279,7 +279,7 @@ impl App {
             if sc.kind != TicketKind::Complaint {
                 if progress > 4 {
                     clock.advance(SignedDuration::from_mins(2 + rng.below(40) as i64));
-                    app.apply_step(agent, ticket.id, Step::Close, StepRequest::default())
+                    app.apply_step(agent, ticket.ticket.id, Step::Close, StepRequest::default())
                         .await?;
                 }
                 continue;
@@ -411,7 +411,7 @@ impl App {
                     break;
                 }
                 clock.set(at);
-                let t = app.apply_step(actor, ticket.id, step, req).await?;
+                let t = app.apply_step(actor, ticket.ticket.id, step, req).await?;
                 taken += 1;
                 if t.state == tripdesk_domain::desk::State::Reopened {
                     break;

@@ -3,7 +3,7 @@
 //! timeline entry, the handler record and any task it creates.
 
 use crate::customers::IntakeCustomer;
-use crate::desk_effects::{clock_is_open, EffectContext};
+use crate::desk_effects::{clock_is_open, ClockStart, EffectContext};
 use crate::{App, AppError, FieldError, Principal};
 use jiff::Timestamp;
 use tripdesk_domain::desk::{
@@ -158,10 +158,25 @@ pub(crate) struct IntakeOptions {
     pub rate_keys: Vec<(String, u32)>,
 }
 
+/// The steps allowed from a ticket's state: the complaint workflow's, else close or reopen.
+fn allowed_steps(ticket: &Ticket) -> Vec<Step> {
+    if ticket.kind == TicketKind::Complaint {
+        next_steps(ticket.state)
+    } else if ticket.state.is_open() {
+        vec![Step::Close]
+    } else {
+        vec![Step::Reopen]
+    }
+}
+
 impl App {
     /// Takes a new ticket (agent intake and the API; the public form goes through
     /// [`App::submit_public_ticket`]).
-    pub async fn create_ticket(&self, p: &Principal, input: NewTicket) -> Result<Ticket, AppError> {
+    pub async fn create_ticket(
+        &self,
+        p: &Principal,
+        input: NewTicket,
+    ) -> Result<TicketDetail, AppError> {
         p.require(Permission::WorkTickets)?;
         self.take_ticket(p, input, IntakeOptions::default()).await
     }
@@ -172,7 +187,7 @@ impl App {
         p: &Principal,
         input: NewTicket,
         opts: IntakeOptions,
-    ) -> Result<Ticket, AppError> {
+    ) -> Result<TicketDetail, AppError> {
         let mut fields = Vec::new();
         text_field(&mut fields, "subject", &input.subject, 200);
         text_field(&mut fields, "description", &input.description, 10_000);
@@ -297,34 +312,57 @@ impl App {
                 .map(|r| r.group_id);
         }
         tx.insert_ticket(&ticket).await?;
-        let mut effects = Vec::new();
+        let mut done = Vec::new();
+        let mut clocks = Vec::new();
         if let Some(key) = ticket.channel.first_response_target() {
-            effects.push(Effect::StartClock(key));
-            // A phone call is answered by the agent who logs it: the first response is made.
-            if ticket.channel == Channel::Phone {
-                effects.push(Effect::StopClock(key));
+            let answered = ticket.channel.answered_at_intake();
+            let start = if answered {
+                ClockStart::NewAnswered
+            } else {
+                ClockStart::New
+            };
+            if let Some(clock) = self
+                .start_ticket_clock_as(&mut *tx, &ticket, key, start)
+                .await?
+            {
+                done.push(format!("start_clock:{key}"));
+                if answered {
+                    done.push(format!("stop_clock:{key}"));
+                }
+                clocks.push(clock);
             }
         }
         if ticket.kind == TicketKind::Complaint {
-            effects.extend(level.alerts().iter().copied().map(Effect::Notify));
+            let alerts: Vec<Effect> = level.alerts().iter().copied().map(Effect::Notify).collect();
+            done.extend(
+                self.run_ticket_effects(&mut *tx, &ticket, &alerts, &EffectContext::default())
+                    .await?,
+            );
         }
-        let done = self
-            .run_ticket_effects(&mut *tx, &ticket, &effects, &EffectContext::default())
+        let created = self
+            .record_event(
+                &mut *tx,
+                p,
+                &ticket,
+                "created",
+                None,
+                None,
+                Some(State::Received),
+                None,
+                &done,
+            )
             .await?;
-        self.record_event(
-            &mut *tx,
-            p,
-            &ticket,
-            "created",
-            None,
-            None,
-            Some(State::Received),
-            None,
-            &done,
-        )
-        .await?;
         tx.commit().await?;
-        Ok(ticket)
+        // Everything a new ticket has was written just now: the answer needs no read-back.
+        Ok(TicketDetail {
+            next_steps: allowed_steps(&ticket),
+            ticket,
+            events: vec![created],
+            tasks: Vec::new(),
+            handlers: Vec::new(),
+            clocks,
+            attachments: Vec::new(),
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -339,10 +377,10 @@ impl App {
         to: Option<State>,
         body: Option<String>,
         effects: &[String],
-    ) -> Result<(), AppError> {
+    ) -> Result<TicketEvent, AppError> {
         let data =
             serde_json::json!({ "effects": effects, "level": ticket.level.as_str() }).to_string();
-        tx.insert_ticket_event(&TicketEvent {
+        let event = TicketEvent {
             id: Uuid::now_v7(),
             ticket_id: ticket.id,
             at: self.now(),
@@ -354,8 +392,8 @@ impl App {
             to_state: to.map(|s| s.as_str().to_string()),
             body,
             data: Some(data),
-        })
-        .await?;
+        };
+        tx.insert_ticket_event(&event).await?;
         // The audit log names the step and its effects, never the notes (they may quote the
         // customer).
         self.audit(
@@ -374,7 +412,7 @@ impl App {
             }),
         )
         .await?;
-        Ok(())
+        Ok(event)
     }
 
     pub async fn get_ticket(&self, p: &Principal, id: Uuid) -> Result<TicketDetail, AppError> {
@@ -389,13 +427,7 @@ impl App {
         let handlers = tx.ticket_handlers(id).await?;
         let clocks = self.ticket_clocks(&mut *tx, id).await?;
         let attachments = self.attachments_of(&mut *tx, id).await?;
-        let next = if ticket.kind == TicketKind::Complaint {
-            next_steps(ticket.state)
-        } else if ticket.state.is_open() {
-            vec![Step::Close]
-        } else {
-            vec![Step::Reopen]
-        };
+        let next = allowed_steps(&ticket);
         Ok(TicketDetail {
             ticket,
             events,

@@ -48,6 +48,18 @@ pub(crate) fn staff_recipient(u: &User) -> Recipient {
     }
 }
 
+/// How a ticket clock starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClockStart {
+    /// On a ticket that may already have an open clock of the target (then none starts).
+    Again,
+    /// On a ticket being taken now.
+    New,
+    /// On a ticket being taken now whose response is made as it is taken (a phone call):
+    /// stored already met.
+    NewAnswered,
+}
+
 /// Context a step gives its effects beyond the ticket.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EffectContext {
@@ -59,39 +71,49 @@ pub(crate) struct EffectContext {
 
 impl App {
     /// Starts a ticket clock unless its policy is missing or switched off (an administrator's
-    /// choice must not block intake). Returns the clock started.
+    /// choice must not block intake), or the ticket already has an open clock of the target.
+    /// Returns the clock started.
     pub(crate) async fn start_ticket_clock(
         &self,
         tx: &mut dyn Tx,
         ticket: &Ticket,
         target_key: &str,
     ) -> Result<Option<SlaClockRecord>, AppError> {
-        match tx.get_sla_policy(target_key).await? {
-            Some(p) if p.enabled => {}
+        self.start_ticket_clock_as(tx, ticket, target_key, ClockStart::Again)
+            .await
+    }
+
+    /// [`App::start_ticket_clock`], told whether the ticket is new (it has no clocks yet, so
+    /// none is looked for) and whether the response was made as the clock starts.
+    pub(crate) async fn start_ticket_clock_as(
+        &self,
+        tx: &mut dyn Tx,
+        ticket: &Ticket,
+        target_key: &str,
+        start: ClockStart,
+    ) -> Result<Option<SlaClockRecord>, AppError> {
+        let policy = match tx.get_sla_policy(target_key).await? {
+            Some(p) if p.enabled => p,
             _ => return Ok(None),
-        }
-        if self
-            .open_ticket_clock(tx, ticket, target_key)
-            .await?
-            .is_some()
+        };
+        if start == ClockStart::Again
+            && self
+                .open_ticket_clock(tx, ticket, target_key)
+                .await?
+                .is_some()
         {
             return Ok(None);
         }
-        let id = ticket.id.to_string();
-        let rec = self
-            .start_sla_clock(
-                tx,
-                StartClock {
-                    subject_type: TICKET_SUBJECT.into(),
-                    subject_id: id,
-                    target_key: target_key.into(),
-                    channel: Some(ticket.channel.as_str().into()),
-                    department_id: ticket.group_id,
-                    agent_id: ticket.assignee_id,
-                },
-            )
-            .await?;
-        Ok(Some(rec))
+        let req = StartClock {
+            subject_type: TICKET_SUBJECT.into(),
+            subject_id: ticket.id.to_string(),
+            target_key: target_key.into(),
+            channel: Some(ticket.channel.as_str().into()),
+            department_id: ticket.group_id,
+            agent_id: ticket.assignee_id,
+        };
+        let met = start == ClockStart::NewAnswered;
+        Ok(Some(self.start_clock_of(tx, req, &policy, met).await?))
     }
 
     /// The ticket's clock of a target that still counts: running or paused, or breached

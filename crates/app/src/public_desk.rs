@@ -384,7 +384,8 @@ impl App {
                     .collect(),
                 },
             )
-            .await?;
+            .await?
+            .ticket;
         tracing::info!(ticket = %ticket.number, "ticket taken from the public form");
         Ok(PublicReceipt {
             tracking_token: tracking_token(keys, ticket.id),

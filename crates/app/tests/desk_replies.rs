@@ -134,7 +134,7 @@ async fn a_reply_meets_the_first_response_clock_and_emails_the_customer() {
         "国庆黄山三日游还有位置吗",
     );
     input.customer_id = Some(customer);
-    let t = f.app.create_ticket(&agent, input).await.unwrap();
+    let t = f.app.create_ticket(&agent, input).await.unwrap().ticket;
     first_response_clock(&f.app, &agent, &t).await;
 
     f.clock.advance(SignedDuration::from_mins(20));
@@ -230,7 +230,8 @@ async fn a_late_reply_records_the_breach_and_closed_tickets_take_no_replies() {
             ticket(TicketKind::Inquiry, Channel::Chat, None, "在线咨询签证"),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .ticket;
     first_response_clock(&f.app, &agent, &t).await;
     // A second ticket whose clock the engine has already marked breached.
     let fired = f
@@ -240,7 +241,8 @@ async fn a_late_reply_records_the_breach_and_closed_tickets_take_no_replies() {
             ticket(TicketKind::Inquiry, Channel::Chat, None, "在线咨询护照"),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .ticket;
     first_response_clock(&f.app, &agent, &fired).await;
     f.clock.advance(SignedDuration::from_hours(2));
     f.app.fire_due_sla_clocks(100).await.unwrap();
@@ -358,7 +360,8 @@ async fn routing_at_intake_and_an_inquiry_that_becomes_a_complaint() {
             ),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .ticket;
     assert_eq!(inquiry.group_id, Some(route));
     let feedback = f
         .app
@@ -367,7 +370,8 @@ async fn routing_at_intake_and_an_inquiry_that_becomes_a_complaint() {
             ticket(TicketKind::Feedback, Channel::OnSite, None, "早餐很丰盛"),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .ticket;
     assert_eq!(feedback.group_id, Some(food), "by keyword");
     // Complaints are triaged first: only a suggestion.
     let complaint = f
@@ -382,7 +386,8 @@ async fn routing_at_intake_and_an_inquiry_that_becomes_a_complaint() {
             ),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .ticket;
     assert_eq!(complaint.group_id, None);
     let s = f
         .app
@@ -433,7 +438,8 @@ async fn routing_at_intake_and_an_inquiry_that_becomes_a_complaint() {
             ticket(TicketKind::Inquiry, Channel::Email, None, "发票"),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .ticket;
     assert!(matches!(
         f.app.convert_to_complaint(&follow_up, other.id, None).await,
         Err(AppError::Forbidden(_))

@@ -65,7 +65,8 @@ async fn an_unanswered_complaint_warns_then_escalates_its_breach_once() {
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .ticket;
     let id = ticket.id.to_string();
     for (step, req) in [
         (

@@ -347,14 +347,37 @@ impl App {
                 "this SLA policy is disabled",
             ));
         }
+        let req = StartClock {
+            subject_id: sid.to_string(),
+            ..req
+        };
+        self.start_clock_of(tx, req, &policy, false).await
+    }
+
+    /// Starts the clock of an enabled `policy` (the caller checked the request). With
+    /// `met_at_start` the response was made as the clock started — a phone call answered by
+    /// the agent who logs it — and the clock is stored already met: one row, its `started`
+    /// and `met` events, instead of a start and a stop.
+    pub(crate) async fn start_clock_of(
+        &self,
+        tx: &mut dyn Tx,
+        req: StartClock,
+        policy: &SlaPolicy,
+        met_at_start: bool,
+    ) -> Result<SlaClockRecord, AppError> {
         let calendar = self.load_calendar(tx, &policy.target.calendar).await?;
         let now = self.now();
-        let clock = SlaClock::start(&policy.target, &calendar, now)
+        let mut clock = SlaClock::start(&policy.target, &calendar, now)
             .map_err(|e| sla_error("target_key", e))?;
+        let owed = if met_at_start {
+            clock.stop(now).map_err(|e| sla_error("target_key", e))?
+        } else {
+            Vec::new()
+        };
         let rec = SlaClockRecord {
             id: Uuid::now_v7(),
             subject_type: req.subject_type,
-            subject_id: sid.to_string(),
+            subject_id: req.subject_id,
             channel: req.channel,
             department_id: req.department_id,
             agent_id: req.agent_id,
@@ -374,8 +397,16 @@ impl App {
                 },
                 other => other,
             })?;
-        self.on_sla_event(tx, &rec, SlaEventKind::Started, now, Some(&policy))
+        self.on_sla_event(tx, &rec, SlaEventKind::Started, now, Some(policy))
             .await?;
+        for e in &owed {
+            let (kind, at) = event_kind(e);
+            self.on_sla_event(tx, &rec, kind, at, Some(policy)).await?;
+        }
+        if met_at_start && rec.clock.state() == ClockState::Met {
+            self.on_sla_event(tx, &rec, SlaEventKind::Met, now, Some(policy))
+                .await?;
+        }
         Ok(rec)
     }
 

@@ -92,6 +92,12 @@ impl Channel {
             Channel::OnSite => None,
         }
     }
+
+    /// Whether taking a ticket on this channel is its first response: a phone call is
+    /// answered by the agent who logs it, so its first-response clock starts already met.
+    pub fn answered_at_intake(self) -> bool {
+        self == Channel::Phone
+    }
 }
 
 /// Triage level (初步评估).

@@ -335,7 +335,7 @@ async fn create_ticket(
     Auth(p): Auth,
     ApiJson(body): ApiJson<TicketCreate>,
 ) -> Result<(StatusCode, Json<TicketDetailView>), ApiError> {
-    let ticket = state
+    let detail = state
         .app
         .create_ticket(
             &p,
@@ -355,7 +355,6 @@ async fn create_ticket(
             },
         )
         .await?;
-    let detail = state.app.get_ticket(&p, ticket.id).await?;
     Ok((StatusCode::CREATED, Json(detail_view(&state, &detail))))
 }
 

@@ -992,7 +992,7 @@ pub async fn create_ticket(
         tags: vec![],
     };
     match state.app.create_ticket(&user.principal, input).await {
-        Ok(tk) => see_other(&format!("/desk/tickets/{}", tk.id)),
+        Ok(tk) => see_other(&format!("/desk/tickets/{}", tk.ticket.id)),
         Err(AppError::Validation(fields)) => new_page(
             &state,
             &user,

@@ -456,6 +456,12 @@ fn first_response_targets_by_channel() {
     for level in [Level::General, Level::Important, Level::Urgent] {
         assert!(SlaTarget::default_for(level.follow_up_target()).is_some());
     }
+    let answered: Vec<_> = Channel::ALL
+        .into_iter()
+        .filter(|c| c.answered_at_intake())
+        .collect();
+    assert_eq!(answered, [Channel::Phone]);
+    assert!(answered.iter().all(|c| c.first_response_target().is_some()));
 }
 
 proptest! {
