@@ -2,8 +2,11 @@
 
 use crate::secrets::{self, API_TOKEN_PREFIX, SESSION_PREFIX};
 use crate::{App, AppError, FieldError};
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use tripdesk_domain::identity::{roles_grant, Permission, Role};
 use tripdesk_store::{ApiToken, Session, User};
 use uuid::Uuid;
@@ -79,6 +82,69 @@ pub struct SignedIn {
 pub struct IssuedToken {
     pub token: String,
     pub record: ApiToken,
+}
+
+/// How long a verified token's principal is reused without reading the database again.
+/// Signing out, revoking a token and changing or disabling a user through this process take
+/// effect at once (they clear the cache); the same changes made by another process (a second
+/// server, `tripdesk admin` at the console) take effect within this time.
+pub const PRINCIPAL_CACHE_TTL: SignedDuration = SignedDuration::from_secs(2);
+
+/// Tokens remembered at most; beyond, the cache starts afresh.
+const PRINCIPAL_CACHE_MAX: usize = 10_000;
+
+/// Principals of recently verified tokens, keyed by the token's hash (never the token), so
+/// that an agent's burst of requests costs one database read, not one each.
+#[derive(Default)]
+pub(crate) struct PrincipalCache {
+    /// Bumped by every change to sessions, tokens or users; entries of an older generation
+    /// are ignored.
+    generation: AtomicU64,
+    entries: Mutex<HashMap<String, CachedPrincipal>>,
+}
+
+struct CachedPrincipal {
+    principal: Principal,
+    generation: u64,
+    /// Reused until then: the earlier of the cache's lifetime and the credential's expiry.
+    until: Timestamp,
+}
+
+impl PrincipalCache {
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    fn get(&self, hash: &str, now: Timestamp) -> Option<Principal> {
+        let entries = self.entries.lock().expect("principal cache");
+        entries
+            .get(hash)
+            .filter(|c| c.generation == self.generation() && now < c.until)
+            .map(|c| c.principal.clone())
+    }
+
+    /// Remembers a principal read at `generation` (taken before the read, so a change that
+    /// committed meanwhile makes the entry stale at once).
+    fn put(&self, hash: String, principal: Principal, generation: u64, until: Timestamp) {
+        let mut entries = self.entries.lock().expect("principal cache");
+        if entries.len() >= PRINCIPAL_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(
+            hash,
+            CachedPrincipal {
+                principal,
+                generation,
+                until,
+            },
+        );
+    }
+
+    /// Forgets every principal (after a change to sessions, tokens or users has committed).
+    pub(crate) fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.entries.lock().expect("principal cache").clear();
+    }
 }
 
 impl App {
@@ -205,12 +271,30 @@ impl App {
 
     /// Resolves a bearer or cookie token (session or API token) to its principal.
     pub async fn authenticate(&self, token: &str) -> Result<Principal, AppError> {
-        const INVALID: AppError = AppError::Unauthenticated("the token is invalid or expired");
         let now = self.now();
         let hash = secrets::token_hash(token);
+        if let Some(p) = self.principals.get(&hash, now) {
+            return Ok(p);
+        }
+        let generation = self.principals.generation();
+        let (principal, expires_at) = self.authenticate_in_store(token, &hash, now).await?;
+        let until = (now + PRINCIPAL_CACHE_TTL).min(expires_at.unwrap_or(Timestamp::MAX));
+        self.principals
+            .put(hash, principal.clone(), generation, until);
+        Ok(principal)
+    }
+
+    /// Verifies a token against the database: the principal and when the credential expires.
+    async fn authenticate_in_store(
+        &self,
+        token: &str,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<(Principal, Option<Timestamp>), AppError> {
+        const INVALID: AppError = AppError::Unauthenticated("the token is invalid or expired");
         if token.starts_with(SESSION_PREFIX) {
             let mut tx = self.store.read().await?;
-            let Some(session) = tx.get_session_by_token_hash(&hash).await? else {
+            let Some(session) = tx.get_session_by_token_hash(hash).await? else {
                 return Err(INVALID);
             };
             if session.expires_at <= now {
@@ -220,21 +304,24 @@ impl App {
             drop(tx);
             // Sliding expiry, written at most about once per half-life of the session.
             let ttl = self.settings.session_ttl;
+            let mut expires_at = session.expires_at;
             if session.expires_at.duration_since(now) < ttl / 2 {
+                expires_at = now + ttl;
                 let mut tx = self.store.write().await?;
-                tx.extend_session(session.id, now + ttl).await?;
+                tx.extend_session(session.id, expires_at).await?;
                 tx.commit().await?;
             }
-            Ok(Principal::of(
+            let principal = Principal::of(
                 &user,
                 Credential::Session {
                     session_id: session.id,
                     csrf_token: session.csrf_token,
                 },
-            ))
+            );
+            Ok((principal, Some(expires_at)))
         } else if token.starts_with(API_TOKEN_PREFIX) {
             let mut tx = self.store.read().await?;
-            let Some(record) = tx.get_api_token_by_hash(&hash).await? else {
+            let Some(record) = tx.get_api_token_by_hash(hash).await? else {
                 return Err(INVALID);
             };
             if record.revoked_at.is_some() || record.expires_at.is_some_and(|e| e <= now) {
@@ -251,12 +338,13 @@ impl App {
                 tx.touch_api_token(record.id, now).await?;
                 tx.commit().await?;
             }
-            Ok(Principal::of(
+            let principal = Principal::of(
                 &user,
                 Credential::ApiToken {
                     token_id: record.id,
                 },
-            ))
+            );
+            Ok((principal, record.expires_at))
         } else {
             Err(INVALID)
         }
@@ -288,6 +376,7 @@ impl App {
             )
             .await?;
             tx.commit().await?;
+            self.principals.invalidate();
         }
         Ok(())
     }
@@ -366,6 +455,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.principals.invalidate();
         Ok(())
     }
 

@@ -76,6 +76,8 @@ pub struct App {
     node: Arc<str>,
     /// Live in-app events of this process (the bell).
     pub notify_hub: Arc<notify::NotifyHub>,
+    /// Principals of recently verified tokens (see [`auth::PRINCIPAL_CACHE_TTL`]).
+    principals: Arc<auth::PrincipalCache>,
 }
 
 impl App {
@@ -93,6 +95,7 @@ impl App {
             calendars: Arc::default(),
             node: format!("{host}:{}", std::process::id()).into(),
             notify_hub: Arc::new(notify::NotifyHub::default()),
+            principals: Arc::default(),
         }
     }
 

@@ -257,6 +257,8 @@ async fn permissions_are_checked() {
         .as_str()
         .unwrap()
         .to_string();
+    // Used once, so this server holds the principal in its cache.
+    assert_eq!(h.get("/api/v1/auth/me", &xu).await.status, StatusCode::OK);
     let r = h
         .json(
             Method::PATCH,
