@@ -1,12 +1,10 @@
 //! Who is acting: signing in and out, sessions, API tokens, and the one permission check.
 
 use crate::secrets::{self, API_TOKEN_PREFIX, SESSION_PREFIX};
+use crate::ttl_cache::TtlCache;
 use crate::{App, AppError, FieldError};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use tripdesk_domain::identity::{roles_grant, Permission, Role};
 use tripdesk_store::{ApiToken, Session, User};
 use uuid::Uuid;
@@ -90,62 +88,9 @@ pub struct IssuedToken {
 /// server, `tripdesk admin` at the console) take effect within this time.
 pub const PRINCIPAL_CACHE_TTL: SignedDuration = SignedDuration::from_secs(2);
 
-/// Tokens remembered at most; beyond, the cache starts afresh.
-const PRINCIPAL_CACHE_MAX: usize = 10_000;
-
 /// Principals of recently verified tokens, keyed by the token's hash (never the token), so
 /// that an agent's burst of requests costs one database read, not one each.
-#[derive(Default)]
-pub(crate) struct PrincipalCache {
-    /// Bumped by every change to sessions, tokens or users; entries of an older generation
-    /// are ignored.
-    generation: AtomicU64,
-    entries: Mutex<HashMap<String, CachedPrincipal>>,
-}
-
-struct CachedPrincipal {
-    principal: Principal,
-    generation: u64,
-    /// Reused until then: the earlier of the cache's lifetime and the credential's expiry.
-    until: Timestamp,
-}
-
-impl PrincipalCache {
-    fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
-    }
-
-    fn get(&self, hash: &str, now: Timestamp) -> Option<Principal> {
-        let entries = self.entries.lock().expect("principal cache");
-        entries
-            .get(hash)
-            .filter(|c| c.generation == self.generation() && now < c.until)
-            .map(|c| c.principal.clone())
-    }
-
-    /// Remembers a principal read at `generation` (taken before the read, so a change that
-    /// committed meanwhile makes the entry stale at once).
-    fn put(&self, hash: String, principal: Principal, generation: u64, until: Timestamp) {
-        let mut entries = self.entries.lock().expect("principal cache");
-        if entries.len() >= PRINCIPAL_CACHE_MAX {
-            entries.clear();
-        }
-        entries.insert(
-            hash,
-            CachedPrincipal {
-                principal,
-                generation,
-                until,
-            },
-        );
-    }
-
-    /// Forgets every principal (after a change to sessions, tokens or users has committed).
-    pub(crate) fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.entries.lock().expect("principal cache").clear();
-    }
-}
+pub(crate) type PrincipalCache = TtlCache<String, Principal>;
 
 impl App {
     /// Signs in with a username and password. Throttled per username and per client address

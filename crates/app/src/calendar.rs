@@ -236,6 +236,7 @@ impl App {
         }
         self.ensure_default_policies(&mut *tx, now).await?;
         tx.commit().await?;
+        self.config.invalidate();
         Ok(())
     }
 

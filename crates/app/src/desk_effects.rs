@@ -92,7 +92,7 @@ impl App {
         target_key: &str,
         start: ClockStart,
     ) -> Result<Option<SlaClockRecord>, AppError> {
-        let policy = match tx.get_sla_policy(target_key).await? {
+        let policy = match self.sla_policy(tx, target_key).await? {
             Some(p) if p.enabled => p,
             _ => return Ok(None),
         };

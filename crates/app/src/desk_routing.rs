@@ -7,8 +7,10 @@
 //! triaged before they are assigned (the state machine); for them the routed group is only a
 //! suggestion, shown on the ticket and pre-filled in the assign form.
 
+use crate::ttl_cache::CONFIG_CACHE_TTL;
 use crate::{App, AppError, FieldError, Principal};
 use serde_json::json;
+use std::sync::Arc;
 use tripdesk_domain::desk::{route, Channel, RoutingRule, TicketFacts};
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{RoutingRuleRecord, Ticket, Tx};
@@ -106,8 +108,24 @@ impl App {
         tx: &mut dyn Tx,
         ticket: &Ticket,
     ) -> Result<Option<RoutedGroup>, AppError> {
-        let rules = tx.list_routing_rules().await?;
+        let rules = self.routing_rules(tx).await?;
         Ok(match_rules(&rules, ticket))
+    }
+
+    /// The stored rules, reused for [`CONFIG_CACHE_TTL`] (every intake routes).
+    async fn routing_rules(
+        &self,
+        tx: &mut dyn Tx,
+    ) -> Result<Arc<Vec<RoutingRuleRecord>>, AppError> {
+        let cache = &self.config.routing_rules;
+        let now = self.now();
+        if let Some(rules) = cache.get(&(), now) {
+            return Ok(rules);
+        }
+        let generation = cache.generation();
+        let rules = Arc::new(tx.list_routing_rules().await?);
+        cache.put((), rules.clone(), generation, now + CONFIG_CACHE_TTL);
+        Ok(rules)
     }
 
     /// The group routing suggests for a stored ticket (shown on the ticket, pre-filled in the
@@ -260,6 +278,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.config.invalidate();
         Ok(rule)
     }
 
@@ -302,6 +321,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.config.invalidate();
         Ok(rule)
     }
 
@@ -321,6 +341,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.config.invalidate();
         Ok(())
     }
 
@@ -397,6 +418,7 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        self.config.invalidate();
         Ok(())
     }
 }

@@ -24,6 +24,7 @@ pub mod notify;
 pub mod public_desk;
 pub mod secrets;
 pub mod sla;
+pub mod ttl_cache;
 
 pub use error::{AppError, FieldError};
 
@@ -78,6 +79,8 @@ pub struct App {
     pub notify_hub: Arc<notify::NotifyHub>,
     /// Principals of recently verified tokens (see [`auth::PRINCIPAL_CACHE_TTL`]).
     principals: Arc<auth::PrincipalCache>,
+    /// SLA policies and routing rules (see [`ttl_cache::CONFIG_CACHE_TTL`]).
+    config: Arc<ttl_cache::ConfigCache>,
 }
 
 impl App {
@@ -96,6 +99,7 @@ impl App {
             node: format!("{host}:{}", std::process::id()).into(),
             notify_hub: Arc::new(notify::NotifyHub::default()),
             principals: Arc::default(),
+            config: Arc::default(),
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod engine;
 mod hooks;
 
+use crate::ttl_cache::CONFIG_CACHE_TTL;
 use crate::{App, AppError, FieldError, Principal};
 use jiff::{SignedDuration, Timestamp};
 use std::borrow::Cow;
@@ -202,6 +203,25 @@ impl App {
         Ok(())
     }
 
+    /// A policy by key as stored, reused for [`CONFIG_CACHE_TTL`] (every intake and clock
+    /// action reads one).
+    pub(crate) async fn sla_policy(
+        &self,
+        tx: &mut dyn Tx,
+        key: &str,
+    ) -> Result<Option<SlaPolicy>, AppError> {
+        let cache = &self.config.policies;
+        let now = self.now();
+        let key = key.to_string();
+        if let Some(policy) = cache.get(&key, now) {
+            return Ok(policy);
+        }
+        let generation = cache.generation();
+        let policy = tx.get_sla_policy(&key).await?;
+        cache.put(key, policy.clone(), generation, now + CONFIG_CACHE_TTL);
+        Ok(policy)
+    }
+
     pub async fn list_sla_policies(
         &self,
         principal: &Principal,
@@ -298,6 +318,7 @@ impl App {
         policy.updated_at = self.now();
         tx.update_sla_policy(&policy).await?;
         tx.commit().await?;
+        self.config.invalidate();
         tracing::info!(target: "audit", event = "sla_policy_updated", key, by = %principal.user_id, "SLA policy updated");
         Ok(policy)
     }
@@ -459,7 +480,7 @@ impl App {
                 continue;
             }
             rec.version += 1;
-            let policy = tx.get_sla_policy(rec.clock.target_key()).await?;
+            let policy = self.sla_policy(tx, rec.clock.target_key()).await?;
             for e in &owed {
                 let (kind, at) = event_kind(e);
                 self.on_sla_event(tx, &rec, kind, at, policy.as_ref())
