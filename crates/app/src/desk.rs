@@ -670,7 +670,11 @@ impl App {
                 })
                 .await?;
             }
-            Step::RecordFollowUp => ticket.last_satisfaction = req.satisfaction,
+            Step::RecordFollowUp => {
+                ticket.last_satisfaction = req.satisfaction;
+                // The visit is made: the follow-up team's task is done.
+                tx.complete_desk_tasks(ticket.id, "follow_up", now).await?;
+            }
             Step::Close => ticket.closed_at = Some(now),
             Step::Reopen => {
                 ticket.closed_at = None;

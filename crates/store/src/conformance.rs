@@ -1285,7 +1285,34 @@ pub async fn tickets(store: &dyn Store) {
         done_at: None,
     };
     tx.insert_desk_task(&task).await.unwrap();
-    assert_eq!(tx.list_desk_tasks(general.id).await.unwrap(), vec![task]);
+    assert_eq!(
+        tx.list_desk_tasks(general.id).await.unwrap(),
+        vec![task.clone()]
+    );
+    // Completing marks only the open tasks of that kind, once.
+    let visit = DeskTask {
+        id: Uuid::now_v7(),
+        kind: "follow_up".into(),
+        title: "回访".into(),
+        ..task.clone()
+    };
+    tx.insert_desk_task(&visit).await.unwrap();
+    let done_at = t("2026-05-06T02:00:00Z");
+    assert_eq!(
+        tx.complete_desk_tasks(general.id, "follow_up", done_at)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        tx.complete_desk_tasks(general.id, "follow_up", t("2026-05-07T00:00:00Z"))
+            .await
+            .unwrap(),
+        0
+    );
+    let tasks = tx.list_desk_tasks(general.id).await.unwrap();
+    assert_eq!(tasks[0].done_at, None, "the rectification task stays open");
+    assert_eq!(tasks[1].done_at, Some(done_at));
     tx.commit().await.unwrap();
 }
 

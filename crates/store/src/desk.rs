@@ -138,6 +138,13 @@ pub trait DeskRepo: Send {
 
     async fn insert_desk_task(&mut self, task: &DeskTask) -> Result<(), StoreError>;
     async fn list_desk_tasks(&mut self, ticket_id: Uuid) -> Result<Vec<DeskTask>, StoreError>;
+    /// Marks the ticket's open tasks of `kind` done at `at`; returns how many were open.
+    async fn complete_desk_tasks(
+        &mut self,
+        ticket_id: Uuid,
+        kind: &str,
+        at: Timestamp,
+    ) -> Result<u64, StoreError>;
 
     // Routing rules (the desk's settings), in matching order: priority, then oldest.
     async fn list_routing_rules(&mut self) -> Result<Vec<RoutingRuleRecord>, StoreError>;

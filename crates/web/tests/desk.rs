@@ -343,6 +343,7 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
         task["due_at"], "2026-10-08T10:00:00+08:00",
         "planned for the first working day after the holiday"
     );
+    assert!(task["done_at"].is_null(), "open until the visit is made");
     assert!(messages_about(&h, &c.admin, &id)
         .await
         .iter()
@@ -406,6 +407,17 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
         .iter()
         .find(|task| task["kind"] == "rectification")
         .expect("rectification task");
+    assert!(rect["done_at"].is_null());
+    let visit = t["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|task| task["kind"] == "follow_up")
+        .expect("follow-up task");
+    assert!(
+        visit["done_at"].is_string(),
+        "the follow-up visit is recorded, so its task is done: {visit}"
+    );
     assert_eq!(
         rect["department_id"],
         guide_dept.as_str(),

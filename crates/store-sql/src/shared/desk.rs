@@ -359,6 +359,24 @@ impl DeskRepo for SqlTx {
         Ok(())
     }
 
+    async fn complete_desk_tasks(
+        &mut self,
+        ticket_id: Uuid,
+        kind: &str,
+        at: jiff::Timestamp,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE desk_tasks SET done_at = $3 WHERE ticket_id = $1 AND kind = $2 AND done_at IS NULL",
+        )
+        .bind(ticket_id.to_string())
+        .bind(kind)
+        .bind(ms(at))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected())
+    }
+
     async fn list_desk_tasks(&mut self, ticket_id: Uuid) -> Result<Vec<DeskTask>, StoreError> {
         let rows = sqlx::query("SELECT * FROM desk_tasks WHERE ticket_id = $1 ORDER BY created_at, id")
             .bind(ticket_id.to_string())
