@@ -824,6 +824,50 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("desk.find.label", "按编号打开工单", "Open a ticket by its reference"),
     ("desk.find.placeholder", "编号，如 TS0000301", "Reference, e.g. TS0000301"),
     ("desk.find.go", "打开", "Open"),
+    // Field errors in the staff interface (`field_error`): the code's meaning, with the label.
+    ("err.required", "请填写{label}。", "{label} is required."),
+    ("err.too_long", "{label}太长了，请精简。", "{label} is too long."),
+    ("err.length", "{label}的长度不符合要求。", "{label} has the wrong length."),
+    ("err.invalid", "{label}的格式或取值不正确。", "{label} is not valid."),
+    ("err.unknown", "{label}：找不到对应的记录。", "{label}: no such record."),
+    ("err.range", "{label}超出了允许的范围。", "{label} is out of range."),
+    ("err.too_many", "{label}太多了。", "Too many {label}."),
+    ("err.same", "{label}与原来相同。", "{label} is unchanged."),
+    ("err.unchanged", "{label}没有变化。", "{label} is unchanged."),
+    ("err.weak", "{label}太简单，请至少 12 个字符。", "{label} is too weak."),
+    (
+        "err.outside_window",
+        "{label}不在回访时间窗口内（以工作日计）。",
+        "{label} is outside the follow-up window.",
+    ),
+    (
+        "err.not_follow_up",
+        "{label}：此人不是回访人员。",
+        "{label}: not a member of the follow-up team.",
+    ),
+    ("field.customer.name", "客户姓名", "Customer name"),
+    ("field.customer.phone", "客户电话", "Customer phone"),
+    ("field.customer.email", "客户邮箱", "Customer email"),
+    ("field.customer.contact", "联系方式", "Contact"),
+    ("field.customer", "客户", "Customer"),
+    ("field.tags", "标签", "Tags"),
+    ("field.booking_ref", "关联订单或行程", "Booking or trip"),
+    ("field.business_area", "业务领域", "Business area"),
+    ("field.reason", "原因", "Reason"),
+    ("field.note", "备注", "Note"),
+    ("field.scheduled_at", "计划回访时间", "Planned visit"),
+    ("field.assignee", "处理人", "Assignee"),
+    ("field.group", "处理组", "Handling group"),
+    ("field.level", "等级", "Level"),
+    ("field.satisfaction", "满意度", "Satisfaction"),
+    ("field.overall_rating", "总体评价", "Overall rating"),
+    ("field.suggestions", "建议", "Suggestions"),
+    ("field.improvements", "改进措施", "Improvements"),
+    ("field.responsible_department", "责任部门", "Responsible department"),
+    ("field.keywords", "关键词", "Keywords"),
+    ("field.priority", "优先级", "Priority"),
+    ("field.name", "名称", "Name"),
+    ("field.file", "文件", "File"),
 ];
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
@@ -860,9 +904,51 @@ impl Tr {
     }
 }
 
+/// The label of a form field (`field.<name>` without a trailing `_id`), or the name itself.
+pub fn field_label(t: Tr, field: &str) -> String {
+    let key = format!("field.{}", field.trim_end_matches("_id"));
+    if Tr::has(&key) {
+        t.s(&key).to_string()
+    } else {
+        field.to_string()
+    }
+}
+
+/// A use case's field error as the staff interface shows it. In Chinese: the field's label and
+/// the meaning of its stable code (`required`, `too_long`…). In English, and for a code
+/// without a translation, the use case's own sentence, which already names the field.
+pub fn field_error(t: Tr, f: &tripdesk_app::FieldError) -> String {
+    let key = format!("err.{}", f.code);
+    if t.0 == Lang::En || !Tr::has(&key) {
+        return f.message.clone();
+    }
+    t.s(&key).replace("{label}", &field_label(t, &f.field))
+}
+
+/// Every field error of a failed form, as [`field_error`] shows each.
+pub fn field_errors(t: Tr, fields: &[tripdesk_app::FieldError]) -> Vec<String> {
+    fields.iter().map(|f| field_error(t, f)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_errors_speak_the_interface_language() {
+        use tripdesk_app::FieldError;
+        let zh = Tr(Lang::ZhCn);
+        let e = FieldError::new("subject", "required", "subject is required");
+        assert_eq!(field_error(zh, &e), "请填写标题。");
+        assert_eq!(field_error(Tr(Lang::En), &e), "subject is required");
+        let e = FieldError::new("assignee_id", "not_follow_up", "not a follow-up agent");
+        assert_eq!(field_error(zh, &e), "处理人：此人不是回访人员。");
+        // A code without a translation keeps the use case's sentence; an unknown field its name.
+        let e = FieldError::new("subject", "odd_code", "subject is odd");
+        assert_eq!(field_error(zh, &e), "subject is odd");
+        let e = FieldError::new("mystery", "required", "mystery is required");
+        assert_eq!(field_error(zh, &e), "请填写mystery。");
+    }
 
     #[test]
     fn keys_are_unique_and_filled() {

@@ -766,7 +766,11 @@ async fn the_desk_pages_take_a_ticket_and_a_step() {
     };
     let bad = post(format!("_csrf={csrf}&kind=complaint&channel=phone&level=urgent&customer_name=&subject=&description=")).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.text.contains("subject is required"), "{}", bad.text);
+    // The staff page speaks Chinese: each field at fault named by its label.
+    for message in ["请填写标题。", "请填写说明。", "请填写客户姓名。"] {
+        assert!(bad.text.contains(message), "{message}: {}", bad.text);
+    }
+    assert!(!bad.text.contains("is required"), "no English left");
     let ok = post(format!(
         "_csrf={csrf}&kind=complaint&channel=phone&level=urgent&customer_name=%E5%BC%A0%E4%BC%9F&subject=%E5%A4%A7%E5%B7%B4%E6%8A%9B%E9%94%9A&description=%E9%AB%98%E9%80%9F%E4%B8%8A%E6%8A%9B%E9%94%9A"
     ))

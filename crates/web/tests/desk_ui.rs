@@ -285,7 +285,7 @@ async fn the_rules_page_lists_and_saves_rules() {
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        bad.text.contains("name must be 1 to 80 characters"),
+        bad.text.contains("名称的长度不符合要求。"),
         "{}",
         bad.text
     );
@@ -651,7 +651,7 @@ async fn the_ticket_page_shows_the_timeline_reply_box_and_conversion() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.text.contains("body is required"));
+    assert!(r.text.contains("请填写正文。"), "{}", r.text);
     let page = h
         .call(
             Method::GET,

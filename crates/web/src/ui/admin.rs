@@ -58,25 +58,15 @@ fn role_options(t: Tr, selected: &[Role]) -> Vec<RoleOption> {
 
 pub(super) struct FormError {
     pub field: String,
-    pub label: String,
     pub message: String,
 }
 
 pub(super) fn form_errors(t: Tr, fields: Vec<FieldError>) -> Vec<FormError> {
     fields
         .into_iter()
-        .map(|f| {
-            let key = format!("field.{}", f.field.trim_end_matches("_id"));
-            let label = if crate::i18n::Tr::has(&key) {
-                t.s(&key).to_string()
-            } else {
-                f.field.clone()
-            };
-            FormError {
-                field: f.field,
-                label,
-                message: f.message,
-            }
+        .map(|f| FormError {
+            message: crate::i18n::field_error(t, &f),
+            field: f.field,
         })
         .collect()
 }

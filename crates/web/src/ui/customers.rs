@@ -2,6 +2,7 @@
 //! consents, duplicates and merge, contact history placeholder, reveal with a reason, PIPL
 //! copy and erasure), CSV import and masked export, and the audit log for supervisors.
 
+use super::admin::{form_errors, FormError};
 use super::session::{UiForm, UiUser};
 use super::{error_page, local_time, render, see_other, Chrome};
 use crate::api::customers::{file_download, pipl_download};
@@ -35,21 +36,6 @@ fn label(t: Tr, key: &str, fallback: &str) -> String {
 
 fn kind_label(t: Tr, kind: &str) -> String {
     label(t, &format!("ident.{kind}"), kind)
-}
-
-struct FormError {
-    field: String,
-    message: String,
-}
-
-fn form_errors(fields: Vec<FieldError>) -> Vec<FormError> {
-    fields
-        .into_iter()
-        .map(|f| FormError {
-            field: f.field,
-            message: f.message,
-        })
-        .collect()
 }
 
 // ---- list ----
@@ -141,7 +127,7 @@ pub async fn list(
             page.total,
             Vec::new(),
         ),
-        Err(AppError::Validation(fields)) => (Vec::new(), 0, form_errors(fields)),
+        Err(AppError::Validation(fields)) => (Vec::new(), 0, form_errors(Tr(user.lang), fields)),
         Err(e) => return error_page(&state, &user, "customers", e),
     };
     render(
@@ -255,7 +241,7 @@ pub async fn create(State(state): State<AppState>, UiForm { user, form }: UiForm
             StatusCode::UNPROCESSABLE_ENTITY,
             &NewCustomerPage {
                 c: Chrome::new(&state, &user, "customers"),
-                errors: form_errors(fields),
+                errors: form_errors(Tr(user.lang), fields),
                 // Typed values go back into the form (to this user only, never stored).
                 f: NewForm {
                     name: form.get("name").into(),
@@ -541,7 +527,15 @@ pub async fn reveal(
             res
         }
         Err(AppError::Validation(fields)) => {
-            customer_page(&state, &user, id, None, form_errors(fields), None).await
+            customer_page(
+                &state,
+                &user,
+                id,
+                None,
+                form_errors(Tr(user.lang), fields),
+                None,
+            )
+            .await
         }
         Err(e) => error_page(&state, &user, "customers", e),
     }
@@ -565,7 +559,15 @@ pub async fn add_consent(
     match state.app.record_consent(&user.principal, id, input).await {
         Ok(_) => see_other(&format!("/customers/{id}")),
         Err(AppError::Validation(fields)) => {
-            customer_page(&state, &user, id, None, form_errors(fields), None).await
+            customer_page(
+                &state,
+                &user,
+                id,
+                None,
+                form_errors(Tr(user.lang), fields),
+                None,
+            )
+            .await
         }
         Err(e) => error_page(&state, &user, "customers", e),
     }
@@ -586,7 +588,15 @@ pub async fn merge(
     match state.app.merge_customers(&user.principal, id, other).await {
         Ok(_) => see_other(&format!("/customers/{id}")),
         Err(AppError::Validation(fields)) => {
-            customer_page(&state, &user, id, None, form_errors(fields), None).await
+            customer_page(
+                &state,
+                &user,
+                id,
+                None,
+                form_errors(Tr(user.lang), fields),
+                None,
+            )
+            .await
         }
         Err(e) => error_page(&state, &user, "customers", e),
     }
@@ -622,7 +632,15 @@ pub async fn erase(
             "required",
             Tr(user.lang).s("customer.erase_confirm_needed"),
         )];
-        return customer_page(&state, &user, id, None, form_errors(fields), None).await;
+        return customer_page(
+            &state,
+            &user,
+            id,
+            None,
+            form_errors(Tr(user.lang), fields),
+            None,
+        )
+        .await;
     }
     match state
         .app
@@ -631,7 +649,15 @@ pub async fn erase(
     {
         Ok(_) => see_other(&format!("/customers/{id}")),
         Err(AppError::Validation(fields)) => {
-            customer_page(&state, &user, id, None, form_errors(fields), None).await
+            customer_page(
+                &state,
+                &user,
+                id,
+                None,
+                form_errors(Tr(user.lang), fields),
+                None,
+            )
+            .await
         }
         Err(e) => error_page(&state, &user, "customers", e),
     }
@@ -685,7 +711,7 @@ pub async fn import_submit(
         .await
     {
         Ok(r) => (Some(r), Vec::new()),
-        Err(AppError::Validation(fields)) => (None, form_errors(fields)),
+        Err(AppError::Validation(fields)) => (None, form_errors(Tr(user.lang), fields)),
         Err(e) => return error_page(&state, &user, "customers", e),
     };
     let status = if errors.is_empty() {

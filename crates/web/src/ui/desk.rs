@@ -755,11 +755,7 @@ pub async fn post_message(
             ..
         }) => ticket_page(&state, &user, id, Some(t.s("desk.reply.closed").into())).await,
         Err(AppError::Validation(fields)) => {
-            let msg = fields
-                .iter()
-                .map(|f| f.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ");
+            let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
             ticket_page(&state, &user, id, Some(msg)).await
         }
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
@@ -904,11 +900,7 @@ pub async fn take_step(
             error_page(&state, &user, "desk", AppError::NotFound("ticket"))
         }
         Err(AppError::Validation(fields)) => {
-            let msg = fields
-                .iter()
-                .map(|f| f.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ");
+            let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
             ticket_page(&state, &user, id, Some(msg)).await
         }
         Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
@@ -996,7 +988,7 @@ pub async fn create_ticket(
         Err(AppError::Validation(fields)) => new_page(
             &state,
             &user,
-            fields.into_iter().map(|f| f.message).collect(),
+            crate::i18n::field_errors(Tr(user.lang), &fields),
         ),
         Err(e) => error_page(&state, &user, "desk", e),
     }
@@ -1025,11 +1017,7 @@ pub async fn change_level(
             error_page(&state, &user, "desk", e)
         }
         Err(AppError::Validation(fields)) => {
-            let msg = fields
-                .into_iter()
-                .map(|f| f.message)
-                .collect::<Vec<_>>()
-                .join("; ");
+            let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
             ticket_page(&state, &user, id, Some(msg)).await
         }
         Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,

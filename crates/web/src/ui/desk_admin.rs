@@ -13,7 +13,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tripdesk_app::desk_replies::{ReplyTemplateInput, REPLY_CATEGORIES, REPLY_LOCALES};
 use tripdesk_app::desk_routing::{RuleInput, BUSINESS_AREAS};
-use tripdesk_app::{AppError, FieldError};
+use tripdesk_app::AppError;
 use tripdesk_domain::desk::Channel;
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{Department, ReplyTemplate, RoutingRuleRecord, SlaRisk};
@@ -56,13 +56,6 @@ fn flash(t: Tr, done: Option<&str>) -> Option<String> {
     }
 }
 
-fn messages(fields: &[FieldError]) -> Vec<String> {
-    fields
-        .iter()
-        .map(|f| format!("{}: {}", f.field, f.message))
-        .collect()
-}
-
 /// What a failed save shows: field errors, or the error page for anything else.
 enum Failure {
     Fields(Vec<String>),
@@ -71,7 +64,9 @@ enum Failure {
 
 fn failure(state: &AppState, user: &UiUser, active: &'static str, e: AppError) -> Failure {
     match e {
-        AppError::Validation(fields) => Failure::Fields(messages(&fields)),
+        AppError::Validation(fields) => {
+            Failure::Fields(crate::i18n::field_errors(Tr(user.lang), &fields))
+        }
         AppError::Conflict { message, .. } => Failure::Fields(vec![message]),
         other => Failure::Page(error_page(state, user, active, other)),
     }

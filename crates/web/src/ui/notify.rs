@@ -276,10 +276,7 @@ pub async fn send(State(state): State<AppState>, UiForm { user, form }: UiForm) 
     match state.app.send_message(&user.principal, input).await {
         Ok(_) => see_other("/notify/messages?sent=1"),
         Err(AppError::Validation(fields)) => {
-            let errors = fields
-                .into_iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect();
+            let errors = crate::i18n::field_errors(Tr(user.lang), &fields);
             let q = DeliveriesQuery {
                 state: None,
                 channel: None,
@@ -566,10 +563,7 @@ pub async fn template_submit(
                 return see_other(&to);
             }
             Err(AppError::Validation(fields)) => {
-                errors = fields
-                    .into_iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect()
+                errors = crate::i18n::field_errors(Tr(user.lang), &fields)
             }
             Err(AppError::Conflict { message, .. }) => errors.push(message),
             Err(e) => return error_page(&state, &user, "", e),
@@ -581,10 +575,7 @@ pub async fn template_submit(
         {
             Ok(r) => preview = Some(r),
             Err(AppError::Validation(fields)) => {
-                errors = fields
-                    .into_iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect()
+                errors = crate::i18n::field_errors(Tr(user.lang), &fields)
             }
             Err(e) => return error_page(&state, &user, "", e),
         }
