@@ -1,7 +1,6 @@
 //! Who is acting: signing in and out, sessions, API tokens, and the one permission check.
 
 use crate::secrets::{self, API_TOKEN_PREFIX, SESSION_PREFIX};
-use crate::ttl_cache::TtlCache;
 use crate::{App, AppError, FieldError};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
@@ -81,16 +80,6 @@ pub struct IssuedToken {
     pub token: String,
     pub record: ApiToken,
 }
-
-/// How long a verified token's principal is reused without reading the database again.
-/// Signing out, revoking a token and changing or disabling a user through this process take
-/// effect at once (they clear the cache); the same changes made by another process (a second
-/// server, `tripdesk admin` at the console) take effect within this time.
-pub const PRINCIPAL_CACHE_TTL: SignedDuration = SignedDuration::from_secs(2);
-
-/// Principals of recently verified tokens, keyed by the token's hash (never the token), so
-/// that an agent's burst of requests costs one database read, not one each.
-pub(crate) type PrincipalCache = TtlCache<String, Principal>;
 
 impl App {
     /// Signs in with a username and password. Throttled per username and per client address
@@ -215,27 +204,21 @@ impl App {
     }
 
     /// Resolves a bearer or cookie token (session or API token) to its principal.
+    /// Every request is checked against the database (sessions and tokens are shared by all
+    /// nodes: signing out on one ends the session on every other at once).
     pub async fn authenticate(&self, token: &str) -> Result<Principal, AppError> {
         let now = self.now();
         let hash = secrets::token_hash(token);
-        if let Some(p) = self.principals.get(&hash, now) {
-            return Ok(p);
-        }
-        let generation = self.principals.generation();
-        let (principal, expires_at) = self.authenticate_in_store(token, &hash, now).await?;
-        let until = (now + PRINCIPAL_CACHE_TTL).min(expires_at.unwrap_or(Timestamp::MAX));
-        self.principals
-            .put(hash, principal.clone(), generation, until);
-        Ok(principal)
+        self.authenticate_in_store(token, &hash, now).await
     }
 
-    /// Verifies a token against the database: the principal and when the credential expires.
+    /// Verifies a token against the database.
     async fn authenticate_in_store(
         &self,
         token: &str,
         hash: &str,
         now: Timestamp,
-    ) -> Result<(Principal, Option<Timestamp>), AppError> {
+    ) -> Result<Principal, AppError> {
         const INVALID: AppError = AppError::Unauthenticated("the token is invalid or expired");
         if token.starts_with(SESSION_PREFIX) {
             let mut tx = self.store.read().await?;
@@ -249,11 +232,9 @@ impl App {
             drop(tx);
             // Sliding expiry, written at most about once per half-life of the session.
             let ttl = self.settings.session_ttl;
-            let mut expires_at = session.expires_at;
             if session.expires_at.duration_since(now) < ttl / 2 {
-                expires_at = now + ttl;
                 let mut tx = self.store.write().await?;
-                tx.extend_session(session.id, expires_at).await?;
+                tx.extend_session(session.id, now + ttl).await?;
                 tx.commit().await?;
             }
             let principal = Principal::of(
@@ -263,7 +244,7 @@ impl App {
                     csrf_token: session.csrf_token,
                 },
             );
-            Ok((principal, Some(expires_at)))
+            Ok(principal)
         } else if token.starts_with(API_TOKEN_PREFIX) {
             let mut tx = self.store.read().await?;
             let Some(record) = tx.get_api_token_by_hash(hash).await? else {
@@ -289,7 +270,7 @@ impl App {
                     token_id: record.id,
                 },
             );
-            Ok((principal, record.expires_at))
+            Ok(principal)
         } else {
             Err(INVALID)
         }
@@ -321,7 +302,6 @@ impl App {
             )
             .await?;
             tx.commit().await?;
-            self.principals.invalidate();
         }
         Ok(())
     }
@@ -400,7 +380,6 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        self.principals.invalidate();
         Ok(())
     }
 

@@ -354,9 +354,6 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        // Roles, department, a disabled account or a new password: signed-in requests must
-        // see it at once.
-        self.principals.invalidate();
         Ok(user)
     }
 

@@ -77,8 +77,6 @@ pub struct App {
     node: Arc<str>,
     /// Live in-app events of this process (the bell).
     pub notify_hub: Arc<notify::NotifyHub>,
-    /// Principals of recently verified tokens (see [`auth::PRINCIPAL_CACHE_TTL`]).
-    principals: Arc<auth::PrincipalCache>,
     /// SLA policies and routing rules (see [`ttl_cache::CONFIG_CACHE_TTL`]).
     config: Arc<ttl_cache::ConfigCache>,
 }
@@ -98,7 +96,6 @@ impl App {
             calendars: Arc::default(),
             node: format!("{host}:{}", std::process::id()).into(),
             notify_hub: Arc::new(notify::NotifyHub::default()),
-            principals: Arc::default(),
             config: Arc::default(),
         }
     }

@@ -1,5 +1,5 @@
-//! What tripdesk reuses between requests instead of reading the database each time — verified
-//! tokens, SLA policies, routing rules: entries live until an instant (on the app's clock) and
+//! What tripdesk reuses between requests instead of reading the database each time — SLA
+//! policies and routing rules: entries live until an instant (on the app's clock) and
 //! all die at once when the cache is invalidated after a change committed through this
 //! process. Another process's change (a second server, `tripdesk admin`) is seen when the
 //! entry's time runs out, so each user of the cache keeps that time short.
@@ -10,8 +10,8 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-/// Entries kept at most; beyond, the cache starts afresh (a flood of distinct keys — bad
-/// tokens, say — cannot grow it without bound).
+/// Entries kept at most; beyond, the cache starts afresh (a flood of distinct keys cannot
+/// grow it without bound).
 const MAX_ENTRIES: usize = 10_000;
 
 pub(crate) struct TtlCache<K, V> {
