@@ -119,7 +119,8 @@ impl Level {
         Self::ALL.into_iter().find(|l| l.as_str() == s)
     }
 
-    /// Queue order: urgent first.
+    /// Queue order: urgent first. One priority per level, stored beside it: the store finds a
+    /// level's tickets by their priority alone (an index range).
     pub fn priority(self) -> i64 {
         match self {
             Level::Urgent => 0,
@@ -163,4 +164,19 @@ pub enum Audience {
     HandlingGroup,
     FollowUpTeam,
     Customer,
+}
+
+#[cfg(test)]
+mod level_tests {
+    use super::Level;
+
+    #[test]
+    fn each_level_has_a_priority_of_its_own_urgent_first() {
+        let mut seen: Vec<i64> = Level::ALL.iter().map(|l| l.priority()).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), Level::ALL.len());
+        assert!(Level::Urgent.priority() < Level::Important.priority());
+        assert!(Level::Important.priority() < Level::General.priority());
+    }
 }
