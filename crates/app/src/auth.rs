@@ -2,7 +2,7 @@
 
 use crate::secrets::{self, API_TOKEN_PREFIX, SESSION_PREFIX};
 use crate::{App, AppError, FieldError};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde_json::json;
 use tripdesk_domain::identity::{roles_grant, Permission, Role};
 use tripdesk_store::{ApiToken, Session, User};
@@ -207,19 +207,9 @@ impl App {
     /// Every request is checked against the database (sessions and tokens are shared by all
     /// nodes: signing out on one ends the session on every other at once).
     pub async fn authenticate(&self, token: &str) -> Result<Principal, AppError> {
-        let now = self.now();
-        let hash = secrets::token_hash(token);
-        self.authenticate_in_store(token, &hash, now).await
-    }
-
-    /// Verifies a token against the database.
-    async fn authenticate_in_store(
-        &self,
-        token: &str,
-        hash: &str,
-        now: Timestamp,
-    ) -> Result<Principal, AppError> {
         const INVALID: AppError = AppError::Unauthenticated("the token is invalid or expired");
+        let now = self.now();
+        let hash = &secrets::token_hash(token);
         if token.starts_with(SESSION_PREFIX) {
             let mut tx = self.store.read().await?;
             let Some(session) = tx.get_session_by_token_hash(hash).await? else {

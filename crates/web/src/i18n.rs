@@ -834,7 +834,6 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("err.too_many", "{label}太多了。", "Too many {label}."),
     ("err.same", "{label}与原来相同。", "{label} is unchanged."),
     ("err.unchanged", "{label}没有变化。", "{label} is unchanged."),
-    ("err.weak", "{label}太简单，请至少 12 个字符。", "{label} is too weak."),
     (
         "err.outside_window",
         "{label}不在回访时间窗口内（以工作日计）。",
