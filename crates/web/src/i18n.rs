@@ -835,6 +835,11 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("err.same", "{label}与原来相同。", "{label} is unchanged."),
     ("err.unchanged", "{label}没有变化。", "{label} is unchanged."),
     (
+        "err.weak",
+        "{label}不够安全，请换一个更长、更不常见的。",
+        "{label} is too weak.",
+    ),
+    (
         "err.outside_window",
         "{label}不在回访时间窗口内（以工作日计）。",
         "{label} is outside the follow-up window.",
