@@ -2,6 +2,17 @@
 //! writer connection (writes queue for it instead of spinning on SQLITE_BUSY) and a pool of
 //! read-only connections that read snapshots while the writer works.
 //!
+//! **Statements run on the calling thread.** sqlx gives every SQLite connection a thread of
+//! its own and hands each statement to it and each row back; on a busy two-core machine those
+//! hand-offs (two thread wake-ups per statement) cost more than the statements, and a ticket
+//! intake is a dozen statements. So the writer and the readers use the patched driver's
+//! `run_on_calling_thread` (vendor/README.md): SQLite runs inside the async task, which is
+//! what SQLite's own speed allows (microseconds per keyed statement). Two things that could
+//! block a runtime thread for long are kept off it: waiting for another process's write lock
+//! (the writer's busy timeout is zero and [`WriterQueue::begin`] retries asynchronously) and
+//! the WAL checkpoint with its fsyncs (done by [`checkpoint_loop`] on a connection with a
+//! thread of its own; the writer's automatic checkpoint is only a safety net).
+//!
 //! **Group commit.** SQLite has one writer, and a durable COMMIT (the WAL write, and its fsync
 //! with `synchronous=FULL`) is most of the cost of a short transaction. So write transactions
 //! that queue for the writer share one database transaction: the first opens it
@@ -39,11 +50,22 @@ pub struct SqliteStore {
     signal: Arc<DueSignal>,
     /// Woken after a commit that enqueued outbox messages.
     outbox_signal: Arc<Notify>,
+    /// Ends [`checkpoint_loop`] when the store closes.
+    checkpoint_stop: Arc<Notify>,
+    checkpoint: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// Claiming due SLA clocks needs no row lock on SQLite: a write transaction (`BEGIN
 /// IMMEDIATE`) already excludes every other writer, of this process and of others.
 const CLAIM_LOCK: &str = "";
+
+/// WAL pages after which the writer checkpoints by itself, should the checkpointer fall
+/// behind (it normally runs long before: see [`checkpoint_loop`]).
+const WRITER_AUTOCHECKPOINT_PAGES: u32 = 20_000;
+/// The checkpointer runs at most this often while writes keep coming.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
+/// Longest pause between attempts to take the write lock held by another process.
+const BUSY_RETRY_MAX: Duration = Duration::from_millis(50);
 
 /// Most write transactions one COMMIT covers.
 pub const MAX_BATCH: usize = 128;
@@ -62,6 +84,8 @@ struct Writer {
     /// A member was dropped without committing: its savepoint must be rolled back before the
     /// connection is used again.
     dirty: bool,
+    /// Woken after each COMMIT: the WAL has grown, the checkpointer may copy it back.
+    committed: Arc<Notify>,
 }
 
 /// Write transactions sharing one database transaction.
@@ -90,6 +114,34 @@ impl Drop for InQueue<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// SQLite's "database is locked" (SQLITE_BUSY and its extended codes): another connection
+/// holds the lock.
+fn is_busy(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if db.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5))
+}
+
+/// Copies the WAL back into the database file after commits, on `conn` — a connection with
+/// a thread of its own, so the checkpoint's fsyncs never hold up the writer or the runtime.
+/// PASSIVE: it never waits for readers or the writer, it copies what it can now. Ends when
+/// `stop` is notified (the store closes) or the connection fails.
+async fn checkpoint_loop(mut conn: SqliteConnection, committed: Arc<Notify>, stop: Arc<Notify>) {
+    loop {
+        tokio::select! {
+            _ = committed.notified() => {}
+            _ = stop.notified() => break,
+        }
+        if let Err(e) = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+            tracing::warn!(error = %e, "WAL checkpoint failed; the writer checkpoints by itself");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(CHECKPOINT_INTERVAL) => {}
+            _ = stop.notified() => break,
+        }
+    }
+    let _ = conn.close().await;
 }
 
 fn closed() -> StoreError {
@@ -127,6 +179,9 @@ impl Writer {
         };
         self.ready = false;
         let result = self.exec(sql).await;
+        if result.is_ok() {
+            self.committed.notify_one();
+        }
         if result.is_err() {
             // A failed COMMIT may leave the transaction open (e.g. a deferred constraint).
             let _ = self.exec("ROLLBACK").await;
@@ -160,10 +215,28 @@ impl WriterQueue {
         w.clean().await;
         if w.batch.is_none() {
             // IMMEDIATE takes the write lock now, so a transaction never fails half-way
-            // because another process (a CLI command, a backup) wrote in between.
-            if let Err(e) = w.exec("BEGIN IMMEDIATE; SAVEPOINT tx").await {
-                let _ = w.exec("ROLLBACK").await;
-                return Err(e);
+            // because another process (a CLI command, a backup) wrote in between. While that
+            // process holds it, wait here (asynchronously: the connection's busy timeout is
+            // zero, so SQLite never sleeps on the runtime's thread).
+            let since = Instant::now();
+            let mut pause = Duration::from_millis(1);
+            loop {
+                match w.conn()?.execute("BEGIN IMMEDIATE; SAVEPOINT tx").await {
+                    Ok(_) => break,
+                    Err(e) => {
+                        let _ = w.exec("ROLLBACK").await;
+                        if !is_busy(&e) {
+                            return Err(err(e));
+                        }
+                        if since.elapsed() >= self.acquire_timeout {
+                            return Err(StoreError::Unavailable(
+                                "another process holds the database's write lock".into(),
+                            ));
+                        }
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(BUSY_RETRY_MAX);
+                    }
+                }
             }
             w.batch = Some(Batch {
                 id: self.next_batch.fetch_add(1, Ordering::Relaxed),
@@ -391,25 +464,45 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-32000");
-        let mut writer = base
+        // Migrates (waiting up to the busy timeout for another process's write lock), then
+        // stays as the checkpointer's connection: the one connection with a thread of its own.
+        let mut checkpointer = base
             .clone()
             .create_if_missing(true)
             .connect()
             .await
             .map_err(err)?;
         sqlx::migrate!("./migrations/sqlite")
-            .run(&mut writer)
+            .run(&mut checkpointer)
             .await
             .map_err(|e| StoreError::Other(format!("migrating SQLite: {e}")))?;
+        let writer = base
+            .clone()
+            .run_on_calling_thread(true)
+            .busy_timeout(Duration::ZERO)
+            .pragma(
+                "wal_autocheckpoint",
+                WRITER_AUTOCHECKPOINT_PAGES.to_string(),
+            )
+            .connect()
+            .await
+            .map_err(err)?;
         // A local file needs no liveness ping before each use (a round trip to SQLite's
         // thread per transaction saved).
         let reader = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(settings.max_connections.max(2))
             .acquire_timeout(settings.acquire_timeout)
-            .connect_with(base.read_only(true))
+            .connect_with(base.read_only(true).run_on_calling_thread(true))
             .await
             .map_err(err)?;
+        let committed = Arc::new(Notify::new());
+        let checkpoint_stop = Arc::new(Notify::new());
+        let checkpoint = tokio::spawn(checkpoint_loop(
+            checkpointer,
+            committed.clone(),
+            checkpoint_stop.clone(),
+        ));
         Ok(Self {
             path: path.to_path_buf(),
             writer: Arc::new(WriterQueue {
@@ -418,6 +511,7 @@ impl SqliteStore {
                     batch: None,
                     ready: false,
                     dirty: false,
+                    committed,
                 })),
                 waiting: AtomicUsize::new(0),
                 next_batch: AtomicU64::new(0),
@@ -426,6 +520,8 @@ impl SqliteStore {
             reader,
             signal: Arc::new(DueSignal::default()),
             outbox_signal: Arc::new(Notify::new()),
+            checkpoint_stop,
+            checkpoint: std::sync::Mutex::new(Some(checkpoint)),
         })
     }
 
@@ -531,6 +627,11 @@ impl Store for SqliteStore {
         }
         drop(w);
         self.reader.close().await;
+        self.checkpoint_stop.notify_one();
+        let checkpoint = self.checkpoint.lock().ok().and_then(|mut c| c.take());
+        if let Some(task) = checkpoint {
+            let _ = task.await;
+        }
     }
 }
 
@@ -624,6 +725,109 @@ mod tests {
         }
         let batches = store.writer.next_batch.load(Ordering::SeqCst);
         assert!(batches < 64, "64 writers took {batches} COMMITs");
+    }
+
+    /// Polls a future once, as a runtime would: `Some` if it finished without waiting.
+    fn poll_once<T>(f: impl std::future::Future<Output = T>) -> Option<T> {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => Some(v),
+            std::task::Poll::Pending => None,
+        }
+    }
+
+    /// The writer runs its statements on the calling thread: a whole write transaction —
+    /// BEGIN, an insert, COMMIT — finishes within one poll, where a connection with a thread
+    /// of its own would have to wait for that thread's answer at the first statement.
+    #[tokio::test]
+    async fn a_write_transaction_runs_on_the_calling_thread() {
+        let (dir, store) = open().await;
+        let done = poll_once(async {
+            let mut tx = store.write().await?;
+            tx.insert_department(&department("inline")).await?;
+            tx.commit().await
+        });
+        assert!(
+            matches!(done, Some(Ok(()))),
+            "the write finished in one poll: {done:?}"
+        );
+        assert_eq!(seen_elsewhere(dir.path(), "inline").await, 1);
+    }
+
+    /// While another process holds the write lock, a writer waits without blocking the
+    /// runtime's thread (here the only one: the ticker keeps ticking), then writes once the
+    /// lock is released; held past the acquire timeout, the write fails saying why.
+    #[tokio::test(flavor = "current_thread")]
+    async fn waiting_for_another_process_s_write_lock_does_not_block_the_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = PoolSettings {
+            acquire_timeout: Duration::from_millis(400),
+            ..PoolSettings::default()
+        };
+        let store = Arc::new(SqliteStore::open(dir.path(), &settings).await.unwrap());
+        let mut other = SqliteConnectOptions::new()
+            .filename(dir.path().join(FILE_NAME))
+            .connect()
+            .await
+            .unwrap();
+        other.execute("BEGIN IMMEDIATE").await.unwrap();
+
+        let writer = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.write().await?;
+                tx.insert_department(&department("after-lock")).await?;
+                tx.commit().await
+            })
+        };
+        let mut ticks = 0;
+        for _ in 0..20 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            ticks += 1;
+        }
+        assert_eq!(ticks, 20);
+        assert!(!writer.is_finished(), "the writer waits for the lock");
+        other.execute("COMMIT").await.unwrap();
+        writer.await.unwrap().unwrap();
+        assert_eq!(seen_elsewhere(dir.path(), "after-lock").await, 1);
+
+        other.execute("BEGIN IMMEDIATE").await.unwrap();
+        let refused = match store.write().await {
+            Err(e) => e.to_string(),
+            Ok(_) => "the write lock was taken".into(),
+        };
+        assert!(refused.contains("write lock"), "{refused}");
+        other.execute("ROLLBACK").await.unwrap();
+    }
+
+    /// The checkpointer copies committed pages back into the database file; the writer's own
+    /// automatic checkpoint waits for thousands of pages, so the file grows only through it.
+    #[tokio::test]
+    async fn the_checkpointer_copies_the_wal_into_the_database_file() {
+        let (dir, store) = open().await;
+        let file = dir.path().join(FILE_NAME);
+        let before = std::fs::metadata(&file).unwrap().len();
+        let mut tx = store.write().await.unwrap();
+        for i in 0..300 {
+            let mut d = department(&format!("grow-{i}"));
+            d.name_zh = "线路策划部".repeat(40);
+            tx.insert_department(&d).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let mut grown = false;
+        for _ in 0..100 {
+            if std::fs::metadata(&file).unwrap().len() > before + 64 * 1024 {
+                grown = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            grown,
+            "the database file grew from {before} bytes within 2 s"
+        );
+        store.close().await;
     }
 
     /// When the shared COMMIT fails, every member's `commit()` fails and none of their rows
