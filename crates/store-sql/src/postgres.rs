@@ -29,6 +29,10 @@ pub struct PgStore {
 /// share the work instead of queueing behind each other.
 const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
 
+/// `sla_clocks c` where one ticket's clocks are looked up (the supervisor board); the planner
+/// picks the index.
+const TICKET_CLOCKS: &str = "sla_clocks c";
+
 /// The NOTIFY channel (suffixed with the schema) on which every commit that writes SLA clocks
 /// announces their earliest due instant.
 const SLA_CHANNEL: &str = "tripdesk_sla_due";

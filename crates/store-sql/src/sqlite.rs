@@ -45,6 +45,11 @@ pub struct SqliteStore {
 /// IMMEDIATE`) already excludes every other writer, of this process and of others.
 const CLAIM_LOCK: &str = "";
 
+/// `sla_clocks c` where one ticket's clocks are looked up (the supervisor board): by its
+/// subject index. SQLite otherwise chose the at-risk index (it matches the open-clock
+/// condition) and walked every at-risk clock per ticket.
+const TICKET_CLOCKS: &str = "sla_clocks c INDEXED BY sla_clocks_subject_idx";
+
 /// Most write transactions one COMMIT covers.
 pub const MAX_BATCH: usize = 128;
 /// A batch commits once it is this old even while more writers queue, so the database's
