@@ -33,6 +33,9 @@ const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
 /// picks the index.
 const TICKET_CLOCKS: &str = "sla_clocks c";
 
+/// `tickets t` where the supervisor board reads open complaints; the planner picks the index.
+const OPEN_TICKETS: &str = "tickets t";
+
 /// The NOTIFY channel (suffixed with the schema) on which every commit that writes SLA clocks
 /// announces their earliest due instant.
 const SLA_CHANNEL: &str = "tripdesk_sla_due";

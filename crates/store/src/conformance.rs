@@ -1404,7 +1404,10 @@ pub async fn settle_after_bulk_load(store: &dyn Store) {
     // Settling twice is harmless, and the tickets are still there.
     store.settle_after_bulk_load().await.unwrap();
     let mut r = store.read().await.unwrap();
-    assert_eq!(r.count_tickets(&TicketFilter::default()).await.unwrap(), 700);
+    assert_eq!(
+        r.count_tickets(&TicketFilter::default()).await.unwrap(),
+        700
+    );
     assert_eq!(
         r.get_ticket(tickets[699].id).await.unwrap().as_ref(),
         Some(&tickets[699])

@@ -258,9 +258,10 @@ impl SqlTx {
     pub(super) async fn complaint_board_counts_sql(&mut self, now: Timestamp) -> Result<Vec<BoardCount>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT state, risk, COUNT(*) AS n FROM (SELECT t.state AS state, {} AS risk \
-             FROM tickets t WHERE t.kind = 'complaint' AND t.state <> 'closed') b \
+             FROM {} WHERE t.kind = 'complaint' AND t.state <> 'closed') b \
              GROUP BY state, risk ORDER BY state, risk",
-            risk_rank_sql()
+            risk_rank_sql(),
+            super::OPEN_TICKETS
         ))
         .bind(ms(now))
         .fetch_all(&mut *self.tx)
@@ -285,10 +286,11 @@ impl SqlTx {
         let rows = sqlx::query(&format!(
             "SELECT * FROM (SELECT a.*, ROW_NUMBER() OVER (PARTITION BY a.state \
              ORDER BY a.risk DESC, a.priority, a.created_at, a.id) AS rn \
-             FROM (SELECT {TICKET_COLUMNS}, {} AS risk FROM tickets t \
+             FROM (SELECT {TICKET_COLUMNS}, {} AS risk FROM {} \
              WHERE t.kind = 'complaint' AND t.state <> 'closed') a) b \
              WHERE rn <= $2 ORDER BY state, rn",
-            risk_rank_sql()
+            risk_rank_sql(),
+            super::OPEN_TICKETS
         ))
         .bind(ms(now))
         .bind(i64::from(per_state))
