@@ -49,7 +49,9 @@ async fn add_at_risk(store: &dyn Store, number: &str, now: Timestamp) {
     let ticket = sample_ticket(number, Level::General, "2026-10-15T01:00:00Z");
     let mut tx = store.write().await.unwrap();
     tx.insert_ticket(&ticket).await.unwrap();
-    tx.insert_sla_clock(&warned_clock(&ticket, now)).await.unwrap();
+    tx.insert_sla_clock(&warned_clock(&ticket, now))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -98,7 +100,11 @@ async fn the_breaching_count_is_reused_for_two_seconds() {
     clock.advance(BREACHING_COUNT_TTL - SignedDuration::from_millis(1));
     let reused = inbox(&app, p, "breaching", InboxFilters::default()).await;
     assert_eq!(count(&reused, "breaching"), 1, "reused within the TTL");
-    assert_eq!(count(&reused, "open"), open_before + 1, "others read afresh");
+    assert_eq!(
+        count(&reused, "open"),
+        open_before + 1,
+        "others read afresh"
+    );
     assert_eq!(reused.tickets.len(), 2, "the queue's page is read afresh");
     assert_eq!(reused.total, 2, "a short first page counts itself");
 
@@ -108,7 +114,10 @@ async fn the_breaching_count_is_reused_for_two_seconds() {
         ..Default::default()
     };
     assert_eq!(
-        count(&inbox(&app, p, "open", complaints.clone()).await, "breaching"),
+        count(
+            &inbox(&app, p, "open", complaints.clone()).await,
+            "breaching"
+        ),
         2
     );
     let feedback = InboxFilters {
@@ -122,10 +131,17 @@ async fn the_breaching_count_is_reused_for_two_seconds() {
 
     clock.advance(SignedDuration::from_millis(1));
     let expired = inbox(&app, p, "open", InboxFilters::default()).await;
-    assert_eq!(count(&expired, "breaching"), 2, "counted again once expired");
+    assert_eq!(
+        count(&expired, "breaching"),
+        2,
+        "counted again once expired"
+    );
     add_at_risk(&*store.store, "R-3", t0).await;
     assert_eq!(
-        count(&inbox(&app, p, "open", InboxFilters::default()).await, "breaching"),
+        count(
+            &inbox(&app, p, "open", InboxFilters::default()).await,
+            "breaching"
+        ),
         2,
         "the new count is reused in turn"
     );
