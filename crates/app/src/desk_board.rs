@@ -246,8 +246,18 @@ impl App {
         if req.with_counts {
             // Every tab's badge in one statement. The "breaching soon" one is the same for
             // every agent and reads the clocks: reused for BREACHING_COUNT_TTL.
+            let mut breaching = self.breaching_counts.get(&req.filters, now);
+            // When it has expired, one request counts it while the others wait for its count
+            // (eight agents recounting at once stall each other; see docs/PERFORMANCE.md).
+            let _counting = match breaching {
+                Some(_) => None,
+                None => {
+                    let guard = self.breaching_counting.lock().await;
+                    breaching = self.breaching_counts.get(&req.filters, now);
+                    breaching.is_none().then_some(guard)
+                }
+            };
             let generation = self.breaching_counts.generation();
-            let breaching = self.breaching_counts.get(&req.filters, now);
             let counted: Vec<&'static str> = QUEUES
                 .into_iter()
                 .filter(|q| *q != "breaching" || breaching.is_none())

@@ -81,6 +81,8 @@ pub struct App {
     /// The inbox's "breaching soon" badge count per set of filters (see
     /// [`desk_board::BREACHING_COUNT_TTL`]).
     breaching_counts: Arc<ttl_cache::TtlCache<desk_board::InboxFilters, u64>>,
+    /// Held by the one request recounting an expired breaching count.
+    breaching_counting: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -100,6 +102,7 @@ impl App {
             notify_hub: Arc::new(notify::NotifyHub::default()),
             config: Arc::default(),
             breaching_counts: Arc::default(),
+            breaching_counting: Arc::default(),
         }
     }
 
