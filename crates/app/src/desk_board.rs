@@ -5,7 +5,6 @@
 //! The inbox reads the clocks of a whole page of tickets in one query (no query per row): it
 //! is benchmarked at 1,000,000 tickets.
 
-use crate::desk_queues::QUEUE_COUNT_CAP;
 use crate::{App, AppError, Principal};
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -17,6 +16,23 @@ use tripdesk_store::{
     SlaEventRecord, SlaRisk, Ticket, TicketEvent, TicketFilter,
 };
 use uuid::Uuid;
+
+/// Queue counts stop at this many tickets (the badge shows "999+"), so that no page scans a
+/// million tickets.
+pub const QUEUE_COUNT_CAP: u64 = 1000;
+
+/// A badge: the count, or `999+` at the cap.
+pub fn badge(count: u64) -> String {
+    if count >= QUEUE_COUNT_CAP {
+        format!("{}+", QUEUE_COUNT_CAP - 1)
+    } else {
+        count.to_string()
+    }
+}
+
+/// How long the "breaching soon" badge count (the same for every agent, and the one badge
+/// that reads the SLA clocks) is reused: a badge may lag the clocks by this much.
+pub const BREACHING_COUNT_TTL: jiff::SignedDuration = jiff::SignedDuration::from_secs(2);
 
 /// The inbox's queues, in tab order.
 pub const QUEUES: [&str; 7] = [
@@ -30,7 +46,7 @@ pub const QUEUES: [&str; 7] = [
 ];
 
 /// Filters on top of a queue.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct InboxFilters {
     pub kind: Option<TicketKind>,
     pub level: Option<Level>,
@@ -226,16 +242,66 @@ impl App {
         filter.limit = req.limit;
         filter.offset = req.offset;
         let tickets = tx.list_tickets(&filter).await?;
-        // Counts stop at QUEUE_COUNT_CAP ("999+"): no page scans a million tickets.
+        let mut counts = Vec::new();
+        if req.with_counts {
+            // Every tab's badge in one statement. The "breaching soon" one is the same for
+            // every agent and reads the clocks: reused for BREACHING_COUNT_TTL.
+            let mut breaching = self.breaching_counts.get(&req.filters, now);
+            // When it has expired, one request counts it while the others wait for its count
+            // (eight agents recounting at once stall each other; see docs/PERFORMANCE.md).
+            let _counting = match breaching {
+                Some(_) => None,
+                None => {
+                    let guard = self.breaching_counting.lock().await;
+                    breaching = self.breaching_counts.get(&req.filters, now);
+                    breaching.is_none().then_some(guard)
+                }
+            };
+            let generation = self.breaching_counts.generation();
+            let counted: Vec<&'static str> = QUEUES
+                .into_iter()
+                .filter(|q| *q != "breaching" || breaching.is_none())
+                .collect();
+            let filters: Vec<_> = counted
+                .iter()
+                .map(|q| queue_filter(q, p, &req.filters, now))
+                .collect();
+            let n = tx.count_tickets_capped(&filters, QUEUE_COUNT_CAP).await?;
+            let mut found: HashMap<&'static str, u64> = counted.into_iter().zip(n).collect();
+            match breaching {
+                Some(n) => {
+                    found.insert("breaching", n);
+                }
+                None => {
+                    let n = found.get("breaching").copied().unwrap_or(0);
+                    self.breaching_counts.put(
+                        req.filters.clone(),
+                        n,
+                        generation,
+                        now + BREACHING_COUNT_TTL,
+                    );
+                }
+            }
+            counts = QUEUES
+                .into_iter()
+                .map(|q| (q, found.get(q).copied().unwrap_or(0)))
+                .collect();
+        }
+        // Counts stop at QUEUE_COUNT_CAP ("999+"): no page scans a million tickets. The
+        // queue shown is counted once: a short first page is its own count, else the tabs'
+        // count serves when there is one.
+        let shown = u64::from(req.offset) + tickets.len() as u64;
         let total = if req.offset == 0 && (tickets.len() as u32) < req.limit {
             tickets.len() as u64
+        } else if let Some((_, n)) = counts.iter().find(|(q, _)| *q == queue) {
+            (*n).max(shown)
         } else {
             tx.count_tickets_capped(std::slice::from_ref(&filter), QUEUE_COUNT_CAP)
                 .await?
                 .first()
                 .copied()
                 .unwrap_or(0)
-                .max(u64::from(req.offset) + tickets.len() as u64)
+                .max(shown)
         };
         let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
         let mut by_ticket: HashMap<String, Vec<SlaClockRecord>> = HashMap::new();
@@ -254,16 +320,6 @@ impl App {
                 }
             })
             .collect();
-        let mut counts = Vec::new();
-        if req.with_counts {
-            // Every tab's badge in one statement.
-            let filters: Vec<_> = QUEUES
-                .into_iter()
-                .map(|q| queue_filter(q, p, &req.filters, now))
-                .collect();
-            let n = tx.count_tickets_capped(&filters, QUEUE_COUNT_CAP).await?;
-            counts = QUEUES.into_iter().zip(n).collect();
-        }
         Ok(InboxPage {
             queue,
             tickets,

@@ -13,7 +13,6 @@ pub mod desk;
 pub mod desk_attachments;
 pub mod desk_board;
 pub mod desk_effects;
-pub mod desk_queues;
 pub mod desk_replies;
 pub mod desk_routing;
 mod error;
@@ -79,6 +78,11 @@ pub struct App {
     pub notify_hub: Arc<notify::NotifyHub>,
     /// SLA policies and routing rules (see [`ttl_cache::CONFIG_CACHE_TTL`]).
     config: Arc<ttl_cache::ConfigCache>,
+    /// The inbox's "breaching soon" badge count per set of filters (see
+    /// [`desk_board::BREACHING_COUNT_TTL`]).
+    breaching_counts: Arc<ttl_cache::TtlCache<desk_board::InboxFilters, u64>>,
+    /// Held by the one request recounting an expired breaching count.
+    breaching_counting: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -97,6 +101,8 @@ impl App {
             node: format!("{host}:{}", std::process::id()).into(),
             notify_hub: Arc::new(notify::NotifyHub::default()),
             config: Arc::default(),
+            breaching_counts: Arc::default(),
+            breaching_counting: Arc::default(),
         }
     }
 

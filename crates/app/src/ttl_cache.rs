@@ -1,8 +1,9 @@
 //! What tripdesk reuses between requests instead of reading the database each time — SLA
-//! policies and routing rules: entries live until an instant (on the app's clock) and
-//! all die at once when the cache is invalidated after a change committed through this
-//! process. Another process's change (a second server, `tripdesk admin`) is seen when the
-//! entry's time runs out, so each user of the cache keeps that time short.
+//! policies and routing rules, the inbox's "breaching soon" count: entries live until an
+//! instant (on the app's clock) and all die at once when the cache is invalidated after a
+//! change committed through this process. Another process's change (a second server,
+//! `tripdesk admin`) is seen when the entry's time runs out, so each user of the cache keeps
+//! that time short.
 
 use jiff::Timestamp;
 use std::collections::HashMap;

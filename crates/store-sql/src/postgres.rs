@@ -11,7 +11,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use tokio::sync::Notify;
-use tripdesk_store::{Backend, ColumnOutline, DueSignal, Store, StoreError, Tx};
+use tripdesk_store::{Backend, ColumnOutline, DueSignal, Store, StoreError, TableEstimate, Tx};
 
 pub type Db = sqlx::Postgres;
 
@@ -28,6 +28,13 @@ pub struct PgStore {
 /// Due SLA clocks are claimed with row locks; rows another node holds are skipped, so nodes
 /// share the work instead of queueing behind each other.
 const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
+
+/// `sla_clocks c` where one ticket's clocks are looked up (the supervisor board); the planner
+/// picks the index.
+const TICKET_CLOCKS: &str = "sla_clocks c";
+
+/// `tickets t` where the supervisor board reads open complaints; the planner picks the index.
+const OPEN_TICKETS: &str = "tickets t";
 
 /// The NOTIFY channel (suffixed with the schema) on which every commit that writes SLA clocks
 /// announces their earliest due instant.
@@ -223,6 +230,44 @@ impl Store for PgStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         out.sort();
         Ok(out)
+    }
+
+    async fn settle_after_bulk_load(&self) -> Result<Vec<TableEstimate>, StoreError> {
+        // The schema is `current_schema()`, the same on every connection of the pool (tests
+        // use one schema each). VACUUM cannot run in a transaction: a simple query.
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables \
+             WHERE schemaname = current_schema() ORDER BY relname",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        if !tables.is_empty() {
+            // VACUUM sets the visibility map (index-only scans need it), ANALYZE the
+            // statistics the planner chooses indexes by.
+            sqlx::raw_sql(&format!("VACUUM (ANALYZE) {}", tables.join(", ")))
+                .execute(&self.pool)
+                .await
+                .map_err(err)?;
+        }
+        let rows = sqlx::query(
+            "SELECT c.relname::text AS tbl, c.reltuples::float8 AS n FROM pg_class c \
+             JOIN pg_namespace s ON s.oid = c.relnamespace \
+             WHERE s.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.relname",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                let n: f64 = r.try_get("n").map_err(err)?;
+                Ok(TableEstimate {
+                    table: r.try_get("tbl").map_err(err)?,
+                    // -1: never vacuumed nor analysed (PostgreSQL 14 and later).
+                    rows: (n >= 0.0).then_some(n as u64),
+                })
+            })
+            .collect()
     }
 
     fn sla_due_signal(&self) -> Arc<DueSignal> {

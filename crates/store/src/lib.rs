@@ -95,6 +95,21 @@ pub trait Store: Send + Sync + 'static {
     /// Signalled after every commit that enqueued outbox messages, so this process's
     /// delivery workers wake at once instead of polling.
     fn outbox_signal(&self) -> Arc<tokio::sync::Notify>;
+
+    /// Brings the planner's knowledge of the tables up to date after a bulk load (a seeding,
+    /// an import): PostgreSQL vacuums and analyses the schema's tables (with autovacuum off a
+    /// bulk-loaded table has no statistics and no visibility map, so no index-only scan);
+    /// SQLite keeps its plans (see the backend). Returns each table's row count as the
+    /// planner now estimates it, `None` where it holds no estimate. Slow on a big database:
+    /// for maintenance and benchmarks, not for a request.
+    async fn settle_after_bulk_load(&self) -> Result<Vec<TableEstimate>, StoreError>;
+}
+
+/// A table's row count as the query planner estimates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableEstimate {
+    pub table: String,
+    pub rows: Option<u64>,
 }
 
 /// One column of the migrated schema, backend-neutral.

@@ -78,6 +78,10 @@ pub enum BenchCommand {
         /// Pages fetched per run.
         #[arg(long, default_value_t = 5_000)]
         pages: usize,
+        /// Percent of the open tickets seeded with an SLA clock at risk (half breached, half
+        /// past their warning); the others' clocks are on track, closed tickets' met.
+        #[arg(long, default_value_t = 30)]
+        at_risk: u8,
         /// Database to use; default: a new SQLite database in a temporary directory.
         #[command(flatten)]
         db: DbArgs,
@@ -166,8 +170,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             tickets,
             agents,
             pages,
+            at_risk,
             db,
-        } => return crate::bench_inbox::run(db, tickets, agents.0, pages).await,
+        } => return crate::bench_inbox::run(db, tickets, agents.0, pages, at_risk).await,
     };
     if starts > clocks {
         bail!("--starts must not exceed --clocks");

@@ -1,8 +1,11 @@
 //! `tripdesk bench inbox`: the agent inbox (`GET /desk`, the queue an agent lands on) with a
 //! million tickets in the store. Seeds the tickets in bulk (multi-row inserts, 50,000 per
 //! transaction: 90 days of inquiries, complaints and feedback in every level, state, group
-//! and assignee, most of them closed), signs agents in through the login form, and fetches
-//! the page with 1, 8… agents at once on the real server.
+//! and assignee, most of them closed), each with its SLA clock (closed tickets' met; open
+//! ones on track, warned or breached, `--at-risk` percent of them at risk, none falling due
+//! within the hour so the engine stays idle), settles the store (planner statistics), signs
+//! agents in through the login form, and fetches the page with 1, 8… agents at once on the
+//! real server.
 
 use crate::bench_http::{self, Client, Server};
 use anyhow::{bail, Context};
@@ -16,7 +19,8 @@ use tripdesk_app::identity::NewUser;
 use tripdesk_app::{App, AppError};
 use tripdesk_domain::desk::{Channel, CompensationKind, Level, State, TicketKind};
 use tripdesk_domain::identity::Role;
-use tripdesk_store::{Ticket, TicketFilter, UserFilter};
+use tripdesk_domain::sla::{ClockKind, ClockState, SlaClock, SlaClockParts};
+use tripdesk_store::{SlaClockRecord, Ticket, TicketFilter, UserFilter};
 use uuid::Uuid;
 
 /// Tickets per write transaction while seeding.
@@ -27,7 +31,11 @@ pub async fn run(
     tickets: usize,
     agents: Vec<usize>,
     pages: usize,
+    at_risk: u8,
 ) -> anyhow::Result<()> {
+    if at_risk > 100 {
+        bail!("--at-risk is a percentage of the open tickets: 0 to 100");
+    }
     let mut config = crate::load_config(&db, None)?;
     config.log_level = "warn".into();
     crate::telemetry::init(&config);
@@ -35,7 +43,7 @@ pub async fn run(
     if let Some(dir) = &temp {
         config.data_dir = dir.clone();
     }
-    let result = inbox(&config, tickets, &agents, pages).await;
+    let result = inbox(&config, tickets, &agents, pages, at_risk).await;
     if let Some(dir) = temp {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -47,6 +55,7 @@ async fn inbox(
     tickets: usize,
     agents: &[usize],
     pages: usize,
+    at_risk: u8,
 ) -> anyhow::Result<()> {
     let app = crate::bench_tickets::bench_app(config).await?;
     println!(
@@ -56,7 +65,7 @@ async fn inbox(
     );
     let most = agents.iter().copied().max().unwrap_or(1);
     let names = ensure_agents(&app, most).await?;
-    seed(&app, tickets, &names).await?;
+    seed(&app, tickets, &names, at_risk).await?;
 
     let server = Server::start(config, app.clone()).await?;
     let mut cookies = Vec::new();
@@ -344,8 +353,91 @@ fn seeded_ticket(
     }
 }
 
-/// Adds tickets until the store holds `target`.
-async fn seed(app: &App, target: usize, agents: &[String]) -> anyhow::Result<()> {
+/// The SLA clock of a seeded ticket, as the engine would have left it at `now`: a closed
+/// ticket's met; an open one's breached (half of `at_risk` percent), past its warning (the
+/// other half) or on track. No running clock warns or falls due within the hour, so the
+/// server's SLA engine has nothing to fire while the pages are fetched.
+fn seeded_clock(rng: &mut Mix, t: &Ticket, at_risk: u8, now: Timestamp) -> SlaClockRecord {
+    let hour = SignedDuration::from_hours(1);
+    let mins = |rng: &mut Mix, most: usize| SignedDuration::from_mins(1 + rng.below(most) as i64);
+    let target_key = if t.kind == TicketKind::Complaint {
+        "complaint.contact".to_string()
+    } else {
+        format!("first_response.{}", t.channel.as_str())
+    };
+    let started = t.created_at;
+    let risk = rng.below(200);
+    let (state, warn_at, due_at, warned, breached_at, stopped_at) =
+        if let Some(closed) = t.closed_at {
+            let due = started + SignedDuration::from_hours(24);
+            (
+                ClockState::Met,
+                Some(due - hour),
+                due,
+                false,
+                None,
+                Some(closed.min(due)),
+            )
+        } else if risk < usize::from(at_risk) {
+            // Breached an hour to a day ago (never before it started), still open.
+            let due = (now - hour - mins(rng, 23 * 60)).max(started);
+            (
+                ClockState::Breached,
+                Some(due - hour),
+                due,
+                true,
+                Some(due),
+                None,
+            )
+        } else if risk < 2 * usize::from(at_risk) {
+            // Warned in the last two hours, due in one hour to two days.
+            let warn = (now - mins(rng, 120)).max(started);
+            let due = now + hour + mins(rng, 47 * 60);
+            (ClockState::Running, Some(warn), due, true, None, None)
+        } else {
+            // Warns in one hour to two days, due an hour after.
+            let warn = now + hour + mins(rng, 47 * 60);
+            (
+                ClockState::Running,
+                Some(warn),
+                warn + hour,
+                false,
+                None,
+                None,
+            )
+        };
+    let last_change_at = stopped_at.or(breached_at).unwrap_or(started);
+    SlaClockRecord {
+        id: Uuid::now_v7(),
+        subject_type: "ticket".into(),
+        subject_id: t.id.to_string(),
+        channel: Some(t.channel.as_str().into()),
+        department_id: t.group_id,
+        agent_id: t.assignee_id,
+        clock: SlaClock::from_parts(SlaClockParts {
+            target_key,
+            kind: ClockKind::CalendarHours,
+            calendar: "hotline".into(),
+            state,
+            started_at: started,
+            due_at,
+            warn_at,
+            opens_at: None,
+            paused_at: None,
+            paused_total: SignedDuration::ZERO,
+            warned,
+            breached_at,
+            stopped_at,
+            last_change_at,
+        }),
+        version: 1,
+        created_at: started,
+    }
+}
+
+/// Adds tickets, each with its SLA clock, until the store holds `target`; then settles the
+/// store (planner statistics) as an operator would after a bulk load.
+async fn seed(app: &App, target: usize, agents: &[String], at_risk: u8) -> anyhow::Result<()> {
     let have = {
         let mut tx = app.store.read().await?;
         tx.count_tickets(&TicketFilter::default()).await? as usize
@@ -366,8 +458,13 @@ async fn seed(app: &App, target: usize, agents: &[String]) -> anyhow::Result<()>
         let batch: Vec<Ticket> = (done..(done + SEED_TX).min(n))
             .map(|i| seeded_ticket(&mut rng, &staff, &tag, i, n, now))
             .collect();
+        let clocks: Vec<SlaClockRecord> = batch
+            .iter()
+            .map(|t| seeded_clock(&mut rng, t, at_risk, now))
+            .collect();
         let mut tx = app.store.write().await?;
         tx.insert_tickets(&batch).await?;
+        tx.insert_sla_clocks(&clocks).await?;
         tx.commit().await?;
         done += batch.len();
     }
@@ -379,10 +476,30 @@ async fn seed(app: &App, target: usize, agents: &[String]) -> anyhow::Result<()>
             ..Default::default()
         })
         .await?;
+    let at_risk_now = tx
+        .count_tickets(&TicketFilter {
+            open_only: true,
+            sla_risk_at: Some(now),
+            ..Default::default()
+        })
+        .await?;
+    drop(tx);
     println!(
-        "seeded {n} tickets in {secs:.1} s ({:.0}/s); {} in the store, {open} open",
+        "seeded {n} tickets with their SLA clocks in {secs:.1} s ({:.0}/s); {} in the store, \
+         {open} open, {at_risk_now} of them at SLA risk (--at-risk {at_risk})",
         n as f64 / secs,
         have + n
+    );
+    let started = Instant::now();
+    let estimates = app.store.settle_after_bulk_load().await?;
+    let tickets_estimate = estimates
+        .iter()
+        .find(|e| e.table == "tickets")
+        .and_then(|e| e.rows)
+        .map_or("none".to_string(), |n| n.to_string());
+    println!(
+        "settled the store in {:.1} s (planner's estimate of tickets: {tickets_estimate})",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -71,6 +71,17 @@ async fn bench_inbox_seeds_and_serves_pages() {
         "20",
     ])
     .await;
-    assert!(out.contains("seeded 3000 tickets"), "{out}");
+    assert!(
+        out.contains("seeded 3000 tickets with their SLA clocks"),
+        "{out}"
+    );
+    // The default --at-risk 30 puts clocks of some open tickets at risk.
+    let at_risk: u64 = out
+        .split(" of them at SLA risk")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no at-risk count in {out}"));
+    assert!(at_risk > 0, "{out}");
     assert_eq!(rows(&out), [(1, 20), (2, 20)], "{out}");
 }

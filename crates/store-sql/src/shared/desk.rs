@@ -78,13 +78,18 @@ fn push_ticket_filter(qb: &mut QueryBuilder<'_, Db>, f: &TicketFilter) {
         // it without reading a row — `level = …` too made the urgent badge read 1,000.
         qb.push(" AND priority = ").push_bind(level.priority());
     }
-    if !f.states.is_empty() {
-        qb.push(" AND state IN (");
-        let mut sep = qb.separated(", ");
-        for s in &f.states {
-            sep.push_bind(s.as_str());
+    // States are written as literals (the domain's own names, never user text): a planner
+    // can use a partial index (`WHERE state = 'closed'`, migration 0011) only for a
+    // predicate it can see when preparing the statement.
+    match f.states.as_slice() {
+        [] => {}
+        [one] => {
+            qb.push(format!(" AND state = '{}'", one.as_str()));
         }
-        qb.push(")");
+        many => {
+            let names: Vec<String> = many.iter().map(|s| format!("'{}'", s.as_str())).collect();
+            qb.push(format!(" AND state IN ({})", names.join(", ")));
+        }
     }
     if f.open_only {
         qb.push(" AND state <> 'closed'");

@@ -24,12 +24,15 @@ const REPLY_COLUMNS: &str =
 const OPEN_CLOCK: &str =
     "c.subject_type = 'ticket' AND c.state IN ('running', 'breached') AND c.stopped_at IS NULL";
 
-/// The risk of ticket `t` at `$1`: 2 breached, 1 past a warning, 0 on track.
+/// The risk of ticket `t` at `$1`: 2 breached, 1 past a warning, 0 on track. Each ticket's
+/// own clocks are looked up (`super::TICKET_CLOCKS`: by subject on SQLite, whose planner
+/// otherwise walked every at-risk clock for every ticket — minutes at 30 % at risk).
 fn risk_rank_sql() -> String {
+    let clocks = super::TICKET_CLOCKS;
     format!(
-        "CAST(CASE WHEN EXISTS (SELECT 1 FROM sla_clocks c WHERE {OPEN_CLOCK} AND c.subject_id = t.id \
+        "CAST(CASE WHEN EXISTS (SELECT 1 FROM {clocks} WHERE {OPEN_CLOCK} AND c.subject_id = t.id \
          AND c.due_at <= $1) THEN 2 \
-         WHEN EXISTS (SELECT 1 FROM sla_clocks c WHERE {OPEN_CLOCK} AND c.subject_id = t.id \
+         WHEN EXISTS (SELECT 1 FROM {clocks} WHERE {OPEN_CLOCK} AND c.subject_id = t.id \
          AND COALESCE(c.warn_at, c.due_at) <= $1) THEN 1 ELSE 0 END AS BIGINT)"
     )
 }
@@ -255,9 +258,10 @@ impl SqlTx {
     pub(super) async fn complaint_board_counts_sql(&mut self, now: Timestamp) -> Result<Vec<BoardCount>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT state, risk, COUNT(*) AS n FROM (SELECT t.state AS state, {} AS risk \
-             FROM tickets t WHERE t.kind = 'complaint' AND t.state <> 'closed') b \
+             FROM {} WHERE t.kind = 'complaint' AND t.state <> 'closed') b \
              GROUP BY state, risk ORDER BY state, risk",
-            risk_rank_sql()
+            risk_rank_sql(),
+            super::OPEN_TICKETS
         ))
         .bind(ms(now))
         .fetch_all(&mut *self.tx)
@@ -282,10 +286,11 @@ impl SqlTx {
         let rows = sqlx::query(&format!(
             "SELECT * FROM (SELECT a.*, ROW_NUMBER() OVER (PARTITION BY a.state \
              ORDER BY a.risk DESC, a.priority, a.created_at, a.id) AS rn \
-             FROM (SELECT {TICKET_COLUMNS}, {} AS risk FROM tickets t \
+             FROM (SELECT {TICKET_COLUMNS}, {} AS risk FROM {} \
              WHERE t.kind = 'complaint' AND t.state <> 'closed') a) b \
              WHERE rn <= $2 ORDER BY state, rn",
-            risk_rank_sql()
+            risk_rank_sql(),
+            super::OPEN_TICKETS
         ))
         .bind(ms(now))
         .bind(i64::from(per_state))

@@ -267,7 +267,7 @@ pub async fn inbox(
         .map(|(key, count)| QueueTab {
             key,
             label: label(t, "desk.queue", key),
-            count: tripdesk_app::desk_queues::badge(*count),
+            count: tripdesk_app::desk_board::badge(*count),
             active: *key == page.queue,
             href: if carried.is_empty() {
                 format!("/desk?queue={key}")
@@ -313,7 +313,7 @@ pub async fn inbox(
         rows,
         total_label: t
             .s("desk.count")
-            .replace("{n}", &tripdesk_app::desk_queues::badge(page.total)),
+            .replace("{n}", &tripdesk_app::desk_board::badge(page.total)),
         now_ms: page.now.as_millisecond(),
         kinds: sels(
             t,
