@@ -540,6 +540,13 @@ impl SqliteStore {
     }
 }
 
+/// A store dropped without `close()` still ends its checkpointer (and its connection).
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.checkpoint_stop.notify_one();
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -578,12 +585,22 @@ impl Store for SqliteStore {
         let target = path
             .to_str()
             .ok_or_else(|| StoreError::Other("backup path is not valid UTF-8".into()))?;
-        // VACUUM INTO writes a transactionally consistent copy while others keep working.
-        sqlx::query("VACUUM INTO $1")
-            .bind(target)
-            .execute(&self.reader)
+        // VACUUM INTO writes a transactionally consistent copy while others keep working. It
+        // reads the whole file: on a connection with a thread of its own, not on a runtime
+        // thread through the read pool.
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&self.path)
+            .read_only(true)
+            .connect()
             .await
             .map_err(err)?;
+        let copied = sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&mut conn)
+            .await
+            .map_err(err);
+        let _ = conn.close().await;
+        copied?;
         Ok(())
     }
 
@@ -872,6 +889,23 @@ mod tests {
             "the database file grew from {before} bytes within 2 s"
         );
         store.close().await;
+    }
+
+    /// Dropping a store without closing it ends its checkpointer.
+    #[tokio::test]
+    async fn a_dropped_store_stops_its_checkpointer() {
+        let (_dir, store) = open().await;
+        let task = store
+            .checkpoint
+            .lock()
+            .unwrap()
+            .take()
+            .expect("a running checkpointer");
+        drop(store);
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the checkpointer ended")
+            .unwrap();
     }
 
     /// When the shared COMMIT fails, every member's `commit()` fails and none of their rows
