@@ -8,50 +8,26 @@ use tripdesk_app::desk_board::{InboxFilters, InboxPage, InboxRequest, BREACHING_
 use tripdesk_app::{App, AppSettings, Principal};
 use tripdesk_domain::clock::ManualClock;
 use tripdesk_domain::desk::{Level, TicketKind};
-use tripdesk_domain::sla::{ClockKind, ClockState, SlaClock, SlaClockParts};
-use tripdesk_store::conformance::sample_ticket;
-use tripdesk_store::{SlaClockRecord, Store, Ticket};
+use tripdesk_domain::sla::ClockState;
+use tripdesk_store::conformance::{sample_ticket, sample_ticket_clock};
+use tripdesk_store::Store;
 use tripdesk_store_sql::testing::fresh_store;
-use uuid::Uuid;
-
-/// A running clock of `ticket` that warned an hour before `now` and is due in a day.
-fn warned_clock(ticket: &Ticket, now: Timestamp) -> SlaClockRecord {
-    let started = now - SignedDuration::from_hours(2);
-    SlaClockRecord {
-        id: Uuid::now_v7(),
-        subject_type: "ticket".into(),
-        subject_id: ticket.id.to_string(),
-        channel: Some("phone".into()),
-        department_id: None,
-        agent_id: None,
-        clock: SlaClock::from_parts(SlaClockParts {
-            target_key: "complaint.contact".into(),
-            kind: ClockKind::CalendarHours,
-            calendar: "hotline".into(),
-            state: ClockState::Running,
-            started_at: started,
-            due_at: now + SignedDuration::from_hours(24),
-            warn_at: Some(now - SignedDuration::from_hours(1)),
-            opens_at: None,
-            paused_at: None,
-            paused_total: SignedDuration::ZERO,
-            warned: true,
-            breached_at: None,
-            stopped_at: None,
-            last_change_at: started,
-        }),
-        version: 1,
-        created_at: started,
-    }
-}
 
 async fn add_at_risk(store: &dyn Store, number: &str, now: Timestamp) {
     let ticket = sample_ticket(number, Level::General, "2026-10-15T01:00:00Z");
     let mut tx = store.write().await.unwrap();
     tx.insert_ticket(&ticket).await.unwrap();
-    tx.insert_sla_clock(&warned_clock(&ticket, now))
-        .await
-        .unwrap();
+    // Running, past its warning an hour ago, due in a day.
+    let clock = sample_ticket_clock(
+        &ticket,
+        "complaint.contact",
+        ClockState::Running,
+        now - SignedDuration::from_hours(2),
+        Some(now - SignedDuration::from_hours(1)),
+        now + SignedDuration::from_hours(24),
+        None,
+    );
+    tx.insert_sla_clock(&clock).await.unwrap();
     tx.commit().await.unwrap();
 }
 

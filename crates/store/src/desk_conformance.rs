@@ -164,8 +164,9 @@ pub async fn desk_rules_and_templates(store: &dyn Store) {
     tx.commit().await.unwrap();
 }
 
-/// A clock in a given state with its instants, built from parts.
-fn clock(
+/// A clock of `ticket` in a given state with its instants, built from parts (a breached
+/// one breached at `due`).
+pub fn sample_ticket_clock(
     ticket: &Ticket,
     key: &str,
     state: ClockState,
@@ -222,7 +223,7 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
     on_track.channel = Channel::Chat;
     let start = t("2026-06-01T09:00:00Z");
     let clocks = vec![
-        clock(
+        sample_ticket_clock(
             &on_track,
             "first_response.chat",
             ClockState::Running,
@@ -231,7 +232,7 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
             now + h(2),
             None,
         ),
-        clock(
+        sample_ticket_clock(
             &at_risk,
             "complaint.contact",
             ClockState::Running,
@@ -241,7 +242,7 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
             None,
         ),
         // Past its deadline, not yet fired by the engine: breached all the same.
-        clock(
+        sample_ticket_clock(
             &breached,
             "complaint.contact",
             ClockState::Running,
@@ -251,7 +252,7 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
             None,
         ),
         // A breach already stopped is history, not a risk.
-        clock(
+        sample_ticket_clock(
             &met,
             "complaint.contact",
             ClockState::Breached,
@@ -260,7 +261,7 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
             start - h(1),
             Some(start),
         ),
-        clock(
+        sample_ticket_clock(
             &met,
             "complaint.report",
             ClockState::Met,
@@ -269,7 +270,7 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
             now - h(1) / 2,
             Some(start + h(1) / 4),
         ),
-        clock(
+        sample_ticket_clock(
             &inquiry,
             "first_response.email",
             ClockState::Breached,
@@ -278,7 +279,7 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
             start - h(2),
             None,
         ),
-        clock(
+        sample_ticket_clock(
             &closed,
             "complaint.contact",
             ClockState::Breached,
