@@ -191,8 +191,7 @@ impl Writer {
         let result = self.exec(sql).await;
         if result.is_ok() {
             self.committed.notify_one();
-        }
-        if result.is_err() {
+        } else {
             // A failed COMMIT may leave the transaction open (e.g. a deferred constraint).
             let _ = self.exec("ROLLBACK").await;
         }
@@ -889,6 +888,28 @@ mod tests {
             "the database file grew from {before} bytes within 2 s"
         );
         store.close().await;
+    }
+
+    /// The bundled SQLite is built as `.cargo/config.toml` says: without the process-wide
+    /// memory-statistics and shared page-cache mutexes that connections working at once on
+    /// the runtime's threads contended on.
+    #[tokio::test]
+    async fn the_bundled_sqlite_is_built_without_its_global_mutexes() {
+        let (_dir, store) = open().await;
+        let used = |option: &'static str| {
+            let store = store.clone();
+            async move {
+                let n: i64 = sqlx::query_scalar("SELECT sqlite_compileoption_used($1)")
+                    .bind(option)
+                    .fetch_one(&store.reader)
+                    .await
+                    .unwrap();
+                n == 1
+            }
+        };
+        assert!(used("DEFAULT_MEMSTATUS=0").await);
+        assert!(!used("ENABLE_MEMORY_MANAGEMENT").await);
+        assert!(used("THREADSAFE=1").await, "the query itself works");
     }
 
     /// Dropping a store without closing it ends its checkpointer.
