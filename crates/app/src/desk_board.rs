@@ -288,21 +288,30 @@ impl App {
                 .collect();
         }
         // Counts stop at QUEUE_COUNT_CAP ("999+"): no page scans a million tickets. The
-        // queue shown is counted once: a short first page is its own count, else the tabs'
-        // count serves when there is one.
+        // queue shown is counted once: a short page that holds tickets (or the first page)
+        // ends the queue and is its own count; else the tabs' count serves when there is one.
+        // A capped count is a lower bound, so a page beyond the cap reports what it has shown;
+        // an uncapped count is exact, also for an offset past the end (an empty page).
         let shown = u64::from(req.offset) + tickets.len() as u64;
-        let total = if req.offset == 0 && (tickets.len() as u32) < req.limit {
-            tickets.len() as u64
-        } else if let Some((_, n)) = counts.iter().find(|(q, _)| *q == queue) {
-            (*n).max(shown)
-        } else {
-            tx.count_tickets_capped(std::slice::from_ref(&filter), QUEUE_COUNT_CAP)
-                .await?
-                .first()
-                .copied()
-                .unwrap_or(0)
-                .max(shown)
-        };
+        let total =
+            if (tickets.len() as u32) < req.limit && (req.offset == 0 || !tickets.is_empty()) {
+                shown
+            } else {
+                let n = match counts.iter().find(|(q, _)| *q == queue) {
+                    Some((_, n)) => *n,
+                    None => tx
+                        .count_tickets_capped(std::slice::from_ref(&filter), QUEUE_COUNT_CAP)
+                        .await?
+                        .first()
+                        .copied()
+                        .unwrap_or(0),
+                };
+                if n >= QUEUE_COUNT_CAP {
+                    n.max(shown)
+                } else {
+                    n
+                }
+            };
         let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
         let mut by_ticket: HashMap<String, Vec<SlaClockRecord>> = HashMap::new();
         for c in tx.ticket_sla_clocks(&ids).await? {

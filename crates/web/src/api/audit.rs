@@ -74,7 +74,8 @@ pub struct AuditQuery {
     /// Page size, 1–500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 2147483647)]
+    #[serde(default, deserialize_with = "super::list_offset")]
     offset: Option<u32>,
 }
 

@@ -53,7 +53,7 @@ pub enum MessageKindName {
 /// A reply or note.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MessageBody {
+pub struct TicketMessageBody {
     kind: MessageKindName,
     #[schema(min_length = 1, max_length = 10000)]
     body: String,
@@ -81,14 +81,14 @@ pub struct StoppedClock {
 
 /// Adds a reply to the customer (needs `work_tickets`; stops the first-response clock and
 /// emails the customer when an address is on file) or an internal note.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(IdPath), request_body = MessageBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(IdPath), request_body = TicketMessageBody,
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 201, description = "Added to the timeline", body = PostedView)))]
 async fn post_message(
     State(state): State<AppState>,
     Auth(p): Auth,
     ApiPath(path): ApiPath<IdPath>,
-    ApiJson(b): ApiJson<MessageBody>,
+    ApiJson(b): ApiJson<TicketMessageBody>,
 ) -> Result<(StatusCode, Json<PostedView>), ApiError> {
     let kind = match b.kind {
         MessageKindName::Reply => MessageKind::Reply,
@@ -565,6 +565,7 @@ impl InboxQueueName {
 #[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// Default `open`.
+    #[param(inline)]
     queue: Option<InboxQueueName>,
     kind: Option<TicketKindName>,
     level: Option<TicketLevelName>,
@@ -575,7 +576,8 @@ pub struct InboxQuery {
     group_id: Option<Uuid>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 2147483647)]
+    #[serde(default, deserialize_with = "super::list_offset")]
     offset: Option<u32>,
 }
 

@@ -72,6 +72,22 @@ impl Modify for Security {
     }
 }
 
+/// The largest `offset` a list accepts: the document declares offsets as int32, and a value
+/// the document calls invalid must be refused, not read.
+pub const MAX_LIST_OFFSET: u32 = i32::MAX as u32;
+
+/// `#[serde(deserialize_with)]` for a list's `offset` query parameter: 0 to
+/// [`MAX_LIST_OFFSET`]; beyond it a 400 naming `offset`.
+pub(crate) fn list_offset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    use serde::Deserialize;
+    match Option::<u32>::deserialize(d)? {
+        Some(n) if n > MAX_LIST_OFFSET => Err(serde::de::Error::custom(format!(
+            "offset must be between 0 and {MAX_LIST_OFFSET}"
+        ))),
+        v => Ok(v),
+    }
+}
+
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, OpenApiDoc) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())

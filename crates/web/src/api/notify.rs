@@ -180,7 +180,7 @@ pub struct MessageDetailView {
 /// A one-off message.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MessageBody {
+pub struct OneOffMessageBody {
     /// `email`, `in_app` (to a username or user id) or `webhook` (to an endpoint id).
     channel: String,
     to: String,
@@ -199,13 +199,13 @@ pub struct MessageBody {
 }
 
 /// Queues a one-off message (needs `send_messages`); it is delivered by the workers.
-#[utoipa::path(post, path = "/api/v1/messages", tag = "messages", request_body = MessageBody,
+#[utoipa::path(post, path = "/api/v1/messages", tag = "messages", request_body = OneOffMessageBody,
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 201, description = "Queued", body = MessageView)))]
 async fn send_message(
     State(state): State<AppState>,
     Auth(p): Auth,
-    ApiJson(b): ApiJson<MessageBody>,
+    ApiJson(b): ApiJson<OneOffMessageBody>,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let m = state
         .app

@@ -396,12 +396,15 @@ pub enum TicketQueue {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TicketQuery {
+    /// Default `open`.
+    #[param(inline)]
     queue: Option<TicketQueue>,
     kind: Option<TicketKindName>,
     level: Option<TicketLevelName>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 2147483647)]
+    #[serde(default, deserialize_with = "super::list_offset")]
     offset: Option<u32>,
 }
 

@@ -129,7 +129,8 @@ pub struct UserQuery {
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 2147483647)]
+    #[serde(default, deserialize_with = "super::list_offset")]
     offset: Option<u32>,
 }
 

@@ -1,0 +1,198 @@
+//! The API document tells clients the truth: every `$ref` resolves, no two request or response
+//! types share a schema name (a client built from the document would send the wrong body), the
+//! integer bounds it declares are the bounds the server enforces, and list totals are counts.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+async fn document(h: &Harness) -> Value {
+    let r = h.call(Method::GET, "/api/v1/openapi.json", &[], None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.body
+}
+
+fn refs(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                if k == "$ref" {
+                    out.insert(v.as_str().unwrap_or_default().to_string());
+                } else {
+                    refs(v, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_ref_in_the_document_resolves() {
+    let h = harness().await;
+    let doc = document(&h).await;
+    let mut found = BTreeSet::new();
+    refs(&doc, &mut found);
+    assert!(!found.is_empty());
+    let dangling: Vec<&String> = found
+        .iter()
+        .filter(|r| {
+            let Some(name) = r.strip_prefix("#/components/schemas/") else {
+                return true;
+            };
+            doc["components"]["schemas"][name].is_null()
+        })
+        .collect();
+    assert!(
+        dangling.is_empty(),
+        "$refs that point nowhere: {dangling:?}"
+    );
+}
+
+/// utoipa names a schema after its Rust type and keeps the last one registered: two
+/// `ToSchema` types of the same name make one of them vanish from the document. Read the
+/// sources of every crate whose types reach the document and demand unique names.
+#[test]
+fn schema_type_names_are_unique() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for krate in ["web", "app", "domain"] {
+        let mut stack = vec![root.join(krate).join("src")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for name in schema_types(&text) {
+                        names
+                            .entry(name)
+                            .or_default()
+                            .push(path.display().to_string());
+                    }
+                }
+            }
+        }
+    }
+    assert!(names.len() > 50, "found only {} schema types", names.len());
+    let twice: Vec<_> = names.iter().filter(|(_, at)| at.len() > 1).collect();
+    assert!(twice.is_empty(), "schema names used twice: {twice:?}");
+}
+
+/// The names of the types that derive `ToSchema` in one source file.
+fn schema_types(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut deriving = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("#[derive(") {
+            deriving = line.contains("ToSchema");
+        } else if deriving {
+            let decl = line
+                .strip_prefix("pub struct ")
+                .or_else(|| line.strip_prefix("pub enum "))
+                .or_else(|| line.strip_prefix("pub(crate) struct "))
+                .or_else(|| line.strip_prefix("pub(crate) enum "))
+                .or_else(|| line.strip_prefix("struct "))
+                .or_else(|| line.strip_prefix("enum "));
+            if let Some(decl) = decl {
+                let name: String = decl
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                out.push(name);
+                deriving = false;
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn message_bodies_are_described_as_they_are_read() {
+    let h = harness().await;
+    let doc = document(&h).await;
+    let body_of = |path: &str| -> Value {
+        let r = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path} has no body $ref"))
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        doc["components"]["schemas"][&r].clone()
+    };
+    let one_off = body_of("/api/v1/messages");
+    for field in ["channel", "to", "subject", "body"] {
+        assert!(
+            one_off["properties"][field].is_object(),
+            "POST /api/v1/messages lacks {field}: {one_off}"
+        );
+    }
+    let reply = body_of("/api/v1/tickets/{id}/messages");
+    assert!(reply["properties"]["kind"].is_object(), "{reply}");
+    assert!(reply["properties"]["channel"].is_null(), "{reply}");
+}
+
+/// Every list operation declares `offset` as int32 from 0; a value beyond is refused with 400
+/// naming it — on every operation that has one, found from the document itself.
+#[tokio::test]
+async fn list_offsets_beyond_the_declared_bound_are_refused() {
+    let h = harness().await;
+    let doc = document(&h).await;
+    let token = h.token("admin").await;
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(params) = item["get"]["parameters"].as_array() else {
+            continue;
+        };
+        let Some(offset) = params.iter().find(|p| p["name"] == "offset") else {
+            continue;
+        };
+        assert_eq!(offset["schema"]["maximum"], json!(2147483647), "{path}");
+        let r = h.get(&format!("{path}?offset=2147483648"), &token).await;
+        assert_problem(&r, StatusCode::BAD_REQUEST, "bad_query");
+        assert_eq!(field_of(&r), "offset", "{path}: {}", r.text);
+        let r = h.get(&format!("{path}?offset=2147483647"), &token).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} lists have an offset");
+}
+
+#[tokio::test]
+async fn an_inbox_page_past_the_end_reports_the_true_total() {
+    let h = harness().await;
+    let agent = h.token("li.na").await;
+    for i in 0..3 {
+        let r = h
+            .json(
+                Method::POST,
+                "/api/v1/tickets",
+                Some(&agent),
+                json!({"kind": "inquiry", "channel": "phone", "subject": format!("咨询行程 {i}"),
+                       "description": "想了解行程安排", "customer": {"name": "张伟", "phone": "13912345678"}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let first = h.get("/api/v1/desk/inbox?queue=all", &agent).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let total = first.body["total"].as_u64().unwrap();
+    assert!(total >= 3, "{}", first.text);
+    for uri in [
+        "/api/v1/desk/inbox?queue=all&offset=500",
+        "/api/v1/desk/inbox?queue=all&offset=1&limit=1",
+        "/api/v1/desk/inbox?queue=all&offset=2&limit=5",
+    ] {
+        let r = h.get(uri, &agent).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["total"].as_u64(), Some(total), "{uri}: {}", r.text);
+    }
+}
