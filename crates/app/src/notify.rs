@@ -195,6 +195,32 @@ fn fail_if_any(fields: Vec<FieldError>) -> Result<(), AppError> {
     }
 }
 
+/// The one check of a template as submitted, for saving and for the editor's preview alike:
+/// the trimmed key and the HTML body (none when blank).
+fn check_template_input(input: &TemplateInput) -> Result<(String, Option<String>), AppError> {
+    let mut fields = Vec::new();
+    let key = input.key.trim().to_string();
+    check_key(&key, &mut fields);
+    check_locale(&input.locale, &mut fields);
+    check_len("subject", &input.subject, MAX_SUBJECT, &mut fields);
+    check_len("body_text", &input.body_text, MAX_BODY, &mut fields);
+    check_template_syntax("subject", &input.subject, &mut fields);
+    check_template_syntax("body_text", &input.body_text, &mut fields);
+    let html = input.body_html.clone().filter(|h| !h.trim().is_empty());
+    if let Some(h) = &html {
+        check_template_syntax("body_html", h, &mut fields);
+    }
+    if input.description.chars().count() > 200 {
+        fields.push(FieldError::new(
+            "description",
+            "too_long",
+            "description must be at most 200 characters",
+        ));
+    }
+    fail_if_any(fields)?;
+    Ok((key, html))
+}
+
 fn check_template_syntax(field: &str, text: &str, fields: &mut Vec<FieldError>) {
     if let Err(e) = template::variables(text) {
         fields.push(FieldError::new(field, "template", e.to_string()));
@@ -876,26 +902,7 @@ impl App {
         input: TemplateInput,
     ) -> Result<Template, AppError> {
         principal.require(Permission::ManageNotifications)?;
-        let mut fields = Vec::new();
-        let key = input.key.trim().to_string();
-        check_key(&key, &mut fields);
-        check_locale(&input.locale, &mut fields);
-        check_len("subject", &input.subject, MAX_SUBJECT, &mut fields);
-        check_len("body_text", &input.body_text, MAX_BODY, &mut fields);
-        check_template_syntax("subject", &input.subject, &mut fields);
-        check_template_syntax("body_text", &input.body_text, &mut fields);
-        let html = input.body_html.filter(|h| !h.trim().is_empty());
-        if let Some(h) = &html {
-            check_template_syntax("body_html", h, &mut fields);
-        }
-        if input.description.chars().count() > 200 {
-            fields.push(FieldError::new(
-                "description",
-                "too_long",
-                "description must be at most 200 characters",
-            ));
-        }
-        fail_if_any(fields)?;
+        let (key, html) = check_template_input(&input)?;
         let mut tx = self.store.write().await?;
         let version = tx
             .latest_template(&key, &input.locale)
@@ -975,15 +982,16 @@ impl App {
         vars: BTreeMap<String, String>,
     ) -> Result<Rendered, AppError> {
         principal.require(Permission::SendMessages)?;
+        let (key, body_html) = check_template_input(input)?;
         let t = Template {
             id: Uuid::nil(),
-            key: input.key.clone(),
+            key,
             locale: input.locale.clone(),
             version: 0,
             description: input.description.clone(),
             subject: input.subject.clone(),
             body_text: input.body_text.clone(),
-            body_html: input.body_html.clone().filter(|h| !h.trim().is_empty()),
+            body_html,
             created_by: None,
             created_at: self.now(),
         };

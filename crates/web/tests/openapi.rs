@@ -196,3 +196,78 @@ async fn an_inbox_page_past_the_end_reports_the_true_total() {
         assert_eq!(r.body["total"].as_u64(), Some(total), "{uri}: {}", r.text);
     }
 }
+
+/// Every list's `limit` is refused outside the bounds the document declares for it, and its
+/// maximum is accepted — on every operation that has one, found from the document itself.
+#[tokio::test]
+async fn list_limits_are_the_declared_ones() {
+    let h = harness().await;
+    let doc = document(&h).await;
+    let token = h.token("admin").await;
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(params) = item["get"]["parameters"].as_array() else {
+            continue;
+        };
+        let Some(limit) = params.iter().find(|p| p["name"] == "limit") else {
+            continue;
+        };
+        let min = limit["schema"]["minimum"].as_u64().expect(path);
+        let max = limit["schema"]["maximum"].as_u64().expect(path);
+        assert_eq!(min, 1, "{path}");
+        for bad in [min - 1, max + 1] {
+            let r = h.get(&format!("{path}?limit={bad}"), &token).await;
+            assert_eq!(
+                r.status,
+                StatusCode::BAD_REQUEST,
+                "{path}?limit={bad}: {}",
+                r.text
+            );
+            assert_eq!(field_of(&r), "limit", "{path}: {}", r.text);
+        }
+        let r = h.get(&format!("{path}?limit={max}"), &token).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}?limit={max}: {}", r.text);
+        checked += 1;
+    }
+    assert!(checked >= 7, "only {checked} lists have a limit");
+}
+
+/// The inbox's `state` filter is declared as the workflow's states, all of them.
+#[tokio::test]
+async fn the_inbox_state_filter_lists_every_workflow_state() {
+    let h = harness().await;
+    let doc = document(&h).await;
+    let params = doc["paths"]["/api/v1/desk/inbox"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let state = params.iter().find(|p| p["name"] == "state").unwrap();
+    let pattern = state["schema"]["pattern"].as_str().unwrap();
+    let listed: BTreeSet<&str> = pattern
+        .trim_start_matches("^(")
+        .trim_end_matches(")$")
+        .split('|')
+        .collect();
+    let all: BTreeSet<&str> = tripdesk_domain::desk::State::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(listed, all);
+}
+
+/// The editor's preview checks a template as saving does: an empty subject is refused.
+#[tokio::test]
+async fn a_template_preview_is_checked_as_a_save_is() {
+    let h = harness().await;
+    let token = h.token("admin").await;
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/template-preview",
+            &token,
+            json!({"template": {"key": "booking.confirmed", "locale": "zh-CN", "subject": "",
+                   "body_text": "您好 {{ name }}"}, "vars": {}}),
+        )
+        .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(field_of(&r), "subject", "{}", r.text);
+}

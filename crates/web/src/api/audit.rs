@@ -68,8 +68,10 @@ pub struct AuditQuery {
     entity_type: Option<String>,
     entity_id: Option<String>,
     /// RFC 3339 instant, inclusive.
+    #[param(format = DateTime)]
     from: Option<String>,
     /// RFC 3339 instant, exclusive.
+    #[param(format = DateTime)]
     to: Option<String>,
     /// Page size, 1–500 (default 100).
     #[param(minimum = 1, maximum = 500)]
@@ -98,13 +100,7 @@ async fn list_audit(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditList>, ApiError> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "limit",
-            "limit must be between 1 and 500",
-        ));
-    }
+    let limit = super::page_limit(q.limit, 100, 500)?;
     let filter = AuditFilter {
         actor_id: q.actor_id,
         action: q.action,

@@ -232,13 +232,7 @@ pub struct CustomerQuery {
 
 impl CustomerQuery {
     fn search(self) -> Result<CustomerSearch, ApiError> {
-        let limit = self.limit.unwrap_or(50);
-        if !(1..=200).contains(&limit) {
-            return Err(ApiError::bad_request(
-                "limit",
-                "limit must be between 1 and 200",
-            ));
-        }
+        let limit = super::page_limit(self.limit, 50, 200)?;
         Ok(CustomerSearch {
             phone: self.phone,
             email: self.email,
@@ -698,6 +692,7 @@ pub struct ImportQuery {
     /// Only report (default true): nothing is written.
     dry_run: Option<bool>,
     /// `csv` or `xlsx` (default: from the content).
+    #[param(pattern = "^(csv|xlsx)$")]
     format: Option<String>,
 }
 
@@ -799,6 +794,7 @@ async fn import_customers(
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `csv` (default) or `xlsx`.
+    #[param(pattern = "^(csv|xlsx)$")]
     format: Option<String>,
     /// Export plaintext instead of masked values (needs `reveal_sensitive`); the reason is
     /// recorded in the audit log.

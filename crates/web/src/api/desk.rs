@@ -570,6 +570,9 @@ pub struct InboxQuery {
     kind: Option<TicketKindName>,
     level: Option<TicketLevelName>,
     /// A workflow state, e.g. `received`, `assigned`, `closed`.
+    #[param(
+        pattern = "^(received|triaged|assigned|contacted|investigating|solution_proposed|resolved|result_reported|follow_up_scheduled|followed_up|closed|reopened)$"
+    )]
     state: Option<String>,
     channel: Option<TicketChannelName>,
     /// A handling group (department id).
@@ -658,7 +661,7 @@ async fn inbox(
                     channel: q.channel.map(Into::into),
                     group_id: q.group_id,
                 },
-                limit: q.limit.unwrap_or(50),
+                limit: super::page_limit(q.limit, 50, 200)?,
                 offset: q.offset.unwrap_or(0),
                 with_counts: true,
             },

@@ -88,6 +88,30 @@ pub(crate) fn list_offset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Opti
     }
 }
 
+/// A list's `limit` query parameter: `default` when absent, else 1 to `max` (the bounds each
+/// list declares in the document), or a 400 naming `limit`. Every list checks it here.
+pub(crate) fn page_limit(
+    value: Option<u32>,
+    default: u32,
+    max: u32,
+) -> Result<u32, crate::problem::ApiError> {
+    let limit = value.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(crate::problem::ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "bad_query",
+            "a query parameter is invalid",
+        )
+        .with_field(
+            "limit",
+            "range",
+            format!("limit must be between 1 and {max}"),
+        ))
+    }
+}
+
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, OpenApiDoc) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -261,15 +261,7 @@ async fn list_messages(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<MessageQuery>,
 ) -> Result<Json<MessageList>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_query",
-            "a query parameter is invalid",
-        )
-        .with_field("limit", "range", "limit must be 1 to 500"));
-    }
+    let limit = super::page_limit(q.limit, 50, 500)?;
     let items = state
         .app
         .list_messages(
@@ -640,7 +632,7 @@ async fn list_notifications(
         .my_notifications(
             &p,
             q.unread.unwrap_or(false),
-            q.limit.unwrap_or(50).clamp(1, 500),
+            super::page_limit(q.limit, 50, 500)?,
         )
         .await?;
     Ok(Json(NotificationList {

@@ -424,13 +424,7 @@ async fn list_tickets(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> Result<Json<TicketList>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "limit",
-            "limit must be between 1 and 200",
-        ));
-    }
+    let limit = super::page_limit(q.limit, 50, 200)?;
     let mut filter = TicketFilter {
         kind: q.kind.map(Into::into),
         level: q.level.map(Into::into),
@@ -546,6 +540,7 @@ pub struct TicketStepBody {
     improvements: Option<Vec<String>>,
     /// schedule_follow_up: when the visit is planned (RFC 3339); inside the follow-up window,
     /// by default its first instant.
+    #[schema(format = DateTime)]
     scheduled_at: Option<String>,
 }
 

@@ -143,13 +143,7 @@ async fn list_users(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<UserQuery>,
 ) -> Result<Json<UserList>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "limit",
-            "limit must be between 1 and 200",
-        ));
-    }
+    let limit = super::page_limit(q.limit, 50, 200)?;
     let filter = UserFilter {
         department_id: q.department_id,
         role: q.role.map(Into::into),
