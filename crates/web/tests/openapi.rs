@@ -271,3 +271,19 @@ async fn a_template_preview_is_checked_as_a_save_is() {
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(field_of(&r), "subject", "{}", r.text);
 }
+
+/// The audit log's `from`/`to` are declared `date-time`: a blank or padded value is refused, not
+/// read as "no bound".
+#[tokio::test]
+async fn audit_bounds_are_instants_or_absent() {
+    let h = harness().await;
+    let token = h.token("admin").await;
+    for bad in ["to=", "from=", "to=%202026-01-01T00:00:00Z", "from=2026-01-01"] {
+        let r = h.get(&format!("/api/v1/audit?{bad}"), &token).await;
+        assert_problem(&r, StatusCode::BAD_REQUEST, "bad_request");
+    }
+    let r = h
+        .get("/api/v1/audit?from=2026-01-01T00:00:00%2B08:00&to=2030-01-01T00:00:00Z", &token)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}

@@ -81,14 +81,15 @@ pub struct AuditQuery {
     offset: Option<u32>,
 }
 
+/// An RFC 3339 instant when given; a blank value is not an instant (the document declares
+/// `date-time`), so it is refused like any other malformed one.
 fn instant(field: &str, v: Option<String>) -> Result<Option<jiff::Timestamp>, ApiError> {
-    v.filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            s.trim().parse::<jiff::Timestamp>().map_err(|_| {
-                ApiError::bad_request(field, format!("{field} must be an RFC 3339 instant"))
-            })
+    v.map(|s| {
+        s.parse::<jiff::Timestamp>().map_err(|_| {
+            ApiError::bad_request(field, format!("{field} must be an RFC 3339 instant"))
         })
-        .transpose()
+    })
+    .transpose()
 }
 
 /// Browses the audit log (needs `view_audit`), newest first.
