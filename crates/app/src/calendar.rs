@@ -576,9 +576,14 @@ impl App {
             };
             calendar_field_error(field, &e)
         })?;
+        // Wall-clock hours never consult the holidays.
+        let provisional_years = match amount {
+            CalendarAmount::Hours(_) => Vec::new(),
+            _ => cal.provisional_years_between(from, due),
+        };
         Ok(CalendarDue {
             due: due.to_zoned(cal.zone().clone()),
-            provisional_years: cal.provisional_years_between(from, due),
+            provisional_years,
         })
     }
 

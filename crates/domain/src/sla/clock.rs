@@ -180,7 +180,7 @@ impl SlaClock {
             breached_at: None,
             stopped_at: None,
             last_change_at: at,
-            provisional: calendar.provisional_between(at, opens_at.unwrap_or(at).max(due_at)),
+            provisional: provisional(kind, calendar, at, opens_at.unwrap_or(at).max(due_at)),
         })
     }
 
@@ -219,7 +219,7 @@ impl SlaClock {
         self.paused_at = None;
         self.state = ClockState::Running;
         self.last_change_at = at;
-        self.provisional = calendar.provisional_between(self.started_at, self.horizon());
+        self.provisional = provisional(self.kind, calendar, self.started_at, self.horizon());
         Ok(())
     }
 
@@ -270,7 +270,7 @@ impl SlaClock {
         };
         let opens_at = self.opens_at.map(map).transpose()?;
         let horizon = opens_at.map_or(due_at, |o| o.max(due_at));
-        let provisional = after.provisional_between(start, horizon);
+        let provisional = provisional(kind, after, start, horizon);
         let changed = due_at != self.due_at
             || warn_at != self.warn_at
             || opens_at != self.opens_at
@@ -536,6 +536,12 @@ impl SlaClock {
             provisional: p.provisional,
         }
     }
+}
+
+/// Whether instants counted between `a` and `b` used a provisional calendar year (never for
+/// wall-clock targets, which do not consult holidays).
+fn provisional(kind: ClockKind, calendar: &Calendar, a: Timestamp, b: Timestamp) -> bool {
+    kind != ClockKind::CalendarHours && calendar.provisional_between(a, b)
 }
 
 /// `percent` % of a duration, to the nanosecond (rounded down).
