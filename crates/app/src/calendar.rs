@@ -47,6 +47,30 @@ pub struct CalendarDetail {
     pub years: Vec<HolidayYearSummary>,
 }
 
+/// Working dates of a range.
+#[derive(Debug, Clone)]
+pub struct CalendarDates {
+    pub dates: Vec<Date>,
+    /// Years of the range judged on the provisional calendar (weekends and statutory
+    /// holidays only, no State Council arrangement yet), ascending.
+    pub provisional_years: Vec<i16>,
+}
+
+/// A due instant computed in a calendar.
+#[derive(Debug, Clone)]
+pub struct CalendarDue {
+    pub due: Zoned,
+    /// Years between start and due judged on the provisional calendar; not empty means
+    /// the instant is provisional and may move when the arrangement is imported.
+    pub provisional_years: Vec<i16>,
+}
+
+impl CalendarDue {
+    pub fn provisional(&self) -> bool {
+        !self.provisional_years.is_empty()
+    }
+}
+
 /// What to add to a start instant.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CalendarAmount {
@@ -394,6 +418,7 @@ impl App {
                 "an always-open calendar counts holidays as working time and keeps no holiday data",
             ));
         }
+        let before = self.load_calendar(&mut *tx, &rec.name).await?;
         let mut written = Vec::new();
         for y in &years {
             if !tx.put_holiday_year(rec.id, y, replace, now).await? {
@@ -409,8 +434,26 @@ impl App {
             }
             written.push(y.year());
         }
+        let after = build_calendar(&rec, tx.holiday_years(rec.id).await?)?;
+        let recomputed = self
+            .recompute_provisional_clocks(&mut *tx, &before, &after)
+            .await?;
+        self.audit(
+            &mut *tx,
+            principal,
+            "calendar.holidays_imported",
+            "calendar",
+            Some(rec.name.clone()),
+            serde_json::json!({
+                "years": written,
+                "replace": replace,
+                "clocks_recomputed": recomputed.recomputed,
+                "clocks_still_provisional": recomputed.still_provisional,
+            }),
+        )
+        .await?;
         tx.commit().await?;
-        tracing::info!(target: "audit", event = "holiday_years_written", calendar = %rec.name, years = ?written, by = %principal.user_id, "holiday data written");
+        tracing::info!(target: "audit", event = "holiday_years_written", calendar = %rec.name, years = ?written, clocks_recomputed = recomputed.recomputed, by = %principal.user_id, "holiday data written");
         Ok(written)
     }
 
@@ -476,25 +519,33 @@ impl App {
         Ok(())
     }
 
-    /// The working days of a calendar from `from` to `to`, both included.
+    /// The working days of a calendar from `from` to `to`, both included, with the years
+    /// judged on the provisional calendar (no State Council arrangement yet).
     pub async fn calendar_workdays(
         &self,
         principal: &Principal,
         name: &str,
         from: Date,
         to: Date,
-    ) -> Result<Vec<Date>, AppError> {
+    ) -> Result<CalendarDates, AppError> {
         principal.require(Permission::ViewDesk)?;
         let cal = {
             let mut tx = self.store.read().await?;
             self.load_calendar(&mut *tx, name).await?
         };
-        cal.workdays(from, to).map_err(|e| {
+        let dates = cal.workdays(from, to).map_err(|e| {
             let field = match e {
                 CalendarError::NoHolidayData { year } if year == from.year() => "from",
                 _ => "to",
             };
             calendar_field_error(field, &e)
+        })?;
+        let provisional_years = (from.year()..=to.year())
+            .filter(|&y| cal.is_provisional_year(y))
+            .collect();
+        Ok(CalendarDates {
+            dates,
+            provisional_years,
         })
     }
 
@@ -506,7 +557,7 @@ impl App {
         name: &str,
         from: Timestamp,
         amount: CalendarAmount,
-    ) -> Result<Zoned, AppError> {
+    ) -> Result<CalendarDue, AppError> {
         principal.require(Permission::ViewDesk)?;
         let cal = {
             let mut tx = self.store.read().await?;
@@ -525,7 +576,15 @@ impl App {
             };
             calendar_field_error(field, &e)
         })?;
-        Ok(due.to_zoned(cal.zone().clone()))
+        // Wall-clock hours never consult the holidays.
+        let provisional_years = match amount {
+            CalendarAmount::Hours(_) => Vec::new(),
+            _ => cal.provisional_years_between(from, due),
+        };
+        Ok(CalendarDue {
+            due: due.to_zoned(cal.zone().clone()),
+            provisional_years,
+        })
     }
 
     /// The calendar named `name` as of `tx`, from the cache when its revision is unchanged.

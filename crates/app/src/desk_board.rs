@@ -74,6 +74,9 @@ pub struct SlaBadge {
     pub risk: SlaRisk,
     pub due_at: Timestamp,
     pub warn_at: Option<Timestamp>,
+    /// The due instant was computed on a provisional calendar year (no State Council
+    /// arrangement yet) and may move when it is imported.
+    pub provisional: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +176,7 @@ pub fn badge_of(clocks: &[SlaClockRecord], now: Timestamp) -> Option<SlaBadge> {
             risk,
             due_at: c.clock.due_at(),
             warn_at: c.clock.warn_at(),
+            provisional: c.clock.provisional(),
         })
 }
 
@@ -460,6 +464,7 @@ mod tests {
                 breached_at: None,
                 stopped_at: stopped,
                 last_change_at: start,
+                provisional: false,
             }),
             version: 1,
             created_at: start,

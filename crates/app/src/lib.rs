@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod calendar_provisional;
 pub mod customers;
 pub mod demo;
 mod demo_desk;

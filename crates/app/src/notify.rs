@@ -433,6 +433,20 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "\"{{ target_en }}\" for {{ reference }} was due at {{ due }} (Beijing time) and is now late. Supervisor follow-up needed.\n{{ link }}",
     ),
     (
+        "calendar.holidays_missing",
+        "zh-CN",
+        "缺少国务院节假日安排，提醒管理员导入",
+        "请导入 {{ year }} 年节假日安排（{{ calendar }}）",
+        "日历 {{ calendar }} 尚无 {{ year }} 年的国务院节假日安排。在导入之前，{{ year }} 年的到期时间按暂定日历计算（周末加法定节假日，无调休），并标注为“暂定”；导入后会自动重算。\n{{ link }}",
+    ),
+    (
+        "calendar.holidays_missing",
+        "en",
+        "State Council holiday arrangement missing: administrators reminded to import it",
+        "Import the {{ year }} holiday arrangement ({{ calendar }})",
+        "Calendar {{ calendar }} has no State Council holiday arrangement for {{ year }}. Until it is imported, due instants in {{ year }} are computed on the provisional calendar (weekends plus statutory holidays, no make-up working days) and marked provisional; they are recomputed on import.\n{{ link }}",
+    ),
+    (
         "complaint.survey",
         "zh-CN",
         "回访问卷链接发给客户（单次有效）",

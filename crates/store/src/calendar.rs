@@ -77,4 +77,12 @@ pub trait CalendarRepo: Send {
         &mut self,
         calendar_id: Uuid,
     ) -> Result<Vec<HolidayYearSummary>, StoreError>;
+    /// Records that the administrators were warned that `year`'s arrangement is missing;
+    /// true only for the first caller (a primary key holds it), who sends the warning.
+    async fn claim_holiday_warning(
+        &mut self,
+        calendar_id: Uuid,
+        year: i16,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
 }

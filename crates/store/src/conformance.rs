@@ -1109,6 +1109,108 @@ pub async fn sla_clocks(store: &dyn Store) {
     tx.commit().await.unwrap();
 }
 
+/// Provisional clocks (computed on a year without holiday data) round-trip their mark and
+/// are found per calendar, open ones only, in id pages; the yearly holiday warning is
+/// claimed once.
+pub async fn provisional_clocks_and_holiday_warnings(store: &dyn Store) {
+    let cal = office_calendar("cn-mainland");
+    let mut policy = sample_policy("first_response.email", "cn-mainland");
+    policy.target = tripdesk_domain::sla::SlaTarget::default_for("first_response.email")
+        .unwrap()
+        .clone();
+    let office = tripdesk_domain::calendar::Calendar::china_mainland_office();
+    let clock_at = |subject: &str, at: &str| SlaClockRecord {
+        id: Uuid::now_v7(),
+        subject_type: "ticket".into(),
+        subject_id: subject.into(),
+        channel: Some("email".into()),
+        department_id: None,
+        agent_id: None,
+        clock: tripdesk_domain::sla::SlaClock::start(&policy.target, &office, t(at)).unwrap(),
+        version: 1,
+        created_at: t(at),
+    };
+    // 2026 has data; 31 December 2026 + 1 working day reaches 2027, which has none.
+    let known = clock_at("T-1", "2026-06-01T02:00:00Z");
+    let a = clock_at("T-2", "2026-12-31T02:00:00Z");
+    let b = clock_at("T-3", "2026-12-31T03:00:00Z");
+    let mut stopped = clock_at("T-4", "2026-12-31T04:00:00Z");
+    assert!(!known.clock.provisional());
+    assert!(a.clock.provisional() && b.clock.provisional());
+    stopped.clock.stop(t("2026-12-31T05:00:00Z")).unwrap();
+    let mut tx = store.write().await.unwrap();
+    tx.insert_calendar(&cal).await.unwrap();
+    tx.insert_sla_clock(&known).await.unwrap();
+    tx.insert_sla_clocks(&[a.clone(), stopped.clone()])
+        .await
+        .unwrap();
+    tx.insert_sla_clock(&b).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.get_sla_clock(a.id).await.unwrap(), Some(a.clone()));
+    let all = tx
+        .provisional_sla_clocks("cn-mainland", None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![a.id, b.id]
+    );
+    let page = tx
+        .provisional_sla_clocks("cn-mainland", Some(a.id), 10)
+        .await
+        .unwrap();
+    assert_eq!(page.iter().map(|c| c.id).collect::<Vec<_>>(), vec![b.id]);
+    assert_eq!(
+        tx.provisional_sla_clocks("cn-mainland", None, 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(tx
+        .provisional_sla_clocks("hotline", None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // The mark is written by updates too.
+    let mut parts = a.clock.to_parts();
+    parts.provisional = false;
+    let cleared = SlaClockRecord {
+        clock: tripdesk_domain::sla::SlaClock::from_parts(parts),
+        ..a.clone()
+    };
+    assert!(tx.update_sla_clock(&cleared).await.unwrap());
+    assert_eq!(
+        tx.provisional_sla_clocks("cn-mainland", None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![b.id]
+    );
+    assert!(!tx
+        .get_sla_clock(a.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .clock
+        .provisional());
+
+    let at = t("2026-10-01T00:00:00Z");
+    assert!(tx.claim_holiday_warning(cal.id, 2027, at).await.unwrap());
+    assert!(!tx.claim_holiday_warning(cal.id, 2027, at).await.unwrap());
+    assert!(tx.claim_holiday_warning(cal.id, 2028, at).await.unwrap());
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    assert!(!tx.claim_holiday_warning(cal.id, 2027, at).await.unwrap());
+    // Deleting the calendar takes its warnings along.
+    assert!(tx.delete_calendar(cal.id).await.unwrap());
+    tx.commit().await.unwrap();
+}
+
 /// Every conformance check, by name, for backends to run.
 #[macro_export]
 macro_rules! conformance_tests {
@@ -1117,6 +1219,7 @@ macro_rules! conformance_tests {
             commit_and_rollback, organization_round_trip, departments, users, sessions,
             api_tokens, login_throttle, concurrent_writers, customers, reseal_batches, audit_chain,
             concurrent_audit_appends, calendars_and_years, sla_clocks,
+            provisional_clocks_and_holiday_warnings,
             outbox_life_of_a_message, outbox_batch_enqueue, outbox_claims_are_exclusive,
             outbox_lease_lapses, outbox_rate_limit, outbox_commit_wakes_workers,
             notification_templates, notification_preferences_inapp_webhooks, tickets,

@@ -197,6 +197,7 @@ pub fn sample_ticket_clock(
             breached_at: (state == ClockState::Breached).then_some(due),
             stopped_at: stopped,
             last_change_at: started,
+            provisional: false,
         }),
         version: 1,
         created_at: started,

@@ -159,6 +159,14 @@ pub trait SlaRepo: Send {
         &mut self,
         filter: &SlaClockFilter,
     ) -> Result<Vec<SlaClockRecord>, StoreError>;
+    /// Up to `limit` open (not stopped) clocks of `calendar` whose instants were computed
+    /// on a provisional year, by id after `after` (keyset paging).
+    async fn provisional_sla_clocks(
+        &mut self,
+        calendar: &str,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<SlaClockRecord>, StoreError>;
     /// The earliest `next_due_at` of all clocks (one index look-up).
     async fn earliest_sla_due(&mut self) -> Result<Option<Timestamp>, StoreError>;
     /// Up to `limit` clocks whose `next_due_at` is at or before `now`, earliest first, locked

@@ -429,6 +429,7 @@ fn seeded_clock(rng: &mut Mix, t: &Ticket, at_risk: u8, now: Timestamp) -> SlaCl
             breached_at,
             stopped_at,
             last_change_at,
+            provisional: false,
         }),
         version: 1,
         created_at: started,

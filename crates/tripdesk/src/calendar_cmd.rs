@@ -104,6 +104,15 @@ async fn open(db: &DbArgs) -> anyhow::Result<App> {
     Ok(app)
 }
 
+/// The mark of a result computed on the provisional calendar, in both languages.
+fn provisional_note(years: &[i16]) -> String {
+    let years: Vec<String> = years.iter().map(i16::to_string).collect();
+    format!(
+        "暂定（待国务院放假安排）/ provisional, no State Council holiday arrangement for {}: weekends and statutory holidays only",
+        years.join(", ")
+    )
+}
+
 pub async fn run(command: CalendarCommand) -> anyhow::Result<()> {
     let principal = App::console_principal();
     match command {
@@ -118,12 +127,15 @@ pub async fn run(command: CalendarCommand) -> anyhow::Result<()> {
             let app = open(&db).await?;
             let result = app.calendar_workdays(&principal, &calendar, from, to).await;
             app.store.close().await;
-            let dates = result.map_err(|e| explain(e, &calendar))?;
+            let found = result.map_err(|e| explain(e, &calendar))?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for d in dates {
+            for d in found.dates {
                 writeln!(out, "{d}")?;
             }
             out.flush()?;
+            if !found.provisional_years.is_empty() {
+                eprintln!("{}", provisional_note(&found.provisional_years));
+            }
             Ok(())
         }
         CalendarCommand::Add {
@@ -144,8 +156,17 @@ pub async fn run(command: CalendarCommand) -> anyhow::Result<()> {
             let app = open(&db).await?;
             let result = app.calendar_add(&principal, &calendar, from, amount).await;
             app.store.close().await;
-            let due = result.map_err(|e| explain(e, &calendar))?;
-            println!("{}", due.timestamp().display_with_offset(due.offset()));
+            let sum = result.map_err(|e| explain(e, &calendar))?;
+            let due = &sum.due;
+            if sum.provisional() {
+                println!(
+                    "{}\t{}",
+                    due.timestamp().display_with_offset(due.offset()),
+                    provisional_note(&sum.provisional_years)
+                );
+            } else {
+                println!("{}", due.timestamp().display_with_offset(due.offset()));
+            }
             Ok(())
         }
         CalendarCommand::List { db } => {

@@ -198,6 +198,11 @@ async fn add_gives_due_instants_around_holidays_and_make_up_days() {
             ],
             "2025-10-03T10:00:00+08:00",
         ),
+        // 2027 has no arrangement: the provisional calendar (1 January off by law), marked.
+        (
+            &["--from", "2026-12-30T10:00:00+08:00", "--working-days", "5"],
+            "2027-01-07T10:00:00+08:00\t暂定（待国务院放假安排）/ provisional, no State Council holiday arrangement for 2027: weekends and statutory holidays only",
+        ),
     ];
     for (args, want) in cases {
         let mut all = vec!["calendar", "add"];
@@ -271,8 +276,8 @@ async fn bad_input_is_a_clear_error_and_a_failing_exit() {
             "between 0 and 87840",
         ),
         (
-            &["workdays", "--from", "2027-01-01", "--to", "2027-01-31"],
-            "no holiday data for 2027",
+            &["workdays", "--from", "2100-01-01", "--to", "2100-01-31"],
+            "no holiday data for 2100",
         ),
         (
             &["workdays", "--from", "2025-02-01", "--to", "2025-01-01"],

@@ -872,6 +872,27 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("field.priority", "优先级", "Priority"),
     ("field.name", "名称", "Name"),
     ("field.file", "文件", "File"),
+    // Issue 11 item 1 (calendar): years without the State Council's holiday arrangement are
+    // computed on the provisional calendar and marked; administrators are warned.
+    ("calendar.provisional", "暂定（待国务院放假安排）", "Provisional (awaiting the State Council holiday arrangement)"),
+    ("calendar.provisional_short", "暂定", "Provisional"),
+    (
+        "calendar.provisional_hint",
+        "该年尚无国务院放假安排：按周末加法定节假日（不含调休）暂定计算，导入安排后自动重算。",
+        "No State Council arrangement for that year yet: computed on weekends plus statutory holidays (no make-up working days); recomputed when the arrangement is imported.",
+    ),
+    (
+        "calendar.gap.current",
+        "日历 {calendar} 缺少 {year} 年的国务院节假日安排，当年的到期时间正按暂定日历计算。请导入该年的放假安排。",
+        "Calendar {calendar} has no State Council holiday arrangement for {year}: due instants this year are being computed on the provisional calendar. Please import the year's arrangement.",
+    ),
+    (
+        "calendar.gap.next",
+        "日历 {calendar} 尚无 {year} 年的国务院节假日安排（通常于 10–12 月发布）。发布后请及时导入；在此之前 {year} 年的到期时间按暂定日历计算。",
+        "Calendar {calendar} has no State Council holiday arrangement for {year} yet (usually published October to December). Import it once published; until then due instants in {year} are computed on the provisional calendar.",
+    ),
+    ("calendar.gap.import", "导入放假安排", "Import the arrangement"),
+    ("calendar.provisional_years", "暂定年份", "Provisional years"),
 ];
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

@@ -236,12 +236,43 @@ async fn bad_calendar_input_is_a_clear_error() {
         "validation_failed",
         "hours",
     );
-    // A year without holiday data is refused, never guessed.
+    // A year without holiday data is computed on the provisional calendar (weekends and the
+    // statutory holidays: 1 January 2027 off) and says so.
     let r = h
         .add(
             &t,
             "cn-mainland",
             json!({"from": "2026-12-30T10:00:00+08:00", "working_days": 5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["due"], "2027-01-07T10:00:00+08:00");
+    assert_eq!(r.body["provisional"], true);
+    assert_eq!(r.body["provisional_years"], json!([2027]));
+    let r = h
+        .add(
+            &t,
+            "cn-mainland",
+            json!({"from": "2025-09-30T17:00:00+08:00", "working_days": 3}),
+        )
+        .await;
+    assert_eq!(r.body["provisional"], false, "{}", r.text);
+    assert_eq!(r.body["provisional_years"], json!([]));
+    let r = h
+        .get(
+            "/api/v1/calendars/cn-mainland/workdays?from=2026-12-28&to=2027-01-08",
+            &t,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["count"], 9);
+    assert_eq!(r.body["provisional_years"], json!([2027]));
+    // Only beyond the provisional calendar's years (1901–2099) is a year refused.
+    let r = h
+        .add(
+            &t,
+            "cn-mainland",
+            json!({"from": "2099-12-30T10:00:00+08:00", "working_days": 5}),
         )
         .await;
     problem(
@@ -321,18 +352,17 @@ async fn admins_create_calendars_and_import_years() {
         .collect();
     assert_eq!(fields, ["zone", "hours.mon"]);
 
-    // No data yet: computations in 2025 are refused.
+    // No data yet: 2025 is computed on the provisional calendar — Monday to Saturday here,
+    // less 1 January and 除夕 to 初三 (28–31 January): 27 − 5 = 22 days.
     let r = h
         .get(
             "/api/v1/calendars/yunqi-frontdesk/workdays?from=2025-01-01&to=2025-01-31",
             &admin,
         )
         .await;
-    assert_eq!(
-        r.body["errors"][0]["code"], "calendar.no_holiday_data",
-        "{}",
-        r.text
-    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["count"], 22, "{}", r.text);
+    assert_eq!(r.body["provisional_years"], json!([2025]));
     // Paste the State Council notice for 2025.
     let r = h
         .api(

@@ -64,6 +64,7 @@ async fn clock_on(h: &Harness, ticket_id: &str, key: &str, warn_in: i64, due_in:
             breached_at: None,
             stopped_at: None,
             last_change_at: start,
+            provisional: false,
         }),
         version: 1,
         created_at: start,

@@ -12,6 +12,9 @@
 //!   by several processes (no notification channel) and for notifications lost while a
 //!   listener reconnects.
 //! - **Exactly once.** See [`App::fire_due_sla_clocks`].
+//! - **Holiday data.** At start and then hourly the engine asks
+//!   [`App::warn_missing_holiday_years`] to warn the administrators of a missing holiday
+//!   arrangement (once per calendar and year across nodes).
 //!
 //! The engine reads time from the app's [`tripdesk_domain::clock::Clock`]; with a manual clock
 //! tests move time and call [`SlaEngine::nudge`].
@@ -22,6 +25,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tripdesk_store::DueSignal;
+
+/// How often the engine checks whether a holiday arrangement is missing (also at start);
+/// the warning itself goes out once per calendar and year.
+const HOLIDAY_CHECK_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 /// Tuning of the engine.
 #[derive(Debug, Clone)]
@@ -79,11 +86,20 @@ async fn run(
     mut stopped: watch::Receiver<bool>,
 ) {
     let batch = settings.batch.max(1);
+    // When administrators were last checked for a missing holiday arrangement.
+    let mut holidays_checked: Option<jiff::Timestamp> = None;
     loop {
         if *stopped.borrow() {
             return;
         }
         signal.awake();
+        let now = app.now();
+        if holidays_checked.is_none_or(|t| now.duration_since(t) >= HOLIDAY_CHECK_EVERY) {
+            holidays_checked = Some(now);
+            if let Err(e) = app.warn_missing_holiday_years().await {
+                tracing::warn!(error = %e, "SLA engine: cannot check for missing holiday data");
+            }
+        }
         // Fire everything due, batch after batch.
         let mut failed = false;
         let mut claimed_any = false;

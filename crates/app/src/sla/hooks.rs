@@ -102,12 +102,16 @@ impl App {
             }
             other => (format!("{other} {}", clock.subject_id), String::new()),
         };
-        let due = clock
+        let mut due = clock
             .clock
             .due_at()
             .to_zoned(china_time_zone())
             .strftime("%Y-%m-%d %H:%M")
             .to_string();
+        if clock.clock.provisional() {
+            // Computed on a year without the State Council's holiday arrangement.
+            due.push_str("（暂定 / provisional）");
+        }
         let mut vars = BTreeMap::new();
         vars.insert(
             "target_zh".to_string(),

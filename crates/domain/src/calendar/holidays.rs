@@ -172,7 +172,8 @@ impl YearHolidays {
 }
 
 /// Holiday arrangements for a set of years. A year not in the set is *unknown*, not "no
-/// holidays": calendars refuse to compute working days in it ([`CalendarError::NoHolidayData`]).
+/// holidays": calendars judge it on the provisional calendar ([`super::provisional`]) and
+/// say so, or refuse outside its years ([`CalendarError::NoHolidayData`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HolidaySet {
     years: BTreeMap<i16, YearHolidays>,

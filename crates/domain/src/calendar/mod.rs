@@ -8,8 +8,12 @@
 //! - In [`CalendarMode::Office`] a day is a working day when it is not a public holiday and
 //!   either its weekday has working hours or it is a make-up working day (调休上班, a weekend
 //!   day worked to make up for a holiday, with the calendar's make-up hours, by default
-//!   Monday's). Holiday data is needed for every year touched: a year without data is an
-//!   error ([`CalendarError::NoHolidayData`]), never silently treated as holiday-free.
+//!   Monday's). A year without the State Council's arrangement is never treated as
+//!   holiday-free: it is computed on the *provisional* calendar ([`provisional`]: weekends
+//!   plus the statutory holidays the regulations fix, lunar dates computed), and results
+//!   that touched such a year say so ([`Calendar::provisional_between`]). Only a year
+//!   outside [`PROVISIONAL_YEARS`] without data is an error
+//!   ([`CalendarError::NoHolidayData`]).
 //! - In [`CalendarMode::AlwaysOpen`] (the 24 h hotline) every hour of every day counts,
 //!   holidays included, and no holiday data is needed.
 //! - Ranges are limited to [`MAX_RANGE_YEARS`] years.
@@ -21,6 +25,7 @@
 mod holidays;
 mod hours;
 pub mod notice;
+pub mod provisional;
 
 #[cfg(test)]
 mod tests;
@@ -30,6 +35,7 @@ pub use holidays::{
 };
 pub use hours::{format_ranges, parse_ranges, TimeRange, WeeklyHours, MINUTES_PER_DAY};
 pub use notice::{parse_notice, Notice, NoticeFestival};
+pub use provisional::{provisional_year, PROVISIONAL_YEARS};
 
 use jiff::civil::{Date, Weekday};
 use jiff::tz::{Offset, TimeZone};
@@ -42,7 +48,8 @@ pub const MAX_RANGE_YEARS: i16 = 10;
 /// Everything that can go wrong with calendars and holiday data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    /// A computation touched a year whose holiday arrangement is not loaded.
+    /// A computation touched a year whose holiday arrangement is not loaded and for which no
+    /// provisional calendar is computed (outside [`PROVISIONAL_YEARS`]).
     #[error("no holiday data for {year}: import the State Council arrangement for {year} first")]
     NoHolidayData { year: i16 },
     /// `from` is after `to`.
@@ -290,9 +297,31 @@ impl Calendar {
         &mut self.holidays
     }
 
-    /// Whether the calendar can answer for dates of `year` (always, when always open).
+    /// Whether the calendar answers for dates of `year` from official data (always, when
+    /// always open); otherwise it answers provisionally or not at all.
     pub fn covers_year(&self, year: i16) -> bool {
         self.mode == CalendarMode::AlwaysOpen || self.holidays.covers(year)
+    }
+
+    /// Whether dates of `year` are judged on the provisional calendar: an office calendar
+    /// without the year's arrangement, the year within [`PROVISIONAL_YEARS`].
+    pub fn is_provisional_year(&self, year: i16) -> bool {
+        !self.covers_year(year) && PROVISIONAL_YEARS.contains(&year)
+    }
+
+    /// The years judged provisionally from `a`'s local date to `b`'s (either order): a
+    /// result computed between the two is provisional exactly when this is not empty.
+    pub fn provisional_years_between(&self, a: Timestamp, b: Timestamp) -> Vec<i16> {
+        let ya = self.zone.to_datetime(a).date().year();
+        let yb = self.zone.to_datetime(b).date().year();
+        (ya.min(yb)..=ya.max(yb))
+            .filter(|&y| self.is_provisional_year(y))
+            .collect()
+    }
+
+    /// Whether anything computed between `a` and `b` used the provisional calendar.
+    pub fn provisional_between(&self, a: Timestamp, b: Timestamp) -> bool {
+        !self.provisional_years_between(a, b).is_empty()
     }
 
     /// The working intervals of a local date: empty on a day off.
@@ -300,12 +329,14 @@ impl Calendar {
         if self.mode == CalendarMode::AlwaysOpen {
             return Ok(ALL_DAY);
         }
-        if !self.holidays.covers(date.year()) {
-            return Err(CalendarError::NoHolidayData { year: date.year() });
-        }
-        Ok(if self.holidays.is_holiday(date) {
+        let year = match self.holidays.year(date.year()) {
+            Some(y) => y,
+            None => provisional_year(date.year())
+                .ok_or(CalendarError::NoHolidayData { year: date.year() })?,
+        };
+        Ok(if year.holidays().contains(&date) {
             &[]
-        } else if self.holidays.is_make_up_day(date) {
+        } else if year.make_up_days().contains(&date) {
             &self.make_up_hours
         } else {
             self.weekly.on(date.weekday())

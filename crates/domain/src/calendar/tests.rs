@@ -479,21 +479,18 @@ fn daylight_saving_is_handled_in_other_zones() {
 #[test]
 fn errors() {
     let cal = office();
+    // Outside the provisional calendar's years, a year without data is still refused.
     assert_eq!(
-        cal.is_working_day(date(2027, 1, 4)),
-        Err(CalendarError::NoHolidayData { year: 2027 })
+        cal.is_working_day(date(2100, 1, 4)),
+        Err(CalendarError::NoHolidayData { year: 2100 })
     );
     assert_eq!(
-        cal.workdays(date(2026, 12, 1), date(2027, 1, 31)),
-        Err(CalendarError::NoHolidayData { year: 2027 })
+        cal.add_working_days(bj("2099-12-30T10:00"), 5),
+        Err(CalendarError::NoHolidayData { year: 2100 })
     );
     assert_eq!(
-        cal.add_working_days(bj("2026-12-30T10:00"), 5),
-        Err(CalendarError::NoHolidayData { year: 2027 })
-    );
-    assert_eq!(
-        cal.add_working_hours(bj("2023-12-29T10:00"), hours(1)),
-        Err(CalendarError::NoHolidayData { year: 2023 })
+        cal.is_working_day(date(1900, 12, 31)),
+        Err(CalendarError::NoHolidayData { year: 1900 })
     );
     assert_eq!(
         cal.workdays(date(2025, 2, 1), date(2025, 1, 1)),
@@ -523,7 +520,49 @@ fn errors() {
         CalendarError::NoHolidayData { year: 2027 }.to_string(),
         "no holiday data for 2027: import the State Council arrangement for 2027 first"
     );
-    // Importing the year fixes it.
+}
+
+#[test]
+fn a_year_without_data_is_computed_on_the_provisional_calendar() {
+    let cal = office();
+    // 2027 has no arrangement: weekends plus the statutory holidays.
+    assert!(!cal.covers_year(2027) && cal.is_provisional_year(2027));
+    assert!(!cal.is_provisional_year(2026) && !cal.is_provisional_year(2100));
+    assert_eq!(cal.is_working_day(date(2027, 1, 4)), Ok(true));
+    assert_eq!(cal.is_working_day(date(2027, 1, 1)), Ok(false));
+    assert_eq!(cal.is_working_day(date(2027, 1, 2)), Ok(false));
+    // Spring Festival 2027: 除夕 5 February to 初三 8 February, the weekend days given back
+    // on 9 and 10 February.
+    for d in 5..=10 {
+        assert_eq!(cal.is_working_day(date(2027, 2, d)), Ok(false), "{d}");
+    }
+    assert_eq!(cal.is_working_day(date(2027, 2, 11)), Ok(true));
+    // 2026-12-30 (Wednesday) + 5 working days: 31 Dec, then 4, 5, 6, 7 January 2027.
+    let from = bj("2026-12-30T10:00");
+    let due = cal.add_working_days(from, 5).unwrap();
+    assert_eq!(due, bj("2027-01-07T10:00"));
+    assert_eq!(cal.provisional_years_between(from, due), vec![2027]);
+    assert!(!cal.provisional_between(from, bj("2026-12-31T18:00")));
+    assert_eq!(
+        cal.workdays(date(2026, 12, 28), date(2027, 1, 8))
+            .unwrap()
+            .len(),
+        9
+    );
+    // 2023 (before the shipped data) too.
+    assert_eq!(
+        cal.add_working_hours(bj("2023-12-29T10:00"), hours(1)),
+        Ok(bj("2023-12-29T11:00"))
+    );
+    assert_eq!(
+        cal.provisional_years_between(bj("2023-12-29T10:00"), bj("2024-01-02T10:00")),
+        vec![2023]
+    );
+    // The always-open calendar is never provisional.
+    let open = Calendar::always_open("h", china_time_zone());
+    assert!(!open.provisional_between(bj("2027-01-01T00:00"), bj("2030-01-01T00:00")));
+
+    // Importing the year replaces the provisional calendar with the arrangement.
     let mut cal = cal;
     let y2027 = YearHolidays::new(
         2027,
@@ -537,8 +576,11 @@ fn errors() {
     )
     .unwrap();
     cal.holidays_mut().insert(y2027).unwrap();
+    assert!(cal.covers_year(2027) && !cal.is_provisional_year(2027));
     assert_eq!(cal.is_working_day(date(2027, 1, 4)), Ok(true));
     assert_eq!(cal.is_working_day(date(2027, 1, 1)), Ok(false));
+    // Only what the arrangement lists is off now.
+    assert_eq!(cal.is_working_day(date(2027, 2, 9)), Ok(true));
 }
 
 #[test]

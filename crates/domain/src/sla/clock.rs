@@ -132,6 +132,10 @@ pub struct SlaClock {
     breached_at: Option<Timestamp>,
     stopped_at: Option<Timestamp>,
     last_change_at: Timestamp,
+    /// The pending instants were computed on a provisional calendar year (no State Council
+    /// arrangement yet): shown as such, recomputed when the arrangement is imported.
+    #[serde(default)]
+    provisional: bool,
 }
 
 impl SlaClock {
@@ -176,6 +180,7 @@ impl SlaClock {
             breached_at: None,
             stopped_at: None,
             last_change_at: at,
+            provisional: provisional(kind, calendar, at, opens_at.unwrap_or(at).max(due_at)),
         })
     }
 
@@ -214,7 +219,67 @@ impl SlaClock {
         self.paused_at = None;
         self.state = ClockState::Running;
         self.last_change_at = at;
+        self.provisional = provisional(self.kind, calendar, self.started_at, self.horizon());
         Ok(())
+    }
+
+    /// The latest pending instant (due, opening), for judging whether it is provisional.
+    fn horizon(&self) -> Timestamp {
+        self.opens_at.map_or(self.due_at, |o| o.max(self.due_at))
+    }
+
+    /// Recomputes the pending instants of an open clock after its calendar's holiday data
+    /// changed from `before` to `after` (an arrangement imported for a provisional year).
+    /// Time already counted is kept: each pending instant is moved so that the same amount
+    /// of counted time lies between the start and it — for working-day clocks never paused,
+    /// the same number of working days. Breached, stopped and calendar-hours clocks do not
+    /// move. Returns whether anything changed (instants or the provisional mark).
+    pub fn recompute(&mut self, before: &Calendar, after: &Calendar) -> Result<bool, SlaError> {
+        self.check_calendar(before)?;
+        self.check_calendar(after)?;
+        let open = matches!(self.state, ClockState::Running | ClockState::Paused)
+            && self.breached_at.is_none()
+            && self.stopped_at.is_none();
+        if !open {
+            return Ok(false);
+        }
+        let start = self.started_at;
+        let kind = self.kind;
+        let by_days = kind == ClockKind::WorkingDays && self.paused_total.is_zero();
+        let map = |t: Timestamp| -> Result<Timestamp, SlaError> {
+            Ok(match kind {
+                ClockKind::CalendarHours => t,
+                _ if by_days => {
+                    let n = before.working_days_between(start, t)?;
+                    after.add_working_days(start, u32::try_from(n.max(0)).unwrap_or(0))?
+                }
+                _ => after.add_working_hours(start, before.working_time_between(start, t)?)?,
+            })
+        };
+        // A warning is a share of working time, so it moves by time, not by days.
+        let map_time = |t: Timestamp| -> Result<Timestamp, SlaError> {
+            Ok(match kind {
+                ClockKind::CalendarHours => t,
+                _ => after.add_working_hours(start, before.working_time_between(start, t)?)?,
+            })
+        };
+        let due_at = map(self.due_at)?;
+        let warn_at = match self.warn_at {
+            Some(w) if !self.warned => Some(map_time(w)?),
+            other => other,
+        };
+        let opens_at = self.opens_at.map(map).transpose()?;
+        let horizon = opens_at.map_or(due_at, |o| o.max(due_at));
+        let provisional = provisional(kind, after, start, horizon);
+        let changed = due_at != self.due_at
+            || warn_at != self.warn_at
+            || opens_at != self.opens_at
+            || provisional != self.provisional;
+        self.due_at = due_at;
+        self.warn_at = warn_at;
+        self.opens_at = opens_at;
+        self.provisional = provisional;
+        Ok(changed)
     }
 
     /// The work is done at `at`: Met if before `due_at`, otherwise Breached (and stopped).
@@ -402,6 +467,10 @@ impl SlaClock {
     pub fn stopped_at(&self) -> Option<Timestamp> {
         self.stopped_at
     }
+    /// Whether its pending instants were computed on a provisional calendar year.
+    pub fn provisional(&self) -> bool {
+        self.provisional
+    }
 }
 
 /// Every field of an [`SlaClock`], for a store to save and load it. Restoring trusts the
@@ -422,6 +491,7 @@ pub struct SlaClockParts {
     pub breached_at: Option<Timestamp>,
     pub stopped_at: Option<Timestamp>,
     pub last_change_at: Timestamp,
+    pub provisional: bool,
 }
 
 impl SlaClock {
@@ -442,6 +512,7 @@ impl SlaClock {
             breached_at: self.breached_at,
             stopped_at: self.stopped_at,
             last_change_at: self.last_change_at,
+            provisional: self.provisional,
         }
     }
 
@@ -462,8 +533,15 @@ impl SlaClock {
             breached_at: p.breached_at,
             stopped_at: p.stopped_at,
             last_change_at: p.last_change_at,
+            provisional: p.provisional,
         }
     }
+}
+
+/// Whether instants counted between `a` and `b` used a provisional calendar year (never for
+/// wall-clock targets, which do not consult holidays).
+fn provisional(kind: ClockKind, calendar: &Calendar, a: Timestamp, b: Timestamp) -> bool {
+    kind != ClockKind::CalendarHours && calendar.provisional_between(a, b)
 }
 
 /// `percent` % of a duration, to the nanosecond (rounded down).

@@ -103,11 +103,68 @@ fn wrong_calendar_is_refused() {
 }
 
 #[test]
-fn no_holiday_data_surfaces_from_the_calendar() {
+fn a_year_without_data_gives_provisional_instants_recomputed_on_import() {
+    use crate::calendar::{Festival, YearHolidays};
+    use jiff::civil::date;
+    // Tuesday 29 December 2026 + 5 working days, 2027 without an arrangement: 30, 31 Dec,
+    // then 4, 5, 6 January (1 January off by law). Opens after 3: 4 January.
+    let before = office();
+    let at = bj("2026-12-29T10:00");
+    let mut c = SlaClock::start(target("complaint.follow_up"), &before, at).unwrap();
+    assert!(c.provisional());
+    assert_eq!(c.due_at(), bj("2027-01-06T10:00"));
+    assert_eq!(c.opens_at(), Some(bj("2027-01-04T10:00")));
+    // A clock whose span stays in 2026 is not provisional.
+    let early = SlaClock::start(
+        target("complaint.follow_up"),
+        &before,
+        bj("2026-12-01T10:00"),
+    )
+    .unwrap();
+    assert!(!early.provisional());
+    let parts = c.to_parts();
+    assert!(parts.provisional);
+    assert_eq!(SlaClock::from_parts(parts), c);
+
+    // The arrangement arrives: 1 to 4 January off (a bridging Monday).
+    let mut after = office();
+    after
+        .holidays_mut()
+        .insert(
+            YearHolidays::new(
+                2027,
+                None,
+                vec![Festival::new(
+                    "元旦",
+                    "New Year's Day",
+                    (1..=4).map(|d| date(2027, 1, d)),
+                    [],
+                )],
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let mut early_again = early.clone();
+    assert!(!early_again.recompute(&before, &after).unwrap());
+    assert_eq!(early_again, early);
+    assert!(c.recompute(&before, &after).unwrap());
+    assert!(!c.provisional());
+    assert_eq!(c.due_at(), bj("2027-01-07T10:00"));
+    assert_eq!(c.opens_at(), Some(bj("2027-01-05T10:00")));
+    assert_eq!(c.next_due(), Some(c.warn_at().unwrap().min(c.due_at())));
+    // Recomputing again changes nothing.
+    assert!(!c.recompute(&after, &after).unwrap());
+    // A stopped clock does not move.
+    let mut done = SlaClock::start(target("complaint.follow_up"), &before, at).unwrap();
+    done.stop(bj("2026-12-30T10:00")).unwrap();
+    assert!(!done.recompute(&before, &after).unwrap());
+    assert!(done.provisional());
+
+    // Beyond the provisional calendar's years the computation is still refused.
     let err = SlaClock::start(
         target("complaint.follow_up"),
         &office(),
-        bj("2026-12-29T10:00"),
+        bj("2099-12-29T10:00"),
     )
     .unwrap_err();
     assert_eq!(err.code(), "calendar.no_holiday_data");

@@ -132,6 +132,7 @@ impl CalendarRepo for SqlTx {
         for sql in [
             "DELETE FROM calendar_days WHERE calendar_id = $1",
             "DELETE FROM calendar_years WHERE calendar_id = $1",
+            "DELETE FROM calendar_year_warnings WHERE calendar_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(id.to_string())
@@ -169,6 +170,25 @@ impl CalendarRepo for SqlTx {
         .await
         .map_err(err)?;
         rows.iter().map(calendar_from_row).collect()
+    }
+
+    async fn claim_holiday_warning(
+        &mut self,
+        calendar_id: Uuid,
+        year: i16,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO calendar_year_warnings (calendar_id, year, warned_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (calendar_id, year) DO NOTHING",
+        )
+        .bind(calendar_id.to_string())
+        .bind(i64::from(year))
+        .bind(ms(at))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn put_holiday_year(

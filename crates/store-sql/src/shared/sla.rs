@@ -21,7 +21,7 @@ const POLICY_COLUMNS: &str = "key, name_zh, name_en, kind, amount, earliest, cal
 pub(super) const CLOCK_COLUMNS: &str = "id, target_key, subject_type, subject_id, channel, department_id, \
     agent_id, kind, calendar, state, started_at, due_at, warn_at, opens_at, paused_at, \
     paused_total_ms, warned, breached_at, stopped_at, last_change_at, next_due_at, version, \
-    created_at";
+    created_at, provisional";
 
 pub(super) const EVENT_COLUMNS: &str =
     "id, clock_id, kind, at, recorded_at, node, target_key, subject_type, subject_id";
@@ -101,6 +101,7 @@ pub(super) fn clock_from_row(row: &<Db as sqlx::Database>::Row) -> Result<SlaClo
         breached_at: opt_ts(row.try_get("breached_at").map_err(err)?)?,
         stopped_at: opt_ts(row.try_get("stopped_at").map_err(err)?)?,
         last_change_at: ts(row.try_get("last_change_at").map_err(err)?)?,
+        provisional: row.try_get::<i64, _>("provisional").map_err(err)? != 0,
     };
     Ok(SlaClockRecord {
         id: id(&row.try_get::<String, _>("id").map_err(err)?)?,
@@ -156,6 +157,7 @@ struct ClockValues {
     next_due_at: Option<i64>,
     version: i64,
     created_at: i64,
+    provisional: i64,
 }
 
 impl ClockValues {
@@ -185,11 +187,12 @@ impl ClockValues {
             next_due_at: opt_ms(r.next_due_at()),
             version: r.version,
             created_at: ms(r.created_at),
+            provisional: i64::from(c.provisional),
         }
     }
 }
 
-/// Binds a clock's values to a `$1…$23` statement in `CLOCK_COLUMNS` order.
+/// Binds a clock's values to a `$1…$24` statement in `CLOCK_COLUMNS` order.
 macro_rules! bind_clock {
     ($q:expr, $v:expr) => {
         $q.bind($v.id)
@@ -215,10 +218,11 @@ macro_rules! bind_clock {
             .bind($v.next_due_at)
             .bind($v.version)
             .bind($v.created_at)
+            .bind($v.provisional)
     };
 }
 
-/// Rows per multi-row insert: 23 parameters each stays well under both backends' limits.
+/// Rows per multi-row insert: 24 parameters each stays well under both backends' limits.
 const CLOCKS_PER_INSERT: usize = 1000;
 
 #[async_trait::async_trait]
@@ -269,7 +273,7 @@ impl SlaRepo for SqlTx {
         let due = v.next_due_at;
         let sql = format!(
             "INSERT INTO sla_clocks ({CLOCK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-             $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+             $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
         );
         bind_clock!(sqlx::query(&sql), v)
             .execute(&mut *self.tx)
@@ -308,7 +312,8 @@ impl SlaRepo for SqlTx {
                     .push_bind(v.last_change_at)
                     .push_bind(v.next_due_at)
                     .push_bind(v.version)
-                    .push_bind(v.created_at);
+                    .push_bind(v.created_at)
+                    .push_bind(v.provisional);
             });
             qb.build().execute(&mut *self.tx).await.map_err(err)?;
             self.note_due(earliest);
@@ -325,7 +330,7 @@ impl SlaRepo for SqlTx {
              kind = $8, state = $10, started_at = $11, due_at = $12, warn_at = $13, \
              opens_at = $14, paused_at = $15, paused_total_ms = $16, warned = $17, \
              breached_at = $18, stopped_at = $19, last_change_at = $20, next_due_at = $21, \
-             version = version + 1 \
+             provisional = $24, version = version + 1 \
              WHERE id = $1 AND version = $22 AND target_key = $2 AND subject_type = $3 \
              AND subject_id = $4 AND calendar = $9 AND created_at = $23";
         let done = bind_clock!(sqlx::query(sql), v)
@@ -396,6 +401,25 @@ impl SlaRepo for SqlTx {
             qb.push(" LIMIT ").push_bind(i64::from(f.limit));
         }
         let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        rows.iter().map(clock_from_row).collect()
+    }
+
+    async fn provisional_sla_clocks(
+        &mut self,
+        calendar: &str,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<SlaClockRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CLOCK_COLUMNS} FROM sla_clocks WHERE calendar = $1 AND provisional = 1 \
+             AND stopped_at IS NULL AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(calendar)
+        .bind(after.map(|a| a.to_string()).unwrap_or_default())
+        .bind(i64::from(limit.max(1)))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(err)?;
         rows.iter().map(clock_from_row).collect()
     }
 

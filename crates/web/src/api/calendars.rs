@@ -516,6 +516,9 @@ pub struct Workdays {
     count: usize,
     /// Every working date, ascending, `YYYY-MM-DD`.
     dates: Vec<String>,
+    /// Years of the range judged on the provisional calendar (no State Council arrangement
+    /// imported: weekends plus the statutory holidays, no make-up working days).
+    provisional_years: Vec<i16>,
 }
 
 /// Every working date of a calendar from `from` to `to`, both included.
@@ -530,7 +533,7 @@ async fn workdays(
 ) -> Result<Json<Workdays>, ApiError> {
     let from = parse_date("from", &q.from)?;
     let to = parse_date("to", &q.to)?;
-    let dates = state
+    let found = state
         .app
         .calendar_workdays(&p, &path.name, from, to)
         .await?;
@@ -538,8 +541,9 @@ async fn workdays(
         calendar: path.name,
         from: from.to_string(),
         to: to.to_string(),
-        count: dates.len(),
-        dates: dates.iter().map(Date::to_string).collect(),
+        count: found.dates.len(),
+        dates: found.dates.iter().map(Date::to_string).collect(),
+        provisional_years: found.provisional_years,
     }))
 }
 
@@ -564,6 +568,12 @@ pub struct AddResult {
     from: String,
     /// RFC 3339 in the calendar's zone, e.g. `2025-10-11T17:00:00+08:00`.
     due: String,
+    /// The computation crossed a year without the State Council's holiday arrangement and
+    /// used the provisional calendar there (weekends plus the statutory holidays, no
+    /// make-up working days): `due` may move once the arrangement is imported.
+    provisional: bool,
+    /// Those years, ascending (empty when not provisional).
+    provisional_years: Vec<i16>,
 }
 
 /// Parses an RFC 3339 instant (with an offset or `Z`).
@@ -622,7 +632,8 @@ async fn add(
 ) -> Result<Json<AddResult>, ApiError> {
     let from = parse_instant("from", &b.from)?;
     let amount = amount_of(b.working_days, b.working_hours, b.hours)?;
-    let due = state.app.calendar_add(&p, &path.name, from, amount).await?;
+    let sum = state.app.calendar_add(&p, &path.name, from, amount).await?;
+    let due = &sum.due;
     Ok(Json(AddResult {
         calendar: path.name,
         from: rfc3339(&state, from),
@@ -630,5 +641,7 @@ async fn add(
             .timestamp()
             .display_with_offset(due.offset())
             .to_string(),
+        provisional: sum.provisional(),
+        provisional_years: sum.provisional_years.clone(),
     }))
 }

@@ -594,6 +594,9 @@ pub struct BadgeView {
     risk: String,
     due_at: String,
     warn_at: Option<String>,
+    /// `due_at` was computed on a provisional calendar year (no State Council arrangement
+    /// imported yet); it may move when the arrangement is imported.
+    provisional: bool,
 }
 
 impl BadgeView {
@@ -604,6 +607,7 @@ impl BadgeView {
             risk: b.risk.as_str().into(),
             due_at: rfc3339(state, b.due_at),
             warn_at: b.warn_at.map(|w| rfc3339(state, w)),
+            provisional: b.provisional,
         }
     }
 }

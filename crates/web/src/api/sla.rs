@@ -222,6 +222,10 @@ pub struct ClockView {
     stopped_at: Option<String>,
     /// When the engine looks at it next.
     next_due_at: Option<String>,
+    /// The pending instants (due, warning, opening) were computed on a provisional calendar
+    /// year — weekends plus the statutory holidays, the State Council's arrangement for
+    /// that year not imported yet — and are recomputed when it is.
+    provisional: bool,
     version: i64,
     /// Newest first (only on single clocks).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -261,6 +265,7 @@ impl ClockView {
             warned: c.warned(),
             stopped_at: c.stopped_at().map(t),
             next_due_at: r.next_due_at().map(t),
+            provisional: c.provisional(),
             version: r.version,
             events: events.map(|es| {
                 es.iter()

@@ -238,6 +238,10 @@ pub struct TicketClockView {
     opens_at: Option<String>,
     warn_at: Option<String>,
     stopped_at: Option<String>,
+    /// `due_at` (and `opens_at`, `warn_at`) were computed on a provisional calendar year:
+    /// weekends plus the statutory holidays, the State Council's arrangement for that year
+    /// not imported yet. Recomputed (and cleared) when it is imported.
+    provisional: bool,
 }
 
 fn clock_view(state: &AppState, c: &tripdesk_store::SlaClockRecord) -> TicketClockView {
@@ -251,6 +255,7 @@ fn clock_view(state: &AppState, c: &tripdesk_store::SlaClockRecord) -> TicketClo
         opens_at: c.clock.opens_at().map(|t| rfc3339(state, t)),
         warn_at: c.clock.warn_at().map(|t| rfc3339(state, t)),
         stopped_at: c.clock.stopped_at().map(|t| rfc3339(state, t)),
+        provisional: c.clock.provisional(),
     }
 }
 

@@ -100,7 +100,9 @@ pub async fn home(State(state): State<AppState>, user: UiUser) -> Response {
     render(
         StatusCode::OK,
         &HomePage {
-            c: Chrome::new(&state, &user, "home"),
+            c: Chrome::new(&state, &user, "home")
+                .with_holiday_gaps(&state, &user)
+                .await,
             staff_count,
             department_count,
         },

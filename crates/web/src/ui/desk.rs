@@ -58,6 +58,8 @@ pub(super) struct Badge {
     pub warn_ms: i64,
     pub text: String,
     pub title: String,
+    /// Computed on a provisional calendar year: marked so next to the badge.
+    pub provisional: bool,
 }
 
 /// `12:05` under an hour, `3小时05分` / `3h 05m` under a day, `2天3小时` / `2d 3h` beyond.
@@ -126,11 +128,17 @@ pub(super) fn badge(
         warn_ms: b.warn_at.map(|w| w.as_millisecond()).unwrap_or(0),
         text,
         title: format!(
-            "{} · {} {}",
+            "{} · {} {}{}",
             name,
             t.s("desk.sla.due"),
-            local_time(state, b.due_at)
+            local_time(state, b.due_at),
+            if b.provisional {
+                format!(" {}", t.s("calendar.provisional"))
+            } else {
+                String::new()
+            }
         ),
+        provisional: b.provisional,
     }
 }
 
@@ -640,6 +648,7 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
                     risk,
                     due_at: c.clock.due_at(),
                     warn_at: c.clock.warn_at(),
+                    provisional: c.clock.provisional(),
                 };
                 let name = target_name(&names, c.clock.target_key());
                 Some(ClockRow {

@@ -163,6 +163,9 @@ pub struct Chrome {
     pub can_send_messages: bool,
     pub can_manage_desk: bool,
     pub flash: Option<String>,
+    /// Missing holiday arrangements, for administrators (see [`Chrome::with_holiday_gaps`]):
+    /// (message, link to the calendar).
+    pub holiday_gaps: Vec<(String, String)>,
 }
 
 impl Chrome {
@@ -204,7 +207,38 @@ impl Chrome {
             can_send_messages: p.can(Permission::SendMessages),
             can_manage_desk: p.can(Permission::ManageDesk),
             flash: None,
+            holiday_gaps: Vec::new(),
         }
+    }
+
+    /// Adds the banner of missing State Council holiday arrangements (the current year, or
+    /// from 1 October the next one) for administrators; nothing for anyone else.
+    pub async fn with_holiday_gaps(mut self, state: &AppState, user: &UiUser) -> Self {
+        if !user.principal.can(Permission::ManageSettings) {
+            return self;
+        }
+        match state.app.holiday_data_gaps(&user.principal).await {
+            Ok(gaps) => {
+                self.holiday_gaps = gaps
+                    .into_iter()
+                    .map(|g| {
+                        let key = if g.current {
+                            "calendar.gap.current"
+                        } else {
+                            "calendar.gap.next"
+                        };
+                        let text = self
+                            .t
+                            .s(key)
+                            .replace("{calendar}", &g.calendar)
+                            .replace("{year}", &g.year.to_string());
+                        (text, format!("/calendars/{}", g.calendar))
+                    })
+                    .collect();
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot check for missing holiday data"),
+        }
+        self
     }
 }
 

@@ -112,7 +112,9 @@ pub async fn calendars(State(state): State<AppState>, user: UiUser) -> Response 
     render(
         StatusCode::OK,
         &CalendarsPage {
-            c: Chrome::new(&state, &user, "calendars"),
+            c: Chrome::new(&state, &user, "calendars")
+                .with_holiday_gaps(&state, &user)
+                .await,
             rows,
         },
     )
@@ -200,7 +202,9 @@ async fn calendar_page(
             form_year: form.map_or(String::new(), |f| f.get("year").to_string()),
             form_text: form.map_or(String::new(), |f| f.get("text").to_string()),
             imported,
-            c: Chrome::new(state, user, "calendars"),
+            c: Chrome::new(state, user, "calendars")
+                .with_holiday_gaps(state, user)
+                .await,
         },
     )
 }
