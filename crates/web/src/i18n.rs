@@ -872,6 +872,23 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("field.priority", "优先级", "Priority"),
     ("field.name", "名称", "Name"),
     ("field.file", "文件", "File"),
+    // Issue 11 (websec): typed text refused by `tripdesk_domain::text`, field by field.
+    ("err.line_break", "{label}只能填写一行（不能换行）。", "{label} must be on one line."),
+    (
+        "err.control_character",
+        "{label}含有不可见的控制字符，请删除后再试。",
+        "{label} contains control characters; please remove them.",
+    ),
+    (
+        "err.bidi_control",
+        "{label}含有改变文字方向的控制字符（如 U+202E），请删除后再试。",
+        "{label} contains text-direction control characters (such as U+202E); please remove them.",
+    ),
+    (
+        "public.err.text",
+        "此项含有不能使用的字符（换行或不可见的控制字符），请删除后再试。",
+        "This contains characters that cannot be used here (line breaks or invisible control characters); please remove them.",
+    ),
 ];
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

@@ -81,8 +81,17 @@ pub struct AuditQuery {
 fn instant(field: &str, v: Option<String>) -> Result<Option<jiff::Timestamp>, ApiError> {
     v.filter(|s| !s.trim().is_empty())
         .map(|s| {
-            s.trim().parse::<jiff::Timestamp>().map_err(|_| {
-                ApiError::bad_request(field, format!("{field} must be an RFC 3339 instant"))
+            super::parse_instant(field, &s).map_err(|_| {
+                ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "bad_query",
+                    "a query parameter is invalid",
+                )
+                .with_field(
+                    field,
+                    "invalid",
+                    format!("{field} must be an RFC 3339 instant with its offset (Z or ±HH:MM)"),
+                )
             })
         })
         .transpose()
