@@ -81,9 +81,88 @@ pub struct IssuedToken {
     pub record: ApiToken,
 }
 
+/// How sign-in attempts are throttled. Every attempt is counted *before* its password is
+/// checked, against three fixed windows at once, in one transaction (`INSERT … ON CONFLICT DO
+/// UPDATE … RETURNING` per key, so parallel attempts on any number of nodes queue on the rows
+/// and each sees its own place): one over any bound is refused with 429 and counts nowhere.
+/// A successful sign-in clears its (username, address) counter and gives its count back to
+/// the other two.
+///
+/// - **per (username, address)**: `per_user_address` attempts per `window` — what stops one
+///   guesser; it locks out only the guesser's address, not the real user elsewhere;
+/// - **per address**: `per_address` per `window` — one address trying many usernames;
+/// - **per username, from everywhere**: `per_user` per `user_window` — a slower bound for
+///   guesses spread over many addresses. It stays above what one address can reach
+///   (`per_user_address` × `user_window` / `window`), so one attacker cannot lock the real
+///   user out.
+///
+/// Addresses and usernames are kept only as keyed hashes (the vault's blind index).
+#[derive(Debug, Clone)]
+pub struct LoginThrottle {
+    pub per_user_address: u32,
+    pub per_address: u32,
+    pub window: SignedDuration,
+    pub per_user: u32,
+    pub user_window: SignedDuration,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self {
+            per_user_address: 5,
+            per_address: 50,
+            window: SignedDuration::from_mins(15),
+            per_user: 50,
+            user_window: SignedDuration::from_hours(1),
+        }
+    }
+}
+
+/// Throttle rows older than this are pruned on sign-in (longer than any window).
+const THROTTLE_KEEP: SignedDuration = SignedDuration::from_hours(24);
+
 impl App {
-    /// Signs in with a username and password. Throttled per username and per client address
-    /// across all nodes (the counters live in the database).
+    /// The throttle's `(key, limit, window)` for a sign-in, in the one order every sign-in
+    /// takes them (so two never wait on each other's rows in opposite orders).
+    fn login_throttle_keys(
+        &self,
+        username: &str,
+        client_ip: Option<&str>,
+    ) -> Vec<(String, u32, SignedDuration)> {
+        // Keyed by the vault's blind-index key (always loaded in `serve`); a SHA-256 where a
+        // process runs without the vault (tests, tools). The key names no person in clear:
+        // a password typed into the username field must not end up in the database.
+        let hash = |kind: &str, value: &str| match self.vault() {
+            Ok(keys) => keys.blind_index(kind, value)[..32].to_string(),
+            Err(_) => secrets::token_hash(&format!("{kind}\0{value}"))[..32].to_string(),
+        };
+        let t = &self.settings.login_throttle;
+        let address = client_ip.unwrap_or("-");
+        let mut keys = vec![(
+            format!(
+                "login:pair:{}",
+                hash("login_pair", &format!("{username}\0{address}"))
+            ),
+            t.per_user_address,
+            t.window,
+        )];
+        if let Some(ip) = client_ip {
+            keys.push((
+                format!("login:ip:{}", hash("client_ip", ip)),
+                t.per_address,
+                t.window,
+            ));
+        }
+        keys.push((
+            format!("login:user:{}", hash("login_user", username)),
+            t.per_user,
+            t.user_window,
+        ));
+        keys
+    }
+
+    /// Signs in with a username and password, throttled across all nodes as
+    /// [`LoginThrottle`] says: the attempt is counted before the password is checked.
     pub async fn login(
         &self,
         username: &str,
@@ -110,27 +189,28 @@ impl App {
         }
         let username = username.trim().to_lowercase();
         let now = self.now();
-        let window = self.settings.throttle_window;
-        let window_ms = window.as_millis() as i64;
-        let user_key = format!("user:{username}");
-        let ip_key = client_ip.map(|ip| format!("ip:{ip}"));
+        let keys = self.login_throttle_keys(&username, client_ip);
+
+        // Reserve the attempt: count it against every bound, and only then check the password.
+        // Over a bound, the transaction is dropped, so a refused attempt uses up nothing.
+        let mut tx = self.store.write().await?;
+        for (key, limit, window) in &keys {
+            let counted = tx
+                .record_login_failure(key, now, window.as_millis() as i64)
+                .await?;
+            if counted.count > *limit {
+                drop(tx);
+                let ends = counted.window_start + *window;
+                return Err(AppError::Throttled {
+                    retry_after_secs: ends.duration_since(now).as_secs().max(1) as u64,
+                });
+            }
+        }
+        tx.commit().await?;
 
         let mut tx = self.store.read().await?;
-        let user_failures = tx.login_failures(&user_key, now, window_ms).await?;
-        let ip_failures = match &ip_key {
-            Some(k) => tx.login_failures(k, now, window_ms).await?,
-            None => 0,
-        };
         let user = tx.get_user_by_username(&username).await?;
         drop(tx);
-        if user_failures >= self.settings.max_failures_per_user
-            || ip_failures >= self.settings.max_failures_per_ip
-        {
-            return Err(AppError::Throttled {
-                retry_after_secs: window.as_secs().max(1) as u64,
-            });
-        }
-
         let hash = user
             .as_ref()
             .map(|u| u.password_hash.clone())
@@ -140,10 +220,6 @@ impl App {
             Some(u) if password_ok && u.disabled_at.is_none() => u,
             _ => {
                 let mut tx = self.store.write().await?;
-                tx.record_login_failure(&user_key, now, window_ms).await?;
-                if let Some(k) = &ip_key {
-                    tx.record_login_failure(k, now, window_ms).await?;
-                }
                 // The typed username is recorded only when it names an account: a password
                 // typed into the username field must not end up in the log.
                 let (actor_id, actor_name) = match &user {
@@ -184,7 +260,13 @@ impl App {
         );
         let mut tx = self.store.write().await?;
         tx.insert_session(&session).await?;
-        tx.clear_login_failures(&user_key).await?;
+        // The (username, address) counter starts again; the wider bounds get their count back.
+        let (pair, others) = keys.split_first().expect("the pair key is always first");
+        tx.clear_login_failures(&pair.0).await?;
+        for (key, _, window) in others {
+            tx.release_login_attempt(key, now, window.as_millis() as i64)
+                .await?;
+        }
         tx.delete_expired_sessions(now).await?;
         self.audit(
             &mut *tx,
@@ -195,6 +277,11 @@ impl App {
             json!({ "client_ip": client_ip }),
         )
         .await?;
+        tx.commit().await?;
+        // Expired counters go in a transaction of their own: it locks rows no sign-in orders
+        // itself around, so it must not hold the keys above while it waits for them.
+        let mut tx = self.store.write().await?;
+        tx.prune_login_throttle(now - THROTTLE_KEEP).await?;
         tx.commit().await?;
         Ok(SignedIn {
             token,
@@ -304,14 +391,9 @@ impl App {
         expires_in_days: Option<u32>,
     ) -> Result<IssuedToken, AppError> {
         principal.require(Permission::ManageApiTokens)?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 80 {
-            return Err(AppError::field(
-                "name",
-                "length",
-                "name must be 1 to 80 characters",
-            ));
-        }
+        let name = tripdesk_domain::text::single_line(name, 80)
+            .map_err(|e| AppError::Validation(vec![FieldError::text("name", e)]))?;
+        let name = name.as_str();
         if expires_in_days.is_some_and(|d| d == 0 || d > 3650) {
             return Err(AppError::field(
                 "expires_in_days",

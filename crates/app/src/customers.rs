@@ -240,16 +240,7 @@ fn trimmed(v: &Option<String>) -> Option<String> {
 }
 
 fn check_name(name: &str, fields: &mut Vec<FieldError>) -> String {
-    let name = name.trim().to_string();
-    let n = name.chars().count();
-    if n == 0 || n > 100 {
-        fields.push(FieldError::new(
-            "name",
-            "length",
-            "name must be 1 to 100 characters",
-        ));
-    }
-    name
+    crate::check_text(fields, "name", name, 100, crate::Lines::One)
 }
 
 fn check_text(
@@ -258,15 +249,7 @@ fn check_text(
     max: usize,
     fields: &mut Vec<FieldError>,
 ) -> Option<String> {
-    let v = trimmed(value);
-    if v.as_ref().is_some_and(|v| v.chars().count() > max) {
-        fields.push(FieldError::new(
-            field,
-            "length",
-            format!("{field} must be at most {max} characters"),
-        ));
-    }
-    v
+    crate::check_optional_text(fields, field, value.as_deref(), max, crate::Lines::Many)
 }
 
 fn check_choice(
@@ -332,7 +315,7 @@ fn check_tags(tags: &[String], fields: &mut Vec<FieldError>) -> Vec<String> {
         if t.is_empty() {
             continue;
         }
-        if t.chars().count() > 30 || t.contains(',') {
+        if t.contains(',') || tripdesk_domain::text::single_line(t, 30).is_err() {
             fields.push(FieldError::new(
                 &format!("tags[{i}]"),
                 "invalid",

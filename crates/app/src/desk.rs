@@ -4,7 +4,7 @@
 
 use crate::customers::IntakeCustomer;
 use crate::desk_effects::{clock_is_open, ClockStart, EffectContext};
-use crate::{App, AppError, FieldError, Principal};
+use crate::{check_optional_text, check_text, App, AppError, FieldError, Lines, Principal};
 use jiff::Timestamp;
 use tripdesk_domain::desk::{
     decide, next_steps, Actor, Channel, Compensation, Effect, Facts, Level, State, Step, StepError,
@@ -79,23 +79,6 @@ impl TicketDetail {
     /// Clocks still counting: running, paused, or breached and not yet stopped.
     pub fn running_clocks(&self) -> impl Iterator<Item = &SlaClockRecord> {
         self.clocks.iter().filter(|c| clock_is_open(c))
-    }
-}
-
-fn text_field(fields: &mut Vec<FieldError>, name: &str, value: &str, max: usize) {
-    let n = value.trim().chars().count();
-    if n == 0 {
-        fields.push(FieldError::new(
-            name,
-            "required",
-            format!("{name} is required"),
-        ));
-    } else if n > max {
-        fields.push(FieldError::new(
-            name,
-            "too_long",
-            format!("{name} must be at most {max} characters"),
-        ));
     }
 }
 
@@ -189,13 +172,26 @@ impl App {
         opts: IntakeOptions,
     ) -> Result<TicketDetail, AppError> {
         let mut fields = Vec::new();
-        text_field(&mut fields, "subject", &input.subject, 200);
-        text_field(&mut fields, "description", &input.description, 10_000);
-        text_field(&mut fields, "customer.name", &input.customer_name, 80);
+        let mut input = input;
+        input.subject = check_text(&mut fields, "subject", &input.subject, 200, Lines::One);
+        input.description = check_text(
+            &mut fields,
+            "description",
+            &input.description,
+            10_000,
+            Lines::Many,
+        );
+        input.customer_name = check_text(
+            &mut fields,
+            "customer.name",
+            &input.customer_name,
+            80,
+            Lines::One,
+        );
         if input
             .tags
             .iter()
-            .any(|t| t.contains(',') || t.trim().is_empty() || t.chars().count() > 30)
+            .any(|t| t.contains(',') || tripdesk_domain::text::single_line(t, 30).is_err())
         {
             fields.push(FieldError::new(
                 "tags",
@@ -203,17 +199,13 @@ impl App {
                 "tags are 1 to 30 characters without commas",
             ));
         }
-        if input
-            .booking_ref
-            .as_deref()
-            .is_some_and(|b| b.trim().chars().count() > 100)
-        {
-            fields.push(FieldError::new(
-                "booking_ref",
-                "too_long",
-                "booking_ref must be at most 100 characters",
-            ));
-        }
+        check_optional_text(
+            &mut fields,
+            "booking_ref",
+            input.booking_ref.as_deref(),
+            100,
+            Lines::One,
+        );
         let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
         if opts.require_contact && !given(&input.customer_phone) && !given(&input.customer_email) {
             fields.push(FieldError::new(
@@ -772,14 +764,16 @@ impl App {
         reason: &str,
     ) -> Result<Ticket, AppError> {
         p.require(Permission::WorkTickets)?;
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(AppError::field(
+        let reason = tripdesk_domain::text::multi_line(reason, 500).map_err(|e| match e {
+            tripdesk_domain::text::TextError::Empty
+            | tripdesk_domain::text::TextError::TooLong { .. } => AppError::field(
                 "reason",
                 "required",
                 "say why the level changes (1 to 500 characters)",
-            ));
-        }
+            ),
+            e => AppError::Validation(vec![FieldError::text("reason", e)]),
+        })?;
+        let reason = reason.as_str();
         let mut tx = self.store.write().await?;
         let mut ticket = tx
             .get_ticket(id)

@@ -56,18 +56,16 @@ pub struct AttachmentInfo {
 
 /// The file name without any directory part, checked.
 fn clean_file_name(name: &str) -> Result<String, FieldError> {
-    let base = name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    let n = base.chars().count();
-    if n == 0 || n > 200 || base.chars().any(char::is_control) || base == "." || base == ".." {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    // One line, no control or bidirectional characters (U+202E would show `fdp.exe` as
+    // `exe.pdf`), visible, at most 200 characters.
+    let base = tripdesk_domain::text::single_line(base, 200)
+        .map_err(|e| FieldError::text("file_name", e))?;
+    if base == "." || base == ".." {
         return Err(FieldError::new(
             "file_name",
             "invalid",
-            "file_name must be 1 to 200 characters without control characters",
+            "file_name must name a file",
         ));
     }
     Ok(base)

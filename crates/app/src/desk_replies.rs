@@ -9,7 +9,7 @@
 use crate::customers::identifier_field;
 use crate::notify::OneOffMessage;
 use crate::sla::ClockAction;
-use crate::{App, AppError, FieldError, Principal};
+use crate::{check_text, App, AppError, FieldError, Lines, Principal};
 use serde_json::json;
 use tripdesk_domain::desk::{State, TicketKind};
 use tripdesk_domain::identity::Permission;
@@ -139,23 +139,6 @@ const DEFAULT_REPLIES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
 ];
 
-fn check_text(fields: &mut Vec<FieldError>, name: &str, value: &str, max: usize) {
-    let n = value.trim().chars().count();
-    if n == 0 {
-        fields.push(FieldError::new(
-            name,
-            "required",
-            format!("{name} is required"),
-        ));
-    } else if n > max {
-        fields.push(FieldError::new(
-            name,
-            "too_long",
-            format!("{name} must be at most {max} characters"),
-        ));
-    }
-}
-
 fn duplicate_key(e: StoreError) -> AppError {
     match e {
         StoreError::Duplicate { .. } => AppError::Conflict {
@@ -222,7 +205,7 @@ impl App {
             }
         }
         let mut fields = Vec::new();
-        check_text(&mut fields, "body", body, MAX_BODY);
+        check_text(&mut fields, "body", body, MAX_BODY, Lines::Many);
         if !fields.is_empty() {
             return Err(AppError::Validation(fields));
         }
@@ -319,14 +302,12 @@ impl App {
         reason: Option<&str>,
     ) -> Result<Ticket, AppError> {
         p.require(Permission::WorkTickets)?;
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        if reason.is_some_and(|r| r.chars().count() > 500) {
-            return Err(AppError::field(
-                "reason",
-                "too_long",
-                "reason must be at most 500 characters",
-            ));
+        let mut fields = Vec::new();
+        let reason = crate::check_optional_text(&mut fields, "reason", reason, 500, Lines::Many);
+        if !fields.is_empty() {
+            return Err(AppError::Validation(fields));
         }
+        let reason = reason.as_deref();
         let now = self.now();
         let mut tx = self.store.write().await?;
         let mut ticket = tx
@@ -445,8 +426,8 @@ impl App {
                 "category must be greeting, closing or answer",
             ));
         }
-        check_text(&mut fields, "title", &input.title, 80);
-        check_text(&mut fields, "body", &input.body, 4_000);
+        check_text(&mut fields, "title", &input.title, 80, Lines::One);
+        check_text(&mut fields, "body", &input.body, 4_000, Lines::Many);
         if !(0..=9999).contains(&input.position) {
             fields.push(FieldError::new(
                 "position",

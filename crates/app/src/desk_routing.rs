@@ -171,14 +171,7 @@ impl App {
         input: RuleInput,
     ) -> Result<(RuleInput, Uuid), AppError> {
         let mut fields = Vec::new();
-        let name = input.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 80 {
-            fields.push(FieldError::new(
-                "name",
-                "length",
-                "name must be 1 to 80 characters",
-            ));
-        }
+        let name = crate::check_text(&mut fields, "name", &input.name, 80, crate::Lines::One);
         if !(0..=9999).contains(&input.priority) {
             fields.push(FieldError::new(
                 "priority",
@@ -205,7 +198,11 @@ impl App {
             ));
         }
         let keywords = clean_keywords(&input.keywords);
-        if keywords.len() > 30 || keywords.iter().any(|k| k.chars().count() > 30) {
+        if keywords.len() > 30
+            || keywords
+                .iter()
+                .any(|k| tripdesk_domain::text::single_line(k, 30).is_err())
+        {
             fields.push(FieldError::new(
                 "keywords",
                 "invalid",

@@ -22,6 +22,63 @@ impl FieldError {
     }
 }
 
+/// How many lines a typed text may have (the rules are `tripdesk_domain::text`'s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// Names, subjects, titles, file names, tags: no line breaks, no control characters.
+    One,
+    /// Descriptions, replies, notes, bodies: LF/CRLF and tabs kept.
+    Many,
+}
+
+impl FieldError {
+    /// The field error for a text refused by `tripdesk_domain::text`.
+    pub fn text(field: &str, e: tripdesk_domain::text::TextError) -> Self {
+        FieldError::new(field, e.code(), format!("{field} {e}"))
+    }
+}
+
+/// The one check of every text a person types into tripdesk: trimmed, 1 to `max` visible
+/// characters, no control or bidirectional control characters (line breaks only in
+/// [`Lines::Many`]). A refusal is pushed to `fields`; the trimmed text is returned either way.
+pub fn check_text(
+    fields: &mut Vec<FieldError>,
+    field: &str,
+    value: &str,
+    max: usize,
+    lines: Lines,
+) -> String {
+    use tripdesk_domain::text;
+    let checked = match lines {
+        Lines::One => text::single_line(value, max),
+        Lines::Many => text::multi_line(value, max),
+    };
+    checked.unwrap_or_else(|e| {
+        fields.push(FieldError::text(field, e));
+        value.trim().to_string()
+    })
+}
+
+/// [`check_text`] for an optional text: blank is `None`, not an error.
+pub fn check_optional_text(
+    fields: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    lines: Lines,
+) -> Option<String> {
+    use tripdesk_domain::text;
+    let value = value?;
+    let checked = match lines {
+        Lines::One => text::optional_single_line(value, max),
+        Lines::Many => text::optional_multi_line(value, max),
+    };
+    checked.unwrap_or_else(|e| {
+        fields.push(FieldError::text(field, e));
+        Some(value.trim().to_string())
+    })
+}
+
 /// Every way a use case can fail; `tripdesk-web` maps each variant to one HTTP status.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

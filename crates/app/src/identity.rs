@@ -53,14 +53,7 @@ pub struct UserPage {
 }
 
 fn check_display_name(name: &str, fields: &mut Vec<FieldError>) {
-    let n = name.trim().chars().count();
-    if n == 0 || n > 80 {
-        fields.push(FieldError::new(
-            "display_name",
-            "length",
-            "display name must be 1 to 80 characters",
-        ));
-    }
+    crate::check_text(fields, "display_name", name, 80, crate::Lines::One);
 }
 
 fn check_email(email: &str, fields: &mut Vec<FieldError>) {
@@ -405,14 +398,7 @@ impl App {
             ));
         }
         for (field, value) in [("name_zh", &input.name_zh), ("name_en", &input.name_en)] {
-            let n = value.trim().chars().count();
-            if n == 0 || n > 80 {
-                fields.push(FieldError::new(
-                    field,
-                    "length",
-                    format!("{field} must be 1 to 80 characters"),
-                ));
-            }
+            crate::check_text(&mut fields, field, value, 80, crate::Lines::One);
         }
         fail_if_any(fields)
     }

@@ -26,7 +26,7 @@ pub mod secrets;
 pub mod sla;
 pub mod ttl_cache;
 
-pub use error::{AppError, FieldError};
+pub use error::{check_optional_text, check_text, AppError, FieldError, Lines};
 
 use std::sync::Arc;
 use tripdesk_domain::clock::Clock;
@@ -38,11 +38,8 @@ use tripdesk_vault::KeyRing;
 pub struct AppSettings {
     /// How long a browser session lives without activity.
     pub session_ttl: jiff::SignedDuration,
-    /// Failed sign-ins per username inside `throttle_window` before further attempts wait.
-    pub max_failures_per_user: u32,
-    /// Failed sign-ins per client address inside `throttle_window`.
-    pub max_failures_per_ip: u32,
-    pub throttle_window: jiff::SignedDuration,
+    /// How sign-in attempts are throttled (see [`auth::LoginThrottle`]).
+    pub login_throttle: auth::LoginThrottle,
     /// Delivery retries of the outbox.
     pub notify: notify::NotifySettings,
     /// Limits of the public web form.
@@ -53,9 +50,7 @@ impl Default for AppSettings {
     fn default() -> Self {
         Self {
             session_ttl: jiff::SignedDuration::from_hours(12),
-            max_failures_per_user: 5,
-            max_failures_per_ip: 50,
-            throttle_window: jiff::SignedDuration::from_mins(15),
+            login_throttle: auth::LoginThrottle::default(),
             notify: notify::NotifySettings::default(),
             public_desk: public_desk::PublicDeskSettings::default(),
         }

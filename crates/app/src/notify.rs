@@ -170,21 +170,14 @@ pub const WEBHOOK_SECRET_PREFIX: &str = "whsec_";
 const MAX_SUBJECT: usize = 300;
 const MAX_BODY: usize = 100_000;
 
+/// The one text check (`crate::check_text`): subjects one line, bodies many.
 fn check_len(field: &str, value: &str, max: usize, fields: &mut Vec<FieldError>) {
-    let n = value.chars().count();
-    if value.trim().is_empty() {
-        fields.push(FieldError::new(
-            field,
-            "required",
-            format!("{field} is required"),
-        ));
-    } else if n > max {
-        fields.push(FieldError::new(
-            field,
-            "too_long",
-            format!("{field} must be at most {max} characters"),
-        ));
-    }
+    let lines = if field == "subject" {
+        crate::Lines::One
+    } else {
+        crate::Lines::Many
+    };
+    crate::check_text(fields, field, value, max, lines);
 }
 
 fn fail_if_any(fields: Vec<FieldError>) -> Result<(), AppError> {
@@ -673,13 +666,6 @@ impl App {
             ));
         }
         check_len("subject", &input.subject, MAX_SUBJECT, &mut fields);
-        if input.subject.contains(['\r', '\n']) {
-            fields.push(FieldError::new(
-                "subject",
-                "invalid",
-                "subject must be one line",
-            ));
-        }
         check_len("body", &input.body, MAX_BODY, &mut fields);
         if let Some(html) = &input.html {
             if html.chars().count() > MAX_BODY {

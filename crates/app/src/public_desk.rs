@@ -215,31 +215,20 @@ fn answer_fields(input: &SurveyAnswerInput) -> Result<SurveyAnswers, AppError> {
     };
     let satisfaction = rating("satisfaction", input.satisfaction);
     let overall_rating = rating("overall_rating", input.overall_rating);
-    let text = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let suggestions = text(&input.suggestions);
-    let reason = text(&input.reason);
-    if suggestions
-        .as_ref()
-        .is_some_and(|s| s.chars().count() > 2000)
-    {
-        fields.push(FieldError::new(
-            "suggestions",
-            "too_long",
-            "suggestions must be at most 2000 characters",
-        ));
-    }
-    if reason.as_ref().is_some_and(|s| s.chars().count() > 1000) {
-        fields.push(FieldError::new(
-            "reason",
-            "too_long",
-            "reason must be at most 1000 characters",
-        ));
-    }
+    let suggestions = crate::check_optional_text(
+        &mut fields,
+        "suggestions",
+        input.suggestions.as_deref(),
+        2000,
+        crate::Lines::Many,
+    );
+    let reason = crate::check_optional_text(
+        &mut fields,
+        "reason",
+        input.reason.as_deref(),
+        1000,
+        crate::Lines::Many,
+    );
     if (1..=2).contains(&satisfaction) && reason.is_none() {
         fields.push(FieldError::new(
             "reason",
@@ -406,7 +395,7 @@ impl App {
             let n = tx
                 .record_login_failure(key, now, window.as_millis() as i64)
                 .await?;
-            if n > *limit {
+            if n.count > *limit {
                 return Err(AppError::Throttled {
                     retry_after_secs: window.as_secs().max(1) as u64,
                 });

@@ -9,3 +9,4 @@ pub mod desk;
 pub mod identity;
 pub mod notify;
 pub mod sla;
+pub mod text;

@@ -369,7 +369,10 @@ pub async fn login_throttle(store: &dyn Store) {
     for i in 1..=3 {
         let at = now + SignedDuration::from_secs(i);
         assert_eq!(
-            tx.record_login_failure("user:x", at, window).await.unwrap(),
+            tx.record_login_failure("user:x", at, window)
+                .await
+                .unwrap()
+                .count,
             i as u32
         );
     }
@@ -377,7 +380,10 @@ pub async fn login_throttle(store: &dyn Store) {
         tx.record_login_failure("ip:10.0.0.1", now, window)
             .await
             .unwrap(),
-        1
+        WindowCount {
+            count: 1,
+            window_start: now
+        }
     );
     assert_eq!(
         tx.login_failures("user:x", now + SignedDuration::from_mins(14), window)
@@ -396,16 +402,68 @@ pub async fn login_throttle(store: &dyn Store) {
         tx.record_login_failure("user:x", after, window)
             .await
             .unwrap(),
-        1,
+        WindowCount {
+            count: 1,
+            window_start: after
+        },
         "new window"
     );
+    // A reserved attempt given back; never below zero, never in an expired window.
+    tx.release_login_attempt("user:x", after, window)
+        .await
+        .unwrap();
+    assert_eq!(tx.login_failures("user:x", after, window).await.unwrap(), 0);
+    tx.release_login_attempt("user:x", after, window)
+        .await
+        .unwrap();
+    assert_eq!(tx.login_failures("user:x", after, window).await.unwrap(), 0);
+    tx.record_login_failure("user:x", after, window)
+        .await
+        .unwrap();
+    tx.release_login_attempt("user:x", after + SignedDuration::from_mins(16), window)
+        .await
+        .unwrap();
+    assert_eq!(tx.login_failures("user:x", after, window).await.unwrap(), 1);
     tx.clear_login_failures("user:x").await.unwrap();
     assert_eq!(tx.login_failures("user:x", after, window).await.unwrap(), 0);
     assert_eq!(
         tx.login_failures("ip:10.0.0.1", now, window).await.unwrap(),
         1
     );
+    // Pruning deletes the windows that started before the given instant only.
+    tx.record_login_failure("user:y", after, window)
+        .await
+        .unwrap();
+    assert_eq!(
+        tx.prune_login_throttle(after).await.unwrap(),
+        1,
+        "ip:10.0.0.1"
+    );
+    assert_eq!(tx.login_failures("user:y", after, window).await.unwrap(), 1);
     tx.commit().await.unwrap();
+
+    // Counted from many transactions at once, every count lands and each caller sees its own
+    // place in the window: the check and the count are one step.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let seen_ref = &seen;
+    futures_join_all(
+        (0..24)
+            .map(|_| async move {
+                let mut tx = store.write().await.unwrap();
+                let n = tx
+                    .record_login_failure("user:race", now, window)
+                    .await
+                    .unwrap()
+                    .count;
+                tx.commit().await.unwrap();
+                seen_ref.lock().unwrap().push(n);
+            })
+            .collect(),
+    )
+    .await;
+    let mut counts = seen.into_inner().unwrap();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=24).collect::<Vec<u32>>());
 }
 
 /// Two writers on one store: both transactions land, none is lost.

@@ -97,6 +97,13 @@ pub struct ApiToken {
     pub last_used_at: Option<Timestamp>,
 }
 
+/// A fixed-window counter just counted (see `IdentityRepo::record_login_failure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowCount {
+    pub count: u32,
+    pub window_start: Timestamp,
+}
+
 #[async_trait]
 pub trait IdentityRepo: Send {
     async fn get_organization(&mut self) -> Result<Option<Organization>, StoreError>;
@@ -145,15 +152,26 @@ pub trait IdentityRepo: Send {
     async fn revoke_api_token(&mut self, id: Uuid, at: Timestamp) -> Result<bool, StoreError>;
     async fn touch_api_token(&mut self, id: Uuid, at: Timestamp) -> Result<(), StoreError>;
 
-    /// Counts one failed sign-in for `key` (e.g. `user:li.na` or `ip:10.0.0.1`) inside a
-    /// window starting at the first failure; returns the failures in the current window.
-    /// A window older than `window_ms` starts again at one.
+    /// Counts one attempt for `key` (a sign-in attempt, a public form submission) inside a
+    /// fixed window starting at the first count, in one statement (so concurrent counts on
+    /// several nodes all land); returns the count in the current window and when that window
+    /// started. A window older than `window_ms` starts again at one.
     async fn record_login_failure(
         &mut self,
         key: &str,
         now: Timestamp,
         window_ms: i64,
-    ) -> Result<u32, StoreError>;
+    ) -> Result<WindowCount, StoreError>;
+    /// Gives back one count of `key`'s window still open at `now` (a reserved sign-in attempt
+    /// that succeeded); never below zero.
+    async fn release_login_attempt(
+        &mut self,
+        key: &str,
+        now: Timestamp,
+        window_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Deletes counters whose window started before `before` (every window is shorter).
+    async fn prune_login_throttle(&mut self, before: Timestamp) -> Result<u64, StoreError>;
     /// Failures for `key` in the window that is still open at `now` (0 when expired).
     async fn login_failures(
         &mut self,

@@ -64,6 +64,14 @@ pub struct Config {
     pub public_form_per_hour: u32,
     /// Behind a reverse proxy: the client address is the last `X-Forwarded-For` entry.
     pub trust_forwarded_for: bool,
+    /// Sign-in attempts per (username, client address) per `login_window_mins`.
+    pub login_attempts_per_user_address: u32,
+    /// Sign-in attempts per client address (any usernames) per `login_window_mins`.
+    pub login_attempts_per_address: u32,
+    /// The window of the two bounds above, in minutes.
+    pub login_window_mins: u32,
+    /// Sign-in attempts per username from all addresses together per hour.
+    pub login_attempts_per_user_hour: u32,
 }
 
 /// The SMTP URL; printed with its password hidden.
@@ -104,6 +112,10 @@ impl Default for Config {
             public_form_per_ip_hour: 10,
             public_form_per_hour: 600,
             trust_forwarded_for: false,
+            login_attempts_per_user_address: 5,
+            login_attempts_per_address: 50,
+            login_window_mins: 15,
+            login_attempts_per_user_hour: 50,
         }
     }
 }
@@ -121,7 +133,7 @@ pub struct Overrides {
 
 /// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
 /// the test suite's, are not configuration).
-const ENV_KEYS: [&str; 24] = [
+const ENV_KEYS: [&str; 28] = [
     "addr",
     "data_dir",
     "database_url",
@@ -146,6 +158,10 @@ const ENV_KEYS: [&str; 24] = [
     "public_form_per_ip_hour",
     "public_form_per_hour",
     "trust_forwarded_for",
+    "login_attempts_per_user_address",
+    "login_attempts_per_address",
+    "login_window_mins",
+    "login_attempts_per_user_hour",
 ];
 
 impl Config {
@@ -225,6 +241,26 @@ impl Config {
         }
         if self.public_form_per_ip_hour == 0 || self.public_form_per_hour == 0 {
             bail!("public_form_per_ip_hour and public_form_per_hour must be at least 1");
+        }
+        if self.login_attempts_per_user_address == 0
+            || self.login_attempts_per_address == 0
+            || self.login_attempts_per_user_hour == 0
+        {
+            bail!("login_attempts_per_user_address, login_attempts_per_address and login_attempts_per_user_hour must be at least 1");
+        }
+        if !(1..=24 * 60).contains(&self.login_window_mins) {
+            bail!("login_window_mins must be between 1 and 1440");
+        }
+        // One address alone must not reach the per-username bound, or a guesser could lock
+        // the real user out from their own address.
+        let one_address_per_hour = u64::from(self.login_attempts_per_user_address)
+            * 60u64.div_ceil(u64::from(self.login_window_mins));
+        if u64::from(self.login_attempts_per_user_hour) <= one_address_per_hour {
+            bail!(
+                "login_attempts_per_user_hour must be above what one address may try in an hour \
+                 ({one_address_per_hour} with login_attempts_per_user_address and login_window_mins), \
+                 or one guesser could lock the real user out"
+            );
         }
         if self.outbox_workers == 0 || self.outbox_workers > 64 {
             bail!("outbox_workers must be between 1 and 64");

@@ -197,6 +197,13 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
                 total: config.public_form_per_hour,
                 window: jiff::SignedDuration::from_hours(1),
             },
+            login_throttle: tripdesk_app::auth::LoginThrottle {
+                per_user_address: config.login_attempts_per_user_address,
+                per_address: config.login_attempts_per_address,
+                window: jiff::SignedDuration::from_mins(i64::from(config.login_window_mins)),
+                per_user: config.login_attempts_per_user_hour,
+                user_window: jiff::SignedDuration::from_hours(1),
+            },
             ..AppSettings::default()
         },
     )

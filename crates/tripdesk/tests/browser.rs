@@ -157,6 +157,11 @@ async fn start_demo_in_chromium() -> anyhow::Result<Session> {
             ],
         }),
     );
+    // The console log, read for Content-Security-Policy violations (`csp_violations`).
+    caps.insert(
+        "goog:loggingPrefs".into(),
+        serde_json::json!({"browser": "ALL"}),
+    );
     let client = ClientBuilder::rustls()?
         .capabilities(caps)
         .connect(&driver_url)
@@ -211,6 +216,41 @@ async fn complaint_from_the_public_form_to_the_survey_follow_up_in_headless_chro
     let session = start_demo_in_chromium().await?;
     let outcome = session.browser().complaint_flow().await;
     session.finish(outcome).await
+}
+
+/// chromedriver's browser console log: the entries since the last read.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// The console messages in which Chromium reports a Content-Security-Policy violation
+/// (an inline script, style or handler the policy refused), since the last call.
+async fn csp_violations(c: &Client) -> anyhow::Result<Vec<String>> {
+    let log = c.issue_cmd(BrowserLog).await?;
+    Ok(log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["message"].as_str())
+        .filter(|m| m.contains("Content Security Policy"))
+        .map(str::to_string)
+        .collect())
 }
 
 struct Browser<'a> {
@@ -746,9 +786,17 @@ impl Browser<'_> {
         Ok(())
     }
 
+    /// Saves a screenshot, and fails if the browser reported a Content-Security-Policy
+    /// violation since the last one (every page is checked where the walk takes a picture).
     async fn shot(&self, name: &str) -> anyhow::Result<()> {
         let png = self.c.screenshot().await?;
-        std::fs::write(self.shots.join(name), png).with_context(|| format!("write {name}"))
+        std::fs::write(self.shots.join(name), png).with_context(|| format!("write {name}"))?;
+        let violations = csp_violations(self.c).await?;
+        ensure!(
+            violations.is_empty(),
+            "Content-Security-Policy violations up to {name}: {violations:#?}"
+        );
+        Ok(())
     }
 }
 
@@ -802,6 +850,11 @@ async fn desk_inbox_timeline_and_board_in_headless_chromium() -> anyhow::Result<
                 format!("--user-data-dir={}", profile_dir.path().display()),
             ],
         }),
+    );
+    // The console log, read for Content-Security-Policy violations (`csp_violations`).
+    caps.insert(
+        "goog:loggingPrefs".into(),
+        serde_json::json!({"browser": "ALL"}),
     );
     let client = ClientBuilder::rustls()?
         .capabilities(caps)

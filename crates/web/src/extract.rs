@@ -126,7 +126,8 @@ fn nul_in_json(bytes: &[u8]) -> Option<String> {
     find(&value, "").map(|p| if p.is_empty() { "body".into() } else { p })
 }
 
-/// A JSON body. Needs `Content-Type: application/json`; syntax errors answer 400, shape errors
+/// A JSON body. Needs `Content-Type: application/json`; syntax errors and data after the
+/// value answer 400, shape errors
 /// 422 with the field, unknown fields 422 `unknown_field`, oversized bodies 413. Text holding
 /// U+0000 answers 422 (no database column may hold it).
 pub struct ApiJson<T>(pub T);
@@ -154,11 +155,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the request body is too large",
-                )
+                crate::problem::payload_too_large()
             } else {
                 ApiError::bad_request("body", "the request body could not be read")
             }
@@ -172,8 +169,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .with_field(&field, "invalid", NUL_MESSAGE));
         }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(de) {
-            Ok(value) => Ok(ApiJson(value)),
+        match serde_path_to_error::deserialize(&mut *de) {
+            // One JSON value and only whitespace after it: `{"a":1}{"a":2}` is not a body.
+            Ok(value) => match de.end() {
+                Ok(()) => Ok(ApiJson(value)),
+                Err(_) => Err(ApiError::bad_request(
+                    "body",
+                    "the body must be exactly one JSON value (there is data after it)",
+                )),
+            },
             Err(err) => {
                 let path = err.path().to_string();
                 let inner = err.into_inner();

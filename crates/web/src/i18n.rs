@@ -893,6 +893,23 @@ const TEXT: &[(&str, &str, &str)] = &[
     ),
     ("calendar.gap.import", "导入放假安排", "Import the arrangement"),
     ("calendar.provisional_years", "暂定年份", "Provisional years"),
+    // Issue 11 (websec): typed text refused by `tripdesk_domain::text`, field by field.
+    ("err.line_break", "{label}只能填写一行（不能换行）。", "{label} must be on one line."),
+    (
+        "err.control_character",
+        "{label}含有不可见的控制字符，请删除后再试。",
+        "{label} contains control characters; please remove them.",
+    ),
+    (
+        "err.bidi_control",
+        "{label}含有改变文字方向的控制字符（如 U+202E），请删除后再试。",
+        "{label} contains text-direction control characters (such as U+202E); please remove them.",
+    ),
+    (
+        "public.err.text",
+        "此项含有不能使用的字符（换行或不可见的控制字符），请删除后再试。",
+        "This contains characters that cannot be used here (line breaks or invisible control characters); please remove them.",
+    ),
 ];
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

@@ -9,6 +9,7 @@ pub mod api;
 pub mod extract;
 pub mod i18n;
 pub mod problem;
+pub mod redirect;
 pub mod ui;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -152,6 +153,14 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_cross_origin_forms,
+        ))
         .layer(middleware::from_fn(observe));
     if forwarded {
         router
@@ -160,6 +169,79 @@ pub fn router(state: AppState) -> Router {
     } else {
         router.with_state(state)
     }
+}
+
+/// The pages' Content-Security-Policy: scripts, styles, images, connections (htmx, the
+/// bell's event stream) and form targets from this server only; no inline script or style
+/// (the templates have none; htmx's own indicator `<style>` and `eval` are switched off by its
+/// `htmx-config` meta tag), no plugins, no framing, no `<base>`.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+    frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+/// Whether a browser says this request comes from another site: `Sec-Fetch-Site` other than
+/// `same-origin` or `none` (typed or bookmarked), or — from browsers without it — an `Origin`
+/// whose host is not this server's (the `public_url`'s host when set, else the request's
+/// `Host`). Requests with neither header (not from a browser) are not cross-origin.
+pub fn is_cross_origin(headers: &axum::http::HeaderMap, public_url: Option<&str>) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let Some(origin_host) = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, host)| host.to_ascii_lowercase())
+    else {
+        return true; // `Origin: null` (sandboxed frames, data: URLs) and anything malformed
+    };
+    let host_of = |url: &str| {
+        url.split_once("://").map(|(_, rest)| {
+            rest.split('/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        })
+    };
+    let expected = public_url.and_then(host_of).or_else(|| {
+        headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_ascii_lowercase)
+    });
+    expected.is_none_or(|host| host != origin_host)
+}
+
+/// Refuses a form post (any write outside `/api/`) that a browser says comes from another
+/// site: sign-in CSRF (signing a victim into the attacker's account) on `POST /login`, and a
+/// second wall behind the CSRF token of every signed-in form. The JSON API needs no such
+/// check: another site cannot send it JSON or the `X-CSRF-Token` header without CORS, which
+/// tripdesk does not grant.
+async fn refuse_cross_origin_forms(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if extract::is_write(req.method())
+        && !req.uri().path().starts_with("/api/")
+        && is_cross_origin(req.headers(), state.config.public_url.as_deref())
+    {
+        return problem::ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "a form of another site may not post here",
+        )
+        .with_field(
+            "origin",
+            "cross_origin",
+            "the request comes from another site (Origin / Sec-Fetch-Site)",
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// With `trust_forwarded_for`: the client address is the last `X-Forwarded-For` entry, which
@@ -274,6 +356,24 @@ async fn observe(req: Request, next: Next) -> Response {
             .into_response()
         });
         // Keep `Allow`, the request id and the security headers.
+        for (name, value) in res.headers() {
+            if name != header::CONTENT_LENGTH && !problem.headers().contains_key(name) {
+                problem.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        return problem;
+    }
+    // A body over the limit is refused by whichever extractor reads it (JSON, bytes of an
+    // attachment, a form) with axum's plain-text 413; every route answers the same problem.
+    if status == StatusCode::PAYLOAD_TOO_LARGE
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_none_or(|v| v.as_bytes() != b"application/problem+json")
+    {
+        let mut problem =
+            problem::REQUEST_ID.sync_scope(id, || problem::payload_too_large().into_response());
+        // Keep the request id and the security headers.
         for (name, value) in res.headers() {
             if name != header::CONTENT_LENGTH && !problem.headers().contains_key(name) {
                 problem.headers_mut().insert(name.clone(), value.clone());

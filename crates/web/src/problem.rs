@@ -123,6 +123,20 @@ impl ApiError {
     }
 }
 
+/// The one answer to a request body over the limit (413), naming the body.
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "the request body is too large",
+    )
+    .with_field(
+        "body",
+        "too_large",
+        "the request body is over the size limit",
+    )
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let fields = |v: Vec<FieldError>| {

@@ -285,7 +285,7 @@ async fn the_rules_page_lists_and_saves_rules() {
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.text.contains("名称的长度不符合要求。"), "{}", bad.text);
+    assert!(bad.text.contains("请填写名称。"), "{}", bad.text);
     let ok = form_post(
         &h,
         &session,

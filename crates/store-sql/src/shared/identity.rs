@@ -9,7 +9,7 @@ use sqlx::{QueryBuilder, Row};
 use tripdesk_domain::identity::Role;
 use tripdesk_store::{
     ApiToken, BusinessUnit, Department, IdentityRepo, Organization, Session, StoreError, User,
-    UserFilter,
+    UserFilter, WindowCount,
 };
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.email, u.password_hash, \
@@ -509,14 +509,15 @@ impl IdentityRepo for SqlTx {
         Ok(())
     }
 
-    async fn record_login_failure(&mut self, key: &str, now: Timestamp, window_ms: i64) -> Result<u32, StoreError> {
-        // One statement, so concurrent failures on several nodes all count.
+    async fn record_login_failure(&mut self, key: &str, now: Timestamp, window_ms: i64) -> Result<WindowCount, StoreError> {
+        // One statement, so concurrent counts on several nodes all land: the row lock taken by
+        // the upsert makes the next one wait and then count on top.
         let row = sqlx::query(
             "INSERT INTO login_throttle (key, failures, window_start) VALUES ($1, 1, $2) \
              ON CONFLICT (key) DO UPDATE SET \
                failures = CASE WHEN login_throttle.window_start + $3 <= $2 THEN 1 ELSE login_throttle.failures + 1 END, \
                window_start = CASE WHEN login_throttle.window_start + $3 <= $2 THEN $2 ELSE login_throttle.window_start END \
-             RETURNING failures",
+             RETURNING failures, window_start",
         )
         .bind(key)
         .bind(ms(now))
@@ -524,7 +525,33 @@ impl IdentityRepo for SqlTx {
         .fetch_one(&mut *self.tx)
         .await
         .map_err(err)?;
-        Ok(row.try_get::<i64, _>("failures").map_err(err)? as u32)
+        Ok(WindowCount {
+            count: row.try_get::<i64, _>("failures").map_err(err)?.clamp(0, i64::from(u32::MAX)) as u32,
+            window_start: ts(row.try_get("window_start").map_err(err)?)?,
+        })
+    }
+
+    async fn release_login_attempt(&mut self, key: &str, now: Timestamp, window_ms: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE login_throttle SET failures = failures - 1 \
+             WHERE key = $1 AND failures > 0 AND window_start + $3 > $2",
+        )
+        .bind(key)
+        .bind(ms(now))
+        .bind(window_ms)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn prune_login_throttle(&mut self, before: Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM login_throttle WHERE window_start < $1")
+            .bind(ms(before))
+            .execute(&mut *self.tx)
+            .await
+            .map_err(err)?;
+        Ok(done.rows_affected())
     }
 
     async fn login_failures(&mut self, key: &str, now: Timestamp, window_ms: i64) -> Result<u32, StoreError> {

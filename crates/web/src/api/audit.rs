@@ -85,8 +85,17 @@ pub struct AuditQuery {
 /// `date-time`), so it is refused like any other malformed one.
 fn instant(field: &str, v: Option<String>) -> Result<Option<jiff::Timestamp>, ApiError> {
     v.map(|s| {
-        s.parse::<jiff::Timestamp>().map_err(|_| {
-            ApiError::bad_request(field, format!("{field} must be an RFC 3339 instant"))
+        super::parse_instant(field, &s).map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "bad_query",
+                "a query parameter is invalid",
+            )
+            .with_field(
+                field,
+                "invalid",
+                format!("{field} must be an RFC 3339 instant with its offset (Z or ±HH:MM)"),
+            )
         })
     })
     .transpose()

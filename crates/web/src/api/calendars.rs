@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use jiff::civil::Date;
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use tripdesk_app::calendar::{
     calendar_field_error, CalendarAmount, CalendarDetail, CalendarInput, HolidaySource, WEEKDAYS,
@@ -576,16 +576,7 @@ pub struct AddResult {
     provisional_years: Vec<i16>,
 }
 
-/// Parses an RFC 3339 instant (with an offset or `Z`).
-pub fn parse_instant(field: &str, s: &str) -> Result<Timestamp, AppError> {
-    s.trim().parse::<Timestamp>().map_err(|_| {
-        AppError::field(
-            field,
-            "invalid",
-            "expected an RFC 3339 instant such as 2025-09-30T17:00:00+08:00",
-        )
-    })
-}
+pub use super::parse_instant;
 
 /// Hours (decimals allowed) as a duration; at most 10 years' worth.
 pub fn parse_hours(field: &str, h: f64) -> Result<SignedDuration, AppError> {

@@ -204,6 +204,46 @@ fn item_operations(
     .collect()
 }
 
+/// Whether `s` ends in an offset RFC 3339 allows: `Z`, or `±HH:MM` with HH ≤ 23 and MM ≤ 59.
+/// (jiff reads offsets up to ±25:59:59, and `+0800` or `+08`; RFC 3339 does not.)
+fn has_rfc3339_offset(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.last().is_some_and(|c| matches!(c, b'Z' | b'z')) {
+        return true;
+    }
+    let Some(t) = b.len().checked_sub(6).map(|i| &b[i..]) else {
+        return false;
+    };
+    let two = |x: &[u8]| {
+        x.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| (x[0] - b'0') * 10 + (x[1] - b'0'))
+    };
+    matches!(t[0], b'+' | b'-')
+        && t[3] == b':'
+        && two(&t[1..3]).is_some_and(|h| h <= 23)
+        && two(&t[4..6]).is_some_and(|m| m <= 59)
+}
+
+/// The one parser of instants the API takes: RFC 3339 with its offset (`Z` or `±HH:MM`,
+/// hours 00–23) required; anything else is a field error naming `field`.
+pub fn parse_instant(field: &str, s: &str) -> Result<jiff::Timestamp, tripdesk_app::AppError> {
+    let s = s.trim();
+    let refused = || {
+        tripdesk_app::AppError::field(
+            field,
+            "invalid",
+            format!(
+                "{field} must be an RFC 3339 instant with its offset (Z or ±HH:MM, hours 00–23), e.g. 2025-09-30T17:00:00+08:00"
+            ),
+        )
+    };
+    if !has_rfc3339_offset(s) {
+        return Err(refused());
+    }
+    s.parse::<jiff::Timestamp>().map_err(|_| refused())
+}
+
 /// Formats an instant as RFC 3339 in the organisation's zone, e.g. `2026-11-21T19:34:00+08:00`.
 pub fn rfc3339(state: &AppState, t: jiff::Timestamp) -> String {
     let offset = state.tz.to_offset(t);

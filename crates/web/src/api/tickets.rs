@@ -563,14 +563,7 @@ async fn take_step(
     let scheduled_at = b
         .scheduled_at
         .as_deref()
-        .map(|s| {
-            s.parse::<jiff::Timestamp>().map_err(|_| {
-                ApiError::bad_request(
-                    "scheduled_at",
-                    "scheduled_at must be an RFC 3339 instant, e.g. 2026-10-10T10:00:00+08:00",
-                )
-            })
-        })
+        .map(|s| super::parse_instant("scheduled_at", s))
         .transpose()?;
     let req = StepRequest {
         scheduled_at,

@@ -330,9 +330,11 @@ pub fn not_found_page(headers: &HeaderMap) -> Response {
     (StatusCode::NOT_FOUND, Html(body)).into_response()
 }
 
-/// Redirect after a successful form post (303 so the browser GETs the next page).
+/// Redirect after a successful form post (303 so the browser GETs the next page). The one
+/// way the UI redirects: `to` passes [`crate::redirect::local_or_root`], so a target taken
+/// from the request (`next`, `back`) can only be a path of this server.
 pub fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
+    Redirect::to(&crate::redirect::local_or_root(to)).into_response()
 }
 
 /// Whether a session cookie is present at all (for the login page).

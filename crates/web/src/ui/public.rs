@@ -14,7 +14,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use serde::Deserialize;
 use tripdesk_app::public_desk::{PublicTicketInput, SurveyAnswerInput, SurveyInvitation};
 use tripdesk_app::{AppError, FieldError};
@@ -229,6 +229,7 @@ fn field_message(t: Tr, f: &FieldError) -> String {
         ("customer.name", "required") | ("customer.name", "length") => "public.err.name",
         (_, "required") => "public.err.required",
         (_, "too_long") | (_, "length") => "public.err.too_long",
+        (_, "line_break" | "control_character" | "bidi_control") => "public.err.text",
         ("customer.phone", _) => "public.err.phone",
         ("customer.email", _) => "public.err.email",
         ("satisfaction" | "overall_rating", _) => "public.err.range",
@@ -277,9 +278,7 @@ pub async fn contact_submit(
         booking_ref: given("booking_ref"),
     };
     match state.app.submit_public_ticket(input, ip.as_deref()).await {
-        Ok(receipt) => {
-            Redirect::to(&format!("/track/{}?new=1", receipt.tracking_token)).into_response()
-        }
+        Ok(receipt) => super::see_other(&format!("/track/{}?new=1", receipt.tracking_token)),
         Err(AppError::Validation(fields)) => {
             for f in &fields {
                 let slot = match f.field.as_str() {
