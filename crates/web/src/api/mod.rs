@@ -227,8 +227,8 @@ fn has_rfc3339_offset(s: &str) -> bool {
 
 /// The one parser of instants the API takes: RFC 3339 with its offset (`Z` or `±HH:MM`,
 /// hours 00–23) required; anything else is a field error naming `field`.
+/// Exactly that: no white space around it (the document declares `date-time`).
 pub fn parse_instant(field: &str, s: &str) -> Result<jiff::Timestamp, tripdesk_app::AppError> {
-    let s = s.trim();
     let refused = || {
         tripdesk_app::AppError::field(
             field,
