@@ -56,6 +56,27 @@ impl Principal {
         roles_grant(&self.roles, permission)
     }
 
+    /// Which tickets the principal sees and acts on — the one visibility rule
+    /// (`tripdesk_domain::desk::visibility`); use cases apply it through
+    /// `App::ticket_for` (a single ticket) and `Principal::scope_tickets` (lists).
+    pub fn ticket_scope(&self) -> tripdesk_domain::desk::Scope {
+        tripdesk_domain::desk::visibility(&self.roles, self.department_id)
+    }
+
+    /// Narrows a ticket list to the principal's scope, as a filter of the query itself, so
+    /// pages and counts stay right.
+    pub fn scope_tickets(&self, filter: &mut tripdesk_store::TicketFilter) {
+        filter.groups = match self.ticket_scope() {
+            tripdesk_domain::desk::Scope::All => None,
+            tripdesk_domain::desk::Scope::Groups(ids) => Some(ids),
+        };
+    }
+
+    /// Whether the principal sees `ticket`.
+    pub fn sees_ticket(&self, ticket: &tripdesk_store::Ticket) -> bool {
+        self.ticket_scope().admits(ticket.group_id)
+    }
+
     /// The one permission check of tripdesk.
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
         if self.can(permission) {

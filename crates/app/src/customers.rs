@@ -1422,6 +1422,7 @@ impl App {
             json!({ "identifiers_deleted": detail.identifiers.len(), "reason": reason }),
         )
         .await?;
+        self.publish_customer_erased(&mut *tx, id).await?;
         tx.commit().await?;
         Ok(detail.customer)
     }

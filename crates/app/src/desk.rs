@@ -344,6 +344,7 @@ impl App {
                 &done,
             )
             .await?;
+        self.publish_ticket_created(&mut *tx, &ticket).await?;
         tx.commit().await?;
         // Everything a new ticket has was written just now: the answer needs no read-back.
         Ok(TicketDetail {
@@ -407,13 +408,25 @@ impl App {
         Ok(event)
     }
 
+    /// Loads a ticket for `p`: every desk use case that reads or writes one ticket goes
+    /// through here. A ticket outside `p`'s scope ([`Principal::ticket_scope`]) answers
+    /// "not found", exactly as a missing one, so ticket ids cannot be probed.
+    pub(crate) async fn ticket_for(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        id: Uuid,
+    ) -> Result<Ticket, AppError> {
+        tx.get_ticket(id)
+            .await?
+            .filter(|t| p.sees_ticket(t))
+            .ok_or(AppError::NotFound("ticket"))
+    }
+
     pub async fn get_ticket(&self, p: &Principal, id: Uuid) -> Result<TicketDetail, AppError> {
         p.require(Permission::ViewDesk)?;
         let mut tx = self.store.read().await?;
-        let ticket = tx
-            .get_ticket(id)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+        let ticket = self.ticket_for(&mut *tx, p, id).await?;
         let events = tx.list_ticket_events(id).await?;
         let tasks = tx.list_desk_tasks(id).await?;
         let handlers = tx.ticket_handlers(id).await?;
@@ -437,9 +450,11 @@ impl App {
         filter: &TicketFilter,
     ) -> Result<(Vec<Ticket>, u64), AppError> {
         p.require(Permission::ViewDesk)?;
+        let mut filter = filter.clone();
+        p.scope_tickets(&mut filter);
         let mut tx = self.store.read().await?;
-        let tickets = tx.list_tickets(filter).await?;
-        let total = tx.count_tickets(filter).await?;
+        let tickets = tx.list_tickets(&filter).await?;
+        let total = tx.count_tickets(&filter).await?;
         Ok((tickets, total))
     }
 
@@ -450,8 +465,10 @@ impl App {
         filter: &TicketFilter,
     ) -> Result<u64, AppError> {
         p.require(Permission::ViewDesk)?;
+        let mut filter = filter.clone();
+        p.scope_tickets(&mut filter);
         let mut tx = self.store.read().await?;
-        Ok(tx.count_tickets(filter).await?)
+        Ok(tx.count_tickets(&filter).await?)
     }
 
     /// Takes one workflow step on a ticket.
@@ -479,10 +496,7 @@ impl App {
         req: StepRequest,
     ) -> Result<Ticket, AppError> {
         let now = self.now();
-        let mut ticket = tx
-            .get_ticket(id)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+        let mut ticket = self.ticket_for(&mut *tx, p, id).await?;
         let handlers = tx.ticket_handlers(id).await?;
         let actor = actor_of(p, &ticket, &handlers);
         let facts = facts_of(&ticket);
@@ -495,6 +509,7 @@ impl App {
             reopen: req.reopen,
         };
         let from = ticket.state;
+        let from_level = ticket.level;
         let decision = if ticket.kind == TicketKind::Complaint {
             decide(from, step, &actor, &facts, &input).map_err(step_error)?
         } else {
@@ -748,6 +763,8 @@ impl App {
             &effects,
         )
         .await?;
+        self.publish_step(&mut *tx, &ticket, step, from, from_level, p.user_id)
+            .await?;
         Ok(ticket)
     }
 }
@@ -775,10 +792,7 @@ impl App {
         })?;
         let reason = reason.as_str();
         let mut tx = self.store.write().await?;
-        let mut ticket = tx
-            .get_ticket(id)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+        let mut ticket = self.ticket_for(&mut *tx, p, id).await?;
         if !ticket.state.is_open() {
             return Err(AppError::Conflict {
                 code: "ticket_closed",
@@ -794,6 +808,7 @@ impl App {
             ));
         }
         let raised = level > ticket.level;
+        let from_level = ticket.level;
         ticket.level = level;
         ticket.updated_at = self.now();
         ticket.version += 1;
@@ -828,6 +843,8 @@ impl App {
             &done,
         )
         .await?;
+        self.publish_level_changed(&mut *tx, &ticket, from_level, p.user_id)
+            .await?;
         tx.commit().await?;
         Ok(ticket)
     }

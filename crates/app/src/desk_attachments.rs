@@ -138,10 +138,7 @@ impl App {
             return Err(AppError::Validation(fields));
         }
         let mut tx = self.store.write().await?;
-        let ticket = tx
-            .get_ticket(ticket_id)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+        let ticket = self.ticket_for(&mut *tx, p, ticket_id).await?;
         let id = Uuid::now_v7();
         let record = id.to_string();
         let attachment = TicketAttachment {
@@ -190,6 +187,7 @@ impl App {
     ) -> Result<Vec<AttachmentInfo>, AppError> {
         p.require(Permission::ViewDesk)?;
         let mut tx = self.store.read().await?;
+        self.ticket_for(&mut *tx, p, ticket_id).await?;
         self.attachments_of(&mut *tx, ticket_id).await
     }
 
@@ -219,6 +217,7 @@ impl App {
         p.require(Permission::ViewDesk)?;
         let vault = self.vault()?;
         let mut tx = self.store.write().await?;
+        self.ticket_for(&mut *tx, p, ticket_id).await?;
         let a = tx
             .get_ticket_attachment(attachment_id)
             .await?

@@ -204,6 +204,7 @@ fn queue_filter(queue: &str, p: &Principal, f: &InboxFilters, now: Timestamp) ->
     if f.state == Some(State::Closed) {
         filter.open_only = false;
     }
+    p.scope_tickets(&mut filter);
     filter
 }
 
@@ -250,14 +251,16 @@ impl App {
         if req.with_counts {
             // Every tab's badge in one statement. The "breaching soon" one is the same for
             // every agent and reads the clocks: reused for BREACHING_COUNT_TTL.
-            let mut breaching = self.breaching_counts.get(&req.filters, now);
+            // The count is the same for everyone with the same filters and ticket scope.
+            let key = (req.filters.clone(), p.ticket_scope());
+            let mut breaching = self.breaching_counts.get(&key, now);
             // When it has expired, one request counts it while the others wait for its count
             // (eight agents recounting at once stall each other; see docs/PERFORMANCE.md).
             let _counting = match breaching {
                 Some(_) => None,
                 None => {
                     let guard = self.breaching_counting.lock().await;
-                    breaching = self.breaching_counts.get(&req.filters, now);
+                    breaching = self.breaching_counts.get(&key, now);
                     breaching.is_none().then_some(guard)
                 }
             };
@@ -278,12 +281,8 @@ impl App {
                 }
                 None => {
                     let n = found.get("breaching").copied().unwrap_or(0);
-                    self.breaching_counts.put(
-                        req.filters.clone(),
-                        n,
-                        generation,
-                        now + BREACHING_COUNT_TTL,
-                    );
+                    self.breaching_counts
+                        .put(key, n, generation, now + BREACHING_COUNT_TTL);
                 }
             }
             counts = QUEUES
@@ -351,10 +350,7 @@ impl App {
     ) -> Result<Vec<TimelineEntry>, AppError> {
         p.require(Permission::ViewDesk)?;
         let mut tx = self.store.read().await?;
-        let ticket = tx
-            .get_ticket(ticket_id)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+        let ticket = self.ticket_for(&mut *tx, p, ticket_id).await?;
         let mut entries: Vec<TimelineEntry> = tx
             .list_ticket_events(ticket_id)
             .await?

@@ -212,10 +212,7 @@ impl App {
         let body = body.trim().to_string();
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let ticket = tx
-            .get_ticket(ticket_id)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+        let ticket = self.ticket_for(&mut *tx, p, ticket_id).await?;
         let mut data = json!({});
         let mut message_id = None;
         let mut stopped_clock = None;
@@ -284,6 +281,10 @@ impl App {
             data: Some(data.to_string()),
         };
         tx.insert_ticket_event(&event).await?;
+        if kind == MessageKind::Reply {
+            self.publish_reply_sent(&mut *tx, &ticket, event.id, message_id.is_some(), p.user_id)
+                .await?;
+        }
         tx.commit().await?;
         Ok(PostedMessage {
             event,
@@ -310,10 +311,7 @@ impl App {
         let reason = reason.as_deref();
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let mut ticket = tx
-            .get_ticket(ticket_id)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+        let mut ticket = self.ticket_for(&mut *tx, p, ticket_id).await?;
         if ticket.kind != TicketKind::Inquiry {
             return Err(AppError::Conflict {
                 code: "not_an_inquiry",

@@ -137,10 +137,7 @@ impl App {
     ) -> Result<Option<RoutedGroup>, AppError> {
         p.require(Permission::ViewDesk)?;
         let mut tx = self.store.read().await?;
-        let ticket = tx
-            .get_ticket(ticket_id)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+        let ticket = self.ticket_for(&mut *tx, p, ticket_id).await?;
         self.route_ticket(&mut *tx, &ticket).await
     }
 

@@ -25,6 +25,7 @@ pub mod public_desk;
 pub mod secrets;
 pub mod sla;
 pub mod ttl_cache;
+pub mod webhook_events;
 
 pub use error::{check_optional_text, check_text, AppError, FieldError, Lines};
 
@@ -74,9 +75,10 @@ pub struct App {
     pub notify_hub: Arc<notify::NotifyHub>,
     /// SLA policies and routing rules (see [`ttl_cache::CONFIG_CACHE_TTL`]).
     config: Arc<ttl_cache::ConfigCache>,
-    /// The inbox's "breaching soon" badge count per set of filters (see
+    /// The inbox's "breaching soon" badge count per set of filters and ticket scope (see
     /// [`desk_board::BREACHING_COUNT_TTL`]).
-    breaching_counts: Arc<ttl_cache::TtlCache<desk_board::InboxFilters, u64>>,
+    breaching_counts:
+        Arc<ttl_cache::TtlCache<(desk_board::InboxFilters, tripdesk_domain::desk::Scope), u64>>,
     /// Held by the one request recounting an expired breaching count.
     breaching_counting: Arc<tokio::sync::Mutex<()>>,
 }

@@ -608,8 +608,47 @@ impl App {
         }
     }
 
+    /// The webhook endpoints, reused for [`crate::ttl_cache::CONFIG_CACHE_TTL`]: every
+    /// intake and step publishes, and most installations have no endpoint at all, so an
+    /// event nobody subscribed to costs no query. A change through this process is seen at
+    /// once; another process's within the TTL.
+    async fn webhook_endpoints(
+        &self,
+        tx: &mut dyn Tx,
+    ) -> Result<std::sync::Arc<Vec<WebhookEndpoint>>, AppError> {
+        let now = self.now();
+        let cache = &self.config.webhooks;
+        if let Some(hooks) = cache.get(&(), now) {
+            return Ok(hooks);
+        }
+        let generation = cache.generation();
+        let hooks = std::sync::Arc::new(tx.list_webhooks().await?);
+        cache.put(
+            (),
+            hooks.clone(),
+            generation,
+            now + crate::ttl_cache::CONFIG_CACHE_TTL,
+        );
+        Ok(hooks)
+    }
+
+    /// Whether an active endpoint subscribed to `event` (publishers skip building a payload
+    /// that would go nowhere).
+    pub(crate) async fn has_subscriber(
+        &self,
+        tx: &mut dyn Tx,
+        event: &str,
+    ) -> Result<bool, AppError> {
+        Ok(self
+            .webhook_endpoints(tx)
+            .await?
+            .iter()
+            .any(|w| w.wants(event)))
+    }
+
     /// Enqueues a webhook delivery of `event` for every active endpoint that subscribed to
-    /// it, in the caller's transaction. `data` is the event's JSON payload.
+    /// it, in the caller's transaction. `data` is the event's JSON payload (see
+    /// [`crate::webhook_events`]).
     pub async fn publish_event(
         &self,
         tx: &mut dyn Tx,
@@ -617,12 +656,14 @@ impl App {
         data: &serde_json::Value,
         related: Option<(String, String)>,
     ) -> Result<Vec<Uuid>, AppError> {
+        let hooks = self.webhook_endpoints(tx).await?;
+        if !hooks.iter().any(|w| w.wants(event)) {
+            return Ok(Vec::new());
+        }
         let now = self.now();
         let body = serde_json::to_string(data).map_err(|e| AppError::Internal(e.to_string()))?;
-        let messages: Vec<NewMessage> = tx
-            .list_webhooks()
-            .await?
-            .into_iter()
+        let messages: Vec<NewMessage> = hooks
+            .iter()
             .filter(|w| w.wants(event))
             .map(|w| NewMessage {
                 id: Uuid::now_v7(),
@@ -657,6 +698,11 @@ impl App {
         tx: &mut dyn Tx,
         input: &OneOffMessage,
     ) -> Result<NewMessage, AppError> {
+        // A webhook endpoint is an administrator's integration: only they write to it
+        // (before anything else, so others cannot probe endpoint ids either).
+        if input.channel == "webhook" || input.related_type.as_deref() == Some("webhook") {
+            principal.require(Permission::ManageNotifications)?;
+        }
         let mut fields = Vec::new();
         if !CHANNELS.contains(&input.channel.as_str()) {
             fields.push(FieldError::new(
@@ -1037,23 +1083,42 @@ impl App {
         principal: &Principal,
         recipient_key: &str,
     ) -> Result<Option<Preference>, AppError> {
-        if recipient_key != format!("user:{}", principal.user_id) {
-            principal.require(Permission::SendMessages)?;
-        }
+        Self::may_touch_preference(principal, recipient_key, false)?;
         let mut tx = self.store.read().await?;
         Ok(tx.get_preference(recipient_key).await?)
     }
 
-    /// Sets how a recipient wants to be reached. Staff may set their own; setting a
-    /// customer's needs `send_messages`.
+    /// Who may read (`write == false`) or change a recipient's preferences: a staff
+    /// member their own; another staff member's only an administrator (`manage_users`) —
+    /// an agent must not silence a supervisor's SLA alerts; a customer's whoever may see
+    /// (`view_customers`) or edit (`edit_customers`) customer records. A key of neither
+    /// form is left to the validation that names it.
+    fn may_touch_preference(
+        principal: &Principal,
+        recipient_key: &str,
+        write: bool,
+    ) -> Result<(), AppError> {
+        let (kind, id) = recipient_key.split_once(':').unwrap_or(("", ""));
+        let Ok(id) = Uuid::parse_str(id) else {
+            return Ok(());
+        };
+        match kind {
+            "user" if id == principal.user_id && !id.is_nil() => Ok(()),
+            "user" => principal.require(Permission::ManageUsers),
+            "customer" if write => principal.require(Permission::EditCustomers),
+            "customer" => principal.require(Permission::ViewCustomers),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sets how a recipient wants to be reached (see [`Self::may_touch_preference`] for
+    /// who may), audited in the same transaction.
     pub async fn set_preference(
         &self,
         principal: &Principal,
         mut pref: Preference,
     ) -> Result<Preference, AppError> {
-        if pref.recipient_key != format!("user:{}", principal.user_id) {
-            principal.require(Permission::SendMessages)?;
-        }
+        Self::may_touch_preference(principal, &pref.recipient_key, true)?;
         let mut fields = Vec::new();
         let key_ok = pref
             .recipient_key
@@ -1100,6 +1165,27 @@ impl App {
         pref.updated_at = self.now();
         let mut tx = self.store.write().await?;
         tx.upsert_preference(&pref).await?;
+        // Names what is set, never a value that could identify a customer.
+        let mut set = Vec::new();
+        for (field, present) in [
+            ("channel", pref.channel.is_some()),
+            ("locale", pref.locale.is_some()),
+            ("quiet_hours", pref.quiet_start.is_some()),
+        ] {
+            if present {
+                set.push(field);
+            }
+        }
+        set.push("timezone");
+        self.audit(
+            &mut *tx,
+            principal,
+            "preference.set",
+            "preference",
+            Some(pref.recipient_key.clone()),
+            serde_json::json!({ "fields": set }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(pref)
     }
@@ -1227,21 +1313,20 @@ impl App {
                 "name at least one event, or *",
             ));
         }
-        for e in &input.events {
-            let ok = e == "*"
-                || (!e.is_empty()
-                    && e.len() <= 80
-                    && e.chars().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
-                    }));
-            if !ok {
-                fields.push(FieldError::new(
-                    "events",
-                    "invalid",
-                    "events are keys such as booking.confirmed, or *",
-                ));
-                break;
-            }
+        if let Some(e) = input
+            .events
+            .iter()
+            .find(|e| !tripdesk_domain::notify::events::is_subscribable(e))
+        {
+            let shown: String = e.chars().take(80).collect();
+            fields.push(FieldError::new(
+                "events",
+                "unknown",
+                format!(
+                    "unknown event {shown:?}; events are {}, or *",
+                    tripdesk_domain::notify::events::ALL.join(", ")
+                ),
+            ));
         }
         if input.description.chars().count() > 200 {
             fields.push(FieldError::new(
@@ -1299,6 +1384,7 @@ impl App {
         let mut tx = self.store.write().await?;
         tx.insert_webhook(&endpoint).await?;
         tx.commit().await?;
+        self.config.webhooks.invalidate();
         tracing::info!(target: "audit", event = "webhook_created", webhook_id = %endpoint.id, by = %principal.user_id, "webhook endpoint created");
         Ok(endpoint)
     }
@@ -1326,6 +1412,7 @@ impl App {
         endpoint.updated_at = self.now();
         tx.update_webhook(&endpoint).await?;
         tx.commit().await?;
+        self.config.webhooks.invalidate();
         Ok(endpoint)
     }
 
@@ -1336,6 +1423,7 @@ impl App {
             return Err(AppError::NotFound("webhook"));
         }
         tx.commit().await?;
+        self.config.webhooks.invalidate();
         tracing::info!(target: "audit", event = "webhook_deleted", webhook_id = %id, by = %principal.user_id, "webhook endpoint deleted");
         Ok(())
     }

@@ -315,17 +315,21 @@ impl App {
         let mut tx = self.store.read().await?;
         tx.get_ticket_by_number(&number)
             .await?
+            .filter(|t| p.sees_ticket(t))
             .ok_or(AppError::NotFound("ticket"))
     }
 
     /// The tracking link's token for a ticket (staff give it to customers of other channels).
-    pub fn ticket_tracking_token(
+    pub async fn ticket_tracking_token(
         &self,
         p: &Principal,
         ticket_id: Uuid,
     ) -> Result<String, AppError> {
         p.require(Permission::ViewDesk)?;
-        Ok(tracking_token(self.vault()?, ticket_id))
+        let keys = self.vault()?;
+        let mut tx = self.store.read().await?;
+        self.ticket_for(&mut *tx, p, ticket_id).await?;
+        Ok(tracking_token(keys, ticket_id))
     }
 
     /// Takes a ticket from the public web form: channel `web_form`, level general (an agent
@@ -447,9 +451,7 @@ impl App {
     ) -> Result<Vec<Survey>, AppError> {
         p.require(Permission::ViewDesk)?;
         let mut tx = self.store.read().await?;
-        if tx.get_ticket(ticket_id).await?.is_none() {
-            return Err(AppError::NotFound("ticket"));
-        }
+        self.ticket_for(&mut *tx, p, ticket_id).await?;
         Ok(tx.list_surveys(ticket_id).await?)
     }
 
@@ -468,10 +470,7 @@ impl App {
         let keys = self.vault()?;
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let ticket = tx
-            .get_ticket(ticket_id)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+        let ticket = self.ticket_for(&mut *tx, p, ticket_id).await?;
         if ticket.kind != TicketKind::Complaint || ticket.state != State::FollowUpScheduled {
             return Err(survey_error(
                 "survey_not_due",
@@ -709,6 +708,14 @@ impl App {
                 ),
                 other => other,
             })?;
+        self.publish_survey_answered(
+            &mut *tx,
+            survey.id,
+            &ticket,
+            answers.satisfaction,
+            answers.overall_rating,
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(ticket = %ticket.number, satisfaction = answers.satisfaction, "survey answered");
         Ok(ticket)

@@ -82,6 +82,9 @@ pub const CONFIG_CACHE_TTL: jiff::SignedDuration = jiff::SignedDuration::from_se
 pub(crate) struct ConfigCache {
     pub policies: TtlCache<String, Option<tripdesk_store::SlaPolicy>>,
     pub routing_rules: TtlCache<(), std::sync::Arc<Vec<tripdesk_store::RoutingRuleRecord>>>,
+    /// Webhook endpoints, read by every event published (invalidated by their own changes,
+    /// not by [`ConfigCache::invalidate`]).
+    pub webhooks: TtlCache<(), std::sync::Arc<Vec<tripdesk_store::WebhookEndpoint>>>,
 }
 
 impl ConfigCache {

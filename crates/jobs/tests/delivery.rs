@@ -306,7 +306,7 @@ async fn webhooks_are_signed_retried_and_verifiable() {
             &console,
             WebhookInput {
                 url,
-                events: vec!["booking.confirmed".into()],
+                events: vec!["ticket.created".into()],
                 description: "CRM".into(),
                 active: true,
             },
@@ -319,7 +319,7 @@ async fn webhooks_are_signed_retried_and_verifiable() {
             &console,
             WebhookInput {
                 url: "http://127.0.0.1:9/never".into(),
-                events: vec!["complaint.created".into()],
+                events: vec!["ticket.step".into()],
                 description: String::new(),
                 active: true,
             },
@@ -331,7 +331,7 @@ async fn webhooks_are_signed_retried_and_verifiable() {
         .app
         .publish_event(
             &mut *tx,
-            "booking.confirmed",
+            "ticket.created",
             &serde_json::json!({"booking_no": "SH-20260301-0001", "amount_fen": 358000}),
             Some(("booking".into(), "SH-20260301-0001".into())),
         )
@@ -369,13 +369,13 @@ async fn webhooks_are_signed_retried_and_verifiable() {
             Err(webhook::VerifyError::Stale),
             "an old request replayed later is refused"
         );
-        assert_eq!(headers[webhook::EVENT_HEADER], "booking.confirmed");
+        assert_eq!(headers[webhook::EVENT_HEADER], "ticket.created");
         assert_eq!(
             headers[webhook::DELIVERY_HEADER],
             ids[0].to_string().as_str()
         );
         let payload: serde_json::Value = serde_json::from_str(body).unwrap();
-        assert_eq!(payload["event"], "booking.confirmed");
+        assert_eq!(payload["event"], "ticket.created");
         assert_eq!(payload["data"]["booking_no"], "SH-20260301-0001");
         assert_eq!(payload["related"]["type"], "booking");
     }
@@ -384,7 +384,7 @@ async fn webhooks_are_signed_retried_and_verifiable() {
     let mut tx = w.app.store.write().await.unwrap();
     let ids = w
         .app
-        .publish_event(&mut *tx, "complaint.created", &serde_json::json!({}), None)
+        .publish_event(&mut *tx, "ticket.step", &serde_json::json!({}), None)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -88,6 +88,9 @@ pub struct TicketFilter {
     /// Only tickets that are not closed.
     pub open_only: bool,
     pub group_id: Option<Uuid>,
+    /// The viewer's scope (`tripdesk_domain::desk::Scope`): `Some(groups)` keeps only the
+    /// tickets of these handling groups (none: no ticket); `None` keeps every ticket.
+    pub groups: Option<Vec<Uuid>>,
     pub assignee_id: Option<Uuid>,
     pub unassigned: bool,
     pub customer_id: Option<Uuid>,

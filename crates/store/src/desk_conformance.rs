@@ -290,7 +290,16 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
             None,
         ),
     ];
+    // Two handling groups, for the viewer's scope (`TicketFilter::groups`).
+    let group_a = sample_department("scope_a");
+    let group_b = sample_department("scope_b");
+    at_risk.group_id = Some(group_a.id);
+    met.group_id = Some(group_a.id);
+    closed.group_id = Some(group_a.id);
+    breached.group_id = Some(group_b.id);
     let mut tx = store.write().await.unwrap();
+    tx.insert_department(&group_a).await.unwrap();
+    tx.insert_department(&group_b).await.unwrap();
     for tk in [&on_track, &at_risk, &breached, &met, &inquiry, &closed] {
         tx.insert_ticket(tk).await.unwrap();
     }
@@ -345,6 +354,43 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
         ..Default::default()
     };
     assert_eq!(numbers(tx.list_tickets(&chat).await.unwrap()), ["TB1"]);
+
+    // The viewer's scope: one group, several, none; lists and counts agree, and the scope
+    // combines with the queue's own filters.
+    for (groups, open_only, want) in [
+        (vec![group_a.id], true, vec!["TB2", "TB4"]),
+        (vec![group_a.id], false, vec!["TB2", "TB6", "TB4"]),
+        (
+            vec![group_a.id, group_b.id],
+            true,
+            vec!["TB2", "TB4", "TB3"],
+        ),
+        (vec![], false, vec![]),
+    ] {
+        let scoped = TicketFilter {
+            groups: Some(groups.clone()),
+            open_only,
+            limit: 50,
+            ..Default::default()
+        };
+        let got = numbers(tx.list_tickets(&scoped).await.unwrap());
+        assert_eq!(got, want, "groups {groups:?}, open only {open_only}");
+        assert_eq!(tx.count_tickets(&scoped).await.unwrap(), want.len() as u64);
+        assert_eq!(
+            tx.count_tickets_capped(std::slice::from_ref(&scoped), 1000)
+                .await
+                .unwrap(),
+            [want.len() as u64]
+        );
+    }
+    let scoped_breaching = TicketFilter {
+        groups: Some(vec![group_b.id]),
+        ..breaching.clone()
+    };
+    assert_eq!(
+        numbers(tx.list_tickets(&scoped_breaching).await.unwrap()),
+        ["TB3"]
+    );
 
     let of_page = tx
         .ticket_sla_clocks(&[at_risk.id, met.id, Uuid::now_v7()])

@@ -1063,7 +1063,12 @@ async fn webhook_endpoints_show_their_secret_once() {
     let h = harness().await;
     let admin = h.token("admin").await;
     let r = h
-        .json(Method::POST, "/api/v1/webhooks", Some(&admin), json!({"url": "https://crm.example.com/hooks/tripdesk", "events": ["booking.confirmed"]}))
+        .json(
+            Method::POST,
+            "/api/v1/webhooks",
+            Some(&admin),
+            json!({"url": "https://crm.example.com/hooks/tripdesk", "events": ["ticket.created"]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert!(r.body["secret"].as_str().unwrap().starts_with("whsec_"));

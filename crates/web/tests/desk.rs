@@ -824,8 +824,26 @@ async fn evidence_files_are_attached_sealed_and_downloads_are_audited() {
     let admin = h.token("admin").await;
     let handler = h.token("zhou.jie").await;
     let follow_up = h.token("wang.fang").await;
-    let t = new_complaint(&h, &h.token("li.na").await).await;
+    let agent = h.token("li.na").await;
+    let t = new_complaint(&h, &agent).await;
     let id = t["id"].as_str().unwrap().to_string();
+    // The guide-management group's complaint: its handler sees and works it.
+    let guide = dept_id(&h, &admin, "guide_management").await;
+    let zhou = user_id(&h, &admin, "zhou.jie").await;
+    ok_step(
+        &h,
+        &agent,
+        &id,
+        json!({"step": "triage", "level": "important"}),
+    )
+    .await;
+    ok_step(
+        &h,
+        &agent,
+        &id,
+        json!({"step": "assign", "group_id": guide, "assignee_id": zhou}),
+    )
+    .await;
     let upload = |token: String, name: &str, ctype: &str, body: Vec<u8>| {
         let uri = format!(
             "/api/v1/tickets/{id}/attachments?file_name={}",

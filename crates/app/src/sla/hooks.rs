@@ -1,6 +1,6 @@
 //! The one place every SLA event passes through, inside the transaction that changes the
 //! clock: it records the event row and, for warnings and breaches, escalates through the
-//! outbox and appends to the audit log.
+//! outbox, appends to the audit log and publishes `sla.warning`/`sla.breach` to webhooks.
 
 use crate::desk_effects::staff_recipient;
 use crate::notify::Notification;
@@ -49,6 +49,7 @@ impl App {
                 _ => &p.notify_breach[..],
             });
             self.escalate_sla_event(tx, clock, kind, at, notify).await?;
+            self.publish_sla_event(tx, clock, kind, at).await?;
         }
         Ok(true)
     }

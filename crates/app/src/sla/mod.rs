@@ -516,6 +516,11 @@ impl App {
     ) -> Result<SlaClockRecord, AppError> {
         principal.require(Permission::WorkTickets)?;
         let mut tx = self.store.write().await?;
+        if req.subject_type == "ticket" {
+            if let Ok(ticket_id) = Uuid::parse_str(&req.subject_id) {
+                self.ticket_for(&mut *tx, principal, ticket_id).await?;
+            }
+        }
         let rec = self.start_sla_clock(&mut *tx, req).await?;
         tx.commit().await?;
         Ok(rec)
@@ -530,9 +535,34 @@ impl App {
     ) -> Result<SlaClockRecord, AppError> {
         principal.require(Permission::WorkTickets)?;
         let mut tx = self.store.write().await?;
+        self.clock_in_scope(&mut *tx, principal, id).await?;
         let rec = self.sla_clock_action(&mut *tx, id, action).await?;
         tx.commit().await?;
         Ok(rec)
+    }
+
+    /// A clock, "not found" when it times a ticket outside the principal's scope.
+    async fn clock_in_scope(
+        &self,
+        tx: &mut dyn Tx,
+        principal: &Principal,
+        id: Uuid,
+    ) -> Result<SlaClockRecord, AppError> {
+        let clock = tx
+            .get_sla_clock(id)
+            .await?
+            .ok_or(AppError::NotFound("SLA clock"))?;
+        if clock.subject_type == "ticket" {
+            if let Ok(ticket_id) = Uuid::parse_str(&clock.subject_id) {
+                self.ticket_for(tx, principal, ticket_id)
+                    .await
+                    .map_err(|e| match e {
+                        AppError::NotFound(_) => AppError::NotFound("SLA clock"),
+                        e => e,
+                    })?;
+            }
+        }
+        Ok(clock)
     }
 
     /// A clock and its events.
@@ -543,10 +573,7 @@ impl App {
     ) -> Result<ClockDetail, AppError> {
         principal.require(Permission::ViewDesk)?;
         let mut tx = self.store.read().await?;
-        let clock = tx
-            .get_sla_clock(id)
-            .await?
-            .ok_or(AppError::NotFound("SLA clock"))?;
+        let clock = self.clock_in_scope(&mut *tx, principal, id).await?;
         let events = tx
             .list_sla_events(&SlaEventFilter {
                 clock_id: Some(id),
@@ -565,6 +592,11 @@ impl App {
     ) -> Result<Vec<SlaClockRecord>, AppError> {
         principal.require(Permission::ViewDesk)?;
         let mut tx = self.store.read().await?;
+        if subject_type == "ticket" {
+            if let Ok(ticket_id) = Uuid::parse_str(subject_id) {
+                self.ticket_for(&mut *tx, principal, ticket_id).await?;
+            }
+        }
         Ok(tx
             .list_sla_clocks(&SlaClockFilter {
                 subject_type: Some(subject_type.to_string()),

@@ -4,9 +4,11 @@
 //! visits, and what an unsatisfied follow-up causes. Pure: the use cases persist the results.
 
 mod routing;
+mod visibility;
 mod workflow;
 
 pub use routing::{route, RoutingRule, TicketFacts};
+pub use visibility::{visibility, Scope};
 pub use workflow::*;
 
 use serde::{Deserialize, Serialize};

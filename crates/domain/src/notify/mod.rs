@@ -14,6 +14,51 @@ pub const CHANNELS: [&str; 3] = ["email", "in_app", "webhook"];
 /// Languages templates are written in.
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
 
+/// The events tripdesk publishes to webhook endpoints: the one list a subscription is
+/// checked against (`*` subscribes to all of them). Names are stable: an integrator's
+/// code matches on them, so one is only ever added, never renamed. Payloads carry ids,
+/// numbers, kinds, levels, states and instants — never personal data (integrators fetch
+/// details through the API with a token).
+pub mod events {
+    /// A ticket was taken (desk, API or the public form).
+    pub const TICKET_CREATED: &str = "ticket.created";
+    /// A ticket's triage level changed (the level-change action or the triage step).
+    pub const TICKET_LEVEL_CHANGED: &str = "ticket.level_changed";
+    /// A complaint got a handling group or assignee (the assign and reassign steps; also
+    /// published as `ticket.step`).
+    pub const TICKET_ASSIGNED: &str = "ticket.assigned";
+    /// Any complaint workflow step; `data.step` names it.
+    pub const TICKET_STEP: &str = "ticket.step";
+    /// A reply was sent to the customer (internal notes are not published).
+    pub const TICKET_REPLY_SENT: &str = "ticket.reply_sent";
+    /// An SLA clock reached its warning instant.
+    pub const SLA_WARNING: &str = "sla.warning";
+    /// An SLA clock passed its deadline.
+    pub const SLA_BREACH: &str = "sla.breach";
+    /// A customer answered a follow-up survey.
+    pub const SURVEY_ANSWERED: &str = "survey.answered";
+    /// A customer's personal data was erased (PIPL).
+    pub const CUSTOMER_ERASED: &str = "customer.erased";
+
+    /// Every event, in the order the API document lists them.
+    pub const ALL: [&str; 9] = [
+        TICKET_CREATED,
+        TICKET_LEVEL_CHANGED,
+        TICKET_ASSIGNED,
+        TICKET_STEP,
+        TICKET_REPLY_SENT,
+        SLA_WARNING,
+        SLA_BREACH,
+        SURVEY_ANSWERED,
+        CUSTOMER_ERASED,
+    ];
+
+    /// Whether a webhook may subscribe to `name` (an event of [`ALL`], or `*`).
+    pub fn is_subscribable(name: &str) -> bool {
+        name == "*" || ALL.contains(&name)
+    }
+}
+
 pub fn is_channel(name: &str) -> bool {
     CHANNELS.contains(&name)
 }

@@ -97,6 +97,25 @@ fn push_ticket_filter(qb: &mut QueryBuilder<'_, Db>, f: &TicketFilter) {
     if let Some(g) = f.group_id {
         qb.push(" AND group_id = ").push_bind(g.to_string());
     }
+    // The viewer's scope. One group (a handler's department) is an equality, which the
+    // per-group queue indexes (migrations 0008, 0011) answer as they answer "my group".
+    match f.groups.as_deref() {
+        None => {}
+        Some([]) => {
+            qb.push(" AND 1 = 0");
+        }
+        Some([g]) => {
+            qb.push(" AND group_id = ").push_bind(g.to_string());
+        }
+        Some(many) => {
+            qb.push(" AND group_id IN (");
+            let mut ids = qb.separated(", ");
+            for g in many {
+                ids.push_bind(g.to_string());
+            }
+            ids.push_unseparated(")");
+        }
+    }
     if let Some(a) = f.assignee_id {
         qb.push(" AND assignee_id = ").push_bind(a.to_string());
     }

@@ -32,7 +32,20 @@ use utoipa_axum::router::OpenApiRouter;
             (`tdk_…`) in `Authorization: Bearer …`. Errors are `application/problem+json`.",
         license(name = "AGPL-3.0-or-later")
     ),
-    components(schemas(Problem, ProblemField)),
+    components(schemas(
+        Problem,
+        ProblemField,
+        notify::WebhookDelivery,
+        notify::WebhookRelated,
+        tripdesk_app::webhook_events::WebhookTicket,
+        tripdesk_app::webhook_events::TicketCreatedData,
+        tripdesk_app::webhook_events::TicketLevelChangedData,
+        tripdesk_app::webhook_events::TicketStepData,
+        tripdesk_app::webhook_events::TicketReplySentData,
+        tripdesk_app::webhook_events::SlaEventData,
+        tripdesk_app::webhook_events::SurveyAnsweredData,
+        tripdesk_app::webhook_events::CustomerErasedData,
+    )),
     modifiers(&Security),
     tags(
         (name = "auth", description = "Signing in and out"),

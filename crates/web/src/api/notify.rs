@@ -681,6 +681,7 @@ async fn mark_all_read(
 pub struct WebhookView {
     id: Uuid,
     url: String,
+    /// The events delivered (see the subscription's list), or `*`.
     events: Vec<String>,
     description: String,
     active: bool,
@@ -728,13 +729,65 @@ async fn list_webhooks(
     }))
 }
 
+/// The events a webhook may subscribe to: `tripdesk_domain::notify::events::ALL` and `*`
+/// (the document is built from the same list the subscription is checked against).
+fn webhook_event_names() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let names: Vec<&str> = std::iter::once("*")
+        .chain(tripdesk_domain::notify::events::ALL)
+        .collect();
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(names)),
+        )
+        .min_items(Some(1))
+        .description(Some(
+            "The events to deliver, or `*` for all. Each event's `data` is described by a \
+             schema of its own: `ticket.created` TicketCreatedData, `ticket.level_changed` \
+             TicketLevelChangedData, `ticket.assigned` and `ticket.step` TicketStepData, \
+             `ticket.reply_sent` TicketReplySentData, `sla.warning` and `sla.breach` \
+             SlaEventData, `survey.answered` SurveyAnsweredData, `customer.erased` \
+             CustomerErasedData; the envelope is WebhookDelivery.",
+        ))
+        .build()
+}
+
+/// What a webhook endpoint receives: a signed `POST` of this JSON (headers
+/// `X-Tripdesk-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`,
+/// `X-Tripdesk-Event`, `X-Tripdesk-Delivery`, the same on every retry). Never personal
+/// data: fetch details through the API with a token.
+#[derive(Serialize, ToSchema)]
+pub struct WebhookDelivery {
+    /// The delivery id (= `X-Tripdesk-Delivery`): de-duplicate on it.
+    id: Uuid,
+    /// The event name (= `X-Tripdesk-Event`).
+    event: String,
+    /// When the event was published, RFC 3339.
+    created_at: String,
+    /// What the event is about, e.g. `{"type": "ticket", "id": "…"}`.
+    related: Option<WebhookRelated>,
+    /// The event's payload: the schema named for the event (see the webhook subscription).
+    #[schema(value_type = Object)]
+    data: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookRelated {
+    /// `ticket` or `customer` (or an SLA clock's subject type).
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+}
+
 /// An endpoint as submitted.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookBody {
     /// `https://…` (or `http://` on a trusted network).
     url: String,
-    /// Event keys such as `booking.confirmed`, or `*` for all.
+    #[schema(schema_with = webhook_event_names)]
     events: Vec<String>,
     description: Option<String>,
     active: Option<bool>,
@@ -832,7 +885,8 @@ pub struct PreferenceBody {
     timezone: Option<String>,
 }
 
-/// A recipient's preferences (404 when none are set).
+/// A recipient's preferences (404 when none are set). A staff member reads their own;
+/// another staff member's only an administrator; a customer's whoever may see customers.
 #[utoipa::path(get, path = "/api/v1/preferences/{recipient_key}", tag = "notifications", params(RecipientPath),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, description = "Preferences", body = PreferenceBody)))]
@@ -856,7 +910,9 @@ async fn get_preference(
 }
 
 /// Sets a recipient's preferences: preferred channel and language, quiet hours (only
-/// emergencies are delivered inside them).
+/// emergencies are delivered inside them). A staff member sets their own; another staff
+/// member's only an administrator; a customer's whoever may edit customers. Audited
+/// (`preference.set`).
 #[utoipa::path(put, path = "/api/v1/preferences/{recipient_key}", tag = "notifications", params(RecipientPath), request_body = PreferenceBody,
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, description = "Saved", body = PreferenceBody)))]

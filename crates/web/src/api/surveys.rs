@@ -154,7 +154,7 @@ async fn tracking_link(
 ) -> Result<Json<TrackingLink>, ApiError> {
     // The ticket must exist (and be visible): the same check as reading it.
     state.app.get_ticket(&p, path.id).await?;
-    let token = state.app.ticket_tracking_token(&p, path.id)?;
+    let token = state.app.ticket_tracking_token(&p, path.id).await?;
     Ok(Json(TrackingLink {
         url: format!("{}/track/{token}", crate::ui::public_base(&state, &headers)),
         token,

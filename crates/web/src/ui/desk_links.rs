@@ -68,7 +68,7 @@ async fn links_page(
         Ok(s) => s,
         Err(e) => return error_page(state, user, "desk", e),
     };
-    let token = match state.app.ticket_tracking_token(p, id) {
+    let token = match state.app.ticket_tracking_token(p, id).await {
         Ok(t) => t,
         Err(e) => return error_page(state, user, "desk", e),
     };
