@@ -69,3 +69,98 @@ pub(crate) async fn retry_on_contention(
         tokio::time::sleep(attempt::backoff(retry, rand::random::<f64>())).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::post;
+    use axum::Router;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    /// A route whose handler fails like a use case rolled back by the database for its
+    /// first `failures` calls (optionally after committing something), recording each body.
+    fn app(failures: u32, commit_first: bool, seen: Arc<std::sync::Mutex<Vec<String>>>) -> Router {
+        let calls = Arc::new(AtomicU32::new(0));
+        Router::new()
+            .route(
+                "/t",
+                post(move |body: String| {
+                    let (calls, seen) = (calls.clone(), seen.clone());
+                    async move {
+                        seen.lock().unwrap().push(body);
+                        if calls.fetch_add(1, Ordering::SeqCst) < failures {
+                            if commit_first {
+                                attempt::note_commit();
+                            }
+                            attempt::note_contention();
+                            return StatusCode::SERVICE_UNAVAILABLE;
+                        }
+                        StatusCode::CREATED
+                    }
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                1024usize,
+                retry_on_contention,
+            ))
+    }
+
+    async fn send(app: Router, body: &'static str) -> StatusCode {
+        let req = Request::post("/t")
+            .header("content-length", body.len())
+            .body(Body::from(body))
+            .unwrap();
+        app.oneshot(req).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn a_request_rolled_back_for_contention_is_served_again_with_its_body() {
+        let seen = Arc::default();
+        assert_eq!(
+            send(app(2, false, Arc::clone(&seen)), "工单").await,
+            StatusCode::CREATED
+        );
+        assert_eq!(*seen.lock().unwrap(), ["工单", "工单", "工单"]);
+    }
+
+    #[tokio::test]
+    async fn retries_are_bounded() {
+        let seen = Arc::default();
+        let status = send(app(100, false, Arc::clone(&seen)), "x").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(seen.lock().unwrap().len(), MAX_ATTEMPTS as usize);
+    }
+
+    #[tokio::test]
+    async fn an_attempt_that_committed_is_never_repeated() {
+        let seen = Arc::default();
+        let status = send(app(1, true, Arc::clone(&seen)), "x").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_server_error_without_contention_is_not_repeated() {
+        let seen: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let calls = Arc::clone(&seen);
+        let app = Router::new()
+            .route(
+                "/t",
+                post(move |body: String| {
+                    let calls = calls.clone();
+                    async move {
+                        calls.lock().unwrap().push(body);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    }
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                1024usize,
+                retry_on_contention,
+            ));
+        assert_eq!(send(app, "x").await, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+}
