@@ -209,8 +209,9 @@ async fn two_nodes_serve_the_same_data() {
 
 /// Nodes starting together on an empty PostgreSQL database both come up (one migrates and
 /// seeds the defaults, the other waits for it), and ordinary desk load across them — 500
-/// intakes over 10 returning customers, with replies, notes and triage steps on tickets
-/// taken earlier, all at once — answers 2xx throughout: no deadlock, no pool time-out.
+/// intakes (four in five for 10 returning customers, the rest from first-time callers),
+/// with replies, notes and triage steps on tickets taken earlier, all at once — answers 2xx
+/// throughout: no deadlock, no pool time-out.
 /// On SQLite (no TRIPDESK_TEST_DATABASE_URL) it is skipped: one process per file there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_started_together_on_postgres_carry_concurrent_desk_load() {
