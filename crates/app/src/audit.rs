@@ -49,7 +49,8 @@ impl App {
         }
     }
 
-    /// Appends an entry inside the caller's transaction.
+    /// Appends an entry inside the caller's transaction (written when it commits, as its
+    /// last statements: see `AuditRepo::append_audit`).
     pub(crate) async fn audit(
         &self,
         tx: &mut dyn Tx,
@@ -58,7 +59,7 @@ impl App {
         entity_type: &str,
         entity_id: Option<String>,
         summary: Value,
-    ) -> Result<AuditEntry, AppError> {
+    ) -> Result<(), AppError> {
         let entry = self.audit_entry(principal, action, entity_type, entity_id, summary);
         Ok(tx.append_audit(&entry).await?)
     }

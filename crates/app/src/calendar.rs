@@ -247,7 +247,7 @@ impl App {
     /// changed (a deleted year stays deleted).
     pub async fn ensure_builtin_calendars(&self) -> Result<(), AppError> {
         let now = self.now();
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.write_seeding().await?;
         for (rec, with_years) in builtin_calendars(now) {
             if tx.insert_calendar_if_absent(&rec).await? && with_years {
                 for year in HolidaySet::china_mainland()

@@ -546,7 +546,7 @@ impl App {
     /// many were added.
     pub async fn install_default_reply_templates(&self) -> Result<usize, AppError> {
         let now = self.now();
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.write_seeding().await?;
         if !tx.list_reply_templates().await?.is_empty() {
             return Ok(0);
         }

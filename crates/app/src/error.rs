@@ -146,6 +146,11 @@ impl From<StoreError> for AppError {
                 "text may not contain the NUL character (U+0000)",
             ),
             StoreError::Unavailable(detail) => AppError::Unavailable(detail),
+            // The web layer serves the request again; only when that keeps failing does the
+            // client get this 503 (with Retry-After).
+            StoreError::Contention(detail) => {
+                AppError::Unavailable(format!("database contention: {detail}"))
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

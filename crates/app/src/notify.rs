@@ -1050,9 +1050,10 @@ impl App {
         render_template(t, &all).map_err(|e| AppError::field("template", "template", e.to_string()))
     }
 
-    /// Installs the built-in templates that do not exist yet (demo data, fresh installs).
+    /// Installs the built-in templates that do not exist yet (demo data, fresh installs),
+    /// under the seeding lock, so nodes starting together install each once.
     pub async fn install_default_templates(&self) -> Result<usize, AppError> {
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.write_seeding().await?;
         let mut added = 0;
         for (key, locale, description, subject, body) in DEFAULT_TEMPLATES {
             if tx.latest_template(key, locale).await?.is_none() {

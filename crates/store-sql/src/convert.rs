@@ -29,7 +29,8 @@ pub fn opt_id(text: Option<String>) -> Result<Option<Uuid>, StoreError> {
     text.as_deref().map(id).transpose()
 }
 
-/// Maps a driver error. Constraint names (never values) are kept for `Duplicate`.
+/// Maps a driver error — the one place SQLSTATEs become `StoreError`s. Constraint names
+/// (never values) are kept for `Duplicate`.
 pub fn err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(db) => {
@@ -45,6 +46,12 @@ pub fn err(e: sqlx::Error) -> StoreError {
                 StoreError::Duplicate { constraint }
             } else if db.is_foreign_key_violation() {
                 StoreError::BrokenReference
+            } else if matches!(db.code().as_deref(), Some("40P01") | Some("40001")) {
+                // Deadlock detected / serialization failure: PostgreSQL rolled this
+                // transaction back so another could go on. Told to the request's attempt,
+                // which serves the request again (see `tripdesk_store::attempt`).
+                tripdesk_store::attempt::note_contention();
+                StoreError::Contention(db.message().to_string())
             } else if matches!(db.code().as_deref(), Some("22021") | Some("22P05")) {
                 // PostgreSQL refuses U+0000 in text; SQLite would store it. Refuse on both
                 // (see `reject_nul`) and map what still reaches PostgreSQL to a clear error.

@@ -64,6 +64,15 @@ pub struct PoolSettings {
     pub sqlite_synchronous_full: bool,
 }
 
+impl PoolSettings {
+    /// PostgreSQL: how many write transactions of this node hold a connection at once —
+    /// three quarters of the pool, so reads (every request authenticates with one) always
+    /// find a connection; further writers queue in the process, first come first served.
+    pub fn writers(&self) -> u32 {
+        (self.max_connections - self.max_connections / 4).max(1)
+    }
+}
+
 impl Default for PoolSettings {
     fn default() -> Self {
         Self {

@@ -23,6 +23,9 @@ pub struct PgStore {
     listener: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Woken after a commit that enqueued outbox messages.
     outbox_signal: Arc<Notify>,
+    /// Permits for write transactions: `PoolSettings::writers()` of the pool's connections.
+    writers: Arc<tokio::sync::Semaphore>,
+    acquire_timeout: std::time::Duration,
 }
 
 /// Due SLA clocks are claimed with row locks; rows another node holds are skipped, so nodes
@@ -51,10 +54,21 @@ pub struct SqlTx {
     /// Set when this transaction enqueued outbox messages: committing wakes the workers.
     enqueued: bool,
     outbox_signal: Arc<Notify>,
+    /// Audit entries appended, written at commit (see `AuditRepo::append_audit`).
+    pending_audit: Vec<tripdesk_store::NewAuditEntry>,
+    /// A write transaction (not a read-only snapshot).
+    write: Option<WritePermit>,
 }
 
+/// A write transaction's place among this node's writers (see `PgStore::writers`).
+type WritePermit = tokio::sync::OwnedSemaphorePermit;
+
 impl SqlTx {
-    fn new(tx: sqlx::Transaction<'static, Db>, store: &PgStore) -> Self {
+    fn new(
+        tx: sqlx::Transaction<'static, Db>,
+        store: &PgStore,
+        write: Option<WritePermit>,
+    ) -> Self {
         Self {
             tx,
             due_min: None,
@@ -62,6 +76,20 @@ impl SqlTx {
             channel: store.channel.clone(),
             enqueued: false,
             outbox_signal: store.outbox_signal.clone(),
+            pending_audit: Vec::new(),
+            write,
+        }
+    }
+
+    /// What a write transaction appends to a read of a row it is about to change:
+    /// `FOR UPDATE`, so a concurrent writer of the same row (on any node) waits for this
+    /// transaction and then reads what it committed, instead of deciding on a stale copy.
+    /// Nothing in a read-only snapshot.
+    fn row_lock(&self) -> &'static str {
+        if self.write.is_some() {
+            " FOR UPDATE"
+        } else {
+            ""
         }
     }
 
@@ -169,9 +197,32 @@ impl PgStore {
             channel: format!("{SLA_CHANNEL}_{current}").into(),
             listener: std::sync::Mutex::new(None),
             outbox_signal: Arc::new(Notify::new()),
+            writers: Arc::new(tokio::sync::Semaphore::new(settings.writers() as usize)),
+            acquire_timeout: settings.acquire_timeout,
         })
     }
 }
+
+impl PgStore {
+    /// A writer's turn. Writers queue here, first come first served, before they take a
+    /// connection: at most `PoolSettings::writers` hold one at a time (the rest of the pool
+    /// stays free for reads — every request authenticates with one), and a writer waits in
+    /// this process rather than inside PostgreSQL behind a row lock holding a connection.
+    async fn write_permit(&self) -> Result<WritePermit, StoreError> {
+        tokio::time::timeout(self.acquire_timeout, self.writers.clone().acquire_owned())
+            .await
+            .map_err(|_| {
+                StoreError::Unavailable(
+                    "timed out waiting for a database connection to write".into(),
+                )
+            })?
+            .map_err(|_| StoreError::Unavailable("the store is closed".into()))
+    }
+}
+
+/// The first key of the seeding lock (`Store::write_seeding`): "tdsk"; the second is the
+/// schema's `hashtext`.
+pub const SEEDING_LOCK: i32 = 0x7464_736b;
 
 #[async_trait]
 impl Store for PgStore {
@@ -193,12 +244,27 @@ impl Store for PgStore {
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await
             .map_err(err)?;
-        Ok(Box::new(SqlTx::new(tx, self)))
+        Ok(Box::new(SqlTx::new(tx, self, None)))
     }
 
     async fn write(&self) -> Result<Box<dyn Tx>, StoreError> {
+        let permit = self.write_permit().await?;
         let tx = self.pool.begin().await.map_err(err)?;
-        Ok(Box::new(SqlTx::new(tx, self)))
+        Ok(Box::new(SqlTx::new(tx, self, Some(permit))))
+    }
+
+    async fn write_seeding(&self) -> Result<Box<dyn Tx>, StoreError> {
+        let permit = self.write_permit().await?;
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        // Released by COMMIT or ROLLBACK. Two-key form: its own key space, apart from the
+        // single-key lock sqlx takes while migrating; the schema keeps tests (a schema each)
+        // and deployments sharing a database apart.
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))")
+            .bind(SEEDING_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        Ok(Box::new(SqlTx::new(tx, self, Some(permit))))
     }
 
     async fn backup_to(&self, _path: &Path) -> Result<(), StoreError> {
@@ -318,13 +384,15 @@ impl Store for PgStore {
         if let Some(task) = self.listener.lock().expect("listener mutex").take() {
             task.abort();
         }
+        self.writers.close();
         self.pool.close().await;
     }
 }
 
 #[async_trait]
 impl Tx for SqlTx {
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        self.write_pending_audit().await?;
         let SqlTx {
             mut tx,
             due_min,
@@ -332,6 +400,8 @@ impl Tx for SqlTx {
             channel,
             enqueued,
             outbox_signal,
+            pending_audit: _,
+            write,
         } = *self;
         if let Some(due) = due_min {
             // Delivered to every listening node when (and only if) the transaction commits.
@@ -343,6 +413,10 @@ impl Tx for SqlTx {
                 .map_err(err)?;
         }
         tx.commit().await.map_err(err)?;
+        if write.is_some() {
+            tripdesk_store::attempt::note_commit();
+        }
+        drop(write);
         if enqueued {
             outbox_signal.notify_waiters();
         }

@@ -382,6 +382,8 @@ pub struct SqlTx {
     /// Set when this transaction enqueued outbox messages: committing wakes the workers.
     enqueued: bool,
     outbox_signal: Arc<Notify>,
+    /// Audit entries appended, written at commit (see `AuditRepo::append_audit`).
+    pending_audit: Vec<tripdesk_store::NewAuditEntry>,
 }
 
 impl SqlTx {
@@ -392,7 +394,14 @@ impl SqlTx {
             signal: store.signal.clone(),
             enqueued: false,
             outbox_signal: store.outbox_signal.clone(),
+            pending_audit: Vec::new(),
         }
+    }
+
+    /// What a write transaction appends to a read of a row it is about to change: nothing,
+    /// the single writer already excludes every other writer.
+    fn row_lock(&self) -> &'static str {
+        ""
     }
 
     /// Remembers a clock's next due instant for the announcement at commit.
@@ -574,6 +583,12 @@ impl Store for SqliteStore {
         Ok(Box::new(SqlTx::new(tx, self)))
     }
 
+    async fn write_seeding(&self) -> Result<Box<dyn Tx>, StoreError> {
+        // The write lock (BEGIN IMMEDIATE) is the seeding lock: one writer at a time, across
+        // processes too.
+        self.write().await
+    }
+
     async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
         if path.exists() {
             return Err(StoreError::Other(format!(
@@ -697,19 +712,22 @@ impl Store for SqliteStore {
 
 #[async_trait]
 impl Tx for SqlTx {
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        self.write_pending_audit().await?;
         let SqlTx {
             tx,
             due_min,
             signal,
             enqueued,
             outbox_signal,
+            pending_audit: _,
         } = *self;
         match tx {
             Conn::Read(tx) => tx.commit().await.map_err(err)?,
             Conn::Write(mut w) => {
                 let guard = w.guard.take().expect("an uncommitted write transaction");
                 w.queue.commit(guard).await?;
+                tripdesk_store::attempt::note_commit();
             }
         }
         if enqueued {

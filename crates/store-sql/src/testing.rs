@@ -43,6 +43,27 @@ pub async fn fresh_sqlite() -> TestStore {
     }
 }
 
+/// A URL selecting a new, empty schema `t_<uuid>` in the database at `url`: nothing
+/// migrated, as a new database would be (for nodes that must migrate it themselves).
+pub async fn empty_postgres(url: &str) -> String {
+    use sqlx::Connection;
+    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to the PostgreSQL test database");
+    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .expect("create an empty schema");
+    let _ = conn.close().await;
+    schema_url(url, &schema)
+}
+
+fn schema_url(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-c%20search_path%3D{schema}")
+}
+
 /// A new schema named `t_<uuid>` in the database at `url`; the URL handed out selects it.
 pub async fn fresh_postgres(url: &str) -> TestStore {
     let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
@@ -53,10 +74,9 @@ pub async fn fresh_postgres(url: &str) -> TestStore {
     let store = PgStore::open(url, &settings, Some(&schema))
         .await
         .expect("open PostgreSQL test store");
-    let sep = if url.contains('?') { '&' } else { '?' };
     TestStore {
         store: Arc::new(store),
-        location: Location::Postgres(format!("{url}{sep}options=-c%20search_path%3D{schema}")),
+        location: Location::Postgres(schema_url(url, &schema)),
         _dir: None,
     }
 }

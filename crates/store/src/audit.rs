@@ -85,10 +85,14 @@ pub struct AuditFilter {
 
 #[async_trait]
 pub trait AuditRepo: Send {
-    /// Appends an entry at the end of the chain. Appends are serialised across every node
-    /// (the chain head row is locked for the rest of the transaction), so keep the
-    /// transaction short after appending.
-    async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError>;
+    /// Adds an entry to the end of the chain **when the transaction commits**: the entries of
+    /// a transaction are chained and written, and the one-row chain head moved, as its last
+    /// statements before COMMIT. So the head is the last lock every write transaction takes
+    /// (PostgreSQL: `FOR UPDATE`, which serialises appends from every node into one chain) and
+    /// it is held only for the append and the commit — a transaction never waits for another
+    /// row while holding it. Dropping the transaction drops its entries; its sequence numbers
+    /// and hashes are known only after the commit.
+    async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<(), StoreError>;
     /// Entries matching the filter, newest first.
     async fn list_audit(&mut self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
     async fn count_audit(&mut self, filter: &AuditFilter) -> Result<u64, StoreError>;

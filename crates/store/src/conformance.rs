@@ -738,16 +738,26 @@ pub async fn audit_chain(store: &dyn Store) {
     assert_eq!(r.audit_head().await.unwrap(), (0, GENESIS_HASH.to_string()));
     drop(r);
     let mut tx = store.write().await.unwrap();
-    let first = tx
-        .append_audit(&audit_draft("customer.create", "c1"))
-        .await
-        .unwrap();
-    let second = tx
-        .append_audit(&audit_draft("customer.reveal", "c1"))
-        .await
-        .unwrap();
+    let drafts = [
+        audit_draft("customer.create", "c1"),
+        audit_draft("customer.reveal", "c1"),
+    ];
+    for d in &drafts {
+        tx.append_audit(d).await.unwrap();
+    }
+    // Appends are written at commit: nothing of them shows before.
+    assert_eq!(
+        tx.audit_head().await.unwrap(),
+        (0, GENESIS_HASH.to_string())
+    );
     tx.commit().await.unwrap();
+    let mut r = store.read().await.unwrap();
+    let chain = r.audit_chain(0, 10).await.unwrap();
+    drop(r);
+    let [first, second] = [chain[0].clone(), chain[1].clone()];
     assert_eq!((first.seq, second.seq), (1, 2));
+    assert_eq!((first.id, second.id), (drafts[0].id, drafts[1].id));
+    assert_eq!(first.action, "customer.create");
     assert_eq!(first.prev_hash, GENESIS_HASH);
     assert_eq!(second.prev_hash, first.hash);
 
@@ -761,11 +771,17 @@ pub async fn audit_chain(store: &dyn Store) {
     other.entity_type = "user".into();
     other.actor_id = None;
     other.entity_id = None;
-    let third = tx.append_audit(&other).await.unwrap();
+    tx.append_audit(&other).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(third.seq, 3, "the dropped append left no gap");
 
     let mut r = store.read().await.unwrap();
+    let third = r.audit_chain(2, 10).await.unwrap();
+    assert_eq!(third.len(), 1, "{third:?}");
+    assert_eq!(
+        (third[0].seq, third[0].id, &third[0].prev_hash),
+        (3, other.id, &second.hash),
+        "the dropped append left no gap"
+    );
     let f = |action: Option<&str>, entity_type: Option<&str>| AuditFilter {
         action: action.map(Into::into),
         entity_type: entity_type.map(Into::into),
@@ -833,6 +849,62 @@ pub async fn concurrent_audit_appends(store: &dyn Store) {
     }
     let (seq, hash) = r.audit_head().await.unwrap();
     v.finish(seq, &hash).unwrap();
+}
+
+/// The lock order that keeps writers from deadlocking (the intake deadlock of issue 11): a
+/// write transaction reads the ticket it changes with a row lock, and its audit entries are
+/// written at commit, so the audit head is the last lock it takes. Here T1 appends an entry
+/// and then wants the ticket T2 holds, while T2 appends and commits: with the head locked at
+/// append time T1 would hold the head and wait for the ticket while T2 held the ticket and
+/// waited for the head — PostgreSQL would abort one of them. Both must commit, T2's entry
+/// first. (SQLite's single writer cannot hold two write transactions at once: nothing to
+/// order there, and this check would wait for itself.)
+pub async fn lock_order_ticket_then_audit_head(store: &dyn Store) {
+    if store.backend() == Backend::Sqlite {
+        return;
+    }
+    let ticket = sample_ticket(
+        "TL1",
+        tripdesk_domain::desk::Level::General,
+        "2026-06-01T08:00:00Z",
+    );
+    let mut tx = store.write().await.unwrap();
+    tx.insert_ticket(&ticket).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let (first, second) = (
+        audit_draft("ticket.step", "t1"),
+        audit_draft("ticket.reply", "t2"),
+    );
+    let mut t1 = store.write().await.unwrap();
+    t1.append_audit(&first).await.unwrap();
+    let mut t2 = store.write().await.unwrap();
+    let mut held = t2.get_ticket(ticket.id).await.unwrap().unwrap();
+    let (r1, r2) = tokio::join!(
+        async {
+            // Waits for T2's row lock, then reads what T2 committed.
+            let seen = t1.get_ticket(ticket.id).await?.expect("the ticket");
+            t1.commit().await?;
+            Ok::<_, StoreError>(seen)
+        },
+        async {
+            t2.append_audit(&second).await?;
+            held.subject = "导游迟到一小时（已联系）".into();
+            held.version += 1;
+            assert!(t2.update_ticket(&held).await?);
+            t2.commit().await
+        }
+    );
+    r2.expect("the transaction holding the ticket commits");
+    let seen = r1.expect("the transaction appending first commits too");
+    assert_eq!(seen.version, 2, "T1 read the ticket after T2's commit");
+    let mut r = store.read().await.unwrap();
+    let chain = r.audit_chain(0, 10).await.unwrap();
+    assert_eq!(
+        chain.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [second.id, first.id],
+        "chained in commit order"
+    );
 }
 
 /// Runs futures concurrently on the current task (for conformance checks of concurrency).
@@ -1276,8 +1348,8 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $make;
             commit_and_rollback, organization_round_trip, departments, users, sessions,
             api_tokens, login_throttle, concurrent_writers, customers, reseal_batches, audit_chain,
-            concurrent_audit_appends, calendars_and_years, sla_clocks,
-            provisional_clocks_and_holiday_warnings,
+            concurrent_audit_appends, lock_order_ticket_then_audit_head, calendars_and_years,
+            sla_clocks, provisional_clocks_and_holiday_warnings,
             outbox_life_of_a_message, outbox_batch_enqueue, outbox_claims_are_exclusive,
             outbox_lease_lapses, outbox_rate_limit, outbox_commit_wakes_workers,
             notification_templates, notification_preferences_inapp_webhooks, tickets,
@@ -1380,6 +1452,11 @@ pub async fn tickets(store: &dyn Store) {
         tx.get_ticket_by_number("TS3").await.unwrap().unwrap().id,
         important.id
     );
+    assert_eq!(
+        tx.ticket_number(important.id).await.unwrap().as_deref(),
+        Some("TS3")
+    );
+    assert_eq!(tx.ticket_number(Uuid::now_v7()).await.unwrap(), None);
 
     let mut changed = general.clone();
     changed.state = State::SolutionProposed;

@@ -114,8 +114,16 @@ pub trait DeskRepo: Send {
     /// Writes every field if the stored version equals `ticket.version - 1`; false when another
     /// writer got there first (the caller reloads and retries or reports a conflict).
     async fn update_ticket(&mut self, ticket: &Ticket) -> Result<bool, StoreError>;
+    /// In a write transaction the row is locked until the transaction ends (PostgreSQL
+    /// `FOR UPDATE`; SQLite's single writer excludes the others anyway): a use case reads the
+    /// ticket it is about to change, and a concurrent one on any node waits and then reads
+    /// the committed result — so a step or reply never decides on a stale ticket. Lock
+    /// order: a ticket before its SLA clocks, the audit head last (at commit).
     async fn get_ticket(&mut self, id: Uuid) -> Result<Option<Ticket>, StoreError>;
     async fn get_ticket_by_number(&mut self, number: &str) -> Result<Option<Ticket>, StoreError>;
+    /// A ticket's number, never locking the row (the SLA engine names the ticket in an alert
+    /// while it holds the ticket's clocks; locking the ticket there would invert the order).
+    async fn ticket_number(&mut self, id: Uuid) -> Result<Option<String>, StoreError>;
     /// Most urgent first, then oldest first.
     async fn list_tickets(&mut self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
     async fn count_tickets(&mut self, filter: &TicketFilter) -> Result<u64, StoreError>;

@@ -16,6 +16,11 @@ pub enum StoreError {
     /// The database could not be reached or is overloaded (pool timeout, connection refused).
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The database aborted the transaction to resolve a conflict with another one (PostgreSQL
+    /// SQLSTATE 40P01 deadlock, 40001 serialization failure). Nothing of it was committed;
+    /// running the whole transaction again from its start succeeds (see [`crate::attempt`]).
+    #[error("the transaction met a concurrent one and was rolled back: {0}")]
+    Contention(String),
     /// The operation is not supported by this backend.
     #[error("not supported on this database: {0}")]
     Unsupported(&'static str),

@@ -11,6 +11,7 @@
 //! [`conformance`] suite.
 
 pub mod attachment;
+pub mod attempt;
 pub mod audit;
 pub mod calendar;
 pub mod conformance;
@@ -72,6 +73,14 @@ pub trait Store: Send + Sync + 'static {
     /// A write transaction. On SQLite there is one writer at a time; keep these short and
     /// never open a second one while holding the first.
     async fn write(&self) -> Result<Box<dyn Tx>, StoreError>;
+
+    /// A write transaction that first takes the store-wide seeding lock and holds it until
+    /// it ends: the defaults installed at start-up (built-in calendars, SLA policies, message
+    /// and reply templates) are checked and inserted by one node at a time when several start
+    /// together, each seeing what the one before committed. PostgreSQL: a transaction-scoped
+    /// advisory lock (a sibling of the migrations' lock, per schema); SQLite: the single
+    /// writer already serialises.
+    async fn write_seeding(&self) -> Result<Box<dyn Tx>, StoreError>;
 
     /// Writes a consistent copy of the whole database to `path` while the store stays online.
     async fn backup_to(&self, path: &Path) -> Result<(), StoreError>;

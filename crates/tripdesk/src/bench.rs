@@ -62,6 +62,11 @@ pub enum BenchCommand {
         /// Tickets created per run.
         #[arg(long, default_value_t = 10_000)]
         count: usize,
+        /// Distinct callers (ticket i comes from caller i mod this): each caller's first
+        /// ticket creates the customer record, later ones find it. A few callers (e.g. 8)
+        /// make every client a returning customer at once. At most 10,000.
+        #[arg(long, default_value_t = 4_000)]
+        callers: usize,
         /// Database to use; default: a new SQLite database in a temporary directory.
         #[command(flatten)]
         db: DbArgs,
@@ -164,8 +169,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Tickets {
             concurrency,
             count,
+            callers,
             db,
-        } => return crate::bench_tickets::run(db, concurrency.0, count).await,
+        } => return crate::bench_tickets::run(db, concurrency.0, count, callers).await,
         BenchCommand::Inbox {
             tickets,
             agents,

@@ -26,9 +26,9 @@ const SUBJECTS: [&str; 6] = [
 
 /// A varied, valid request body for ticket `i`: every kind and channel; one in ten
 /// important and one in fifty urgent (complaints at those levels alert the supervisors);
-/// customers by mainland mobile, 4,000 distinct callers (the first ticket of each creates the
+/// customers by mainland mobile, `callers` distinct ones (the first ticket of each creates the
 /// customer record, sealed by the vault; later ones find it through the blind index).
-pub fn ticket_body(i: usize) -> String {
+pub fn ticket_body(i: usize, callers: usize) -> String {
     let kind = ["complaint", "inquiry", "complaint", "feedback", "inquiry"][i % 5];
     let channel = ["phone", "email", "web_form", "chat", "on_site", "social"][i % 6];
     let level = match (i * 7) % 50 {
@@ -43,7 +43,7 @@ pub fn ticket_body(i: usize) -> String {
         "housekeeping",
         "food_beverage",
     ][i % 5];
-    let caller = i % 4000;
+    let caller = i % callers;
     serde_json::json!({
         "kind": kind,
         "channel": channel,
@@ -95,7 +95,12 @@ pub async fn bench_app(config: &crate::config::Config) -> anyhow::Result<App> {
     Ok(app)
 }
 
-pub async fn run(db: crate::DbArgs, concurrency: Vec<usize>, count: usize) -> anyhow::Result<()> {
+pub async fn run(
+    db: crate::DbArgs,
+    concurrency: Vec<usize>,
+    count: usize,
+    callers: usize,
+) -> anyhow::Result<()> {
     let mut config = crate::load_config(&db, None)?;
     // One log line per request would measure the terminal.
     config.log_level = "warn".into();
@@ -104,7 +109,7 @@ pub async fn run(db: crate::DbArgs, concurrency: Vec<usize>, count: usize) -> an
     if let Some(dir) = &temp {
         config.data_dir = dir.clone();
     }
-    let result = tickets(&config, &concurrency, count).await;
+    let result = tickets(&config, &concurrency, count, callers).await;
     if let Some(dir) = temp {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -115,7 +120,11 @@ async fn tickets(
     config: &crate::config::Config,
     concurrency: &[usize],
     count: usize,
+    callers: usize,
 ) -> anyhow::Result<()> {
+    if !(1..=10_000).contains(&callers) {
+        bail!("--callers must be between 1 and 10000");
+    }
     let app = bench_app(config).await?;
     let store = app.store.clone();
     let before = count_tickets(&app).await?;
@@ -125,7 +134,7 @@ async fn tickets(
         Backend::Postgres => "as the server is configured (synchronous_commit)",
     };
     println!(
-        "tripdesk bench tickets: POST /api/v1/tickets on {} ({durability}); {}",
+        "tripdesk bench tickets: POST /api/v1/tickets on {} ({durability}), {callers} callers; {}",
         config.location()?.describe(),
         bench_http::machine()
     );
@@ -154,7 +163,7 @@ async fn tickets(
                             ("authorization", auth.as_str()),
                             ("content-type", "application/json"),
                         ],
-                        Some(Bytes::from(ticket_body(offset + i))),
+                        Some(Bytes::from(ticket_body(offset + i, callers))),
                     )
                     .await?;
                 if reply.status != StatusCode::CREATED {

@@ -318,7 +318,9 @@ impl Config {
         tripdesk_store_sql::PoolSettings {
             max_connections: self.max_connections,
             sqlite_synchronous_full: self.sqlite_synchronous_full,
-            ..Default::default()
+            // Under a burst, requests queue for a connection (or the writer) rather than
+            // fail: as long as the request itself may take, and no longer.
+            acquire_timeout: std::time::Duration::from_secs(self.request_timeout_secs),
         }
     }
 }

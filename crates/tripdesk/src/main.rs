@@ -313,12 +313,6 @@ pub(crate) async fn serve(
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     let store = app.store.clone();
-    // Message templates added by an upgrade (e.g. the survey email) are installed; existing
-    // ones, possibly edited by an admin, are left alone. Nodes starting together may race to
-    // insert the same one: the loser's unique-key error is harmless.
-    if let Err(e) = app.install_default_templates().await {
-        tracing::warn!(error = %e, "built-in message templates not installed by this node");
-    }
     let engine = tripdesk_app::sla::engine::SlaEngine::spawn(
         app.clone(),
         tripdesk_app::sla::engine::EngineSettings {
@@ -394,9 +388,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let keys = load_keys(&config, create_keys)?;
             let store = open_store(&config).await?;
             let app = app_with_keys(&config, store, keys).await?;
+            // Each default is checked and installed under the store's seeding lock, so nodes
+            // started together on an empty database all come up (see `Store::write_seeding`).
             app.ensure_builtin_calendars().await?;
             // The desk and the SLA engine alert through these; an administrator's edits are
-            // kept (only missing templates are added).
+            // kept (only missing templates are added, e.g. those an upgrade brings).
             app.install_default_templates().await?;
             app.install_default_reply_templates().await?;
             serve(&config, app, |_| {}, shutdown_signal()).await
@@ -409,6 +405,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             let app = app_with_keys(&config, store, keys).await?;
             let fresh = app.seed_demo().await?;
+            // On existing demo data: the templates an upgrade brings.
+            app.install_default_templates().await?;
             serve(
                 &config,
                 app,

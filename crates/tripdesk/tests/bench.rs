@@ -50,8 +50,18 @@ fn rows(stdout: &str) -> Vec<(usize, usize)> {
 
 #[tokio::test]
 async fn bench_tickets_runs_and_every_201_is_stored() {
-    let out = bench(&["tickets", "--count", "50", "--concurrency", "1,2"]).await;
-    assert!(out.contains("p50 ms"), "{out}");
+    // Seven callers: most tickets come from a returning customer.
+    let out = bench(&[
+        "tickets",
+        "--count",
+        "50",
+        "--concurrency",
+        "1,2",
+        "--callers",
+        "7",
+    ])
+    .await;
+    assert!(out.contains("p50 ms") && out.contains("7 callers"), "{out}");
     assert_eq!(rows(&out), [(1, 50), (2, 50)], "{out}");
     assert!(
         out.contains("answered 201: 100; new tickets in the store: 100"),

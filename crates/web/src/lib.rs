@@ -10,6 +10,7 @@ pub mod extract;
 pub mod i18n;
 pub mod problem;
 pub mod redirect;
+mod retry;
 pub mod ui;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -137,6 +138,11 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(body_limit))
+        // Inside the timeout, which bounds every attempt together.
+        .layer(middleware::from_fn_with_state(
+            body_limit,
+            retry::retry_on_contention,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,

@@ -194,11 +194,15 @@ impl From<AppError> for ApiError {
             },
             AppError::Unavailable(detail) => {
                 tracing::warn!(%detail, "dependency unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "service temporarily unavailable",
-                )
+                Self {
+                    // Overload and contention pass; a client may try again shortly.
+                    retry_after: Some(1),
+                    ..Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "service temporarily unavailable",
+                    )
+                }
             }
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

@@ -93,7 +93,7 @@ impl App {
         let (reference, link) = match clock.subject_type.as_str() {
             "ticket" => {
                 let number = match clock.subject_id.parse::<Uuid>() {
-                    Ok(id) => tx.get_ticket(id).await?.map(|t| t.number),
+                    Ok(id) => tx.ticket_number(id).await?,
                     Err(_) => None,
                 };
                 (

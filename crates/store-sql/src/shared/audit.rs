@@ -52,9 +52,15 @@ fn push_audit_filter(qb: &mut QueryBuilder<'_, Db>, f: &AuditFilter) {
     }
 }
 
-#[async_trait::async_trait]
-impl AuditRepo for SqlTx {
-    async fn append_audit(&mut self, e: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
+impl SqlTx {
+    /// Chains and writes the entries this transaction appended; called by `commit` as the
+    /// transaction's last statements, so the chain head is the last lock it takes. One head
+    /// read (locked on PostgreSQL), one INSERT per entry, one head update.
+    pub(crate) async fn write_pending_audit(&mut self) -> Result<(), StoreError> {
+        if self.pending_audit.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending_audit);
         // Lock the head (PostgreSQL: FOR UPDATE; SQLite: the write transaction already holds
         // the database lock), so concurrent appends from any node form one chain.
         let head = sqlx::query(&format!(
@@ -64,44 +70,49 @@ impl AuditRepo for SqlTx {
         .await
         .map_err(err)?;
         let head_seq: i64 = head.try_get("seq").map_err(err)?;
-        let head_hash: String = head.try_get("hash").map_err(err)?;
-        let mut entry = AuditEntry {
-            seq: head_seq + 1,
-            id: e.id,
-            at: e.at,
-            actor_id: e.actor_id,
-            actor_name: e.actor_name.clone(),
-            action: e.action.clone(),
-            entity_type: e.entity_type.clone(),
-            entity_id: e.entity_id.clone(),
-            summary: e.summary.clone(),
-            prev_hash: head_hash,
-            hash: String::new(),
-        };
-        let texts = entry.id_texts();
-        let link: ChainLink<'_> = entry.link(&texts);
-        entry.hash = link.hash();
-        sqlx::query(
-            "INSERT INTO audit_log (seq, id, at, actor_id, actor_name, action, entity_type, \
-             entity_id, summary, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(entry.seq)
-        .bind(entry.id.to_string())
-        .bind(ms(entry.at))
-        .bind(entry.actor_id.map(|a| a.to_string()))
-        .bind(&entry.actor_name)
-        .bind(&entry.action)
-        .bind(&entry.entity_type)
-        .bind(&entry.entity_id)
-        .bind(&entry.summary)
-        .bind(&entry.prev_hash)
-        .bind(&entry.hash)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(err)?;
-        let moved = sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3")
+        let mut prev_hash: String = head.try_get("hash").map_err(err)?;
+        let mut seq = head_seq;
+        for e in &pending {
+            seq += 1;
+            let mut entry = AuditEntry {
+                seq,
+                id: e.id,
+                at: e.at,
+                actor_id: e.actor_id,
+                actor_name: e.actor_name.clone(),
+                action: e.action.clone(),
+                entity_type: e.entity_type.clone(),
+                entity_id: e.entity_id.clone(),
+                summary: e.summary.clone(),
+                prev_hash: std::mem::take(&mut prev_hash),
+                hash: String::new(),
+            };
+            let texts = entry.id_texts();
+            let link: ChainLink<'_> = entry.link(&texts);
+            entry.hash = link.hash();
+            sqlx::query(
+                "INSERT INTO audit_log (seq, id, at, actor_id, actor_name, action, entity_type, \
+                 entity_id, summary, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
             .bind(entry.seq)
+            .bind(entry.id.to_string())
+            .bind(ms(entry.at))
+            .bind(entry.actor_id.map(|a| a.to_string()))
+            .bind(&entry.actor_name)
+            .bind(&entry.action)
+            .bind(&entry.entity_type)
+            .bind(&entry.entity_id)
+            .bind(&entry.summary)
+            .bind(&entry.prev_hash)
             .bind(&entry.hash)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(err)?;
+            prev_hash = entry.hash;
+        }
+        let moved = sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3")
+            .bind(seq)
+            .bind(&prev_hash)
             .bind(head_seq)
             .execute(&mut *self.tx)
             .await
@@ -109,7 +120,16 @@ impl AuditRepo for SqlTx {
         if moved.rows_affected() != 1 {
             return Err(StoreError::Other("the audit chain head moved during an append".into()));
         }
-        Ok(entry)
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl AuditRepo for SqlTx {
+    async fn append_audit(&mut self, e: &NewAuditEntry) -> Result<(), StoreError> {
+        // Written by `write_pending_audit` at commit (see the trait).
+        self.pending_audit.push(e.clone());
+        Ok(())
     }
 
     async fn list_audit(&mut self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {

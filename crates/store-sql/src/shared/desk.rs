@@ -237,12 +237,20 @@ impl DeskRepo for SqlTx {
     }
 
     async fn get_ticket(&mut self, ticket_id: Uuid) -> Result<Option<Ticket>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"))
+        let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1{}", self.row_lock()))
             .bind(ticket_id.to_string())
             .fetch_optional(&mut *self.tx)
             .await
             .map_err(err)?;
         row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    async fn ticket_number(&mut self, ticket_id: Uuid) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT number FROM tickets WHERE id = $1")
+            .bind(ticket_id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(err)
     }
 
     async fn get_ticket_by_number(&mut self, number: &str) -> Result<Option<Ticket>, StoreError> {
