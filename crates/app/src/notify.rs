@@ -8,7 +8,7 @@
 //! read the delivery history, requeue dead messages and edit templates, webhooks and rate
 //! limits here too.
 
-use crate::{secrets, App, AppError, FieldError, Principal};
+use crate::{check_optional_text, secrets, App, AppError, FieldError, Principal};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -874,13 +874,13 @@ impl App {
         if let Some(h) = &html {
             check_template_syntax("body_html", h, &mut fields);
         }
-        if input.description.chars().count() > 200 {
-            fields.push(FieldError::new(
-                "description",
-                "too_long",
-                "description must be at most 200 characters",
-            ));
-        }
+        check_optional_text(
+            &mut fields,
+            "description",
+            Some(&input.description),
+            200,
+            crate::Lines::One,
+        );
         fail_if_any(fields)?;
         let mut tx = self.store.write().await?;
         let version = tx
@@ -1221,13 +1221,13 @@ impl App {
                 break;
             }
         }
-        if input.description.chars().count() > 200 {
-            fields.push(FieldError::new(
-                "description",
-                "too_long",
-                "description must be at most 200 characters",
-            ));
-        }
+        check_optional_text(
+            &mut fields,
+            "description",
+            Some(&input.description),
+            200,
+            crate::Lines::One,
+        );
         fail_if_any(fields)
     }
 
