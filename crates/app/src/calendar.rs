@@ -164,13 +164,13 @@ fn checked_input(input: &CalendarInput) -> Result<(WeeklyHours, Vec<TimeRange>),
             "not an IANA time zone such as Asia/Shanghai",
         ));
     }
-    if input.description.chars().count() > 200 {
-        fields.push(FieldError::new(
-            "description",
-            "length",
-            "description must be at most 200 characters",
-        ));
-    }
+    crate::check_optional_text(
+        &mut fields,
+        "description",
+        Some(&input.description),
+        200,
+        crate::Lines::One,
+    );
     let mut weekly = WeeklyHours::closed();
     for ((day, key), text) in WEEKDAYS.iter().zip(&input.hours) {
         match parse_ranges(text).and_then(|r| weekly.clone().with_day(*day, r)) {

@@ -548,15 +548,16 @@ impl App {
             }
             Step::ProposeSolution => {
                 if req.improvements.len() > 10
+                    // Each action becomes a task's title: one line.
                     || req
                         .improvements
                         .iter()
-                        .any(|i| i.trim().is_empty() || i.chars().count() > 500)
+                        .any(|i| tripdesk_domain::text::single_line(i, 500).is_err())
                 {
                     return Err(AppError::field(
                         "improvements",
                         "invalid",
-                        "up to 10 improvement actions of 1 to 500 characters each",
+                        "up to 10 improvement actions, each one line of 1 to 500 characters",
                     ));
                 }
                 for action in &req.improvements {

@@ -8,7 +8,7 @@
 //! read the delivery history, requeue dead messages and edit templates, webhooks and rate
 //! limits here too.
 
-use crate::{secrets, App, AppError, FieldError, Principal};
+use crate::{check_optional_text, secrets, App, AppError, FieldError, Principal};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -203,13 +203,13 @@ fn check_template_input(input: &TemplateInput) -> Result<(String, Option<String>
     if let Some(h) = &html {
         check_template_syntax("body_html", h, &mut fields);
     }
-    if input.description.chars().count() > 200 {
-        fields.push(FieldError::new(
-            "description",
-            "too_long",
-            "description must be at most 200 characters",
-        ));
-    }
+    check_optional_text(
+        &mut fields,
+        "description",
+        Some(&input.description),
+        200,
+        crate::Lines::One,
+    );
     fail_if_any(fields)?;
     Ok((key, html))
 }
@@ -1329,13 +1329,13 @@ impl App {
                 ),
             ));
         }
-        if input.description.chars().count() > 200 {
-            fields.push(FieldError::new(
-                "description",
-                "too_long",
-                "description must be at most 200 characters",
-            ));
-        }
+        check_optional_text(
+            &mut fields,
+            "description",
+            Some(&input.description),
+            200,
+            crate::Lines::One,
+        );
         fail_if_any(fields)
     }
 

@@ -204,7 +204,6 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
                 per_user: config.login_attempts_per_user_hour,
                 user_window: jiff::SignedDuration::from_hours(1),
             },
-            ..AppSettings::default()
         },
     )
 }
