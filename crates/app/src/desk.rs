@@ -427,11 +427,17 @@ impl App {
         p.require(Permission::ViewDesk)?;
         let mut tx = self.store.read().await?;
         let ticket = self.ticket_for(&mut *tx, p, id).await?;
+        self.detail_of(&mut *tx, ticket).await
+    }
+
+    /// Everything the ticket page shows of `ticket`, read in `tx`.
+    async fn detail_of(&self, tx: &mut dyn Tx, ticket: Ticket) -> Result<TicketDetail, AppError> {
+        let id = ticket.id;
         let events = tx.list_ticket_events(id).await?;
         let tasks = tx.list_desk_tasks(id).await?;
         let handlers = tx.ticket_handlers(id).await?;
-        let clocks = self.ticket_clocks(&mut *tx, id).await?;
-        let attachments = self.attachments_of(&mut *tx, id).await?;
+        let clocks = self.ticket_clocks(tx, id).await?;
+        let attachments = self.attachments_of(tx, id).await?;
         let next = allowed_steps(&ticket);
         Ok(TicketDetail {
             ticket,
@@ -483,6 +489,24 @@ impl App {
         let ticket = self.apply_step_in(&mut *tx, p, id, step, req).await?;
         tx.commit().await?;
         Ok(ticket)
+    }
+
+    /// [`App::apply_step`], answering with the ticket as the step left it, read in the
+    /// step's transaction: a handler who hands a complaint to another group (reassign) took
+    /// the step on a ticket of their scope and gets its outcome, though the ticket is then
+    /// out of their scope for every later read.
+    pub async fn apply_step_detailed(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        step: Step,
+        req: StepRequest,
+    ) -> Result<TicketDetail, AppError> {
+        let mut tx = self.store.write().await?;
+        let ticket = self.apply_step_in(&mut *tx, p, id, step, req).await?;
+        let detail = self.detail_of(&mut *tx, ticket).await?;
+        tx.commit().await?;
+        Ok(detail)
     }
 
     /// [`App::apply_step`] in the caller's transaction (a survey answer marks its link used

@@ -321,6 +321,24 @@ async fn a_handler_of_another_group_finds_no_trace_of_the_ticket() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
+
+    // Handing it to route planning: the step answers with its outcome, then the ticket is
+    // route planning's — 王强 sees it, 周杰 no longer does.
+    let route = dept_id(&h, &admin, "route_planning").await;
+    let r = h
+        .api(
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/steps"),
+            &zhou,
+            json!({"step": "reassign", "group_id": route, "reason": "属线路问题"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["group_id"], route.as_str(), "{}", r.text);
+    let r = h.get(&format!("/api/v1/tickets/{id}"), &zhou).await;
+    assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
+    let r = h.get(&format!("/api/v1/tickets/{id}"), &other).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
 #[tokio::test]

@@ -590,11 +590,10 @@ async fn take_step(
         responsible_department_id: b.responsible_department_id,
         responsible_person: b.responsible_person,
     };
-    let ticket = state
+    let detail = state
         .app
-        .apply_step(&p, path.id, b.step.into(), req)
+        .apply_step_detailed(&p, path.id, b.step.into(), req)
         .await?;
-    let detail = state.app.get_ticket(&p, ticket.id).await?;
     Ok(Json(detail_view(&state, &detail)))
 }
 

@@ -788,6 +788,8 @@ pub async fn convert(
         .convert_to_complaint(&user.principal, id, non_empty(&form, "reason").as_deref())
         .await
     {
+        // A complaint goes back to intake for triage: a handler no longer sees it.
+        Ok(t) if !user.principal.sees_ticket(&t) => see_other("/desk"),
         Ok(_) => see_other(&format!("/desk/tickets/{id}")),
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
             error_page(&state, &user, "desk", e)
@@ -904,6 +906,8 @@ pub async fn take_step(
             .collect(),
     };
     match state.app.apply_step(&user.principal, id, step, req).await {
+        // A handler who handed the complaint to another group no longer sees it.
+        Ok(t) if !user.principal.sees_ticket(&t) => see_other("/desk"),
         Ok(_) => see_other(&format!("/desk/tickets/{id}")),
         Err(AppError::NotFound(_)) => {
             error_page(&state, &user, "desk", AppError::NotFound("ticket"))
