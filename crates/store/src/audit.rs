@@ -39,6 +39,18 @@ pub struct AuditEntry {
     pub summary: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The MAC of `hash` under the audit key (`tripdesk_domain::audit::entry_mac`); `None`
+    /// for entries written without the vault keys.
+    pub mac: Option<String>,
+}
+
+/// The end of the chain as the database keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+    /// `tripdesk_domain::audit::head_mac` once a keyed entry was appended.
+    pub mac: Option<String>,
 }
 
 impl AuditEntry {
@@ -85,10 +97,16 @@ pub struct AuditFilter {
 
 #[async_trait]
 pub trait AuditRepo: Send {
-    /// Appends an entry at the end of the chain. Appends are serialised across every node
-    /// (the chain head row is locked for the rest of the transaction), so keep the
-    /// transaction short after appending.
-    async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError>;
+    /// Appends an entry at the end of the chain, with its MAC and the head's when `signer` is
+    /// given. Appends are serialised across every node (the chain head row is locked for the
+    /// rest of the transaction), so keep the transaction short after appending. Once the
+    /// chain is keyed, an append without a signer is refused (`Unavailable`): an unkeyed
+    /// entry after keyed ones would read as MACs stripped.
+    async fn append_audit(
+        &mut self,
+        entry: &NewAuditEntry,
+        signer: Option<&dyn tripdesk_domain::audit::ChainSigner>,
+    ) -> Result<AuditEntry, StoreError>;
     /// Entries matching the filter, newest first.
     async fn list_audit(&mut self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
     async fn count_audit(&mut self, filter: &AuditFilter) -> Result<u64, StoreError>;
@@ -98,6 +116,7 @@ pub trait AuditRepo: Send {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError>;
-    /// The last `seq` and hash of the chain (0 and the genesis hash when empty).
-    async fn audit_head(&mut self) -> Result<(i64, String), StoreError>;
+    /// The end of the chain (seq 0 and the genesis hash when empty); `None` when the head row
+    /// is missing (removed by hand: the chain's end cannot be checked).
+    async fn audit_head(&mut self) -> Result<Option<AuditHead>, StoreError>;
 }

@@ -672,29 +672,52 @@ fn audit_draft(action: &str, entity: &str) -> NewAuditEntry {
     }
 }
 
+/// A stand-in for the vault's audit key.
+struct TestAuditKey;
+
+impl tripdesk_domain::audit::ChainSigner for TestAuditKey {
+    fn mac(&self, message: &[u8]) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::new()
+            .chain_update(b"test audit key")
+            .chain_update(message)
+            .finalize()
+            .into()
+    }
+}
+
 /// The audit log chains every entry to the one before; filters and the chain walk work;
-/// a dropped transaction leaves no entry and no moved head.
+/// a dropped transaction leaves no entry and no moved head; entries appended with a key
+/// carry MACs (entry and head), and once keyed the chain refuses an unkeyed append.
 pub async fn audit_chain(store: &dyn Store) {
-    use tripdesk_domain::audit::{ChainVerifier, GENESIS_HASH};
+    use tripdesk_domain::audit::{entry_mac, head_mac, ChainVerifier, GENESIS_HASH};
     let mut r = store.read().await.unwrap();
-    assert_eq!(r.audit_head().await.unwrap(), (0, GENESIS_HASH.to_string()));
+    assert_eq!(
+        r.audit_head().await.unwrap(),
+        Some(AuditHead {
+            seq: 0,
+            hash: GENESIS_HASH.to_string(),
+            mac: None
+        })
+    );
     drop(r);
     let mut tx = store.write().await.unwrap();
     let first = tx
-        .append_audit(&audit_draft("customer.create", "c1"))
+        .append_audit(&audit_draft("customer.create", "c1"), None)
         .await
         .unwrap();
     let second = tx
-        .append_audit(&audit_draft("customer.reveal", "c1"))
+        .append_audit(&audit_draft("customer.reveal", "c1"), None)
         .await
         .unwrap();
+    assert_eq!(first.mac, None);
     tx.commit().await.unwrap();
     assert_eq!((first.seq, second.seq), (1, 2));
     assert_eq!(first.prev_hash, GENESIS_HASH);
     assert_eq!(second.prev_hash, first.hash);
 
     let mut tx = store.write().await.unwrap();
-    tx.append_audit(&audit_draft("customer.update", "c2"))
+    tx.append_audit(&audit_draft("customer.update", "c2"), None)
         .await
         .unwrap();
     drop(tx);
@@ -703,9 +726,21 @@ pub async fn audit_chain(store: &dyn Store) {
     other.entity_type = "user".into();
     other.actor_id = None;
     other.entity_id = None;
-    let third = tx.append_audit(&other).await.unwrap();
+    let third = tx.append_audit(&other, Some(&TestAuditKey)).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(third.seq, 3, "the dropped append left no gap");
+    assert_eq!(third.mac, Some(entry_mac(&TestAuditKey, &third.hash)));
+
+    let mut tx = store.write().await.unwrap();
+    assert!(
+        matches!(
+            tx.append_audit(&audit_draft("customer.update", "c3"), None)
+                .await,
+            Err(StoreError::Unavailable(_))
+        ),
+        "a keyed chain refuses an entry without a MAC"
+    );
+    drop(tx);
 
     let mut r = store.read().await.unwrap();
     let f = |action: Option<&str>, entity_type: Option<&str>| AuditFilter {
@@ -734,7 +769,7 @@ pub async fn audit_chain(store: &dyn Store) {
     };
     assert_eq!(r.list_audit(&by_entity).await.unwrap(), vec![first.clone()]);
 
-    let mut v = ChainVerifier::default();
+    let mut v = ChainVerifier::keyed(&TestAuditKey);
     let mut after = 0;
     loop {
         let batch = r.audit_chain(after, 2).await.unwrap();
@@ -743,13 +778,15 @@ pub async fn audit_chain(store: &dyn Store) {
         }
         for e in &batch {
             let texts = e.id_texts();
-            v.check(&e.link(&texts), &e.hash).unwrap();
+            v.check(&e.link(&texts), &e.hash, e.mac.as_deref()).unwrap();
             after = e.seq;
         }
     }
-    let (head_seq, head_hash) = r.audit_head().await.unwrap();
-    v.finish(head_seq, &head_hash).unwrap();
-    assert_eq!(v.checked(), 3);
+    let head = r.audit_head().await.unwrap().unwrap();
+    assert_eq!(head.mac, Some(head_mac(&TestAuditKey, 3, &third.hash)));
+    v.finish(Some((head.seq, &head.hash, head.mac.as_deref())))
+        .unwrap();
+    assert_eq!((v.checked(), v.first_keyed()), (3, Some(3)));
 }
 
 /// Appends from many concurrent transactions form one unbroken chain.
@@ -758,9 +795,12 @@ pub async fn concurrent_audit_appends(store: &dyn Store) {
     for i in 0..12 {
         futs.push(async move {
             let mut tx = store.write().await.unwrap();
-            tx.append_audit(&audit_draft("customer.update", &format!("c{i}")))
-                .await
-                .unwrap();
+            tx.append_audit(
+                &audit_draft("customer.update", &format!("c{i}")),
+                Some(&TestAuditKey),
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
         });
     }
@@ -768,13 +808,14 @@ pub async fn concurrent_audit_appends(store: &dyn Store) {
     let mut r = store.read().await.unwrap();
     let chain = r.audit_chain(0, 100).await.unwrap();
     assert_eq!(chain.len(), 12);
-    let mut v = tripdesk_domain::audit::ChainVerifier::default();
+    let mut v = tripdesk_domain::audit::ChainVerifier::keyed(&TestAuditKey);
     for e in &chain {
         let texts = e.id_texts();
-        v.check(&e.link(&texts), &e.hash).unwrap();
+        v.check(&e.link(&texts), &e.hash, e.mac.as_deref()).unwrap();
     }
-    let (seq, hash) = r.audit_head().await.unwrap();
-    v.finish(seq, &hash).unwrap();
+    let head = r.audit_head().await.unwrap().unwrap();
+    v.finish(Some((head.seq, &head.hash, head.mac.as_deref())))
+        .unwrap();
 }
 
 /// Runs futures concurrently on the current task (for conformance checks of concurrency).

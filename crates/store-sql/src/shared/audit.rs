@@ -4,8 +4,8 @@
 use super::{Db, SqlTx, AUDIT_HEAD_LOCK};
 use crate::convert::{err, id, ms, opt_id, ts};
 use sqlx::{QueryBuilder, Row};
-use tripdesk_domain::audit::ChainLink;
-use tripdesk_store::{AuditEntry, AuditFilter, AuditRepo, NewAuditEntry, StoreError};
+use tripdesk_domain::audit::{entry_mac, head_mac, ChainLink, ChainSigner};
+use tripdesk_store::{AuditEntry, AuditFilter, AuditHead, AuditRepo, NewAuditEntry, StoreError};
 
 fn audit_from_row(row: &<Db as sqlx::Database>::Row) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
@@ -20,6 +20,7 @@ fn audit_from_row(row: &<Db as sqlx::Database>::Row) -> Result<AuditEntry, Store
         summary: row.try_get("summary").map_err(err)?,
         prev_hash: row.try_get("prev_hash").map_err(err)?,
         hash: row.try_get("hash").map_err(err)?,
+        mac: row.try_get("mac").map_err(err)?,
     })
 }
 
@@ -54,17 +55,32 @@ fn push_audit_filter(qb: &mut QueryBuilder<'_, Db>, f: &AuditFilter) {
 
 #[async_trait::async_trait]
 impl AuditRepo for SqlTx {
-    async fn append_audit(&mut self, e: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
+    async fn append_audit(
+        &mut self,
+        e: &NewAuditEntry,
+        signer: Option<&dyn ChainSigner>,
+    ) -> Result<AuditEntry, StoreError> {
         // Lock the head (PostgreSQL: FOR UPDATE; SQLite: the write transaction already holds
         // the database lock), so concurrent appends from any node form one chain.
         let head = sqlx::query(&format!(
-            "SELECT seq, hash FROM audit_head WHERE id = 1{AUDIT_HEAD_LOCK}"
+            "SELECT seq, hash, mac FROM audit_head WHERE id = 1{AUDIT_HEAD_LOCK}"
         ))
-        .fetch_one(&mut *self.tx)
+        .fetch_optional(&mut *self.tx)
         .await
-        .map_err(err)?;
+        .map_err(err)?
+        .ok_or_else(|| {
+            StoreError::Corrupt(
+                "the audit head row is missing: nothing can be appended to the audit log".into(),
+            )
+        })?;
         let head_seq: i64 = head.try_get("seq").map_err(err)?;
         let head_hash: String = head.try_get("hash").map_err(err)?;
+        let keyed: Option<String> = head.try_get("mac").map_err(err)?;
+        if keyed.is_some() && signer.is_none() {
+            return Err(StoreError::Unavailable(
+                "the audit log is keyed: writing to it needs the vault keys".into(),
+            ));
+        }
         let mut entry = AuditEntry {
             seq: head_seq + 1,
             id: e.id,
@@ -77,13 +93,17 @@ impl AuditRepo for SqlTx {
             summary: e.summary.clone(),
             prev_hash: head_hash,
             hash: String::new(),
+            mac: None,
         };
         let texts = entry.id_texts();
         let link: ChainLink<'_> = entry.link(&texts);
         entry.hash = link.hash();
+        entry.mac = signer.map(|s| entry_mac(s, &entry.hash));
+        let new_head_mac = signer.map(|s| head_mac(s, entry.seq, &entry.hash));
         sqlx::query(
             "INSERT INTO audit_log (seq, id, at, actor_id, actor_name, action, entity_type, \
-             entity_id, summary, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             entity_id, summary, prev_hash, hash, mac) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(entry.seq)
         .bind(entry.id.to_string())
@@ -96,13 +116,17 @@ impl AuditRepo for SqlTx {
         .bind(&entry.summary)
         .bind(&entry.prev_hash)
         .bind(&entry.hash)
+        .bind(&entry.mac)
         .execute(&mut *self.tx)
         .await
         .map_err(err)?;
-        let moved = sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3")
+        let moved = sqlx::query(
+            "UPDATE audit_head SET seq = $1, hash = $2, mac = $4 WHERE id = 1 AND seq = $3",
+        )
             .bind(entry.seq)
             .bind(&entry.hash)
             .bind(head_seq)
+            .bind(&new_head_mac)
             .execute(&mut *self.tx)
             .await
             .map_err(err)?;
@@ -140,11 +164,18 @@ impl AuditRepo for SqlTx {
         rows.iter().map(audit_from_row).collect()
     }
 
-    async fn audit_head(&mut self) -> Result<(i64, String), StoreError> {
-        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *self.tx)
+    async fn audit_head(&mut self) -> Result<Option<AuditHead>, StoreError> {
+        let row = sqlx::query("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *self.tx)
             .await
             .map_err(err)?;
-        Ok((row.try_get("seq").map_err(err)?, row.try_get("hash").map_err(err)?))
+        row.map(|row| {
+            Ok(AuditHead {
+                seq: row.try_get("seq").map_err(err)?,
+                hash: row.try_get("hash").map_err(err)?,
+                mac: row.try_get("mac").map_err(err)?,
+            })
+        })
+        .transpose()
     }
 }
