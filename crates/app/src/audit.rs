@@ -7,10 +7,26 @@
 
 use crate::{App, AppError, Principal};
 use serde_json::Value;
-use tripdesk_domain::audit::{ChainBreak, ChainVerifier};
+use tripdesk_domain::audit::{ChainBreak, ChainSigner, ChainVerifier};
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{AuditEntry, AuditFilter, NewAuditEntry, Tx};
+use std::sync::Arc;
+use tripdesk_vault::KeyRing;
 use uuid::Uuid;
+
+/// The purpose of the audit chain's key among the vault's derived keys: HMAC-SHA256 under
+/// `HMAC(index_key, 0xFF ‖ "tripdesk link key" ‖ 0 ‖ purpose)`. Derived from the index key,
+/// which is never rotated, so MACs written before a key rotation still verify after it.
+pub const AUDIT_KEY_PURPOSE: &str = "audit.chain.v1";
+
+/// The audit chain's MACs under the vault's keys.
+pub struct AuditKey(pub Arc<KeyRing>);
+
+impl ChainSigner for AuditKey {
+    fn mac(&self, message: &[u8]) -> [u8; 32] {
+        self.0.link_mac(AUDIT_KEY_PURPOSE, message)
+    }
+}
 
 /// A page of audit entries, newest first.
 #[derive(Debug)]
@@ -25,6 +41,10 @@ pub struct AuditVerified {
     pub entries: u64,
     pub head_seq: i64,
     pub head_hash: String,
+    /// The first entry with a MAC (`None` when checked without the keys, or the log is empty).
+    pub first_keyed: Option<i64>,
+    /// Whether the MACs were checked (the app holds the vault keys).
+    pub keyed: bool,
 }
 
 impl App {
@@ -61,7 +81,49 @@ impl App {
         summary: Value,
     ) -> Result<(), AppError> {
         let entry = self.audit_entry(principal, action, entity_type, entity_id, summary);
-        Ok(tx.append_audit(&entry).await?)
+        self.append_audit(tx, &entry).await
+    }
+
+    /// Appends a prepared entry inside the caller's transaction, with its MAC when the app
+    /// holds the vault keys (the one place entries reach the store).
+    pub(crate) async fn append_audit(
+        &self,
+        tx: &mut dyn Tx,
+        entry: &NewAuditEntry,
+    ) -> Result<(), AppError> {
+        let signer = self
+            .vault
+            .clone()
+            .map(|k| Arc::new(AuditKey(k)) as tripdesk_store::AuditSigner);
+        Ok(tx.append_audit(entry, signer).await?)
+    }
+
+    /// Covers entries written without the keys (an upgraded database, an administrator
+    /// created before `keys init`) with a keyed one, so that from now on a log without MACs
+    /// reads as tampered. Called at start-up with the keys; does nothing when the chain
+    /// already ends with a keyed entry (or is empty). Returns whether it appended.
+    pub async fn anchor_audit_chain(&self) -> Result<bool, AppError> {
+        self.vault()?;
+        let mut tx = self.store.write().await?;
+        let Some(head) = tx.audit_head().await? else {
+            return Ok(false);
+        };
+        if head.seq == 0 || head.mac.is_some() {
+            return Ok(false);
+        }
+        let entry = NewAuditEntry {
+            id: Uuid::now_v7(),
+            at: self.now(),
+            actor_id: None,
+            actor_name: format!("tripdesk@{}", self.node()),
+            action: "audit.chain_keyed".into(),
+            entity_type: "audit".into(),
+            entity_id: None,
+            summary: serde_json::json!({ "covers_up_to": head.seq }).to_string(),
+        };
+        self.append_audit(&mut *tx, &entry).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Browses the log (needs `view_audit`).
@@ -77,11 +139,16 @@ impl App {
         Ok(AuditPage { entries, total })
     }
 
-    /// Walks the whole chain in one read snapshot. The outer error is the database's; the
-    /// inner one names the first broken entry.
+    /// Walks the whole chain in one read snapshot, checking the MACs when the app holds the
+    /// vault keys. The outer error is the database's; the inner one names the first broken
+    /// entry (or the missing head).
     pub async fn verify_audit(&self) -> Result<Result<AuditVerified, ChainBreak>, AppError> {
         let mut tx = self.store.read().await?;
-        let mut verifier = ChainVerifier::default();
+        let key = self.vault.clone().map(AuditKey);
+        let mut verifier = match &key {
+            Some(k) => ChainVerifier::keyed(k),
+            None => ChainVerifier::default(),
+        };
         loop {
             let batch = tx.audit_chain(verifier.last_seq(), 1000).await?;
             if batch.is_empty() {
@@ -89,18 +156,28 @@ impl App {
             }
             for entry in &batch {
                 let texts = entry.id_texts();
-                if let Err(broken) = verifier.check(&entry.link(&texts), &entry.hash) {
+                if let Err(broken) =
+                    verifier.check(&entry.link(&texts), &entry.hash, entry.mac.as_deref())
+                {
                     return Ok(Err(broken));
                 }
             }
         }
-        let (head_seq, head_hash) = tx.audit_head().await?;
+        let head = tx.audit_head().await?;
         Ok(verifier
-            .finish(head_seq, &head_hash)
-            .map(|()| AuditVerified {
-                entries: verifier.checked(),
-                head_seq,
-                head_hash,
+            .finish(
+                head.as_ref()
+                    .map(|h| (h.seq, h.hash.as_str(), h.mac.as_deref())),
+            )
+            .map(|()| {
+                let head = head.expect("finish refuses a missing head");
+                AuditVerified {
+                    entries: verifier.checked(),
+                    head_seq: head.seq,
+                    head_hash: head.hash,
+                    first_keyed: verifier.first_keyed(),
+                    keyed: key.is_some(),
+                }
             }))
     }
 }

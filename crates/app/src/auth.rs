@@ -247,16 +247,19 @@ impl App {
                     Some(u) => (Some(u.id), u.username.clone()),
                     None => (None, "(unknown)".to_string()),
                 };
-                tx.append_audit(&tripdesk_store::NewAuditEntry {
-                    id: Uuid::now_v7(),
-                    at: now,
-                    actor_id,
-                    actor_name,
-                    action: "auth.login_failed".into(),
-                    entity_type: "user".into(),
-                    entity_id: actor_id.map(|id| id.to_string()),
-                    summary: json!({ "client_ip": client_ip }).to_string(),
-                })
+                self.append_audit(
+                    &mut *tx,
+                    &tripdesk_store::NewAuditEntry {
+                        id: Uuid::now_v7(),
+                        at: now,
+                        actor_id,
+                        actor_name,
+                        action: "auth.login_failed".into(),
+                        entity_type: "user".into(),
+                        entity_id: actor_id.map(|id| id.to_string()),
+                        summary: json!({ "client_ip": client_ip }).to_string(),
+                    },
+                )
                 .await?;
                 tx.commit().await?;
                 return Err(AppError::Unauthenticated("wrong username or password"));

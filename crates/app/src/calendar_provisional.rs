@@ -197,7 +197,9 @@ impl App {
                 })
                 .collect();
             let notified = self.enqueue_alerts(&mut *tx, &batch).await?;
-            tx.append_audit(&NewAuditEntry {
+            self.append_audit(
+                &mut *tx,
+                &NewAuditEntry {
                 id: Uuid::now_v7(),
                 at: now,
                 actor_id: None,
@@ -205,8 +207,10 @@ impl App {
                 action: "calendar.holidays_missing".into(),
                 entity_type: "calendar".into(),
                 entity_id: Some(gap.calendar.clone()),
-                summary: serde_json::json!({ "year": gap.year, "notified": notified }).to_string(),
-            })
+                    summary: serde_json::json!({ "year": gap.year, "notified": notified })
+                        .to_string(),
+                },
+            )
             .await?;
             tracing::warn!(calendar = %gap.calendar, year = gap.year, notified, "holiday arrangement missing: administrators warned");
             sent += notified;

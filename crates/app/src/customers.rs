@@ -545,7 +545,7 @@ fn seal_opt(
     })
 }
 
-fn open_sealed(
+pub(crate) fn open_sealed(
     vault: &KeyRing,
     field: &str,
     record_id: Uuid,
@@ -755,7 +755,7 @@ impl App {
         Ok(created)
     }
 
-    async fn load_detail(tx: &mut dyn Tx, id: Uuid) -> Result<CustomerDetail, AppError> {
+    pub(crate) async fn load_detail(tx: &mut dyn Tx, id: Uuid) -> Result<CustomerDetail, AppError> {
         let customer = tx
             .get_customer(id)
             .await?
@@ -1365,66 +1365,6 @@ impl App {
         tx.commit().await?;
         let mut r = self.store.read().await?;
         Self::load_detail(&mut *r, keep).await
-    }
-
-    /// PIPL erasure (needs `reveal_sensitive`, the data-protection role): the name becomes a
-    /// placeholder, identifiers and sealed fields are deleted, notes and tags cleared. The
-    /// record, its creation time, source channel and consent history (which hold no personal
-    /// data) stay, so statistics still add up; the audit chain is untouched because its
-    /// entries never held the values.
-    pub async fn erase_customer(
-        &self,
-        principal: &Principal,
-        id: Uuid,
-        reason: &str,
-    ) -> Result<Customer, AppError> {
-        principal.require(Permission::RevealSensitive)?;
-        let reason = reason.trim();
-        if !(2..=500).contains(&reason.chars().count()) {
-            return Err(AppError::field(
-                "reason",
-                "length",
-                "give the reason for the erasure (2 to 500 characters), e.g. the request reference",
-            ));
-        }
-        let now = self.now();
-        let mut tx = self.store.write().await?;
-        let mut detail = Self::load_detail(&mut *tx, id).await?;
-        if detail.customer.erased_at.is_some() {
-            return Err(AppError::Conflict {
-                code: "customer_erased",
-                message: "this customer's personal data was already erased".into(),
-                field: None,
-            });
-        }
-        for ident in &detail.identifiers {
-            tx.delete_identifier(ident.id).await?;
-        }
-        let c = &mut detail.customer;
-        c.name = "(erased)".into();
-        c.birth_date_sealed = None;
-        c.diet_sealed = None;
-        c.allergies_sealed = None;
-        c.accessibility_sealed = None;
-        c.tags.clear();
-        c.notes = None;
-        c.preferred_channel = None;
-        c.erased_at = Some(now);
-        c.updated_at = now;
-        c.updated_by = (!principal.user_id.is_nil()).then_some(principal.user_id);
-        tx.update_customer(c).await?;
-        self.audit(
-            &mut *tx,
-            principal,
-            "customer.erase",
-            "customer",
-            Some(id.to_string()),
-            json!({ "identifiers_deleted": detail.identifiers.len(), "reason": reason }),
-        )
-        .await?;
-        self.publish_customer_erased(&mut *tx, id).await?;
-        tx.commit().await?;
-        Ok(detail.customer)
     }
 
     /// PIPL right to a copy (needs `reveal_sensitive`): everything held about one customer,

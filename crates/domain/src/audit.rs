@@ -8,9 +8,20 @@
 //!
 //! What the chain proves: an entry changed, removed or inserted by hand shows as a broken
 //! link at that entry ([`ChainVerifier`]); removing entries at the end shows against the
-//! chain head the database keeps beside the log. What it cannot prove on its own: that
-//! someone able to rewrite the whole table and its head did not do so — keep the head hash
-//! that `tripdesk audit verify` prints somewhere else to make that detectable too.
+//! chain head the database keeps beside the log.
+//!
+//! **The keyed chain.** Someone able to rewrite the whole table could recompute every SHA-256
+//! and the head. So each entry also carries a MAC of its hash, and the head a MAC of its
+//! sequence number and hash, both HMAC-SHA256 under a key derived from the vault's keys
+//! ([`ChainSigner`]; the database never holds it). Since an entry's hash covers the hash before
+//! it, one valid MAC vouches for every entry up to it. With the key, [`ChainVerifier`] detects
+//! an edit, a deletion, an insertion, entries removed at the end (the head's MAC), a whole
+//! chain rewritten (MACs that do not verify) and MACs stripped (an entry without a MAC after
+//! a keyed one, or a non-empty log without any keyed entry). Entries written before the key
+//! existed (an upgraded database, an administrator created before `keys init`) carry no MAC:
+//! they are covered from the first keyed entry on, which `serve` appends at start when the
+//! chain ends unkeyed. Not detected: changes by someone who holds the key file; a copy of an
+//! older database restored whole (its MACs are genuine — compare the head with a backup's).
 
 use sha2::{Digest, Sha256};
 
@@ -60,6 +71,41 @@ impl ChainLink<'_> {
     }
 }
 
+/// Computes the chain's MACs: `HMAC-SHA256(k_audit, message)`, the key kept outside the
+/// database (the app implements it with the vault's keys).
+pub trait ChainSigner: Send + Sync {
+    fn mac(&self, message: &[u8]) -> [u8; 32];
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares without stopping at the first difference.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The MAC stored with an entry: over its hash (which covers the whole chain before it).
+pub fn entry_mac(signer: &dyn ChainSigner, hash: &str) -> String {
+    let mut m = b"tripdesk-audit-entry/v1\0".to_vec();
+    m.extend_from_slice(hash.as_bytes());
+    hex(&signer.mac(&m))
+}
+
+/// The MAC stored with the head: over the last sequence number and hash.
+pub fn head_mac(signer: &dyn ChainSigner, seq: i64, hash: &str) -> String {
+    let mut m = b"tripdesk-audit-head/v1\0".to_vec();
+    m.extend_from_slice(seq.to_string().as_bytes());
+    m.push(0);
+    m.extend_from_slice(hash.as_bytes());
+    hex(&signer.mac(&m))
+}
+
 /// Why the chain is broken, naming the first entry at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
@@ -75,29 +121,71 @@ pub enum ChainBreak {
     Gap { seq: i64, id: String, expected: i64 },
     #[error("the log ends at entry {last} but its head says {head_seq} (entries removed at the end, or the head edited)")]
     HeadMismatch { last: i64, head_seq: i64 },
+    #[error("the audit head row is missing: the chain's end cannot be checked (entries removed at the end would go unnoticed); the log ends at entry {last}")]
+    HeadMissing { last: i64 },
+    #[error("entry {seq} (id {id}): its MAC does not verify (the entry or the chain before it was rewritten without the key, or the key is not this installation's)")]
+    MacInvalid { seq: i64, id: String },
+    #[error("entry {seq} (id {id}): it has no MAC although entry {first_keyed} before it has one (MACs removed, entries rewritten or inserted without the key)")]
+    MacMissing {
+        seq: i64,
+        id: String,
+        first_keyed: i64,
+    },
+    #[error("none of the {entries} entries carries a MAC: the chain was rewritten or its MACs removed, or it was written before the vault keys existed and `tripdesk serve` has not run since")]
+    NotKeyed { entries: u64 },
+    #[error("the head's MAC does not verify (entries removed at the end and the head rewritten without the key)")]
+    HeadMacInvalid,
 }
 
-/// Walks entries in ascending `seq` order and reports the first broken link.
-#[derive(Debug, Clone)]
-pub struct ChainVerifier {
+/// Walks entries in ascending `seq` order and reports the first broken link. Without a
+/// signer ([`ChainVerifier::default`]) MACs are not checked: hashes only.
+#[derive(Clone)]
+pub struct ChainVerifier<'k> {
     last_seq: i64,
     last_hash: String,
     checked: u64,
+    signer: Option<&'k dyn ChainSigner>,
+    first_keyed: Option<i64>,
 }
 
-impl Default for ChainVerifier {
+impl Default for ChainVerifier<'_> {
     fn default() -> Self {
         Self {
             last_seq: 0,
             last_hash: GENESIS_HASH.to_string(),
             checked: 0,
+            signer: None,
+            first_keyed: None,
         }
     }
 }
 
-impl ChainVerifier {
-    /// Checks the next entry (`stored_hash` is the hash the database holds for it).
-    pub fn check(&mut self, link: &ChainLink<'_>, stored_hash: &str) -> Result<(), ChainBreak> {
+impl std::fmt::Debug for ChainVerifier<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainVerifier")
+            .field("last_seq", &self.last_seq)
+            .field("checked", &self.checked)
+            .field("keyed", &self.signer.is_some())
+            .finish()
+    }
+}
+
+impl<'k> ChainVerifier<'k> {
+    /// A verifier that also checks the MACs.
+    pub fn keyed(signer: &'k dyn ChainSigner) -> Self {
+        Self {
+            signer: Some(signer),
+            ..Self::default()
+        }
+    }
+
+    /// Checks the next entry (`stored_hash` and `stored_mac` as the database holds them).
+    pub fn check(
+        &mut self,
+        link: &ChainLink<'_>,
+        stored_hash: &str,
+        stored_mac: Option<&str>,
+    ) -> Result<(), ChainBreak> {
         let id = link.id.to_string();
         if link.seq != self.last_seq + 1 {
             return Err(ChainBreak::Gap {
@@ -116,21 +204,62 @@ impl ChainVerifier {
                 expected_prev: self.last_seq,
             });
         }
+        if let Some(signer) = self.signer {
+            match (stored_mac, self.first_keyed) {
+                (Some(mac), _) => {
+                    if !same(mac, &entry_mac(signer, stored_hash)) {
+                        return Err(ChainBreak::MacInvalid { seq: link.seq, id });
+                    }
+                    self.first_keyed.get_or_insert(link.seq);
+                }
+                (None, Some(first_keyed)) => {
+                    return Err(ChainBreak::MacMissing {
+                        seq: link.seq,
+                        id,
+                        first_keyed,
+                    })
+                }
+                (None, None) => {}
+            }
+        }
         self.last_seq = link.seq;
         self.last_hash = stored_hash.to_string();
         self.checked += 1;
         Ok(())
     }
 
-    /// Compares the end of the walk with the head the database keeps.
-    pub fn finish(&self, head_seq: i64, head_hash: &str) -> Result<(), ChainBreak> {
+    /// Compares the end of the walk with the head the database keeps (`None` when its row
+    /// is missing).
+    pub fn finish(&self, head: Option<(i64, &str, Option<&str>)>) -> Result<(), ChainBreak> {
+        let Some((head_seq, head_hash, head_mac_stored)) = head else {
+            return Err(ChainBreak::HeadMissing {
+                last: self.last_seq,
+            });
+        };
         if head_seq != self.last_seq || head_hash != self.last_hash {
             return Err(ChainBreak::HeadMismatch {
                 last: self.last_seq,
                 head_seq,
             });
         }
+        if let Some(signer) = self.signer {
+            if self.checked > 0 && self.first_keyed.is_none() {
+                return Err(ChainBreak::NotKeyed {
+                    entries: self.checked,
+                });
+            }
+            if self.first_keyed.is_some()
+                && !head_mac_stored.is_some_and(|m| same(m, &head_mac(signer, head_seq, head_hash)))
+            {
+                return Err(ChainBreak::HeadMacInvalid);
+            }
+        }
         Ok(())
+    }
+
+    /// The first entry carrying a MAC (when checked with a signer).
+    pub fn first_keyed(&self) -> Option<i64> {
+        self.first_keyed
     }
 
     pub fn last_seq(&self) -> i64 {
@@ -151,6 +280,7 @@ impl ChainVerifier {
 mod tests {
     use super::*;
 
+    #[derive(Clone)]
     struct Row {
         seq: i64,
         id: String,
@@ -195,9 +325,9 @@ mod tests {
     fn verify(rows: &[Row], head: (i64, &str)) -> Result<(), ChainBreak> {
         let mut v = ChainVerifier::default();
         for r in rows {
-            v.check(&link(r), &r.hash)?;
+            v.check(&link(r), &r.hash, None)?;
         }
-        v.finish(head.0, head.1)
+        v.finish(Some((head.0, head.1, None)))
     }
 
     #[test]
@@ -273,5 +403,150 @@ mod tests {
         };
         assert_ne!(a.hash(), b.hash());
         assert_eq!(a.hash().len(), 64);
+    }
+
+    /// A stand-in key: SHA-256 of a secret and the message (the app's signer is HMAC).
+    struct TestSigner(&'static str);
+
+    impl ChainSigner for TestSigner {
+        fn mac(&self, message: &[u8]) -> [u8; 32] {
+            let mut h = Sha256::new();
+            h.update(self.0.as_bytes());
+            h.update(message);
+            h.finalize().into()
+        }
+    }
+
+    /// A chain whose entries from `keyed_from` on carry a MAC under `signer`, and its head.
+    fn keyed_chain(
+        n: i64,
+        keyed_from: i64,
+        signer: &TestSigner,
+    ) -> (Vec<(Row, Option<String>)>, String) {
+        let rows = chain(n);
+        let head = head_mac(signer, n, &rows.last().unwrap().hash);
+        let rows = rows
+            .into_iter()
+            .map(|r| {
+                let mac = (r.seq >= keyed_from).then(|| entry_mac(signer, &r.hash));
+                (r, mac)
+            })
+            .collect();
+        (rows, head)
+    }
+
+    fn verify_keyed(
+        rows: &[(Row, Option<String>)],
+        head: (i64, &str, Option<&str>),
+        signer: &TestSigner,
+    ) -> Result<(), ChainBreak> {
+        let mut v = ChainVerifier::keyed(signer);
+        for (r, mac) in rows {
+            v.check(&link(r), &r.hash, mac.as_deref())?;
+        }
+        v.finish(Some(head))
+    }
+
+    #[test]
+    fn a_keyed_chain_verifies_with_an_unkeyed_prefix() {
+        let key = TestSigner("k");
+        let (rows, head_mac) = keyed_chain(5, 3, &key);
+        let last = rows.last().unwrap().0.hash.clone();
+        assert_eq!(
+            verify_keyed(&rows, (5, &last, Some(&head_mac)), &key),
+            Ok(())
+        );
+        // Without the key only the hashes are checked.
+        let mut v = ChainVerifier::default();
+        for (r, mac) in &rows {
+            v.check(&link(r), &r.hash, mac.as_deref()).unwrap();
+        }
+        assert_eq!(v.finish(Some((5, &last, None))), Ok(()));
+    }
+
+    #[test]
+    fn a_whole_chain_rewritten_without_the_key_is_detected() {
+        let key = TestSigner("k");
+        let (rows, _) = keyed_chain(4, 1, &key);
+        // The intruder rewrites every entry with correct SHA-256 hashes and a head to match,
+        // keeping the old MACs, or putting MACs made with another key.
+        let mut forged = chain(4);
+        forged[1].summary = "{\"n\":\"forged\"}".into();
+        let mut prev = GENESIS_HASH.to_string();
+        for r in &mut forged {
+            r.prev = prev.clone();
+            r.hash = link(r).hash();
+            prev = r.hash.clone();
+        }
+        let last = forged.last().unwrap().hash.clone();
+        let kept_macs: Vec<_> = forged
+            .iter()
+            .zip(&rows)
+            .map(|(f, (_, mac))| (f.clone(), mac.clone()))
+            .collect();
+        assert_eq!(
+            verify_keyed(&kept_macs, (4, &last, None), &key),
+            Err(ChainBreak::MacInvalid {
+                seq: 2,
+                id: "e2".into()
+            })
+        );
+        let other = TestSigner("not the key");
+        let (other_rows, other_head) = {
+            let rows: Vec<_> = forged
+                .iter()
+                .map(|f| (f.clone(), Some(entry_mac(&other, &f.hash))))
+                .collect();
+            (rows, head_mac(&other, 4, &last))
+        };
+        assert_eq!(
+            verify_keyed(&other_rows, (4, &last, Some(&other_head)), &key),
+            Err(ChainBreak::MacInvalid {
+                seq: 1,
+                id: "e1".into()
+            })
+        );
+        // MACs removed altogether: a log with entries but no keyed one.
+        let stripped: Vec<_> = other_rows.into_iter().map(|(r, _)| (r, None)).collect();
+        assert_eq!(
+            verify_keyed(&stripped, (4, &last, None), &key),
+            Err(ChainBreak::NotKeyed { entries: 4 })
+        );
+    }
+
+    #[test]
+    fn stripped_macs_and_truncation_at_the_end_are_detected() {
+        let key = TestSigner("k");
+        let (mut rows, head) = keyed_chain(5, 2, &key);
+        let last = rows.last().unwrap().0.hash.clone();
+        rows[3].1 = None;
+        assert_eq!(
+            verify_keyed(&rows, (5, &last, Some(&head)), &key),
+            Err(ChainBreak::MacMissing {
+                seq: 4,
+                id: "e4".into(),
+                first_keyed: 2
+            })
+        );
+        // The last two entries removed and the head set to the new end: its MAC is the old one.
+        let (mut rows, head) = keyed_chain(5, 1, &key);
+        rows.truncate(3);
+        let end = rows.last().unwrap().0.hash.clone();
+        assert_eq!(
+            verify_keyed(&rows, (3, &end, Some(&head)), &key),
+            Err(ChainBreak::HeadMacInvalid)
+        );
+        assert_eq!(
+            verify_keyed(&rows, (3, &end, None), &key),
+            Err(ChainBreak::HeadMacInvalid)
+        );
+    }
+
+    #[test]
+    fn a_missing_head_is_named() {
+        let v = ChainVerifier::default();
+        let e = v.finish(None).unwrap_err();
+        assert_eq!(e, ChainBreak::HeadMissing { last: 0 });
+        assert!(e.to_string().contains("the audit head row is missing"));
     }
 }

@@ -55,7 +55,7 @@ pub struct SqlTx {
     enqueued: bool,
     outbox_signal: Arc<Notify>,
     /// Audit entries appended, written at commit (see `AuditRepo::append_audit`).
-    pending_audit: Vec<tripdesk_store::NewAuditEntry>,
+    pending_audit: Vec<(tripdesk_store::NewAuditEntry, Option<tripdesk_store::AuditSigner>)>,
     /// A write transaction (not a read-only snapshot).
     write: Option<WritePermit>,
 }
@@ -127,6 +127,9 @@ mod shared_attachment {
 
 mod shared_survey {
     include!("shared/survey.rs");
+}
+mod shared_erasure {
+    include!("shared/erasure.rs");
 }
 
 mod shared_calendar {
@@ -296,6 +299,30 @@ impl Store for PgStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         out.sort();
         Ok(out)
+    }
+
+    async fn purge_free_space(&self, tables: &[&str]) -> Result<(), StoreError> {
+        // An UPDATE or DELETE leaves the old row version in the table (and its index entries)
+        // until VACUUM removes it; `pg_dump` never shows it, a copy of the data files would.
+        // VACUUM cannot run in a transaction: a simple query on a pool connection. The
+        // table names are the store's constants (`ERASABLE_TEXTS` and the like).
+        if tables.is_empty() {
+            return Ok(());
+        }
+        let mut names: Vec<&str> = tables.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        if let Some(bad) = names
+            .iter()
+            .find(|t| !t.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        {
+            return Err(StoreError::Other(format!("not a table name: {bad}")));
+        }
+        sqlx::raw_sql(&format!("VACUUM {}", names.join(", ")))
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
     }
 
     async fn settle_after_bulk_load(&self) -> Result<Vec<TableEstimate>, StoreError> {

@@ -383,7 +383,7 @@ pub struct SqlTx {
     enqueued: bool,
     outbox_signal: Arc<Notify>,
     /// Audit entries appended, written at commit (see `AuditRepo::append_audit`).
-    pending_audit: Vec<tripdesk_store::NewAuditEntry>,
+    pending_audit: Vec<(tripdesk_store::NewAuditEntry, Option<tripdesk_store::AuditSigner>)>,
 }
 
 impl SqlTx {
@@ -439,6 +439,9 @@ mod shared_attachment {
 mod shared_survey {
     include!("shared/survey.rs");
 }
+mod shared_erasure {
+    include!("shared/erasure.rs");
+}
 
 mod shared_calendar {
     include!("shared/calendar.rs");
@@ -481,7 +484,11 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-32000");
+            .pragma("cache_size", "-32000")
+            // Deleted and overwritten content is zeroed in the page (and freed pages wholly),
+            // so an erased customer's values do not linger in free space; see
+            // `purge_free_space` for the WAL.
+            .pragma("secure_delete", "on");
         // Migrates (waiting up to the busy timeout for another process's write lock), then
         // stays as the checkpointer's connection: the one connection with a thread of its own.
         let mut checkpointer = base
@@ -643,6 +650,50 @@ impl Store for SqliteStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         out.sort();
         Ok(out)
+    }
+
+    async fn purge_free_space(&self, _tables: &[&str]) -> Result<(), StoreError> {
+        // Every connection runs with secure_delete, so the erasure's transaction left no old
+        // value in the database's pages; but the WAL still holds the pages as they were
+        // before (and as earlier transactions wrote them) until a checkpoint copies the WAL
+        // back and TRUNCATE empties the file. It waits (busy timeout) for the writer and for
+        // readers of older snapshots; a checkpoint already running (the checkpointer's, woken
+        // by the erasure's own commit) makes it return busy at once, so it is tried again for
+        // up to 10 s. On a connection with a thread of its own, like backups.
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&self.path)
+            .busy_timeout(Duration::from_secs(2))
+            .pragma("secure_delete", "on")
+            .connect()
+            .await
+            .map_err(err)?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let result = loop {
+            let busy: Result<i64, StoreError> = async {
+                let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(err)?;
+                row.try_get(0).map_err(err)
+            }
+            .await;
+            match busy {
+                Ok(0) => break Ok(()),
+                Ok(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Ok(_) => {
+                    break Err(StoreError::Unavailable(
+                        "the WAL could not be emptied after the erasure: another connection \
+                         kept an older snapshot open; the next checkpoint will do it"
+                            .into(),
+                    ))
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        let _ = conn.close().await;
+        result
     }
 
     async fn settle_after_bulk_load(&self) -> Result<Vec<TableEstimate>, StoreError> {

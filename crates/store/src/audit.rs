@@ -39,6 +39,18 @@ pub struct AuditEntry {
     pub summary: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The MAC of `hash` under the audit key (`tripdesk_domain::audit::entry_mac`); `None`
+    /// for entries written without the vault keys.
+    pub mac: Option<String>,
+}
+
+/// The end of the chain as the database keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+    /// `tripdesk_domain::audit::head_mac` once a keyed entry was appended.
+    pub mac: Option<String>,
 }
 
 impl AuditEntry {
@@ -83,6 +95,9 @@ pub struct AuditFilter {
     pub offset: u32,
 }
 
+/// What keys the audit chain: kept with a transaction's pending entries until its commit.
+pub type AuditSigner = std::sync::Arc<dyn tripdesk_domain::audit::ChainSigner>;
+
 #[async_trait]
 pub trait AuditRepo: Send {
     /// Adds an entry to the end of the chain **when the transaction commits**: the entries of
@@ -91,8 +106,15 @@ pub trait AuditRepo: Send {
     /// (PostgreSQL: `FOR UPDATE`, which serialises appends from every node into one chain) and
     /// it is held only for the append and the commit — a transaction never waits for another
     /// row while holding it. Dropping the transaction drops its entries; its sequence numbers
-    /// and hashes are known only after the commit.
-    async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<(), StoreError>;
+    /// and hashes are known only after the commit. With `signer` the entry gets its MAC and
+    /// the head the MAC of its new end; once the chain is keyed, the commit of an entry
+    /// without a signer is refused (`Unavailable`): an unkeyed entry after keyed ones would
+    /// read as MACs stripped.
+    async fn append_audit(
+        &mut self,
+        entry: &NewAuditEntry,
+        signer: Option<AuditSigner>,
+    ) -> Result<(), StoreError>;
     /// Entries matching the filter, newest first.
     async fn list_audit(&mut self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
     async fn count_audit(&mut self, filter: &AuditFilter) -> Result<u64, StoreError>;
@@ -102,6 +124,7 @@ pub trait AuditRepo: Send {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError>;
-    /// The last `seq` and hash of the chain (0 and the genesis hash when empty).
-    async fn audit_head(&mut self) -> Result<(i64, String), StoreError>;
+    /// The end of the chain (seq 0 and the genesis hash when empty); `None` when the head row
+    /// is missing (removed by hand: the chain's end cannot be checked).
+    async fn audit_head(&mut self) -> Result<Option<AuditHead>, StoreError>;
 }

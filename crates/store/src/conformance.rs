@@ -730,12 +730,34 @@ fn audit_draft(action: &str, entity: &str) -> NewAuditEntry {
     }
 }
 
+/// A stand-in for the vault's audit key.
+struct TestAuditKey;
+
+impl tripdesk_domain::audit::ChainSigner for TestAuditKey {
+    fn mac(&self, message: &[u8]) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::new()
+            .chain_update(b"test audit key")
+            .chain_update(message)
+            .finalize()
+            .into()
+    }
+}
+
 /// The audit log chains every entry to the one before; filters and the chain walk work;
-/// a dropped transaction leaves no entry and no moved head.
+/// a dropped transaction leaves no entry and no moved head; entries appended with a key
+/// carry MACs (entry and head), and once keyed the chain refuses an unkeyed append.
 pub async fn audit_chain(store: &dyn Store) {
-    use tripdesk_domain::audit::{ChainVerifier, GENESIS_HASH};
+    use tripdesk_domain::audit::{entry_mac, head_mac, ChainVerifier, GENESIS_HASH};
     let mut r = store.read().await.unwrap();
-    assert_eq!(r.audit_head().await.unwrap(), (0, GENESIS_HASH.to_string()));
+    assert_eq!(
+        r.audit_head().await.unwrap(),
+        Some(AuditHead {
+            seq: 0,
+            hash: GENESIS_HASH.to_string(),
+            mac: None
+        })
+    );
     drop(r);
     let mut tx = store.write().await.unwrap();
     let drafts = [
@@ -743,12 +765,12 @@ pub async fn audit_chain(store: &dyn Store) {
         audit_draft("customer.reveal", "c1"),
     ];
     for d in &drafts {
-        tx.append_audit(d).await.unwrap();
+        tx.append_audit(d, None).await.unwrap();
     }
     // Appends are written at commit: nothing of them shows before.
     assert_eq!(
-        tx.audit_head().await.unwrap(),
-        (0, GENESIS_HASH.to_string())
+        tx.audit_head().await.unwrap().map(|h| (h.seq, h.hash)),
+        Some((0, GENESIS_HASH.to_string()))
     );
     tx.commit().await.unwrap();
     let mut r = store.read().await.unwrap();
@@ -762,7 +784,7 @@ pub async fn audit_chain(store: &dyn Store) {
     assert_eq!(second.prev_hash, first.hash);
 
     let mut tx = store.write().await.unwrap();
-    tx.append_audit(&audit_draft("customer.update", "c2"))
+    tx.append_audit(&audit_draft("customer.update", "c2"), None)
         .await
         .unwrap();
     drop(tx);
@@ -771,8 +793,21 @@ pub async fn audit_chain(store: &dyn Store) {
     other.entity_type = "user".into();
     other.actor_id = None;
     other.entity_id = None;
-    tx.append_audit(&other).await.unwrap();
+    tx.append_audit(&other, Some(std::sync::Arc::new(TestAuditKey)))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
+
+    // Once keyed, the chain refuses an entry without a MAC (at commit, where entries are
+    // written), and nothing of that transaction stays.
+    let mut tx = store.write().await.unwrap();
+    tx.append_audit(&audit_draft("customer.update", "c3"), None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(tx.commit().await, Err(StoreError::Unavailable(_))),
+        "a keyed chain refuses an entry without a MAC"
+    );
 
     let mut r = store.read().await.unwrap();
     let third = r.audit_chain(2, 10).await.unwrap();
@@ -782,6 +817,8 @@ pub async fn audit_chain(store: &dyn Store) {
         (3, other.id, &second.hash),
         "the dropped append left no gap"
     );
+    let third = third[0].clone();
+    assert_eq!(third.mac, Some(entry_mac(&TestAuditKey, &third.hash)));
     let f = |action: Option<&str>, entity_type: Option<&str>| AuditFilter {
         action: action.map(Into::into),
         entity_type: entity_type.map(Into::into),
@@ -808,7 +845,7 @@ pub async fn audit_chain(store: &dyn Store) {
     };
     assert_eq!(r.list_audit(&by_entity).await.unwrap(), vec![first.clone()]);
 
-    let mut v = ChainVerifier::default();
+    let mut v = ChainVerifier::keyed(&TestAuditKey);
     let mut after = 0;
     loop {
         let batch = r.audit_chain(after, 2).await.unwrap();
@@ -817,13 +854,15 @@ pub async fn audit_chain(store: &dyn Store) {
         }
         for e in &batch {
             let texts = e.id_texts();
-            v.check(&e.link(&texts), &e.hash).unwrap();
+            v.check(&e.link(&texts), &e.hash, e.mac.as_deref()).unwrap();
             after = e.seq;
         }
     }
-    let (head_seq, head_hash) = r.audit_head().await.unwrap();
-    v.finish(head_seq, &head_hash).unwrap();
-    assert_eq!(v.checked(), 3);
+    let head = r.audit_head().await.unwrap().unwrap();
+    assert_eq!(head.mac, Some(head_mac(&TestAuditKey, 3, &third.hash)));
+    v.finish(Some((head.seq, &head.hash, head.mac.as_deref())))
+        .unwrap();
+    assert_eq!((v.checked(), v.first_keyed()), (3, Some(3)));
 }
 
 /// Appends from many concurrent transactions form one unbroken chain.
@@ -832,9 +871,12 @@ pub async fn concurrent_audit_appends(store: &dyn Store) {
     for i in 0..12 {
         futs.push(async move {
             let mut tx = store.write().await.unwrap();
-            tx.append_audit(&audit_draft("customer.update", &format!("c{i}")))
-                .await
-                .unwrap();
+            tx.append_audit(
+                &audit_draft("customer.update", &format!("c{i}")),
+                Some(std::sync::Arc::new(TestAuditKey)),
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
         });
     }
@@ -842,13 +884,14 @@ pub async fn concurrent_audit_appends(store: &dyn Store) {
     let mut r = store.read().await.unwrap();
     let chain = r.audit_chain(0, 100).await.unwrap();
     assert_eq!(chain.len(), 12);
-    let mut v = tripdesk_domain::audit::ChainVerifier::default();
+    let mut v = tripdesk_domain::audit::ChainVerifier::keyed(&TestAuditKey);
     for e in &chain {
         let texts = e.id_texts();
-        v.check(&e.link(&texts), &e.hash).unwrap();
+        v.check(&e.link(&texts), &e.hash, e.mac.as_deref()).unwrap();
     }
-    let (seq, hash) = r.audit_head().await.unwrap();
-    v.finish(seq, &hash).unwrap();
+    let head = r.audit_head().await.unwrap().unwrap();
+    v.finish(Some((head.seq, &head.hash, head.mac.as_deref())))
+        .unwrap();
 }
 
 /// The lock order that keeps writers from deadlocking (the intake deadlock of issue 11): a
@@ -877,7 +920,7 @@ pub async fn lock_order_ticket_then_audit_head(store: &dyn Store) {
         audit_draft("ticket.reply", "t2"),
     );
     let mut t1 = store.write().await.unwrap();
-    t1.append_audit(&first).await.unwrap();
+    t1.append_audit(&first, None).await.unwrap();
     let mut t2 = store.write().await.unwrap();
     let mut held = t2.get_ticket(ticket.id).await.unwrap().unwrap();
     let (r1, r2) = tokio::join!(
@@ -888,7 +931,7 @@ pub async fn lock_order_ticket_then_audit_head(store: &dyn Store) {
             Ok::<_, StoreError>(seen)
         },
         async {
-            t2.append_audit(&second).await?;
+            t2.append_audit(&second, None).await?;
             held.subject = "导游迟到一小时（已联系）".into();
             held.version += 1;
             assert!(t2.update_ticket(&held).await?);

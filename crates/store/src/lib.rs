@@ -19,6 +19,7 @@ pub mod customer;
 pub mod desk;
 mod desk_conformance;
 pub mod desk_rules;
+pub mod erasure;
 mod error;
 pub mod identity;
 pub mod notify;
@@ -33,6 +34,7 @@ pub use calendar::*;
 pub use customer::*;
 pub use desk::*;
 pub use desk_rules::*;
+pub use erasure::*;
 pub use error::StoreError;
 pub use identity::*;
 pub use notify::*;
@@ -112,6 +114,13 @@ pub trait Store: Send + Sync + 'static {
     /// planner now estimates it, `None` where it holds no estimate. Slow on a big database:
     /// for maintenance and benchmarks, not for a request.
     async fn settle_after_bulk_load(&self) -> Result<Vec<TableEstimate>, StoreError>;
+
+    /// Makes values deleted or overwritten by committed transactions unreadable in the
+    /// database's files, after a PIPL erasure. SQLite (which runs with `secure_delete`, so
+    /// freed space is zeroed) copies the WAL into the database and truncates it to nothing:
+    /// the WAL keeps old page images until then. PostgreSQL vacuums `tables`, so the dead row
+    /// versions that still hold the old values are removed from the tables and their indexes.
+    async fn purge_free_space(&self, tables: &[&str]) -> Result<(), StoreError>;
 }
 
 /// A table's row count as the query planner estimates it.
@@ -143,6 +152,7 @@ pub trait Tx:
     + DeskRepo
     + AttachmentRepo
     + SurveyRepo
+    + ErasureRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

@@ -1,7 +1,7 @@
 //! `tripdesk calendar …`: calendar arithmetic from the command line, on the calendars in the
 //! store (a fresh data directory has the built-in `cn-mainland` and `hotline`).
 
-use crate::{app_for, load_config, open_store, telemetry, DbArgs};
+use crate::{load_config, open_store, telemetry, DbArgs};
 use anyhow::{anyhow, bail};
 use clap::{ArgGroup, Subcommand};
 use jiff::civil::Date;
@@ -99,7 +99,7 @@ async fn open(db: &DbArgs) -> anyhow::Result<App> {
     let config = load_config(db, None)?;
     telemetry::init(&config);
     let store = open_store(&config).await?;
-    let app = app_for(&config, store);
+    let app = crate::console_app(&config, store);
     app.ensure_builtin_calendars().await?;
     Ok(app)
 }

@@ -208,6 +208,23 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
     )
 }
 
+/// The app of a console command (`admin create`, `migrate`, `calendar …`): with the vault keys
+/// when they exist, so its audit entries carry their MACs like the server's (a keyed audit
+/// chain refuses unkeyed entries), without them before `keys init`.
+pub(crate) fn console_app(config: &Config, store: Arc<dyn Store>) -> App {
+    let app = app_for(config, store);
+    let have_keys = std::env::var(VAULT_KEYS_ENV).is_ok_and(|t| !t.trim().is_empty())
+        || config.key_file().exists();
+    match have_keys.then(|| load_keys(config, false)) {
+        Some(Ok(keys)) => app.with_vault(keys),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "the vault keys could not be loaded");
+            app
+        }
+        None => app,
+    }
+}
+
 /// Loads the vault keys: `TRIPDESK_VAULT_KEYS` if set, else the key file; with `create`, a
 /// missing key file is generated (0600).
 fn load_keys(config: &Config, create: bool) -> anyhow::Result<Arc<KeyRing>> {
@@ -255,6 +272,10 @@ async fn app_with_keys(
 ) -> anyhow::Result<App> {
     let app = app_for(config, store).with_vault(keys);
     check_keys(&app).await?;
+    // Entries written before the keys existed get covered by a keyed one now.
+    if app.anchor_audit_chain().await? {
+        tracing::info!("the audit chain is keyed from here on");
+    }
     Ok(app)
 }
 
@@ -418,7 +439,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(&db, None)?;
             telemetry::init(&config);
             let store = open_store(&config).await?;
-            app_for(&config, store.clone())
+            console_app(&config, store.clone())
                 .ensure_builtin_calendars()
                 .await?;
             store.close().await;
@@ -444,7 +465,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("no password on standard input");
             }
             let store = open_store(&config).await?;
-            let app = app_for(&config, store.clone());
+            let app = console_app(&config, store.clone());
             let result = app.bootstrap_admin(&username, &password).await;
             store.close().await;
             match result {
@@ -527,13 +548,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let config = load_config(&db, None)?;
             telemetry::init(&config);
+            // The MACs need the keys: without them a rewritten chain would pass.
+            let keys = load_keys(&config, false)
+                .context("`audit verify` checks the chain's MACs with the vault keys")?;
             let store = open_store(&config).await?;
-            let result = app_for(&config, store.clone()).verify_audit().await;
+            let result = app_for(&config, store.clone())
+                .with_vault(keys)
+                .verify_audit()
+                .await;
             store.close().await;
             match result? {
                 Ok(v) => {
+                    let keyed = match v.first_keyed {
+                        Some(1) => "every entry keyed".to_string(),
+                        Some(first) => format!(
+                            "keyed from entry {first} on (entries before it are covered by its MAC)"
+                        ),
+                        None => "empty".to_string(),
+                    };
                     println!(
-                        "audit log intact: {} entries, head {} {}",
+                        "audit log intact: {} entries, {keyed}, head {} {}",
                         v.entries, v.head_seq, v.head_hash
                     );
                     Ok(())

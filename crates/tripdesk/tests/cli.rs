@@ -645,6 +645,162 @@ async fn audit_verify_finds_deleted_entries() {
     );
 }
 
+/// Rows of a query run by hand (fields in order; NULL as an empty string).
+fn query_by_hand(location: &Location, statement: &str) -> Vec<Vec<String>> {
+    let out = match location {
+        Location::SqliteDir(dir) => Command::new("sqlite3")
+            .args(["-separator", "\u{1f}"])
+            .arg(dir.join("tripdesk.db"))
+            .arg(statement)
+            .output()
+            .expect("sqlite3 is installed"),
+        Location::Postgres(url) => Command::new("psql")
+            .arg(url)
+            .args([
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-A",
+                "-t",
+                "-F",
+                "\u{1f}",
+                "-c",
+                statement,
+            ])
+            .output()
+            .expect("psql is installed"),
+    };
+    assert!(
+        out.status.success(),
+        "{statement}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('\u{1f}').map(str::to_string).collect())
+        .collect()
+}
+
+/// Three administrators created: three keyed audit entries (the CLI has the keys).
+fn three_admins(extra: &[String]) {
+    for name in ["ops", "ops2", "ops3"] {
+        let out = run(
+            &["admin", "create", "--username", name, "--password-stdin"],
+            extra,
+            Some("a strong password\n"),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_names_a_missing_head_row() {
+    let store = fresh_store().await;
+    let extra = db_args(&store.location);
+    three_admins(&extra);
+    let out = verify(&extra);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("intact: 3 entries, every entry keyed"),
+        "{stdout}"
+    );
+    sql_by_hand(&store.location, "DELETE FROM audit_head");
+    let out = verify(&extra);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the audit head row is missing") && !err.contains("internal error"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn audit_verify_detects_a_whole_chain_rewritten_without_the_key() {
+    let store = fresh_store().await;
+    let extra = db_args(&store.location);
+    three_admins(&extra);
+    assert!(verify(&extra).status.success());
+
+    // The intruder edits entry 2 and recomputes every SHA-256 and the head, exactly as the
+    // chain's published rule says — but cannot compute the MACs without the key file.
+    let rows = query_by_hand(
+        &store.location,
+        "SELECT seq, id, at, actor_id, actor_name, action, entity_type, entity_id, summary \
+         FROM audit_log ORDER BY seq",
+    );
+    assert_eq!(rows.len(), 3);
+    let mut prev = tripdesk_domain::audit::GENESIS_HASH.to_string();
+    let mut statements = Vec::new();
+    for r in &rows {
+        let summary = if r[0] == "2" {
+            "{\"username\":\"mallory\"}".to_string()
+        } else {
+            r[8].clone()
+        };
+        let link = tripdesk_domain::audit::ChainLink {
+            seq: r[0].parse().unwrap(),
+            id: &r[1],
+            at_ms: r[2].parse().unwrap(),
+            actor_id: &r[3],
+            actor_name: &r[4],
+            action: &r[5],
+            entity_type: &r[6],
+            entity_id: &r[7],
+            summary: &summary,
+            prev_hash: &prev,
+        };
+        let hash = link.hash();
+        statements.push(format!(
+            "UPDATE audit_log SET summary = '{}', prev_hash = '{prev}', hash = '{hash}' WHERE seq = {};",
+            summary.replace('\'', "''"),
+            r[0]
+        ));
+        prev = hash;
+    }
+    statements.push(format!(
+        "UPDATE audit_head SET hash = '{prev}' WHERE id = 1;"
+    ));
+    sql_by_hand(&store.location, &statements.join(" "));
+
+    let out = verify(&extra);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a rewritten chain must fail");
+    assert!(
+        err.contains("entry 2") && err.contains("MAC does not verify"),
+        "{err}"
+    );
+
+    // Removing the MACs as well does not help.
+    sql_by_hand(
+        &store.location,
+        "UPDATE audit_log SET mac = NULL; UPDATE audit_head SET mac = NULL;",
+    );
+    let out = verify(&extra);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("none of the 3 entries carries a MAC"), "{err}");
+
+    // Without the keys `audit verify` refuses rather than pass on hashes alone.
+    let out = Command::new(BIN)
+        .args(["audit", "verify"])
+        .args(&extra)
+        .env("TRIPDESK_LOG_LEVEL", "warn")
+        .env_remove("TRIPDESK_VAULT_KEYS")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no vault keys"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn read_if_exists(path: &std::path::Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_default()
 }

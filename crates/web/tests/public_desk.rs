@@ -5,94 +5,17 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{header, Method, Request, StatusCode};
-use common::{assert_problem, harness, harness_configured, harness_with, Harness, Reply};
-use http_body_util::BodyExt;
+use axum::http::{header, Method, StatusCode};
+use common::{
+    assert_problem, attr_after, harness, harness_configured, harness_with, post_form,
+    post_form_via, visit, Harness, Reply, Visitor,
+};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use std::sync::Arc;
-use tower::ServiceExt;
 use tripdesk_app::public_desk::PublicDeskSettings;
 use tripdesk_app::AppSettings;
 use tripdesk_domain::clock::ManualClock;
-
-/// A browser of the public pages: its form cookie and the CSRF token of the last form.
-struct Visitor {
-    cookie: String,
-    csrf: String,
-}
-
-fn attr_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
-    let rest = text.split(marker).nth(1)?;
-    rest.split('"').next()
-}
-
-/// Opens a public form page (GET) and keeps its cookie and token.
-async fn visit(h: &Harness, uri: &str, cookie: Option<&str>) -> (Reply, Visitor) {
-    let headers: Vec<(&str, &str)> = cookie.map(|c| vec![("cookie", c)]).unwrap_or_default();
-    let r = h.call(Method::GET, uri, &headers, None).await;
-    let cookie = match r.headers.get(header::SET_COOKIE) {
-        Some(set) => set.to_str().unwrap().split(';').next().unwrap().to_string(),
-        None => cookie.unwrap_or_default().to_string(),
-    };
-    let csrf = attr_after(&r.text, "name=\"_csrf\" value=\"")
-        .unwrap_or_default()
-        .to_string();
-    (r, Visitor { cookie, csrf })
-}
-
-/// Posts a form from a client address (the address the server sees on the socket).
-async fn post_form(
-    h: &Harness,
-    uri: &str,
-    v: &Visitor,
-    fields: &[(&str, &str)],
-    ip: Option<&str>,
-) -> Reply {
-    post_form_via(h, uri, v, fields, ip, None).await
-}
-
-/// The same through a proxy that sent `X-Forwarded-For`.
-async fn post_form_via(
-    h: &Harness,
-    uri: &str,
-    v: &Visitor,
-    fields: &[(&str, &str)],
-    ip: Option<&str>,
-    forwarded_for: Option<&str>,
-) -> Reply {
-    let mut body = form_urlencoded::Serializer::new(String::new());
-    body.append_pair("_csrf", &v.csrf);
-    for (k, val) in fields {
-        body.append_pair(k, val);
-    }
-    let mut req = Request::builder()
-        .method(Method::POST)
-        .uri(uri)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", &v.cookie)
-        .header("x-forwarded-for", forwarded_for.unwrap_or(""))
-        .body(Body::from(body.finish()))
-        .unwrap();
-    if let Some(ip) = ip {
-        let addr: SocketAddr = format!("{ip}:50000").parse().unwrap();
-        req.extensions_mut().insert(ConnectInfo(addr));
-    }
-    let res = h.router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    let text = String::from_utf8_lossy(&bytes).to_string();
-    Reply {
-        status,
-        headers,
-        body: Value::Null,
-        text,
-    }
-}
 
 const COMPLAINT: &[(&str, &str)] = &[
     ("kind", "complaint"),

@@ -147,23 +147,26 @@ impl App {
             })
             .collect();
         let notified = self.enqueue_alerts(tx, &batch).await?;
-        tx.append_audit(&NewAuditEntry {
-            id: Uuid::now_v7(),
-            at: self.now(),
-            actor_id: None,
-            actor_name: format!("sla-engine@{}", self.node()),
-            action: format!("sla.{}", kind.as_str()),
-            entity_type: "sla_clock".into(),
-            entity_id: Some(clock.id.to_string()),
-            summary: serde_json::json!({
-                "target_key": key,
-                "subject_type": clock.subject_type,
-                "subject_id": clock.subject_id,
-                "at": at.to_string(),
-                "notified": notified,
-            })
-            .to_string(),
-        })
+        self.append_audit(
+            tx,
+            &NewAuditEntry {
+                id: Uuid::now_v7(),
+                at: self.now(),
+                actor_id: None,
+                actor_name: format!("sla-engine@{}", self.node()),
+                action: format!("sla.{}", kind.as_str()),
+                entity_type: "sla_clock".into(),
+                entity_id: Some(clock.id.to_string()),
+                summary: serde_json::json!({
+                    "target_key": key,
+                    "subject_type": clock.subject_type,
+                    "subject_id": clock.subject_id,
+                    "at": at.to_string(),
+                    "notified": notified,
+                })
+                .to_string(),
+            },
+        )
         .await?;
         tracing::info!(
             event = %format!("sla_{}", kind.as_str()),

@@ -29,6 +29,7 @@
 
 mod document;
 mod email;
+pub mod erasure;
 pub mod mask;
 mod phone;
 mod resident_id;

@@ -4,8 +4,8 @@
 use super::{Db, SqlTx, AUDIT_HEAD_LOCK};
 use crate::convert::{err, id, ms, opt_id, ts};
 use sqlx::{QueryBuilder, Row};
-use tripdesk_domain::audit::ChainLink;
-use tripdesk_store::{AuditEntry, AuditFilter, AuditRepo, NewAuditEntry, StoreError};
+use tripdesk_domain::audit::{entry_mac, head_mac, ChainLink};
+use tripdesk_store::{AuditEntry, AuditFilter, AuditHead, AuditRepo, NewAuditEntry, StoreError};
 
 fn audit_from_row(row: &<Db as sqlx::Database>::Row) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
@@ -20,6 +20,7 @@ fn audit_from_row(row: &<Db as sqlx::Database>::Row) -> Result<AuditEntry, Store
         summary: row.try_get("summary").map_err(err)?,
         prev_hash: row.try_get("prev_hash").map_err(err)?,
         hash: row.try_get("hash").map_err(err)?,
+        mac: row.try_get("mac").map_err(err)?,
     })
 }
 
@@ -55,7 +56,10 @@ fn push_audit_filter(qb: &mut QueryBuilder<'_, Db>, f: &AuditFilter) {
 impl SqlTx {
     /// Chains and writes the entries this transaction appended; called by `commit` as the
     /// transaction's last statements, so the chain head is the last lock it takes. One head
-    /// read (locked on PostgreSQL), one INSERT per entry, one head update.
+    /// read (locked on PostgreSQL), one INSERT per entry, one head update. Each entry gets its
+    /// MAC, and the head the MAC of its new end, when it was appended with a signer; once the
+    /// chain is keyed, an entry without one is refused (`Unavailable`): an unkeyed entry after
+    /// keyed ones would read as MACs stripped.
     pub(crate) async fn write_pending_audit(&mut self) -> Result<(), StoreError> {
         if self.pending_audit.is_empty() {
             return Ok(());
@@ -64,15 +68,27 @@ impl SqlTx {
         // Lock the head (PostgreSQL: FOR UPDATE; SQLite: the write transaction already holds
         // the database lock), so concurrent appends from any node form one chain.
         let head = sqlx::query(&format!(
-            "SELECT seq, hash FROM audit_head WHERE id = 1{AUDIT_HEAD_LOCK}"
+            "SELECT seq, hash, mac FROM audit_head WHERE id = 1{AUDIT_HEAD_LOCK}"
         ))
-        .fetch_one(&mut *self.tx)
+        .fetch_optional(&mut *self.tx)
         .await
-        .map_err(err)?;
+        .map_err(err)?
+        .ok_or_else(|| {
+            StoreError::Corrupt(
+                "the audit head row is missing: nothing can be appended to the audit log".into(),
+            )
+        })?;
         let head_seq: i64 = head.try_get("seq").map_err(err)?;
         let mut prev_hash: String = head.try_get("hash").map_err(err)?;
+        let mut keyed = head.try_get::<Option<String>, _>("mac").map_err(err)?.is_some();
+        let mut head_mac_now: Option<String> = None;
         let mut seq = head_seq;
-        for e in &pending {
+        for (e, signer) in &pending {
+            if keyed && signer.is_none() {
+                return Err(StoreError::Unavailable(
+                    "the audit log is keyed: writing to it needs the vault keys".into(),
+                ));
+            }
             seq += 1;
             let mut entry = AuditEntry {
                 seq,
@@ -86,13 +102,18 @@ impl SqlTx {
                 summary: e.summary.clone(),
                 prev_hash: std::mem::take(&mut prev_hash),
                 hash: String::new(),
+                mac: None,
             };
             let texts = entry.id_texts();
             let link: ChainLink<'_> = entry.link(&texts);
             entry.hash = link.hash();
+            entry.mac = signer.as_deref().map(|s| entry_mac(s, &entry.hash));
+            head_mac_now = signer.as_deref().map(|s| head_mac(s, entry.seq, &entry.hash));
+            keyed |= signer.is_some();
             sqlx::query(
                 "INSERT INTO audit_log (seq, id, at, actor_id, actor_name, action, entity_type, \
-                 entity_id, summary, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 entity_id, summary, prev_hash, hash, mac) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(entry.seq)
             .bind(entry.id.to_string())
@@ -105,18 +126,22 @@ impl SqlTx {
             .bind(&entry.summary)
             .bind(&entry.prev_hash)
             .bind(&entry.hash)
+            .bind(&entry.mac)
             .execute(&mut *self.tx)
             .await
             .map_err(err)?;
             prev_hash = entry.hash;
         }
-        let moved = sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3")
-            .bind(seq)
-            .bind(&prev_hash)
-            .bind(head_seq)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(err)?;
+        let moved = sqlx::query(
+            "UPDATE audit_head SET seq = $1, hash = $2, mac = $4 WHERE id = 1 AND seq = $3",
+        )
+        .bind(seq)
+        .bind(&prev_hash)
+        .bind(head_seq)
+        .bind(&head_mac_now)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(err)?;
         if moved.rows_affected() != 1 {
             return Err(StoreError::Other("the audit chain head moved during an append".into()));
         }
@@ -126,9 +151,13 @@ impl SqlTx {
 
 #[async_trait::async_trait]
 impl AuditRepo for SqlTx {
-    async fn append_audit(&mut self, e: &NewAuditEntry) -> Result<(), StoreError> {
+    async fn append_audit(
+        &mut self,
+        e: &NewAuditEntry,
+        signer: Option<tripdesk_store::AuditSigner>,
+    ) -> Result<(), StoreError> {
         // Written by `write_pending_audit` at commit (see the trait).
-        self.pending_audit.push(e.clone());
+        self.pending_audit.push((e.clone(), signer));
         Ok(())
     }
 
@@ -160,11 +189,18 @@ impl AuditRepo for SqlTx {
         rows.iter().map(audit_from_row).collect()
     }
 
-    async fn audit_head(&mut self) -> Result<(i64, String), StoreError> {
-        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *self.tx)
+    async fn audit_head(&mut self) -> Result<Option<AuditHead>, StoreError> {
+        let row = sqlx::query("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *self.tx)
             .await
             .map_err(err)?;
-        Ok((row.try_get("seq").map_err(err)?, row.try_get("hash").map_err(err)?))
+        row.map(|row| {
+            Ok(AuditHead {
+                seq: row.try_get("seq").map_err(err)?,
+                hash: row.try_get("hash").map_err(err)?,
+                mac: row.try_get("mac").map_err(err)?,
+            })
+        })
+        .transpose()
     }
 }
