@@ -242,8 +242,10 @@ async fn find_candidates(
     let words = needles.words.like_patterns();
     for (i, column) in ERASABLE_TEXTS.iter().enumerate() {
         let column: &TextColumn = column;
-        for key in tx.find_erasable_texts(column, &identity, None).await? {
-            found.entry((i, key)).or_insert(false);
+        if column.every_row {
+            for key in tx.find_erasable_texts(column, &identity, None).await? {
+                found.entry((i, key)).or_insert(false);
+            }
         }
         if !tickets.is_empty() && column.ticket_of.is_some() {
             for key in tx

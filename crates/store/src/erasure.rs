@@ -9,7 +9,8 @@
 //! and [`ErasureRepo::erase_customer_messages`]. A new table or column that can hold free
 //! text belongs in this list.
 //!
-//! Not listed, and why: `customer_identifiers` (deleted by erasure), sealed columns
+//! Not listed, and why: other customers' names (`customers.name`: a namesake is another
+//! person; the erased customer's own record is blanked), `customer_identifiers` (deleted by erasure), sealed columns
 //! (`ticket_attachments`, the customer's sealed fields: ciphertext; the erased customer's
 //! attachments are deleted), `audit_log` (summaries name fields and reasons, never values; its
 //! rows are hash-chained and never rewritten), `login_throttle` (client addresses only as a
@@ -31,6 +32,10 @@ pub struct TextColumn {
     /// An SQL expression giving the ticket the row is about, when there is one: texts about
     /// the erased customer's tickets are also searched for the customer's own words.
     pub ticket_of: Option<&'static str>,
+    /// Whether every row is searched for the customer's values. False for a column that
+    /// holds another person's name (`tickets.customer_name` of someone else's ticket): a
+    /// namesake keeps their name; only rows about the erased customer's tickets are searched.
+    pub every_row: bool,
 }
 
 const fn col(
@@ -43,6 +48,7 @@ const fn col(
         key: "id",
         column,
         ticket_of,
+        every_row: true,
     }
 }
 
@@ -52,7 +58,10 @@ const VIA_MESSAGE: &str = "(SELECT m.related_id FROM outbox_messages m WHERE m.i
 
 /// Every text column erasure searches.
 pub const ERASABLE_TEXTS: &[TextColumn] = &[
-    col("tickets", "customer_name", Some("id")),
+    TextColumn {
+        every_row: false,
+        ..col("tickets", "customer_name", Some("id"))
+    },
     col("tickets", "subject", Some("id")),
     col("tickets", "description", Some("id")),
     col("tickets", "booking_ref", Some("id")),
@@ -76,7 +85,6 @@ pub const ERASABLE_TEXTS: &[TextColumn] = &[
     col("outbox_attachments", "filename", Some(VIA_MESSAGE)),
     col("inapp_notifications", "title", Some(VIA_MESSAGE)),
     col("inapp_notifications", "body", Some(VIA_MESSAGE)),
-    col("customers", "name", None),
     col("customers", "notes", None),
     col("customers", "tags", None),
 ];

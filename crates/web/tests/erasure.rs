@@ -429,3 +429,50 @@ async fn after_erasure_no_value_of_the_customer_is_readable_in_the_database_file
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_namesake_keeps_their_name_and_their_tickets() {
+    let h = harness().await;
+    let agent = h.token("li.na").await;
+    let sup = h.token("zhao.min").await;
+    let erased = ticket(
+        &h,
+        &agent,
+        json!({"kind": "inquiry", "channel": "phone", "subject": "改签", "description": "改到周五",
+               "customer": {"name": NAME, "phone": PHONE}}),
+    )
+    .await;
+    let namesake = ticket(
+        &h,
+        &agent,
+        json!({"kind": "inquiry", "channel": "phone", "subject": "退票", "description": "行程取消",
+               "customer": {"name": NAME, "phone": "13698765432"}}),
+    )
+    .await;
+    let customer_of = |t: &Value| t["customer_id"].as_str().unwrap().to_string();
+    let mine = customer_of(&h.get(&format!("/api/v1/tickets/{erased}"), &sup).await.body);
+    let theirs = customer_of(
+        &h.get(&format!("/api/v1/tickets/{namesake}"), &sup)
+            .await
+            .body,
+    );
+    assert_ne!(mine, theirs);
+    let r = h
+        .api(
+            Method::POST,
+            &format!("/api/v1/customers/{mine}/erase"),
+            &sup,
+            json!({"reason": "PIPL 删除申请 #2026-078"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let t = h.get(&format!("/api/v1/tickets/{erased}"), &sup).await;
+    assert_eq!(t.body["customer_name"], "[已删除]");
+    let t = h.get(&format!("/api/v1/tickets/{namesake}"), &sup).await;
+    assert_eq!(
+        (t.body["customer_name"].as_str(), t.body["subject"].as_str()),
+        (Some(NAME), Some("退票"))
+    );
+    let c = h.get(&format!("/api/v1/customers/{theirs}"), &sup).await;
+    assert_eq!(c.body["name"], NAME, "{}", c.text);
+}
