@@ -7,10 +7,10 @@
 
 use crate::{App, AppError, Principal};
 use serde_json::Value;
+use std::sync::Arc;
 use tripdesk_domain::audit::{ChainBreak, ChainSigner, ChainVerifier};
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{AuditEntry, AuditFilter, NewAuditEntry, Tx};
-use std::sync::Arc;
 use tripdesk_vault::KeyRing;
 use uuid::Uuid;
 

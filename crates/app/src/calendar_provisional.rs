@@ -200,13 +200,13 @@ impl App {
             self.append_audit(
                 &mut *tx,
                 &NewAuditEntry {
-                id: Uuid::now_v7(),
-                at: now,
-                actor_id: None,
-                actor_name: format!("sla-engine@{}", self.node()),
-                action: "calendar.holidays_missing".into(),
-                entity_type: "calendar".into(),
-                entity_id: Some(gap.calendar.clone()),
+                    id: Uuid::now_v7(),
+                    at: now,
+                    actor_id: None,
+                    actor_name: format!("sla-engine@{}", self.node()),
+                    action: "calendar.holidays_missing".into(),
+                    entity_type: "calendar".into(),
+                    entity_id: Some(gap.calendar.clone()),
                     summary: serde_json::json!({ "year": gap.year, "notified": notified })
                         .to_string(),
                 },

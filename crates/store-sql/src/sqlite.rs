@@ -383,7 +383,10 @@ pub struct SqlTx {
     enqueued: bool,
     outbox_signal: Arc<Notify>,
     /// Audit entries appended, written at commit (see `AuditRepo::append_audit`).
-    pending_audit: Vec<(tripdesk_store::NewAuditEntry, Option<tripdesk_store::AuditSigner>)>,
+    pending_audit: Vec<(
+        tripdesk_store::NewAuditEntry,
+        Option<tripdesk_store::AuditSigner>,
+    )>,
 }
 
 impl SqlTx {

@@ -278,12 +278,20 @@ async fn a_template_preview_is_checked_as_a_save_is() {
 async fn audit_bounds_are_instants_or_absent() {
     let h = harness().await;
     let token = h.token("admin").await;
-    for bad in ["to=", "from=", "to=%202026-01-01T00:00:00Z", "from=2026-01-01"] {
+    for bad in [
+        "to=",
+        "from=",
+        "to=%202026-01-01T00:00:00Z",
+        "from=2026-01-01",
+    ] {
         let r = h.get(&format!("/api/v1/audit?{bad}"), &token).await;
         assert_problem(&r, StatusCode::BAD_REQUEST, "bad_query");
     }
     let r = h
-        .get("/api/v1/audit?from=2026-01-01T00:00:00%2B08:00&to=2030-01-01T00:00:00Z", &token)
+        .get(
+            "/api/v1/audit?from=2026-01-01T00:00:00%2B08:00&to=2030-01-01T00:00:00Z",
+            &token,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
