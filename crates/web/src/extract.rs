@@ -237,15 +237,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
-        if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+        if let Some((name, value)) = form_urlencoded::parse(query.as_bytes())
             .find(|(k, v)| k.contains('\0') || v.contains('\0'))
         {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_query",
-                "a query parameter is invalid",
-            )
-            .with_field(&name, "invalid", NUL_MESSAGE));
+            // A NUL in a parameter's name makes the query malformed (400); in a value it is
+            // text no field may hold — refused as a JSON body's is (422), naming the field.
+            let (status, code, title) = if name.contains('\0') {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "bad_query",
+                    "a query parameter is invalid",
+                )
+            } else {
+                debug_assert!(value.contains('\0'));
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    "the request has invalid fields",
+                )
+            };
+            return Err(ApiError::new(status, code, title).with_field(
+                &name,
+                "invalid",
+                NUL_MESSAGE,
+            ));
         }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)

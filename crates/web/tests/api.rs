@@ -1141,4 +1141,10 @@ async fn nul_characters_are_refused_everywhere() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // In a query parameter's value: the same 422 naming it; in its name: a malformed query.
+    let r = h.get("/api/v1/customers?q=%E5%BC%A0%00", &admin).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(field_of(&r), "q", "{}", r.text);
+    let r = h.get("/api/v1/customers?q%00=x", &admin).await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, "bad_query");
 }
