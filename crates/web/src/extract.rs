@@ -493,8 +493,8 @@ mod tests {
             Ok(ApiQuery(q)) => panic!("accepted {q:?}"),
             Err(e) => e,
         };
-        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(e.code(), "bad_query");
+        assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.code(), "validation_failed");
         assert_eq!(e.fields()[0].field, "q");
     }
 }
