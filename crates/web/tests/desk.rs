@@ -3,7 +3,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{assert_problem, harness, harness_with_clock, Harness};
+use common::{assert_problem, dept_id, harness, harness_with_clock, Harness};
 use jiff::Timestamp;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -23,19 +23,6 @@ async fn ok_step(h: &Harness, token: &str, id: &str, body: Value) -> Value {
     let r = step(h, token, id, body.clone()).await;
     assert_eq!(r.status, StatusCode::OK, "{body} → {}", r.text);
     r.body
-}
-
-async fn dept_id(h: &Harness, token: &str, code: &str) -> String {
-    let r = h.get("/api/v1/departments", token).await;
-    r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == code)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 async fn user_id(h: &Harness, token: &str, username: &str) -> String {

@@ -5,25 +5,12 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{assert_problem, field_of, harness, Harness};
+use common::{assert_problem, dept_id, field_of, harness, Harness};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
 use tripdesk_domain::sla::{ClockKind, ClockState, SlaClock, SlaClockParts};
 use tripdesk_store::SlaClockRecord;
 use uuid::Uuid;
-
-async fn dept_id(h: &Harness, token: &str, code: &str) -> String {
-    let r = h.get("/api/v1/departments", token).await;
-    r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == code)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
 
 async fn new_ticket(h: &Harness, token: &str, body: Value) -> Value {
     let mut full = json!({

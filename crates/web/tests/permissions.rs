@@ -98,19 +98,6 @@ async fn only_the_user_and_an_admin_reach_a_staff_members_preferences() {
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 }
 
-async fn dept_id(h: &Harness, token: &str, code: &str) -> String {
-    let r = h.get("/api/v1/departments", token).await;
-    r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == code)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// The handling group's complaint of the issue: a guide-management complaint, assigned to
 /// 周杰 (guide management), with an evidence file. Returns (ticket, attachment id).
 async fn guide_complaint(h: &Harness, agent: &str, admin: &str) -> (Value, String) {

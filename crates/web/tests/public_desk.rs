@@ -7,7 +7,7 @@ mod common;
 
 use axum::http::{header, Method, StatusCode};
 use common::{
-    assert_problem, attr_after, harness, harness_configured, harness_with, post_form,
+    assert_problem, attr_after, dept_id, harness, harness_configured, harness_with, post_form,
     post_form_via, visit, Harness, Reply, Visitor,
 };
 use jiff::{SignedDuration, Timestamp};
@@ -426,19 +426,6 @@ async fn behind_a_trusted_proxy_the_limit_is_per_forwarded_client() {
 }
 
 // ---- surveys ----
-
-async fn dept_id(h: &Harness, token: &str, code: &str) -> String {
-    let r = h.get("/api/v1/departments", token).await;
-    r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == code)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
 
 async fn user_id(h: &Harness, token: &str, username: &str) -> String {
     let r = h.get(&format!("/api/v1/users?q={username}"), token).await;

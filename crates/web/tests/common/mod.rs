@@ -164,6 +164,20 @@ pub fn assert_problem(r: &Reply, status: StatusCode, code: &str) {
     );
 }
 
+/// The id of the demo department with this code (`guide`, `route` …), as `token` sees it.
+pub async fn dept_id(h: &Harness, token: &str, code: &str) -> String {
+    let r = h.get("/api/v1/departments", token).await;
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 pub fn field_of(r: &Reply) -> &str {
     r.body["errors"][0]["field"].as_str().unwrap_or("")
 }
