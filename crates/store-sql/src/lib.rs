@@ -27,6 +27,15 @@ pub enum Location {
 }
 
 impl Location {
+    /// The command-line options of `tripdesk` that name this location: the inverse of
+    /// [`Location::from_options`] (`--data-dir DIR` or `--database-url URL`).
+    pub fn command_line(&self) -> Vec<String> {
+        match self {
+            Location::SqliteDir(dir) => vec!["--data-dir".into(), dir.display().to_string()],
+            Location::Postgres(url) => vec!["--database-url".into(), url.clone()],
+        }
+    }
+
     /// `database_url` wins when given; otherwise the SQLite file in `data_dir`.
     pub fn from_options(database_url: Option<&str>, data_dir: PathBuf) -> Result<Self, String> {
         match database_url.map(str::trim).filter(|u| !u.is_empty()) {

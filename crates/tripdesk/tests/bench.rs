@@ -5,16 +5,8 @@
 
 use std::process::Command;
 use tripdesk_store_sql::testing::fresh_store;
-use tripdesk_store_sql::Location;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tripdesk");
-
-fn db_args(location: &Location) -> Vec<String> {
-    match location {
-        Location::SqliteDir(dir) => vec!["--data-dir".into(), dir.display().to_string()],
-        Location::Postgres(url) => vec!["--database-url".into(), url.clone()],
-    }
-}
 
 /// Runs `tripdesk bench …` on a fresh store; returns its standard output.
 async fn bench(args: &[&str]) -> String {
@@ -23,7 +15,7 @@ async fn bench(args: &[&str]) -> String {
     let out = Command::new(BIN)
         .arg("bench")
         .args(args)
-        .args(db_args(&store.location))
+        .args(store.location.command_line())
         .env_remove("TRIPDESK_CONFIG")
         .output()
         .expect("run tripdesk bench");

@@ -9,16 +9,8 @@ use std::collections::BTreeSet;
 use std::process::{Command, Output};
 use tripdesk_domain::calendar::{parse_notice, HolidaySet};
 use tripdesk_store_sql::testing::fresh_store;
-use tripdesk_store_sql::Location;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tripdesk");
-
-fn db_args(location: &Location) -> Vec<String> {
-    match location {
-        Location::SqliteDir(dir) => vec!["--data-dir".into(), dir.display().to_string()],
-        Location::Postgres(url) => vec!["--database-url".into(), url.clone()],
-    }
-}
 
 fn tripdesk(args: &[&str], db: &[String]) -> Output {
     Command::new(BIN)
@@ -65,7 +57,7 @@ fn by_rule(holidays: &BTreeSet<Date>, make_up: &BTreeSet<Date>) -> Vec<String> {
 #[tokio::test]
 async fn workdays_2024_to_2026_match_the_data_and_the_notices_day_for_day() {
     let store = fresh_store().await;
-    let db = db_args(&store.location);
+    let db = store.location.command_line();
     let out = tripdesk(
         &[
             "calendar",
@@ -150,7 +142,7 @@ async fn workdays_2024_to_2026_match_the_data_and_the_notices_day_for_day() {
 #[tokio::test]
 async fn add_gives_due_instants_around_holidays_and_make_up_days() {
     let store = fresh_store().await;
-    let db = db_args(&store.location);
+    let db = store.location.command_line();
     let cases: &[(&[&str], &str)] = &[
         // The example.
         (
@@ -215,7 +207,7 @@ async fn add_gives_due_instants_around_holidays_and_make_up_days() {
 #[tokio::test]
 async fn bad_input_is_a_clear_error_and_a_failing_exit() {
     let store = fresh_store().await;
-    let db = db_args(&store.location);
+    let db = store.location.command_line();
     let cases: &[(&[&str], &str)] = &[
         (
             &[

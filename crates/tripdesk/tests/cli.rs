@@ -24,13 +24,6 @@ fn test_keys() -> &'static str {
     })
 }
 
-fn db_args(location: &Location) -> Vec<String> {
-    match location {
-        Location::SqliteDir(dir) => vec!["--data-dir".into(), dir.display().to_string()],
-        Location::Postgres(url) => vec!["--database-url".into(), url.clone()],
-    }
-}
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -149,7 +142,7 @@ async fn get_json(url: &str, token: &str) -> serde_json::Value {
 #[tokio::test]
 async fn two_nodes_serve_the_same_data() {
     let store = fresh_store().await;
-    let args = db_args(&store.location);
+    let args = store.location.command_line();
     let extra: Vec<String> = args.clone();
     let out = run(
         &["admin", "create", "--username", "ops", "--password-stdin"],
@@ -227,7 +220,7 @@ async fn two_nodes_started_together_on_postgres_carry_concurrent_desk_load() {
 async fn desk_load_on_two_fresh_nodes(url: &str) {
     use serde_json::json;
     let location = Location::Postgres(tripdesk_store_sql::testing::empty_postgres(url).await);
-    let args = db_args(&location);
+    let args = location.command_line();
     // Both processes start before either is waited for: they migrate and seed together.
     let (port_a, port_b) = (free_port(), free_port());
     let (child_a, child_b) = (spawn_serve(&args, port_a), spawn_serve(&args, port_b));
@@ -405,7 +398,7 @@ async fn desk_load_on_two_fresh_nodes(url: &str) {
 #[tokio::test]
 async fn admin_create_rejects_bad_input_clearly() {
     let store = fresh_store().await;
-    let extra = db_args(&store.location);
+    let extra = store.location.command_line();
     let out = run(
         &[
             "admin",
@@ -509,7 +502,7 @@ async fn sqlite_backup_while_serving_and_restore() {
 #[tokio::test]
 async fn commits_survive_a_process_kill() {
     let store = fresh_store().await;
-    let args = db_args(&store.location);
+    let args = store.location.command_line();
     let out = run(
         &["admin", "create", "--username", "ops", "--password-stdin"],
         &args,
@@ -570,7 +563,7 @@ fn verify(extra: &[String]) -> std::process::Output {
 #[tokio::test]
 async fn audit_verify_passes_clean_and_names_the_entry_edited_by_hand() {
     let store = fresh_store().await;
-    let extra = db_args(&store.location);
+    let extra = store.location.command_line();
     for name in ["ops", "ops2", "ops3"] {
         let out = run(
             &["admin", "create", "--username", name, "--password-stdin"],
@@ -619,7 +612,7 @@ async fn audit_verify_passes_clean_and_names_the_entry_edited_by_hand() {
 #[tokio::test]
 async fn audit_verify_finds_deleted_entries() {
     let store = fresh_store().await;
-    let extra = db_args(&store.location);
+    let extra = store.location.command_line();
     for name in ["ops", "ops2", "ops3"] {
         let out = run(
             &["admin", "create", "--username", name, "--password-stdin"],
@@ -701,7 +694,7 @@ fn three_admins(extra: &[String]) {
 #[tokio::test]
 async fn audit_verify_names_a_missing_head_row() {
     let store = fresh_store().await;
-    let extra = db_args(&store.location);
+    let extra = store.location.command_line();
     three_admins(&extra);
     let out = verify(&extra);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -722,7 +715,7 @@ async fn audit_verify_names_a_missing_head_row() {
 #[tokio::test]
 async fn audit_verify_detects_a_whole_chain_rewritten_without_the_key() {
     let store = fresh_store().await;
-    let extra = db_args(&store.location);
+    let extra = store.location.command_line();
     three_admins(&extra);
     assert!(verify(&extra).status.success());
 

@@ -7,7 +7,6 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tripdesk_store_sql::testing::fresh_store;
-use tripdesk_store_sql::Location;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tripdesk");
 const PASSWORD: &str = "a strong password";
@@ -17,13 +16,6 @@ fn keys() -> String {
         .to_toml()
         .expose_secret()
         .clone()
-}
-
-fn db_args(location: &Location) -> Vec<String> {
-    match location {
-        Location::SqliteDir(dir) => vec!["--data-dir".into(), dir.display().to_string()],
-        Location::Postgres(url) => vec!["--database-url".into(), url.clone()],
-    }
 }
 
 /// A server process, killed when dropped.
@@ -43,7 +35,7 @@ impl Drop for Node {
 /// its client address in `X-Forwarded-For`.
 async fn serve_with_user() -> (Node, tripdesk_store_sql::testing::TestStore) {
     let store = fresh_store().await;
-    let args = db_args(&store.location);
+    let args = store.location.command_line();
     let keys = keys();
     let mut admin = Command::new(BIN)
         .args(["admin", "create", "--username", "ops", "--password-stdin"])
