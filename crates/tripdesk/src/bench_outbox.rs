@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tripdesk_app::notify::{Notification, OneOffMessage, Recipient};
 use tripdesk_app::App;
-use tripdesk_jobs::email::EmailChannel;
-use tripdesk_jobs::smtp_sink::SmtpSink;
-use tripdesk_jobs::{Channel, Dispatcher};
+use tripdesk_delivery::email::EmailChannel;
+use tripdesk_delivery::smtp_sink::SmtpSink;
+use tripdesk_delivery::{Channel, Dispatcher};
 
 fn rate(n: usize, d: Duration) -> String {
     format!(

@@ -281,9 +281,9 @@ impl Config {
     }
 
     /// The dispatcher settings of this node.
-    pub fn dispatcher_config(&self) -> tripdesk_jobs::DispatcherConfig {
+    pub fn dispatcher_config(&self) -> tripdesk_delivery::DispatcherConfig {
         let lease = std::time::Duration::from_secs(self.outbox_lease_secs);
-        tripdesk_jobs::DispatcherConfig {
+        tripdesk_delivery::DispatcherConfig {
             workers: self.outbox_workers,
             batch: self.outbox_batch,
             lease,

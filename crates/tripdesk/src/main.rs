@@ -17,10 +17,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tripdesk_app::{App, AppSettings};
 use tripdesk_domain::clock::SystemClock;
-use tripdesk_jobs::email::EmailChannel;
-use tripdesk_jobs::inapp::InAppChannel;
-use tripdesk_jobs::webhook::WebhookChannel;
-use tripdesk_jobs::{Channel, Dispatcher};
+use tripdesk_delivery::email::EmailChannel;
+use tripdesk_delivery::inapp::InAppChannel;
+use tripdesk_delivery::webhook::WebhookChannel;
+use tripdesk_delivery::{Channel, Dispatcher};
 use tripdesk_store::Store;
 use tripdesk_vault::KeyRing;
 
@@ -384,7 +384,7 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tripdesk_jobs::install_tls_provider();
+    tripdesk_delivery::install_tls_provider();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -106,7 +106,7 @@ struct Session {
 
 async fn start_demo_in_chromium() -> anyhow::Result<Session> {
     // fantoccini's TLS (aws-lc-rs) and tripdesk's (ring) are both compiled in: name one.
-    tripdesk_jobs::install_tls_provider();
+    tripdesk_delivery::install_tls_provider();
     check_prerequisites();
     let data_dir = tempfile::tempdir()?;
     let profile_dir = tempfile::tempdir()?;
@@ -814,7 +814,7 @@ impl Browser<'_> {
 /// shortcut on a ticket whose whole timeline shows, and the supervisor's complaint board.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn desk_inbox_timeline_and_board_in_headless_chromium() -> anyhow::Result<()> {
-    tripdesk_jobs::install_tls_provider();
+    tripdesk_delivery::install_tls_provider();
     check_prerequisites();
     let data_dir = tempfile::tempdir()?;
     let profile_dir = tempfile::tempdir()?;

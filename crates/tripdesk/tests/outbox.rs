@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tripdesk_app::notify::{Notification, Recipient};
 use tripdesk_app::{App, AppSettings};
 use tripdesk_domain::clock::SystemClock;
-use tripdesk_jobs::testing::AioSmtpd;
+use tripdesk_delivery::testing::AioSmtpd;
 use tripdesk_store_sql::testing::{fresh_store, TestStore};
 use tripdesk_store_sql::Location;
 use uuid::Uuid;
@@ -101,7 +101,7 @@ async fn start_node(location: &Location, smtp: &AioSmtpd) -> Node {
 
 /// Enqueues `MESSAGES` templated emails, 1,000 per transaction.
 async fn enqueue(store: &TestStore) -> Vec<Uuid> {
-    tripdesk_jobs::install_tls_provider();
+    tripdesk_delivery::install_tls_provider();
     let app = App::new(
         store.store.clone(),
         Arc::new(SystemClock),

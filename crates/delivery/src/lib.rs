@@ -1,4 +1,4 @@
-//! Background work of tripdesk: the outbox [`dispatcher`] (delivery workers started by
+//! Delivery of outgoing messages: the outbox [`dispatcher`] (the workers started by
 //! `tripdesk serve`) and the [`channel`]s it delivers through — [`email`] over SMTP,
 //! [`inapp`] notifications for staff, and signed [`webhook`]s for integrators. New channels
 //! (SMS, voice calls, WeChat) implement [`channel::Channel`] and are registered at start-up;
