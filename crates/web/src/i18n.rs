@@ -1003,14 +1003,24 @@ mod tests {
 
     #[test]
     fn every_key_used_in_templates_exists() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let text = std::fs::read_to_string(&path).unwrap();
-            for part in text.split("t.s(\"").skip(1) {
-                let key = &part[..part.find('"').unwrap()];
-                assert!(Tr::has(key), "{} uses unknown key {key}", path.display());
+        // Templates sit in a folder per capability under `templates/`.
+        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")];
+        let mut pages = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                pages += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                for part in text.split("t.s(\"").skip(1) {
+                    let key = &part[..part.find('"').unwrap()];
+                    assert!(Tr::has(key), "{} uses unknown key {key}", path.display());
+                }
             }
         }
+        assert!(pages > 30, "only {pages} templates found");
     }
 }

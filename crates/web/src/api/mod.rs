@@ -2,18 +2,13 @@
 //! exists is a route the OpenAPI document lists.
 
 mod audit;
-mod auth;
 pub mod calendars;
 pub mod customers;
-mod departments;
-mod desk;
+pub mod desk;
+mod identity;
 mod notify;
 pub mod sla;
-pub mod surveys;
 mod system;
-mod tickets;
-mod tokens;
-mod users;
 
 use crate::problem::{Problem, ProblemField};
 use crate::AppState;
@@ -35,8 +30,8 @@ use utoipa_axum::router::OpenApiRouter;
     components(schemas(
         Problem,
         ProblemField,
-        notify::WebhookDelivery,
-        notify::WebhookRelated,
+        notify::messages::WebhookDelivery,
+        notify::messages::WebhookRelated,
         tripdesk_app::webhook_events::WebhookTicket,
         tripdesk_app::webhook_events::TicketCreatedData,
         tripdesk_app::webhook_events::TicketLevelChangedData,
@@ -129,13 +124,8 @@ pub(crate) fn page_limit(
 pub fn router() -> (Router<AppState>, OpenApiDoc) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(system::routes())
-        .merge(auth::routes())
-        .merge(users::routes())
-        .merge(departments::routes())
-        .merge(tokens::routes())
-        .merge(tickets::routes())
+        .merge(identity::routes())
         .merge(desk::routes())
-        .merge(surveys::routes())
         .merge(customers::routes())
         .merge(audit::routes())
         .merge(calendars::routes())

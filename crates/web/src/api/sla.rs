@@ -2,7 +2,7 @@
 
 use super::calendars::parse_instant;
 use super::rfc3339;
-use super::users::RoleName;
+use super::identity::users::RoleName;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiError;
 use crate::AppState;

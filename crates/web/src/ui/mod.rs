@@ -2,12 +2,10 @@
 //! CSRF token) and htmx for live filtering. Every page is built from a [`Chrome`] (the
 //! signed-in user, the language, the navigation) and a page template.
 
-mod admin;
 mod assets;
 mod customers;
 mod desk;
-mod desk_admin;
-mod desk_links;
+mod identity;
 mod notify;
 mod public;
 mod session;
@@ -29,57 +27,57 @@ pub use session::UiUser;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(admin::home))
+        .route("/", get(identity::home))
         .route(
             "/login",
             get(session::login_page).post(session::login_submit),
         )
         .route("/logout", post(session::logout))
         .route("/lang", get(session::switch_lang))
-        .route("/admin/users", get(admin::users).post(admin::create_user))
-        .route("/admin/users/new", get(admin::new_user))
+        .route("/admin/users", get(identity::users).post(identity::create_user))
+        .route("/admin/users/new", get(identity::new_user))
         .route(
             "/admin/users/{id}",
-            get(admin::edit_user).post(admin::update_user),
+            get(identity::edit_user).post(identity::update_user),
         )
         .route(
             "/admin/departments",
-            get(admin::departments).post(admin::create_department),
+            get(identity::departments).post(identity::create_department),
         )
         .route(
             "/admin/departments/{id}",
-            get(admin::edit_department).post(admin::update_department),
+            get(identity::edit_department).post(identity::update_department),
         )
-        .route("/desk", get(desk::inbox))
-        .route("/desk/new", get(desk::new_ticket))
-        .route("/desk/tickets", post(desk::create_ticket))
-        .route("/desk/tickets/{id}", get(desk::ticket))
-        .route("/desk/tickets/{id}/step", post(desk::take_step))
-        .route("/desk/tickets/{id}/messages", post(desk::post_message))
-        .route("/desk/tickets/{id}/convert", post(desk::convert))
-        .route("/desk/tickets/{id}/level", post(desk::change_level))
-        .route("/desk/board", get(desk_admin::board))
+        .route("/desk", get(desk::inbox::inbox))
+        .route("/desk/new", get(desk::inbox::new_ticket))
+        .route("/desk/tickets", post(desk::inbox::create_ticket))
+        .route("/desk/tickets/{id}", get(desk::inbox::ticket))
+        .route("/desk/tickets/{id}/step", post(desk::inbox::take_step))
+        .route("/desk/tickets/{id}/messages", post(desk::inbox::post_message))
+        .route("/desk/tickets/{id}/convert", post(desk::inbox::convert))
+        .route("/desk/tickets/{id}/level", post(desk::inbox::change_level))
+        .route("/desk/board", get(desk::admin::board))
         .route(
             "/desk/rules",
-            get(desk_admin::rules).post(desk_admin::create_rule),
+            get(desk::admin::rules).post(desk::admin::create_rule),
         )
         .route(
             "/desk/rules/{id}",
-            get(desk_admin::edit_rule).post(desk_admin::update_rule),
+            get(desk::admin::edit_rule).post(desk::admin::update_rule),
         )
-        .route("/desk/rules/{id}/delete", post(desk_admin::delete_rule))
+        .route("/desk/rules/{id}/delete", post(desk::admin::delete_rule))
         .route(
             "/desk/replies",
-            get(desk_admin::replies).post(desk_admin::create_reply),
+            get(desk::admin::replies).post(desk::admin::create_reply),
         )
         .route(
             "/desk/replies/{id}",
-            get(desk_admin::edit_reply).post(desk_admin::update_reply),
+            get(desk::admin::edit_reply).post(desk::admin::update_reply),
         )
-        .route("/desk/replies/{id}/delete", post(desk_admin::delete_reply))
-        .route("/desk/find", get(desk_links::find))
-        .route("/desk/tickets/{id}/customer", get(desk_links::links))
-        .route("/desk/tickets/{id}/surveys", post(desk_links::send_survey))
+        .route("/desk/replies/{id}/delete", post(desk::admin::delete_reply))
+        .route("/desk/find", get(desk::links::find))
+        .route("/desk/tickets/{id}/customer", get(desk::links::links))
+        .route("/desk/tickets/{id}/surveys", post(desk::links::send_survey))
         .route(
             "/contact",
             get(public::contact).post(public::contact_submit),

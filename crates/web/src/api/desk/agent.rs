@@ -2,7 +2,7 @@
 //! timeline, routing rules with the suggested group, reply templates, the agent inbox with SLA
 //! badges and the supervisor board.
 
-use super::rfc3339;
+use crate::api::rfc3339;
 use super::tickets::{TicketChannelName, TicketKindName, TicketLevelName, TicketView};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiError;
@@ -580,7 +580,7 @@ pub struct InboxQuery {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     #[param(minimum = 0, maximum = 2147483647)]
-    #[serde(default, deserialize_with = "super::list_offset")]
+    #[serde(default, deserialize_with = "crate::api::list_offset")]
     offset: Option<u32>,
 }
 
@@ -665,7 +665,7 @@ async fn inbox(
                     channel: q.channel.map(Into::into),
                     group_id: q.group_id,
                 },
-                limit: super::page_limit(q.limit, 50, 200)?,
+                limit: crate::api::page_limit(q.limit, 50, 200)?,
                 offset: q.offset.unwrap_or(0),
                 with_counts: true,
             },

@@ -1,7 +1,7 @@
 //! Customers and their personal data. Reads are always masked; plaintext needs the explicit,
 //! audited `POST /api/v1/customers/{id}/reveal`.
 
-use super::rfc3339;
+use crate::api::rfc3339;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiError;
 use crate::AppState;
@@ -226,13 +226,13 @@ pub struct CustomerQuery {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     #[param(minimum = 0, maximum = 2147483647)]
-    #[serde(default, deserialize_with = "super::list_offset")]
+    #[serde(default, deserialize_with = "crate::api::list_offset")]
     offset: Option<u32>,
 }
 
 impl CustomerQuery {
     fn search(self) -> Result<CustomerSearch, ApiError> {
-        let limit = super::page_limit(self.limit, 50, 200)?;
+        let limit = crate::api::page_limit(self.limit, 50, 200)?;
         Ok(CustomerSearch {
             phone: self.phone,
             email: self.email,
@@ -445,29 +445,29 @@ async fn get_customer(
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomer {
     name: Option<String>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
     #[schema(value_type = Option<String>)]
     birth_date: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
     #[schema(value_type = Option<String>)]
     preferred_language: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
     #[schema(value_type = Option<String>)]
     preferred_channel: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
     #[schema(value_type = Option<String>)]
     source_channel: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
     #[schema(value_type = Option<String>)]
     diet: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
     #[schema(value_type = Option<String>)]
     allergies: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
     #[schema(value_type = Option<String>)]
     accessibility: Option<Option<String>>,
     tags: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
     #[schema(value_type = Option<String>)]
     notes: Option<Option<String>>,
     add_phones: Option<Vec<String>>,

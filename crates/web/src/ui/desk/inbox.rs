@@ -1,8 +1,8 @@
 //! The desk pages: the inbox with its queues, a ticket with its timeline and next step, and
 //! intake by an agent.
 
-use super::session::{FormData, UiForm, UiUser};
-use super::{error_page, local_time, render, see_other, Chrome};
+use crate::ui::session::{FormData, UiForm, UiUser};
+use crate::ui::{error_page, local_time, render, see_other, Chrome};
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 use askama::Template;
@@ -158,7 +158,7 @@ struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "desk_inbox.html")]
+#[template(path = "desk/inbox.html")]
 struct InboxPage {
     c: Chrome,
     queues: Vec<QueueTab>,
@@ -398,7 +398,7 @@ struct TemplateGroup {
 }
 
 #[derive(Template)]
-#[template(path = "desk_ticket.html")]
+#[template(path = "desk/ticket.html")]
 struct TicketPage {
     c: Chrome,
     id: Uuid,
@@ -921,7 +921,7 @@ pub async fn take_step(
 }
 
 #[derive(Template)]
-#[template(path = "desk_new.html")]
+#[template(path = "desk/new.html")]
 struct NewPage {
     c: Chrome,
     errors: Vec<String>,

@@ -1,10 +1,10 @@
 //! A ticket's links for its customer: the progress link, and the follow-up survey links a
 //! follow-up agent sends (the new link is shown once, to read out or send by SMS/WeChat).
 
-use super::public::public_base;
-use super::session::{UiForm, UiUser};
-use super::{error_page, local_time, render, see_other, Chrome};
-use crate::api::surveys::survey_state;
+use crate::ui::public::public_base;
+use crate::ui::session::{UiForm, UiUser};
+use crate::ui::{error_page, local_time, render, see_other, Chrome};
+use crate::api::desk::surveys::survey_state;
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;
@@ -36,7 +36,7 @@ struct NewLink {
 }
 
 #[derive(Template)]
-#[template(path = "desk_links.html")]
+#[template(path = "desk/links.html")]
 struct LinksPage {
     c: Chrome,
     id: Uuid,

@@ -1,6 +1,6 @@
 //! Staff accounts.
 
-use super::{nullable, rfc3339};
+use crate::api::{nullable, rfc3339};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiError;
 use crate::AppState;
@@ -130,7 +130,7 @@ pub struct UserQuery {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     #[param(minimum = 0, maximum = 2147483647)]
-    #[serde(default, deserialize_with = "super::list_offset")]
+    #[serde(default, deserialize_with = "crate::api::list_offset")]
     offset: Option<u32>,
 }
 
@@ -143,7 +143,7 @@ async fn list_users(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<UserQuery>,
 ) -> Result<Json<UserList>, ApiError> {
-    let limit = super::page_limit(q.limit, 50, 200)?;
+    let limit = crate::api::page_limit(q.limit, 50, 200)?;
     let filter = UserFilter {
         department_id: q.department_id,
         role: q.role.map(Into::into),

@@ -122,7 +122,7 @@ struct UserRow {
 }
 
 #[derive(Template)]
-#[template(path = "users.html")]
+#[template(path = "identity/users.html")]
 struct UsersPage {
     c: Chrome,
     can_manage: bool,
@@ -206,7 +206,7 @@ pub async fn users(
 }
 
 #[derive(Template)]
-#[template(path = "user_form.html")]
+#[template(path = "identity/user_form.html")]
 struct UserFormPage {
     c: Chrome,
     heading: String,
@@ -412,7 +412,7 @@ struct DeptRow {
 }
 
 #[derive(Template)]
-#[template(path = "departments.html")]
+#[template(path = "identity/departments.html")]
 struct DepartmentsPage {
     c: Chrome,
     can_manage: bool,

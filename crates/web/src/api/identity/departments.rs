@@ -1,6 +1,6 @@
 //! Departments and handling groups.
 
-use super::rfc3339;
+use crate::api::rfc3339;
 use crate::extract::{ApiJson, ApiPath, Auth};
 use crate::problem::ApiError;
 use crate::AppState;

@@ -2,10 +2,10 @@
 //! consents, duplicates and merge, contact history placeholder, reveal with a reason, PIPL
 //! copy and erasure), CSV import and masked export, and the audit log for supervisors.
 
-use super::admin::{form_errors, FormError};
+use super::identity::{form_errors, FormError};
 use super::session::{UiForm, UiUser};
 use super::{error_page, local_time, render, see_other, Chrome};
-use crate::api::customers::{file_download, pipl_download};
+use crate::api::customers::records::{file_download, pipl_download};
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;
@@ -70,7 +70,7 @@ fn row_of(state: &AppState, i: &CustomerListItem) -> Row {
 }
 
 #[derive(Template)]
-#[template(path = "customers.html")]
+#[template(path = "customers/list.html")]
 struct CustomersPage {
     c: Chrome,
     q: String,
@@ -146,7 +146,7 @@ pub async fn list(
 // ---- new ----
 
 #[derive(Template)]
-#[template(path = "customer_form.html")]
+#[template(path = "customers/form.html")]
 struct NewCustomerPage {
     c: Chrome,
     errors: Vec<FormError>,
@@ -304,7 +304,7 @@ struct HistoryRow {
 }
 
 #[derive(Template)]
-#[template(path = "customer.html")]
+#[template(path = "customers/customer.html")]
 struct CustomerPage {
     c: Chrome,
     id: Uuid,
@@ -666,7 +666,7 @@ pub async fn erase(
 // ---- import / export ----
 
 #[derive(Template)]
-#[template(path = "customer_import.html")]
+#[template(path = "customers/import.html")]
 struct ImportPage {
     c: Chrome,
     csv: String,
@@ -796,7 +796,7 @@ const AUDIT_ACTIONS: [&str; 14] = [
 ];
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "audit/log.html")]
 struct AuditPage {
     c: Chrome,
     actions: Vec<ActionOption>,

@@ -1,6 +1,6 @@
 //! Tickets: intake, queues and the complaint workflow.
 
-use super::rfc3339;
+use crate::api::rfc3339;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiError;
 use crate::AppState;
@@ -409,7 +409,7 @@ pub struct TicketQuery {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     #[param(minimum = 0, maximum = 2147483647)]
-    #[serde(default, deserialize_with = "super::list_offset")]
+    #[serde(default, deserialize_with = "crate::api::list_offset")]
     offset: Option<u32>,
 }
 
@@ -429,7 +429,7 @@ async fn list_tickets(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> Result<Json<TicketList>, ApiError> {
-    let limit = super::page_limit(q.limit, 50, 200)?;
+    let limit = crate::api::page_limit(q.limit, 50, 200)?;
     let mut filter = TicketFilter {
         kind: q.kind.map(Into::into),
         level: q.level.map(Into::into),
@@ -563,7 +563,7 @@ async fn take_step(
     let scheduled_at = b
         .scheduled_at
         .as_deref()
-        .map(|s| super::parse_instant("scheduled_at", s))
+        .map(|s| crate::api::parse_instant("scheduled_at", s))
         .transpose()?;
     let req = StepRequest {
         scheduled_at,

@@ -1,6 +1,6 @@
 //! Survey links and the tracking link of a ticket: what staff hand to customers.
 
-use super::rfc3339;
+use crate::api::rfc3339;
 use crate::extract::{ApiPath, Auth};
 use crate::problem::ApiError;
 use crate::AppState;

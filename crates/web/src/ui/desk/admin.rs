@@ -1,8 +1,8 @@
 //! The desk's settings pages (routing rules, reply templates: `manage_desk`) and the
 //! supervisor board of open complaints by state and SLA risk (`view_reports`).
 
-use super::session::{FormData, UiForm, UiUser};
-use super::{error_page, render, see_other, Chrome};
+use crate::ui::session::{FormData, UiForm, UiUser};
+use crate::ui::{error_page, render, see_other, Chrome};
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 use askama::Template;
@@ -84,7 +84,7 @@ struct RuleRow {
 }
 
 #[derive(Template)]
-#[template(path = "desk_rules.html")]
+#[template(path = "desk/rules.html")]
 struct RulesPage {
     c: Chrome,
     rows: Vec<RuleRow>,
@@ -408,7 +408,7 @@ struct ReplyLocale {
 }
 
 #[derive(Template)]
-#[template(path = "desk_replies.html")]
+#[template(path = "desk/replies.html")]
 struct RepliesPage {
     c: Chrome,
     locales: Vec<ReplyLocale>,
@@ -704,7 +704,7 @@ struct Column {
 }
 
 #[derive(Template)]
-#[template(path = "desk_board.html")]
+#[template(path = "desk/board.html")]
 struct BoardPage {
     c: Chrome,
     columns: Vec<Column>,

@@ -115,7 +115,7 @@ fn with_cookie(set: Option<String>, res: Response) -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "public_message.html")]
+#[template(path = "public/message.html")]
 struct MessagePage {
     p: PublicChrome,
     title: String,
@@ -162,7 +162,7 @@ struct Choice {
 }
 
 #[derive(Template)]
-#[template(path = "public_contact.html")]
+#[template(path = "public/contact.html")]
 struct ContactPage {
     p: PublicChrome,
     csrf: String,
@@ -320,7 +320,7 @@ struct Milestone {
 }
 
 #[derive(Template)]
-#[template(path = "public_track.html")]
+#[template(path = "public/track.html")]
 struct TrackPage {
     p: PublicChrome,
     submitted: bool,
@@ -401,7 +401,7 @@ struct Scale {
 }
 
 #[derive(Template)]
-#[template(path = "public_survey.html")]
+#[template(path = "public/survey.html")]
 struct SurveyPage {
     p: PublicChrome,
     token: String,

@@ -1,6 +1,6 @@
 //! Signing in and out.
 
-use super::rfc3339;
+use crate::api::rfc3339;
 use super::users::UserView;
 use crate::extract::{ApiJson, Auth, ClientIp};
 use crate::problem::ApiError;

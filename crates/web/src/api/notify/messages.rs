@@ -3,7 +3,7 @@
 //! unread count the bell shows), webhook endpoints, recipient preferences and
 //! per-channel rate limits.
 
-use super::rfc3339;
+use crate::api::rfc3339;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiError;
 use crate::AppState;
@@ -261,7 +261,7 @@ async fn list_messages(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<MessageQuery>,
 ) -> Result<Json<MessageList>, ApiError> {
-    let limit = super::page_limit(q.limit, 50, 500)?;
+    let limit = crate::api::page_limit(q.limit, 50, 500)?;
     let items = state
         .app
         .list_messages(
@@ -632,7 +632,7 @@ async fn list_notifications(
         .my_notifications(
             &p,
             q.unread.unwrap_or(false),
-            super::page_limit(q.limit, 50, 500)?,
+            crate::api::page_limit(q.limit, 50, 500)?,
         )
         .await?;
     Ok(Json(NotificationList {

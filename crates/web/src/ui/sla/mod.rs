@@ -1,7 +1,7 @@
 //! Pages of the calendars and the SLA engine: calendars with their holiday years and the
 //! import form, the SLA policy editor, and the compliance table.
 
-use super::admin::{form_errors, FormError};
+use super::identity::{form_errors, FormError};
 use super::error_page;
 use super::session::{FormData, UiForm, UiUser};
 use super::{render, role_label, see_other, Chrome};
@@ -63,7 +63,7 @@ struct CalRow {
 }
 
 #[derive(Template)]
-#[template(path = "calendars.html")]
+#[template(path = "calendars/list.html")]
 struct CalendarsPage {
     c: Chrome,
     rows: Vec<CalRow>,
@@ -133,7 +133,7 @@ struct YearBlock {
 }
 
 #[derive(Template)]
-#[template(path = "calendar.html")]
+#[template(path = "calendars/calendar.html")]
 struct CalendarPage {
     c: Chrome,
     name: String,
@@ -320,7 +320,7 @@ struct PolicyRow {
 }
 
 #[derive(Template)]
-#[template(path = "sla_policies.html")]
+#[template(path = "sla/policies.html")]
 struct PoliciesPage {
     c: Chrome,
     can_manage: bool,
@@ -386,7 +386,7 @@ struct Choice {
 }
 
 #[derive(Template)]
-#[template(path = "sla_policy_form.html")]
+#[template(path = "sla/policy_form.html")]
 struct PolicyFormPage {
     c: Chrome,
     key: String,
@@ -585,7 +585,7 @@ struct ComplianceLine {
 }
 
 #[derive(Template)]
-#[template(path = "sla_compliance.html")]
+#[template(path = "sla/compliance.html")]
 struct CompliancePage {
     c: Chrome,
     from: String,

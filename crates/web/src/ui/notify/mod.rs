@@ -31,7 +31,7 @@ struct InboxRow {
 }
 
 #[derive(Template)]
-#[template(path = "inbox.html")]
+#[template(path = "notify/inbox.html")]
 struct InboxPage {
     c: Chrome,
     rows: Vec<InboxRow>,
@@ -132,7 +132,7 @@ struct StateTab {
 }
 
 #[derive(Template)]
-#[template(path = "deliveries.html")]
+#[template(path = "notify/deliveries.html")]
 struct DeliveriesPage {
     c: Chrome,
     tabs: Vec<StateTab>,
@@ -301,7 +301,7 @@ struct AttemptRow {
 }
 
 #[derive(Template)]
-#[template(path = "delivery.html")]
+#[template(path = "notify/delivery.html")]
 struct DeliveryPage {
     c: Chrome,
     m: MessageRow,
@@ -402,7 +402,7 @@ struct TemplateRow {
 }
 
 #[derive(Template)]
-#[template(path = "templates.html")]
+#[template(path = "notify/templates.html")]
 struct TemplatesPage {
     c: Chrome,
     rows: Vec<TemplateRow>,
@@ -441,7 +441,7 @@ struct VersionRow {
 }
 
 #[derive(Template)]
-#[template(path = "template_edit.html")]
+#[template(path = "notify/template_edit.html")]
 struct TemplateEditPage {
     c: Chrome,
     key: String,
