@@ -7,9 +7,9 @@ use jiff::{SignedDuration, Timestamp};
 use tripdesk_domain::identity::Role;
 use uuid::Uuid;
 
-pub use crate::desk_conformance::*;
-pub use crate::notify_conformance::*;
-pub use crate::survey_conformance::*;
+pub use crate::desk::conformance::*;
+pub use crate::notify::conformance::*;
+pub use crate::survey::conformance::*;
 
 fn t(s: &str) -> Timestamp {
     s.parse().expect("test instant")

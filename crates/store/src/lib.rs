@@ -17,16 +17,13 @@ pub mod calendar;
 pub mod conformance;
 pub mod customer;
 pub mod desk;
-mod desk_conformance;
 pub mod desk_rules;
 pub mod erasure;
 mod error;
 pub mod identity;
 pub mod notify;
-mod notify_conformance;
 pub mod sla;
 pub mod survey;
-mod survey_conformance;
 
 pub use attachment::*;
 pub use audit::*;

@@ -1,5 +1,7 @@
 //! Records and repository of the desk: tickets, their timeline, handlers and tasks.
 
+pub(crate) mod conformance;
+
 use crate::{
     BoardCount, BoardTicket, ReplyTemplate, RoutingRuleRecord, SlaClockRecord, StoreError,
 };

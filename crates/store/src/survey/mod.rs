@@ -1,6 +1,8 @@
 //! Records and repository of customer surveys: the signed, single-use, expiring links a
 //! follow-up agent sends for a complaint's follow-up visit (回访).
 
+pub(crate) mod conformance;
+
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;

@@ -8,6 +8,8 @@
 //! writer) and record each outcome with [`OutboxRepo::finish_attempt`], which only succeeds
 //! while the worker still holds the claim.
 
+pub(crate) mod conformance;
+
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;
