@@ -17,7 +17,6 @@ pub mod calendar;
 pub mod conformance;
 pub mod customer;
 pub mod desk;
-pub mod desk_rules;
 pub mod erasure;
 mod error;
 pub mod identity;
@@ -30,7 +29,6 @@ pub use audit::*;
 pub use calendar::*;
 pub use customer::*;
 pub use desk::*;
-pub use desk_rules::*;
 pub use erasure::*;
 pub use error::StoreError;
 pub use identity::*;
@@ -146,6 +144,7 @@ pub trait Tx:
     + CalendarRepo
     + SlaRepo
     + OutboxRepo
+    + NotificationRepo
     + DeskRepo
     + AttachmentRepo
     + SurveyRepo

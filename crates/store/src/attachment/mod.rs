@@ -2,6 +2,8 @@
 //! customer statements). Both the file name and the content are sealed by the vault before
 //! they reach the store; the store never sees either in plaintext.
 
+pub(crate) mod conformance;
+
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;

@@ -1,6 +1,8 @@
 //! Records and repository of the audit log: an append-only, hash-chained record of every
 //! write and every reveal of sensitive data (see `tripdesk_domain::audit` for the chain).
 
+pub(crate) mod conformance;
+
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;

@@ -1,6 +1,8 @@
 //! Records and repository of working-day calendars: the calendar itself (zone, mode, weekly
 //! hours) and its holiday arrangements, one per year.
 
+pub(crate) mod conformance;
+
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;

@@ -3,6 +3,8 @@
 //! by the vault (`v1.<key id>.<…>` text), with a keyed blind index beside each identifier for
 //! look-up and duplicate detection, and a masked form for lists.
 
+pub(crate) mod conformance;
+
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;

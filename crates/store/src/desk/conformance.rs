@@ -2,10 +2,20 @@
 //! "breaching soon" filter, clocks of many tickets in one call, SLA events of a ticket and
 //! the supervisor board's counts.
 
-use crate::conformance::{sample_department, sample_ticket};
+/// This repository's checks as tests (run by [`conformance_tests!`](crate::conformance_tests)).
+#[macro_export]
+macro_rules! desk_conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@each $make;
+            tickets, tickets_in_bulk, desk_rules_and_templates, desk_queues_and_board);
+    };
+}
+
+use crate::conformance::{sample_department, sample_user};
 use crate::*;
 use jiff::{SignedDuration, Timestamp};
 use tripdesk_domain::desk::{Channel, Level, State, TicketKind};
+use tripdesk_domain::identity::Role;
 use tripdesk_domain::sla::{ClockKind, ClockState, SlaClock, SlaClockParts};
 use uuid::Uuid;
 
@@ -460,4 +470,250 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
     );
     assert_eq!(board[0].ticket, breached);
     assert_eq!(tx.complaint_board_tickets(now, 5).await.unwrap().len(), 4);
+}
+
+pub fn sample_ticket(number: &str, level: tripdesk_domain::desk::Level, created: &str) -> Ticket {
+    use tripdesk_domain::desk::{Channel, State, TicketKind};
+    let at = t(created);
+    Ticket {
+        id: Uuid::now_v7(),
+        number: number.into(),
+        kind: TicketKind::Complaint,
+        channel: Channel::Phone,
+        level,
+        state: State::Received,
+        subject: "导游迟到一小时".into(),
+        description: "第二天早上导游迟到，行程被压缩。".into(),
+        customer_id: None,
+        customer_name: "张伟".into(),
+        booking_ref: Some("BK-2026-0815".into()),
+        business_area: Some("guide".into()),
+        tags: vec!["导游".into(), "迟到".into()],
+        group_id: None,
+        assignee_id: None,
+        compensation_kind: None,
+        compensation_amount_fen: None,
+        compensation_approved_by: None,
+        compensation_approved_at: None,
+        cause: None,
+        responsible_department_id: None,
+        responsible_person: None,
+        last_satisfaction: None,
+        created_by: None,
+        created_at: at,
+        updated_at: at,
+        resolved_at: None,
+        closed_at: None,
+        version: 1,
+    }
+}
+
+/// Tickets: numbers unique, queues most urgent first, updates conditional on the version.
+pub async fn tickets(store: &dyn Store) {
+    use tripdesk_domain::desk::{CompensationKind, Level, State};
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.next_in_sequence("ticket").await.unwrap(), 1);
+    assert_eq!(tx.next_in_sequence("ticket").await.unwrap(), 2);
+    assert_eq!(tx.next_in_sequence("other").await.unwrap(), 1);
+    let general = sample_ticket("TS1", Level::General, "2026-05-01T01:00:00Z");
+    let urgent = sample_ticket("TS2", Level::Urgent, "2026-05-01T03:00:00Z");
+    let important = sample_ticket("TS3", Level::Important, "2026-05-01T02:00:00Z");
+    for tk in [&general, &urgent, &important] {
+        tx.insert_ticket(tk).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut tx = store.write().await.unwrap();
+    let dup = tx
+        .insert_ticket(&sample_ticket(
+            "TS1",
+            Level::General,
+            "2026-05-01T01:00:00Z",
+        ))
+        .await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
+    drop(tx);
+
+    let mut tx = store.write().await.unwrap();
+    let all = TicketFilter {
+        limit: 50,
+        ..Default::default()
+    };
+    let numbers: Vec<_> = tx
+        .list_tickets(&all)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.number)
+        .collect();
+    assert_eq!(numbers, ["TS2", "TS3", "TS1"], "urgent, important, general");
+    assert_eq!(
+        tx.get_ticket(general.id).await.unwrap().unwrap(),
+        general,
+        "round trip"
+    );
+    assert_eq!(
+        tx.get_ticket_by_number("TS3").await.unwrap().unwrap().id,
+        important.id
+    );
+    assert_eq!(
+        tx.ticket_number(important.id).await.unwrap().as_deref(),
+        Some("TS3")
+    );
+    assert_eq!(tx.ticket_number(Uuid::now_v7()).await.unwrap(), None);
+
+    let mut changed = general.clone();
+    changed.state = State::SolutionProposed;
+    changed.compensation_kind = Some(CompensationKind::Voucher);
+    changed.compensation_amount_fen = Some(20_000);
+    changed.last_satisfaction = Some(2);
+    changed.version = 2;
+    assert!(tx.update_ticket(&changed).await.unwrap());
+    assert!(
+        !tx.update_ticket(&changed).await.unwrap(),
+        "a stale version is refused"
+    );
+    assert_eq!(tx.get_ticket(general.id).await.unwrap().unwrap(), changed);
+
+    let open = TicketFilter {
+        states: vec![State::SolutionProposed],
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(tx.count_tickets(&open).await.unwrap(), 1);
+    let unassigned = TicketFilter {
+        unassigned: true,
+        open_only: true,
+        level: Some(Level::Urgent),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(tx.count_tickets(&unassigned).await.unwrap(), 1);
+
+    let user = sample_user("handler.a", &[Role::Handler], None);
+    tx.insert_user(&user).await.unwrap();
+    tx.add_ticket_handler(general.id, user.id).await.unwrap();
+    tx.add_ticket_handler(general.id, user.id).await.unwrap();
+    assert_eq!(tx.ticket_handlers(general.id).await.unwrap(), vec![user.id]);
+
+    let event = TicketEvent {
+        id: Uuid::now_v7(),
+        ticket_id: general.id,
+        at: t("2026-05-01T04:00:00Z"),
+        actor_id: Some(user.id),
+        actor_name: "用户".into(),
+        kind: "step".into(),
+        step: Some("assign".into()),
+        from_state: Some("triaged".into()),
+        to_state: Some("assigned".into()),
+        body: None,
+        data: Some("{}".into()),
+    };
+    tx.insert_ticket_event(&event).await.unwrap();
+    assert_eq!(
+        tx.list_ticket_events(general.id).await.unwrap(),
+        vec![event]
+    );
+    let task = DeskTask {
+        id: Uuid::now_v7(),
+        ticket_id: general.id,
+        kind: "rectification".into(),
+        department_id: None,
+        assignee_id: None,
+        title: "整改".into(),
+        body: "导游准时".into(),
+        created_at: t("2026-05-02T00:00:00Z"),
+        due_at: None,
+        done_at: None,
+    };
+    tx.insert_desk_task(&task).await.unwrap();
+    assert_eq!(
+        tx.list_desk_tasks(general.id).await.unwrap(),
+        vec![task.clone()]
+    );
+    // Completing marks only the open tasks of that kind, once.
+    let visit = DeskTask {
+        id: Uuid::now_v7(),
+        kind: "follow_up".into(),
+        title: "回访".into(),
+        ..task.clone()
+    };
+    tx.insert_desk_task(&visit).await.unwrap();
+    let done_at = t("2026-05-06T02:00:00Z");
+    assert_eq!(
+        tx.complete_desk_tasks(general.id, "follow_up", done_at)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        tx.complete_desk_tasks(general.id, "follow_up", t("2026-05-07T00:00:00Z"))
+            .await
+            .unwrap(),
+        0
+    );
+    let tasks = tx.list_desk_tasks(general.id).await.unwrap();
+    assert_eq!(tasks[0].done_at, None, "the rectification task stays open");
+    assert_eq!(tasks[1].done_at, Some(done_at));
+    tx.commit().await.unwrap();
+}
+
+/// Bulk insert round-trips across statement chunks; capped counts stop at the cap.
+pub async fn tickets_in_bulk(store: &dyn Store) {
+    use tripdesk_domain::desk::{Level, State};
+    let tickets: Vec<Ticket> = (0..1234)
+        .map(|i| {
+            let mut tk = sample_ticket(
+                &format!("B{i:05}"),
+                [Level::General, Level::Important, Level::Urgent][i % 3],
+                "2026-05-01T01:00:00Z",
+            );
+            if i % 2 == 0 {
+                tk.state = State::Closed;
+            }
+            tk
+        })
+        .collect();
+    let mut tx = store.write().await.unwrap();
+    tx.insert_tickets(&tickets).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = store.read().await.unwrap();
+    for i in [0, 499, 500, 1233] {
+        assert_eq!(
+            r.get_ticket(tickets[i].id).await.unwrap().as_ref(),
+            Some(&tickets[i]),
+            "ticket {i} round-trips"
+        );
+    }
+    let all = TicketFilter::default();
+    let open = TicketFilter {
+        open_only: true,
+        ..Default::default()
+    };
+    assert_eq!(r.count_tickets(&all).await.unwrap(), 1234);
+    let urgent_open = TicketFilter {
+        open_only: true,
+        level: Some(Level::Urgent),
+        ..Default::default()
+    };
+    let filters = [all.clone(), open.clone(), urgent_open];
+    assert_eq!(
+        r.count_tickets_capped(&filters, 5000).await.unwrap(),
+        [1234, 617, 205]
+    );
+    assert_eq!(
+        r.count_tickets_capped(&filters, 300).await.unwrap(),
+        [300, 300, 205]
+    );
+    assert_eq!(r.count_tickets_capped(&[open], 10).await.unwrap(), [10]);
+    assert!(r.count_tickets_capped(&[], 10).await.unwrap().is_empty());
+    drop(r);
+
+    let mut tx = store.write().await.unwrap();
+    let again = tx.insert_tickets(&tickets[1000..1001]).await;
+    assert!(
+        matches!(again, Err(StoreError::Duplicate { .. })),
+        "{again:?}"
+    );
 }

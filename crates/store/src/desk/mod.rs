@@ -1,10 +1,11 @@
 //! Records and repository of the desk: tickets, their timeline, handlers and tasks.
 
 pub(crate) mod conformance;
+mod rules;
 
-use crate::{
-    BoardCount, BoardTicket, ReplyTemplate, RoutingRuleRecord, SlaClockRecord, StoreError,
-};
+pub use rules::*;
+
+use crate::{SlaClockRecord, StoreError};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use tripdesk_domain::desk::{Channel, CompensationKind, Level, State, TicketKind};

@@ -1,6 +1,8 @@
 //! Records and repository of the identity capability: organisation, business units,
 //! departments, users and their roles, sessions, API tokens and login throttling.
 
+pub(crate) mod conformance;
+
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;

@@ -1,5 +1,16 @@
 //! Conformance checks of the notification repository (re-exported by [`crate::conformance`]).
 
+/// This repository's checks as tests (run by [`conformance_tests!`](crate::conformance_tests)).
+#[macro_export]
+macro_rules! notify_conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@each $make;
+            outbox_life_of_a_message, outbox_batch_enqueue, outbox_claims_are_exclusive,
+            outbox_lease_lapses, outbox_rate_limit, outbox_commit_wakes_workers,
+            notification_templates, notification_preferences_inapp_webhooks);
+    };
+}
+
 use crate::*;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashSet;

@@ -335,6 +335,17 @@ pub trait OutboxRepo: Send {
         -> Result<Vec<DeliveryAttempt>, StoreError>;
     async fn list_attachments(&mut self, message_id: Uuid) -> Result<Vec<Attachment>, StoreError>;
 
+    /// Sets a channel's rate limit (the bucket starts full).
+    async fn set_rate_limit(&mut self, limit: &RateLimit, now: Timestamp)
+        -> Result<(), StoreError>;
+    async fn remove_rate_limit(&mut self, channel: &str) -> Result<bool, StoreError>;
+    async fn list_rate_limits(&mut self) -> Result<Vec<RateLimit>, StoreError>;
+}
+
+/// What the outbox's messages are made from and where they land: versioned templates,
+/// recipient preferences, the in-app notifications of the bell, and webhook endpoints.
+#[async_trait]
+pub trait NotificationRepo: Send {
     async fn insert_template(&mut self, template: &Template) -> Result<(), StoreError>;
     /// The newest version of (key, locale).
     async fn latest_template(
@@ -364,12 +375,6 @@ pub trait OutboxRepo: Send {
         recipient_key: &str,
     ) -> Result<Option<Preference>, StoreError>;
     async fn upsert_preference(&mut self, preference: &Preference) -> Result<(), StoreError>;
-
-    /// Sets a channel's rate limit (the bucket starts full).
-    async fn set_rate_limit(&mut self, limit: &RateLimit, now: Timestamp)
-        -> Result<(), StoreError>;
-    async fn remove_rate_limit(&mut self, channel: &str) -> Result<bool, StoreError>;
-    async fn list_rate_limits(&mut self) -> Result<Vec<RateLimit>, StoreError>;
 
     /// Adds a notification to a user's bell; a second delivery of the same message is ignored
     /// (returns false), so the in-app channel is idempotent.

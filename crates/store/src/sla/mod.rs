@@ -1,6 +1,8 @@
 //! Records and repository of the SLA engine: policies (targets with their pause and escalation
 //! settings), running clocks with their next due instant, and the events they fired.
 
+pub(crate) mod conformance;
+
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;

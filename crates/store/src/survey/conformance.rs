@@ -1,5 +1,14 @@
 //! Conformance checks of the survey repository (re-exported by [`crate::conformance`]).
 
+/// This repository's checks as tests (run by [`conformance_tests!`](crate::conformance_tests)).
+#[macro_export]
+macro_rules! survey_conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@each $make;
+            surveys_round_trip, survey_used_once_under_race);
+    };
+}
+
 use crate::conformance::{sample_ticket, sample_user};
 use crate::*;
 use jiff::{SignedDuration, Timestamp};
