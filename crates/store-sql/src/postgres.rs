@@ -150,6 +150,9 @@ const LOCK_ROW: &str = " FOR UPDATE";
 mod shared_notify {
     include!("shared/notify.rs");
 }
+mod shared_notification {
+    include!("shared/notification.rs");
+}
 
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the

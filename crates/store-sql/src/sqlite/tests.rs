@@ -1,0 +1,247 @@
+//! The SQLite backend's own tests: group commit, the writer queue, other processes.
+
+use super::*;
+use sqlx::Executor;
+use std::sync::atomic::Ordering;
+
+async fn open() -> (tempfile::TempDir, Arc<SqliteStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path(), &PoolSettings::default())
+        .await
+        .unwrap();
+    (dir, Arc::new(store))
+}
+
+fn department(code: &str) -> tripdesk_store::Department {
+    let now = jiff::Timestamp::now();
+    tripdesk_store::Department {
+        id: uuid::Uuid::now_v7(),
+        code: code.into(),
+        name_zh: code.into(),
+        name_en: code.into(),
+        business_unit_id: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Rows of `departments` with this code, read over a connection of its own.
+async fn seen_elsewhere(dir: &Path, code: &str) -> i64 {
+    let mut conn = SqliteConnectOptions::new()
+        .filename(dir.join(FILE_NAME))
+        .read_only(true)
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT COUNT(*) FROM departments WHERE code = $1")
+        .bind(code)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// Many writers at once share few COMMITs, and each `commit()` returns only once its row
+/// is committed: another connection sees it right away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_commits_share_a_commit_and_are_committed_on_return() {
+    let (dir, store) = open().await;
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let (store, path) = (store.clone(), dir.path().to_path_buf());
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.write().await.unwrap();
+            tx.insert_department(&department(&format!("d{i}")))
+                .await
+                .unwrap();
+            tokio::task::yield_now().await;
+            tx.commit().await.unwrap();
+            assert_eq!(seen_elsewhere(&path, &format!("d{i}")).await, 1);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let batches = store.writer.next_batch.load(Ordering::SeqCst);
+    assert!(batches < 64, "64 writers took {batches} COMMITs");
+}
+
+/// Polls a future once, as a runtime would: `Some` if it finished without waiting.
+fn poll_once<T>(f: impl std::future::Future<Output = T>) -> Option<T> {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => Some(v),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// The writer runs its statements on the calling thread: a whole write transaction —
+/// BEGIN, an insert, COMMIT — finishes within one poll, where a connection with a thread
+/// of its own would have to wait for that thread's answer at the first statement.
+#[tokio::test]
+async fn a_write_transaction_runs_on_the_calling_thread() {
+    let (dir, store) = open().await;
+    let done = poll_once(async {
+        let mut tx = store.write().await?;
+        tx.insert_department(&department("inline")).await?;
+        tx.commit().await
+    });
+    assert!(
+        matches!(done, Some(Ok(()))),
+        "the write finished in one poll: {done:?}"
+    );
+    assert_eq!(seen_elsewhere(dir.path(), "inline").await, 1);
+}
+
+/// While another process holds the write lock, a writer waits without blocking the
+/// runtime's thread (here the only one: the ticker keeps ticking), then writes once the
+/// lock is released; held past the acquire timeout, the write fails saying why.
+#[tokio::test(flavor = "current_thread")]
+async fn waiting_for_another_process_s_write_lock_does_not_block_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = PoolSettings {
+        acquire_timeout: Duration::from_millis(400),
+        ..PoolSettings::default()
+    };
+    let store = Arc::new(SqliteStore::open(dir.path(), &settings).await.unwrap());
+    let mut other = SqliteConnectOptions::new()
+        .filename(dir.path().join(FILE_NAME))
+        .connect()
+        .await
+        .unwrap();
+    other.execute("BEGIN IMMEDIATE").await.unwrap();
+
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tx = store.write().await?;
+            tx.insert_department(&department("after-lock")).await?;
+            tx.commit().await
+        })
+    };
+    let mut ticks = 0;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        ticks += 1;
+    }
+    assert_eq!(ticks, 20);
+    assert!(!writer.is_finished(), "the writer waits for the lock");
+    other.execute("COMMIT").await.unwrap();
+    writer.await.unwrap().unwrap();
+    assert_eq!(seen_elsewhere(dir.path(), "after-lock").await, 1);
+
+    other.execute("BEGIN IMMEDIATE").await.unwrap();
+    let refused = match store.write().await {
+        Err(e) => e.to_string(),
+        Ok(_) => "the write lock was taken".into(),
+    };
+    assert!(refused.contains("write lock"), "{refused}");
+    other.execute("ROLLBACK").await.unwrap();
+}
+
+/// The checkpointer copies committed pages back into the database file; the writer's own
+/// automatic checkpoint waits for thousands of pages, so the file grows only through it.
+#[tokio::test]
+async fn the_checkpointer_copies_the_wal_into_the_database_file() {
+    let (dir, store) = open().await;
+    let file = dir.path().join(FILE_NAME);
+    let before = std::fs::metadata(&file).unwrap().len();
+    let mut tx = store.write().await.unwrap();
+    for i in 0..300 {
+        let mut d = department(&format!("grow-{i}"));
+        d.name_zh = "线路策划部".repeat(40);
+        tx.insert_department(&d).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut grown = false;
+    for _ in 0..100 {
+        if std::fs::metadata(&file).unwrap().len() > before + 64 * 1024 {
+            grown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        grown,
+        "the database file grew from {before} bytes within 2 s"
+    );
+    store.close().await;
+}
+
+/// The bundled SQLite is built as `.cargo/config.toml` says: without the process-wide
+/// memory-statistics and shared page-cache mutexes that connections working at once on
+/// the runtime's threads contended on.
+#[tokio::test]
+async fn the_bundled_sqlite_is_built_without_its_global_mutexes() {
+    let (_dir, store) = open().await;
+    let used = |option: &'static str| {
+        let store = store.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar("SELECT sqlite_compileoption_used($1)")
+                .bind(option)
+                .fetch_one(&store.reader)
+                .await
+                .unwrap();
+            n == 1
+        }
+    };
+    assert!(used("DEFAULT_MEMSTATUS=0").await);
+    assert!(!used("ENABLE_MEMORY_MANAGEMENT").await);
+    assert!(used("THREADSAFE=1").await, "the query itself works");
+}
+
+/// Dropping a store without closing it ends its checkpointer.
+#[tokio::test]
+async fn a_dropped_store_stops_its_checkpointer() {
+    let (_dir, store) = open().await;
+    let task = store
+        .checkpoint
+        .lock()
+        .unwrap()
+        .take()
+        .expect("a running checkpointer");
+    drop(store);
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the checkpointer ended")
+        .unwrap();
+}
+
+/// When the shared COMMIT fails, every member's `commit()` fails and none of their rows
+/// exist; the next writer starts afresh.
+#[tokio::test]
+async fn a_failed_commit_fails_every_member() {
+    let (dir, store) = open().await;
+    let mut first = store.write().await.unwrap();
+    first.insert_department(&department("first")).await.unwrap();
+    // A second writer queues behind the first, so the first's commit waits for it.
+    let queue = store.writer.clone();
+    let second = tokio::spawn(async move {
+        let mut w = queue.begin().await.unwrap();
+        // A foreign key checked only at COMMIT: the shared COMMIT fails.
+        w.exec("PRAGMA defer_foreign_keys = ON").await.unwrap();
+        w.exec("INSERT INTO ticket_handlers (ticket_id, user_id) VALUES ('no-ticket', 'no-user')")
+            .await
+            .unwrap();
+        queue.commit(w).await
+    });
+    while store.writer.waiting.load(Ordering::SeqCst) == 0 {
+        tokio::task::yield_now().await;
+    }
+    let first = first.commit().await;
+    let second = second.await.unwrap();
+    assert!(
+        second.is_err(),
+        "the member whose row breaks the COMMIT fails"
+    );
+    assert!(
+        first.is_err(),
+        "and so does every other member of the batch"
+    );
+    assert_eq!(seen_elsewhere(dir.path(), "first").await, 0);
+
+    let mut tx = store.write().await.unwrap();
+    tx.insert_department(&department("after")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(seen_elsewhere(dir.path(), "after").await, 1);
+}

@@ -1,0 +1,318 @@
+//! The SQLite backend's one writer: the connection every write transaction queues for, the
+//! batches that share one `COMMIT` (group commit, see the backend's module documentation),
+//! and the checkpointer that copies the WAL back into the database file.
+
+use super::Db;
+use crate::convert::err;
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Connection, Executor};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Mutex, Notify, OwnedMutexGuard};
+use tripdesk_store::StoreError;
+
+/// The checkpointer runs at most this often while writes keep coming.
+pub(super) const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
+/// Longest pause between attempts to take the write lock held by another process.
+pub(super) const BUSY_RETRY_MAX: Duration = Duration::from_millis(50);
+
+/// Most write transactions one COMMIT covers.
+pub const MAX_BATCH: usize = 128;
+/// A batch commits once it is this old even while more writers queue, so the database's
+/// write lock is released regularly (other processes — a backup, a CLI command — get a turn).
+pub const MAX_BATCH_AGE: Duration = Duration::from_millis(25);
+
+/// The one write connection and the database transaction currently open on it.
+pub(super) struct Writer {
+    /// `None` once the store is closed.
+    pub(super) conn: Option<SqliteConnection>,
+    pub(super) batch: Option<Batch>,
+    /// An empty savepoint `tx` is open for the next member (opened in the same round trip
+    /// that released the previous one, so a member waiting for the writer starts at once).
+    pub(super) ready: bool,
+    /// A member was dropped without committing: its savepoint must be rolled back before the
+    /// connection is used again.
+    pub(super) dirty: bool,
+    /// Woken after each COMMIT: the WAL has grown, the checkpointer may copy it back.
+    pub(super) committed: Arc<Notify>,
+}
+
+/// Write transactions sharing one database transaction.
+pub(super) struct Batch {
+    pub(super) id: u64,
+    /// Members that released their savepoint and wait for the COMMIT.
+    pub(super) members: usize,
+    pub(super) started: Instant,
+    /// The COMMIT's outcome, published once.
+    pub(super) done: watch::Sender<Option<Result<(), String>>>,
+}
+
+/// Queues writers for the one connection and batches their commits.
+pub(super) struct WriterQueue {
+    pub(super) lock: Arc<Mutex<Writer>>,
+    /// Writers waiting in `Store::write` for the connection (not members awaiting a COMMIT).
+    pub(super) waiting: AtomicUsize,
+    pub(super) next_batch: AtomicU64,
+    pub(super) acquire_timeout: Duration,
+}
+
+/// Counts a writer in the queue until it has the connection or gives up.
+pub(super) struct InQueue<'a>(&'a AtomicUsize);
+
+impl Drop for InQueue<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// SQLite's "database is locked" (SQLITE_BUSY and its extended codes): another connection
+/// holds the lock.
+pub(super) fn is_busy(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if db.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5))
+}
+
+/// Copies the WAL back into the database file after commits, on `conn` — a connection with
+/// a thread of its own, so the checkpoint's fsyncs never hold up the writer or the runtime.
+/// PASSIVE: it never waits for readers or the writer, it copies what it can now. Ends when
+/// `stop` is notified (the store closes) or the connection fails.
+pub(super) async fn checkpoint_loop(
+    mut conn: SqliteConnection,
+    committed: Arc<Notify>,
+    stop: Arc<Notify>,
+) {
+    loop {
+        tokio::select! {
+            _ = committed.notified() => {}
+            _ = stop.notified() => break,
+        }
+        if let Err(e) = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+            tracing::warn!(error = %e, "WAL checkpoint failed; the writer checkpoints by itself");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(CHECKPOINT_INTERVAL) => {}
+            _ = stop.notified() => break,
+        }
+    }
+    let _ = conn.close().await;
+}
+
+pub(super) fn closed() -> StoreError {
+    StoreError::Unavailable("the store is closed".into())
+}
+
+impl Writer {
+    pub(super) fn conn(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+        self.conn.as_mut().ok_or_else(closed)
+    }
+
+    /// Runs statements without parameters, several in one round trip to SQLite's thread.
+    pub(super) async fn exec(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.conn()?.execute(sql).await.map_err(err)?;
+        Ok(())
+    }
+
+    /// Rolls back the savepoint of a member dropped without committing (it stays open,
+    /// empty, for the next member). If even that fails, the whole batch fails.
+    pub(super) async fn clean(&mut self) {
+        if !std::mem::take(&mut self.dirty) {
+            return;
+        }
+        match self.exec("ROLLBACK TO tx").await {
+            Ok(()) => self.ready = true,
+            Err(e) => self.abort_batch(e.to_string()).await,
+        }
+    }
+
+    /// Commits the open batch (`sql` is `COMMIT`, or `RELEASE tx; COMMIT` for the member
+    /// committing it) and tells the members the outcome.
+    pub(super) async fn commit_batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        let Some(batch) = self.batch.take() else {
+            return Ok(());
+        };
+        self.ready = false;
+        let result = self.exec(sql).await;
+        if result.is_ok() {
+            self.committed.notify_one();
+        } else {
+            // A failed COMMIT may leave the transaction open (e.g. a deferred constraint).
+            let _ = self.exec("ROLLBACK").await;
+        }
+        let _ = batch
+            .done
+            .send(Some(result.as_ref().map(|_| ()).map_err(|e| e.to_string())));
+        result
+    }
+
+    /// Rolls the open batch back: its members' `commit()` fail with `why`.
+    pub(super) async fn abort_batch(&mut self, why: String) {
+        self.ready = false;
+        self.dirty = false;
+        if let Some(batch) = self.batch.take() {
+            let _ = self.exec("ROLLBACK").await;
+            let _ = batch.done.send(Some(Err(why)));
+        }
+    }
+}
+
+impl WriterQueue {
+    /// Waits for the connection, then opens (or joins) the batch and a savepoint.
+    pub(super) async fn begin(&self) -> Result<OwnedMutexGuard<Writer>, StoreError> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let in_queue = InQueue(&self.waiting);
+        let mut w = tokio::time::timeout(self.acquire_timeout, self.lock.clone().lock_owned())
+            .await
+            .map_err(|_| StoreError::Unavailable("timed out waiting for the writer".into()))?;
+        drop(in_queue);
+        w.clean().await;
+        if w.batch.is_none() {
+            // IMMEDIATE takes the write lock now, so a transaction never fails half-way
+            // because another process (a CLI command, a backup) wrote in between. While that
+            // process holds it, wait here (asynchronously: the connection's busy timeout is
+            // zero, so SQLite never sleeps on the runtime's thread).
+            let since = Instant::now();
+            let mut pause = Duration::from_millis(1);
+            loop {
+                match w.conn()?.execute("BEGIN IMMEDIATE; SAVEPOINT tx").await {
+                    Ok(_) => break,
+                    Err(e) => {
+                        let _ = w.exec("ROLLBACK").await;
+                        if !is_busy(&e) {
+                            return Err(err(e));
+                        }
+                        if since.elapsed() >= self.acquire_timeout {
+                            return Err(StoreError::Unavailable(
+                                "another process holds the database's write lock".into(),
+                            ));
+                        }
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(BUSY_RETRY_MAX);
+                    }
+                }
+            }
+            w.batch = Some(Batch {
+                id: self.next_batch.fetch_add(1, Ordering::Relaxed),
+                members: 0,
+                started: Instant::now(),
+                done: watch::channel(None).0,
+            });
+        } else if !std::mem::take(&mut w.ready) {
+            if let Err(e) = w.exec("SAVEPOINT tx").await {
+                w.abort_batch(e.to_string()).await;
+                return Err(e);
+            }
+        }
+        Ok(w)
+    }
+
+    /// After a member left without committing: rolls back its savepoint, then commits
+    /// what the batch holds if no writer is queued to carry it on (an empty batch is rolled
+    /// back, releasing the database's write lock).
+    pub(super) async fn settle(&self, w: &mut Writer) {
+        w.clean().await;
+        match &w.batch {
+            Some(b) if b.members == 0 => w.abort_batch("nothing to commit".into()).await,
+            Some(_) if self.waiting.load(Ordering::SeqCst) == 0 => {
+                let _ = w.commit_batch("COMMIT").await;
+            }
+            _ => {}
+        }
+    }
+
+    /// Commits a member: releases its savepoint, then commits the batch now or waits for
+    /// the member who does.
+    pub(super) async fn commit(&self, mut w: OwnedMutexGuard<Writer>) -> Result<(), StoreError> {
+        let batch = w.batch.as_mut().expect("a savepoint lives in a batch");
+        batch.members += 1;
+        if self.waiting.load(Ordering::SeqCst) == 0
+            || batch.members >= MAX_BATCH
+            || batch.started.elapsed() >= MAX_BATCH_AGE
+        {
+            return w.commit_batch("RELEASE tx; COMMIT").await;
+        }
+        let (id, mut done) = (batch.id, batch.done.subscribe());
+        // Release this member's savepoint and open the next member's in one round trip.
+        if let Err(e) = w.exec("RELEASE tx; SAVEPOINT tx").await {
+            w.abort_batch(e.to_string()).await;
+            return Err(e);
+        }
+        w.ready = true;
+        drop(w);
+        // The writers queued now join this batch and the last of them commits it. Should
+        // they go away instead, this member gets the connection back and commits.
+        let taken_back = tokio::select! {
+            r = done.wait_for(Option::is_some) => {
+                r.is_err().then_some(None)
+            }
+            w = self.lock.clone().lock_owned() => Some(Some(w)),
+        };
+        if let Some(Some(mut w)) = taken_back {
+            w.clean().await;
+            if w.batch.as_ref().is_some_and(|b| b.id == id) {
+                return w.commit_batch("COMMIT").await;
+            }
+        }
+        let outcome = done.borrow().clone();
+        match outcome {
+            Some(Ok(())) => Ok(()),
+            Some(Err(why)) => Err(StoreError::Unavailable(format!("commit failed: {why}"))),
+            None => Err(StoreError::Unavailable("commit outcome lost".into())),
+        }
+    }
+}
+
+/// The connection of a transaction: a snapshot from the read pool, or the writer's
+/// connection inside this transaction's savepoint.
+pub(super) enum Conn {
+    Read(sqlx::Transaction<'static, Db>),
+    Write(WriteTx),
+}
+
+/// A write transaction's hold on the writer. Dropped without commit, its savepoint is rolled
+/// back (in a task, since drop cannot wait) and the batch settled.
+pub(super) struct WriteTx {
+    pub(super) guard: Option<OwnedMutexGuard<Writer>>,
+    pub(super) queue: Arc<WriterQueue>,
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if let Some(mut w) = self.guard.take() {
+            w.dirty = true;
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                let queue = self.queue.clone();
+                rt.spawn(async move { queue.settle(&mut w).await });
+            }
+            // Without a runtime the next writer rolls the savepoint back.
+        }
+    }
+}
+
+impl Deref for Conn {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        match self {
+            Conn::Read(tx) => tx,
+            Conn::Write(w) => w
+                .guard
+                .as_ref()
+                .and_then(|g| g.conn.as_ref())
+                .expect("a live write transaction holds the open connection"),
+        }
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            Conn::Read(tx) => tx,
+            Conn::Write(w) => w
+                .guard
+                .as_mut()
+                .and_then(|g| g.conn.as_mut())
+                .expect("a live write transaction holds the open connection"),
+        }
+    }
+}
