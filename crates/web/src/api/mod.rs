@@ -30,8 +30,8 @@ use utoipa_axum::router::OpenApiRouter;
     components(schemas(
         Problem,
         ProblemField,
-        notify::messages::WebhookDelivery,
-        notify::messages::WebhookRelated,
+        notify::webhooks::WebhookDelivery,
+        notify::webhooks::WebhookRelated,
         tripdesk_app::webhook_events::WebhookTicket,
         tripdesk_app::webhook_events::TicketCreatedData,
         tripdesk_app::webhook_events::TicketLevelChangedData,

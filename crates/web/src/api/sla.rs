@@ -1,8 +1,8 @@
 //! SLA policies, clocks and compliance figures.
 
 use super::calendars::parse_instant;
-use super::rfc3339;
 use super::identity::users::RoleName;
+use super::rfc3339;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiError;
 use crate::AppState;

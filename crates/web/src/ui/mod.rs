@@ -3,6 +3,8 @@
 //! signed-in user, the language, the navigation) and a page template.
 
 mod assets;
+mod audit;
+mod calendars;
 mod customers;
 mod desk;
 mod identity;
@@ -17,7 +19,7 @@ use crate::AppState;
 use askama::Template;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use tripdesk_app::Principal;
 use tripdesk_domain::identity::{Permission, Role};
@@ -25,111 +27,32 @@ use tripdesk_domain::identity::{Permission, Role};
 pub use public::public_base;
 pub use session::UiUser;
 
+/// Every page: each capability registers its own.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(identity::home))
-        .route(
-            "/login",
-            get(session::login_page).post(session::login_submit),
-        )
-        .route("/logout", post(session::logout))
-        .route("/lang", get(session::switch_lang))
-        .route("/admin/users", get(identity::users).post(identity::create_user))
-        .route("/admin/users/new", get(identity::new_user))
-        .route(
-            "/admin/users/{id}",
-            get(identity::edit_user).post(identity::update_user),
-        )
-        .route(
-            "/admin/departments",
-            get(identity::departments).post(identity::create_department),
-        )
-        .route(
-            "/admin/departments/{id}",
-            get(identity::edit_department).post(identity::update_department),
-        )
-        .route("/desk", get(desk::inbox::inbox))
-        .route("/desk/new", get(desk::inbox::new_ticket))
-        .route("/desk/tickets", post(desk::inbox::create_ticket))
-        .route("/desk/tickets/{id}", get(desk::inbox::ticket))
-        .route("/desk/tickets/{id}/step", post(desk::inbox::take_step))
-        .route("/desk/tickets/{id}/messages", post(desk::inbox::post_message))
-        .route("/desk/tickets/{id}/convert", post(desk::inbox::convert))
-        .route("/desk/tickets/{id}/level", post(desk::inbox::change_level))
-        .route("/desk/board", get(desk::admin::board))
-        .route(
-            "/desk/rules",
-            get(desk::admin::rules).post(desk::admin::create_rule),
-        )
-        .route(
-            "/desk/rules/{id}",
-            get(desk::admin::edit_rule).post(desk::admin::update_rule),
-        )
-        .route("/desk/rules/{id}/delete", post(desk::admin::delete_rule))
-        .route(
-            "/desk/replies",
-            get(desk::admin::replies).post(desk::admin::create_reply),
-        )
-        .route(
-            "/desk/replies/{id}",
-            get(desk::admin::edit_reply).post(desk::admin::update_reply),
-        )
-        .route("/desk/replies/{id}/delete", post(desk::admin::delete_reply))
-        .route("/desk/find", get(desk::links::find))
-        .route("/desk/tickets/{id}/customer", get(desk::links::links))
-        .route("/desk/tickets/{id}/surveys", post(desk::links::send_survey))
-        .route(
-            "/contact",
-            get(public::contact).post(public::contact_submit),
-        )
-        .route("/track/{token}", get(public::track))
-        .route(
-            "/survey/{token}",
-            get(public::survey).post(public::survey_submit),
-        )
-        .route("/customers", get(customers::list).post(customers::create))
-        .route("/customers/new", get(customers::new_form))
-        .route(
-            "/customers/import",
-            get(customers::import_form).post(customers::import_submit),
-        )
-        .route("/customers/export", get(customers::export))
-        .route("/customers/{id}", get(customers::show))
-        .route("/customers/{id}/reveal", post(customers::reveal))
-        .route("/customers/{id}/consents", post(customers::add_consent))
-        .route("/customers/{id}/merge", post(customers::merge))
-        .route("/customers/{id}/pipl-export", post(customers::pipl_export))
-        .route("/customers/{id}/erase", post(customers::erase))
-        .route("/audit", get(customers::audit))
-        .route("/calendars", get(sla::calendars))
-        .route("/calendars/{name}", get(sla::calendar))
-        .route("/calendars/{name}/import", post(sla::import))
-        .route(
-            "/calendars/{name}/years/{year}/delete",
-            post(sla::delete_year),
-        )
-        .route("/sla/policies", get(sla::policies))
-        .route(
-            "/sla/policies/{key}",
-            get(sla::edit_policy).post(sla::update_policy),
-        )
-        .route("/sla/compliance", get(sla::compliance))
-        .route("/notifications", get(notify::inbox))
-        .route("/notifications/stream", get(notify::notification_stream))
-        .route("/notifications/{id}/read", post(notify::inbox_read))
-        .route(
-            "/notify/messages",
-            get(notify::deliveries).post(notify::send),
-        )
-        .route("/notify/messages/{id}", get(notify::delivery))
-        .route("/notify/messages/{id}/retry", post(notify::retry))
-        .route(
-            "/notify/templates",
-            get(notify::templates).post(notify::template_submit),
-        )
-        .route("/notify/templates/edit", get(notify::template_edit))
+        .merge(session::routes())
+        .merge(identity::routes())
+        .merge(desk::routes())
+        .merge(public::routes())
+        .merge(customers::routes())
+        .merge(audit::routes())
+        .merge(calendars::routes())
+        .merge(sla::routes())
+        .merge(notify::routes())
         .route("/static/{file}", get(assets::serve))
 }
+
+/// Every capability's slice of the interface text (read by [`crate::i18n`]).
+pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
+    identity::TEXT,
+    desk::TEXT,
+    public::TEXT,
+    customers::TEXT,
+    audit::TEXT,
+    calendars::TEXT,
+    sla::TEXT,
+    notify::TEXT,
+];
 
 /// The language cookie.
 pub const LANG_COOKIE: &str = "tripdesk_lang";
@@ -242,6 +165,31 @@ impl Chrome {
 
 pub fn role_label(t: Tr, role: Role) -> String {
     t.s(&format!("role.{}", role.as_str())).to_string()
+}
+
+/// A field's error as a form shows it beside the field.
+pub struct FormError {
+    pub field: String,
+    pub message: String,
+}
+
+/// A use case's field errors in the page's language, one per field.
+pub fn form_errors(t: Tr, fields: Vec<tripdesk_app::FieldError>) -> Vec<FormError> {
+    fields
+        .into_iter()
+        .map(|f| FormError {
+            message: crate::i18n::field_error(t, &f),
+            field: f.field,
+        })
+        .collect()
+}
+
+/// A name kept in both languages (departments, calendars), in the page's language.
+pub fn pick(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::ZhCn => zh.to_string(),
+        Lang::En => en.to_string(),
+    }
 }
 
 /// An instant as the organisation's local time, e.g. `2026-11-21 19:34`, for pages.

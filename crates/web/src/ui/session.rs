@@ -10,8 +10,18 @@ use axum::extract::{FromRequest, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use serde::Deserialize;
 use tripdesk_app::{AppError, Principal};
+
+/// The pages of this capability.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/lang", get(switch_lang))
+}
 
 /// The signed-in user of a page, with the page's language and path. Anyone else is sent to
 /// the login page, which brings them back afterwards.

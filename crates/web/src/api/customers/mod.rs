@@ -1,10 +1,14 @@
-//! Customers and their personal data.
+//! Customers and their personal data: records, masked reads, audited reveals, consents,
+//! duplicates and merges, the PIPL copy and erasure (`records`); import and export (`import`).
 
+pub mod import;
 pub mod records;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    records::routes()
+    OpenApiRouter::new()
+        .merge(records::routes())
+        .merge(import::routes())
 }

@@ -2,8 +2,8 @@
 //! timeline, routing rules with the suggested group, reply templates, the agent inbox with SLA
 //! badges and the supervisor board.
 
-use crate::api::rfc3339;
 use super::tickets::{TicketChannelName, TicketKindName, TicketLevelName, TicketView};
+use crate::api::rfc3339;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiError;
 use crate::AppState;

@@ -3,8 +3,8 @@
 //! (`agent`) — and satisfaction surveys (`surveys`).
 
 mod agent;
-mod tickets;
 pub mod surveys;
+mod tickets;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;

@@ -1,7 +1,7 @@
 //! Signing in and out.
 
-use crate::api::rfc3339;
 use super::users::UserView;
+use crate::api::rfc3339;
 use crate::extract::{ApiJson, Auth, ClientIp};
 use crate::problem::ApiError;
 use crate::{session_cookie, AppState};

@@ -1,17 +1,24 @@
 //! Customer pages: the list with search, a new-customer form, the customer 360 page (profile,
 //! consents, duplicates and merge, contact history placeholder, reveal with a reason, PIPL
-//! copy and erasure), CSV import and masked export, and the audit log for supervisors.
+//! copy and erasure), CSV import and masked export.
 
-use super::identity::{form_errors, FormError};
+mod text;
+
+pub(crate) use text::TEXT;
+
 use super::session::{UiForm, UiUser};
 use super::{error_page, local_time, render, see_other, Chrome};
-use crate::api::customers::records::{file_download, pipl_download};
+use super::{form_errors, FormError};
+use crate::api::customers::import::file_download;
+use crate::api::customers::records::pipl_download;
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
 use serde::Deserialize;
 use tripdesk_app::customers::{
     ConsentInput, CustomerDetail, CustomerListItem, CustomerSearch, DocumentInput, Labeled,
@@ -24,6 +31,21 @@ use tripdesk_domain::identity::Permission;
 use tripdesk_sheets::Format;
 use tripdesk_store::{AuditFilter, CustomerIdentifier};
 use uuid::Uuid;
+
+/// The pages of this capability.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/customers", get(list).post(create))
+        .route("/customers/new", get(new_form))
+        .route("/customers/import", get(import_form).post(import_submit))
+        .route("/customers/export", get(export))
+        .route("/customers/{id}", get(show))
+        .route("/customers/{id}/reveal", post(reveal))
+        .route("/customers/{id}/consents", post(add_consent))
+        .route("/customers/{id}/merge", post(merge))
+        .route("/customers/{id}/pipl-export", post(pipl_export))
+        .route("/customers/{id}/erase", post(erase))
+}
 
 /// The text for `key`, or `fallback` when the table has none (free-form values).
 fn label(t: Tr, key: &str, fallback: &str) -> String {
@@ -758,121 +780,4 @@ pub async fn export(
         Ok(bytes) => file_download(format, bytes),
         Err(e) => error_page(&state, &user, "customers", e),
     }
-}
-
-// ---- audit log ----
-
-struct AuditRow {
-    seq: i64,
-    at: String,
-    actor: String,
-    action: String,
-    entity: String,
-    entity_link: Option<String>,
-    summary: String,
-}
-
-struct ActionOption {
-    value: &'static str,
-    selected: bool,
-}
-
-/// Actions offered in the filter (a trailing `.` filters by prefix).
-const AUDIT_ACTIONS: [&str; 14] = [
-    "customer.",
-    "customer.reveal",
-    "customer.create",
-    "customer.update",
-    "customer.consent",
-    "customer.merge",
-    "customer.erase",
-    "customer.export",
-    "customer.export_list",
-    "user.",
-    "department.",
-    "auth.",
-    "api_token.",
-    "vault.",
-];
-
-#[derive(Template)]
-#[template(path = "audit/log.html")]
-struct AuditPage {
-    c: Chrome,
-    actions: Vec<ActionOption>,
-    actor: String,
-    entity_id: String,
-    rows: Vec<AuditRow>,
-    count_label: String,
-}
-
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    action: Option<String>,
-    actor: Option<String>,
-    entity_id: Option<String>,
-}
-
-pub async fn audit(
-    State(state): State<AppState>,
-    user: UiUser,
-    Query(q): Query<AuditQuery>,
-) -> Response {
-    let t = Tr(user.lang);
-    let actor_id = match q.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-        None => None,
-        Some(name) => match state.app.store.read().await.map_err(AppError::from) {
-            Ok(mut tx) => match tx.get_user_by_username(&name.to_lowercase()).await {
-                Ok(Some(u)) => Some(u.id),
-                // An unknown name matches nothing.
-                Ok(None) => Some(Uuid::nil()),
-                Err(e) => return error_page(&state, &user, "customers", e.into()),
-            },
-            Err(e) => return error_page(&state, &user, "customers", e),
-        },
-    };
-    let filter = AuditFilter {
-        actor_id,
-        action: q.action.clone().filter(|a| !a.is_empty()),
-        entity_id: q.entity_id.clone().filter(|a| !a.is_empty()),
-        limit: 200,
-        ..Default::default()
-    };
-    let page = match state.app.list_audit(&user.principal, &filter).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, &user, "customers", e),
-    };
-    let rows = page
-        .entries
-        .iter()
-        .map(|e| AuditRow {
-            seq: e.seq,
-            at: local_time(&state, e.at),
-            actor: e.actor_name.clone(),
-            action: e.action.clone(),
-            entity: format!("{} {}", e.entity_type, e.entity_id.as_deref().unwrap_or("")),
-            entity_link: (e.entity_type == "customer")
-                .then(|| e.entity_id.clone())
-                .flatten()
-                .map(|id| format!("/customers/{id}")),
-            summary: e.summary.clone(),
-        })
-        .collect();
-    render(
-        StatusCode::OK,
-        &AuditPage {
-            actions: AUDIT_ACTIONS
-                .iter()
-                .map(|a| ActionOption {
-                    value: a,
-                    selected: q.action.as_deref() == Some(*a),
-                })
-                .collect(),
-            actor: q.actor.unwrap_or_default(),
-            entity_id: q.entity_id.unwrap_or_default(),
-            rows,
-            count_label: t.s("audit.count").replace("{n}", &page.total.to_string()),
-            c: Chrome::new(&state, &user, "audit"),
-        },
-    )
 }

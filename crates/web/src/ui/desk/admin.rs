@@ -1,9 +1,9 @@
 //! The desk's settings pages (routing rules, reply templates: `manage_desk`) and the
 //! supervisor board of open complaints by state and SLA risk (`view_reports`).
 
+use crate::i18n::{Lang, Tr};
 use crate::ui::session::{FormData, UiForm, UiUser};
 use crate::ui::{error_page, render, see_other, Chrome};
-use crate::i18n::{Lang, Tr};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -1,11 +1,11 @@
 //! A ticket's links for its customer: the progress link, and the follow-up survey links a
 //! follow-up agent sends (the new link is shown once, to read out or send by SMS/WeChat).
 
+use crate::api::desk::surveys::survey_state;
+use crate::i18n::Tr;
 use crate::ui::public::public_base;
 use crate::ui::session::{UiForm, UiUser};
 use crate::ui::{error_page, local_time, render, see_other, Chrome};
-use crate::api::desk::surveys::survey_state;
-use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};

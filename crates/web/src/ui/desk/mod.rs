@@ -1,6 +1,46 @@
-//! The desk pages: the inbox and a ticket (`inbox`), the supervisor's board, routing rules and
+//! The desk pages: the inbox (`inbox`), a ticket and intake (`ticket`), the supervisor's board, routing rules and
 //! reply templates (`admin`), a ticket's customer links and surveys (`links`).
 
-pub mod admin;
-pub mod inbox;
-pub mod links;
+mod admin;
+mod inbox;
+mod links;
+mod text;
+mod ticket;
+
+pub(crate) use text::TEXT;
+
+use crate::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+/// The pages of this capability.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/desk", get(inbox::inbox))
+        .route("/desk/new", get(ticket::new_ticket))
+        .route("/desk/tickets", post(ticket::create_ticket))
+        .route("/desk/tickets/{id}", get(ticket::ticket))
+        .route("/desk/tickets/{id}/step", post(ticket::take_step))
+        .route("/desk/tickets/{id}/messages", post(ticket::post_message))
+        .route("/desk/tickets/{id}/convert", post(ticket::convert))
+        .route("/desk/tickets/{id}/level", post(ticket::change_level))
+        .route("/desk/board", get(admin::board))
+        .route("/desk/rules", get(admin::rules).post(admin::create_rule))
+        .route(
+            "/desk/rules/{id}",
+            get(admin::edit_rule).post(admin::update_rule),
+        )
+        .route("/desk/rules/{id}/delete", post(admin::delete_rule))
+        .route(
+            "/desk/replies",
+            get(admin::replies).post(admin::create_reply),
+        )
+        .route(
+            "/desk/replies/{id}",
+            get(admin::edit_reply).post(admin::update_reply),
+        )
+        .route("/desk/replies/{id}/delete", post(admin::delete_reply))
+        .route("/desk/find", get(links::find))
+        .route("/desk/tickets/{id}/customer", get(links::links))
+        .route("/desk/tickets/{id}/surveys", post(links::send_survey))
+}

@@ -1,19 +1,45 @@
-//! The dashboard and the staff administration pages.
+//! The dashboard and the staff administration pages: staff accounts with their roles, and
+//! departments.
+
+mod text;
+
+pub(crate) use text::TEXT;
 
 use super::session::{FormData, UiForm, UiUser};
-use super::{error_page, local_time, render, role_label, see_other, Chrome};
+use super::{
+    error_page, form_errors, local_time, render, role_label, see_other, Chrome, FormError,
+};
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
 use serde::Deserialize;
 use tripdesk_app::identity::{DepartmentInput, NewUser, UserChanges};
 use tripdesk_app::{AppError, FieldError};
 use tripdesk_domain::identity::{Permission, Role};
 use tripdesk_store::{Department, UserFilter};
 use uuid::Uuid;
+
+/// The pages of this capability.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/new", get(new_user))
+        .route("/admin/users/{id}", get(edit_user).post(update_user))
+        .route(
+            "/admin/departments",
+            get(departments).post(create_department),
+        )
+        .route(
+            "/admin/departments/{id}",
+            get(edit_department).post(update_department),
+        )
+}
 
 struct Option_ {
     id: String,
@@ -52,21 +78,6 @@ fn role_options(t: Tr, selected: &[Role]) -> Vec<RoleOption> {
             value: r.as_str(),
             label: role_label(t, *r),
             selected: selected.contains(r),
-        })
-        .collect()
-}
-
-pub(super) struct FormError {
-    pub field: String,
-    pub message: String,
-}
-
-pub(super) fn form_errors(t: Tr, fields: Vec<FieldError>) -> Vec<FormError> {
-    fields
-        .into_iter()
-        .map(|f| FormError {
-            message: crate::i18n::field_error(t, &f),
-            field: f.field,
         })
         .collect()
 }

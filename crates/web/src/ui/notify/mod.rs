@@ -1,6 +1,10 @@
 //! Notification pages: the bell's inbox, the delivery history with the dead-letter queue and
 //! its retry button, one message's attempts, and the template editor with preview.
 
+mod text;
+
+pub(crate) use text::TEXT;
+
 use super::session::{UiForm, UiUser};
 use super::{error_page, local_time_seconds, render, see_other, Chrome};
 use crate::i18n::Tr;
@@ -10,6 +14,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -19,6 +25,19 @@ use tripdesk_app::AppError;
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{MessageFilter, MessageState, OutboxMessage};
 use uuid::Uuid;
+
+/// The pages of this capability.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/notifications", get(inbox))
+        .route("/notifications/stream", get(notification_stream))
+        .route("/notifications/{id}/read", post(inbox_read))
+        .route("/notify/messages", get(deliveries).post(send))
+        .route("/notify/messages/{id}", get(delivery))
+        .route("/notify/messages/{id}/retry", post(retry))
+        .route("/notify/templates", get(templates).post(template_submit))
+        .route("/notify/templates/edit", get(template_edit))
+}
 
 // ---- the bell's inbox ----
 

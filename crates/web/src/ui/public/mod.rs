@@ -5,6 +5,10 @@
 //! hidden field the server signed for that nonce (`App::public_form_token`). The links carry
 //! their own signatures (`tripdesk_app::public_desk`).
 
+mod text;
+
+pub(crate) use text::TEXT;
+
 use super::session::FormData;
 use super::{lang_of, render};
 use crate::extract::{cookie, ClientIp};
@@ -15,10 +19,20 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use serde::Deserialize;
 use tripdesk_app::public_desk::{PublicTicketInput, SurveyAnswerInput, SurveyInvitation};
 use tripdesk_app::{AppError, FieldError};
 use tripdesk_domain::desk::TicketKind;
+
+/// The pages of this capability.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/contact", get(contact).post(contact_submit))
+        .route("/track/{token}", get(track))
+        .route("/survey/{token}", get(survey).post(survey_submit))
+}
 
 /// The cookie holding the browser's nonce for the public forms' CSRF tokens.
 pub const FORM_COOKIE: &str = "tripdesk_form";

@@ -1,313 +1,35 @@
-//! Pages of the calendars and the SLA engine: calendars with their holiday years and the
-//! import form, the SLA policy editor, and the compliance table.
+//! Pages of the SLA engine: the policy list and editor, and the compliance table.
 
-use super::identity::{form_errors, FormError};
+mod text;
+
+pub(crate) use text::TEXT;
+
 use super::error_page;
 use super::session::{FormData, UiForm, UiUser};
-use super::{render, role_label, see_other, Chrome};
-use crate::i18n::{Lang, Tr};
+use super::{form_errors, FormError};
+use super::{pick, render, role_label, see_other, Chrome};
+use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use jiff::civil::Date;
+use axum::routing::get;
+use axum::Router;
 use serde::Deserialize;
-use tripdesk_app::calendar::{HolidaySource, WEEKDAYS};
 use tripdesk_app::sla::{Breakdown, ComplianceQuery, PolicyInput};
 use tripdesk_app::{AppError, FieldError};
-use tripdesk_domain::calendar::format_ranges;
 use tripdesk_domain::identity::{Permission, Role};
 use tripdesk_domain::sla::ClockKind;
 use tripdesk_store::SlaPolicy;
 
-fn pick(lang: Lang, zh: &str, en: &str) -> String {
-    match lang {
-        Lang::ZhCn => zh.to_string(),
-        Lang::En => en.to_string(),
-    }
+/// The pages of this capability.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sla/policies", get(policies))
+        .route("/sla/policies/{key}", get(edit_policy).post(update_policy))
+        .route("/sla/compliance", get(compliance))
 }
-
-/// A run of consecutive dates written `2025-10-01 – 10-08`.
-fn runs(dates: &std::collections::BTreeSet<Date>) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut iter = dates.iter().copied().peekable();
-    while let Some(start) = iter.next() {
-        let mut end = start;
-        while let Some(&n) = iter.peek() {
-            if end.tomorrow().ok() == Some(n) {
-                end = n;
-                iter.next();
-            } else {
-                break;
-            }
-        }
-        if end == start {
-            out.push(start.to_string());
-        } else {
-            out.push(format!("{start} – {}", end.strftime("%m-%d")));
-        }
-    }
-    out.join(", ")
-}
-
-// ---- calendars ----
-
-struct CalRow {
-    name: String,
-    mode: String,
-    zone: String,
-    hours: String,
-    description: String,
-    years: String,
-}
-
-#[derive(Template)]
-#[template(path = "calendars/list.html")]
-struct CalendarsPage {
-    c: Chrome,
-    rows: Vec<CalRow>,
-}
-
-fn mode_label(t: Tr, mode: tripdesk_domain::calendar::CalendarMode) -> String {
-    t.s(&format!("cal.mode.{}", mode.as_str())).to_string()
-}
-
-pub async fn calendars(State(state): State<AppState>, user: UiUser) -> Response {
-    let t = Tr(user.lang);
-    let list = match state.app.list_calendars(&user.principal).await {
-        Ok(l) => l,
-        Err(e) => return error_page(&state, &user, "sla", e),
-    };
-    let rows = list
-        .iter()
-        .map(|d| {
-            let c = &d.calendar;
-            CalRow {
-                name: c.name.clone(),
-                mode: mode_label(t, c.mode),
-                zone: c.zone.clone(),
-                hours: WEEKDAYS
-                    .iter()
-                    .filter(|(day, _)| !c.weekly.on(*day).is_empty())
-                    .map(|(day, key)| {
-                        format!(
-                            "{} {}",
-                            t.s(&format!("weekday.{key}")),
-                            format_ranges(c.weekly.on(*day))
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" · "),
-                description: c.description.clone(),
-                years: d
-                    .years
-                    .iter()
-                    .map(|y| y.year.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }
-        })
-        .collect();
-    render(
-        StatusCode::OK,
-        &CalendarsPage {
-            c: Chrome::new(&state, &user, "calendars")
-                .with_holiday_gaps(&state, &user)
-                .await,
-            rows,
-        },
-    )
-}
-
-struct FestivalRow {
-    name: String,
-    off: String,
-    work: String,
-}
-
-struct YearBlock {
-    year: i16,
-    notice: String,
-    festivals: Vec<FestivalRow>,
-}
-
-#[derive(Template)]
-#[template(path = "calendars/calendar.html")]
-struct CalendarPage {
-    c: Chrome,
-    name: String,
-    mode: String,
-    zone: String,
-    office: bool,
-    can_manage: bool,
-    years: Vec<YearBlock>,
-    errors: Vec<FormError>,
-    form_format: String,
-    form_year: String,
-    form_text: String,
-    imported: String,
-}
-
-async fn calendar_page(
-    state: &AppState,
-    user: &UiUser,
-    name: &str,
-    form: Option<&FormData>,
-    fields: Vec<FieldError>,
-    imported: String,
-) -> Response {
-    let t = Tr(user.lang);
-    let detail = match state.app.get_calendar(&user.principal, name).await {
-        Ok(d) => d,
-        Err(e) => return error_page(state, user, "sla", e),
-    };
-    let mut years = Vec::new();
-    for y in &detail.years {
-        let data = match state.app.holiday_year(&user.principal, name, y.year).await {
-            Ok(d) => d,
-            Err(e) => return error_page(state, user, "sla", e),
-        };
-        years.push(YearBlock {
-            year: y.year,
-            notice: y.notice.clone().unwrap_or_default(),
-            festivals: data
-                .festivals()
-                .iter()
-                .map(|f| FestivalRow {
-                    name: pick(user.lang, f.name_zh(), f.name_en()),
-                    off: runs(f.off()),
-                    work: runs(f.work()),
-                })
-                .collect(),
-        });
-    }
-    let status = if fields.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let c = &detail.calendar;
-    render(
-        status,
-        &CalendarPage {
-            name: c.name.clone(),
-            mode: mode_label(t, c.mode),
-            zone: c.zone.clone(),
-            office: c.mode == tripdesk_domain::calendar::CalendarMode::Office,
-            can_manage: user.principal.can(Permission::ManageSettings),
-            years,
-            errors: form_errors(t, fields),
-            form_format: form.map_or("notice".into(), |f| f.get("format").to_string()),
-            form_year: form.map_or(String::new(), |f| f.get("year").to_string()),
-            form_text: form.map_or(String::new(), |f| f.get("text").to_string()),
-            imported,
-            c: Chrome::new(state, user, "calendars")
-                .with_holiday_gaps(state, user)
-                .await,
-        },
-    )
-}
-
-pub async fn calendar(
-    State(state): State<AppState>,
-    user: UiUser,
-    Path(name): Path<String>,
-    Query(q): Query<ImportedQuery>,
-) -> Response {
-    calendar_page(
-        &state,
-        &user,
-        &name,
-        None,
-        Vec::new(),
-        q.imported.unwrap_or_default(),
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-pub struct ImportedQuery {
-    imported: Option<String>,
-}
-
-/// The import form: a pasted State Council notice, a TOML file's text, or the shipped data.
-pub async fn import(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    UiForm { user, form }: UiForm,
-) -> Response {
-    let text = form.get("text").to_string();
-    let source = match form.get("format") {
-        "toml" => Ok(HolidaySource::Toml(text)),
-        "shipped" => Ok(HolidaySource::Shipped),
-        _ => match form.get("year").trim().parse::<i16>() {
-            Ok(year) => Ok(HolidaySource::Notice { year, text }),
-            Err(_) => Err(FieldError::new(
-                "year",
-                "required",
-                Tr(user.lang).s("cal.import.year_required"),
-            )),
-        },
-    };
-    let result = match source {
-        Ok(source) => {
-            state
-                .app
-                .import_holidays(
-                    &user.principal,
-                    &name,
-                    source,
-                    form.get("replace") == "true",
-                )
-                .await
-        }
-        Err(f) => Err(AppError::Validation(vec![f])),
-    };
-    match result {
-        Ok(years) => {
-            let list: Vec<String> = years.iter().map(i16::to_string).collect();
-            see_other(&format!(
-                "/calendars/{}?imported={}",
-                percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC),
-                list.join(",")
-            ))
-        }
-        Err(AppError::Validation(fields)) => {
-            calendar_page(&state, &user, &name, Some(&form), fields, String::new()).await
-        }
-        Err(AppError::Conflict { message, field, .. }) => {
-            let fields = vec![FieldError::new(
-                field.as_deref().unwrap_or("year"),
-                "conflict",
-                message,
-            )];
-            calendar_page(&state, &user, &name, Some(&form), fields, String::new()).await
-        }
-        Err(e) => error_page(&state, &user, "sla", e),
-    }
-}
-
-/// Deletes a year (a small form per year).
-pub async fn delete_year(
-    State(state): State<AppState>,
-    Path((name, year)): Path<(String, i16)>,
-    UiForm { user, .. }: UiForm,
-) -> Response {
-    match state
-        .app
-        .delete_holiday_year(&user.principal, &name, year)
-        .await
-    {
-        Ok(()) => see_other(&format!(
-            "/calendars/{}",
-            percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC)
-        )),
-        Err(e) => error_page(&state, &user, "sla", e),
-    }
-}
-
-// ---- SLA policies ----
 
 struct PolicyRow {
     key: String,

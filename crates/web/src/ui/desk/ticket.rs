@@ -1,0 +1,715 @@
+//! A ticket's page (its timeline, SLA clocks, attachments, reply templates and the next
+//! steps the user may take) with the actions posted from it, and intake by an agent.
+
+use crate::i18n::Tr;
+use crate::ui::session::{FormData, UiForm, UiUser};
+use crate::ui::{error_page, local_time, render, see_other, Chrome};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use std::collections::HashMap;
+use tripdesk_app::desk::{NewTicket, StepRequest};
+use tripdesk_app::desk_board::{clock_risk, SlaBadge, TimelineEntry};
+use tripdesk_app::desk_replies::{fill_reply, MessageKind};
+use tripdesk_app::AppError;
+use tripdesk_domain::desk::{Channel, Compensation, CompensationKind, Level, Step, TicketKind};
+use tripdesk_domain::identity::{Permission, Role};
+use uuid::Uuid;
+
+use super::inbox::{badge, group_name, label, target_name, target_names, Badge, Opt, Sel};
+
+/// One entry of the merged timeline as the page shows it.
+struct EventRow {
+    at: String,
+    /// `ticket`, `sla` or `notification` (a CSS class).
+    source: &'static str,
+    /// `reply`, `note`, `step`, `breach`… (a CSS class).
+    kind: String,
+    actor: String,
+    what: String,
+    /// A reply or note, shown as a message.
+    message: Option<String>,
+    body: Option<String>,
+    meta: String,
+}
+
+struct TaskRow {
+    kind: String,
+    title: String,
+    body: String,
+}
+
+struct ClockRow {
+    name: String,
+    badge: Badge,
+}
+
+struct TemplateOpt {
+    key: String,
+    locale: String,
+    title: String,
+    body: String,
+}
+
+struct TemplateGroup {
+    label: String,
+    items: Vec<TemplateOpt>,
+}
+
+#[derive(Template)]
+#[template(path = "desk/ticket.html")]
+struct TicketPage {
+    c: Chrome,
+    id: Uuid,
+    number: String,
+    subject: String,
+    description: String,
+    level: &'static str,
+    level_label: String,
+    kind_label: String,
+    state_label: String,
+    channel_label: String,
+    customer: String,
+    created: String,
+    booking: String,
+    group: String,
+    compensation: String,
+    suggestion: Option<String>,
+    clocks: Vec<ClockRow>,
+    now_ms: i64,
+    events: Vec<EventRow>,
+    tasks: Vec<TaskRow>,
+    steps: Vec<Opt>,
+    levels: Vec<Opt>,
+    groups: Vec<Sel>,
+    people: Vec<Opt>,
+    comp_kinds: Vec<Opt>,
+    templates: Vec<TemplateGroup>,
+    can_reply: bool,
+    can_convert: bool,
+    is_closed: bool,
+    attachments: Vec<AttachmentRow>,
+    error: Option<String>,
+}
+
+/// A file on the ticket, as listed on its page.
+struct AttachmentRow {
+    name: String,
+    href: String,
+    size: String,
+    by: String,
+    at: String,
+}
+
+fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / 1024.0 / 1024.0),
+        b if b >= 1024 => format!("{:.0} KB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}
+
+fn timeline_row(
+    state: &AppState,
+    t: Tr,
+    names: &HashMap<String, String>,
+    e: &TimelineEntry,
+) -> EventRow {
+    match e {
+        TimelineEntry::Ticket(e) => {
+            let data = e
+                .data
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .unwrap_or_default();
+            let mut meta: Vec<String> = data["effects"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect::<Vec<_>>()
+                })
+                .filter(|a| !a.is_empty())
+                .map(|a| vec![format!("{}：{}", t.s("desk.effects"), a.join(", "))])
+                .unwrap_or_default();
+            if e.kind == "reply" {
+                meta.push(
+                    t.s(if data["delivery"] == "email" {
+                        "desk.reply.emailed"
+                    } else {
+                        "desk.reply.not_emailed"
+                    })
+                    .to_string(),
+                );
+                match data["stopped_clock"]["result"].as_str() {
+                    Some("met") => meta.push(t.s("desk.reply.clock_met").into()),
+                    Some(_) => meta.push(t.s("desk.reply.clock_breached").into()),
+                    None => {}
+                }
+            }
+            let what = match (e.kind.as_str(), &e.step, &e.to_state) {
+                ("reply", _, _) => t.s("desk.tl.reply").to_string(),
+                ("note", _, _) => t.s("desk.tl.note").to_string(),
+                ("converted", _, _) => t.s("desk.tl.converted").to_string(),
+                ("created", _, _) => t.s("desk.tl.created").to_string(),
+                (_, Some(step), Some(to)) => {
+                    format!("{} → {}", label(t, "step", step), label(t, "state", to))
+                }
+                (_, _, Some(to)) => label(t, "state", to),
+                (kind, _, _) => kind.to_string(),
+            };
+            let is_message = e.kind == "reply" || e.kind == "note";
+            EventRow {
+                at: local_time(state, e.at),
+                source: "ticket",
+                kind: e.kind.clone(),
+                actor: e.actor_name.clone(),
+                what,
+                message: is_message.then(|| e.body.clone()).flatten(),
+                body: (!is_message).then(|| e.body.clone()).flatten(),
+                meta: meta.join(" · "),
+            }
+        }
+        TimelineEntry::Sla(ev) => EventRow {
+            at: local_time(state, ev.at),
+            source: "sla",
+            kind: ev.kind.as_str().into(),
+            actor: t.s("desk.tl.system").into(),
+            what: format!(
+                "{} · {}",
+                target_name(names, &ev.target_key),
+                label(t, "desk.tl", ev.kind.as_str())
+            ),
+            message: None,
+            body: None,
+            meta: String::new(),
+        },
+        TimelineEntry::Message(m) => EventRow {
+            at: local_time(state, m.created_at),
+            source: "notification",
+            kind: m.state.as_str().into(),
+            actor: t.s("desk.tl.notification").into(),
+            what: format!(
+                "{} · {} · {}",
+                label(t, "channel", &m.channel),
+                m.subject,
+                label(t, "state", m.state.as_str())
+            ),
+            message: None,
+            body: None,
+            meta: String::new(),
+        },
+    }
+}
+
+async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<String>) -> Response {
+    let t = Tr(user.lang);
+    let p = &user.principal;
+    let d = match state.app.get_ticket(p, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(state, user, "desk", e),
+    };
+    let timeline = match state.app.ticket_timeline(p, id).await {
+        Ok(tl) => tl,
+        Err(e) => return error_page(state, user, "desk", e),
+    };
+    let groups = state.app.desk_groups(p).await.unwrap_or_default();
+    let suggestion = state.app.suggested_group(p, id).await.ok().flatten();
+    let clocks = state
+        .app
+        .sla_clocks_of(p, "ticket", &id.to_string())
+        .await
+        .unwrap_or_default();
+    let now = state.app.now();
+    let templates = state.app.list_reply_templates(p).await.unwrap_or_default();
+    let names = target_names(state, user).await;
+    // Agents may not list staff, but the step form needs the people to choose.
+    let people = state.app.desk_people(p).await.unwrap_or_default();
+    let tk = &d.ticket;
+    let compensation = match (tk.compensation_kind, tk.compensation_amount_fen) {
+        (Some(k), Some(fen)) => format!(
+            "{} ¥{}.{:02}{}",
+            label(t, "comp", k.as_str()),
+            fen / 100,
+            fen % 100,
+            if tk.compensation_approved_at.is_some() {
+                format!(" · {}", t.s("desk.approved"))
+            } else if fen > tripdesk_app::desk::DEFAULT_APPROVAL_THRESHOLD_FEN {
+                format!(" · {}", t.s("desk.pending_approval"))
+            } else {
+                String::new()
+            }
+        ),
+        _ => "—".into(),
+    };
+    let vars = [
+        ("customer", tk.customer_name.as_str()),
+        ("number", tk.number.as_str()),
+        ("agent", p.display_name.as_str()),
+        ("org", &state.org_name),
+    ];
+    let mut template_groups: Vec<TemplateGroup> = Vec::new();
+    // The page's language first.
+    let mut locales = vec![user.lang.code(), user.lang.other().code()];
+    locales.dedup();
+    for locale in locales {
+        let items: Vec<TemplateOpt> = templates
+            .iter()
+            .filter(|r| r.locale == locale)
+            .map(|r| TemplateOpt {
+                key: r.key.clone(),
+                locale: r.locale.clone(),
+                title: format!("{} · ;{}", r.title, r.key),
+                body: fill_reply(&r.body, &vars),
+            })
+            .collect();
+        if !items.is_empty() {
+            template_groups.push(TemplateGroup {
+                label: label(t, "desk.locale", locale),
+                items,
+            });
+        }
+    }
+    let preselected = tk.group_id.or(suggestion.as_ref().map(|s| s.group_id));
+    let page = TicketPage {
+        id: tk.id,
+        number: tk.number.clone(),
+        subject: tk.subject.clone(),
+        description: tk.description.clone(),
+        level: tk.level.as_str(),
+        level_label: label(t, "level", tk.level.as_str()),
+        kind_label: label(t, "kind", tk.kind.as_str()),
+        state_label: label(t, "state", tk.state.as_str()),
+        channel_label: label(t, "channel", tk.channel.as_str()),
+        customer: tk.customer_name.clone(),
+        created: local_time(state, tk.created_at),
+        booking: tk.booking_ref.clone().unwrap_or_else(|| "—".into()),
+        group: tk
+            .group_id
+            .map(|g| group_name(user.lang, &groups, g))
+            .unwrap_or_else(|| "—".into()),
+        compensation,
+        suggestion: suggestion.as_ref().map(|s| {
+            format!(
+                "{}（{} {}）",
+                group_name(user.lang, &groups, s.group_id),
+                t.s("desk.route.by_rule"),
+                s.rule_name
+            )
+        }),
+        clocks: clocks
+            .iter()
+            .filter_map(|c| {
+                let risk = clock_risk(c, now)?;
+                let b = SlaBadge {
+                    target_key: c.clock.target_key().to_string(),
+                    state: c.clock.state(),
+                    risk,
+                    due_at: c.clock.due_at(),
+                    warn_at: c.clock.warn_at(),
+                    provisional: c.clock.provisional(),
+                };
+                let name = target_name(&names, c.clock.target_key());
+                Some(ClockRow {
+                    badge: badge(state, t, &b, now, &name),
+                    name,
+                })
+            })
+            .collect(),
+        now_ms: now.as_millisecond(),
+        events: timeline
+            .iter()
+            .map(|e| timeline_row(state, t, &names, e))
+            .collect(),
+        tasks: d
+            .tasks
+            .iter()
+            .map(|k| TaskRow {
+                kind: k.kind.clone(),
+                title: k.title.clone(),
+                body: k.body.clone(),
+            })
+            .collect(),
+        steps: d
+            .next_steps
+            .iter()
+            .map(|s| Opt {
+                value: s.as_str().into(),
+                label: label(t, "step", s.as_str()),
+            })
+            .collect(),
+        levels: Level::ALL
+            .iter()
+            .map(|l| Opt {
+                value: l.as_str().into(),
+                label: label(t, "level", l.as_str()),
+            })
+            .collect(),
+        groups: groups
+            .iter()
+            .map(|dp| Sel {
+                value: dp.id.to_string(),
+                label: group_name(user.lang, &groups, dp.id),
+                selected: preselected == Some(dp.id),
+            })
+            .collect(),
+        people: people
+            .iter()
+            .filter(|u| {
+                u.roles
+                    .iter()
+                    .any(|r| matches!(r, Role::Handler | Role::FollowUp | Role::Supervisor))
+            })
+            .map(|u| Opt {
+                value: u.id.to_string(),
+                label: format!(
+                    "{} · {}",
+                    u.display_name,
+                    u.department_id
+                        .map(|g| group_name(user.lang, &groups, g))
+                        .unwrap_or_default()
+                ),
+            })
+            .collect(),
+        comp_kinds: CompensationKind::ALL
+            .iter()
+            .map(|k| Opt {
+                value: k.as_str().into(),
+                label: label(t, "comp", k.as_str()),
+            })
+            .collect(),
+        templates: template_groups,
+        can_reply: p.can(Permission::WorkTickets) || p.can(Permission::PerformFollowUp),
+        can_convert: tk.kind == TicketKind::Inquiry
+            && tk.state.is_open()
+            && p.can(Permission::WorkTickets),
+        is_closed: !tk.state.is_open(),
+        attachments: d
+            .attachments
+            .iter()
+            .map(|a| AttachmentRow {
+                name: a.file_name.clone(),
+                href: format!("/api/v1/tickets/{}/attachments/{}", a.ticket_id, a.id),
+                size: human_size(a.size_bytes),
+                by: a.uploaded_by_name.clone(),
+                at: local_time(state, a.created_at),
+            })
+            .collect(),
+        error,
+        c: Chrome::new(state, user, "desk"),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// Adds a reply or an internal note from the ticket page.
+pub async fn post_message(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&state, &user, "desk", AppError::NotFound("ticket"));
+    };
+    let t = Tr(user.lang);
+    let kind = MessageKind::parse(form.get("kind")).unwrap_or(MessageKind::Reply);
+    match state
+        .app
+        .post_ticket_message(&user.principal, id, kind, form.get("body"))
+        .await
+    {
+        Ok(_) => see_other(&format!("/desk/tickets/{id}#timeline")),
+        Err(AppError::Conflict {
+            code: "ticket_closed",
+            ..
+        }) => ticket_page(&state, &user, id, Some(t.s("desk.reply.closed").into())).await,
+        Err(AppError::Validation(fields)) => {
+            let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
+            ticket_page(&state, &user, id, Some(msg)).await
+        }
+        Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
+            error_page(&state, &user, "desk", e)
+        }
+        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+    }
+}
+
+/// Turns an inquiry into a complaint from the ticket page.
+pub async fn convert(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&state, &user, "desk", AppError::NotFound("ticket"));
+    };
+    match state
+        .app
+        .convert_to_complaint(&user.principal, id, non_empty(&form, "reason").as_deref())
+        .await
+    {
+        // A complaint goes back to intake for triage: a handler no longer sees it.
+        Ok(t) if !user.principal.sees_ticket(&t) => see_other("/desk"),
+        Ok(_) => see_other(&format!("/desk/tickets/{id}")),
+        Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
+            error_page(&state, &user, "desk", e)
+        }
+        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+    }
+}
+
+pub async fn ticket(
+    State(state): State<AppState>,
+    user: UiUser,
+    Path(id): Path<String>,
+) -> Response {
+    match Uuid::parse_str(&id) {
+        Ok(id) => ticket_page(&state, &user, id, None).await,
+        Err(_) => error_page(&state, &user, "desk", AppError::NotFound("ticket")),
+    }
+}
+
+fn uuid_field(form: &FormData, name: &str) -> Option<Uuid> {
+    Uuid::parse_str(form.get(name)).ok()
+}
+
+fn non_empty(form: &FormData, name: &str) -> Option<String> {
+    let v = form.get(name).trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// "12.5" yuan → 1250 fen; `None` when not a non-negative amount with at most two decimals.
+fn yuan_to_fen(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().ok()?
+    };
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
+pub async fn take_step(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&state, &user, "desk", AppError::NotFound("ticket"));
+    };
+    let t = Tr(user.lang);
+    let Some(step) = Step::ALL
+        .into_iter()
+        .find(|s| s.as_str() == form.get("step"))
+    else {
+        return ticket_page(&state, &user, id, Some(t.s("desk.next").to_string())).await;
+    };
+    let compensation = match (
+        CompensationKind::parse(form.get("compensation_kind")),
+        form.get("amount_yuan").trim(),
+    ) {
+        (Some(CompensationKind::Apology), _) => Some(Compensation {
+            kind: CompensationKind::Apology,
+            amount_fen: 0,
+        }),
+        (Some(kind), amount) => match yuan_to_fen(amount) {
+            Some(fen) => Some(Compensation {
+                kind,
+                amount_fen: fen,
+            }),
+            None => {
+                return ticket_page(
+                    &state,
+                    &user,
+                    id,
+                    Some(format!(
+                        "{}: {}",
+                        t.s("desk.amount_yuan"),
+                        form.get("amount_yuan")
+                    )),
+                )
+                .await
+            }
+        },
+        (None, _) => None,
+    };
+    let req = StepRequest {
+        level: Level::parse(form.get("level")),
+        group_id: uuid_field(&form, "group_id"),
+        assignee_id: uuid_field(&form, "assignee_id"),
+        compensation,
+        satisfaction: form.get("satisfaction").trim().parse().ok(),
+        overall_rating: form.get("overall_rating").trim().parse().ok(),
+        suggestions: None,
+        reason: non_empty(&form, "reason"),
+        reopen: form.get("reopen") == "true",
+        note: non_empty(&form, "note"),
+        cause: non_empty(&form, "cause"),
+        responsible_department_id: None,
+        responsible_person: None,
+        scheduled_at: None,
+        improvements: form
+            .get("improvements")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+    };
+    match state.app.apply_step(&user.principal, id, step, req).await {
+        // A handler who handed the complaint to another group no longer sees it.
+        Ok(t) if !user.principal.sees_ticket(&t) => see_other("/desk"),
+        Ok(_) => see_other(&format!("/desk/tickets/{id}")),
+        Err(AppError::NotFound(_)) => {
+            error_page(&state, &user, "desk", AppError::NotFound("ticket"))
+        }
+        Err(AppError::Validation(fields)) => {
+            let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
+            ticket_page(&state, &user, id, Some(msg)).await
+        }
+        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk/new.html")]
+struct NewPage {
+    c: Chrome,
+    errors: Vec<String>,
+    kinds: Vec<Opt>,
+    channels: Vec<Opt>,
+    levels: Vec<Opt>,
+}
+
+fn new_page(state: &AppState, user: &UiUser, errors: Vec<String>) -> Response {
+    let t = Tr(user.lang);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &NewPage {
+            errors,
+            kinds: TicketKind::ALL
+                .iter()
+                .rev()
+                .map(|k| Opt {
+                    value: k.as_str().into(),
+                    label: label(t, "kind", k.as_str()),
+                })
+                .collect(),
+            channels: Channel::ALL
+                .iter()
+                .map(|k| Opt {
+                    value: k.as_str().into(),
+                    label: label(t, "channel", k.as_str()),
+                })
+                .collect(),
+            levels: Level::ALL
+                .iter()
+                .map(|k| Opt {
+                    value: k.as_str().into(),
+                    label: label(t, "level", k.as_str()),
+                })
+                .collect(),
+            c: Chrome::new(state, user, "desk"),
+        },
+    )
+}
+
+pub async fn new_ticket(State(state): State<AppState>, user: UiUser) -> Response {
+    new_page(&state, &user, Vec::new())
+}
+
+pub async fn create_ticket(
+    State(state): State<AppState>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let (Some(kind), Some(channel)) = (
+        TicketKind::parse(form.get("kind")),
+        Channel::parse(form.get("channel")),
+    ) else {
+        return new_page(&state, &user, vec!["kind / channel".into()]);
+    };
+    let input = NewTicket {
+        kind,
+        channel,
+        level: Level::parse(form.get("level")),
+        subject: form.get("subject").into(),
+        description: form.get("description").into(),
+        customer_name: form.get("customer_name").into(),
+        customer_phone: non_empty(&form, "customer_phone"),
+        customer_email: non_empty(&form, "customer_email"),
+        customer_id: None,
+        booking_ref: non_empty(&form, "booking_ref"),
+        business_area: None,
+        tags: vec![],
+    };
+    match state.app.create_ticket(&user.principal, input).await {
+        Ok(tk) => see_other(&format!("/desk/tickets/{}", tk.ticket.id)),
+        Err(AppError::Validation(fields)) => new_page(
+            &state,
+            &user,
+            crate::i18n::field_errors(Tr(user.lang), &fields),
+        ),
+        Err(e) => error_page(&state, &user, "desk", e),
+    }
+}
+
+/// The triage level changed from the ticket page (with a reason, audited).
+pub async fn change_level(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&state, &user, "desk", AppError::NotFound("ticket"));
+    };
+    let t = Tr(user.lang);
+    let Some(level) = Level::parse(form.get("level")) else {
+        return ticket_page(&state, &user, id, Some(t.s("desk.level").to_string())).await;
+    };
+    match state
+        .app
+        .change_level(&user.principal, id, level, form.get("reason"))
+        .await
+    {
+        Ok(_) => see_other(&format!("/desk/tickets/{id}")),
+        Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
+            error_page(&state, &user, "desk", e)
+        }
+        Err(AppError::Validation(fields)) => {
+            let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
+            ticket_page(&state, &user, id, Some(msg)).await
+        }
+        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yuan_to_fen;
+
+    #[test]
+    fn yuan_amounts() {
+        assert_eq!(yuan_to_fen("800"), Some(80_000));
+        assert_eq!(yuan_to_fen("12.5"), Some(1_250));
+        assert_eq!(yuan_to_fen("0.05"), Some(5));
+        assert_eq!(yuan_to_fen("1.234"), None);
+        assert_eq!(yuan_to_fen("-1"), None);
+        assert_eq!(yuan_to_fen(""), None);
+        assert_eq!(yuan_to_fen("abc"), None);
+    }
+}

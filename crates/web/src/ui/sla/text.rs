@@ -1,0 +1,58 @@
+//! The interface text of SLA policies and compliance (zh-CN, en): this capability's slice
+//! of the one table [`crate::i18n`] reads.
+
+use crate::i18n::Entry;
+
+pub(crate) const TEXT: &[Entry] = &[
+    ("sla.policies.title", "时效规则", "SLA policies"),
+    (
+        "sla.policies.intro",
+        "每项服务承诺都是一个计时目标：到达预警比例时提醒，超时即记录违约。",
+        "Every service commitment is a timed target: a warning at its share of the time, a breach when it runs out.",
+    ),
+    ("sla.target", "目标", "Target"),
+    ("sla.figure", "时限", "Limit"),
+    ("sla.calendar", "日历", "Calendar"),
+    ("sla.warn", "预警", "Warning"),
+    ("sla.notify_warning", "预警通知", "Told on warning"),
+    ("sla.notify_breach", "超时通知", "Told on breach"),
+    ("sla.enabled", "启用", "Enabled"),
+    ("sla.disabled", "停用", "Disabled"),
+    ("sla.unit.minutes", "分钟", "min"),
+    ("sla.unit.working_minutes", "工作分钟", "working min"),
+    ("sla.unit.working_days", "个工作日", "working days"),
+    ("sla.policy.edit", "编辑时效规则", "Edit SLA policy"),
+    ("sla.kind", "计时方式", "Counting"),
+    ("sla.kind.calendar_hours", "自然时间", "Wall-clock time"),
+    ("sla.kind.working_hours", "工作时间", "Working hours"),
+    ("sla.kind.working_days", "工作日", "Working days"),
+    ("sla.amount", "时限", "Limit"),
+    (
+        "sla.amount.hint",
+        "按分钟计（工作日方式按天计）",
+        "In minutes (in days for working days)",
+    ),
+    ("sla.earliest", "最早（窗口开始）", "Earliest (window opens)"),
+    ("sla.pause_when", "暂停条件", "Pause while"),
+    ("sla.compliance.title", "时效达成情况", "SLA compliance"),
+    ("sla.from", "从", "From"),
+    ("sla.to", "至", "To"),
+    ("sla.by", "分组", "Break down by"),
+    ("sla.by.none", "不分组", "No breakdown"),
+    ("sla.by.channel", "渠道", "Channel"),
+    ("sla.by.department", "部门", "Department"),
+    ("sla.by.agent", "员工", "Agent"),
+    ("sla.group", "分组", "Group"),
+    ("sla.group.none", "（未记录）", "(not recorded)"),
+    ("sla.met", "达成", "Met"),
+    ("sla.breached", "超时", "Breached"),
+    ("sla.running", "进行中", "Running"),
+    ("sla.share", "达成率", "Share met"),
+    ("sla.median", "中位用时", "Median"),
+    ("sla.p90", "90% 用时", "90th percentile"),
+    (
+        "sla.compliance.hint",
+        "统计所选期间内开始计时的记录；用时不含暂停时间，工作日目标按工作时间计。",
+        "Covers clocks started in the period; time excludes pauses and counts working time for working-day targets.",
+    ),
+];
