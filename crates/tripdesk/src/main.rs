@@ -16,11 +16,11 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tripdesk_app::{App, AppSettings};
-use tripdesk_domain::clock::SystemClock;
 use tripdesk_delivery::email::EmailChannel;
 use tripdesk_delivery::inapp::InAppChannel;
 use tripdesk_delivery::webhook::WebhookChannel;
 use tripdesk_delivery::{Channel, Dispatcher};
+use tripdesk_domain::clock::SystemClock;
 use tripdesk_store::Store;
 use tripdesk_vault::KeyRing;
 

@@ -7,10 +7,10 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use tripdesk_app::{App, AppSettings};
-use tripdesk_domain::clock::SystemClock;
 use tripdesk_delivery::dispatcher::run_until_idle;
 use tripdesk_delivery::webhook::{self, WebhookChannel};
 use tripdesk_delivery::{Channel, DispatcherConfig};
+use tripdesk_domain::clock::SystemClock;
 use tripdesk_store_sql::testing::fresh_store;
 
 #[derive(Default)]
