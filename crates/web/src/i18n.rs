@@ -910,6 +910,91 @@ const TEXT: &[(&str, &str, &str)] = &[
         "此项含有不能使用的字符（换行或不可见的控制字符），请删除后再试。",
         "This contains characters that cannot be used here (line breaks or invisible control characters); please remove them.",
     ),
+    // Audit actions (`tripdesk_domain::audit::AuditAction`): `audit.act.<code>`, and the
+    // filter groups `audit.group.<entity>`.
+    ("audit.group.auth", "登录", "Sign-in"),
+    ("audit.group.api_token", "API 令牌", "API tokens"),
+    ("audit.group.user", "用户", "Users"),
+    ("audit.group.department", "部门", "Departments"),
+    ("audit.group.customer", "客户", "Customers"),
+    ("audit.group.ticket", "工单", "Tickets"),
+    ("audit.group.survey", "满意度调查", "Surveys"),
+    ("audit.group.reply_template", "回复模板", "Reply templates"),
+    ("audit.group.routing_rule", "分派规则", "Routing rules"),
+    ("audit.group.preference", "通知偏好", "Preferences"),
+    ("audit.group.sla", "时限", "SLA clocks"),
+    ("audit.group.sla_policy", "时限策略", "SLA policies"),
+    ("audit.group.sla_clock", "时限计时", "SLA clocks (by hand)"),
+    ("audit.group.calendar", "日历", "Calendars"),
+    ("audit.group.message_template", "消息模板", "Message templates"),
+    ("audit.group.webhook", "Webhook", "Webhooks"),
+    ("audit.group.rate_limit", "发送速率", "Rate limits"),
+    ("audit.group.message", "消息", "Messages"),
+    ("audit.group.vault", "密钥", "Vault keys"),
+    ("audit.group.audit", "审计日志", "Audit log"),
+    ("audit.act.auth.login_failed", "登录失败", "Sign-in refused"),
+    ("audit.act.auth.login", "登录", "Signed in"),
+    ("audit.act.auth.logout", "退出登录", "Signed out"),
+    ("audit.act.api_token.create", "创建 API 令牌", "API token created"),
+    ("audit.act.api_token.revoke", "吊销 API 令牌", "API token revoked"),
+    ("audit.act.user.create", "创建用户", "User created"),
+    ("audit.act.user.update", "修改用户", "User changed"),
+    ("audit.act.department.create", "创建部门", "Department created"),
+    ("audit.act.department.update", "修改部门", "Department changed"),
+    ("audit.act.customer.create", "创建客户", "Customer created"),
+    ("audit.act.customer.create_at_intake", "受理时创建客户", "Customer created at intake"),
+    ("audit.act.customer.import", "导入客户", "Customer imported"),
+    ("audit.act.customer.import_file", "导入客户文件", "Customer file imported"),
+    ("audit.act.customer.update", "修改客户", "Customer changed"),
+    ("audit.act.customer.reveal", "查看敏感信息", "Sensitive value revealed"),
+    ("audit.act.customer.consent", "记录授权同意", "Consent recorded"),
+    ("audit.act.customer.merge", "合并客户", "Customers merged"),
+    ("audit.act.customer.merged_into", "客户被合并", "Customer merged into another"),
+    ("audit.act.customer.export", "导出个人信息副本", "Personal data copy exported"),
+    ("audit.act.customer.export_list", "导出客户列表", "Customer list exported"),
+    ("audit.act.customer.erase", "删除个人信息", "Personal data erased"),
+    ("audit.act.ticket.created", "创建工单", "Ticket created"),
+    ("audit.act.ticket.step", "工单处理步骤", "Ticket step"),
+    ("audit.act.ticket.level_changed", "调整工单级别", "Ticket level changed"),
+    ("audit.act.ticket.attachment", "上传附件", "Attachment added"),
+    ("audit.act.ticket.attachment_download", "下载附件", "Attachment downloaded"),
+    ("audit.act.ticket.convert", "咨询转投诉", "Inquiry turned into a complaint"),
+    ("audit.act.ticket.survey_sent", "工单发出满意度调查", "Survey sent on the ticket"),
+    ("audit.act.survey.send", "发送满意度调查", "Survey sent"),
+    ("audit.act.reply_template.create", "创建回复模板", "Reply template created"),
+    ("audit.act.reply_template.update", "修改回复模板", "Reply template changed"),
+    ("audit.act.reply_template.delete", "删除回复模板", "Reply template deleted"),
+    ("audit.act.routing_rule.create", "创建分派规则", "Routing rule created"),
+    ("audit.act.routing_rule.update", "修改分派规则", "Routing rule changed"),
+    ("audit.act.routing_rule.delete", "删除分派规则", "Routing rule deleted"),
+    ("audit.act.preference.set", "设置通知偏好", "Notification preferences set"),
+    ("audit.act.sla.warning", "时限预警", "SLA warning"),
+    ("audit.act.sla.breach", "时限超时", "SLA breached"),
+    ("audit.act.sla_policy.update", "修改时限策略", "SLA policy changed"),
+    ("audit.act.sla_clock.start", "手动启动时限", "SLA clock started by hand"),
+    ("audit.act.sla_clock.pause", "暂停时限", "SLA clock paused"),
+    ("audit.act.sla_clock.resume", "恢复时限", "SLA clock resumed"),
+    ("audit.act.sla_clock.stop", "停止时限", "SLA clock stopped"),
+    ("audit.act.sla_clock.cancel", "取消时限", "SLA clock cancelled"),
+    ("audit.act.calendar.create", "创建日历", "Calendar created"),
+    ("audit.act.calendar.update", "修改日历", "Calendar changed"),
+    ("audit.act.calendar.delete", "删除日历", "Calendar deleted"),
+    ("audit.act.calendar.holidays_imported", "导入节假日安排", "Holiday years imported"),
+    ("audit.act.calendar.holidays_deleted", "删除节假日年份", "Holiday year deleted"),
+    ("audit.act.calendar.holidays_missing", "节假日安排缺失提醒", "Missing holiday year reported"),
+    ("audit.act.message_template.save", "保存消息模板", "Message template saved"),
+    ("audit.act.message_template.delete", "删除消息模板", "Message template deleted"),
+    ("audit.act.webhook.create", "创建 Webhook", "Webhook created"),
+    ("audit.act.webhook.update", "修改 Webhook", "Webhook changed"),
+    ("audit.act.webhook.delete", "删除 Webhook", "Webhook deleted"),
+    ("audit.act.rate_limit.set", "设置发送速率", "Rate limit set"),
+    ("audit.act.rate_limit.remove", "移除发送速率", "Rate limit removed"),
+    ("audit.act.message.requeue", "重新投递消息", "Message requeued"),
+    ("audit.act.vault.reseal", "重新加密数据", "Data re-encrypted"),
+    ("audit.act.vault.rotate", "轮换密钥", "Vault key rotated"),
+    ("audit.act.audit.chain_keyed", "审计链启用密钥", "Audit chain keyed"),
+    ("audit.all_of", "全部：{group}", "All: {group}"),
+    ("audit.unknown_action", "没有这种操作，请从列表中选择。", "No such action; choose one from the list."),
 ];
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
@@ -972,9 +1057,65 @@ pub fn field_errors(t: Tr, fields: &[tripdesk_app::FieldError]) -> Vec<String> {
     fields.iter().map(|f| field_error(t, f)).collect()
 }
 
+/// The label of an audit action code (`audit.act.<code>`); a code no release knows (an old
+/// entry) shows as itself.
+pub fn audit_action_label(t: Tr, code: &str) -> String {
+    let key = format!("audit.act.{code}");
+    if Tr::has(&key) {
+        t.s(&key).to_string()
+    } else {
+        code.to_string()
+    }
+}
+
+/// The label of a group of audit actions (`customer` for `customer.*`).
+pub fn audit_group_label(t: Tr, group: &str) -> &'static str {
+    t.s(&format!("audit.group.{group}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_audit_action_and_group_has_labels() {
+        use tripdesk_domain::audit::AuditAction;
+        let mut labels = std::collections::HashSet::new();
+        for a in AuditAction::ALL {
+            let key = format!("audit.act.{}", a.code());
+            assert!(Tr::has(&key), "{} has no label", a.code());
+            let zh = Tr(Lang::ZhCn).s(&key);
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{}: the Chinese label {zh:?} has no Chinese",
+                a.code()
+            );
+            assert!(labels.insert(zh), "two actions are labelled {zh}");
+            assert_eq!(
+                audit_action_label(Tr(Lang::En), a.code()),
+                Tr(Lang::En).s(&key)
+            );
+        }
+        for g in AuditAction::groups() {
+            assert!(
+                Tr::has(&format!("audit.group.{g}")),
+                "group {g} has no label"
+            );
+        }
+        // Labels for actions that do not exist would be dead text.
+        for (k, _, _) in TEXT {
+            if let Some(code) = k.strip_prefix("audit.act.") {
+                assert!(
+                    AuditAction::from_code(code).is_some(),
+                    "{k} labels no action"
+                );
+            }
+        }
+        assert_eq!(
+            audit_action_label(Tr(Lang::ZhCn), "gone.action"),
+            "gone.action"
+        );
+    }
 
     #[test]
     fn field_errors_speak_the_interface_language() {
