@@ -8,7 +8,7 @@
 use crate::{App, AppError, Principal};
 use serde_json::Value;
 use std::sync::Arc;
-use tripdesk_domain::audit::{ChainBreak, ChainSigner, ChainVerifier};
+use tripdesk_domain::audit::{AuditAction, ChainBreak, ChainSigner, ChainVerifier};
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{AuditEntry, AuditFilter, NewAuditEntry, Tx};
 use tripdesk_vault::KeyRing;
@@ -26,6 +26,27 @@ impl ChainSigner for AuditKey {
     fn mac(&self, message: &[u8]) -> [u8; 32] {
         self.0.link_mac(AUDIT_KEY_PURPOSE, message)
     }
+}
+
+/// The fields that differ between two JSON objects describing a record before and after a
+/// change, as `{"field": {"from": old, "to": new}}` (a field absent on one side is `null`
+/// there). For settings (an SLA target's figures, a calendar's hours, a rate): callers pass
+/// only fields that may be logged, never personal data.
+pub(crate) fn changes(before: &Value, after: &Value) -> Value {
+    let empty = serde_json::Map::new();
+    let before = before.as_object().unwrap_or(&empty);
+    let after = after.as_object().unwrap_or(&empty);
+    let mut out = serde_json::Map::new();
+    for key in before.keys().chain(after.keys()) {
+        let (from, to) = (
+            before.get(key).unwrap_or(&Value::Null),
+            after.get(key).unwrap_or(&Value::Null),
+        );
+        if from != to && !out.contains_key(key) {
+            out.insert(key.clone(), serde_json::json!({ "from": from, "to": to }));
+        }
+    }
+    Value::Object(out)
 }
 
 /// A page of audit entries, newest first.
@@ -52,7 +73,7 @@ impl App {
     pub(crate) fn audit_entry(
         &self,
         principal: &Principal,
-        action: &str,
+        action: AuditAction,
         entity_type: &str,
         entity_id: Option<String>,
         summary: Value,
@@ -62,7 +83,7 @@ impl App {
             at: self.now(),
             actor_id: (!principal.user_id.is_nil()).then_some(principal.user_id),
             actor_name: principal.username.clone(),
-            action: action.into(),
+            action: action.code().into(),
             entity_type: entity_type.into(),
             entity_id,
             summary: summary.to_string(),
@@ -75,7 +96,7 @@ impl App {
         &self,
         tx: &mut dyn Tx,
         principal: &Principal,
-        action: &str,
+        action: AuditAction,
         entity_type: &str,
         entity_id: Option<String>,
         summary: Value,
@@ -116,7 +137,7 @@ impl App {
             at: self.now(),
             actor_id: None,
             actor_name: format!("tripdesk@{}", self.node()),
-            action: "audit.chain_keyed".into(),
+            action: AuditAction::AuditChainKeyed.code().into(),
             entity_type: "audit".into(),
             entity_id: None,
             summary: serde_json::json!({ "covers_up_to": head.seq }).to_string(),
@@ -179,5 +200,33 @@ impl App {
                     keyed: key.is_some(),
                 }
             }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes;
+    use serde_json::json;
+
+    #[test]
+    fn changes_name_each_differing_field_once_with_both_values() {
+        let before =
+            json!({ "amount": 240, "calendar": "cn-mainland", "enabled": true, "gone": 1 });
+        let after =
+            json!({ "amount": 120, "calendar": "cn-mainland", "enabled": false, "new": "x" });
+        assert_eq!(
+            changes(&before, &after),
+            json!({
+                "amount": { "from": 240, "to": 120 },
+                "enabled": { "from": true, "to": false },
+                "gone": { "from": 1, "to": null },
+                "new": { "from": null, "to": "x" },
+            })
+        );
+        assert_eq!(changes(&after, &after), json!({}));
+        assert_eq!(
+            changes(&json!(null), &json!({ "a": 1 })),
+            json!({ "a": { "from": null, "to": 1 } })
+        );
     }
 }

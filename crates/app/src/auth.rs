@@ -4,6 +4,7 @@ use crate::secrets::{self, API_TOKEN_PREFIX, SESSION_PREFIX};
 use crate::{App, AppError, FieldError};
 use jiff::SignedDuration;
 use serde_json::json;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::identity::{roles_grant, Permission, Role};
 use tripdesk_store::{ApiToken, Session, User};
 use uuid::Uuid;
@@ -254,7 +255,7 @@ impl App {
                         at: now,
                         actor_id,
                         actor_name,
-                        action: "auth.login_failed".into(),
+                        action: AuditAction::AuthLoginFailed.code().into(),
                         entity_type: "user".into(),
                         entity_id: actor_id.map(|id| id.to_string()),
                         summary: json!({ "client_ip": client_ip }).to_string(),
@@ -295,7 +296,7 @@ impl App {
         self.audit(
             &mut *tx,
             &principal,
-            "auth.login",
+            AuditAction::AuthLogin,
             "session",
             Some(session.id.to_string()),
             json!({ "client_ip": client_ip }),
@@ -396,7 +397,7 @@ impl App {
             self.audit(
                 &mut *tx,
                 principal,
-                "auth.logout",
+                AuditAction::AuthLogout,
                 "session",
                 Some(session_id.to_string()),
                 json!({}),
@@ -444,7 +445,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "api_token.create",
+            AuditAction::ApiTokenCreate,
             "api_token",
             Some(record.id.to_string()),
             json!({ "name": record.name, "prefix": record.prefix, "expires_at": record.expires_at }),
@@ -469,7 +470,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "api_token.revoke",
+            AuditAction::ApiTokenRevoke,
             "api_token",
             Some(id.to_string()),
             json!({}),

@@ -8,6 +8,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, Zoned};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::calendar::{
     self, parse_notice, parse_ranges, Calendar, CalendarError, CalendarMode, HolidaySet, TimeRange,
     WeeklyHours, YearHolidays,
@@ -138,6 +139,24 @@ pub fn build_calendar(
             }
         }
     }
+}
+
+/// What the audit log records of a calendar: its settings (old against new on a change).
+fn calendar_settings(rec: &CalendarRecord) -> serde_json::Value {
+    let mut hours = serde_json::Map::new();
+    for (day, key) in WEEKDAYS {
+        hours.insert(
+            key.to_string(),
+            calendar::format_ranges(rec.weekly.on(day)).into(),
+        );
+    }
+    serde_json::json!({
+        "zone": rec.zone,
+        "mode": rec.mode.as_str(),
+        "hours": hours,
+        "make_up_hours": calendar::format_ranges(&rec.make_up_hours),
+        "description": rec.description,
+    })
 }
 
 fn name_ok(name: &str) -> bool {
@@ -319,8 +338,16 @@ impl App {
             },
             other => other.into(),
         })?;
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::CalendarCreate,
+            "calendar",
+            Some(rec.name.clone()),
+            calendar_settings(&rec),
+        )
+        .await?;
         tx.commit().await?;
-        tracing::info!(target: "audit", event = "calendar_created", calendar = %rec.name, by = %principal.user_id, "calendar created");
         Ok(rec)
     }
 
@@ -339,6 +366,7 @@ impl App {
         let (weekly, make_up_hours) = checked_input(&input)?;
         let mut tx = self.store.write().await?;
         let mut rec = find(&mut *tx, name).await?;
+        let before = calendar_settings(&rec);
         rec.zone = input.zone.trim().to_string();
         rec.mode = input.mode;
         rec.weekly = weekly;
@@ -352,9 +380,19 @@ impl App {
                 field: None,
             });
         }
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::CalendarUpdate,
+            "calendar",
+            Some(rec.name.clone()),
+            serde_json::json!({
+                "changed": crate::audit::changes(&before, &calendar_settings(&rec)),
+            }),
+        )
+        .await?;
         tx.commit().await?;
         rec.revision += 1;
-        tracing::info!(target: "audit", event = "calendar_updated", calendar = %rec.name, by = %principal.user_id, "calendar updated");
         Ok(rec)
     }
 
@@ -376,8 +414,16 @@ impl App {
             });
         }
         tx.delete_calendar(rec.id).await?;
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::CalendarDelete,
+            "calendar",
+            Some(rec.name.clone()),
+            calendar_settings(&rec),
+        )
+        .await?;
         tx.commit().await?;
-        tracing::info!(target: "audit", event = "calendar_deleted", calendar = %rec.name, by = %principal.user_id, "calendar deleted");
         Ok(())
     }
 
@@ -441,7 +487,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "calendar.holidays_imported",
+            AuditAction::CalendarHolidaysImported,
             "calendar",
             Some(rec.name.clone()),
             serde_json::json!({
@@ -453,7 +499,6 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(target: "audit", event = "holiday_years_written", calendar = %rec.name, years = ?written, clocks_recomputed = recomputed.recomputed, by = %principal.user_id, "holiday data written");
         Ok(written)
     }
 
@@ -514,8 +559,16 @@ impl App {
         if !tx.delete_holiday_year(rec.id, year, self.now()).await? {
             return Err(AppError::NotFound("holiday year"));
         }
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::CalendarHolidaysDeleted,
+            "calendar",
+            Some(rec.name.clone()),
+            serde_json::json!({ "year": year }),
+        )
+        .await?;
         tx.commit().await?;
-        tracing::info!(target: "audit", event = "holiday_year_deleted", calendar = %rec.name, year, by = %principal.user_id, "holiday year deleted");
         Ok(())
     }
 

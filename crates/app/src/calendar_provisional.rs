@@ -23,6 +23,7 @@
 use crate::notify::{Notification, Recipient};
 use crate::{App, AppError, Principal};
 use std::collections::BTreeMap;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::calendar::{china_time_zone, Calendar, CalendarMode, PROVISIONAL_YEARS};
 use tripdesk_domain::identity::{Permission, Role};
 use tripdesk_store::{NewAuditEntry, Tx, UserFilter};
@@ -204,7 +205,7 @@ impl App {
                     at: now,
                     actor_id: None,
                     actor_name: format!("sla-engine@{}", self.node()),
-                    action: "calendar.holidays_missing".into(),
+                    action: AuditAction::CalendarHolidaysMissing.code().into(),
                     entity_type: "calendar".into(),
                     entity_id: Some(gap.calendar.clone()),
                     summary: serde_json::json!({ "year": gap.year, "notified": notified })

@@ -12,6 +12,7 @@
 use crate::{App, AppError, FieldError, Principal};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::customer::{
     mask_document_number, Email, IdDocument, IdDocumentKind, Phone, ValidationError,
 };
@@ -642,7 +643,7 @@ impl App {
         tx: &mut dyn Tx,
         principal: &Principal,
         p: PreparedCustomer,
-        action: &str,
+        action: AuditAction,
     ) -> Result<CreatedCustomer, AppError> {
         let vault = self.vault()?;
         let now = self.now();
@@ -749,7 +750,7 @@ impl App {
             .map_err(AppError::Validation)?;
         let mut tx = self.store.write().await?;
         let created = self
-            .insert_prepared(&mut *tx, principal, prepared, "customer.create")
+            .insert_prepared(&mut *tx, principal, prepared, AuditAction::CustomerCreate)
             .await?;
         tx.commit().await?;
         Ok(created)
@@ -1047,7 +1048,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "customer.update",
+            AuditAction::CustomerUpdate,
             "customer",
             Some(id.to_string()),
             json!({
@@ -1128,7 +1129,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "customer.reveal",
+            AuditAction::CustomerReveal,
             "customer",
             Some(id.to_string()),
             json!({ "field": field, "identifier_id": shown_id, "reason": reason }),
@@ -1180,7 +1181,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "customer.consent",
+            AuditAction::CustomerConsent,
             "customer",
             Some(id.to_string()),
             json!({
@@ -1341,7 +1342,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "customer.merge",
+            AuditAction::CustomerMerge,
             "customer",
             Some(keep.to_string()),
             json!({
@@ -1356,7 +1357,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "customer.merged_into",
+            AuditAction::CustomerMergedInto,
             "customer",
             Some(other.to_string()),
             json!({ "into": keep }),
@@ -1447,7 +1448,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "customer.export",
+            AuditAction::CustomerExport,
             "customer",
             Some(id.to_string()),
             json!({ "format": "json" }),
@@ -1526,7 +1527,7 @@ impl App {
             }
         }
         let created = self
-            .insert_prepared(tx, principal, prepared, "customer.create_at_intake")
+            .insert_prepared(tx, principal, prepared, AuditAction::CustomerCreateAtIntake)
             .await?;
         Ok(created.detail.customer.id)
     }

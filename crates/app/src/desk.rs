@@ -6,6 +6,7 @@ use crate::customers::IntakeCustomer;
 use crate::desk_effects::{clock_is_open, ClockStart, EffectContext};
 use crate::{check_optional_text, check_text, App, AppError, FieldError, Lines, Principal};
 use jiff::Timestamp;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::desk::{
     decide, next_steps, Actor, Channel, Compensation, Effect, Facts, Level, State, Step, StepError,
     StepInput, TicketKind,
@@ -389,10 +390,22 @@ impl App {
         tx.insert_ticket_event(&event).await?;
         // The audit log names the step and its effects, never the notes (they may quote the
         // customer).
+        let action = match kind {
+            "created" => AuditAction::TicketCreated,
+            "step" => AuditAction::TicketStep,
+            "level_changed" => AuditAction::TicketLevelChanged,
+            "attachment" => AuditAction::TicketAttachment,
+            "survey_sent" => AuditAction::TicketSurveySent,
+            other => {
+                return Err(AppError::Internal(format!(
+                    "ticket event {other:?} has no audit action"
+                )))
+            }
+        };
         self.audit(
             tx,
             p,
-            &format!("ticket.{kind}"),
+            action,
             "ticket",
             Some(ticket.id.to_string()),
             serde_json::json!({

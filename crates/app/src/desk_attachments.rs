@@ -5,6 +5,7 @@
 
 use crate::{App, AppError, FieldError, Principal};
 use sha2::{Digest, Sha256};
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{TicketAttachment, Tx};
 use tripdesk_vault::Secret;
@@ -239,7 +240,7 @@ impl App {
         self.audit(
             &mut *tx,
             p,
-            "ticket.attachment_download",
+            AuditAction::TicketAttachmentDownload,
             "ticket",
             Some(ticket_id.to_string()),
             serde_json::json!({ "attachment_id": attachment_id, "sha256": a.sha256 }),

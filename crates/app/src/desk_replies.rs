@@ -11,6 +11,7 @@ use crate::notify::OneOffMessage;
 use crate::sla::ClockAction;
 use crate::{check_text, App, AppError, FieldError, Lines, Principal};
 use serde_json::json;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::desk::{State, TicketKind};
 use tripdesk_domain::identity::Permission;
 use tripdesk_domain::sla::ClockState;
@@ -364,7 +365,7 @@ impl App {
         self.audit(
             &mut *tx,
             p,
-            "ticket.convert",
+            AuditAction::TicketConvert,
             "ticket",
             Some(ticket_id.to_string()),
             json!({ "number": ticket.number, "from_kind": "inquiry", "to_kind": "complaint", "reason": reason }),
@@ -467,7 +468,7 @@ impl App {
         self.audit(
             &mut *tx,
             p,
-            "reply_template.create",
+            AuditAction::ReplyTemplateCreate,
             "reply_template",
             Some(template.id.to_string()),
             json!({ "key": template.key, "locale": template.locale }),
@@ -512,7 +513,7 @@ impl App {
         self.audit(
             &mut *tx,
             p,
-            "reply_template.update",
+            AuditAction::ReplyTemplateUpdate,
             "reply_template",
             Some(id.to_string()),
             json!({ "key": template.key, "locale": template.locale }),
@@ -531,7 +532,7 @@ impl App {
         self.audit(
             &mut *tx,
             p,
-            "reply_template.delete",
+            AuditAction::ReplyTemplateDelete,
             "reply_template",
             Some(id.to_string()),
             json!({}),

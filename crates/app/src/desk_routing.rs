@@ -11,6 +11,7 @@ use crate::ttl_cache::CONFIG_CACHE_TTL;
 use crate::{App, AppError, FieldError, Principal};
 use serde_json::json;
 use std::sync::Arc;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::desk::{route, Channel, RoutingRule, TicketFacts};
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{RoutingRuleRecord, Ticket, Tx};
@@ -265,7 +266,7 @@ impl App {
         self.audit(
             &mut *tx,
             p,
-            "routing_rule.create",
+            AuditAction::RoutingRuleCreate,
             "routing_rule",
             Some(rule.id.to_string()),
             json!({ "name": rule.name, "group_id": group_id, "priority": rule.priority }),
@@ -308,7 +309,7 @@ impl App {
         self.audit(
             &mut *tx,
             p,
-            "routing_rule.update",
+            AuditAction::RoutingRuleUpdate,
             "routing_rule",
             Some(id.to_string()),
             json!({ "name": rule.name, "group_id": group_id, "priority": rule.priority, "enabled": rule.enabled }),
@@ -328,7 +329,7 @@ impl App {
         self.audit(
             &mut *tx,
             p,
-            "routing_rule.delete",
+            AuditAction::RoutingRuleDelete,
             "routing_rule",
             Some(id.to_string()),
             json!({}),

@@ -27,6 +27,7 @@ use crate::customers::{identifier_field, open_sealed};
 use crate::{App, AppError, Principal};
 use serde_json::json;
 use std::collections::BTreeMap;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::customer::erasure::{Needles, ERASED};
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{Customer, CustomerTicketTexts, TextColumn, Tx, ERASABLE_TEXTS};
@@ -140,7 +141,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "customer.erase",
+            AuditAction::CustomerErase,
             "customer",
             Some(id.to_string()),
             json!({

@@ -3,6 +3,7 @@
 use crate::{secrets, App, AppError, FieldError, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::identity::{validate_password, validate_username, Permission, Role};
 use tripdesk_store::{Department, User, UserFilter};
 use uuid::Uuid;
@@ -195,7 +196,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "user.create",
+            AuditAction::UserCreate,
             "user",
             Some(user.id.to_string()),
             json!({
@@ -319,7 +320,8 @@ impl App {
             changed.insert("display_name".into(), json!(user.display_name));
         }
         if user.email != before.email {
-            changed.insert("email".into(), json!(user.email));
+            // That it changed, never the address (personal data; the log is immutable).
+            changed.insert("email".into(), json!("changed"));
         }
         if user.department_id != before.department_id {
             changed.insert("department_id".into(), json!(user.department_id));
@@ -340,7 +342,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "user.update",
+            AuditAction::UserUpdate,
             "user",
             Some(user.id.to_string()),
             json!({ "username": user.username, "changed": changed }),
@@ -440,7 +442,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "department.create",
+            AuditAction::DepartmentCreate,
             "department",
             Some(dept.id.to_string()),
             json!({ "code": dept.code, "name_zh": dept.name_zh, "name_en": dept.name_en }),
@@ -474,7 +476,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "department.update",
+            AuditAction::DepartmentUpdate,
             "department",
             Some(dept.id.to_string()),
             json!({ "code": dept.code, "name_zh": dept.name_zh, "name_en": dept.name_en }),

@@ -11,6 +11,7 @@ use crate::{App, AppError, Principal};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::customer::mask_name;
 use tripdesk_domain::identity::Permission;
 use tripdesk_sheets::{Format, SheetError};
@@ -281,14 +282,14 @@ impl App {
         let mut tx = self.store.write().await?;
         for p in prepared {
             let created = self
-                .insert_prepared(&mut *tx, principal, p, "customer.import")
+                .insert_prepared(&mut *tx, principal, p, AuditAction::CustomerImport)
                 .await?;
             report.created.push(created.detail.customer.id);
         }
         self.audit(
             &mut *tx,
             principal,
-            "customer.import_file",
+            AuditAction::CustomerImportFile,
             "customer",
             None,
             json!({ "format": report.format, "rows": report.rows, "created": report.created.len() }),
@@ -402,7 +403,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "customer.export_list",
+            AuditAction::CustomerExportList,
             "customer",
             None,
             json!({

@@ -5,6 +5,7 @@ use crate::customers::{customer_field, identifier_field, SEALED_FIELDS};
 use crate::desk_attachments::{ATTACHMENT_CONTENT_FIELD, ATTACHMENT_NAME_FIELD};
 use crate::{App, AppError};
 use serde_json::json;
+use tripdesk_domain::audit::AuditAction;
 
 /// How many values a re-encryption run moved to the active key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,7 +122,7 @@ impl App {
         self.audit(
             &mut *tx,
             &Self::console_principal(),
-            "vault.reseal",
+            AuditAction::VaultReseal,
             "vault",
             Some(vault.active_key_id().to_string()),
             json!({
@@ -141,7 +142,7 @@ impl App {
         self.audit(
             &mut *tx,
             &Self::console_principal(),
-            "vault.rotate",
+            AuditAction::VaultRotate,
             "vault",
             Some(new_key_id.to_string()),
             json!({ "active_key": new_key_id }),

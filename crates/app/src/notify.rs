@@ -13,6 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use tokio::sync::broadcast;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::customer::Email;
 use tripdesk_domain::identity::Permission;
 use tripdesk_domain::notify::template::{self, Escape};
@@ -469,6 +470,26 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// What the audit log records of a webhook endpoint: where it points (scheme and host: a
+/// path or query may carry a token, so only a fingerprint of the whole address), what it
+/// subscribes to and whether it is on. Never its signing secret.
+fn webhook_settings(e: &WebhookEndpoint) -> serde_json::Value {
+    use sha2::{Digest, Sha256};
+    let rest = e.url.split_once("://").map_or("", |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let scheme = e.url.split_once("://").map_or("", |(s, _)| s);
+    let digest = Sha256::digest(e.url.as_bytes());
+    let fingerprint: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    serde_json::json!({
+        "origin": format!("{scheme}://{host}"),
+        "url_fingerprint": fingerprint,
+        "events": e.events,
+        "active": e.active,
+        "description": e.description,
+    })
+}
+
 impl App {
     /// Enqueues templated notifications in the caller's transaction: one multi-row insert
     /// for the whole batch. Returns the message ids (a recipient with no usable address is
@@ -913,8 +934,22 @@ impl App {
             .get_message(id)
             .await?
             .ok_or(AppError::NotFound("message"))?;
+        // What was requeued, never to whom or what it says.
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::MessageRequeue,
+            "message",
+            Some(id.to_string()),
+            serde_json::json!({
+                "channel": message.channel,
+                "event": message.event,
+                "template_key": message.template_key,
+                "max_attempts": message.max_attempts,
+            }),
+        )
+        .await?;
         tx.commit().await?;
-        tracing::info!(target: "audit", event = "message_requeued", message_id = %id, by = %principal.user_id, "dead message requeued");
         Ok(message)
     }
 
@@ -950,10 +985,8 @@ impl App {
         principal.require(Permission::ManageNotifications)?;
         let (key, html) = check_template_input(&input)?;
         let mut tx = self.store.write().await?;
-        let version = tx
-            .latest_template(&key, &input.locale)
-            .await?
-            .map_or(1, |t| t.version + 1);
+        let previous = tx.latest_template(&key, &input.locale).await?;
+        let version = previous.as_ref().map_or(1, |t| t.version + 1);
         let template = Template {
             id: Uuid::now_v7(),
             key,
@@ -979,8 +1012,33 @@ impl App {
                 },
                 other => other,
             })?;
+        // Which parts changed, never the text (a template may quote a person).
+        let changed: Vec<&str> = previous.map_or_else(Vec::new, |p| {
+            [
+                ("description", p.description != template.description),
+                ("subject", p.subject != template.subject),
+                ("body_text", p.body_text != template.body_text),
+                ("body_html", p.body_html != template.body_html),
+            ]
+            .into_iter()
+            .filter_map(|(field, differs)| differs.then_some(field))
+            .collect()
+        });
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::MessageTemplateSave,
+            "message_template",
+            Some(format!("{}/{}", template.key, template.locale)),
+            serde_json::json!({
+                "key": template.key,
+                "locale": template.locale,
+                "version": template.version,
+                "changed": changed,
+            }),
+        )
+        .await?;
         tx.commit().await?;
-        tracing::info!(target: "audit", event = "template_saved", key = %template.key, version = template.version, by = %principal.user_id, "template saved");
         Ok(template)
     }
 
@@ -992,9 +1050,19 @@ impl App {
     ) -> Result<(), AppError> {
         principal.require(Permission::ManageNotifications)?;
         let mut tx = self.store.write().await?;
-        if tx.delete_template(key, locale).await? == 0 {
+        let versions = tx.delete_template(key, locale).await?;
+        if versions == 0 {
             return Err(AppError::NotFound("template"));
         }
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::MessageTemplateDelete,
+            "message_template",
+            Some(format!("{key}/{locale}")),
+            serde_json::json!({ "key": key, "locale": locale, "versions": versions }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1181,7 +1249,7 @@ impl App {
         self.audit(
             &mut *tx,
             principal,
-            "preference.set",
+            AuditAction::PreferenceSet,
             "preference",
             Some(pref.recipient_key.clone()),
             serde_json::json!({ "fields": set }),
@@ -1231,7 +1299,28 @@ impl App {
         }
         fail_if_any(fields)?;
         let mut tx = self.store.write().await?;
+        let rate = |l: Option<&RateLimit>| {
+            serde_json::json!({
+                "per_second": l.map(|l| l.per_second),
+                "burst": l.map(|l| l.burst),
+            })
+        };
+        let before = rate(
+            tx.list_rate_limits()
+                .await?
+                .iter()
+                .find(|l| l.channel == limit.channel),
+        );
         tx.set_rate_limit(&limit, self.now()).await?;
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::RateLimitSet,
+            "rate_limit",
+            Some(limit.channel.clone()),
+            serde_json::json!({ "changed": crate::audit::changes(&before, &rate(Some(&limit))) }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(limit)
     }
@@ -1246,6 +1335,15 @@ impl App {
         if !tx.remove_rate_limit(channel).await? {
             return Err(AppError::NotFound("rate limit"));
         }
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::RateLimitRemove,
+            "rate_limit",
+            Some(channel.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1384,9 +1482,17 @@ impl App {
         };
         let mut tx = self.store.write().await?;
         tx.insert_webhook(&endpoint).await?;
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::WebhookCreate,
+            "webhook",
+            Some(endpoint.id.to_string()),
+            webhook_settings(&endpoint),
+        )
+        .await?;
         tx.commit().await?;
         self.config.webhooks.invalidate();
-        tracing::info!(target: "audit", event = "webhook_created", webhook_id = %endpoint.id, by = %principal.user_id, "webhook endpoint created");
         Ok(endpoint)
     }
 
@@ -1403,6 +1509,7 @@ impl App {
             .get_webhook(id)
             .await?
             .ok_or(AppError::NotFound("webhook"))?;
+        let before = webhook_settings(&endpoint);
         let mut events = input.events;
         events.sort();
         events.dedup();
@@ -1412,6 +1519,17 @@ impl App {
         endpoint.active = input.active;
         endpoint.updated_at = self.now();
         tx.update_webhook(&endpoint).await?;
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::WebhookUpdate,
+            "webhook",
+            Some(endpoint.id.to_string()),
+            serde_json::json!({
+                "changed": crate::audit::changes(&before, &webhook_settings(&endpoint)),
+            }),
+        )
+        .await?;
         tx.commit().await?;
         self.config.webhooks.invalidate();
         Ok(endpoint)
@@ -1420,12 +1538,24 @@ impl App {
     pub async fn delete_webhook(&self, principal: &Principal, id: Uuid) -> Result<(), AppError> {
         principal.require(Permission::ManageNotifications)?;
         let mut tx = self.store.write().await?;
+        let endpoint = tx
+            .get_webhook(id)
+            .await?
+            .ok_or(AppError::NotFound("webhook"))?;
         if !tx.delete_webhook(id).await? {
             return Err(AppError::NotFound("webhook"));
         }
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::WebhookDelete,
+            "webhook",
+            Some(id.to_string()),
+            webhook_settings(&endpoint),
+        )
+        .await?;
         tx.commit().await?;
         self.config.webhooks.invalidate();
-        tracing::info!(target: "audit", event = "webhook_deleted", webhook_id = %id, by = %principal.user_id, "webhook endpoint deleted");
         Ok(())
     }
 }

@@ -29,6 +29,7 @@ use base64::Engine;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use std::collections::BTreeMap;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::desk::{decide, Channel, State, Step, StepInput, TicketKind};
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{Survey, SurveyAnswers, Ticket, Tx};
@@ -576,7 +577,7 @@ impl App {
         self.audit(
             &mut *tx,
             p,
-            "survey.send",
+            AuditAction::SurveySend,
             "survey",
             Some(id.to_string()),
             json!({ "ticket": ticket.number, "expires_at": expires_at, "emailed": survey.emailed }),

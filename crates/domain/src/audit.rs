@@ -25,6 +25,9 @@
 
 use sha2::{Digest, Sha256};
 
+mod action;
+pub use action::AuditAction;
+
 /// The previous hash of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

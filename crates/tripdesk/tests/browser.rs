@@ -487,7 +487,7 @@ impl Browser<'_> {
         self.heading("审计日志").await?;
         let log = self.wait(Locator::Id("audit-table")).await?.text().await?;
         ensure!(
-            log.contains("customer.reveal")
+            log.contains("查看敏感信息")
                 && log.contains("zhao.min")
                 && log.contains("回访前核对号码"),
             "the reveal is in the audit log"

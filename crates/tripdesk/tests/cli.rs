@@ -691,6 +691,30 @@ fn three_admins(extra: &[String]) {
     }
 }
 
+/// The newest entry removed — the one no later entry links to, so no hash in the log
+/// betrays it — is caught against the keyed head.
+#[tokio::test]
+async fn audit_verify_detects_the_newest_entry_removed() {
+    let store = fresh_store().await;
+    let extra = store.location.command_line();
+    three_admins(&extra);
+    assert!(verify(&extra).status.success());
+    let newest = query_by_hand(&store.location, "SELECT max(seq) FROM audit_log");
+    let newest = &newest[0][0];
+    assert!(newest.parse::<i64>().is_ok_and(|s| s > 0), "{newest}");
+    sql_by_hand(
+        &store.location,
+        &format!("DELETE FROM audit_log WHERE seq = {newest}"),
+    );
+    let out = verify(&extra);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("audit log BROKEN") && err.contains("removed at the end"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn audit_verify_names_a_missing_head_row() {
     let store = fresh_store().await;

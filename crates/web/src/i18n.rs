@@ -361,9 +361,65 @@ pub fn field_errors(t: Tr, fields: &[tripdesk_app::FieldError]) -> Vec<String> {
     fields.iter().map(|f| field_error(t, f)).collect()
 }
 
+/// The label of an audit action code (`audit.act.<code>`); a code no release knows (an old
+/// entry) shows as itself.
+pub fn audit_action_label(t: Tr, code: &str) -> String {
+    let key = format!("audit.act.{code}");
+    if Tr::has(&key) {
+        t.s(&key).to_string()
+    } else {
+        code.to_string()
+    }
+}
+
+/// The label of a group of audit actions (`customer` for `customer.*`).
+pub fn audit_group_label(t: Tr, group: &str) -> &'static str {
+    t.s(&format!("audit.group.{group}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_audit_action_and_group_has_labels() {
+        use tripdesk_domain::audit::AuditAction;
+        let mut labels = std::collections::HashSet::new();
+        for a in AuditAction::ALL {
+            let key = format!("audit.act.{}", a.code());
+            assert!(Tr::has(&key), "{} has no label", a.code());
+            let zh = Tr(Lang::ZhCn).s(&key);
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{}: the Chinese label {zh:?} has no Chinese",
+                a.code()
+            );
+            assert!(labels.insert(zh), "two actions are labelled {zh}");
+            assert_eq!(
+                audit_action_label(Tr(Lang::En), a.code()),
+                Tr(Lang::En).s(&key)
+            );
+        }
+        for g in AuditAction::groups() {
+            assert!(
+                Tr::has(&format!("audit.group.{g}")),
+                "group {g} has no label"
+            );
+        }
+        // Labels for actions that do not exist would be dead text.
+        for (k, _, _) in TEXT {
+            if let Some(code) = k.strip_prefix("audit.act.") {
+                assert!(
+                    AuditAction::from_code(code).is_some(),
+                    "{k} labels no action"
+                );
+            }
+        }
+        assert_eq!(
+            audit_action_label(Tr(Lang::ZhCn), "gone.action"),
+            "gone.action"
+        );
+    }
 
     #[test]
     fn field_errors_speak_the_interface_language() {

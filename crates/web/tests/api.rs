@@ -487,6 +487,7 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/customers/{id}/pipl-export", "post"),
         ("/api/v1/customers/{id}/erase", "post"),
         ("/api/v1/audit", "get"),
+        ("/api/v1/audit/actions", "get"),
         ("/api/v1/calendars", "get"),
         ("/api/v1/calendars", "post"),
         ("/api/v1/calendars/{name}", "get"),
@@ -856,6 +857,12 @@ async fn dead_letters_are_listed_and_retried_by_admins() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["state"], "queued");
+    // The requeue is in the audit chain: what was requeued, not to whom.
+    let audit = h.get("/api/v1/audit?action=message.requeue", &admin).await;
+    assert_eq!(audit.body["total"], 1, "{}", audit.text);
+    assert_eq!(audit.body["items"][0]["entity_id"], id.to_string());
+    assert_eq!(audit.body["items"][0]["actor_name"], "admin");
+    assert!(!audit.text.contains("gone@example.com"), "{}", audit.text);
     let again = h
         .call(
             Method::POST,

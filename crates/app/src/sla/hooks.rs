@@ -7,6 +7,7 @@ use crate::notify::Notification;
 use crate::{App, AppError};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::calendar::china_time_zone;
 use tripdesk_domain::identity::Role;
 use tripdesk_store::{
@@ -154,7 +155,12 @@ impl App {
                 at: self.now(),
                 actor_id: None,
                 actor_name: format!("sla-engine@{}", self.node()),
-                action: format!("sla.{}", kind.as_str()),
+                action: match kind {
+                    SlaEventKind::Warning => AuditAction::SlaWarning,
+                    _ => AuditAction::SlaBreach,
+                }
+                .code()
+                .into(),
                 entity_type: "sla_clock".into(),
                 entity_id: Some(clock.id.to_string()),
                 summary: serde_json::json!({

@@ -15,6 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::calendar::{Calendar, MAX_RANGE_YEARS};
 use tripdesk_domain::identity::{Permission, Role};
 use tripdesk_domain::sla::{
@@ -126,6 +127,23 @@ fn code_ok(s: &str, max: usize) -> bool {
         && s.len() <= max
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// What the audit log records of a policy: its figures and names, old against new.
+fn policy_figures(p: &SlaPolicy) -> serde_json::Value {
+    serde_json::json!({
+        "name_zh": p.target.name_zh,
+        "name_en": p.target.name_en,
+        "kind": p.target.kind,
+        "amount": p.target.amount,
+        "earliest": p.target.earliest,
+        "calendar": p.target.calendar,
+        "warn_at_percent": p.target.warn_at_percent,
+        "pause_when": p.pause_when,
+        "notify_warning": p.notify_warning,
+        "notify_breach": p.notify_breach,
+        "enabled": p.enabled,
+    })
 }
 
 /// `SlaError` as an `AppError`: state conflicts are 409 with the domain's code, calendar and
@@ -310,6 +328,7 @@ impl App {
             roles.dedup();
             roles
         };
+        let before = policy_figures(&policy);
         policy.target = target;
         policy.pause_when = input.pause_when;
         policy.notify_warning = dedup(input.notify_warning);
@@ -317,9 +336,17 @@ impl App {
         policy.enabled = input.enabled;
         policy.updated_at = self.now();
         tx.update_sla_policy(&policy).await?;
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::SlaPolicyUpdate,
+            "sla_policy",
+            Some(key.to_string()),
+            serde_json::json!({ "changed": crate::audit::changes(&before, &policy_figures(&policy)) }),
+        )
+        .await?;
         tx.commit().await?;
         self.config.invalidate();
-        tracing::info!(target: "audit", event = "sla_policy_updated", key, by = %principal.user_id, "SLA policy updated");
         Ok(policy)
     }
 
@@ -522,8 +549,34 @@ impl App {
             }
         }
         let rec = self.start_sla_clock(&mut *tx, req).await?;
+        // Started by hand (the desk's own clocks are in its steps' entries).
+        self.audit_clock(&mut *tx, principal, AuditAction::SlaClockStart, &rec)
+            .await?;
         tx.commit().await?;
         Ok(rec)
+    }
+
+    /// An entry for a clock changed by hand: which clock of which subject, never more.
+    async fn audit_clock(
+        &self,
+        tx: &mut dyn Tx,
+        principal: &Principal,
+        action: AuditAction,
+        rec: &SlaClockRecord,
+    ) -> Result<(), AppError> {
+        self.audit(
+            tx,
+            principal,
+            action,
+            "sla_clock",
+            Some(rec.id.to_string()),
+            serde_json::json!({
+                "target_key": rec.clock.target_key(),
+                "subject_type": rec.subject_type,
+                "subject_id": rec.subject_id,
+            }),
+        )
+        .await
     }
 
     /// A clock transition on behalf of a user or an integration (its own transaction).
@@ -537,6 +590,13 @@ impl App {
         let mut tx = self.store.write().await?;
         self.clock_in_scope(&mut *tx, principal, id).await?;
         let rec = self.sla_clock_action(&mut *tx, id, action).await?;
+        let audited = match action {
+            ClockAction::Pause => AuditAction::SlaClockPause,
+            ClockAction::Resume => AuditAction::SlaClockResume,
+            ClockAction::Stop => AuditAction::SlaClockStop,
+            ClockAction::Cancel => AuditAction::SlaClockCancel,
+        };
+        self.audit_clock(&mut *tx, principal, audited, &rec).await?;
         tx.commit().await?;
         Ok(rec)
     }

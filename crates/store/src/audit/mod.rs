@@ -17,7 +17,7 @@ pub struct NewAuditEntry {
     pub actor_id: Option<Uuid>,
     /// The actor's username at the time (kept even if the account is renamed).
     pub actor_name: String,
-    /// Dotted verb, e.g. `customer.create`, `customer.reveal`, `auth.login`.
+    /// The code of a `tripdesk_domain::audit::AuditAction`, e.g. `customer.reveal`.
     pub action: String,
     /// `customer`, `user`, `department`, `session`, `api_token`, `vault`.
     pub entity_type: String,

@@ -2,18 +2,22 @@
 
 use super::rfc3339;
 use crate::extract::{ApiQuery, Auth};
+use crate::i18n::{Lang, Tr};
 use crate::problem::ApiError;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_store::{AuditEntry, AuditFilter};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_audit))
+    OpenApiRouter::new()
+        .routes(routes!(list_audit))
+        .routes(routes!(list_audit_actions))
 }
 
 /// One audit entry.
@@ -25,7 +29,8 @@ pub struct AuditEntryView {
     at: String,
     actor_id: Option<Uuid>,
     actor_name: String,
-    /// e.g. `customer.reveal`, `customer.create`, `user.update`, `auth.login`.
+    /// e.g. `customer.reveal`, `sla_policy.update`, `auth.login`: one of
+    /// `GET /api/v1/audit/actions` (entries of older releases keep the codes they had).
     action: String,
     entity_type: String,
     entity_id: Option<String>,
@@ -63,7 +68,7 @@ pub struct AuditList {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     actor_id: Option<Uuid>,
-    /// An action, or a prefix ending in `.` (`customer.`).
+    /// An action of `GET /api/v1/audit/actions`, or a group followed by a dot (`customer.`).
     action: Option<String>,
     entity_type: Option<String>,
     entity_id: Option<String>,
@@ -111,6 +116,21 @@ async fn list_audit(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditList>, ApiError> {
     let limit = super::page_limit(q.limit, 100, 500)?;
+    if let Some(a) = q.action.as_deref().filter(|a| !AuditAction::is_filter(a)) {
+        let shown: String = a.chars().take(60).collect();
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "bad_query",
+            "a query parameter is invalid",
+        )
+        .with_field(
+            "action",
+            "unknown",
+            format!(
+                "no audit action {shown:?}: give one of GET /api/v1/audit/actions, or a group followed by a dot"
+            ),
+        ));
+    }
     let filter = AuditFilter {
         actor_id: q.actor_id,
         action: q.action,
@@ -129,5 +149,44 @@ async fn list_audit(
             .map(|e| AuditEntryView::of(&state, e))
             .collect(),
         total: page.total,
+    }))
+}
+
+/// One kind of audited action, with its labels.
+#[derive(Serialize, ToSchema)]
+pub struct AuditActionView {
+    /// The stable code entries carry and `action` filters by, e.g. `sla_policy.update`.
+    code: &'static str,
+    /// The entity group (`sla_policy`): `action=sla_policy.` filters the whole group.
+    group: &'static str,
+    label_zh: &'static str,
+    label_en: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditActionList {
+    items: Vec<AuditActionView>,
+}
+
+/// The actions the audit log records, grouped by entity, with their Chinese and English
+/// labels (needs `view_audit`).
+#[utoipa::path(get, path = "/api/v1/audit/actions", tag = "audit",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Every action", body = AuditActionList)))]
+async fn list_audit_actions(Auth(p): Auth) -> Result<Json<AuditActionList>, ApiError> {
+    p.require(tripdesk_domain::identity::Permission::ViewAudit)?;
+    Ok(Json(AuditActionList {
+        items: AuditAction::ALL
+            .iter()
+            .map(|a| {
+                let key = format!("audit.act.{}", a.code());
+                AuditActionView {
+                    code: a.code(),
+                    group: a.group(),
+                    label_zh: Tr(Lang::ZhCn).s(&key),
+                    label_en: Tr(Lang::En).s(&key),
+                }
+            })
+            .collect(),
     }))
 }

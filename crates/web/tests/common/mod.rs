@@ -14,6 +14,9 @@ use tripdesk_store_sql::testing::{fresh_store, TestStore};
 pub struct Harness {
     pub router: axum::Router,
     pub store: TestStore,
+    /// The app behind the router (with its vault keys), for what no route offers, such as
+    /// verifying the audit chain.
+    pub app: App,
 }
 
 pub struct Reply {
@@ -58,10 +61,11 @@ pub async fn harness_configured(
     let app = App::new(store.store.clone(), clock, settings)
         .with_vault(Arc::new(tripdesk_vault::KeyRing::generate()));
     app.seed_demo_organisation().await.unwrap();
-    let state = tripdesk_web::AppState::new(app, web).await.unwrap();
+    let state = tripdesk_web::AppState::new(app.clone(), web).await.unwrap();
     Harness {
         router: tripdesk_web::router(state),
         store,
+        app,
     }
 }
 

@@ -7,7 +7,7 @@ pub(crate) use text::TEXT;
 
 use super::session::UiUser;
 use super::{error_page, local_time, render, Chrome};
-use crate::i18n::Tr;
+use crate::i18n::{self, Tr};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -17,6 +17,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use tripdesk_app::AppError;
+use tripdesk_domain::audit::AuditAction;
 use tripdesk_store::AuditFilter;
 use uuid::Uuid;
 
@@ -30,39 +31,58 @@ struct AuditRow {
     at: String,
     actor: String,
     action: String,
+    action_label: String,
     entity: String,
     entity_link: Option<String>,
     summary: String,
 }
 
 struct ActionOption {
-    value: &'static str,
+    value: String,
+    label: String,
     selected: bool,
 }
 
-/// Actions offered in the filter (a trailing `.` filters by prefix).
-const AUDIT_ACTIONS: [&str; 14] = [
-    "customer.",
-    "customer.reveal",
-    "customer.create",
-    "customer.update",
-    "customer.consent",
-    "customer.merge",
-    "customer.erase",
-    "customer.export",
-    "customer.export_list",
-    "user.",
-    "department.",
-    "auth.",
-    "api_token.",
-    "vault.",
-];
+/// A group of actions in the filter: all of the group (a trailing `.` filters by prefix),
+/// then each action, labelled in the page's language.
+struct ActionGroup {
+    label: &'static str,
+    all: ActionOption,
+    actions: Vec<ActionOption>,
+}
+
+fn action_groups(t: Tr, selected: Option<&str>) -> Vec<ActionGroup> {
+    let option = |value: String, label: String| ActionOption {
+        selected: selected == Some(value.as_str()),
+        value,
+        label,
+    };
+    AuditAction::groups()
+        .into_iter()
+        .map(|g| {
+            let label = i18n::audit_group_label(t, g);
+            ActionGroup {
+                label,
+                all: option(
+                    format!("{g}."),
+                    t.s("audit.all_of").replace("{group}", label),
+                ),
+                actions: AuditAction::ALL
+                    .iter()
+                    .filter(|a| a.group() == g)
+                    .map(|a| option(a.code().to_string(), i18n::audit_action_label(t, a.code())))
+                    .collect(),
+            }
+        })
+        .collect()
+}
 
 #[derive(Template)]
 #[template(path = "audit/log.html")]
 struct AuditPage {
     c: Chrome,
-    actions: Vec<ActionOption>,
+    groups: Vec<ActionGroup>,
+    action_error: Option<&'static str>,
     actor: String,
     entity_id: String,
     rows: Vec<AuditRow>,
@@ -94,9 +114,15 @@ pub async fn audit(
             Err(e) => return error_page(&state, &user, "customers", e),
         },
     };
+    let action = q.action.clone().filter(|a| !a.is_empty());
+    // An action no list offers matches nothing: say so rather than show an empty page.
+    let action_error = action
+        .as_deref()
+        .filter(|a| !AuditAction::is_filter(a))
+        .map(|_| t.s("audit.unknown_action"));
     let filter = AuditFilter {
         actor_id,
-        action: q.action.clone().filter(|a| !a.is_empty()),
+        action,
         entity_id: q.entity_id.clone().filter(|a| !a.is_empty()),
         limit: 200,
         ..Default::default()
@@ -112,6 +138,7 @@ pub async fn audit(
             seq: e.seq,
             at: local_time(&state, e.at),
             actor: e.actor_name.clone(),
+            action_label: i18n::audit_action_label(t, &e.action),
             action: e.action.clone(),
             entity: format!("{} {}", e.entity_type, e.entity_id.as_deref().unwrap_or("")),
             entity_link: (e.entity_type == "customer")
@@ -124,13 +151,8 @@ pub async fn audit(
     render(
         StatusCode::OK,
         &AuditPage {
-            actions: AUDIT_ACTIONS
-                .iter()
-                .map(|a| ActionOption {
-                    value: a,
-                    selected: q.action.as_deref() == Some(*a),
-                })
-                .collect(),
+            groups: action_groups(t, q.action.as_deref()),
+            action_error,
             actor: q.actor.unwrap_or_default(),
             entity_id: q.entity_id.unwrap_or_default(),
             rows,

@@ -11,7 +11,7 @@ use super::{error_page, local_time, render, see_other, Chrome};
 use super::{form_errors, FormError};
 use crate::api::customers::import::file_download;
 use crate::api::customers::records::pipl_download;
-use crate::i18n::Tr;
+use crate::i18n::{self, Tr};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -481,7 +481,7 @@ async fn customer_page(
             .map(|e| HistoryRow {
                 at: local_time(state, e.at),
                 actor: e.actor_name.clone(),
-                action: e.action.clone(),
+                action: i18n::audit_action_label(t, &e.action),
             })
             .collect(),
         can_edit: p.can(Permission::EditCustomers) && status == "active",
