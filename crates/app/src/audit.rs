@@ -112,11 +112,21 @@ impl App {
         tx: &mut dyn Tx,
         entry: &NewAuditEntry,
     ) -> Result<(), AppError> {
-        let signer = self
-            .vault
+        Ok(tx.append_audit(entry, self.audit_signer()).await?)
+    }
+
+    /// The chain's MACs under the vault keys, when the app holds them.
+    fn audit_signer(&self) -> Option<tripdesk_store::AuditSigner> {
+        self.vault
             .clone()
-            .map(|k| Arc::new(AuditKey(k)) as tripdesk_store::AuditSigner);
-        Ok(tx.append_audit(entry, signer).await?)
+            .map(|k| Arc::new(AuditKey(k)) as tripdesk_store::AuditSigner)
+    }
+
+    /// Links the entries queued by committed writes into the chain (`Store::link_audit`),
+    /// with MACs when the app holds the vault keys; returns how many. What `AuditLinker`
+    /// runs, and what verifying and anchoring run first.
+    pub async fn link_audit(&self) -> Result<u64, AppError> {
+        Ok(self.store.link_audit(self.audit_signer()).await?)
     }
 
     /// Covers entries written without the keys (an upgraded database, an administrator
@@ -125,6 +135,7 @@ impl App {
     /// already ends with a keyed entry (or is empty). Returns whether it appended.
     pub async fn anchor_audit_chain(&self) -> Result<bool, AppError> {
         self.vault()?;
+        self.link_audit().await?;
         let mut tx = self.store.write().await?;
         let Some(head) = tx.audit_head().await? else {
             return Ok(false);
@@ -164,6 +175,8 @@ impl App {
     /// vault keys. The outer error is the database's; the inner one names the first broken
     /// entry (or the missing head).
     pub async fn verify_audit(&self) -> Result<Result<AuditVerified, ChainBreak>, AppError> {
+        // Entries committed before now are in the chain that is checked.
+        self.link_audit().await?;
         let mut tx = self.store.read().await?;
         let key = self.vault.clone().map(AuditKey);
         let mut verifier = match &key {
@@ -200,6 +213,52 @@ impl App {
                     keyed: key.is_some(),
                 }
             }))
+    }
+}
+
+/// How long the linker waits for a wake-up before it looks at the queue anyway: entries
+/// queued by other nodes' commits (which wake their own node's linker) or left by a node
+/// that stopped.
+const LINK_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// The background task of `tripdesk serve` that links queued audit entries into the chain
+/// (`App::link_audit`): woken by this node's commits that queued entries, and every
+/// [`LINK_EVERY`]. One call per round, so it can move onto any job runner as it is.
+pub struct AuditLinker {
+    task: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl AuditLinker {
+    pub fn spawn(app: App) -> Self {
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let queued = app.store.audit_queued_signal();
+        app.store.queue_audit(true);
+        let task = tokio::spawn(async move {
+            loop {
+                if let Err(e) = app.link_audit().await {
+                    tracing::warn!(error = %e, "audit linker: cannot link queued entries");
+                }
+                tokio::select! {
+                    _ = stopped.changed() => break,
+                    () = queued.notified() => {}
+                    () = tokio::time::sleep(LINK_EVERY) => {}
+                }
+            }
+            // What the last commits queued goes into the chain before the store closes, and
+            // writes from now on chain at commit.
+            app.store.queue_audit(false);
+            if let Err(e) = app.link_audit().await {
+                tracing::warn!(error = %e, "audit linker: cannot link queued entries");
+            }
+        });
+        Self { task, stop }
+    }
+
+    /// Links what is queued and stops.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
     }
 }
 

@@ -52,6 +52,8 @@ pub struct SqliteStore {
     signal: Arc<DueSignal>,
     /// Woken after a commit that enqueued outbox messages.
     outbox_signal: Arc<Notify>,
+    /// Never woken: writers link their audit entries at commit (`Store::audit_queued_signal`).
+    audit_signal: Arc<Notify>,
     /// Ends [`checkpoint_loop`] when the store closes.
     checkpoint_stop: Arc<Notify>,
     checkpoint: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -90,6 +92,10 @@ pub struct SqlTx {
         tripdesk_store::NewAuditEntry,
         Option<tripdesk_store::AuditSigner>,
     )>,
+    /// Never set here: each write transaction chains its audit entries at its commit
+    /// (`Store::queue_audit` is ignored).
+    queue_audit: bool,
+    queued_audit: bool,
 }
 
 impl SqlTx {
@@ -101,6 +107,8 @@ impl SqlTx {
             enqueued: false,
             outbox_signal: store.outbox_signal.clone(),
             pending_audit: Vec::new(),
+            queue_audit: false,
+            queued_audit: false,
         }
     }
 
@@ -130,6 +138,9 @@ mod shared_audit {
 
 /// How an audit append locks the chain head: nothing more is needed, the write transaction (BEGIN IMMEDIATE) already holds the only write lock.
 const AUDIT_HEAD_LOCK: &str = "";
+
+/// Named sequences kept outside `counters`: none, the single writer takes the row in turn.
+const SEQUENCES: &[(&str, &str)] = &[];
 
 mod shared_desk {
     include!("shared/desk.rs");
@@ -254,6 +265,7 @@ impl SqliteStore {
             reader,
             signal: Arc::new(DueSignal::default()),
             outbox_signal: Arc::new(Notify::new()),
+            audit_signal: Arc::new(Notify::new()),
             checkpoint_stop,
             checkpoint: std::sync::Mutex::new(Some(checkpoint)),
         })
@@ -297,6 +309,45 @@ impl Store for SqliteStore {
             queue: self.writer.clone(),
         });
         Ok(Box::new(SqlTx::new(tx, self)))
+    }
+
+    async fn link_audit(
+        &self,
+        signer: Option<tripdesk_store::AuditSigner>,
+    ) -> Result<u64, StoreError> {
+        // Entries are linked at commit here; the queue is empty unless a database written
+        // by other code is opened. Linked the same way as on PostgreSQL all the same.
+        let queued: i64 = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM audit_pending)")
+            .fetch_one(&self.reader)
+            .await
+            .map_err(err)?;
+        if queued == 0 {
+            return Ok(0);
+        }
+        let mut linked = 0;
+        loop {
+            let guard = self.writer.begin().await?;
+            let tx = Conn::Write(WriteTx {
+                guard: Some(guard),
+                queue: self.writer.clone(),
+            });
+            let mut sql = SqlTx::new(tx, self);
+            let n = sql.link_pending_audit(signer.as_ref()).await?;
+            Box::new(sql).commit().await?;
+            linked += n;
+            if n == 0 {
+                return Ok(linked);
+            }
+        }
+    }
+
+    fn audit_queued_signal(&self) -> Arc<Notify> {
+        self.audit_signal.clone()
+    }
+
+    fn queue_audit(&self, _on: bool) {
+        // The single writer holds the database lock through every commit anyway: chaining
+        // there costs no waiting, and queueing would add a second write per entry.
     }
 
     async fn write_seeding(&self) -> Result<Box<dyn Tx>, StoreError> {
@@ -481,6 +532,8 @@ impl Tx for SqlTx {
             enqueued,
             outbox_signal,
             pending_audit: _,
+            queue_audit: _,
+            queued_audit: _,
         } = *self;
         match tx {
             Conn::Read(tx) => tx.commit().await.map_err(err)?,

@@ -102,6 +102,26 @@ pub trait Store: Send + Sync + 'static {
     /// delivery workers wake at once instead of polling.
     fn outbox_signal(&self) -> Arc<tokio::sync::Notify>;
 
+    /// Links queued audit entries into the chain, oldest first, with MACs under `signer` when
+    /// given, in one transaction per batch; returns how many it linked. Backends whose
+    /// writers link their entries at commit (SQLite) have none queued. On PostgreSQL a write
+    /// queues its entries unlinked (see [`Store::queue_audit`]), so that no row is locked by
+    /// every writer, and any node may link: one at a time (a transaction-scoped advisory lock; a node that finds it
+    /// taken links nothing and returns 0). Run by `tripdesk serve` after commits and
+    /// periodically, and before the chain is verified. Refuses (`Unavailable`) to link
+    /// without a signer once the chain is keyed.
+    async fn link_audit(&self, signer: Option<crate::AuditSigner>) -> Result<u64, StoreError>;
+
+    /// Signalled (one stored permit) after a commit of this process queued audit entries
+    /// for [`Store::link_audit`].
+    fn audit_queued_signal(&self) -> Arc<tokio::sync::Notify>;
+
+    /// While on, this store's write transactions queue their audit entries for
+    /// [`Store::link_audit`] instead of chaining them at commit. Turned on by the linker of
+    /// `tripdesk serve` while it runs, so a process without one (a console command) never
+    /// leaves entries unlinked. PostgreSQL honours it; SQLite always chains at commit.
+    fn queue_audit(&self, on: bool);
+
     /// Brings the planner's knowledge of the tables up to date after a bulk load (a seeding,
     /// an import): PostgreSQL vacuums and analyses the schema's tables (with autovacuum off a
     /// bulk-loaded table has no statistics and no visibility map, so no index-only scan);

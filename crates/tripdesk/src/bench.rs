@@ -67,6 +67,11 @@ pub enum BenchCommand {
         /// make every client a returning customer at once. At most 10,000.
         #[arg(long, default_value_t = 4_000)]
         callers: usize,
+        /// Nodes serving the clients (client w talks to node w mod this): each a store with
+        /// its own connection pool and a server of its own, in this process, on the one
+        /// database (on PostgreSQL: what several machines would be). At most 8.
+        #[arg(long, default_value_t = 1)]
+        nodes: usize,
         /// Database to use; default: a new SQLite database in a temporary directory.
         #[command(flatten)]
         db: DbArgs,
@@ -170,8 +175,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             concurrency,
             count,
             callers,
+            nodes,
             db,
-        } => return crate::bench_tickets::run(db, concurrency.0, count, callers).await,
+        } => return crate::bench_tickets::run(db, concurrency.0, count, callers, nodes).await,
         BenchCommand::Inbox {
             tickets,
             agents,

@@ -175,11 +175,25 @@ where
     F: Fn(Client, usize, usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<Client>> + Send,
 {
+    drive_nodes(&[addr], concurrency, total, one).await
+}
+
+/// [`drive`] against several nodes: client `w` connects to `addrs[w % addrs.len()]`.
+pub async fn drive_nodes<F, Fut>(
+    addrs: &[SocketAddr],
+    concurrency: usize,
+    total: usize,
+    one: F,
+) -> anyhow::Result<Run>
+where
+    F: Fn(Client, usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<Client>> + Send,
+{
     let one = Arc::new(one);
     let next = Arc::new(AtomicUsize::new(0));
     let mut clients = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
-        clients.push(Client::connect(addr).await?);
+    for w in 0..concurrency {
+        clients.push(Client::connect(addrs[w % addrs.len()]).await?);
     }
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(concurrency);
@@ -235,4 +249,24 @@ pub fn machine() -> String {
         .and_then(|l| l.split_whitespace().next().map(str::to_string))
         .unwrap_or_else(|| "?".into());
     format!("{cores} cores, load average {load} at start")
+}
+
+/// The machine baseline of the HTTP benchmarks, measured in the same run: loopback HTTP
+/// round trips per second through the real server (`GET /static/app.css`: no database), one
+/// client then `clients` at once, after a warm-up.
+pub async fn http_round_trips(addr: SocketAddr, clients: usize) -> anyhow::Result<(f64, f64)> {
+    let fetch = |client: Client, _worker: usize, _i: usize| async move {
+        let mut client = client;
+        let reply = client
+            .send(Method::GET, "/static/app.css", &[], None)
+            .await?;
+        if reply.status != StatusCode::OK {
+            bail!("GET /static/app.css answered {}", reply.status);
+        }
+        Ok(client)
+    };
+    drive(addr, clients, 500, fetch).await?;
+    let one = drive(addr, 1, 3_000, fetch).await?.per_sec();
+    let many = drive(addr, clients, 10_000, fetch).await?.per_sec();
+    Ok((one, many))
 }

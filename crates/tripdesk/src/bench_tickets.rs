@@ -89,10 +89,44 @@ pub async fn api_login(client: &mut Client, username: &str) -> anyhow::Result<St
 
 /// The app of a benchmark: the configured store, the demo organisation, fresh vault keys.
 pub async fn bench_app(config: &crate::config::Config) -> anyhow::Result<App> {
+    node_app(config, Arc::new(KeyRing::generate())).await
+}
+
+/// One node of a benchmark: its own store (its own connection pool) on the configured
+/// database, the vault keys all nodes share, the demo organisation.
+async fn node_app(config: &crate::config::Config, keys: Arc<KeyRing>) -> anyhow::Result<App> {
     let store = crate::open_store(config).await?;
-    let app = crate::app_for(config, store).with_vault(Arc::new(KeyRing::generate()));
+    let app = crate::app_for(config, store).with_vault(keys);
     app.seed_demo_organisation().await?;
     Ok(app)
+}
+
+/// The database baseline measured in the same run: single-row write transactions committed
+/// per second through the store (each client bumps a counter of its own: no row shared), one
+/// client then `clients` at once, after a warm-up.
+async fn commits_per_sec(app: &App, clients: usize) -> anyhow::Result<(f64, f64)> {
+    async fn run(app: &App, clients: usize, per_client: usize) -> anyhow::Result<f64> {
+        let started = std::time::Instant::now();
+        let mut tasks = Vec::new();
+        for c in 0..clients {
+            let store = app.store.clone();
+            tasks.push(tokio::spawn(async move {
+                let name = format!("bench-baseline-{c}");
+                for _ in 0..per_client {
+                    let mut tx = store.write().await?;
+                    tx.next_in_sequence(&name).await?;
+                    tx.commit().await?;
+                }
+                anyhow::Ok(())
+            }));
+        }
+        for t in tasks {
+            t.await??;
+        }
+        Ok((clients * per_client) as f64 / started.elapsed().as_secs_f64())
+    }
+    run(app, clients, 20).await?;
+    Ok((run(app, 1, 500).await?, run(app, clients, 200).await?))
 }
 
 pub async fn run(
@@ -100,6 +134,7 @@ pub async fn run(
     concurrency: Vec<usize>,
     count: usize,
     callers: usize,
+    nodes: usize,
 ) -> anyhow::Result<()> {
     let mut config = crate::load_config(&db, None)?;
     // One log line per request would measure the terminal.
@@ -109,7 +144,7 @@ pub async fn run(
     if let Some(dir) = &temp {
         config.data_dir = dir.clone();
     }
-    let result = tickets(&config, &concurrency, count, callers).await;
+    let result = tickets(&config, &concurrency, count, callers, nodes).await;
     if let Some(dir) = temp {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -121,11 +156,20 @@ async fn tickets(
     concurrency: &[usize],
     count: usize,
     callers: usize,
+    nodes: usize,
 ) -> anyhow::Result<()> {
     if !(1..=10_000).contains(&callers) {
         bail!("--callers must be between 1 and 10000");
     }
-    let app = bench_app(config).await?;
+    if !(1..=8).contains(&nodes) {
+        bail!("--nodes must be between 1 and 8");
+    }
+    let keys = Arc::new(KeyRing::generate());
+    let mut apps = Vec::with_capacity(nodes);
+    for _ in 0..nodes {
+        apps.push(node_app(config, keys.clone()).await?);
+    }
+    let app = apps[0].clone();
     let store = app.store.clone();
     let before = count_tickets(&app).await?;
     let durability = match store.backend() {
@@ -134,14 +178,25 @@ async fn tickets(
         Backend::Postgres => "as the server is configured (synchronous_commit)",
     };
     println!(
-        "tripdesk bench tickets: POST /api/v1/tickets on {} ({durability}), {callers} callers; {}",
+        "tripdesk bench tickets: POST /api/v1/tickets on {} ({durability}), {callers} callers, {nodes} node(s) (a store and server each, one process); {}",
         config.location()?.describe(),
         bench_http::machine()
     );
-    let server = Server::start(config, app.clone()).await?;
+    let mut servers = Vec::with_capacity(nodes);
+    for node in &apps {
+        servers.push(Server::start(config, node.clone()).await?);
+    }
+    let addrs: Vec<_> = servers.iter().map(|s| s.addr).collect();
+    let widest = concurrency.iter().copied().max().unwrap_or(1);
+    let (http_one, http_many) = bench_http::http_round_trips(addrs[0], widest).await?;
+    let (commits_one, commits_many) = commits_per_sec(&app, widest).await?;
+    println!(
+        "baseline: HTTP loopback round trips/s {http_one:.0} (1 client), {http_many:.0} ({widest}); \
+         single-row commits/s {commits_one:.0} (1 client), {commits_many:.0} ({widest})"
+    );
     let mut tokens = Vec::new();
     {
-        let mut client = Client::connect(server.addr).await?;
+        let mut client = Client::connect(addrs[0]).await?;
         for agent in AGENTS {
             tokens.push(format!("Bearer {}", api_login(&mut client, agent).await?));
         }
@@ -152,7 +207,7 @@ async fn tickets(
     for &c in concurrency {
         let offset = created;
         let tokens = tokens.clone();
-        let run = bench_http::drive(server.addr, c, count, move |mut client, worker, i| {
+        let run = bench_http::drive_nodes(&addrs, c, count, move |mut client, worker, i| {
             let auth = tokens[worker % tokens.len()].clone();
             async move {
                 let reply = client
@@ -183,7 +238,9 @@ async fn tickets(
     // Counted through a new read transaction after the last answer (stopping the server
     // closes the store).
     let stored = count_tickets(&app).await? - before;
-    server.stop().await?;
+    for server in servers {
+        server.stop().await?;
+    }
     println!("answered 201: {created}; new tickets in the store: {stored}");
     if stored != created as u64 {
         bail!("{created} tickets were acknowledged but {stored} are stored");

@@ -341,6 +341,7 @@ pub(crate) async fn serve(
         },
     )
     .await;
+    let linker = tripdesk_app::audit::AuditLinker::spawn(app.clone());
     let dispatcher = Dispatcher::start(
         app.clone(),
         channels_for(config, &app)?,
@@ -360,6 +361,7 @@ pub(crate) async fn serve(
     dispatcher.shutdown().await;
     tracing::info!("shutting down: waiting for the database");
     engine.shutdown().await;
+    linker.shutdown().await;
     store.close().await;
     Ok(())
 }

@@ -5,7 +5,9 @@ use super::{Db, SqlTx, AUDIT_HEAD_LOCK};
 use crate::convert::{err, id, ms, opt_id, ts};
 use sqlx::{QueryBuilder, Row};
 use tripdesk_domain::audit::{entry_mac, head_mac, ChainLink};
-use tripdesk_store::{AuditEntry, AuditFilter, AuditHead, AuditRepo, NewAuditEntry, StoreError};
+use tripdesk_store::{
+    AuditEntry, AuditFilter, AuditHead, AuditRepo, AuditSigner, NewAuditEntry, StoreError,
+};
 
 fn audit_from_row(row: &<Db as sqlx::Database>::Row) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
@@ -53,20 +55,110 @@ fn push_audit_filter(qb: &mut QueryBuilder<'_, Db>, f: &AuditFilter) {
     }
 }
 
+/// One audit entry with the signer its MAC is computed with (`None`: no MAC).
+type Signed<'a> = (&'a NewAuditEntry, Option<&'a AuditSigner>);
+
+/// How many entries one linking transaction takes at most.
+const LINK_BATCH: i64 = 1000;
+
+/// Rows per multi-row INSERT into `audit_log` (12 parameters a row).
+const INSERT_ROWS: usize = 200;
+
+const AUDIT_LOG_COLUMNS: &str =
+    "seq, id, at, actor_id, actor_name, action, entity_type, entity_id, summary, prev_hash, hash, mac";
+
+const ENTRY_COLUMNS: &str = "id, at, actor_id, actor_name, action, entity_type, entity_id, summary";
+
 impl SqlTx {
-    /// Chains and writes the entries this transaction appended; called by `commit` as the
-    /// transaction's last statements, so the chain head is the last lock it takes. One head
-    /// read (locked on PostgreSQL), one INSERT per entry, one head update. Each entry gets its
-    /// MAC, and the head the MAC of its new end, when it was appended with a signer; once the
-    /// chain is keyed, an entry without one is refused (`Unavailable`): an unkeyed entry after
-    /// keyed ones would read as MACs stripped.
+    /// Writes the entries this transaction appended; called by `commit` as the transaction's
+    /// last statements. While the store queues entries (`Store::queue_audit`: PostgreSQL
+    /// with a linker running in this process) they go unlinked into `audit_pending` for
+    /// `link_pending_audit`, so no row or lock is shared by every writer; otherwise (SQLite,
+    /// whose one writer already excludes every other; console commands) they are chained
+    /// here. Once the chain is keyed, an entry appended without a signer is refused
+    /// (`Unavailable`): an unkeyed entry after keyed ones would read as MACs stripped.
     pub(crate) async fn write_pending_audit(&mut self) -> Result<(), StoreError> {
         if self.pending_audit.is_empty() {
             return Ok(());
         }
         let pending = std::mem::take(&mut self.pending_audit);
-        // Lock the head (PostgreSQL: FOR UPDATE; SQLite: the write transaction already holds
-        // the database lock), so concurrent appends from any node form one chain.
+        if !self.queue_audit {
+            let entries: Vec<Signed<'_>> = pending.iter().map(|(e, s)| (e, s.as_ref())).collect();
+            return self.chain_entries(&entries).await;
+        }
+        for (e, signer) in &pending {
+            // The keyed check reads the head without locking it.
+            let queued = sqlx::query(&format!(
+                "INSERT INTO audit_pending ({ENTRY_COLUMNS}) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
+                 WHERE $9 OR NOT EXISTS (SELECT 1 FROM audit_head WHERE id = 1 AND mac IS NOT NULL)"
+            ))
+            .bind(e.id.to_string())
+            .bind(ms(e.at))
+            .bind(e.actor_id.map(|a| a.to_string()))
+            .bind(&e.actor_name)
+            .bind(&e.action)
+            .bind(&e.entity_type)
+            .bind(&e.entity_id)
+            .bind(&e.summary)
+            .bind(signer.is_some())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(err)?;
+            if queued.rows_affected() != 1 {
+                return Err(keyed_needs_signer());
+            }
+        }
+        self.queued_audit = true;
+        Ok(())
+    }
+
+    /// Links up to `LINK_BATCH` queued entries into the chain, oldest first, each with a MAC
+    /// under `signer` when given, and removes them from the queue; returns how many. The
+    /// caller makes this transaction the only linker (PostgreSQL: an advisory lock; the head
+    /// update is conditional as well) and commits it.
+    pub(crate) async fn link_pending_audit(
+        &mut self,
+        signer: Option<&AuditSigner>,
+    ) -> Result<u64, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT pos, {ENTRY_COLUMNS} FROM audit_pending ORDER BY pos LIMIT $1"
+        ))
+        .bind(LINK_BATCH)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut positions = Vec::with_capacity(rows.len());
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            positions.push(row.try_get::<i64, _>("pos").map_err(err)?);
+            entries.push(new_entry_from_row(row)?);
+        }
+        let signed: Vec<Signed<'_>> = entries.iter().map(|e| (e, signer)).collect();
+        self.chain_entries(&signed).await?;
+        let mut qb = QueryBuilder::<Db>::new("DELETE FROM audit_pending WHERE pos IN (");
+        let mut list = qb.separated(", ");
+        for p in &positions {
+            list.push_bind(*p);
+        }
+        qb.push(")");
+        let removed = qb.build().execute(&mut *self.tx).await.map_err(err)?;
+        if removed.rows_affected() != positions.len() as u64 {
+            return Err(StoreError::Other(
+                "queued audit entries were linked by another transaction at the same time".into(),
+            ));
+        }
+        Ok(positions.len() as u64)
+    }
+
+    /// Appends `entries` to the end of the chain: one head read (locked on PostgreSQL), one
+    /// INSERT per `INSERT_ROWS` entries, one conditional head update. Each entry gets its
+    /// MAC, and the head the MAC of its new end, when it comes with a signer; once the chain
+    /// is keyed, an entry without one is refused.
+    async fn chain_entries(&mut self, entries: &[Signed<'_>]) -> Result<(), StoreError> {
         let head = sqlx::query(&format!(
             "SELECT seq, hash, mac FROM audit_head WHERE id = 1{AUDIT_HEAD_LOCK}"
         ))
@@ -83,11 +175,10 @@ impl SqlTx {
         let mut keyed = head.try_get::<Option<String>, _>("mac").map_err(err)?.is_some();
         let mut head_mac_now: Option<String> = None;
         let mut seq = head_seq;
-        for (e, signer) in &pending {
+        let mut linked = Vec::with_capacity(entries.len());
+        for (e, signer) in entries {
             if keyed && signer.is_none() {
-                return Err(StoreError::Unavailable(
-                    "the audit log is keyed: writing to it needs the vault keys".into(),
-                ));
+                return Err(keyed_needs_signer());
             }
             seq += 1;
             let mut entry = AuditEntry {
@@ -107,30 +198,30 @@ impl SqlTx {
             let texts = entry.id_texts();
             let link: ChainLink<'_> = entry.link(&texts);
             entry.hash = link.hash();
-            entry.mac = signer.as_deref().map(|s| entry_mac(s, &entry.hash));
-            head_mac_now = signer.as_deref().map(|s| head_mac(s, entry.seq, &entry.hash));
+            entry.mac = signer.map(|s| entry_mac(&**s, &entry.hash));
+            head_mac_now = signer.map(|s| head_mac(&**s, entry.seq, &entry.hash));
             keyed |= signer.is_some();
-            sqlx::query(
-                "INSERT INTO audit_log (seq, id, at, actor_id, actor_name, action, entity_type, \
-                 entity_id, summary, prev_hash, hash, mac) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(entry.seq)
-            .bind(entry.id.to_string())
-            .bind(ms(entry.at))
-            .bind(entry.actor_id.map(|a| a.to_string()))
-            .bind(&entry.actor_name)
-            .bind(&entry.action)
-            .bind(&entry.entity_type)
-            .bind(&entry.entity_id)
-            .bind(&entry.summary)
-            .bind(&entry.prev_hash)
-            .bind(&entry.hash)
-            .bind(&entry.mac)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(err)?;
-            prev_hash = entry.hash;
+            prev_hash = entry.hash.clone();
+            linked.push(entry);
+        }
+        for chunk in linked.chunks(INSERT_ROWS) {
+            let mut qb =
+                QueryBuilder::<Db>::new(format!("INSERT INTO audit_log ({AUDIT_LOG_COLUMNS}) "));
+            qb.push_values(chunk, |mut b, entry| {
+                b.push_bind(entry.seq)
+                    .push_bind(entry.id.to_string())
+                    .push_bind(ms(entry.at))
+                    .push_bind(entry.actor_id.map(|a| a.to_string()))
+                    .push_bind(entry.actor_name.clone())
+                    .push_bind(entry.action.clone())
+                    .push_bind(entry.entity_type.clone())
+                    .push_bind(entry.entity_id.clone())
+                    .push_bind(entry.summary.clone())
+                    .push_bind(entry.prev_hash.clone())
+                    .push_bind(entry.hash.clone())
+                    .push_bind(entry.mac.clone());
+            });
+            qb.build().execute(&mut *self.tx).await.map_err(err)?;
         }
         let moved = sqlx::query(
             "UPDATE audit_head SET seq = $1, hash = $2, mac = $4 WHERE id = 1 AND seq = $3",
@@ -149,6 +240,42 @@ impl SqlTx {
     }
 }
 
+fn keyed_needs_signer() -> StoreError {
+    StoreError::Unavailable("the audit log is keyed: writing to it needs the vault keys".into())
+}
+
+fn new_entry_from_row(row: &<Db as sqlx::Database>::Row) -> Result<NewAuditEntry, StoreError> {
+    Ok(NewAuditEntry {
+        id: id(&row.try_get::<String, _>("id").map_err(err)?)?,
+        at: ts(row.try_get("at").map_err(err)?)?,
+        actor_id: opt_id(row.try_get("actor_id").map_err(err)?)?,
+        actor_name: row.try_get("actor_name").map_err(err)?,
+        action: row.try_get("action").map_err(err)?,
+        entity_type: row.try_get("entity_type").map_err(err)?,
+        entity_id: row.try_get("entity_id").map_err(err)?,
+        summary: row.try_get("summary").map_err(err)?,
+    })
+}
+
+/// A queued entry as listings show it: not yet in the chain (`seq` 0, no hash).
+fn queued_from_row(row: &<Db as sqlx::Database>::Row) -> Result<AuditEntry, StoreError> {
+    let e = new_entry_from_row(row)?;
+    Ok(AuditEntry {
+        seq: 0,
+        id: e.id,
+        at: e.at,
+        actor_id: e.actor_id,
+        actor_name: e.actor_name,
+        action: e.action,
+        entity_type: e.entity_type,
+        entity_id: e.entity_id,
+        summary: e.summary,
+        prev_hash: String::new(),
+        hash: String::new(),
+        mac: None,
+    })
+}
+
 #[async_trait::async_trait]
 impl AuditRepo for SqlTx {
     async fn append_audit(
@@ -162,21 +289,42 @@ impl AuditRepo for SqlTx {
     }
 
     async fn list_audit(&mut self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut qb = QueryBuilder::<Db>::new("SELECT * FROM audit_log");
+        // Queued entries (not yet linked: the newest) first, then the chain newest first.
+        let (limit, offset) = (i64::from(f.limit.clamp(1, 1000)), i64::from(f.offset));
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {ENTRY_COLUMNS} FROM audit_pending"));
         push_audit_filter(&mut qb, f);
-        qb.push(" ORDER BY seq DESC LIMIT ")
-            .push_bind(i64::from(f.limit.clamp(1, 1000)))
-            .push(" OFFSET ")
-            .push_bind(i64::from(f.offset));
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
-        rows.iter().map(audit_from_row).collect()
+        qb.push(" ORDER BY pos DESC LIMIT ").push_bind(offset + limit);
+        let queued = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let mut out = queued
+            .iter()
+            .skip(f.offset as usize)
+            .map(queued_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let rest = limit - out.len() as i64;
+        if rest > 0 {
+            let mut qb = QueryBuilder::<Db>::new("SELECT * FROM audit_log");
+            push_audit_filter(&mut qb, f);
+            qb.push(" ORDER BY seq DESC LIMIT ")
+                .push_bind(rest)
+                .push(" OFFSET ")
+                .push_bind((offset - queued.len() as i64).max(0));
+            let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+            for row in &rows {
+                out.push(audit_from_row(row)?);
+            }
+        }
+        Ok(out)
     }
 
     async fn count_audit(&mut self, f: &AuditFilter) -> Result<u64, StoreError> {
-        let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM audit_log");
-        push_audit_filter(&mut qb, f);
-        let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
-        Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
+        let mut n = 0;
+        for table in ["audit_log", "audit_pending"] {
+            let mut qb = QueryBuilder::<Db>::new(format!("SELECT COUNT(*) AS n FROM {table}"));
+            push_audit_filter(&mut qb, f);
+            let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+            n += row.try_get::<i64, _>("n").map_err(err)? as u64;
+        }
+        Ok(n)
     }
 
     async fn audit_chain(&mut self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {

@@ -178,6 +178,13 @@ pub(super) const TICKET_COLUMNS: &str = "id, number, kind, channel, level, prior
 #[async_trait::async_trait]
 impl DeskRepo for SqlTx {
     async fn next_in_sequence(&mut self, name: &str) -> Result<i64, StoreError> {
+        if let Some((_, sequence)) = super::SEQUENCES.iter().find(|(n, _)| *n == name) {
+            // Not rolled back with the transaction: no row held until the commit.
+            return sqlx::query_scalar::<Db, i64>(&format!("SELECT nextval('{sequence}')"))
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(err);
+        }
         let row = sqlx::query(
             "INSERT INTO counters (name, value) VALUES ($1, 1) \
              ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",

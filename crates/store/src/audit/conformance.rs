@@ -6,7 +6,8 @@
 macro_rules! audit_conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@each $make;
-            audit_chain, concurrent_audit_appends, lock_order_ticket_then_audit_head);
+            audit_chain, concurrent_audit_appends, lock_order_ticket_then_audit_head,
+            audit_listed_before_linking, concurrent_linkers, concurrent_ticket_numbers);
     };
 }
 
@@ -70,6 +71,7 @@ pub async fn audit_chain(store: &dyn Store) {
         Some((0, GENESIS_HASH.to_string()))
     );
     tx.commit().await.unwrap();
+    store.link_audit(None).await.unwrap();
     let mut r = store.read().await.unwrap();
     let chain = r.audit_chain(0, 10).await.unwrap();
     drop(r);
@@ -94,6 +96,10 @@ pub async fn audit_chain(store: &dyn Store) {
         .await
         .unwrap();
     tx.commit().await.unwrap();
+    store
+        .link_audit(Some(std::sync::Arc::new(TestAuditKey)))
+        .await
+        .unwrap();
 
     // Once keyed, the chain refuses an entry without a MAC (at commit, where entries are
     // written), and nothing of that transaction stays.
@@ -178,6 +184,10 @@ pub async fn concurrent_audit_appends(store: &dyn Store) {
         });
     }
     futures_join_all(futs).await;
+    store
+        .link_audit(Some(std::sync::Arc::new(TestAuditKey)))
+        .await
+        .unwrap();
     let mut r = store.read().await.unwrap();
     let chain = r.audit_chain(0, 100).await.unwrap();
     assert_eq!(chain.len(), 12);
@@ -189,6 +199,116 @@ pub async fn concurrent_audit_appends(store: &dyn Store) {
     let head = r.audit_head().await.unwrap().unwrap();
     v.finish(Some((head.seq, &head.hash, head.mac.as_deref())))
         .unwrap();
+}
+
+/// A committed entry shows in listings at once, before it is linked (PostgreSQL queues it:
+/// `seq` 0, no hash), and newest first; linking gives it its place in the chain.
+pub async fn audit_listed_before_linking(store: &dyn Store) {
+    store.queue_audit(true);
+    let key = || Some(std::sync::Arc::new(TestAuditKey) as crate::AuditSigner);
+    let (a, b) = (
+        audit_draft("customer.create", "q1"),
+        audit_draft("customer.update", "q1"),
+    );
+    for d in [&a, &b] {
+        let mut tx = store.write().await.unwrap();
+        tx.append_audit(d, key()).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let all = AuditFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    let mut r = store.read().await.unwrap();
+    let listed = r.list_audit(&all).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [b.id, a.id]
+    );
+    assert_eq!(r.count_audit(&all).await.unwrap(), 2);
+    let second_page = AuditFilter {
+        limit: 1,
+        offset: 1,
+        ..Default::default()
+    };
+    assert_eq!(r.list_audit(&second_page).await.unwrap()[0].id, a.id);
+    let queued = listed.iter().filter(|e| e.seq == 0).count();
+    drop(r);
+    // SQLite links at commit, PostgreSQL in the linker: both entries either way.
+    assert_eq!(store.link_audit(key()).await.unwrap(), queued as u64);
+    assert_eq!(
+        store.link_audit(key()).await.unwrap(),
+        0,
+        "nothing left queued"
+    );
+    let mut r = store.read().await.unwrap();
+    let listed = r.list_audit(&all).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|e| (e.seq, e.id)).collect::<Vec<_>>(),
+        [(2, b.id), (1, a.id)]
+    );
+    assert!(listed.iter().all(|e| e.mac.is_some()));
+    let head = r.audit_head().await.unwrap().unwrap();
+    assert_eq!((head.seq, &head.hash), (2, &listed[0].hash));
+}
+
+/// Linkers running at once (one per node) link every queued entry exactly once, into one
+/// unbroken chain, while writers keep committing.
+pub async fn concurrent_linkers(store: &dyn Store) {
+    store.queue_audit(true);
+    let key = || Some(std::sync::Arc::new(TestAuditKey) as crate::AuditSigner);
+    let mut futs = Vec::new();
+    for i in 0..16 {
+        futs.push(async move {
+            let mut tx = store.write().await.unwrap();
+            tx.append_audit(&audit_draft("ticket.create", &format!("t{i}")), key())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            store.link_audit(key()).await.unwrap();
+        });
+    }
+    futures_join_all(futs).await;
+    store.link_audit(key()).await.unwrap();
+    let mut r = store.read().await.unwrap();
+    let chain = r.audit_chain(0, 100).await.unwrap();
+    assert_eq!(chain.len(), 16);
+    let mut v = tripdesk_domain::audit::ChainVerifier::keyed(&TestAuditKey);
+    for e in &chain {
+        let texts = e.id_texts();
+        v.check(&e.link(&texts), &e.hash, e.mac.as_deref()).unwrap();
+    }
+    let head = r.audit_head().await.unwrap().unwrap();
+    v.finish(Some((head.seq, &head.hash, head.mac.as_deref())))
+        .unwrap();
+    let listed = r
+        .list_audit(&AuditFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(listed.iter().all(|e| e.seq > 0), "nothing left unlinked");
+}
+
+/// Ticket numbers from concurrent transactions are distinct.
+pub async fn concurrent_ticket_numbers(store: &dyn Store) {
+    let numbers = std::sync::Mutex::new(Vec::new());
+    let mut futs = Vec::new();
+    for _ in 0..16 {
+        let numbers = &numbers;
+        futs.push(async move {
+            let mut tx = store.write().await.unwrap();
+            let n = tx.next_in_sequence("ticket").await.unwrap();
+            tx.commit().await.unwrap();
+            numbers.lock().unwrap().push(n);
+        });
+    }
+    futures_join_all(futs).await;
+    let mut numbers = numbers.into_inner().unwrap();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers, (1..=16).collect::<Vec<i64>>());
 }
 
 /// The lock order that keeps writers from deadlocking (the intake deadlock of issue 11): a
@@ -238,6 +358,7 @@ pub async fn lock_order_ticket_then_audit_head(store: &dyn Store) {
     r2.expect("the transaction holding the ticket commits");
     let seen = r1.expect("the transaction appending first commits too");
     assert_eq!(seen.version, 2, "T1 read the ticket after T2's commit");
+    store.link_audit(None).await.unwrap();
     let mut r = store.read().await.unwrap();
     let chain = r.audit_chain(0, 10).await.unwrap();
     assert_eq!(

@@ -29,7 +29,9 @@ pub struct NewAuditEntry {
 /// A stored entry with its place in the chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
-    /// 1, 2, 3, … without gaps.
+    /// 1, 2, 3, … without gaps; 0 for an entry committed but not yet linked into the chain
+    /// (listings show it first, without `prev_hash`, `hash` and `mac`: see
+    /// [`AuditRepo::append_audit`]).
     pub seq: i64,
     pub id: Uuid,
     pub at: Timestamp,
@@ -102,22 +104,20 @@ pub type AuditSigner = std::sync::Arc<dyn tripdesk_domain::audit::ChainSigner>;
 
 #[async_trait]
 pub trait AuditRepo: Send {
-    /// Adds an entry to the end of the chain **when the transaction commits**: the entries of
-    /// a transaction are chained and written, and the one-row chain head moved, as its last
-    /// statements before COMMIT. So the head is the last lock every write transaction takes
-    /// (PostgreSQL: `FOR UPDATE`, which serialises appends from every node into one chain) and
-    /// it is held only for the append and the commit — a transaction never waits for another
-    /// row while holding it. Dropping the transaction drops its entries; its sequence numbers
-    /// and hashes are known only after the commit. With `signer` the entry gets its MAC and
-    /// the head the MAC of its new end; once the chain is keyed, the commit of an entry
-    /// without a signer is refused (`Unavailable`): an unkeyed entry after keyed ones would
-    /// read as MACs stripped.
+    /// Adds an entry to the audit log **when the transaction commits**, as its last
+    /// statements; dropping the transaction drops its entries. SQLite chains them there (the
+    /// single writer holds the head anyway): sequence number, hash, MAC under `signer`, and
+    /// the head moved. PostgreSQL queues them unlinked, so writers of every node share no
+    /// row, and [`crate::Store::link_audit`] chains them moments later (with the linker's
+    /// signer); until then listings show them with `seq` 0. Either way, once the chain is
+    /// keyed the commit of an entry without a signer is refused (`Unavailable`): an unkeyed
+    /// entry after keyed ones would read as MACs stripped.
     async fn append_audit(
         &mut self,
         entry: &NewAuditEntry,
         signer: Option<AuditSigner>,
     ) -> Result<(), StoreError>;
-    /// Entries matching the filter, newest first.
+    /// Entries matching the filter, newest first: those not yet linked, then the chain.
     async fn list_audit(&mut self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
     async fn count_audit(&mut self, filter: &AuditFilter) -> Result<u64, StoreError>;
     /// Up to `limit` entries with `seq > after_seq`, in chain order (for verification).

@@ -107,7 +107,9 @@ pub struct TicketFilter {
 
 #[async_trait]
 pub trait DeskRepo: Send {
-    /// The next value of a named sequence (1, 2, …), inside this transaction.
+    /// The next value of a named sequence (1, 2, …). SQLite takes it inside this transaction;
+    /// PostgreSQL keeps `ticket` in a sequence, outside it, so intakes of every node share no
+    /// row until their commits, and a rolled-back intake leaves a gap.
     async fn next_in_sequence(&mut self, name: &str) -> Result<i64, StoreError>;
 
     async fn insert_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError>;
