@@ -24,8 +24,11 @@ pub struct TestStore {
 /// `Drop` cannot await and may run on a runtime's worker thread, where blocking on that
 /// runtime would deadlock: the drop runs on a thread of its own with its own single-threaded
 /// runtime and connection, and is waited for, so the schema is gone when the test ends.
-/// A lock timeout keeps a connection still busy in the schema from hanging the test; the
-/// schema is then left behind with a warning (CI drops the whole database at the end).
+/// The test's own connections may still hold locks in the schema (sqlx rolls a dropped
+/// transaction back on a task of the runtime this drop is blocking): the backends holding
+/// locks on the schema's tables — only this test's, the schema is its own — are terminated
+/// first. A lock timeout keeps anything else from hanging the test; the schema is then left
+/// behind with a warning (CI drops the whole database at the end).
 pub struct SchemaGuard {
     admin_url: String,
     schema: String,
@@ -65,11 +68,25 @@ impl Drop for SchemaGuard {
                 let mut conn = sqlx::PgConnection::connect(&url)
                     .await
                     .map_err(|e| e.to_string())?;
-                let sql =
-                    format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
-                let done = sqlx::raw_sql(&sql).execute(&mut conn).await;
+                let sql = format!(
+                    "SET lock_timeout = '5s';
+                     SELECT pg_terminate_backend(pid) FROM (
+                         SELECT DISTINCT l.pid FROM pg_locks l
+                         JOIN pg_class c ON c.oid = l.relation
+                         JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname = '{schema}' AND l.pid <> pg_backend_pid()) held;
+                     DROP SCHEMA IF EXISTS {schema} CASCADE"
+                );
+                let mut done = Ok(());
+                // A connection may take a lock between the two statements: try again.
+                for _ in 0..3 {
+                    done = sqlx::raw_sql(&sql).execute(&mut conn).await.map(drop);
+                    if done.is_ok() {
+                        break;
+                    }
+                }
                 let _ = conn.close().await;
-                done.map(drop).map_err(|e| e.to_string())
+                done.map_err(|e| e.to_string())
             })
         })
         .join();
