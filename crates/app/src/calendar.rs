@@ -2,7 +2,7 @@
 //! them (working days in a range, due instants), and loading a calendar for the SLA engine
 //! through a cache that one cheap read keeps honest across nodes.
 
-use crate::{App, AppError, FieldError, Principal};
+use crate::{App, AppError, FieldError, OnDuplicate, Principal};
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, Zoned};
@@ -14,7 +14,7 @@ use tripdesk_domain::calendar::{
     WeeklyHours, YearHolidays,
 };
 use tripdesk_domain::identity::Permission;
-use tripdesk_store::{CalendarRecord, HolidayYearSummary, StoreError, Tx};
+use tripdesk_store::{CalendarRecord, HolidayYearSummary, Tx};
 use uuid::Uuid;
 
 /// The weekdays in the order forms and the API list them.
@@ -330,14 +330,11 @@ impl App {
             updated_at: now,
         };
         let mut tx = self.store.write().await?;
-        tx.insert_calendar(&rec).await.map_err(|e| match e {
-            StoreError::Duplicate { .. } => AppError::Conflict {
-                code: "calendar_name_taken",
-                message: "another calendar already has this name".into(),
-                field: Some("name".into()),
-            },
-            other => other.into(),
-        })?;
+        tx.insert_calendar(&rec).await.on_duplicate(
+            "calendar_name_taken",
+            Some("name"),
+            "another calendar already has this name",
+        )?;
         self.audit(
             &mut *tx,
             principal,

@@ -9,17 +9,19 @@
 use crate::customers::identifier_field;
 use crate::notify::OneOffMessage;
 use crate::sla::ClockAction;
-use crate::{check_text, App, AppError, FieldError, Lines, Principal};
+use crate::{check_text, App, AppError, FieldError, Lines, OnDuplicate, Principal};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::desk::{State, TicketKind};
 use tripdesk_domain::identity::Permission;
 use tripdesk_domain::sla::ClockState;
-use tripdesk_store::{ReplyTemplate, StoreError, Ticket, TicketEvent, Tx};
+use tripdesk_store::{ReplyTemplate, Ticket, TicketEvent, Tx};
 use uuid::Uuid;
 
-/// What is added to a ticket's timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What is added to a ticket's timeline: `reply` (to the customer) or `note` (internal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = MessageKindName))]
 pub enum MessageKind {
     /// To the customer.
     Reply,
@@ -28,6 +30,8 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    pub const ALL: [MessageKind; 2] = [MessageKind::Reply, MessageKind::Note];
+
     pub fn as_str(self) -> &'static str {
         match self {
             MessageKind::Reply => "reply",
@@ -140,16 +144,7 @@ const DEFAULT_REPLIES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
 ];
 
-fn duplicate_key(e: StoreError) -> AppError {
-    match e {
-        StoreError::Duplicate { .. } => AppError::Conflict {
-            code: "duplicate",
-            message: "a reply template with this key exists in this language".into(),
-            field: Some("key".into()),
-        },
-        other => other.into(),
-    }
-}
+const KEY_TAKEN: &str = "a reply template with this key exists in this language";
 
 /// Fills a template's `{{ name }}` placeholders; unknown ones are left as they are.
 pub fn fill_reply(body: &str, vars: &[(&str, &str)]) -> String {
@@ -462,9 +457,11 @@ impl App {
             updated_at: now,
         };
         let mut tx = self.store.write().await?;
-        tx.insert_reply_template(&template)
-            .await
-            .map_err(duplicate_key)?;
+        tx.insert_reply_template(&template).await.on_duplicate(
+            "duplicate",
+            Some("key"),
+            KEY_TAKEN,
+        )?;
         self.audit(
             &mut *tx,
             p,
@@ -503,11 +500,11 @@ impl App {
             created_at: old.created_at,
             updated_at: self.now(),
         };
-        if !tx
-            .update_reply_template(&template)
-            .await
-            .map_err(duplicate_key)?
-        {
+        if !tx.update_reply_template(&template).await.on_duplicate(
+            "duplicate",
+            Some("key"),
+            KEY_TAKEN,
+        )? {
             return Err(AppError::NotFound("reply template"));
         }
         self.audit(

@@ -156,6 +156,37 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// The one way a use case names a unique key its write found taken: the store's
+/// `Duplicate` becomes [`AppError::Conflict`] with the use case's own `code` (409, at
+/// `field`); any other store error converts as [`From<StoreError>`] does (where a generic
+/// `duplicate` conflict names the constraint's field).
+pub(crate) trait OnDuplicate<T> {
+    fn on_duplicate(
+        self,
+        code: &'static str,
+        field: Option<&str>,
+        message: &str,
+    ) -> Result<T, AppError>;
+}
+
+impl<T> OnDuplicate<T> for Result<T, StoreError> {
+    fn on_duplicate(
+        self,
+        code: &'static str,
+        field: Option<&str>,
+        message: &str,
+    ) -> Result<T, AppError> {
+        self.map_err(|e| match e {
+            StoreError::Duplicate { .. } => AppError::Conflict {
+                code,
+                message: message.into(),
+                field: field.map(Into::into),
+            },
+            other => other.into(),
+        })
+    }
+}
+
 /// `users_username_key` / `users.username` → `username`.
 fn constraint_field(constraint: &str) -> String {
     // Unique indexes are named `<table>_<columns>_key` on both backends.
@@ -180,6 +211,33 @@ fn constraint_field(constraint: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_taken_key_gets_the_use_case_code_and_other_errors_convert_as_usual() {
+        let taken: Result<(), StoreError> = Err(StoreError::Duplicate {
+            constraint: "users_username_key".into(),
+        });
+        match taken.on_duplicate("username_taken", Some("username"), "taken") {
+            Err(AppError::Conflict {
+                code: "username_taken",
+                field: Some(f),
+                message,
+            }) => assert_eq!((f.as_str(), message.as_str()), ("username", "taken")),
+            other => panic!("{other:?}"),
+        }
+        let gone: Result<(), StoreError> = Err(StoreError::BrokenReference);
+        assert!(matches!(
+            gone.on_duplicate("username_taken", None, "taken"),
+            Err(AppError::Conflict {
+                code: "broken_reference",
+                ..
+            })
+        ));
+        assert_eq!(
+            Ok::<_, StoreError>(7).on_duplicate("x", None, "y").unwrap(),
+            7
+        );
+    }
 
     #[test]
     fn constraint_names_become_fields() {

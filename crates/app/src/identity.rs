@@ -1,12 +1,14 @@
 //! Staff administration: users, their roles and departments.
 
-use crate::{secrets, App, AppError, FieldError, Principal};
+use crate::{secrets, App, AppError, FieldError, OnDuplicate, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::identity::{validate_password, validate_username, Permission, Role};
 use tripdesk_store::{Department, User, UserFilter};
 use uuid::Uuid;
+
+const DEPARTMENT_CODE_TAKEN: &str = "another department already has this code";
 
 /// Supported interface languages.
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
@@ -181,18 +183,11 @@ impl App {
                 ));
             }
         }
-        tx.insert_user(&user)
-            .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict {
-                    code: "duplicate", ..
-                } => AppError::Conflict {
-                    code: "username_taken",
-                    message: "this username is already taken".into(),
-                    field: Some("username".into()),
-                },
-                other => other,
-            })?;
+        tx.insert_user(&user).await.on_duplicate(
+            "username_taken",
+            Some("username"),
+            "this username is already taken",
+        )?;
         self.audit(
             &mut *tx,
             principal,
@@ -405,19 +400,6 @@ impl App {
         fail_if_any(fields)
     }
 
-    fn duplicate_code(e: tripdesk_store::StoreError) -> AppError {
-        match AppError::from(e) {
-            AppError::Conflict {
-                code: "duplicate", ..
-            } => AppError::Conflict {
-                code: "department_code_taken",
-                message: "another department already has this code".into(),
-                field: Some("code".into()),
-            },
-            other => other,
-        }
-    }
-
     pub async fn create_department(
         &self,
         principal: &Principal,
@@ -436,9 +418,11 @@ impl App {
             updated_at: now,
         };
         let mut tx = self.store.write().await?;
-        tx.insert_department(&dept)
-            .await
-            .map_err(Self::duplicate_code)?;
+        tx.insert_department(&dept).await.on_duplicate(
+            "department_code_taken",
+            Some("code"),
+            DEPARTMENT_CODE_TAKEN,
+        )?;
         self.audit(
             &mut *tx,
             principal,
@@ -470,9 +454,11 @@ impl App {
         dept.name_en = input.name_en.trim().to_string();
         dept.business_unit_id = input.business_unit_id;
         dept.updated_at = self.now();
-        tx.update_department(&dept)
-            .await
-            .map_err(Self::duplicate_code)?;
+        tx.update_department(&dept).await.on_duplicate(
+            "department_code_taken",
+            Some("code"),
+            DEPARTMENT_CODE_TAKEN,
+        )?;
         self.audit(
             &mut *tx,
             principal,

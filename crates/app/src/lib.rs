@@ -28,6 +28,7 @@ pub mod sla;
 pub mod ttl_cache;
 pub mod webhook_events;
 
+pub(crate) use error::OnDuplicate;
 pub use error::{check_optional_text, check_text, AppError, FieldError, Lines};
 
 use std::sync::Arc;

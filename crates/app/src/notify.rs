@@ -8,7 +8,7 @@
 //! read the delivery history, requeue dead messages and edit templates, webhooks and rate
 //! limits here too.
 
-use crate::{check_optional_text, secrets, App, AppError, FieldError, Principal};
+use crate::{check_optional_text, secrets, App, AppError, FieldError, OnDuplicate, Principal};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -999,19 +999,11 @@ impl App {
             created_by: Some(principal.user_id).filter(|id| !id.is_nil()),
             created_at: self.now(),
         };
-        tx.insert_template(&template)
-            .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict {
-                    code: "duplicate", ..
-                } => AppError::Conflict {
-                    code: "edited_concurrently",
-                    message: "someone saved this template at the same moment; reload and try again"
-                        .into(),
-                    field: None,
-                },
-                other => other,
-            })?;
+        tx.insert_template(&template).await.on_duplicate(
+            "edited_concurrently",
+            None,
+            "someone saved this template at the same moment; reload and try again",
+        )?;
         // Which parts changed, never the text (a template may quote a person).
         let changed: Vec<&str> = previous.map_or_else(Vec::new, |p| {
             [

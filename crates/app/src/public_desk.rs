@@ -178,6 +178,32 @@ fn verify_survey_token(keys: &KeyRing, token: &str) -> Option<(Uuid, Timestamp)>
     Some((id, Timestamp::from_millisecond(ms).ok()?))
 }
 
+fn form_token(keys: &KeyRing, nonce: &str, issued_ms: i64) -> String {
+    let tag = keys.link_mac(FORM_PURPOSE, &form_body(issued_ms, nonce));
+    encode(&[&[VERSION], &issued_ms.to_be_bytes(), &tag[..TAG]])
+}
+
+/// Whether `token` was signed for `nonce` and issued within [`FORM_TOKEN_HOURS`] before
+/// `now_ms`. The issue time comes from the client: nothing is computed from it before its
+/// signature holds, and then only with checked arithmetic (a signed token from another
+/// installation's clock, or a forged one, may carry any 64-bit value).
+fn verify_form_token(keys: &KeyRing, nonce: &str, token: &str, now_ms: i64) -> bool {
+    if nonce.is_empty() || nonce.len() > 128 {
+        return false;
+    }
+    let Some(bytes) = decode(token, 1 + 8 + TAG) else {
+        return false;
+    };
+    let issued = i64::from_be_bytes(bytes[1..9].try_into().expect("8 bytes"));
+    if !keys.verify_link_mac(FORM_PURPOSE, &form_body(issued, nonce), &bytes[9..]) {
+        return false;
+    }
+    // A minute of clock difference between nodes is tolerated.
+    now_ms
+        .checked_sub(issued)
+        .is_some_and(|age| (-60_000..FORM_TOKEN_HOURS * 3_600_000).contains(&age))
+}
+
 fn form_body(issued_ms: i64, nonce: &str) -> Vec<u8> {
     [
         &[VERSION][..],
@@ -273,29 +299,18 @@ impl App {
 
     /// A CSRF token for the public form shown now to the browser holding `nonce`.
     pub fn public_form_token(&self, nonce: &str) -> Result<String, AppError> {
-        let issued = self.now().as_millisecond();
-        let body = form_body(issued, nonce);
-        let tag = self.vault()?.link_mac(FORM_PURPOSE, &body);
-        Ok(encode(&[&[VERSION], &issued.to_be_bytes(), &tag[..TAG]]))
+        Ok(form_token(
+            self.vault()?,
+            nonce,
+            self.now().as_millisecond(),
+        ))
     }
 
     /// Whether `token` was issued by [`App::public_form_token`] for `nonce` within the last
     /// [`FORM_TOKEN_HOURS`].
     pub fn check_public_form_token(&self, nonce: &str, token: &str) -> bool {
-        let (Ok(keys), Some(bytes)) = (self.vault(), decode(token, 1 + 8 + TAG)) else {
-            return false;
-        };
-        if nonce.is_empty() || nonce.len() > 128 {
-            return false;
-        }
-        let issued = i64::from_be_bytes(bytes[1..9].try_into().expect("8 bytes"));
-        let now = self.now().as_millisecond();
-        let age = now - issued;
-        // A minute of clock difference between nodes is tolerated.
-        if !(-60_000..FORM_TOKEN_HOURS * 3_600_000).contains(&age) {
-            return false;
-        }
-        keys.verify_link_mac(FORM_PURPOSE, &form_body(issued, nonce), &bytes[9..])
+        self.vault()
+            .is_ok_and(|keys| verify_form_token(keys, nonce, token, self.now().as_millisecond()))
     }
 
     /// The ticket of a reference a customer quotes (`ts 0000301` finds `TS0000301`).
@@ -749,6 +764,54 @@ mod tests {
             None,
             "another installation's link"
         );
+    }
+
+    #[test]
+    fn form_tokens_hold_for_their_nonce_and_a_day_and_never_overflow() {
+        let keys = KeyRing::generate();
+        let now: i64 = 1_780_000_000_000;
+        let token = form_token(&keys, "n1", now);
+        assert!(verify_form_token(&keys, "n1", &token, now));
+        assert!(
+            verify_form_token(&keys, "n1", &token, now - 59_999),
+            "clock skew"
+        );
+        let day = FORM_TOKEN_HOURS * 3_600_000;
+        assert!(verify_form_token(&keys, "n1", &token, now + day - 1));
+        assert!(
+            !verify_form_token(&keys, "n1", &token, now + day),
+            "expired"
+        );
+        assert!(
+            !verify_form_token(&keys, "n1", &token, now - 60_001),
+            "from the future"
+        );
+        assert!(
+            !verify_form_token(&keys, "n2", &token, now),
+            "another browser"
+        );
+        assert!(!verify_form_token(&keys, "", &token, now));
+        assert!(!verify_form_token(&KeyRing::generate(), "n1", &token, now));
+        // Extreme issue times, forged or signed, are refused without overflowing.
+        for issued in [i64::MIN, i64::MIN + 1, -1, i64::MAX] {
+            for now in [i64::MIN, 0, now, i64::MAX] {
+                let signed = form_token(&keys, "n1", issued);
+                let ok = verify_form_token(&keys, "n1", &signed, now);
+                let age = now.checked_sub(issued);
+                assert_eq!(
+                    ok,
+                    age.is_some_and(|a| (-60_000..day).contains(&a)),
+                    "issued {issued}, now {now}"
+                );
+                let forged = [&[VERSION][..], &issued.to_be_bytes(), &[0; TAG]].concat();
+                assert!(!verify_form_token(
+                    &keys,
+                    "n1",
+                    &encode(&[forged.as_slice()]),
+                    now
+                ));
+            }
+        }
     }
 
     #[test]

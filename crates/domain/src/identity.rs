@@ -9,6 +9,7 @@ use std::str::FromStr;
 /// A staff role. A user holds one or more roles; permissions are the union of their grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RoleName))]
 pub enum Role {
     /// 客服专员 — front-line agent: answers inquiries, takes bookings, logs complaints.
     Agent,

@@ -56,7 +56,8 @@ pub(crate) struct DbArgs {
 enum Command {
     /// Serve the web UI and the API.
     Serve {
-        /// Address to listen on (default 127.0.0.1:8080).
+        /// Address to listen on (default 127.0.0.1:8080; port 0 takes a free port). The
+        /// address bound is printed on stdout: `listening on http://…`.
         #[arg(long, env = "TRIPDESK_ADDR")]
         addr: Option<String>,
         /// Create the vault key file if it does not exist (otherwise serve refuses to start
@@ -68,7 +69,8 @@ enum Command {
     },
     /// Fill a data directory with a demo organisation, print the logins, and serve.
     Demo {
-        /// Address to listen on (default 127.0.0.1:8080).
+        /// Address to listen on (default 127.0.0.1:8080; port 0 takes a free port). The
+        /// address bound is printed on stdout: `listening on http://…`.
         #[arg(long, env = "TRIPDESK_ADDR")]
         addr: Option<String>,
         #[command(flatten)]
@@ -417,7 +419,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // kept (only missing templates are added, e.g. those an upgrade brings).
             app.install_default_templates().await?;
             app.install_default_reply_templates().await?;
-            serve(&config, app, |_| {}, shutdown_signal()).await
+            serve(&config, app, announce, shutdown_signal()).await
         }
         Command::Demo { addr, db } => {
             let config = load_config(&db, addr)?;
@@ -432,7 +434,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(
                 &config,
                 app,
-                |local| print_demo_banner(local, fresh),
+                |local| {
+                    announce(local);
+                    print_demo_banner(local, fresh);
+                },
                 shutdown_signal(),
             )
             .await
@@ -649,6 +654,12 @@ fn backup_postgres(url: &str, to: &std::path::Path) -> anyhow::Result<()> {
         to.display()
     );
     Ok(())
+}
+
+/// The one line on stdout saying where the server listens, e.g. with `--addr 127.0.0.1:0`
+/// the port the system chose (scripts and tests read it).
+fn announce(local: std::net::SocketAddr) {
+    println!("listening on http://{local}");
 }
 
 fn print_demo_banner(addr: std::net::SocketAddr, fresh: bool) {

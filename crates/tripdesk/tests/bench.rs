@@ -3,10 +3,11 @@
 //! `bench inbox` (bulk seeding, agents signed in through the form, pages with ticket rows).
 //! Their figures are never asserted here; they go to docs/PERFORMANCE.md.
 
+mod common;
+
+use common::BIN;
 use std::process::Command;
 use tripdesk_store_sql::testing::fresh_store;
-
-const BIN: &str = env!("CARGO_BIN_EXE_tripdesk");
 
 /// Runs `tripdesk bench …` on a fresh store; returns its standard output.
 async fn bench(args: &[&str]) -> String {

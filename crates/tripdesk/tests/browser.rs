@@ -6,9 +6,10 @@
 //!
 //! Needs `apt-get install chromium chromium-driver fonts-noto-cjk` (`scripts/test` does it).
 
-use std::net::TcpListener;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
@@ -16,17 +17,15 @@ use fantoccini::{Client, ClientBuilder, Locator};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const STARTUP: Duration = Duration::from_secs(60);
 const STEP: Duration = Duration::from_secs(15);
 
-/// Child processes killed when the test ends, however it ends.
-struct Processes(Vec<(&'static str, Child)>);
+/// Child processes killed when the test ends, however it ends (the last started first).
+struct Processes(Vec<(&'static str, common::Announced)>);
 
 impl Drop for Processes {
     fn drop(&mut self) {
-        for (_, child) in self.0.iter_mut().rev() {
-            let _ = child.kill();
-            let _ = child.wait();
+        while let Some(process) = self.0.pop() {
+            drop(process);
         }
     }
 }
@@ -34,8 +33,8 @@ impl Drop for Processes {
 impl Processes {
     /// Fails if one of the children has already exited.
     fn check_alive(&mut self) -> anyhow::Result<()> {
-        for (name, child) in &mut self.0 {
-            if let Some(status) = child.try_wait()? {
+        for (name, process) in &mut self.0 {
+            if let Some(status) = process.child.try_wait()? {
                 bail!("{name} exited early with {status}");
             }
         }
@@ -43,29 +42,47 @@ impl Processes {
     }
 }
 
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local address").port()
+/// The address in chromedriver's "ChromeDriver was started successfully on port N." line.
+fn chromedriver_address(line: &str) -> Option<String> {
+    let port = line
+        .split_once("started successfully on port ")?
+        .1
+        .trim_end_matches('.')
+        .trim();
+    port.parse::<u16>()
+        .ok()
+        .map(|port| format!("http://127.0.0.1:{port}"))
 }
 
-/// Polls `url` until it answers 200, for at most [`STARTUP`].
-async fn wait_ready(procs: &mut Processes, url: &str) -> anyhow::Result<()> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()?;
-    let start = Instant::now();
-    loop {
-        procs.check_alive()?;
-        if let Ok(r) = http.get(url).send().await {
-            if r.status() == reqwest::StatusCode::OK {
-                return Ok(());
-            }
-        }
-        if start.elapsed() > STARTUP {
-            bail!("{url} did not answer 200 within {STARTUP:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// `tripdesk demo` on `data_dir` and chromedriver, each on a port it picked itself and
+/// announced; returns them with the server's and the driver's base URLs.
+async fn start_demo_and_driver(data_dir: &Path) -> anyhow::Result<(Processes, String, String)> {
+    let mut procs = Processes(Vec::new());
+    let mut demo = Command::new(common::BIN);
+    demo.arg("demo")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--addr", "127.0.0.1:0"]);
+    let (server, base) = common::spawn_announcing(
+        &mut demo,
+        "tripdesk demo",
+        common::tripdesk_address,
+        Box::new(std::io::sink()),
+    )
+    .await
+    .context("start tripdesk demo")?;
+    procs.0.push(("tripdesk demo", server));
+    let (driver, driver_url) = common::spawn_announcing(
+        Command::new(CHROMEDRIVER).arg("--port=0"),
+        "chromedriver",
+        chromedriver_address,
+        Box::new(std::io::sink()),
+    )
+    .await
+    .context("start chromedriver")?;
+    procs.0.push(("chromedriver", driver));
+    procs.check_alive()?;
+    Ok((procs, base, driver_url))
 }
 
 fn screenshot_dir() -> PathBuf {
@@ -110,32 +127,7 @@ async fn start_demo_in_chromium() -> anyhow::Result<Session> {
     check_prerequisites();
     let data_dir = tempfile::tempdir()?;
     let profile_dir = tempfile::tempdir()?;
-    let mut procs = Processes(Vec::new());
-
-    let app_port = free_port();
-    let server = Command::new(env!("CARGO_BIN_EXE_tripdesk"))
-        .arg("demo")
-        .arg("--data-dir")
-        .arg(data_dir.path())
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{app_port}"))
-        .stdout(Stdio::null())
-        .spawn()
-        .context("start tripdesk demo")?;
-    procs.0.push(("tripdesk demo", server));
-
-    let driver_port = free_port();
-    let driver = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={driver_port}"))
-        .stdout(Stdio::null())
-        .spawn()
-        .context("start chromedriver")?;
-    procs.0.push(("chromedriver", driver));
-
-    let base = format!("http://127.0.0.1:{app_port}");
-    let driver_url = format!("http://127.0.0.1:{driver_port}");
-    wait_ready(&mut procs, &format!("{base}/healthz")).await?;
-    wait_ready(&mut procs, &format!("{driver_url}/status")).await?;
+    let (procs, base, driver_url) = start_demo_and_driver(data_dir.path()).await?;
 
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -818,29 +810,7 @@ async fn desk_inbox_timeline_and_board_in_headless_chromium() -> anyhow::Result<
     check_prerequisites();
     let data_dir = tempfile::tempdir()?;
     let profile_dir = tempfile::tempdir()?;
-    let mut procs = Processes(Vec::new());
-    let app_port = free_port();
-    let server = Command::new(env!("CARGO_BIN_EXE_tripdesk"))
-        .arg("demo")
-        .arg("--data-dir")
-        .arg(data_dir.path())
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{app_port}"))
-        .stdout(Stdio::null())
-        .spawn()
-        .context("start tripdesk demo")?;
-    procs.0.push(("tripdesk demo", server));
-    let driver_port = free_port();
-    let driver = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={driver_port}"))
-        .stdout(Stdio::null())
-        .spawn()
-        .context("start chromedriver")?;
-    procs.0.push(("chromedriver", driver));
-    let base = format!("http://127.0.0.1:{app_port}");
-    let driver_url = format!("http://127.0.0.1:{driver_port}");
-    wait_ready(&mut procs, &format!("{base}/healthz")).await?;
-    wait_ready(&mut procs, &format!("{driver_url}/status")).await?;
+    let (_procs, base, driver_url) = start_demo_and_driver(data_dir.path()).await?;
 
     let api = DeskApi::new(&base).await?;
     let started = Instant::now();

@@ -3,14 +3,15 @@
 //! for day against the shipped data and against the State Council notices' text, due
 //! instants around holidays and make-up days, and clear errors for bad input.
 
+mod common;
+
+use common::BIN;
 use jiff::civil::{date, Date, Weekday};
 use jiff::Span;
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 use tripdesk_domain::calendar::{parse_notice, HolidaySet};
 use tripdesk_store_sql::testing::fresh_store;
-
-const BIN: &str = env!("CARGO_BIN_EXE_tripdesk");
 
 fn tripdesk(args: &[&str], db: &[String]) -> Output {
     Command::new(BIN)

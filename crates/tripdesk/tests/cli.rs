@@ -3,90 +3,14 @@
 //! keys (`serve` refusing to start without them, `keys rotate`), personal data never reaching
 //! the database files or the logs in plaintext, and `audit verify` catching hand edits.
 
+mod common;
+
+use common::{serve_command, test_keys, Node, BIN};
 use std::io::Write;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 use tripdesk_store_sql::testing::fresh_store;
 use tripdesk_store_sql::Location;
-
-const BIN: &str = env!("CARGO_BIN_EXE_tripdesk");
-
-/// Vault keys shared by every process of this test binary (given through the environment,
-/// as a deployment with several nodes would).
-fn test_keys() -> &'static str {
-    static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    KEYS.get_or_init(|| {
-        tripdesk_vault::KeyRing::generate()
-            .to_toml()
-            .expose_secret()
-            .clone()
-    })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A server process, killed when dropped.
-struct Node {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start(args: &[String]) -> Node {
-    let port = free_port();
-    wait_healthy(spawn_serve(args, port), port).await
-}
-
-fn spawn_serve(args: &[String], port: u16) -> Child {
-    Command::new(BIN)
-        .arg("serve")
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(args)
-        .env("TRIPDESK_LOG_LEVEL", "warn")
-        .env("TRIPDESK_VAULT_KEYS", test_keys())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_healthy(child: Child, port: u16) -> Node {
-    let mut node = Node {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = client.get(format!("{}/healthz", node.base)).send().await {
-            if r.status().is_success() {
-                return node;
-            }
-        }
-        if let Ok(Some(status)) = node.child.try_wait() {
-            panic!("the server exited ({status}) before it became healthy; its error is above");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "server did not become healthy in 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn run(args: &[&str], extra: &[String], stdin: Option<&str>) -> std::process::Output {
     let mut child = Command::new(BIN)
@@ -155,8 +79,8 @@ async fn two_nodes_serve_the_same_data() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let a = start(&args).await;
-    let b = start(&args).await;
+    let a = Node::serve(&args).await;
+    let b = Node::serve(&args).await;
     let client = reqwest::Client::new();
     // Sign in on node A, use the session on node B: sessions live in the shared database.
     let token = login(&a.base, "ops", "a strong password").await;
@@ -219,12 +143,12 @@ async fn two_nodes_started_together_on_postgres_carry_concurrent_desk_load() {
 
 async fn desk_load_on_two_fresh_nodes(url: &str) {
     use serde_json::json;
-    let location = Location::Postgres(tripdesk_store_sql::testing::empty_postgres(url).await);
+    // Dropped (with the schema) after the nodes, which are declared later.
+    let schema = tripdesk_store_sql::testing::empty_postgres(url).await;
+    let location = Location::Postgres(schema.url.clone());
     let args = location.command_line();
     // Both processes start before either is waited for: they migrate and seed together.
-    let (port_a, port_b) = (free_port(), free_port());
-    let (child_a, child_b) = (spawn_serve(&args, port_a), spawn_serve(&args, port_b));
-    let (a, b) = tokio::join!(wait_healthy(child_a, port_a), wait_healthy(child_b, port_b));
+    let (a, b) = tokio::join!(Node::serve(&args), Node::serve(&args));
     let nodes = [a.base.clone(), b.base.clone()];
 
     let out = run(
@@ -457,7 +381,7 @@ async fn sqlite_backup_while_serving_and_restore() {
         Some("a strong password\n"),
     );
     assert!(out.status.success());
-    let node = start(&args).await;
+    let node = Node::serve(&args).await;
     let token = login(&node.base, "ops", "a strong password").await;
     let client = reqwest::Client::new();
     client
@@ -492,7 +416,7 @@ async fn sqlite_backup_while_serving_and_restore() {
     let restored = dir.path().join("restored");
     std::fs::create_dir_all(&restored).unwrap();
     std::fs::copy(&copy, restored.join("tripdesk.db")).unwrap();
-    let node = start(&["--data-dir".to_string(), restored.display().to_string()]).await;
+    let node = Node::serve(&["--data-dir".to_string(), restored.display().to_string()]).await;
     let token = login(&node.base, "ops", "a strong password").await;
     let depts: serde_json::Value =
         get_json(&format!("{}/api/v1/departments", node.base), &token).await;
@@ -509,7 +433,7 @@ async fn commits_survive_a_process_kill() {
         Some("a strong password\n"),
     );
     assert!(out.status.success());
-    let node = start(&args).await;
+    let node = Node::serve(&args).await;
     let token = login(&node.base, "ops", "a strong password").await;
     let client = reqwest::Client::new();
     for i in 0..20 {
@@ -525,7 +449,7 @@ async fn commits_survive_a_process_kill() {
         assert_eq!(r.status(), 201);
     }
     drop(node); // SIGKILL: no graceful shutdown, no checkpoint
-    let node = start(&args).await;
+    let node = Node::serve(&args).await;
     let depts: serde_json::Value =
         get_json(&format!("{}/api/v1/departments", node.base), &token).await;
     assert_eq!(
@@ -830,18 +754,15 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 /// The demo binary with its own key file and its log captured in a file.
 async fn start_demo(data: &std::path::Path, log: &std::path::Path) -> Node {
-    let port = free_port();
-    let child = Command::new(BIN)
-        .args(["demo", "--addr", &format!("127.0.0.1:{port}")])
+    let mut cmd = Command::new(BIN);
+    cmd.args(["demo", "--addr", "127.0.0.1:0"])
         .arg("--data-dir")
         .arg(data)
         .env("TRIPDESK_LOG_LEVEL", "debug")
         .env_remove("TRIPDESK_VAULT_KEYS")
-        .stdout(std::fs::File::create(log.with_extension("stdout")).unwrap())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    wait_healthy(child, port).await
+        .stderr(std::fs::File::create(log).unwrap());
+    let stdout = std::fs::File::create(log.with_extension("stdout")).unwrap();
+    Node::start_with_stdout(cmd, Box::new(stdout)).await
 }
 
 #[tokio::test]
@@ -994,15 +915,9 @@ async fn serve_needs_keys_and_rotation_reencrypts_everything() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
-    let port = free_port();
-    let child = Command::new(BIN)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .args(&args)
-        .env_remove("TRIPDESK_VAULT_KEYS")
-        .env("TRIPDESK_LOG_LEVEL", "warn")
-        .spawn()
-        .unwrap();
-    let node = wait_healthy(child, port).await;
+    let mut serve = serve_command(&args);
+    serve.env_remove("TRIPDESK_VAULT_KEYS");
+    let node = Node::start(serve).await;
     let sup = login(&node.base, "zhao.min", "tripdesk-demo").await;
     let client = reqwest::Client::new();
     let found: serde_json::Value = client

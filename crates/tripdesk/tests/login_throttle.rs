@@ -3,45 +3,25 @@
 //! than the limit, a guesser locks out only their own address, and guesses spread over many
 //! addresses meet the slower per-username bound.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{serve_command, test_keys, Node, BIN};
+use std::process::{Command, Stdio};
 use tripdesk_store_sql::testing::fresh_store;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tripdesk");
 const PASSWORD: &str = "a strong password";
 
-fn keys() -> String {
-    tripdesk_vault::KeyRing::generate()
-        .to_toml()
-        .expose_secret()
-        .clone()
-}
-
-/// A server process, killed when dropped.
-struct Node {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Creates user `ops` and starts `serve` behind a (pretend) proxy, so each request can name
-/// its client address in `X-Forwarded-For`.
-async fn serve_with_user() -> (Node, tripdesk_store_sql::testing::TestStore) {
+/// its client address in `X-Forwarded-For`. The node comes second so it is dropped (killed)
+/// before the store's schema is.
+async fn serve_with_user() -> (tripdesk_store_sql::testing::TestStore, Node) {
     let store = fresh_store().await;
     let args = store.location.command_line();
-    let keys = keys();
     let mut admin = Command::new(BIN)
         .args(["admin", "create", "--username", "ops", "--password-stdin"])
         .args(&args)
         .env("TRIPDESK_LOG_LEVEL", "warn")
-        .env("TRIPDESK_VAULT_KEYS", &keys)
+        .env("TRIPDESK_VAULT_KEYS", test_keys())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -54,40 +34,12 @@ async fn serve_with_user() -> (Node, tripdesk_store_sql::testing::TestStore) {
         .write_all(format!("{PASSWORD}\n").as_bytes())
         .unwrap();
     assert!(admin.wait().unwrap().success());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(BIN)
-        .arg("serve")
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(&args)
-        .env("TRIPDESK_LOG_LEVEL", "warn")
-        .env("TRIPDESK_VAULT_KEYS", &keys)
+    let mut serve = serve_command(&args);
+    serve
         .env("TRIPDESK_TRUST_FORWARDED_FOR", "true")
-        .env("TRIPDESK_MAX_CONNECTIONS", "32")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let node = Node {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let client = reqwest::Client::new();
-    loop {
-        if let Ok(r) = client.get(format!("{}/healthz", node.base)).send().await {
-            if r.status().is_success() {
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "server did not become healthy");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (node, store)
+        .env("TRIPDESK_MAX_CONNECTIONS", "32");
+    let node = Node::start(serve).await;
+    (store, node)
 }
 
 /// Sends `n` sign-ins at once, each from `address(i)`; returns (status, Retry-After, body).
@@ -129,7 +81,7 @@ async fn sign_in_at_once(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_guesses_get_at_most_the_limit_checked_and_lock_out_only_the_guesser() {
-    let (node, _store) = serve_with_user().await;
+    let (_store, node) = serve_with_user().await;
     let base = node.base.as_str();
 
     // 100 wrong passwords from one address, all at once: at most 5 are checked (401), the

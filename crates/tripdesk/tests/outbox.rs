@@ -3,9 +3,10 @@
 //! and restarted, and two nodes sharing one database. On the backend of the test run (SQLite,
 //! or PostgreSQL with TRIPDESK_TEST_DATABASE_URL; CI runs both).
 
+mod common;
+
+use common::{serve_command, Node};
 use std::collections::HashMap;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tripdesk_app::notify::{Notification, Recipient};
@@ -16,87 +17,20 @@ use tripdesk_store_sql::testing::{fresh_store, TestStore};
 use tripdesk_store_sql::Location;
 use uuid::Uuid;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tripdesk");
-
-/// One vault key ring for the nodes of a test (serve refuses to start without keys).
-fn test_keys() -> &'static str {
-    static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    KEYS.get_or_init(|| {
-        tripdesk_vault::KeyRing::generate()
-            .to_toml()
-            .expose_secret()
-            .clone()
-    })
-}
 const MESSAGES: usize = 10_000;
 const WORKERS: usize = 4;
 
-struct Node(Child);
-
-impl Node {
-    /// SIGKILL: no shutdown hook runs.
-    fn kill_9(mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn start_node(location: &Location, smtp: &AioSmtpd) -> Node {
-    let port = free_port();
-    let mut cmd = Command::new(BIN);
-    cmd.arg("serve")
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{port}"));
-    match location {
-        Location::SqliteDir(dir) => cmd.arg("--data-dir").arg(dir),
-        Location::Postgres(url) => cmd.arg("--database-url").arg(url),
-    };
-    let child = cmd
-        .env("TRIPDESK_LOG_LEVEL", "warn")
-        .env("TRIPDESK_VAULT_KEYS", test_keys())
-        .env("TRIPDESK_SMTP_URL", smtp.url(None))
+    let mut cmd = serve_command(&location.command_line());
+    cmd.env("TRIPDESK_SMTP_URL", smtp.url(None))
         .env(
             "TRIPDESK_SMTP_FROM",
             "山海国际旅行社 <service@shanhai-travel.example>",
         )
         .env("TRIPDESK_OUTBOX_WORKERS", WORKERS.to_string())
         // Short leases so a killed node's claims come back within seconds.
-        .env("TRIPDESK_OUTBOX_LEASE_SECS", "4")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let node = Node(child);
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-        {
-            if r.status().is_success() {
-                return node;
-            }
-        }
-        assert!(Instant::now() < deadline, "node did not become healthy");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        .env("TRIPDESK_OUTBOX_LEASE_SECS", "4");
+    Node::start(cmd).await
 }
 
 /// Enqueues `MESSAGES` templated emails, 1,000 per transaction.
@@ -185,7 +119,7 @@ async fn ten_thousand_emails_survive_a_kill_9_in_the_middle_of_delivery() {
         assert!(Instant::now() < deadline, "delivery did not start");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    node.kill_9();
+    drop(node); // SIGKILL: no shutdown hook runs
     let at_kill = smtp.received().len();
     let recorded_at_kill = sent_count(&store).await;
     assert!(

@@ -61,7 +61,7 @@ async fn every_ref_in_the_document_resolves() {
 fn schema_type_names_are_unique() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for krate in ["web", "app", "domain"] {
+    for krate in ["web", "app", "domain", "store"] {
         let mut stack = vec![root.join(krate).join("src")];
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(&dir).unwrap() {
@@ -85,30 +85,40 @@ fn schema_type_names_are_unique() {
     assert!(twice.is_empty(), "schema names used twice: {twice:?}");
 }
 
-/// The names of the types that derive `ToSchema` in one source file.
+/// The schema names of the types that derive `ToSchema` in one source file: the type's name,
+/// or the one given with `schema(as = …)`; also when derived under `cfg_attr` (the domain's
+/// enums behind its `openapi` feature).
 fn schema_types(text: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.trim()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
     let mut out = Vec::new();
-    let mut deriving = false;
+    let (mut deriving, mut renamed) = (false, None);
     for line in text.lines().map(str::trim) {
-        if line.starts_with("#[derive(") {
-            deriving = line.contains("ToSchema");
-        } else if deriving {
-            let decl = line
-                .strip_prefix("pub struct ")
-                .or_else(|| line.strip_prefix("pub enum "))
-                .or_else(|| line.strip_prefix("pub(crate) struct "))
-                .or_else(|| line.strip_prefix("pub(crate) enum "))
-                .or_else(|| line.strip_prefix("struct "))
-                .or_else(|| line.strip_prefix("enum "));
-            if let Some(decl) = decl {
-                let name: String = decl
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                out.push(name);
-                deriving = false;
+        if line.starts_with("#[") {
+            deriving |= line.contains("derive(") && line.contains("ToSchema");
+            if let Some((_, rest)) = line.split_once("schema(as = ") {
+                renamed = Some(ident(rest.rsplit("::").next().unwrap_or(rest)));
             }
+            continue;
         }
+        if line.starts_with("///") || line.is_empty() {
+            continue;
+        }
+        let decl = line
+            .strip_prefix("pub struct ")
+            .or_else(|| line.strip_prefix("pub enum "))
+            .or_else(|| line.strip_prefix("pub(crate) struct "))
+            .or_else(|| line.strip_prefix("pub(crate) enum "))
+            .or_else(|| line.strip_prefix("struct "))
+            .or_else(|| line.strip_prefix("enum "));
+        if let (true, Some(decl)) = (deriving, decl) {
+            out.push(renamed.take().unwrap_or_else(|| ident(decl)));
+        }
+        (deriving, renamed) = (false, None);
     }
     out
 }
@@ -298,4 +308,85 @@ async fn audit_bounds_are_instants_or_absent() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+/// The names a schema of the document allows: a component's `enum`, or the inline `enum` of
+/// a parameter given as `path:method:parameter`.
+fn enum_names(doc: &Value, at: &str) -> BTreeSet<String> {
+    let schema = match at.split(':').collect::<Vec<_>>()[..] {
+        [path, method, param] => doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path} {method} has no parameters"))
+            .iter()
+            .find(|p| p["name"] == param)
+            .unwrap_or_else(|| panic!("{path} {method} has no parameter {param}"))["schema"]
+            .clone(),
+        _ => doc["components"]["schemas"][at].clone(),
+    };
+    // `Option<T>` parameters are `oneOf: [null, T]` or `type: [T, null]`; take the enum.
+    let list = schema["enum"]
+        .as_array()
+        .or_else(|| {
+            schema["oneOf"]
+                .as_array()
+                .and_then(|o| o.iter().find_map(|s| s["enum"].as_array()))
+        })
+        .unwrap_or_else(|| panic!("{at} is not an enum: {schema}"));
+    list.iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Each enum the API takes or shows is the domain's (or the use case's) own type, so the
+/// document lists exactly its variants under today's wire names: a variant added to the
+/// type (and to its `ALL`) reaches the document, and one missing from `ALL` fails here.
+#[tokio::test]
+async fn every_variant_of_each_domain_enum_is_in_the_document() {
+    use serde::de::DeserializeOwned;
+    use std::fmt::Debug;
+    fn check<T: DeserializeOwned + PartialEq + Debug>(doc: &Value, at: &str, all: &[T]) {
+        let names = enum_names(doc, at);
+        let parsed: Vec<T> = names
+            .iter()
+            .map(|n| {
+                serde_json::from_value(json!(n))
+                    .unwrap_or_else(|e| panic!("{at}: `{n}` is not a variant: {e}"))
+            })
+            .collect();
+        assert_eq!(parsed.len(), all.len(), "{at}: {names:?} against {all:?}");
+        for v in all {
+            assert!(parsed.contains(v), "{at} lacks {v:?}: {names:?}");
+        }
+    }
+    use tripdesk_app::desk_replies::MessageKind;
+    use tripdesk_app::sla::ClockAction;
+    use tripdesk_domain::calendar::CalendarMode;
+    use tripdesk_domain::desk::{Channel, Level, Step, TicketKind};
+    use tripdesk_domain::identity::Role;
+    use tripdesk_domain::sla::ClockKind;
+    use tripdesk_store::MessageState;
+
+    let h = harness().await;
+    let doc = document(&h).await;
+    check(&doc, "TicketKindName", &TicketKind::ALL);
+    check(&doc, "TicketChannelName", &Channel::ALL);
+    check(&doc, "TicketLevelName", &Level::ALL);
+    check(&doc, "TicketStepName", &Step::ALL);
+    check(&doc, "RoleName", &Role::ALL);
+    check(&doc, "KindName", &ClockKind::ALL);
+    check(&doc, "ModeName", &CalendarMode::ALL);
+    check(&doc, "StateName", &MessageState::ALL);
+    check(&doc, "MessageKindName", &MessageKind::ALL);
+    check(
+        &doc,
+        "/api/v1/sla/clocks/{id}/{action}:post:action",
+        &ClockAction::ALL,
+    );
+    // The inbox's queues are the use case's names (no enum of their own).
+    let queues = enum_names(&doc, "/api/v1/desk/inbox:get:queue");
+    let want: BTreeSet<String> = tripdesk_app::desk_board::QUEUES
+        .iter()
+        .map(|q| q.to_string())
+        .collect();
+    assert_eq!(queues, want);
 }

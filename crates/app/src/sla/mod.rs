@@ -10,7 +10,7 @@ pub mod engine;
 mod hooks;
 
 use crate::ttl_cache::CONFIG_CACHE_TTL;
-use crate::{App, AppError, FieldError, Principal};
+use crate::{App, AppError, FieldError, OnDuplicate, Principal};
 use jiff::{SignedDuration, Timestamp};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -41,12 +41,23 @@ pub struct StartClock {
 }
 
 /// A clock transition requested by a use case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ActionName))]
 pub enum ClockAction {
     Pause,
     Resume,
     Stop,
     Cancel,
+}
+
+impl ClockAction {
+    pub const ALL: [ClockAction; 4] = [
+        ClockAction::Pause,
+        ClockAction::Resume,
+        ClockAction::Stop,
+        ClockAction::Cancel,
+    ];
 }
 
 /// An SLA policy as submitted by an administrator.
@@ -433,18 +444,11 @@ impl App {
             version: 1,
             created_at: now,
         };
-        tx.insert_sla_clock(&rec)
-            .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict {
-                    code: "duplicate", ..
-                } => AppError::Conflict {
-                    code: "sla_clock_running",
-                    message: "a clock of this target is already running for this subject".into(),
-                    field: Some("target_key".into()),
-                },
-                other => other,
-            })?;
+        tx.insert_sla_clock(&rec).await.on_duplicate(
+            "sla_clock_running",
+            Some("target_key"),
+            "a clock of this target is already running for this subject",
+        )?;
         self.on_sla_event(tx, &rec, SlaEventKind::Started, now, Some(policy))
             .await?;
         for e in &owed {

@@ -157,6 +157,7 @@ impl CalendarError {
 /// How a calendar counts time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ModeName))]
 pub enum CalendarMode {
     /// Weekly working hours, public holidays off, make-up days on; needs holiday data.
     Office,
@@ -165,6 +166,8 @@ pub enum CalendarMode {
 }
 
 impl CalendarMode {
+    pub const ALL: [CalendarMode; 2] = [CalendarMode::Office, CalendarMode::AlwaysOpen];
+
     /// The snake_case name used in storage and the API.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -175,9 +178,7 @@ impl CalendarMode {
 
     /// The mode named by [`CalendarMode::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        [CalendarMode::Office, CalendarMode::AlwaysOpen]
-            .into_iter()
-            .find(|m| m.as_str() == s)
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
     }
 }
 

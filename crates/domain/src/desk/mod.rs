@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// What a ticket is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TicketKindName))]
 pub enum TicketKind {
     /// 咨询: a question before or during a trip.
     Inquiry,
@@ -48,6 +49,7 @@ impl TicketKind {
 /// How the ticket reached us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TicketChannelName))]
 pub enum Channel {
     Phone,
     Email,
@@ -105,6 +107,7 @@ impl Channel {
 /// Triage level (初步评估).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TicketLevelName))]
 pub enum Level {
     /// 一般: the normal flow.
     General,

@@ -80,6 +80,7 @@ impl fmt::Display for State {
 /// here where it decides the outcome, and stored by the use case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TicketStepName))]
 pub enum Step {
     /// Set the triage level (初步评估).
     Triage,

@@ -8,8 +8,51 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-/// Channels that deliver today. SMS, voice and WeChat join this list when their adapters do.
-pub const CHANNELS: [&str; 3] = ["email", "in_app", "webhook"];
+/// A channel the outbox delivers through — not the channel a ticket came in by
+/// ([`crate::desk::Channel`], the intake channel): an email is both, a phone call only the
+/// latter, an in-app notification only the former. SMS, voice and WeChat join this enum
+/// when their adapters do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryChannel {
+    Email,
+    /// The staff member's bell in the web UI.
+    InApp,
+    /// A signed POST to an administrator's endpoint.
+    Webhook,
+}
+
+impl DeliveryChannel {
+    pub const ALL: [DeliveryChannel; 3] = [
+        DeliveryChannel::Email,
+        DeliveryChannel::InApp,
+        DeliveryChannel::Webhook,
+    ];
+
+    /// The stored name (`email`, `in_app`, `webhook`), as serde writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeliveryChannel::Email => "email",
+            DeliveryChannel::InApp => "in_app",
+            DeliveryChannel::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// The names of the channels that deliver today ([`DeliveryChannel::ALL`]).
+pub const CHANNELS: [&str; DeliveryChannel::ALL.len()] = {
+    let mut names = [""; DeliveryChannel::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = DeliveryChannel::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 /// Languages templates are written in.
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
@@ -60,7 +103,7 @@ pub mod events {
 }
 
 pub fn is_channel(name: &str) -> bool {
-    CHANNELS.contains(&name)
+    DeliveryChannel::parse(name).is_some()
 }
 
 /// Delay before attempt `attempt + 1` after attempt `attempt` (1-based) failed: `base`
@@ -190,5 +233,15 @@ mod tests {
     fn channels() {
         assert!(is_channel("email"));
         assert!(!is_channel("pigeon"));
+        // Intake channels that deliver nothing are no delivery channels.
+        assert!(!is_channel("phone") && !is_channel("web_form"));
+        for c in DeliveryChannel::ALL {
+            assert_eq!(DeliveryChannel::parse(c.as_str()), Some(c));
+            assert_eq!(
+                serde_json::to_value(c).unwrap(),
+                serde_json::json!(c.as_str())
+            );
+        }
+        assert_eq!(CHANNELS, ["email", "in_app", "webhook"]);
     }
 }

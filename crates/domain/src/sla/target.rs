@@ -11,6 +11,7 @@ use crate::calendar::Calendar;
 /// How a target's time is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = KindName))]
 pub enum ClockKind {
     /// Wall-clock minutes, nights and holidays included.
     CalendarHours,

@@ -29,34 +29,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add))
 }
 
-/// How a calendar counts time.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ModeName {
-    /// Weekly hours, public holidays off, make-up working days on.
-    Office,
-    /// Every hour of every day, holidays included.
-    AlwaysOpen,
-}
-
-impl From<ModeName> for CalendarMode {
-    fn from(m: ModeName) -> Self {
-        match m {
-            ModeName::Office => CalendarMode::Office,
-            ModeName::AlwaysOpen => CalendarMode::AlwaysOpen,
-        }
-    }
-}
-
-impl From<CalendarMode> for ModeName {
-    fn from(m: CalendarMode) -> Self {
-        match m {
-            CalendarMode::Office => ModeName::Office,
-            CalendarMode::AlwaysOpen => ModeName::AlwaysOpen,
-        }
-    }
-}
-
 /// Working hours per weekday: `HH:MM-HH:MM`, several separated by commas, empty for a day off.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -118,7 +90,7 @@ pub struct YearSummaryView {
 pub struct CalendarView {
     name: String,
     zone: String,
-    mode: ModeName,
+    mode: CalendarMode,
     hours: Hours,
     /// Hours on make-up working days (`""`: Monday's).
     make_up_hours: String,
@@ -186,7 +158,7 @@ pub struct CalendarBody {
     /// IANA zone (default `Asia/Shanghai`).
     zone: Option<String>,
     /// Default `office`.
-    mode: Option<ModeName>,
+    mode: Option<CalendarMode>,
     /// Default: Monday to Friday 09:00–18:00.
     hours: Option<Hours>,
     make_up_hours: Option<String>,
@@ -261,7 +233,7 @@ async fn get_calendar(
 #[serde(deny_unknown_fields)]
 pub struct CalendarPatch {
     zone: Option<String>,
-    mode: Option<ModeName>,
+    mode: Option<CalendarMode>,
     hours: Option<Hours>,
     make_up_hours: Option<String>,
     #[schema(max_length = 200)]

@@ -1,7 +1,6 @@
 //! SLA policies, clocks and compliance figures.
 
 use super::calendars::parse_instant;
-use super::identity::users::RoleName;
 use super::rfc3339;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiError;
@@ -14,6 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use tripdesk_app::sla::{Breakdown, ClockAction, ComplianceQuery, PolicyInput, StartClock};
 use tripdesk_app::AppError;
+use tripdesk_domain::identity::Role;
 use tripdesk_domain::sla::ClockKind;
 use tripdesk_store::{SlaClockRecord, SlaEventRecord, SlaPolicy};
 use utoipa::{IntoParams, ToSchema};
@@ -30,45 +30,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_compliance))
 }
 
-/// How a target's time is counted.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum KindName {
-    /// Wall-clock minutes.
-    CalendarHours,
-    /// Minutes inside the calendar's working hours.
-    WorkingHours,
-    /// Working days of the calendar.
-    WorkingDays,
-}
-
-impl From<KindName> for ClockKind {
-    fn from(k: KindName) -> Self {
-        match k {
-            KindName::CalendarHours => ClockKind::CalendarHours,
-            KindName::WorkingHours => ClockKind::WorkingHours,
-            KindName::WorkingDays => ClockKind::WorkingDays,
-        }
-    }
-}
-
-impl From<ClockKind> for KindName {
-    fn from(k: ClockKind) -> Self {
-        match k {
-            ClockKind::CalendarHours => KindName::CalendarHours,
-            ClockKind::WorkingHours => KindName::WorkingHours,
-            ClockKind::WorkingDays => KindName::WorkingDays,
-        }
-    }
-}
-
 /// An SLA policy.
 #[derive(Serialize, ToSchema)]
 pub struct PolicyView {
     key: String,
     name_zh: String,
     name_en: String,
-    kind: KindName,
+    kind: ClockKind,
     /// Minutes for hour kinds, working days for `working_days`.
     amount: u32,
     /// Start of a window in the same unit (follow-up 3–5 working days: 3).
@@ -78,8 +46,8 @@ pub struct PolicyView {
     warn_at_percent: u8,
     /// Subject statuses in which the clock pauses.
     pause_when: Vec<String>,
-    notify_warning: Vec<RoleName>,
-    notify_breach: Vec<RoleName>,
+    notify_warning: Vec<Role>,
+    notify_breach: Vec<Role>,
     enabled: bool,
     updated_at: String,
 }
@@ -150,7 +118,7 @@ async fn get_policy(
 pub struct PolicyPatch {
     name_zh: Option<String>,
     name_en: Option<String>,
-    kind: Option<KindName>,
+    kind: Option<ClockKind>,
     #[schema(minimum = 1)]
     amount: Option<u32>,
     /// `null` removes the window.
@@ -161,8 +129,8 @@ pub struct PolicyPatch {
     #[schema(maximum = 99)]
     warn_at_percent: Option<u8>,
     pause_when: Option<Vec<String>>,
-    notify_warning: Option<Vec<RoleName>>,
-    notify_breach: Option<Vec<RoleName>>,
+    notify_warning: Option<Vec<Role>>,
+    notify_breach: Option<Vec<Role>>,
     enabled: Option<bool>,
 }
 
@@ -209,7 +177,7 @@ pub struct ClockView {
     channel: Option<String>,
     department_id: Option<Uuid>,
     agent_id: Option<Uuid>,
-    kind: KindName,
+    kind: ClockKind,
     calendar: String,
     /// `running`, `paused`, `met`, `breached` or `cancelled` (as of now).
     state: String,
@@ -376,23 +344,13 @@ async fn get_clock(
     Ok(Json(ClockView::of(&state, &d.clock, Some(&d.events))))
 }
 
-/// A transition.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionName {
-    Pause,
-    Resume,
-    Stop,
-    Cancel,
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct ActionPath {
     id: Uuid,
     /// `pause`, `resume`, `stop` or `cancel`.
     #[param(inline)]
-    action: ActionName,
+    action: ClockAction,
 }
 
 /// Pauses, resumes, stops or cancels a clock (needs `work_tickets`).
@@ -404,13 +362,10 @@ async fn clock_action(
     Auth(p): Auth,
     ApiPath(path): ApiPath<ActionPath>,
 ) -> Result<Json<ClockView>, ApiError> {
-    let action = match path.action {
-        ActionName::Pause => ClockAction::Pause,
-        ActionName::Resume => ClockAction::Resume,
-        ActionName::Stop => ClockAction::Stop,
-        ActionName::Cancel => ClockAction::Cancel,
-    };
-    let rec = state.app.sla_clock_action_for(&p, path.id, action).await?;
+    let rec = state
+        .app
+        .sla_clock_action_for(&p, path.id, path.action)
+        .await?;
     Ok(Json(ClockView::of(&state, &rec, None)))
 }
 
@@ -435,7 +390,7 @@ pub struct ComplianceView {
     target_key: String,
     name_zh: String,
     name_en: String,
-    kind: KindName,
+    kind: ClockKind,
     /// The channel, department id or agent id (absent: not recorded, or no breakdown).
     group: Option<String>,
     met: u32,

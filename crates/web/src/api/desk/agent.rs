@@ -2,7 +2,7 @@
 //! timeline, routing rules with the suggested group, reply templates, the agent inbox with SLA
 //! badges and the supervisor board.
 
-use super::tickets::{TicketChannelName, TicketKindName, TicketLevelName, TicketView};
+use super::tickets::TicketView;
 use crate::api::rfc3339;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiError;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tripdesk_app::desk_board::{InboxFilters, InboxRequest, SlaBadge, TimelineEntry};
 use tripdesk_app::desk_replies::{MessageKind, ReplyTemplateInput};
 use tripdesk_app::desk_routing::RuleInput;
-use tripdesk_domain::desk::State as TicketState;
+use tripdesk_domain::desk::{Channel, Level, State as TicketState, TicketKind};
 use tripdesk_store::{ReplyTemplate, RoutingRuleRecord, SlaRisk};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -42,19 +42,11 @@ pub struct IdPath {
 
 // ---- replies, notes, conversion, timeline ----
 
-/// `reply` (to the customer) or `note` (internal).
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MessageKindName {
-    Reply,
-    Note,
-}
-
 /// A reply or note.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketMessageBody {
-    kind: MessageKindName,
+    kind: MessageKind,
     #[schema(min_length = 1, max_length = 10000)]
     body: String,
 }
@@ -90,13 +82,9 @@ async fn post_message(
     ApiPath(path): ApiPath<IdPath>,
     ApiJson(b): ApiJson<TicketMessageBody>,
 ) -> Result<(StatusCode, Json<PostedView>), ApiError> {
-    let kind = match b.kind {
-        MessageKindName::Reply => MessageKind::Reply,
-        MessageKindName::Note => MessageKind::Note,
-    };
     let posted = state
         .app
-        .post_ticket_message(&p, path.id, kind, &b.body)
+        .post_ticket_message(&p, path.id, b.kind, &b.body)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -270,7 +258,7 @@ pub struct RuleBody {
     business_area: Option<String>,
     /// Any of these in the subject or description (case-insensitive).
     keywords: Option<Vec<String>>,
-    channel: Option<TicketChannelName>,
+    channel: Option<Channel>,
     /// The handling group (a department id).
     group_id: Uuid,
     /// Default true.
@@ -567,14 +555,14 @@ pub struct InboxQuery {
     /// Default `open`.
     #[param(inline)]
     queue: Option<InboxQueueName>,
-    kind: Option<TicketKindName>,
-    level: Option<TicketLevelName>,
+    kind: Option<TicketKind>,
+    level: Option<Level>,
     /// A workflow state, e.g. `received`, `assigned`, `closed`.
     #[param(
         pattern = "^(received|triaged|assigned|contacted|investigating|solution_proposed|resolved|result_reported|follow_up_scheduled|followed_up|closed|reopened)$"
     )]
     state: Option<String>,
-    channel: Option<TicketChannelName>,
+    channel: Option<Channel>,
     /// A handling group (department id).
     group_id: Option<Uuid>,
     #[param(minimum = 1, maximum = 200)]

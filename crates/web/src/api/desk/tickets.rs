@@ -32,69 +32,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         )
 }
 
-/// `inquiry`, `complaint` or `feedback`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketKindName {
-    Inquiry,
-    Complaint,
-    Feedback,
-}
-
-impl From<TicketKindName> for TicketKind {
-    fn from(k: TicketKindName) -> Self {
-        match k {
-            TicketKindName::Inquiry => TicketKind::Inquiry,
-            TicketKindName::Complaint => TicketKind::Complaint,
-            TicketKindName::Feedback => TicketKind::Feedback,
-        }
-    }
-}
-
-/// Intake channel.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketChannelName {
-    Phone,
-    Email,
-    WebForm,
-    Chat,
-    OnSite,
-    Social,
-}
-
-impl From<TicketChannelName> for Channel {
-    fn from(c: TicketChannelName) -> Self {
-        match c {
-            TicketChannelName::Phone => Channel::Phone,
-            TicketChannelName::Email => Channel::Email,
-            TicketChannelName::WebForm => Channel::WebForm,
-            TicketChannelName::Chat => Channel::Chat,
-            TicketChannelName::OnSite => Channel::OnSite,
-            TicketChannelName::Social => Channel::Social,
-        }
-    }
-}
-
-/// Triage level.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketLevelName {
-    General,
-    Important,
-    Urgent,
-}
-
-impl From<TicketLevelName> for Level {
-    fn from(l: TicketLevelName) -> Self {
-        match l {
-            TicketLevelName::General => Level::General,
-            TicketLevelName::Important => Level::Important,
-            TicketLevelName::Urgent => Level::Urgent,
-        }
-    }
-}
-
 /// The customer as given at intake.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -113,10 +50,10 @@ pub struct TicketCustomer {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketCreate {
-    kind: TicketKindName,
-    channel: TicketChannelName,
+    kind: TicketKind,
+    channel: Channel,
     /// Default `general`; important alerts the supervisors, urgent also the emergency leader.
-    level: Option<TicketLevelName>,
+    level: Option<Level>,
     #[schema(min_length = 1, max_length = 200)]
     subject: String,
     #[schema(min_length = 1, max_length = 10000)]
@@ -404,8 +341,8 @@ pub struct TicketQuery {
     /// Default `open`.
     #[param(inline)]
     queue: Option<TicketQueue>,
-    kind: Option<TicketKindName>,
-    level: Option<TicketLevelName>,
+    kind: Option<TicketKind>,
+    level: Option<Level>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     #[param(minimum = 0, maximum = 2147483647)]
@@ -472,52 +409,13 @@ pub struct TicketCompensation {
     amount_fen: i64,
 }
 
-/// A workflow step name.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStepName {
-    Triage,
-    Assign,
-    Reassign,
-    RecordContact,
-    StartInvestigation,
-    ProposeSolution,
-    ApproveCompensation,
-    Resolve,
-    ReportResult,
-    ScheduleFollowUp,
-    RecordFollowUp,
-    Close,
-    Reopen,
-}
-
-impl From<TicketStepName> for Step {
-    fn from(s: TicketStepName) -> Self {
-        match s {
-            TicketStepName::Triage => Step::Triage,
-            TicketStepName::Assign => Step::Assign,
-            TicketStepName::Reassign => Step::Reassign,
-            TicketStepName::RecordContact => Step::RecordContact,
-            TicketStepName::StartInvestigation => Step::StartInvestigation,
-            TicketStepName::ProposeSolution => Step::ProposeSolution,
-            TicketStepName::ApproveCompensation => Step::ApproveCompensation,
-            TicketStepName::Resolve => Step::Resolve,
-            TicketStepName::ReportResult => Step::ReportResult,
-            TicketStepName::ScheduleFollowUp => Step::ScheduleFollowUp,
-            TicketStepName::RecordFollowUp => Step::RecordFollowUp,
-            TicketStepName::Close => Step::Close,
-            TicketStepName::Reopen => Step::Reopen,
-        }
-    }
-}
-
 /// A step and what it carries.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketStepBody {
-    step: TicketStepName,
+    step: Step,
     /// triage
-    level: Option<TicketLevelName>,
+    level: Option<Level>,
     /// assign / reassign: the handling group (a department id)
     group_id: Option<Uuid>,
     /// assign / reassign: a member of the group; schedule_follow_up: the follow-up agent
@@ -601,7 +499,7 @@ async fn take_step(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketLevelChange {
-    level: TicketLevelName,
+    level: Level,
     #[schema(min_length = 1, max_length = 500)]
     reason: String,
 }

@@ -21,41 +21,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user, update_user))
 }
 
-/// A staff role.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RoleName {
-    Agent,
-    Handler,
-    FollowUp,
-    Supervisor,
-    Admin,
-}
-
-impl From<RoleName> for Role {
-    fn from(r: RoleName) -> Self {
-        match r {
-            RoleName::Agent => Role::Agent,
-            RoleName::Handler => Role::Handler,
-            RoleName::FollowUp => Role::FollowUp,
-            RoleName::Supervisor => Role::Supervisor,
-            RoleName::Admin => Role::Admin,
-        }
-    }
-}
-
-impl From<Role> for RoleName {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Agent => RoleName::Agent,
-            Role::Handler => RoleName::Handler,
-            Role::FollowUp => RoleName::FollowUp,
-            Role::Supervisor => RoleName::Supervisor,
-            Role::Admin => RoleName::Admin,
-        }
-    }
-}
-
 /// Interface language.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub enum Locale {
@@ -82,7 +47,7 @@ pub struct UserView {
     pub display_name: String,
     pub email: Option<String>,
     pub department_id: Option<Uuid>,
-    pub roles: Vec<RoleName>,
+    pub roles: Vec<Role>,
     /// `zh-CN` or `en`.
     pub locale: String,
     pub disabled: bool,
@@ -123,7 +88,7 @@ pub struct UserQuery {
     /// Substring of the username or display name.
     q: Option<String>,
     department_id: Option<Uuid>,
-    role: Option<RoleName>,
+    role: Option<Role>,
     /// Include disabled accounts (default false).
     include_disabled: Option<bool>,
     /// Page size, 1–200 (default 50).
@@ -174,7 +139,7 @@ pub struct CreateUser {
     password: String,
     department_id: Option<Uuid>,
     #[schema(min_items = 1)]
-    roles: Vec<RoleName>,
+    roles: Vec<Role>,
     locale: Option<Locale>,
 }
 
@@ -239,7 +204,7 @@ pub struct UpdateUser {
     #[schema(value_type = Option<Uuid>)]
     department_id: Option<Option<Uuid>>,
     #[schema(min_items = 1)]
-    roles: Option<Vec<RoleName>>,
+    roles: Option<Vec<Role>>,
     locale: Option<Locale>,
     /// Disabling signs the user out everywhere.
     disabled: Option<bool>,

@@ -24,41 +24,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(message_stats))
 }
 
-/// Delivery state of a message.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum StateName {
-    Queued,
-    Sending,
-    Retrying,
-    Sent,
-    Dead,
-}
-
-impl From<MessageState> for StateName {
-    fn from(s: MessageState) -> Self {
-        match s {
-            MessageState::Queued => StateName::Queued,
-            MessageState::Sending => StateName::Sending,
-            MessageState::Retrying => StateName::Retrying,
-            MessageState::Sent => StateName::Sent,
-            MessageState::Dead => StateName::Dead,
-        }
-    }
-}
-
-impl From<StateName> for MessageState {
-    fn from(s: StateName) -> Self {
-        match s {
-            StateName::Queued => MessageState::Queued,
-            StateName::Sending => MessageState::Sending,
-            StateName::Retrying => MessageState::Retrying,
-            StateName::Sent => MessageState::Sent,
-            StateName::Dead => MessageState::Dead,
-        }
-    }
-}
-
 /// A message and where it is in its delivery.
 #[derive(Serialize, ToSchema)]
 pub struct MessageView {
@@ -67,7 +32,7 @@ pub struct MessageView {
     /// Email address, user id (in_app) or webhook endpoint id.
     to: String,
     subject: String,
-    state: StateName,
+    state: MessageState,
     attempts: i64,
     max_attempts: i64,
     /// Next attempt (queued, retrying) or end of the current claim (sending).
@@ -212,7 +177,7 @@ async fn send_message(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MessageQuery {
-    state: Option<StateName>,
+    state: Option<MessageState>,
     channel: Option<String>,
     /// Exact address, user id or endpoint id.
     to: Option<String>,
