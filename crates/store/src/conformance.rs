@@ -8,6 +8,7 @@ use tripdesk_domain::identity::Role;
 use uuid::Uuid;
 
 pub use crate::desk_conformance::*;
+pub use crate::idempotency::idempotency_key_claims;
 pub use crate::notify_conformance::*;
 pub use crate::survey_conformance::*;
 
@@ -1398,7 +1399,8 @@ macro_rules! conformance_tests {
             notification_templates, notification_preferences_inapp_webhooks, tickets,
             ticket_attachments, desk_rules_and_templates, desk_queues_and_board,
             surveys_round_trip, survey_used_once_under_race, tickets_in_bulk,
-            concurrent_writes_fail_alone, settle_after_bulk_load);
+            concurrent_writes_fail_alone, settle_after_bulk_load,
+            idempotency_key_claims);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(

@@ -21,6 +21,7 @@ mod desk_conformance;
 pub mod desk_rules;
 pub mod erasure;
 mod error;
+pub mod idempotency;
 pub mod identity;
 pub mod notify;
 mod notify_conformance;
@@ -36,6 +37,7 @@ pub use desk::*;
 pub use desk_rules::*;
 pub use erasure::*;
 pub use error::StoreError;
+pub use idempotency::*;
 pub use identity::*;
 pub use notify::*;
 pub use sla::*;
@@ -153,6 +155,7 @@ pub trait Tx:
     + AttachmentRepo
     + SurveyRepo
     + ErasureRepo
+    + IdempotencyRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.
