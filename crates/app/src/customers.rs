@@ -17,7 +17,7 @@ use tripdesk_domain::customer::{
     mask_document_number, Email, IdDocument, IdDocumentKind, Phone, ValidationError,
 };
 use tripdesk_domain::identity::Permission;
-use tripdesk_store::{AuditFilter, Consent, Customer, CustomerFilter, CustomerIdentifier, Tx};
+use tripdesk_store::{Consent, Customer, CustomerFilter, CustomerIdentifier, Tx};
 use tripdesk_vault::{KeyRing, Secret};
 use uuid::Uuid;
 
@@ -558,7 +558,7 @@ pub(crate) fn open_sealed(
 }
 
 /// The sealed column of a customer field.
-fn sealed_slot<'a>(c: &'a mut Customer, name: &str) -> Option<&'a mut Option<String>> {
+pub(crate) fn sealed_slot<'a>(c: &'a mut Customer, name: &str) -> Option<&'a mut Option<String>> {
     match name {
         "birth_date" => Some(&mut c.birth_date_sealed),
         "diet" => Some(&mut c.diet_sealed),
@@ -1366,96 +1366,6 @@ impl App {
         tx.commit().await?;
         let mut r = self.store.read().await?;
         Self::load_detail(&mut *r, keep).await
-    }
-
-    /// PIPL right to a copy (needs `reveal_sensitive`): everything held about one customer,
-    /// decrypted, as JSON, with the history of what was done with the record. Audited.
-    pub async fn export_customer_data(
-        &self,
-        principal: &Principal,
-        id: Uuid,
-    ) -> Result<serde_json::Value, AppError> {
-        principal.require(Permission::RevealSensitive)?;
-        let vault = self.vault()?;
-        let mut tx = self.store.write().await?;
-        let mut detail = Self::load_detail(&mut *tx, id).await?;
-        let history = tx
-            .list_audit(&AuditFilter {
-                entity_type: Some("customer".into()),
-                entity_id: Some(id.to_string()),
-                limit: 1000,
-                ..Default::default()
-            })
-            .await?;
-        let mut identifiers = Vec::new();
-        for i in &detail.identifiers {
-            let value = open_sealed(vault, &identifier_field(&i.kind), i.id, &i.sealed)?;
-            identifiers.push(json!({
-                "kind": i.kind,
-                "value": value.expose_secret(),
-                "primary": i.is_primary,
-                "recorded_at": i.created_at,
-            }));
-        }
-        let mut sealed = serde_json::Map::new();
-        for f in SEALED_FIELDS {
-            let value = match sealed_slot(&mut detail.customer, f).and_then(|s| s.clone()) {
-                Some(s) => Some(open_sealed(vault, &customer_field(f), id, &s)?),
-                None => None,
-            };
-            sealed.insert(
-                f.to_string(),
-                json!(value.as_ref().map(|v| v.expose_secret().clone())),
-            );
-        }
-        let c = &detail.customer;
-        let export = json!({
-            "format": "tripdesk-customer-export/v1",
-            "exported_at": self.now(),
-            "customer": {
-                "id": c.id,
-                "name": c.name,
-                "birth_date": sealed["birth_date"],
-                "special_needs": {
-                    "diet": sealed["diet"],
-                    "allergies": sealed["allergies"],
-                    "accessibility": sealed["accessibility"],
-                },
-                "preferred_language": c.preferred_language,
-                "preferred_channel": c.preferred_channel,
-                "source_channel": c.source_channel,
-                "tags": c.tags,
-                "notes": c.notes,
-                "created_at": c.created_at,
-                "updated_at": c.updated_at,
-                "erased_at": c.erased_at,
-                "merged_into": c.merged_into,
-            },
-            "identifiers": identifiers,
-            "consents": detail.consents.iter().map(|k| json!({
-                "purpose": k.purpose,
-                "granted": k.granted,
-                "channel": k.channel,
-                "text_version": k.text_version,
-                "recorded_at": k.recorded_at,
-            })).collect::<Vec<_>>(),
-            "processing_history": history.iter().rev().map(|e| json!({
-                "at": e.at,
-                "action": e.action,
-                "by": e.actor_name,
-            })).collect::<Vec<_>>(),
-        });
-        self.audit(
-            &mut *tx,
-            principal,
-            AuditAction::CustomerExport,
-            "customer",
-            Some(id.to_string()),
-            json!({ "format": "json" }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(export)
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::customers::IntakeCustomer;
 use crate::desk_effects::{clock_is_open, ClockStart, EffectContext};
+use crate::idempotency::{Idempotency, Once};
 use crate::{check_optional_text, check_text, App, AppError, FieldError, Lines, Principal};
 use jiff::Timestamp;
 use tripdesk_domain::audit::AuditAction;
@@ -161,8 +162,20 @@ impl App {
         p: &Principal,
         input: NewTicket,
     ) -> Result<TicketDetail, AppError> {
+        self.create_ticket_once(p, input, None).await?.done()
+    }
+
+    /// [`App::create_ticket`] made safe to retry with an idempotency key (see
+    /// [`crate::idempotency`]).
+    pub async fn create_ticket_once(
+        &self,
+        p: &Principal,
+        input: NewTicket,
+        once: Option<&Idempotency<'_, TicketDetail>>,
+    ) -> Result<Once<TicketDetail>, AppError> {
         p.require(Permission::WorkTickets)?;
-        self.take_ticket(p, input, IntakeOptions::default()).await
+        self.take_ticket(p, input, IntakeOptions::default(), once)
+            .await
     }
 
     /// Intake without the permission check: callers decide who may take a ticket.
@@ -171,7 +184,8 @@ impl App {
         p: &Principal,
         input: NewTicket,
         opts: IntakeOptions,
-    ) -> Result<TicketDetail, AppError> {
+        once: Option<&Idempotency<'_, TicketDetail>>,
+    ) -> Result<Once<TicketDetail>, AppError> {
         let mut fields = Vec::new();
         let mut input = input;
         input.subject = check_text(&mut fields, "subject", &input.subject, 200, Lines::One);
@@ -237,6 +251,10 @@ impl App {
         let now = self.now();
         let level = input.level.unwrap_or(Level::General);
         let mut tx = self.store.write().await?;
+        if let Some(kept) = self.claim_once(&mut *tx, p, once).await? {
+            tx.commit().await?;
+            return Ok(Once::Replayed(kept));
+        }
         self.count_intake(&mut *tx, &opts.rate_keys).await?;
         let customer_id = match (input.customer_id, prepared) {
             (Some(id), _) => {
@@ -346,9 +364,8 @@ impl App {
             )
             .await?;
         self.publish_ticket_created(&mut *tx, &ticket).await?;
-        tx.commit().await?;
         // Everything a new ticket has was written just now: the answer needs no read-back.
-        Ok(TicketDetail {
+        let detail = TicketDetail {
             next_steps: allowed_steps(&ticket),
             ticket,
             events: vec![created],
@@ -356,7 +373,10 @@ impl App {
             handlers: Vec::new(),
             clocks,
             attachments: Vec::new(),
-        })
+        };
+        self.keep_once(&mut *tx, p, once, &detail).await?;
+        tx.commit().await?;
+        Ok(Once::Done(detail))
     }
 
     #[allow(clippy::too_many_arguments)]

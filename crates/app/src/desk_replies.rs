@@ -7,6 +7,7 @@
 //! (the one-off message path, so it is retried, rate-limited and listed like every message).
 
 use crate::customers::identifier_field;
+use crate::idempotency::{Idempotency, Once};
 use crate::notify::OneOffMessage;
 use crate::sla::ClockAction;
 use crate::{check_text, App, AppError, FieldError, Lines, OnDuplicate, Principal};
@@ -192,6 +193,21 @@ impl App {
         kind: MessageKind,
         body: &str,
     ) -> Result<PostedMessage, AppError> {
+        self.post_ticket_message_once(p, ticket_id, kind, body, None)
+            .await?
+            .done()
+    }
+
+    /// [`App::post_ticket_message`] made safe to retry with an idempotency key (see
+    /// [`crate::idempotency`]).
+    pub async fn post_ticket_message_once(
+        &self,
+        p: &Principal,
+        ticket_id: Uuid,
+        kind: MessageKind,
+        body: &str,
+        once: Option<&Idempotency<'_, PostedMessage>>,
+    ) -> Result<Once<PostedMessage>, AppError> {
         match kind {
             MessageKind::Reply => p.require(Permission::WorkTickets)?,
             MessageKind::Note => {
@@ -208,6 +224,10 @@ impl App {
         let body = body.trim().to_string();
         let now = self.now();
         let mut tx = self.store.write().await?;
+        if let Some(kept) = self.claim_once(&mut *tx, p, once).await? {
+            tx.commit().await?;
+            return Ok(Once::Replayed(kept));
+        }
         let ticket = self.ticket_for(&mut *tx, p, ticket_id).await?;
         let mut data = json!({});
         let mut message_id = None;
@@ -281,12 +301,14 @@ impl App {
             self.publish_reply_sent(&mut *tx, &ticket, event.id, message_id.is_some(), p.user_id)
                 .await?;
         }
-        tx.commit().await?;
-        Ok(PostedMessage {
+        let posted = PostedMessage {
             event,
             message_id,
             stopped_clock,
-        })
+        };
+        self.keep_once(&mut *tx, p, once, &posted).await?;
+        tx.commit().await?;
+        Ok(Once::Done(posted))
     }
 
     /// Turns an open inquiry into a complaint: same number and history, now in the complaint

@@ -18,10 +18,12 @@ pub mod desk_replies;
 pub mod desk_routing;
 pub mod erasure;
 mod error;
+pub mod idempotency;
 pub mod identity;
 pub mod import;
 pub mod keys;
 pub mod notify;
+pub mod personal_data;
 pub mod public_desk;
 pub mod secrets;
 pub mod sla;
@@ -83,6 +85,8 @@ pub struct App {
         Arc<ttl_cache::TtlCache<(desk_board::InboxFilters, tripdesk_domain::desk::Scope), u64>>,
     /// Held by the one request recounting an expired breaching count.
     breaching_counting: Arc<tokio::sync::Mutex<()>>,
+    /// The capabilities holding personal data, which the PIPL copy and erasure fan out to.
+    personal_data: Arc<personal_data::PersonalDataRegistry>,
 }
 
 impl App {
@@ -103,6 +107,7 @@ impl App {
             config: Arc::default(),
             breaching_counts: Arc::default(),
             breaching_counting: Arc::default(),
+            personal_data: Arc::new(personal_data::PersonalDataRegistry::built_in()),
         }
     }
 

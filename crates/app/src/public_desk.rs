@@ -392,8 +392,10 @@ impl App {
                     .flatten()
                     .collect(),
                 },
+                None,
             )
             .await?
+            .done()?
             .ticket;
         tracing::info!(ticket = %ticket.number, "ticket taken from the public form");
         Ok(PublicReceipt {

@@ -426,6 +426,7 @@ async fn pipl_export_and_erase() {
         Err(AppError::Forbidden(_))
     ));
     let copy = f.app.export_customer_data(&sup, id).await.unwrap();
+    let copy = &copy["sections"]["customers"];
     assert_eq!(copy["customer"]["name"], "张伟");
     assert_eq!(copy["customer"]["birth_date"], "1949-12-31");
     assert_eq!(copy["customer"]["special_needs"]["allergies"], "花生过敏");

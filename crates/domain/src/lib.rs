@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod clock;
 pub mod customer;
 pub mod desk;
+pub mod idempotency;
 pub mod identity;
 pub mod notify;
 pub mod sla;

@@ -155,6 +155,9 @@ mod shared_survey {
 mod shared_erasure {
     include!("shared/erasure.rs");
 }
+mod shared_idempotency {
+    include!("shared/idempotency.rs");
+}
 
 mod shared_calendar {
     include!("shared/calendar.rs");
@@ -387,7 +390,7 @@ impl Store for PgStore {
         // An UPDATE or DELETE leaves the old row version in the table (and its index entries)
         // until VACUUM removes it; `pg_dump` never shows it, a copy of the data files would.
         // VACUUM cannot run in a transaction: a simple query on a pool connection. The
-        // table names are the store's constants (`ERASABLE_TEXTS` and the like).
+        // table names are the store's constants (the capabilities' declared fields and the like).
         if tables.is_empty() {
             return Ok(());
         }

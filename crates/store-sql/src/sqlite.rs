@@ -159,6 +159,9 @@ mod shared_survey {
 mod shared_erasure {
     include!("shared/erasure.rs");
 }
+mod shared_idempotency {
+    include!("shared/idempotency.rs");
+}
 
 mod shared_calendar {
     include!("shared/calendar.rs");

@@ -177,3 +177,34 @@ pub async fn fresh_postgres(url: &str) -> TestStore {
         _schema: Some(guard),
     }
 }
+
+/// Runs `sql` on the test's database beside the store (its own connection): for a test that
+/// stands in for a capability with tables no migration creates.
+pub async fn execute_beside(location: &Location, sql: &str) {
+    use sqlx::Connection;
+    match location {
+        Location::SqliteDir(dir) => {
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(dir.join("tripdesk.db"))
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                .await
+                .expect("open the SQLite test database");
+            sqlx::raw_sql(sql)
+                .execute(&mut conn)
+                .await
+                .expect("run the test's SQL");
+            let _ = conn.close().await;
+        }
+        Location::Postgres(url) => {
+            let mut conn = sqlx::PgConnection::connect(url)
+                .await
+                .expect("connect to the PostgreSQL test schema");
+            sqlx::raw_sql(sql)
+                .execute(&mut conn)
+                .await
+                .expect("run the test's SQL");
+            let _ = conn.close().await;
+        }
+    }
+}

@@ -16,6 +16,7 @@ pub use crate::audit::conformance::*;
 pub use crate::calendar::conformance::*;
 pub use crate::customer::conformance::*;
 pub use crate::desk::conformance::*;
+pub use crate::idempotency::idempotency_key_claims;
 pub use crate::identity::conformance::*;
 pub use crate::notify::conformance::*;
 pub use crate::sla::conformance::*;
@@ -214,7 +215,7 @@ macro_rules! conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@each $make;
             commit_and_rollback, concurrent_writers, concurrent_writes_fail_alone,
-            settle_after_bulk_load);
+            settle_after_bulk_load, idempotency_key_claims);
         $crate::conformance_tests!(@capability $make; identity, identity_conformance_tests);
         $crate::conformance_tests!(@capability $make; customer, customer_conformance_tests);
         $crate::conformance_tests!(@capability $make; audit, audit_conformance_tests);

@@ -1,34 +1,61 @@
-//! PIPL erasure: the one list of places where a customer's personal data can land, and the
-//! repository that scrubs them.
+//! PIPL erasure: the places where a customer's personal data can land, declared per
+//! capability, and the repository that reads and scrubs them.
 //!
-//! [`ERASABLE_TEXTS`] names every text column that free text typed by anyone (a customer on
-//! the public form, an agent in a reply, note or task, a template filled with the customer's
-//! name) or a copy of it (an email body, a staff alert, a webhook payload) can reach. Erasure
-//! (`App::erase_customer`) searches each for the customer's values and rewrites the rows it
-//! finds; the customer's own rows are handled whole by [`ErasureRepo::erase_customer_tickets`]
-//! and [`ErasureRepo::erase_customer_messages`]. A new table or column that can hold free
-//! text belongs in this list.
+//! Each capability that stores personal data declares its fields as [`TextColumn`]s (the
+//! constants below, one per capability; a new capability declares its own) and registers them
+//! with the application's personal-data registry (`tripdesk_app::personal_data`). The text
+//! columns erasure searches are the union of the registered declarations: each is searched
+//! for the customer's values and the rows found rewritten; the customer's own rows are
+//! handled whole by the capability (e.g. [`ErasureRepo::erase_customer_tickets`],
+//! [`ErasureRepo::erase_customer_messages`], or, for a field declared with
+//! [`TextColumn::customer_of`], [`ErasureRepo::erase_customer_rows`]). A new table or column
+//! that can hold free text belongs in its capability's declaration.
 //!
-//! Not listed, and why: other customers' names (`customers.name`: a namesake is another
-//! person; the erased customer's own record is blanked), `customer_identifiers` (deleted by erasure), sealed columns
-//! (`ticket_attachments`, the customer's sealed fields: ciphertext; the erased customer's
-//! attachments are deleted), `audit_log` (summaries name fields and reasons, never values; its
-//! rows are hash-chained and never rewritten), `login_throttle` (client addresses only as a
-//! keyed hash), `sessions`/`api_tokens`/`users` (staff), settings tables (written by staff,
-//! not about one customer).
+//! Not declared, and why: other customers' names (`customers.name`: a namesake is another
+//! person; the erased customer's own record is blanked), `audit_log` (summaries name fields
+//! and reasons, never values; its rows are hash-chained and never rewritten),
+//! `login_throttle` (client addresses only as a keyed hash), `sessions`/`api_tokens`/`users`
+//! (staff), settings tables (written by staff, not about one customer).
 
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use uuid::Uuid;
 
-/// A text column that may hold personal data typed or copied by anyone.
+/// What a declared field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    /// Free text anyone may write or copy (a subject, a reply, an email body): searched for
+    /// the customer's values.
+    Text,
+    /// A person's name: searched where it is about the customer (see
+    /// [`TextColumn::every_row`]).
+    Name,
+    /// An address to reach someone (an email recipient): searched.
+    Contact,
+    /// Sealed by the vault (ciphertext): never searched; the capability deletes or clears
+    /// the customer's rows.
+    Sealed,
+    /// A reference naming the customer (a preference keyed by them): the capability deletes
+    /// the rows.
+    Link,
+}
+
+impl DataKind {
+    /// Whether erasure searches the column's text for the customer's values.
+    pub fn searchable(self) -> bool {
+        matches!(self, DataKind::Text | DataKind::Name | DataKind::Contact)
+    }
+}
+
+/// A column that may hold personal data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextColumn {
     pub table: &'static str,
     /// The row's key (text).
     pub key: &'static str,
     pub column: &'static str,
+    pub kind: DataKind,
     /// An SQL expression giving the ticket the row is about, when there is one: texts about
     /// the erased customer's tickets are also searched for the customer's own words.
     pub ticket_of: Option<&'static str>,
@@ -36,9 +63,21 @@ pub struct TextColumn {
     /// holds another person's name (`tickets.customer_name` of someone else's ticket): a
     /// namesake keeps their name; only rows about the erased customer's tickets are searched.
     pub every_row: bool,
+    /// An SQL expression giving the customer (id, text) a row belongs to, when the row is the
+    /// customer's own: such a field is exported and replaced whole by
+    /// [`ErasureRepo::customer_rows`] and [`ErasureRepo::erase_customer_rows`].
+    pub customer_of: Option<&'static str>,
 }
 
-const fn col(
+impl TextColumn {
+    /// Whether erasure searches this column (the union of these is what it scans).
+    pub fn searched(&self) -> bool {
+        self.kind.searchable() && (self.every_row || self.ticket_of.is_some())
+    }
+}
+
+/// A free-text column keyed by `id`, searched in every row.
+pub const fn text(
     table: &'static str,
     column: &'static str,
     ticket_of: Option<&'static str>,
@@ -47,8 +86,19 @@ const fn col(
         table,
         key: "id",
         column,
+        kind: DataKind::Text,
         ticket_of,
         every_row: true,
+        customer_of: None,
+    }
+}
+
+/// A column of another kind, keyed by `id`, not searched.
+pub const fn held(table: &'static str, column: &'static str, kind: DataKind) -> TextColumn {
+    TextColumn {
+        kind,
+        every_row: false,
+        ..text(table, column, None)
     }
 }
 
@@ -56,38 +106,80 @@ const OUTBOX_TICKET: &str = "CASE WHEN related_type = 'ticket' THEN related_id E
 const VIA_MESSAGE: &str = "(SELECT m.related_id FROM outbox_messages m WHERE m.id = message_id \
      AND m.related_type = 'ticket')";
 
-/// Every text column erasure searches.
-pub const ERASABLE_TEXTS: &[TextColumn] = &[
-    TextColumn {
-        every_row: false,
-        ..col("tickets", "customer_name", Some("id"))
-    },
-    col("tickets", "subject", Some("id")),
-    col("tickets", "description", Some("id")),
-    col("tickets", "booking_ref", Some("id")),
-    col("tickets", "cause", Some("id")),
-    col("tickets", "responsible_person", Some("id")),
-    col("tickets", "tags", Some("id")),
-    col("ticket_events", "body", Some("ticket_id")),
-    col("ticket_events", "data", Some("ticket_id")),
-    col("desk_tasks", "title", Some("ticket_id")),
-    col("desk_tasks", "body", Some("ticket_id")),
-    col("surveys", "suggestions", Some("ticket_id")),
-    col("surveys", "reason", Some("ticket_id")),
-    col("outbox_messages", "recipient", Some(OUTBOX_TICKET)),
-    col("outbox_messages", "subject", Some(OUTBOX_TICKET)),
-    col("outbox_messages", "body_text", Some(OUTBOX_TICKET)),
-    col("outbox_messages", "body_html", Some(OUTBOX_TICKET)),
-    col("outbox_messages", "last_error", Some(OUTBOX_TICKET)),
-    col("outbox_messages", "receipt", Some(OUTBOX_TICKET)),
-    col("outbox_attempts", "error", Some(VIA_MESSAGE)),
-    col("outbox_attempts", "receipt", Some(VIA_MESSAGE)),
-    col("outbox_attachments", "filename", Some(VIA_MESSAGE)),
-    col("inapp_notifications", "title", Some(VIA_MESSAGE)),
-    col("inapp_notifications", "body", Some(VIA_MESSAGE)),
-    col("customers", "notes", None),
-    col("customers", "tags", None),
+/// The customers capability: the record (name, sealed fields, notes, tags) and its
+/// identifiers (sealed, with blind indexes).
+pub const CUSTOMER_FIELDS: &[TextColumn] = &[
+    text("customers", "notes", None),
+    text("customers", "tags", None),
+    held("customers", "name", DataKind::Name),
+    held("customers", "birth_date_sealed", DataKind::Sealed),
+    held("customers", "diet_sealed", DataKind::Sealed),
+    held("customers", "allergies_sealed", DataKind::Sealed),
+    held("customers", "accessibility_sealed", DataKind::Sealed),
+    held("customer_identifiers", "sealed", DataKind::Sealed),
 ];
+
+/// The desk: tickets (the public form's submissions are tickets too), their timeline
+/// (replies, notes, steps), tasks and evidence attachments.
+pub const DESK_FIELDS: &[TextColumn] = &[
+    TextColumn {
+        kind: DataKind::Name,
+        every_row: false,
+        ..text("tickets", "customer_name", Some("id"))
+    },
+    text("tickets", "subject", Some("id")),
+    text("tickets", "description", Some("id")),
+    text("tickets", "booking_ref", Some("id")),
+    text("tickets", "cause", Some("id")),
+    text("tickets", "responsible_person", Some("id")),
+    text("tickets", "tags", Some("id")),
+    text("ticket_events", "body", Some("ticket_id")),
+    text("ticket_events", "data", Some("ticket_id")),
+    text("desk_tasks", "title", Some("ticket_id")),
+    text("desk_tasks", "body", Some("ticket_id")),
+    held("ticket_attachments", "file_name_sealed", DataKind::Sealed),
+    held("ticket_attachments", "content_sealed", DataKind::Sealed),
+];
+
+/// Surveys: the customer's answers to a follow-up visit.
+pub const SURVEY_FIELDS: &[TextColumn] = &[
+    text("surveys", "suggestions", Some("ticket_id")),
+    text("surveys", "reason", Some("ticket_id")),
+];
+
+/// Notifications: the outbox (emails, SMS, webhooks, staff alerts), its attempts and
+/// attachments, the bell's in-app notifications, and preferences keyed by the customer.
+pub const NOTIFY_FIELDS: &[TextColumn] = &[
+    TextColumn {
+        kind: DataKind::Contact,
+        customer_of: Some("customer_id"),
+        ..text("outbox_messages", "recipient", Some(OUTBOX_TICKET))
+    },
+    TextColumn {
+        customer_of: Some("customer_id"),
+        ..text("outbox_messages", "subject", Some(OUTBOX_TICKET))
+    },
+    TextColumn {
+        customer_of: Some("customer_id"),
+        ..text("outbox_messages", "body_text", Some(OUTBOX_TICKET))
+    },
+    text("outbox_messages", "body_html", Some(OUTBOX_TICKET)),
+    text("outbox_messages", "last_error", Some(OUTBOX_TICKET)),
+    text("outbox_messages", "receipt", Some(OUTBOX_TICKET)),
+    text("outbox_attempts", "error", Some(VIA_MESSAGE)),
+    text("outbox_attempts", "receipt", Some(VIA_MESSAGE)),
+    text("outbox_attachments", "filename", Some(VIA_MESSAGE)),
+    text("inapp_notifications", "title", Some(VIA_MESSAGE)),
+    text("inapp_notifications", "body", Some(VIA_MESSAGE)),
+    TextColumn {
+        key: "recipient_key",
+        ..held("notification_preferences", "recipient_key", DataKind::Link)
+    },
+];
+
+/// Idempotency keys: the first response to a create request, kept 24 h, may quote the
+/// customer (the ticket as created).
+pub const IDEMPOTENCY_FIELDS: &[TextColumn] = &[text("idempotency_keys", "response_body", None)];
 
 /// The erased customer's tickets as they were, before their texts are replaced.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,7 +197,6 @@ pub struct CustomerTicketTexts {
 pub struct ErasedTickets {
     pub tickets: u64,
     pub timeline_entries: u64,
-    pub surveys: u64,
     pub attachments: u64,
 }
 
@@ -151,13 +242,34 @@ pub trait ErasureRepo: Send {
 
     /// The customer's own tickets keep kind, level, states, timings, numbers, clocks and
     /// handlers; their name, subject and description become `placeholder`, every timeline
-    /// entry's text too (its kind, step, states and time stay), surveys keep their ratings
-    /// and lose their suggestions and reasons, and evidence attachments are deleted.
+    /// entry's text too (its kind, step, states and time stay), and evidence attachments are
+    /// deleted.
     async fn erase_customer_tickets(
         &mut self,
         customer_id: Uuid,
         placeholder: &str,
     ) -> Result<ErasedTickets, StoreError>;
+
+    /// The surveys of the customer's tickets keep their ratings and lose their suggestions
+    /// and reasons; returns how many changed.
+    async fn erase_customer_surveys(&mut self, customer_id: Uuid) -> Result<u64, StoreError>;
+
+    /// The rows of a field declared with [`TextColumn::customer_of`] that belong to the
+    /// customer: (key, text), in key order.
+    async fn customer_rows(
+        &mut self,
+        column: &TextColumn,
+        customer_id: Uuid,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError>;
+
+    /// Replaces the text of the customer's rows of a field declared with
+    /// [`TextColumn::customer_of`] by `placeholder`; returns how many rows changed.
+    async fn erase_customer_rows(
+        &mut self,
+        column: &TextColumn,
+        customer_id: Uuid,
+        placeholder: &str,
+    ) -> Result<u64, StoreError>;
 
     /// Messages to or about the customer (`customer_id`, or an email to one of `emails`,
     /// lower-case): recipient, subject and bodies become `placeholder`, attachments are

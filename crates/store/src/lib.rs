@@ -19,6 +19,7 @@ pub mod customer;
 pub mod desk;
 pub mod erasure;
 mod error;
+pub mod idempotency;
 pub mod identity;
 pub mod notify;
 pub mod sla;
@@ -31,6 +32,7 @@ pub use customer::*;
 pub use desk::*;
 pub use erasure::*;
 pub use error::StoreError;
+pub use idempotency::*;
 pub use identity::*;
 pub use notify::*;
 pub use sla::*;
@@ -169,6 +171,7 @@ pub trait Tx:
     + AttachmentRepo
     + SurveyRepo
     + ErasureRepo
+    + IdempotencyRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

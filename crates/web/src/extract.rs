@@ -377,6 +377,88 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
+/// A JSON body ([`ApiJson`]) with the request's `Idempotency-Key`, when one was sent: the key
+/// (its shape checked: 422 naming the header) and a digest of the method, path and body bytes.
+/// Create endpoints take this instead of [`ApiJson`] and pass the request to their use case's
+/// `*_once` form (see `tripdesk_app::idempotency`).
+pub struct IdempotentJson<T> {
+    pub body: T,
+    pub request: Option<tripdesk_app::idempotency::IdempotentRequest>,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for IdempotentJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use tripdesk_app::idempotency::{IdempotentRequest, HEADER};
+        let (parts, body) = req.into_parts();
+        let Some(key) = parts.headers.get(HEADER).cloned() else {
+            let ApiJson(body) =
+                ApiJson::from_request(Request::from_parts(parts, body), state).await?;
+            return Ok(Self {
+                body,
+                request: None,
+            });
+        };
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_string(), |u| u.0.path().to_string());
+        let method = parts.method.clone();
+        let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    crate::problem::payload_too_large()
+                } else {
+                    ApiError::bad_request("body", "the request body could not be read")
+                }
+            })?;
+        let request = IdempotentRequest::new(key.as_bytes(), method.as_str(), &path, &bytes)?;
+        // The body read once, checked and parsed as every JSON body is.
+        let mut again = Request::new(axum::body::Body::from(bytes));
+        if let Some(ct) = content_type {
+            again.headers_mut().insert(header::CONTENT_TYPE, ct);
+        }
+        let ApiJson(body) = ApiJson::from_request(again, state).await?;
+        Ok(Self {
+            body,
+            request: Some(request),
+        })
+    }
+}
+
+/// The response an idempotent create keeps for its replays: `status` and `view` as JSON.
+pub fn kept_json<V: serde::Serialize>(
+    status: StatusCode,
+    view: &V,
+) -> tripdesk_app::idempotency::KeptResponse {
+    tripdesk_app::idempotency::KeptResponse {
+        status: status.as_u16(),
+        // A view that cannot serialise is a bug the first answer already shows.
+        body: serde_json::to_string(view).unwrap_or_default(),
+    }
+}
+
+/// A kept response answered again: same status and body, marked `Idempotent-Replayed: true`.
+pub fn replayed(kept: tripdesk_app::idempotency::KeptResponse) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::HeaderName::from_static("idempotent-replayed"),
+                "true",
+            ),
+        ],
+        kept.body,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -240,7 +240,10 @@ async fn agents_see_masks_and_supervisor_reveals_are_audited() {
         )
         .await;
     assert_eq!(copy.status, StatusCode::OK);
-    assert_eq!(copy.body["customer"]["birth_date"], "1949-12-31");
+    assert_eq!(
+        copy.body["sections"]["customers"]["customer"]["birth_date"],
+        "1949-12-31"
+    );
     let erased = h
         .api(
             Method::POST,

@@ -1,5 +1,6 @@
 // Erasure repository, shared by both backends: `include!`d where `Db` and `SqlTx` are bound.
-// Table and column names come only from `tripdesk_store::ERASABLE_TEXTS` (constants).
+// Table, column and expression names come only from the capabilities' declared fields
+// (`tripdesk_store::TextColumn` constants), never from input.
 
 use super::{Db, SqlTx};
 use crate::convert::{err, id, ms};
@@ -179,16 +180,6 @@ impl ErasureRepo for SqlTx {
         .await
         .map_err(err)?
         .rows_affected();
-        let surveys = sqlx::query(&format!(
-            "UPDATE surveys SET suggestions = NULL, reason = NULL \
-             WHERE (suggestions IS NOT NULL OR reason IS NOT NULL) \
-             AND ticket_id IN ({CUSTOMER_TICKETS})"
-        ))
-        .bind(&customer)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(err)?
-        .rows_affected();
         let attachments = sqlx::query(&format!(
             "DELETE FROM ticket_attachments WHERE ticket_id IN ({CUSTOMER_TICKETS})"
         ))
@@ -212,9 +203,72 @@ impl ErasureRepo for SqlTx {
         Ok(ErasedTickets {
             tickets,
             timeline_entries,
-            surveys,
             attachments,
         })
+    }
+
+    async fn erase_customer_surveys(&mut self, customer_id: Uuid) -> Result<u64, StoreError> {
+        Ok(sqlx::query(&format!(
+            "UPDATE surveys SET suggestions = NULL, reason = NULL \
+             WHERE (suggestions IS NOT NULL OR reason IS NOT NULL) \
+             AND ticket_id IN ({CUSTOMER_TICKETS})"
+        ))
+        .bind(customer_id.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(err)?
+        .rows_affected())
+    }
+
+    async fn customer_rows(
+        &mut self,
+        c: &TextColumn,
+        customer_id: Uuid,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let Some(customer_of) = c.customer_of else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {key} AS k, {column} AS t FROM {table} WHERE ({customer_of}) = $1 ORDER BY {key}",
+            key = c.key,
+            column = c.column,
+            table = c.table,
+        ))
+        .bind(customer_id.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("k").map_err(err)?,
+                    r.try_get::<Option<String>, _>("t").map_err(err)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn erase_customer_rows(
+        &mut self,
+        c: &TextColumn,
+        customer_id: Uuid,
+        placeholder: &str,
+    ) -> Result<u64, StoreError> {
+        let Some(customer_of) = c.customer_of else {
+            return Ok(0);
+        };
+        Ok(sqlx::query(&format!(
+            "UPDATE {table} SET {column} = $2 WHERE ({customer_of}) = $1 \
+             AND {column} IS NOT NULL AND {column} <> $2",
+            column = c.column,
+            table = c.table,
+        ))
+        .bind(customer_id.to_string())
+        .bind(placeholder)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(err)?
+        .rows_affected())
     }
 
     async fn erase_customer_messages(

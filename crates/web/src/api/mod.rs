@@ -261,3 +261,16 @@ where
 {
     serde::Deserialize::deserialize(d).map(Some)
 }
+
+/// The `Idempotency-Key` header of the create operations that accept one (see
+/// `tripdesk_app::idempotency`): a retry with the same key and body answers the first
+/// response with `Idempotent-Replayed: true` and writes nothing; the same key with another
+/// body is refused (422, field `Idempotency-Key`). Keys live 24 hours.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("Idempotency-Key"), parameter_in = Header)]
+#[allow(dead_code)] // read by `extract::IdempotentJson`; this type only describes it
+pub struct IdempotencyKeyHeader(
+    /// 1 to 255 visible ASCII characters, e.g. a UUID the client chose for this request.
+    #[param(min_length = 1, max_length = 255, pattern = "^[!-~]+$")]
+    Option<String>,
+);

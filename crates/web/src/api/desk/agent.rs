@@ -4,16 +4,18 @@
 
 use super::tickets::TicketView;
 use crate::api::rfc3339;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::extract::{kept_json, replayed, ApiJson, ApiPath, ApiQuery, Auth, IdempotentJson};
 use crate::problem::ApiError;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tripdesk_app::desk_board::{InboxFilters, InboxRequest, SlaBadge, TimelineEntry};
-use tripdesk_app::desk_replies::{MessageKind, ReplyTemplateInput};
+use tripdesk_app::desk_replies::{MessageKind, PostedMessage, ReplyTemplateInput};
 use tripdesk_app::desk_routing::RuleInput;
+use tripdesk_app::idempotency::{Idempotency, Once};
 use tripdesk_domain::desk::{Channel, Level, State as TicketState, TicketKind};
 use tripdesk_store::{ReplyTemplate, RoutingRuleRecord, SlaRisk};
 use utoipa::{IntoParams, ToSchema};
@@ -72,32 +74,41 @@ pub struct StoppedClock {
 }
 
 /// Adds a reply to the customer (needs `work_tickets`; stops the first-response clock and
-/// emails the customer when an address is on file) or an internal note.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(IdPath), request_body = TicketMessageBody,
+/// emails the customer when an address is on file) or an internal note. Safe to retry with an
+/// `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(IdPath, crate::api::IdempotencyKeyHeader), request_body = TicketMessageBody,
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 201, description = "Added to the timeline", body = PostedView)))]
+    responses((status = 201, description = "Added to the timeline (or, with `Idempotent-Replayed: true`, the first answer to this key)", body = PostedView)))]
 async fn post_message(
     State(state): State<AppState>,
     Auth(p): Auth,
     ApiPath(path): ApiPath<IdPath>,
-    ApiJson(b): ApiJson<TicketMessageBody>,
-) -> Result<(StatusCode, Json<PostedView>), ApiError> {
+    IdempotentJson { body: b, request }: IdempotentJson<TicketMessageBody>,
+) -> Result<Response, ApiError> {
+    let kind = b.kind;
+    let view = |posted: &PostedMessage| PostedView {
+        id: posted.event.id,
+        kind: posted.event.kind.clone(),
+        at: rfc3339(&state, posted.event.at),
+        message_id: posted.message_id,
+        stopped_clock: posted
+            .stopped_clock
+            .clone()
+            .map(|(target_key, result)| StoppedClock { target_key, result }),
+    };
+    let respond = |posted: &PostedMessage| kept_json(StatusCode::CREATED, &view(posted));
+    let once = request.as_ref().map(|request| Idempotency {
+        request,
+        respond: &respond,
+    });
     let posted = state
         .app
-        .post_ticket_message(&p, path.id, b.kind, &b.body)
+        .post_ticket_message_once(&p, path.id, kind, &b.body, once.as_ref())
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PostedView {
-            id: posted.event.id,
-            kind: posted.event.kind.clone(),
-            at: rfc3339(&state, posted.event.at),
-            message_id: posted.message_id,
-            stopped_clock: posted
-                .stopped_clock
-                .map(|(target_key, result)| StoppedClock { target_key, result }),
-        }),
-    ))
+    Ok(match posted {
+        Once::Done(posted) => (StatusCode::CREATED, Json(view(&posted))).into_response(),
+        Once::Replayed(kept) => replayed(kept),
+    })
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,14 +1,16 @@
 //! Tickets: intake, queues and the complaint workflow.
 
 use crate::api::rfc3339;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::extract::{kept_json, replayed, ApiJson, ApiPath, ApiQuery, Auth, IdempotentJson};
 use crate::problem::ApiError;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tripdesk_app::desk::{NewTicket, StepRequest, TicketDetail};
+use tripdesk_app::idempotency::{Idempotency, Once};
 use tripdesk_domain::desk::{Channel, Compensation, CompensationKind, Level, Step, TicketKind};
 use tripdesk_store::{Ticket, TicketFilter};
 use utoipa::{IntoParams, ToSchema};
@@ -268,18 +270,24 @@ fn detail_view(state: &AppState, d: &TicketDetail) -> TicketDetailView {
     }
 }
 
-/// Takes a ticket (needs `work_tickets`).
+/// Takes a ticket (needs `work_tickets`). Safe to retry with an `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = TicketCreate,
+    params(crate::api::IdempotencyKeyHeader),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 201, description = "Created", body = TicketDetailView)))]
+    responses((status = 201, description = "Created (or, with `Idempotent-Replayed: true`, the first answer to this key)", body = TicketDetailView)))]
 async fn create_ticket(
     State(state): State<AppState>,
     Auth(p): Auth,
-    ApiJson(body): ApiJson<TicketCreate>,
-) -> Result<(StatusCode, Json<TicketDetailView>), ApiError> {
+    IdempotentJson { body, request }: IdempotentJson<TicketCreate>,
+) -> Result<Response, ApiError> {
+    let respond = |d: &TicketDetail| kept_json(StatusCode::CREATED, &detail_view(&state, d));
+    let once = request.as_ref().map(|request| Idempotency {
+        request,
+        respond: &respond,
+    });
     let detail = state
         .app
-        .create_ticket(
+        .create_ticket_once(
             &p,
             NewTicket {
                 kind: body.kind.into(),
@@ -295,9 +303,13 @@ async fn create_ticket(
                 business_area: body.business_area,
                 tags: body.tags.unwrap_or_default(),
             },
+            once.as_ref(),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(detail_view(&state, &detail))))
+    Ok(match detail {
+        Once::Done(d) => (StatusCode::CREATED, Json(detail_view(&state, &d))).into_response(),
+        Once::Replayed(kept) => replayed(kept),
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
