@@ -108,7 +108,7 @@ impl CalendarView {
         Self {
             name: c.name.clone(),
             zone: c.zone.clone(),
-            mode: c.mode.into(),
+            mode: c.mode,
             hours: Hours::of(c),
             make_up_hours: format_ranges(&c.make_up_hours),
             description: c.description.clone(),

@@ -59,14 +59,14 @@ impl PolicyView {
             key: t.key.to_string(),
             name_zh: t.name_zh.to_string(),
             name_en: t.name_en.to_string(),
-            kind: t.kind.into(),
+            kind: t.kind,
             amount: t.amount,
             earliest: t.earliest,
             calendar: t.calendar.to_string(),
             warn_at_percent: t.warn_at_percent,
             pause_when: p.pause_when.clone(),
-            notify_warning: p.notify_warning.iter().map(|r| (*r).into()).collect(),
-            notify_breach: p.notify_breach.iter().map(|r| (*r).into()).collect(),
+            notify_warning: p.notify_warning.to_vec(),
+            notify_breach: p.notify_breach.to_vec(),
             enabled: p.enabled,
             updated_at: rfc3339(state, p.updated_at),
         }
@@ -155,12 +155,12 @@ async fn update_policy(
         calendar: b.calendar.unwrap_or_else(|| t.calendar.to_string()),
         warn_at_percent: b.warn_at_percent.unwrap_or(t.warn_at_percent),
         pause_when: b.pause_when.unwrap_or(cur.pause_when.clone()),
-        notify_warning: b.notify_warning.map_or(cur.notify_warning.clone(), |v| {
-            v.into_iter().map(Into::into).collect()
-        }),
-        notify_breach: b.notify_breach.map_or(cur.notify_breach.clone(), |v| {
-            v.into_iter().map(Into::into).collect()
-        }),
+        notify_warning: b
+            .notify_warning
+            .map_or(cur.notify_warning.clone(), |v| v.into_iter().collect()),
+        notify_breach: b
+            .notify_breach
+            .map_or(cur.notify_breach.clone(), |v| v.into_iter().collect()),
         enabled: b.enabled.unwrap_or(cur.enabled),
     };
     let x = state.app.update_sla_policy(&p, &path.key, input).await?;
@@ -222,7 +222,7 @@ impl ClockView {
             channel: r.channel.clone(),
             department_id: r.department_id,
             agent_id: r.agent_id,
-            kind: c.kind().into(),
+            kind: c.kind(),
             calendar: c.calendar().to_string(),
             state: c.state_at(state.app.now()).as_str().to_string(),
             started_at: t(c.started_at()),
@@ -488,7 +488,7 @@ async fn get_compliance(
                 target_key: r.target_key,
                 name_zh: r.name_zh,
                 name_en: r.name_en,
-                kind: r.kind.into(),
+                kind: r.kind,
                 group: r.group,
                 met: r.figures.met,
                 breached: r.figures.breached,

@@ -283,7 +283,7 @@ impl From<RuleBody> for RuleInput {
             priority: b.priority.unwrap_or(100),
             business_area: b.business_area,
             keywords: b.keywords.unwrap_or_default(),
-            channel: b.channel.map(Into::into),
+            channel: b.channel,
             group_id: Some(b.group_id),
             enabled: b.enabled.unwrap_or(true),
         }
@@ -658,10 +658,10 @@ async fn inbox(
             &InboxRequest {
                 queue: q.queue.unwrap_or(InboxQueueName::Open).as_str().into(),
                 filters: InboxFilters {
-                    kind: q.kind.map(Into::into),
-                    level: q.level.map(Into::into),
+                    kind: q.kind,
+                    level: q.level,
                     state: ticket_state,
-                    channel: q.channel.map(Into::into),
+                    channel: q.channel,
                     group_id: q.group_id,
                 },
                 limit: crate::api::page_limit(q.limit, 50, 200)?,

@@ -290,9 +290,9 @@ async fn create_ticket(
         .create_ticket_once(
             &p,
             NewTicket {
-                kind: body.kind.into(),
-                channel: body.channel.into(),
-                level: body.level.map(Into::into),
+                kind: body.kind,
+                channel: body.channel,
+                level: body.level,
                 subject: body.subject,
                 description: body.description,
                 customer_name: body.customer.name,
@@ -380,8 +380,8 @@ async fn list_tickets(
 ) -> Result<Json<TicketList>, ApiError> {
     let limit = crate::api::page_limit(q.limit, 50, 200)?;
     let mut filter = TicketFilter {
-        kind: q.kind.map(Into::into),
-        level: q.level.map(Into::into),
+        kind: q.kind,
+        level: q.level,
         open_only: true,
         limit,
         offset: q.offset.unwrap_or(0),
@@ -478,7 +478,7 @@ async fn take_step(
     let req = StepRequest {
         scheduled_at,
         improvements: b.improvements.unwrap_or_default(),
-        level: b.level.map(Into::into),
+        level: b.level,
         group_id: b.group_id,
         assignee_id: b.assignee_id,
         compensation: b.compensation.map(|c| Compensation {
@@ -502,7 +502,7 @@ async fn take_step(
     };
     let detail = state
         .app
-        .apply_step_detailed(&p, path.id, b.step.into(), req)
+        .apply_step_detailed(&p, path.id, b.step, req)
         .await?;
     Ok(Json(detail_view(&state, &detail)))
 }
@@ -529,7 +529,7 @@ async fn change_level(
 ) -> Result<Json<TicketDetailView>, ApiError> {
     let ticket = state
         .app
-        .change_level(&p, path.id, b.level.into(), &b.reason)
+        .change_level(&p, path.id, b.level, &b.reason)
         .await?;
     let detail = state.app.get_ticket(&p, ticket.id).await?;
     Ok(Json(detail_view(&state, &detail)))

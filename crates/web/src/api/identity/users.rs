@@ -64,7 +64,7 @@ impl UserView {
             display_name: u.display_name.clone(),
             email: u.email.clone(),
             department_id: u.department_id,
-            roles: u.roles.iter().map(|r| (*r).into()).collect(),
+            roles: u.roles.to_vec(),
             locale: u.locale.clone(),
             disabled: u.disabled_at.is_some(),
             created_at: rfc3339(state, u.created_at),
@@ -111,7 +111,7 @@ async fn list_users(
     let limit = crate::api::page_limit(q.limit, 50, 200)?;
     let filter = UserFilter {
         department_id: q.department_id,
-        role: q.role.map(Into::into),
+        role: q.role,
         query: q.q,
         include_disabled: q.include_disabled.unwrap_or(false),
         limit,
@@ -162,7 +162,7 @@ async fn create_user(
                 email: body.email,
                 password: body.password,
                 department_id: body.department_id,
-                roles: body.roles.into_iter().map(Into::into).collect(),
+                roles: body.roles.into_iter().collect(),
                 locale: body.locale.map(|l| l.as_str().to_string()),
             },
         )
@@ -232,7 +232,7 @@ async fn update_user(
                 display_name: body.display_name,
                 email: body.email,
                 department_id: body.department_id,
-                roles: body.roles.map(|r| r.into_iter().map(Into::into).collect()),
+                roles: body.roles.map(|r| r.into_iter().collect()),
                 locale: body.locale.map(|l| l.as_str().to_string()),
                 disabled: body.disabled,
                 password: body.password,

@@ -58,7 +58,7 @@ impl MessageView {
             channel: m.channel.clone(),
             to: m.recipient.clone(),
             subject: m.subject.clone(),
-            state: m.state.into(),
+            state: m.state,
             attempts: m.attempts,
             max_attempts: m.max_attempts,
             next_attempt_at: m.due_at.map(|t| rfc3339(state, t)),
@@ -213,7 +213,7 @@ async fn list_messages(
         .list_messages(
             &p,
             MessageFilter {
-                state: q.state.map(Into::into),
+                state: q.state,
                 channel: q.channel,
                 recipient: q.to,
                 customer_id: q.customer_id,
