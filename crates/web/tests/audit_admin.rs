@@ -396,8 +396,15 @@ async fn the_api_and_the_page_offer_every_action_with_chinese_labels() {
     // The filter takes a code or a group; anything else is named as the problem.
     let r = h.get("/api/v1/audit?action=sla_policy.", &admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = h.get("/api/v1/audit?action=", &admin).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "a blank action is no filter: {}",
+        r.text
+    );
     let r = h.get("/api/v1/audit?action=sla_policy.edit", &admin).await;
-    assert_problem(&r, StatusCode::BAD_REQUEST, "bad_query");
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "action", "{}", r.text);
 
     // The page lists the groups and actions by their Chinese names.

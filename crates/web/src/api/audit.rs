@@ -116,12 +116,16 @@ async fn list_audit(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditList>, ApiError> {
     let limit = super::page_limit(q.limit, 100, 500)?;
-    if let Some(a) = q.action.as_deref().filter(|a| !AuditAction::is_filter(a)) {
+    // A blank action is no filter (as on the page); anything else must name an action or a group.
+    let action = q.action.filter(|a| !a.trim().is_empty());
+    if let Some(a) = action.as_deref().filter(|a| !AuditAction::is_filter(a)) {
         let shown: String = a.chars().take(60).collect();
+        // Well-formed text naming no action: a rule the document cannot state, so 422 (as
+        // an id naming no record), not 400.
         return Err(ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "bad_query",
-            "a query parameter is invalid",
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "a query parameter names no audit action",
         )
         .with_field(
             "action",
@@ -133,7 +137,7 @@ async fn list_audit(
     }
     let filter = AuditFilter {
         actor_id: q.actor_id,
-        action: q.action,
+        action,
         entity_type: q.entity_type,
         entity_id: q.entity_id,
         from: instant("from", q.from)?,
