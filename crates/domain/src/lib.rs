@@ -7,6 +7,7 @@ pub mod clock;
 pub mod customer;
 pub mod desk;
 pub mod identity;
+pub mod jobs;
 pub mod notify;
 pub mod sla;
 pub mod text;

@@ -2,3 +2,4 @@
 //! PostgreSQL when TRIPDESK_TEST_DATABASE_URL is set).
 
 tripdesk_store::conformance_tests!(tripdesk_store_sql::testing::fresh_store());
+tripdesk_store::jobs_conformance_tests!(tripdesk_store_sql::testing::fresh_store());

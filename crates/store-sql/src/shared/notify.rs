@@ -201,7 +201,7 @@ impl OutboxRepo for SqlTx {
             }
         }
         if !messages.is_empty() {
-            self.enqueued = true;
+            self.note_signal(tripdesk_store::signal::Topic::Outbox, None);
         }
         Ok(())
     }
@@ -368,7 +368,7 @@ impl OutboxRepo for SqlTx {
         .execute(&mut *self.tx)
         .await
         .map_err(err)?;
-        self.enqueued = true;
+        self.note_signal(tripdesk_store::signal::Topic::Outbox, None);
         Ok(true)
     }
 
@@ -712,7 +712,11 @@ impl OutboxRepo for SqlTx {
         .execute(&mut *self.tx)
         .await
         .map_err(err)?;
-        Ok(done.rows_affected() == 1)
+        let fresh = done.rows_affected() == 1;
+        if fresh {
+            self.note_signal_key(tripdesk_store::signal::Topic::Bell, n.user_id);
+        }
+        Ok(fresh)
     }
 
     async fn list_inapp(
@@ -761,6 +765,9 @@ impl OutboxRepo for SqlTx {
             qb.push(" AND id = ").push_bind(n.to_string());
         }
         let done = qb.build().execute(&mut *self.tx).await.map_err(err)?;
+        if done.rows_affected() > 0 {
+            self.note_signal_key(tripdesk_store::signal::Topic::Bell, user_id);
+        }
         Ok(done.rows_affected())
     }
 

@@ -8,6 +8,7 @@ mod customers;
 mod desk;
 mod desk_admin;
 mod desk_links;
+mod jobs;
 mod notify;
 mod public;
 mod session;
@@ -103,6 +104,8 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{id}/pipl-export", post(customers::pipl_export))
         .route("/customers/{id}/erase", post(customers::erase))
         .route("/audit", get(customers::audit))
+        .route("/admin/jobs", get(jobs::list))
+        .route("/admin/jobs/{id}/retry", post(jobs::retry))
         .route("/calendars", get(sla::calendars))
         .route("/calendars/{name}", get(sla::calendar))
         .route("/calendars/{name}/import", post(sla::import))
@@ -162,6 +165,7 @@ pub struct Chrome {
     pub can_view_reports: bool,
     pub can_send_messages: bool,
     pub can_manage_desk: bool,
+    pub can_manage_settings: bool,
     pub flash: Option<String>,
     /// Missing holiday arrangements, for administrators (see [`Chrome::with_holiday_gaps`]):
     /// (message, link to the calendar).
@@ -206,6 +210,7 @@ impl Chrome {
             can_view_reports: p.can(Permission::ViewReports),
             can_send_messages: p.can(Permission::SendMessages),
             can_manage_desk: p.can(Permission::ManageDesk),
+            can_manage_settings: p.can(Permission::ManageSettings),
             flash: None,
             holiday_gaps: Vec::new(),
         }
