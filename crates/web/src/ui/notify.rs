@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::time::Duration;
 use tripdesk_app::notify::{OneOffMessage, TemplateInput};
 use tripdesk_app::AppError;
 use tripdesk_domain::identity::Permission;
