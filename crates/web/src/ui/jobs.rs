@@ -40,8 +40,6 @@ struct JobsPage {
     c: Chrome,
     tabs: Vec<StateTab>,
     rows: Vec<JobRow>,
-    /// The selected state (`""`: all), for the pager's links and the retry form's way back.
-    state: String,
     page: u64,
     prev: Option<String>,
     next: Option<String>,
@@ -127,7 +125,6 @@ pub async fn list(State(state): State<AppState>, user: UiUser, Query(q): Query<J
         &JobsPage {
             tabs,
             rows,
-            state: value.into(),
             page,
             prev: (page > 1).then(|| link(value, page - 1)),
             next: listed.more.then(|| link(value, page + 1)),
