@@ -159,7 +159,10 @@ async fn a_job_scheduled_before_a_restart_runs_once_after_it() {
     let ids = enqueue_effects(&before, 0..1, t0 + SignedDuration::from_secs(5)).await;
     tokio::task::yield_now().await;
     worker.shutdown().await;
-    assert!(effects(&*test.store).await.is_empty(), "not before its instant");
+    assert!(
+        effects(&*test.store).await.is_empty(),
+        "not before its instant"
+    );
     test.store.close().await;
     drop(before);
 
@@ -167,8 +170,8 @@ async fn a_job_scheduled_before_a_restart_runs_once_after_it() {
         .await
         .unwrap();
     clock.advance(SignedDuration::from_secs(6));
-    let after =
-        App::new(reopened.clone(), clock.clone(), AppSettings::default()).with_node("after-restart");
+    let after = App::new(reopened.clone(), clock.clone(), AppSettings::default())
+        .with_node("after-restart");
     let worker = JobWorker::spawn(after.clone(), registry(), WorkerSettings::default()).await;
     wait_for_succeeded(&*reopened, 1).await;
     worker.shutdown().await;
@@ -238,7 +241,9 @@ impl JobHandler for Flaky {
         // The effect is written first: a failure must roll it back.
         Effect.run(app, tx, p).await?;
         if self.0.load(Ordering::SeqCst) {
-            return Err(AppError::Unavailable("the partner system did not answer".into()));
+            return Err(AppError::Unavailable(
+                "the partner system did not answer".into(),
+            ));
         }
         Ok(())
     }
@@ -267,7 +272,13 @@ async fn a_failing_job_retries_with_backoff_then_turns_dead() {
     tx.commit().await.unwrap();
     let job_state = || async {
         let mut tx = test.store.read().await.unwrap();
-        let jobs = tx.list_jobs(&JobFilter { limit: 10, ..Default::default() }).await.unwrap();
+        let jobs = tx
+            .list_jobs(&JobFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(jobs.len(), 1);
         jobs.into_iter().next().unwrap()
     };
@@ -278,7 +289,10 @@ async fn a_failing_job_retries_with_backoff_then_turns_dead() {
         (j.state, j.attempts, j.run_at),
         (JobState::Due, 1, t0 + SignedDuration::from_secs(1))
     );
-    assert_eq!(j.last_error.as_deref(), Some("the partner system did not answer"));
+    assert_eq!(
+        j.last_error.as_deref(),
+        Some("the partner system did not answer")
+    );
     // Not before its backoff.
     assert_eq!(drain(&app, &registry).await.unwrap(), 0);
     clock.advance(SignedDuration::from_secs(1));
@@ -293,8 +307,15 @@ async fn a_failing_job_retries_with_backoff_then_turns_dead() {
     let j = job_state().await;
     assert_eq!((j.state, j.attempts), (JobState::Dead, 3));
     clock.advance(SignedDuration::from_hours(10));
-    assert_eq!(drain(&app, &registry).await.unwrap(), 0, "a dead job is not run");
-    assert!(effects(&*test.store).await.is_empty(), "failed attempts left no effect");
+    assert_eq!(
+        drain(&app, &registry).await.unwrap(),
+        0,
+        "a dead job is not run"
+    );
+    assert!(
+        effects(&*test.store).await.is_empty(),
+        "failed attempts left no effect"
+    );
 
     broken.store(false, Ordering::SeqCst);
     let mut tx = test.store.write().await.unwrap();

@@ -298,7 +298,8 @@ mod tests {
 
     fn instant() -> impl Strategy<Value = Timestamp> {
         // 1990 … 2100
-        (631_152_000_000_i64..4_102_444_800_000).prop_map(|ms| Timestamp::from_millisecond(ms).unwrap())
+        (631_152_000_000_i64..4_102_444_800_000)
+            .prop_map(|ms| Timestamp::from_millisecond(ms).unwrap())
     }
 
     proptest! {

@@ -69,7 +69,11 @@ pub async fn jobs_enqueue_claim_complete(store: &dyn Store) {
     assert_eq!(job.lease_until, Some(lease_until));
     // The claimed job's lease end is now the earliest instant (before `later`).
     assert_eq!(tx.next_job_due().await.unwrap(), Some(lease_until));
-    assert!(tx.claim_due_jobs(now, lease_until, 10).await.unwrap().is_empty());
+    assert!(tx
+        .claim_due_jobs(now, lease_until, 10)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(tx.complete_job(job.lease(), now).await.unwrap());
     // Twice: refused, it is no longer running.
     assert!(!tx.complete_job(job.lease(), now).await.unwrap());
@@ -91,7 +95,11 @@ pub async fn jobs_unique_key_holds_one_pending(store: &dyn Store) {
     let mut tx = store.write().await.unwrap();
     assert!(tx.enqueue_job(&first).await.unwrap());
     assert!(!tx
-        .enqueue_job(&sample_job("test.recurring", now, Some("schedule:test.recurring")))
+        .enqueue_job(&sample_job(
+            "test.recurring",
+            now,
+            Some("schedule:test.recurring")
+        ))
         .await
         .unwrap());
     assert!(tx
@@ -108,14 +116,22 @@ pub async fn jobs_unique_key_holds_one_pending(store: &dyn Store) {
     assert_eq!(got.len(), 2);
     // Still pending while running.
     assert!(!tx
-        .enqueue_job(&sample_job("test.recurring", now, Some("schedule:test.recurring")))
+        .enqueue_job(&sample_job(
+            "test.recurring",
+            now,
+            Some("schedule:test.recurring")
+        ))
         .await
         .unwrap());
     let claimed = got.iter().find(|j| j.id == first.id).unwrap();
     assert!(tx.complete_job(claimed.lease(), now).await.unwrap());
     // Completed in this transaction: the next run may take the key.
     assert!(tx
-        .enqueue_job(&sample_job("test.recurring", now, Some("schedule:test.recurring")))
+        .enqueue_job(&sample_job(
+            "test.recurring",
+            now,
+            Some("schedule:test.recurring")
+        ))
         .await
         .unwrap());
     tx.commit().await.unwrap();
@@ -195,7 +211,11 @@ pub async fn jobs_retry_then_dead_then_admin_retry(store: &dyn Store) {
     );
     assert_eq!(due.last_error.as_deref(), Some("boom 1"));
     assert!(tx.claim_due_jobs(now, lease, 1).await.unwrap().is_empty());
-    let second = tx.claim_due_jobs(retry_at, lease, 1).await.unwrap().remove(0);
+    let second = tx
+        .claim_due_jobs(retry_at, lease, 1)
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(second.attempts, 2);
     assert!(tx
         .fail_job(second.lease(), JobRetry::Dead, "boom 2", retry_at)
@@ -221,7 +241,10 @@ pub async fn jobs_retry_then_dead_then_admin_retry(store: &dyn Store) {
     let mut tx = store.write().await.unwrap();
     assert!(!tx.retry_dead_job(Uuid::now_v7(), later).await.unwrap());
     assert!(tx.retry_dead_job(job.id, later).await.unwrap());
-    assert!(!tx.retry_dead_job(job.id, later).await.unwrap(), "no longer dead");
+    assert!(
+        !tx.retry_dead_job(job.id, later).await.unwrap(),
+        "no longer dead"
+    );
     let again = tx.get_job(job.id).await.unwrap().unwrap();
     assert_eq!(
         (again.state, again.run_at, again.attempts, again.finished_at),

@@ -185,4 +185,3 @@ pub trait SlaRepo: Send {
         filter: &SlaEventFilter,
     ) -> Result<Vec<SlaEventRecord>, StoreError>;
 }
-

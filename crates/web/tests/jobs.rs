@@ -32,7 +32,9 @@ impl JobHandler for AddDepartment {
     async fn run(&self, app: &App, tx: &mut dyn Tx, code: String) -> Result<(), AppError> {
         self.runs.fetch_add(1, Ordering::SeqCst);
         if self.broken.load(Ordering::SeqCst) {
-            return Err(AppError::Unavailable("the partner system did not answer".into()));
+            return Err(AppError::Unavailable(
+                "the partner system did not answer".into(),
+            ));
         }
         let now = app.now();
         tx.insert_department(&tripdesk_store::Department {
@@ -82,7 +84,11 @@ async fn a_dead_job_is_listed_and_an_admin_retry_runs_it_again() {
     assert_eq!(job["attempts"], 1);
     assert_eq!(job["last_error"], "the partner system did not answer");
     let id = job["id"].as_str().unwrap().to_string();
-    assert_eq!(drain(&app, &registry).await.unwrap(), 0, "not before the backoff");
+    assert_eq!(
+        drain(&app, &registry).await.unwrap(),
+        0,
+        "not before the backoff"
+    );
 
     // The second and last attempt fails: dead.
     clock.advance(SignedDuration::from_secs(30));

@@ -284,4 +284,3 @@ async fn enqueue_next_run(
         })
         .await?)
 }
-

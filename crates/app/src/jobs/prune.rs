@@ -33,7 +33,9 @@ impl JobHandler for PruneSucceededJobs {
 
     async fn run(&self, app: &App, tx: &mut dyn Tx, payload: PrunePayload) -> Result<(), AppError> {
         let keep = jiff::SignedDuration::from_hours(24 * payload.keep_days.clamp(1, 3650));
-        let removed = tx.prune_succeeded_jobs(app.now() - keep, PRUNE_BATCH).await?;
+        let removed = tx
+            .prune_succeeded_jobs(app.now() - keep, PRUNE_BATCH)
+            .await?;
         tracing::info!(removed, "pruned succeeded jobs");
         Ok(())
     }

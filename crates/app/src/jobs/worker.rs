@@ -260,9 +260,7 @@ async fn record_failure(
 /// the logged detail (never personal data by the handlers' contract).
 fn describe(e: &crate::AppError) -> String {
     match e {
-        crate::AppError::Internal(detail) | crate::AppError::Unavailable(detail) => {
-            detail.clone()
-        }
+        crate::AppError::Internal(detail) | crate::AppError::Unavailable(detail) => detail.clone(),
         other => other.to_string(),
     }
 }

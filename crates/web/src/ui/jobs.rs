@@ -76,7 +76,11 @@ fn link(state: &str, page: u64) -> String {
     }
 }
 
-pub async fn list(State(state): State<AppState>, user: UiUser, Query(q): Query<JobsQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    user: UiUser,
+    Query(q): Query<JobsQuery>,
+) -> Response {
     let t = Tr(user.lang);
     let selected = q.state.as_deref().and_then(JobState::parse);
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
