@@ -21,6 +21,7 @@ mod error;
 pub mod idempotency;
 pub mod identity;
 pub mod import;
+pub mod jobs;
 pub mod keys;
 pub mod notify;
 pub mod personal_data;
@@ -75,8 +76,6 @@ pub struct App {
     calendars: Arc<calendar::CalendarCache>,
     /// This process's name in SLA events (host and process id).
     node: Arc<str>,
-    /// Live in-app events of this process (the bell).
-    pub notify_hub: Arc<notify::NotifyHub>,
     /// SLA policies and routing rules (see [`ttl_cache::CONFIG_CACHE_TTL`]).
     config: Arc<ttl_cache::ConfigCache>,
     /// The inbox's "breaching soon" badge count per set of filters and ticket scope (see
@@ -103,7 +102,6 @@ impl App {
             vault: None,
             calendars: Arc::default(),
             node: format!("{host}:{}", std::process::id()).into(),
-            notify_hub: Arc::new(notify::NotifyHub::default()),
             config: Arc::default(),
             breaching_counts: Arc::default(),
             breaching_counting: Arc::default(),

@@ -19,7 +19,6 @@ use crate::{check_optional_text, secrets, App, AppError, FieldError, OnDuplicate
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use tokio::sync::broadcast;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::customer::Email;
 use tripdesk_domain::identity::Permission;
@@ -56,31 +55,6 @@ impl NotifySettings {
     /// When to try again after attempt `attempt` failed.
     pub fn retry_at(&self, attempt: i64, now: Timestamp) -> Timestamp {
         now + rules::retry_delay(attempt, self.retry_base, self.retry_cap)
-    }
-}
-
-/// Live events for this process's subscribers (the bell's server-sent events).
-pub struct NotifyHub {
-    inapp: broadcast::Sender<Uuid>,
-}
-
-impl Default for NotifyHub {
-    fn default() -> Self {
-        Self {
-            inapp: broadcast::channel(1024).0,
-        }
-    }
-}
-
-impl NotifyHub {
-    /// Tells subscribers that `user_id` has a new in-app notification.
-    pub fn inapp_delivered(&self, user_id: Uuid) {
-        let _ = self.inapp.send(user_id);
-    }
-
-    /// Receives the ids of users who got an in-app notification on this node.
-    pub fn subscribe_inapp(&self) -> broadcast::Receiver<Uuid> {
-        self.inapp.subscribe()
     }
 }
 

@@ -14,9 +14,10 @@
 //!   died: at most one per worker, i.e. `workers` per crash. Receivers can drop such
 //!   duplicates by the message id (`X-Tripdesk-Message-Id`, `X-Tripdesk-Delivery`).
 //!
-//! Workers sleep until work is enqueued on this node (committing a transaction that
-//! enqueued wakes them), until the next message is due (a retry, quiet hours ending, a lapsed
-//! lease, a rate-limit token), or at most `idle_poll` (messages enqueued on other nodes).
+//! Workers sleep until work is enqueued (a commit that enqueued announces it on the
+//! after-commit signal's `outbox` topic: on this node, and on PostgreSQL on every node through
+//! `LISTEN`), until the next message is due (a retry, quiet hours ending, a lapsed lease, a
+//! rate-limit token), or at most `idle_poll` (the signal's fallback poll).
 
 use crate::channel::{Channel, ChannelError, Outgoing};
 use jiff::{SignedDuration, Timestamp};
@@ -38,7 +39,8 @@ pub struct DispatcherConfig {
     pub lease: Duration,
     /// Longest a single send may take (must be well below `lease`).
     pub send_timeout: Duration,
-    /// Longest idle sleep (picks up messages enqueued by other nodes).
+    /// Longest idle sleep (the safety net: SQLite files shared by several processes, a
+    /// PostgreSQL listener reconnecting).
     pub idle_poll: Duration,
     /// This node's name in worker ids (`<node>-w<n>`), shown in attempt history.
     pub node: String,
@@ -51,7 +53,7 @@ impl Default for DispatcherConfig {
             batch: 20,
             lease: Duration::from_secs(120),
             send_timeout: Duration::from_secs(30),
-            idle_poll: Duration::from_secs(2),
+            idle_poll: tripdesk_store::signal::FALLBACK_POLL,
             node: default_node_name(),
         }
     }
@@ -94,6 +96,13 @@ impl Dispatcher {
             config,
         });
         let mut tasks = Vec::new();
+        // Hear other nodes' enqueues (PostgreSQL; idempotent, shared with the SLA engine).
+        let store = ctx.app.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.listen_signals().await {
+                tracing::warn!(error = %e, "cannot listen for other nodes' commits; relying on the fallback poll");
+            }
+        });
         for index in 0..ctx.config.workers.max(1) {
             tasks.push(tokio::spawn(worker(ctx.clone(), index, rx.clone())));
         }
@@ -164,7 +173,11 @@ fn to_jiff(d: Duration) -> SignedDuration {
 
 async fn worker(ctx: Arc<Ctx>, index: usize, mut shutdown: watch::Receiver<bool>) {
     let id = format!("{}-w{index}", ctx.config.node);
-    let signal = ctx.app.store.outbox_signal();
+    let mut signal = ctx
+        .app
+        .store
+        .signals()
+        .subscribe(tripdesk_store::signal::Topic::Outbox);
     let n = ctx.channels.len();
     let idle = to_jiff(ctx.config.idle_poll);
     loop {
@@ -173,9 +186,7 @@ async fn worker(ctx: Arc<Ctx>, index: usize, mut shutdown: watch::Receiver<bool>
         }
         // Register for the wake-up before looking for work, so an enqueue that commits
         // while we look is not missed.
-        let notified = signal.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
+        signal.mark_seen();
 
         let now = ctx.app.now();
         let mut wake = now + idle;
@@ -218,7 +229,7 @@ async fn worker(ctx: Arc<Ctx>, index: usize, mut shutdown: watch::Receiver<bool>
             .clamp(SignedDuration::from_millis(20), idle)
             .unsigned_abs();
         tokio::select! {
-            _ = &mut notified => {}
+            _ = signal.changed() => {}
             _ = tokio::time::sleep(sleep) => {}
             _ = shutdown.changed() => {}
         }

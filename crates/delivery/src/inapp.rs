@@ -1,11 +1,11 @@
 //! In-app notifications: delivering writes the notification to the staff member's bell (once
-//! per message, so a repeated delivery changes nothing) and tells this node's live
-//! subscribers; the bell's server-sent events pick it up at once.
+//! per message, so a repeated delivery changes nothing); its commit announces the user on the
+//! after-commit signal's `bell` topic, so the bell's server-sent events on every node pick it
+//! up at once.
 
 use crate::channel::{Channel, ChannelError, DeliveryReceipt, Outgoing};
 use async_trait::async_trait;
 use std::sync::Arc;
-use tripdesk_app::notify::NotifyHub;
 use tripdesk_app::App;
 use tripdesk_domain::clock::Clock;
 use tripdesk_store::{InAppNotification, Store};
@@ -13,7 +13,6 @@ use uuid::Uuid;
 
 pub struct InAppChannel {
     store: Arc<dyn Store>,
-    hub: Arc<NotifyHub>,
     clock: Arc<dyn Clock>,
 }
 
@@ -21,7 +20,6 @@ impl InAppChannel {
     pub fn new(app: &App) -> Self {
         Self {
             store: app.store.clone(),
-            hub: app.notify_hub.clone(),
             clock: app.clock.clone(),
         }
     }
@@ -58,7 +56,6 @@ impl Channel for InAppChannel {
             .await
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
-        self.hub.inapp_delivered(user_id);
         Ok(DeliveryReceipt(if fresh {
             "in bell".into()
         } else {

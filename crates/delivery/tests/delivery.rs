@@ -415,7 +415,11 @@ async fn in_app_notifications_reach_the_bell_live_through_running_workers() {
         )
         .await
         .unwrap();
-    let mut live = w.app.notify_hub.subscribe_inapp();
+    let mut live = w
+        .app
+        .store
+        .signals()
+        .subscribe_keys(tripdesk_store::signal::Topic::Bell);
     let channels: Vec<Arc<dyn Channel>> = vec![Arc::new(InAppChannel::new(&w.app))];
     let dispatcher = Dispatcher::start(
         w.app.clone(),
@@ -459,7 +463,7 @@ async fn in_app_notifications_reach_the_bell_live_through_running_workers() {
         .await
         .expect("delivered without waiting for a poll")
         .unwrap();
-    assert_eq!(got, user.id);
+    assert_eq!(got, tripdesk_store::signal::Key::One(user.id));
     dispatcher.shutdown().await;
 
     let principal = w

@@ -8,6 +8,7 @@ pub mod customer;
 pub mod desk;
 pub mod idempotency;
 pub mod identity;
+pub mod jobs;
 pub mod notify;
 pub mod sla;
 pub mod text;

@@ -11,18 +11,21 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use tokio::sync::Notify;
-use tripdesk_store::{Backend, ColumnOutline, DueSignal, Store, StoreError, TableEstimate, Tx};
+use tripdesk_store::signal::{PendingSignals, Signals, Topic};
+use tripdesk_store::{Backend, ColumnOutline, Store, StoreError, TableEstimate, Tx};
 
 pub type Db = sqlx::Postgres;
 
 pub struct PgStore {
     pool: PgPool,
-    signal: Arc<DueSignal>,
+    /// This process's end of the after-commit signal.
+    signals: Arc<Signals>,
     /// The NOTIFY channel of this database and schema.
     channel: Arc<str>,
+    /// Prefixed to this store's notifications, so its listener skips what this process
+    /// already delivered at commit.
+    origin: Arc<str>,
     listener: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// Woken after a commit that enqueued outbox messages.
-    outbox_signal: Arc<Notify>,
     /// Woken after a commit that queued audit entries for the linker.
     audit_signal: Arc<Notify>,
     /// Whether write transactions queue their audit entries (`Store::queue_audit`).
@@ -43,21 +46,18 @@ const TICKET_CLOCKS: &str = "sla_clocks c";
 /// `tickets t` where the supervisor board reads open complaints; the planner picks the index.
 const OPEN_TICKETS: &str = "tickets t";
 
-/// The NOTIFY channel (suffixed with the schema) on which every commit that writes SLA clocks
-/// announces their earliest due instant.
-const SLA_CHANNEL: &str = "tripdesk_sla_due";
+/// The NOTIFY channel (suffixed with the schema) on which every commit announces what it
+/// wrote (`tripdesk_store::signal`).
+const SIGNAL_CHANNEL: &str = "tripdesk_signal";
 
 /// A transaction on the PostgreSQL store.
 pub struct SqlTx {
     tx: sqlx::Transaction<'static, Db>,
-    /// The earliest `next_due_at` of the SLA clocks written in this transaction, announced
-    /// to the SLA engine once the transaction commits.
-    due_min: Option<i64>,
-    signal: Arc<DueSignal>,
+    /// What this transaction announces once it commits (see `tripdesk_store::signal`).
+    announce: PendingSignals,
+    signals: Arc<Signals>,
     channel: Arc<str>,
-    /// Set when this transaction enqueued outbox messages: committing wakes the workers.
-    enqueued: bool,
-    outbox_signal: Arc<Notify>,
+    origin: Arc<str>,
     /// Audit entries appended, written at commit (see `AuditRepo::append_audit`).
     pending_audit: Vec<(
         tripdesk_store::NewAuditEntry,
@@ -85,11 +85,10 @@ impl SqlTx {
     ) -> Self {
         Self {
             tx,
-            due_min: None,
-            signal: store.signal.clone(),
+            announce: PendingSignals::default(),
+            signals: store.signals.clone(),
             channel: store.channel.clone(),
-            enqueued: false,
-            outbox_signal: store.outbox_signal.clone(),
+            origin: store.origin.clone(),
             pending_audit: Vec::new(),
             queue_audit: write.is_some()
                 && store.audit_queue.load(std::sync::atomic::Ordering::Relaxed),
@@ -115,8 +114,19 @@ impl SqlTx {
     /// Remembers a clock's next due instant for the announcement at commit.
     fn note_due(&mut self, due: Option<i64>) {
         if let Some(d) = due {
-            self.due_min = Some(self.due_min.map_or(d, |m| m.min(d)));
+            self.announce.note(Topic::Sla, Some(d));
         }
+    }
+
+    /// Announces, once this transaction commits, that something on `topic` is due at `due`
+    /// (epoch ms) or now.
+    fn note_signal(&mut self, topic: Topic, due: Option<i64>) {
+        self.announce.note(topic, due);
+    }
+
+    /// Announces, once this transaction commits, that something on `topic` concerns `key`.
+    fn note_signal_key(&mut self, topic: Topic, key: uuid::Uuid) {
+        self.announce.note_key(topic, key);
     }
 }
 
@@ -178,6 +188,10 @@ mod shared_notification {
     include!("shared/notification.rs");
 }
 
+mod shared_jobs {
+    include!("shared/jobs.rs");
+}
+
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the
     /// search path (tests give each test its own schema).
@@ -226,10 +240,10 @@ impl PgStore {
             .map_err(err)?;
         Ok(Self {
             pool,
-            signal: Arc::new(DueSignal::default()),
-            channel: format!("{SLA_CHANNEL}_{current}").into(),
+            signals: Arc::new(Signals::default()),
+            channel: format!("{SIGNAL_CHANNEL}_{current}").into(),
+            origin: uuid::Uuid::now_v7().simple().to_string().into(),
             listener: std::sync::Mutex::new(None),
-            outbox_signal: Arc::new(Notify::new()),
             audit_signal: Arc::new(Notify::new()),
             audit_queue: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             writers: Arc::new(tokio::sync::Semaphore::new(settings.writers() as usize)),
@@ -448,11 +462,11 @@ impl Store for PgStore {
             .collect()
     }
 
-    fn sla_due_signal(&self) -> Arc<DueSignal> {
-        self.signal.clone()
+    fn signals(&self) -> Arc<Signals> {
+        self.signals.clone()
     }
 
-    async fn listen_sla_due(&self) -> Result<(), StoreError> {
+    async fn listen_signals(&self) -> Result<(), StoreError> {
         if self.listener.lock().expect("listener mutex").is_some() {
             return Ok(());
         }
@@ -460,20 +474,25 @@ impl Store for PgStore {
             .await
             .map_err(err)?;
         listener.listen(&self.channel).await.map_err(err)?;
-        let signal = self.signal.clone();
+        let signals = self.signals.clone();
+        let own = format!("{}|", self.origin);
         let task = tokio::spawn(async move {
             loop {
                 match listener.try_recv().await {
-                    Ok(Some(n)) => match n.payload().parse::<i64>() {
-                        Ok(due) => signal.offer(due),
-                        Err(_) => signal.wake(),
-                    },
+                    Ok(Some(n)) => {
+                        // This process delivered its own commits already.
+                        if n.payload().starts_with(&own) {
+                            continue;
+                        }
+                        let body = n.payload().split_once('|').map_or(n.payload(), |(_, b)| b);
+                        signals.deliver(&PendingSignals::from_payload(body));
+                    }
                     // The connection dropped (and will be re-made by the next call):
-                    // notifications may have been missed, so look again.
-                    Ok(None) => signal.wake(),
+                    // notifications may have been missed, so every waiter looks again.
+                    Ok(None) => signals.deliver(&PendingSignals::everything()),
                     Err(e) => {
-                        tracing::warn!(error = %e, "SLA notification listener failed; retrying");
-                        signal.wake();
+                        tracing::warn!(error = %e, "signal listener failed; retrying");
+                        signals.deliver(&PendingSignals::everything());
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     }
                 }
@@ -486,10 +505,6 @@ impl Store for PgStore {
             *slot = Some(task);
         }
         Ok(())
-    }
-
-    fn outbox_signal(&self) -> Arc<Notify> {
-        self.outbox_signal.clone()
     }
 
     async fn close(&self) {
@@ -507,11 +522,10 @@ impl Tx for SqlTx {
         self.write_pending_audit().await?;
         let SqlTx {
             tx,
-            due_min,
-            signal,
+            announce,
+            signals,
             channel,
-            enqueued,
-            outbox_signal,
+            origin,
             pending_audit: _,
             write,
             queue_audit: _,
@@ -524,29 +538,24 @@ impl Tx for SqlTx {
             tripdesk_store::attempt::note_commit();
         }
         drop(write);
-        if enqueued {
-            outbox_signal.notify_waiters();
-        }
         if queued_audit {
             audit_signal.notify_one();
         }
-        if let Some(due) = due_min {
-            signal.offer(due);
-        }
-        if let Some(due) = due_min {
+        if !announce.is_empty() {
+            signals.deliver(&announce);
             // Told to every listening node once the transaction has committed, in a statement
             // of its own: a NOTIFY inside the transaction takes PostgreSQL's cluster-wide
             // notification lock at COMMIT and holds it through the WAL flush, so every
-            // intake of every node committed one after another (~320 commits/s here against
-            // ~1,100 without; docs/PERFORMANCE.md). Lost only if this process dies right
-            // now: the engines' bounded re-check finds the clock then.
+            // announcing commit of every node committed one after another (~320 commits/s
+            // here against ~1,100 without; docs/PERFORMANCE.md). Lost only if this process
+            // dies right now: the other nodes' waiters find the work at their fallback poll.
             if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(&*channel)
-                .bind(due.to_string())
+                .bind(format!("{origin}|{}", announce.to_payload()))
                 .execute(&pool)
                 .await
             {
-                tracing::warn!(error = %e, "cannot announce a committed SLA clock to other nodes");
+                tracing::warn!(error = %e, "cannot announce a commit to other nodes");
             }
         }
         Ok(())

@@ -33,7 +33,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify};
-use tripdesk_store::{Backend, ColumnOutline, DueSignal, Store, StoreError, TableEstimate, Tx};
+use tripdesk_store::signal::{PendingSignals, Signals, Topic};
+use tripdesk_store::{Backend, ColumnOutline, Store, StoreError, TableEstimate, Tx};
 
 mod writer;
 
@@ -49,9 +50,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Arc<WriterQueue>,
     reader: SqlitePool,
-    signal: Arc<DueSignal>,
-    /// Woken after a commit that enqueued outbox messages.
-    outbox_signal: Arc<Notify>,
+    /// This process's end of the after-commit signal.
+    signals: Arc<Signals>,
     /// Never woken: writers link their audit entries at commit (`Store::audit_queued_signal`).
     audit_signal: Arc<Notify>,
     /// Ends [`checkpoint_loop`] when the store closes.
@@ -80,13 +80,9 @@ const OPEN_TICKETS: &str = "tickets t INDEXED BY tickets_open_idx";
 /// A transaction on the SQLite store.
 pub struct SqlTx {
     tx: Conn,
-    /// The earliest `next_due_at` of the SLA clocks written in this transaction, announced
-    /// to the SLA engine once the transaction commits.
-    due_min: Option<i64>,
-    signal: Arc<DueSignal>,
-    /// Set when this transaction enqueued outbox messages: committing wakes the workers.
-    enqueued: bool,
-    outbox_signal: Arc<Notify>,
+    /// What this transaction announces once it commits (see `tripdesk_store::signal`).
+    announce: PendingSignals,
+    signals: Arc<Signals>,
     /// Audit entries appended, written at commit (see `AuditRepo::append_audit`).
     pending_audit: Vec<(
         tripdesk_store::NewAuditEntry,
@@ -102,10 +98,8 @@ impl SqlTx {
     fn new(tx: Conn, store: &SqliteStore) -> Self {
         Self {
             tx,
-            due_min: None,
-            signal: store.signal.clone(),
-            enqueued: false,
-            outbox_signal: store.outbox_signal.clone(),
+            announce: PendingSignals::default(),
+            signals: store.signals.clone(),
             pending_audit: Vec::new(),
             queue_audit: false,
             queued_audit: false,
@@ -121,8 +115,19 @@ impl SqlTx {
     /// Remembers a clock's next due instant for the announcement at commit.
     fn note_due(&mut self, due: Option<i64>) {
         if let Some(d) = due {
-            self.due_min = Some(self.due_min.map_or(d, |m| m.min(d)));
+            self.announce.note(Topic::Sla, Some(d));
         }
+    }
+
+    /// Announces, once this transaction commits, that something on `topic` is due at `due`
+    /// (epoch ms) or now.
+    fn note_signal(&mut self, topic: Topic, due: Option<i64>) {
+        self.announce.note(topic, due);
+    }
+
+    /// Announces, once this transaction commits, that something on `topic` concerns `key`.
+    fn note_signal_key(&mut self, topic: Topic, key: uuid::Uuid) {
+        self.announce.note_key(topic, key);
     }
 }
 
@@ -180,6 +185,10 @@ mod shared_notify {
 }
 mod shared_notification {
     include!("shared/notification.rs");
+}
+
+mod shared_jobs {
+    include!("shared/jobs.rs");
 }
 
 impl SqliteStore {
@@ -266,8 +275,7 @@ impl SqliteStore {
                 acquire_timeout: settings.acquire_timeout,
             }),
             reader,
-            signal: Arc::new(DueSignal::default()),
-            outbox_signal: Arc::new(Notify::new()),
+            signals: Arc::new(Signals::default()),
             audit_signal: Arc::new(Notify::new()),
             checkpoint_stop,
             checkpoint: std::sync::Mutex::new(Some(checkpoint)),
@@ -493,18 +501,14 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    fn sla_due_signal(&self) -> Arc<DueSignal> {
-        self.signal.clone()
+    fn signals(&self) -> Arc<Signals> {
+        self.signals.clone()
     }
 
-    async fn listen_sla_due(&self) -> Result<(), StoreError> {
-        // SQLite has no notification channel between processes; engines on one file find each
-        // other's clocks at their bounded re-check (see the SLA engine).
+    async fn listen_signals(&self) -> Result<(), StoreError> {
+        // SQLite has no notification channel between processes; waiters on one file find each
+        // other's work at `signal::FALLBACK_POLL`.
         Ok(())
-    }
-
-    fn outbox_signal(&self) -> Arc<Notify> {
-        self.outbox_signal.clone()
     }
 
     async fn close(&self) {
@@ -530,10 +534,8 @@ impl Tx for SqlTx {
         self.write_pending_audit().await?;
         let SqlTx {
             tx,
-            due_min,
-            signal,
-            enqueued,
-            outbox_signal,
+            announce,
+            signals,
             pending_audit: _,
             queue_audit: _,
             queued_audit: _,
@@ -546,11 +548,8 @@ impl Tx for SqlTx {
                 tripdesk_store::attempt::note_commit();
             }
         }
-        if enqueued {
-            outbox_signal.notify_waiters();
-        }
-        if let Some(due) = due_min {
-            signal.offer(due);
+        if !announce.is_empty() {
+            signals.deliver(&announce);
         }
         Ok(())
     }

@@ -18,6 +18,7 @@ pub use crate::customer::conformance::*;
 pub use crate::desk::conformance::*;
 pub use crate::idempotency::idempotency_key_claims;
 pub use crate::identity::conformance::*;
+pub use crate::jobs::conformance::*;
 pub use crate::notify::conformance::*;
 pub use crate::sla::conformance::*;
 pub use crate::survey::conformance::*;
@@ -225,6 +226,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; desk, desk_conformance_tests);
         $crate::conformance_tests!(@capability $make; attachment, attachment_conformance_tests);
         $crate::conformance_tests!(@capability $make; survey, survey_conformance_tests);
+        $crate::conformance_tests!(@capability $make; jobs, jobs_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {
         mod $module {

@@ -21,7 +21,9 @@ pub mod erasure;
 mod error;
 pub mod idempotency;
 pub mod identity;
+pub mod jobs;
 pub mod notify;
+pub mod signal;
 pub mod sla;
 pub mod survey;
 
@@ -34,6 +36,7 @@ pub use erasure::*;
 pub use error::StoreError;
 pub use idempotency::*;
 pub use identity::*;
+pub use jobs::*;
 pub use notify::*;
 pub use sla::*;
 pub use survey::*;
@@ -88,21 +91,18 @@ pub trait Store: Send + Sync + 'static {
     /// backends can be compared. Type classes: `text`, `integer`, `real`, `blob`.
     async fn schema_outline(&self) -> Result<Vec<ColumnOutline>, StoreError>;
 
-    /// The signal through which this store wakes the SLA engine of its process when a clock
-    /// is committed with an earlier due instant (see [`DueSignal`]).
-    fn sla_due_signal(&self) -> Arc<DueSignal>;
+    /// This process's end of the after-commit signal: every commit's announcements are
+    /// delivered to it (see [`signal`]).
+    fn signals(&self) -> Arc<signal::Signals>;
 
-    /// Starts feeding [`Store::sla_due_signal`] with clocks committed by other processes:
-    /// PostgreSQL `LISTEN`s on a channel every commit notifies; SQLite has no such channel
-    /// (engines on one file find each other's clocks at their bounded re-check). Idempotent.
-    async fn listen_sla_due(&self) -> Result<(), StoreError>;
+    /// Starts feeding [`Store::signals`] with the announcements of commits made by other
+    /// processes: PostgreSQL `LISTEN`s on the schema's channel, which every announcing commit
+    /// notifies; SQLite has no such channel (waiters on one file find each other's work at
+    /// [`signal::FALLBACK_POLL`]). Idempotent.
+    async fn listen_signals(&self) -> Result<(), StoreError>;
 
     /// Closes every connection; waits for in-flight work to return its connection.
     async fn close(&self);
-
-    /// Signalled after every commit that enqueued outbox messages, so this process's
-    /// delivery workers wake at once instead of polling.
-    fn outbox_signal(&self) -> Arc<tokio::sync::Notify>;
 
     /// Links queued audit entries into the chain, oldest first, with MACs under `signer` when
     /// given, in one transaction per batch; returns how many it linked. Backends whose
@@ -172,6 +172,7 @@ pub trait Tx:
     + SurveyRepo
     + ErasureRepo
     + IdempotencyRepo
+    + JobRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

@@ -100,7 +100,7 @@ impl Default for Config {
             log_format: "pretty".into(),
             log_level: "info".into(),
             vault_key_file: None,
-            sla_recheck_secs: 60,
+            sla_recheck_secs: tripdesk_store::signal::FALLBACK_POLL.as_secs(),
             smtp_url: None,
             smtp_from: None,
             outbox_workers: 4,

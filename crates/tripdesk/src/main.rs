@@ -349,6 +349,12 @@ pub(crate) async fn serve(
         channels_for(config, &app)?,
         config.dispatcher_config(),
     );
+    let jobs = tripdesk_app::jobs::JobWorker::spawn(
+        app.clone(),
+        tripdesk_app::jobs::standard_registry()?,
+        tripdesk_app::jobs::WorkerSettings::default(),
+    )
+    .await;
     let state = tripdesk_web::AppState::new(app, web_config(config)).await?;
     let router = tripdesk_web::router(state);
     tracing::info!(addr = %local, "serving");
@@ -361,6 +367,8 @@ pub(crate) async fn serve(
     .await?;
     tracing::info!("shutting down: finishing deliveries in flight");
     dispatcher.shutdown().await;
+    tracing::info!("shutting down: finishing jobs in flight");
+    jobs.shutdown().await;
     tracing::info!("shutting down: waiting for the database");
     engine.shutdown().await;
     linker.shutdown().await;

@@ -4,13 +4,13 @@
 //! - **No scan.** Each pass asks the store for the earliest `next_due_at` (one look-up in a
 //!   partial index) and fires only clocks whose instant has come, in batches.
 //! - **Woken early** when a clock is committed with an earlier instant than the one slept
-//!   to: the store offers every commit's earliest instant to its [`DueSignal`]; on
-//!   PostgreSQL commits also `NOTIFY`, and every node `LISTEN`s, so a clock started on one
-//!   node wakes all of them.
+//!   to: every commit announces its clocks' earliest instant on the after-commit signal's
+//!   `sla` topic (`tripdesk_store::signal`), in this process and, on PostgreSQL, to every
+//!   node through `LISTEN`; announcements due after the engine's wake-up do not wake it.
 //! - **Bounded re-check.** However long the next instant is away, the engine looks again
-//!   after `recheck` (default 60 s): one index look-up, the safety net for SQLite files shared
-//!   by several processes (no notification channel) and for notifications lost while a
-//!   listener reconnects.
+//!   after `recheck` (default [`FALLBACK_POLL`]): one index look-up, the safety net for
+//!   SQLite files shared by several processes (no notification channel) and for
+//!   notifications lost while a listener reconnects.
 //! - **Exactly once.** See [`App::fire_due_sla_clocks`].
 //! - **Holiday data.** At start and then hourly the engine asks
 //!   [`App::warn_missing_holiday_years`] to warn the administrators of a missing holiday
@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tripdesk_store::DueSignal;
+use tripdesk_store::signal::{Signals, Topic, FALLBACK_POLL};
 
 /// How often the engine checks whether a holiday arrangement is missing (also at start);
 /// the warning itself goes out once per calendar and year.
@@ -43,7 +43,7 @@ impl Default for EngineSettings {
     fn default() -> Self {
         Self {
             batch: 200,
-            recheck: Duration::from_secs(60),
+            recheck: FALLBACK_POLL,
         }
     }
 }
@@ -52,24 +52,28 @@ impl Default for EngineSettings {
 pub struct SlaEngine {
     task: JoinHandle<()>,
     stop: watch::Sender<bool>,
-    signal: Arc<DueSignal>,
+    signals: Arc<Signals>,
 }
 
 impl SlaEngine {
     /// Starts the engine of this node.
     pub async fn spawn(app: App, settings: EngineSettings) -> Self {
-        let signal = app.store.sla_due_signal();
-        if let Err(e) = app.store.listen_sla_due().await {
+        let signals = app.store.signals();
+        if let Err(e) = app.store.listen_signals().await {
             tracing::warn!(error = %e, "cannot listen for SLA clocks of other nodes; relying on the re-check interval");
         }
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(app, settings, signal.clone(), stopped));
-        Self { task, stop, signal }
+        let task = tokio::spawn(run(app, settings, signals.clone(), stopped));
+        Self {
+            task,
+            stop,
+            signals,
+        }
     }
 
     /// Makes the engine look at the store now (tests call this after moving a manual clock).
     pub fn nudge(&self) {
-        self.signal.wake();
+        self.signals.wake(Topic::Sla);
     }
 
     /// Stops the engine after the pass in progress.
@@ -82,9 +86,10 @@ impl SlaEngine {
 async fn run(
     app: App,
     settings: EngineSettings,
-    signal: Arc<DueSignal>,
+    signals: Arc<Signals>,
     mut stopped: watch::Receiver<bool>,
 ) {
+    let mut wake = signals.subscribe(Topic::Sla);
     let batch = settings.batch.max(1);
     // When administrators were last checked for a missing holiday arrangement.
     let mut holidays_checked: Option<jiff::Timestamp> = None;
@@ -92,7 +97,8 @@ async fn run(
         if *stopped.borrow() {
             return;
         }
-        signal.awake();
+        signals.awake(Topic::Sla);
+        wake.mark_seen();
         let now = app.now();
         if holidays_checked.is_none_or(|t| now.duration_since(t) >= HOLIDAY_CHECK_EVERY) {
             holidays_checked = Some(now);
@@ -149,10 +155,10 @@ async fn run(
         let wake_ms = now
             .as_millisecond()
             .saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
-        signal.sleeping_until(wake_ms);
+        signals.sleeping_until(Topic::Sla, wake_ms);
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = signal.notified() => {}
+            _ = wake.changed() => {}
             _ = async {
                 // A dropped handle never stops the engine (and must not wake it either).
                 if stopped.changed().await.is_err() {

@@ -108,6 +108,8 @@ audit_actions! {
     RateLimitRemove = "rate_limit.remove",
     /// A dead outbox message given another round of attempts.
     MessageRequeue = "message.requeue",
+    /// A dead background job given another round of attempts.
+    JobRetry = "job.retry",
     /// Every sealed value re-encrypted under the active key.
     VaultReseal = "vault.reseal",
     /// A new vault key made active (`tripdesk keys rotate`).

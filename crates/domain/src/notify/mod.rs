@@ -109,11 +109,7 @@ pub fn is_channel(name: &str) -> bool {
 /// Delay before attempt `attempt + 1` after attempt `attempt` (1-based) failed: `base`
 /// doubled per attempt, never more than `cap`.
 pub fn retry_delay(attempt: i64, base: SignedDuration, cap: SignedDuration) -> SignedDuration {
-    let doublings = attempt.clamp(1, 40) - 1;
-    let factor = 1_i64.checked_shl(doublings as u32).unwrap_or(i64::MAX);
-    let ms = base.as_millis().saturating_mul(i128::from(factor));
-    let capped = ms.min(cap.as_millis()).max(0);
-    SignedDuration::from_millis(i64::try_from(capped).unwrap_or(i64::MAX))
+    crate::jobs::backoff(attempt, base, cap)
 }
 
 /// Quiet hours: a window of local time (minutes after midnight) in which only emergencies are

@@ -281,11 +281,16 @@ impl CustomerRepo for SqlTx {
 
     async fn find_duplicates(&mut self, customer_id: Uuid) -> Result<Vec<DuplicateMatch>, StoreError> {
         let rows = sqlx::query(
+            // The live-customer check is a correlated subquery rather than a join: the
+            // planner cannot start from `customers` then (without statistics — a fresh table,
+            // autovacuum off — it took every customer for a match and scanned them all, 25 ms
+            // at 4,000 customers against 0.4 ms), it looks up each match by primary key.
             "SELECT DISTINCT o.customer_id AS other, o.kind AS kind FROM customer_identifiers m \
              JOIN customer_identifiers o ON o.kind = m.kind AND o.blind_index = m.blind_index \
                AND o.customer_id <> m.customer_id \
-             JOIN customers c ON c.id = o.customer_id \
-             WHERE m.customer_id = $1 AND c.erased_at IS NULL AND c.merged_into IS NULL \
+             WHERE m.customer_id = $1 \
+               AND (SELECT 1 FROM customers c WHERE c.id = o.customer_id \
+                    AND c.erased_at IS NULL AND c.merged_into IS NULL) IS NOT NULL \
              ORDER BY other, kind",
         )
         .bind(customer_id.to_string())

@@ -225,7 +225,11 @@ impl NotificationRepo for SqlTx {
         .execute(&mut *self.tx)
         .await
         .map_err(err)?;
-        Ok(done.rows_affected() == 1)
+        let fresh = done.rows_affected() == 1;
+        if fresh {
+            self.note_signal_key(tripdesk_store::signal::Topic::Bell, n.user_id);
+        }
+        Ok(fresh)
     }
 
     async fn list_inapp(
@@ -274,6 +278,9 @@ impl NotificationRepo for SqlTx {
             qb.push(" AND id = ").push_bind(n.to_string());
         }
         let done = qb.build().execute(&mut *self.tx).await.map_err(err)?;
+        if done.rows_affected() > 0 {
+            self.note_signal_key(tripdesk_store::signal::Topic::Bell, user_id);
+        }
         Ok(done.rows_affected())
     }
 

@@ -151,7 +151,7 @@ impl OutboxRepo for SqlTx {
             }
         }
         if !messages.is_empty() {
-            self.enqueued = true;
+            self.note_signal(tripdesk_store::signal::Topic::Outbox, None);
         }
         Ok(())
     }
@@ -318,7 +318,7 @@ impl OutboxRepo for SqlTx {
         .execute(&mut *self.tx)
         .await
         .map_err(err)?;
-        self.enqueued = true;
+        self.note_signal(tripdesk_store::signal::Topic::Outbox, None);
         Ok(true)
     }
 

@@ -414,15 +414,15 @@ pub async fn outbox_rate_limit(store: &dyn Store) {
 
 /// Committing a transaction that enqueued wakes waiting workers; others do not.
 pub async fn outbox_commit_wakes_workers(store: &dyn Store) {
-    let signal = store.outbox_signal();
+    let signals = store.signals();
     let waker = std::task::Waker::noop();
     let mut cx = std::task::Context::from_waker(waker);
 
-    let mut quiet = std::pin::pin!(signal.notified());
-    quiet.as_mut().enable();
+    let mut sub = signals.subscribe(signal::Topic::Outbox);
+    sub.mark_seen();
     let tx = store.write().await.unwrap();
     tx.commit().await.unwrap();
-    assert!(quiet.as_mut().poll(&mut cx).is_pending());
+    assert!(std::pin::pin!(sub.changed()).poll(&mut cx).is_pending());
 
     let mut tx = store.write().await.unwrap();
     tx.enqueue(&[sample_message(
@@ -432,8 +432,10 @@ pub async fn outbox_commit_wakes_workers(store: &dyn Store) {
     )])
     .await
     .unwrap();
+    // Not before the commit.
+    assert!(std::pin::pin!(sub.changed()).poll(&mut cx).is_pending());
     tx.commit().await.unwrap();
-    assert!(quiet.as_mut().poll(&mut cx).is_ready());
+    assert!(std::pin::pin!(sub.changed()).poll(&mut cx).is_ready());
 }
 
 /// Templates keep every version; the latest is the one in use.

@@ -6,7 +6,6 @@ pub(crate) mod conformance;
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;
-use std::sync::atomic::{AtomicI64, Ordering};
 use tripdesk_domain::identity::Role;
 use tripdesk_domain::sla::{SlaClock, SlaTarget};
 use uuid::Uuid;
@@ -187,54 +186,4 @@ pub trait SlaRepo: Send {
         &mut self,
         filter: &SlaEventFilter,
     ) -> Result<Vec<SlaEventRecord>, StoreError>;
-}
-
-/// How a store tells the SLA engine of its process that a clock became due earlier than the
-/// engine is sleeping to: the store offers the `next_due_at` of every clock it commits (and,
-/// on PostgreSQL, those committed by other nodes, through `LISTEN`); the engine says when it
-/// plans to wake. A wake-up is only sent when the offered instant is earlier than that.
-#[derive(Debug)]
-pub struct DueSignal {
-    /// Epoch ms the engine sleeps until; `i64::MIN` while it is awake (every offer then wakes
-    /// it again, so nothing committed during a pass is missed).
-    sleeping_until: AtomicI64,
-    notify: tokio::sync::Notify,
-}
-
-impl Default for DueSignal {
-    fn default() -> Self {
-        Self {
-            sleeping_until: AtomicI64::new(i64::MIN),
-            notify: tokio::sync::Notify::new(),
-        }
-    }
-}
-
-impl DueSignal {
-    /// A clock committed with this next due instant (epoch ms).
-    pub fn offer(&self, due_ms: i64) {
-        if due_ms < self.sleeping_until.load(Ordering::SeqCst) {
-            self.notify.notify_one();
-        }
-    }
-
-    /// Wakes the engine whatever it sleeps to (the clock was moved, a listener reconnected).
-    pub fn wake(&self) {
-        self.notify.notify_one();
-    }
-
-    /// The engine starts a pass: from now on every offer wakes it again.
-    pub fn awake(&self) {
-        self.sleeping_until.store(i64::MIN, Ordering::SeqCst);
-    }
-
-    /// The engine will sleep until `until_ms` unless woken.
-    pub fn sleeping_until(&self, until_ms: i64) {
-        self.sleeping_until.store(until_ms, Ordering::SeqCst);
-    }
-
-    /// Resolves at the next wake-up (or at once if one came since the last call).
-    pub async fn notified(&self) {
-        self.notify.notified().await
-    }
 }

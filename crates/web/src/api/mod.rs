@@ -6,6 +6,7 @@ pub mod calendars;
 pub mod customers;
 pub mod desk;
 mod identity;
+mod jobs;
 mod notify;
 pub mod sla;
 mod system;
@@ -58,6 +59,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "notifications", description = "In-app notifications (the bell) and recipient preferences"),
         (name = "webhooks", description = "Signed event webhooks for integrators"),
         (name = "system", description = "Health and metrics"),
+        (name = "jobs", description = "Deferred and recurring work: jobs by state, retry of dead jobs"),
     )
 )]
 struct ApiDoc;
@@ -131,6 +133,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(calendars::routes())
         .merge(sla::routes())
         .merge(notify::routes())
+        .merge(jobs::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)

@@ -8,6 +8,7 @@ mod calendars;
 mod customers;
 mod desk;
 mod identity;
+mod jobs;
 mod notify;
 mod public;
 mod session;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(calendars::routes())
         .merge(sla::routes())
         .merge(notify::routes())
+        .merge(jobs::routes())
         .route("/static/{file}", get(assets::serve))
 }
 
@@ -52,6 +54,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     calendars::TEXT,
     sla::TEXT,
     notify::TEXT,
+    jobs::TEXT,
 ];
 
 /// The language cookie.
@@ -83,6 +86,7 @@ pub struct Chrome {
     pub can_view_reports: bool,
     pub can_send_messages: bool,
     pub can_manage_desk: bool,
+    pub can_manage_settings: bool,
     pub flash: Option<String>,
     /// Missing holiday arrangements, for administrators (see [`Chrome::with_holiday_gaps`]):
     /// (message, link to the calendar).
@@ -127,6 +131,7 @@ impl Chrome {
             can_view_reports: p.can(Permission::ViewReports),
             can_send_messages: p.can(Permission::SendMessages),
             can_manage_desk: p.can(Permission::ManageDesk),
+            can_manage_settings: p.can(Permission::ManageSettings),
             flash: None,
             holiday_gaps: Vec::new(),
         }

@@ -19,7 +19,6 @@ use axum::Router;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::time::Duration;
 use tripdesk_app::notify::{OneOffMessage, TemplateInput};
 use tripdesk_app::AppError;
 use tripdesk_domain::identity::Permission;
@@ -655,11 +654,15 @@ pub async fn notification_stream(
         .unread_count(&p)
         .await
         .map_err(|e| crate::problem::ApiError::from(e).into_response())?;
-    let live = state.app.notify_hub.subscribe_inapp();
+    let live = state
+        .app
+        .store
+        .signals()
+        .subscribe_keys(tripdesk_store::signal::Topic::Bell);
     struct S {
         state: AppState,
         principal: tripdesk_app::Principal,
-        live: tokio::sync::broadcast::Receiver<Uuid>,
+        live: tokio::sync::broadcast::Receiver<tripdesk_store::signal::Key>,
         last: Option<u64>,
         pending: Option<u64>,
     }
@@ -681,15 +684,16 @@ pub async fn notification_stream(
                     return Some((Ok(event), s));
                 }
             }
-            // Wake on a delivery to this user on this node, or every 15 s to pick up
-            // deliveries and reads made on other nodes.
+            // Wake when a commit (on any node) changed this user's bell, or at the signal's
+            // fallback poll.
             let recheck = tokio::select! {
                 got = s.live.recv() => match got {
-                    Ok(user) => user == s.principal.user_id,
+                    Ok(tripdesk_store::signal::Key::One(user)) => user == s.principal.user_id,
+                    Ok(tripdesk_store::signal::Key::All) => true,
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                 },
-                _ = tokio::time::sleep(Duration::from_secs(15)) => true,
+                _ = tokio::time::sleep(tripdesk_store::signal::FALLBACK_POLL) => true,
             };
             if recheck {
                 match s.state.app.unread_count(&s.principal).await {
