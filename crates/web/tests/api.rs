@@ -547,6 +547,8 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/reply-templates/{id}", "delete"),
         ("/api/v1/desk/inbox", "get"),
         ("/api/v1/desk/board", "get"),
+        ("/api/v1/jobs", "get"),
+        ("/api/v1/jobs/{id}/retry", "post"),
     ];
     let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(

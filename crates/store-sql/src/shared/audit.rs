@@ -86,28 +86,29 @@ impl SqlTx {
             let entries: Vec<Signed<'_>> = pending.iter().map(|(e, s)| (e, s.as_ref())).collect();
             return self.chain_entries(&entries).await;
         }
-        for (e, signer) in &pending {
-            // The keyed check reads the head without locking it.
-            let queued = sqlx::query(&format!(
-                "INSERT INTO audit_pending ({ENTRY_COLUMNS}) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
-                 WHERE $9 OR NOT EXISTS (SELECT 1 FROM audit_head WHERE id = 1 AND mac IS NOT NULL)"
-            ))
-            .bind(e.id.to_string())
-            .bind(ms(e.at))
-            .bind(e.actor_id.map(|a| a.to_string()))
-            .bind(&e.actor_name)
-            .bind(&e.action)
-            .bind(&e.entity_type)
-            .bind(&e.entity_id)
-            .bind(&e.summary)
-            .bind(signer.is_some())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(err)?;
-            if queued.rows_affected() != 1 {
-                return Err(keyed_needs_signer());
-            }
+        // One statement for all of them (an intake appends two: the customer and the ticket).
+        // The keyed check reads the head without locking it: once the chain is keyed, every
+        // entry must come with a signer.
+        let all_signed = pending.iter().all(|(_, signer)| signer.is_some());
+        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(format!(
+            "INSERT INTO audit_pending ({ENTRY_COLUMNS}) SELECT * FROM ("
+        ));
+        qb.push_values(&pending, |mut row, (e, _)| {
+            row.push_bind(e.id.to_string())
+                .push_bind(ms(e.at))
+                .push_bind(e.actor_id.map(|a| a.to_string()))
+                .push_bind(&e.actor_name)
+                .push_bind(&e.action)
+                .push_bind(&e.entity_type)
+                .push_bind(&e.entity_id)
+                .push_bind(&e.summary);
+        });
+        qb.push(") AS v WHERE ")
+            .push_bind(all_signed)
+            .push(" OR NOT EXISTS (SELECT 1 FROM audit_head WHERE id = 1 AND mac IS NOT NULL)");
+        let queued = qb.build().execute(&mut *self.tx).await.map_err(err)?;
+        if queued.rows_affected() != pending.len() as u64 {
+            return Err(keyed_needs_signer());
         }
         self.queued_audit = true;
         Ok(())
