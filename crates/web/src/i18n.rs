@@ -145,6 +145,97 @@ const TEXT: &[Entry] = &[
         "You do not have permission to open this page.",
     ),
     ("error.back", "返回工作台", "Back to the dashboard"),
+    // A use case's refusal, as a page or a form says it (`app_error`): by its stable code,
+    // else by its kind. Never the use case's English sentence in the Chinese interface.
+    ("error.refused", "无法完成此操作", "This could not be done"),
+    (
+        "error.step_forbidden",
+        "您的角色不能执行此操作。",
+        "Your role does not allow this.",
+    ),
+    (
+        "error.conflict",
+        "操作与当前状态冲突，请刷新页面后重试。",
+        "This conflicts with the current state; reload the page and try again.",
+    ),
+    (
+        "error.invalid_transition",
+        "当前状态下不能执行此步骤。",
+        "This step is not possible in the current state.",
+    ),
+    ("error.allowed_steps", "现在可以：{steps}", "Possible now: {steps}"),
+    (
+        "error.throttled",
+        "尝试次数过多，请 {n} 秒后再试。",
+        "Too many attempts; try again in {n} s.",
+    ),
+    (
+        "error.unavailable",
+        "服务暂时不可用，请稍后再试。",
+        "The service is unavailable for a moment; try again shortly.",
+    ),
+    (
+        "error.unauthenticated",
+        "登录已失效，请重新登录。",
+        "Your sign-in has expired; please sign in again.",
+    ),
+    (
+        "error.internal",
+        "系统出错了，请稍后再试；如果一再出现，请联系管理员。",
+        "Something went wrong; try again, and tell an administrator if it happens again.",
+    ),
+    (
+        "error.invalid",
+        "输入有误，请检查后重试。",
+        "Some input is not valid; check it and try again.",
+    ),
+    ("error.code.ticket_closed", "工单已关闭，请先重新打开。", "The ticket is closed; reopen it first."),
+    (
+        "error.code.concurrent_update",
+        "工单刚被他人修改，请刷新后重试。",
+        "Someone else changed the ticket; reload and try again.",
+    ),
+    (
+        "error.code.separation_of_duties",
+        "回访须由不属于处理小组、且未处理过该投诉的人员完成。",
+        "The follow-up must be done by someone outside the handling group who did not handle the complaint.",
+    ),
+    (
+        "error.code.approval_required",
+        "赔偿金额超过审批额度，需主管审批后才能继续。",
+        "The compensation is above the approval threshold and awaits a supervisor's approval.",
+    ),
+    ("error.code.nothing_to_approve", "没有待审批的赔偿。", "No compensation awaits approval."),
+    ("error.code.customer_erased", "该客户的个人信息已被删除。", "This customer's personal data was erased."),
+    ("error.code.customer_merged", "该客户已合并到另一条记录。", "This customer was merged into another record."),
+    (
+        "error.code.calendar_changed",
+        "日历刚被他人修改，请刷新后重试。",
+        "The calendar was changed meanwhile; reload and try again.",
+    ),
+    (
+        "error.code.calendar_in_use",
+        "有 SLA 策略在使用该日历，请先修改策略。",
+        "An SLA policy counts time in this calendar; change the policy first.",
+    ),
+    ("error.code.holiday_year_exists", "该年度的节假日安排已存在。", "That year's holiday arrangement exists already."),
+    ("error.code.not_an_inquiry", "只有咨询可以转为投诉。", "Only an inquiry can become a complaint."),
+    ("error.code.job_not_dead", "只有已失败的任务可以重新执行。", "Only a dead job can be retried."),
+    ("error.code.not_dead", "只有投递失败的消息可以重新发送。", "Only a dead message can be retried."),
+    ("error.code.sla_clock_busy", "计时正在变化，请重试。", "The clock kept changing; try again."),
+    ("error.code.duplicate", "已有相同的记录。", "Such a record exists already."),
+    (
+        "error.code.broken_reference",
+        "引用的记录不存在或仍在使用。",
+        "A referenced record does not exist or is still in use.",
+    ),
+    ("error.code.username_taken", "该用户名已被使用。", "That username is taken."),
+    ("error.code.department_code_taken", "已有部门使用这个代码。", "Another department already has this code."),
+    (
+        "error.code.idempotency_in_progress",
+        "相同的请求正在处理中，请稍候。",
+        "The same request is still being processed.",
+    ),
     ("channel.web_form", "网页表单", "Web form"),
     ("channel.chat", "在线客服", "Chat"),
     ("channel.on_site", "现场", "On site"),
@@ -198,10 +289,89 @@ const TEXT: &[Entry] = &[
     ("state.dead", "投递失败", "Dead"),
     // The desk: queues with SLA badges, replies and notes, routing rules, reply templates,
     // the merged timeline and the supervisor board.
+    // Punctuation between a greeting or label and what follows, per language.
+    ("punct.comma", "，", ", "),
     ("nav.desk_board", "投诉看板", "Complaint board"),
     ("nav.desk_rules", "分派规则", "Routing rules"),
     ("nav.desk_replies", "回复模板", "Reply templates"),
     // Field errors in the staff interface (`field_error`): the code's meaning, with the label.
+    // The domain's validation codes (`tripdesk_domain::customer`), whole sentences.
+    ("err.phone.empty", "请填写电话号码。", "The phone number is empty."),
+    (
+        "err.phone.unreadable",
+        "电话号码无法识别：请填写大陆号码，或以 + 和国家或地区代码开头。",
+        "The phone number could not be read; give a mainland number or + and the country code.",
+    ),
+    (
+        "err.phone.invalid",
+        "该电话号码在其国家或地区不是在用的号码。",
+        "The phone number is not a number in use in its country or region.",
+    ),
+    ("err.phone.extension", "不接受带分机号的电话号码。", "Phone numbers with an extension are not accepted."),
+    ("err.email.empty", "请填写电子邮箱。", "The email address is empty."),
+    ("err.email.too_long", "电子邮箱超过 254 个字符。", "The email address is longer than 254 characters."),
+    (
+        "err.email.invalid",
+        "电子邮箱格式不正确，应形如 name@example.com。",
+        "The email address is not of the form name@example.com.",
+    ),
+    ("err.resident_id.empty", "请填写身份证号。", "The resident ID number is empty."),
+    ("err.resident_id.length", "身份证号应为 18 位。", "A resident ID number has exactly 18 characters."),
+    (
+        "err.resident_id.character",
+        "身份证号应为 17 位数字加一位数字或 X。",
+        "A resident ID number has 17 digits followed by a digit or X.",
+    ),
+    (
+        "err.resident_id.region",
+        "身份证号的前六位不是已知的地区代码。",
+        "The resident ID number does not start with a known region code.",
+    ),
+    (
+        "err.resident_id.birth_date",
+        "身份证号中的出生日期（第 7–14 位）不是 1900 年以后的真实日期。",
+        "The birth date in the resident ID number (characters 7 to 14) is not a real date from 1900 on.",
+    ),
+    (
+        "err.resident_id.birth_date_future",
+        "身份证号中的出生日期（第 7–14 位）在未来。",
+        "The birth date in the resident ID number (characters 7 to 14) is in the future.",
+    ),
+    (
+        "err.resident_id.check_character",
+        "身份证号的校验位不符，可能有输入错误。",
+        "The check character of the resident ID number does not match; it probably has a typo.",
+    ),
+    ("err.id_document.kind", "未知的证件类型。", "Unknown identity document kind."),
+    ("err.id_document.empty", "请填写证件号码。", "The document number is empty."),
+    ("err.passport.format", "护照号码应为 5 到 20 位字母或数字。", "A passport number has 5 to 20 letters or digits."),
+    (
+        "err.hk_macao_permit.format",
+        "港澳通行证号码应为 H 或 M 开头，后接 8 或 10 位数字。",
+        "A Hong Kong/Macao permit number is H or M followed by 8 or 10 digits.",
+    ),
+    (
+        "err.taiwan_permit.format",
+        "台湾通行证号码应为 8 或 10 位数字。",
+        "A Taiwan permit number has 8 or 10 digits.",
+    ),
+    (
+        "err.wechat.invalid",
+        "微信号应为 6 到 20 位字母、数字、下划线或减号，以字母开头。",
+        "A WeChat id has 6 to 20 letters, digits, _ or -, starting with a letter.",
+    ),
+    ("err.self", "{label}：不能对自己的账号做这项更改。", "{label}: you cannot make this change to your own account."),
+    ("err.username_taken", "{label}：该用户名已被使用。", "{label}: that username is taken."),
+    (
+        "err.holiday_year_exists",
+        "{label}：该年度的节假日安排已存在。",
+        "{label}: that year's holiday arrangement exists already.",
+    ),
+    (
+        "err.department_code_taken",
+        "{label}：已有部门使用这个代码。",
+        "{label}: another department already has this code.",
+    ),
     ("err.required", "请填写{label}。", "{label} is required."),
     (
         "err.too_long",
@@ -333,6 +503,30 @@ impl Tr {
     pub fn lang(&self) -> &'static str {
         self.0.code()
     }
+
+    /// `label: value` with the language's own punctuation (`标签：值`, `Label: value`).
+    pub fn pair(&self, label: &str, value: &str) -> String {
+        match self.0 {
+            Lang::ZhCn => format!("{label}：{value}"),
+            Lang::En => format!("{label}: {value}"),
+        }
+    }
+
+    /// `main (note)` with the language's own brackets (`主（注）`, `Main (note)`).
+    pub fn aside(&self, main: &str, note: &str) -> String {
+        match self.0 {
+            Lang::ZhCn => format!("{main}（{note}）"),
+            Lang::En => format!("{main} ({note})"),
+        }
+    }
+
+    /// Items of a list joined as the language writes them (`甲、乙`, `a, b`).
+    pub fn list(&self, items: &[&str]) -> String {
+        items.join(match self.0 {
+            Lang::ZhCn => "、",
+            Lang::En => ", ",
+        })
+    }
 }
 
 /// The label of a form field (`field.<name>` without a trailing `_id`), or the name itself.
@@ -354,6 +548,59 @@ pub fn field_error(t: Tr, f: &tripdesk_app::FieldError) -> String {
         return f.message.clone();
     }
     t.s(&key).replace("{label}", &field_label(t, &f.field))
+}
+
+/// A use case's refusal in the reader's language: its stable code's text when there is one,
+/// else what its kind means (a field error's own translation, a generic conflict). The one
+/// path by which a page or a form says why something was not done; the English sentence of
+/// the use case only ever reaches the English interface, and only for a code without text.
+pub fn app_error(t: Tr, e: &tripdesk_app::AppError) -> String {
+    use tripdesk_app::AppError;
+    let by_code = |code: &str, fallback: &str, message: &str| -> String {
+        let key = format!("error.code.{code}");
+        if Tr::has(&key) {
+            t.s(&key).to_string()
+        } else if t.0 == Lang::En && !message.is_empty() {
+            message.to_string()
+        } else {
+            t.s(fallback).to_string()
+        }
+    };
+    match e {
+        AppError::Validation(fields) if !fields.is_empty() => field_errors(t, fields).join(" "),
+        AppError::Validation(_) => t.s("error.invalid").to_string(),
+        AppError::Unauthenticated(_) => t.s("error.unauthenticated").to_string(),
+        AppError::Forbidden(_) => t.s("error.step_forbidden").to_string(),
+        AppError::NotFound(_) => t.s("error.not_found").to_string(),
+        AppError::Conflict { code, message, .. } => by_code(code, "error.conflict", message),
+        AppError::InvalidTransition { allowed, .. } => {
+            let mut text = t.s("error.invalid_transition").to_string();
+            let steps: Vec<&str> = allowed
+                .iter()
+                .map(|s| {
+                    let key = format!("desk.step.{s}");
+                    if Tr::has(&key) {
+                        t.s(&key)
+                    } else {
+                        s
+                    }
+                })
+                .collect();
+            if !steps.is_empty() {
+                text.push(' ');
+                text.push_str(
+                    &t.s("error.allowed_steps")
+                        .replace("{steps}", &t.list(&steps)),
+                );
+            }
+            text
+        }
+        AppError::Throttled { retry_after_secs } => t
+            .s("error.throttled")
+            .replace("{n}", &retry_after_secs.to_string()),
+        AppError::Unavailable(_) => t.s("error.unavailable").to_string(),
+        AppError::Internal(_) => t.s("error.internal").to_string(),
+    }
 }
 
 /// Every field error of a failed form, as [`field_error`] shows each.

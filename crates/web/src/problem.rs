@@ -137,8 +137,24 @@ pub fn payload_too_large() -> ApiError {
     )
 }
 
+/// The HTTP status of a use case's error: the one mapping, used by the API's problems and by
+/// the pages' error messages alike.
+pub fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Conflict { .. } | AppError::InvalidTransition { .. } => StatusCode::CONFLICT,
+        AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
+        let status = status_of(&e);
         let fields = |v: Vec<FieldError>| {
             v.into_iter()
                 .map(|f| ProblemField {
@@ -152,28 +168,23 @@ impl From<AppError> for ApiError {
             AppError::Validation(v) => Self {
                 errors: fields(v),
                 ..Self::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                    status,
                     "validation_failed",
                     "the request has invalid fields",
                 )
             },
-            AppError::Unauthenticated(why) => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "authentication required",
-            )
-            .with_detail(why),
-            AppError::Forbidden(permission) => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", "permission denied")
-                    .with_detail(format!("this needs the permission `{permission}`"))
+            AppError::Unauthenticated(why) => {
+                Self::new(status, "unauthenticated", "authentication required").with_detail(why)
             }
+            AppError::Forbidden(permission) => Self::new(status, "forbidden", "permission denied")
+                .with_detail(format!("this needs the permission `{permission}`")),
             AppError::NotFound(what) => Self::not_found(what),
             AppError::Conflict {
                 code,
                 message,
                 field,
             } => {
-                let mut p = Self::new(StatusCode::CONFLICT, code, message.clone());
+                let mut p = Self::new(status, code, message.clone());
                 if let Some(field) = field {
                     p = p.with_field(&field, code, message);
                 }
@@ -181,36 +192,24 @@ impl From<AppError> for ApiError {
             }
             AppError::InvalidTransition { message, allowed } => Self {
                 allowed_next_steps: Some(allowed.iter().map(|s| s.to_string()).collect()),
-                ..Self::new(StatusCode::CONFLICT, "invalid_transition", message)
+                ..Self::new(status, "invalid_transition", message)
             },
             AppError::Throttled { retry_after_secs } => Self {
                 retry_after: Some(retry_after_secs),
-                ..Self::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "throttled",
-                    "too many attempts",
-                )
-                .with_detail(format!("try again in {retry_after_secs} seconds"))
+                ..Self::new(status, "throttled", "too many attempts")
+                    .with_detail(format!("try again in {retry_after_secs} seconds"))
             },
             AppError::Unavailable(detail) => {
                 tracing::warn!(%detail, "dependency unavailable");
                 Self {
                     // Overload and contention pass; a client may try again shortly.
                     retry_after: Some(1),
-                    ..Self::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "unavailable",
-                        "service temporarily unavailable",
-                    )
+                    ..Self::new(status, "unavailable", "service temporarily unavailable")
                 }
             }
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error",
-                )
+                Self::new(status, "internal", "internal error")
             }
         }
     }

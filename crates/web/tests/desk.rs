@@ -797,10 +797,12 @@ async fn the_desk_pages_take_a_ticket_and_a_step() {
         .call(Method::GET, &location, &[("cookie", &session)], None)
         .await;
     assert!(ticket.text.contains("已评估"), "state shown after the step");
+    // The effects in the reader's words, not their codes.
     assert!(
-        ticket.text.contains("notify:supervisors")
-            && ticket.text.contains("notify:emergency_leader")
+        ticket.text.contains("通知：主管") && ticket.text.contains("通知：应急负责人"),
+        "effects named in Chinese"
     );
+    assert!(!ticket.text.contains("notify:supervisors"));
 }
 
 /// Evidence on a complaint: uploaded with a Chinese file name, listed on the ticket, downloaded

@@ -230,8 +230,10 @@ pub struct MessagePage {
     pub body: String,
 }
 
-/// A use-case error on a page: forbidden, not found and conflicts as a message page inside
-/// the usual chrome (with `active` highlighted in the navigation); anything else as problem+json.
+/// A use-case error on a page: a message page inside the usual chrome (with `active`
+/// highlighted in the navigation), in the reader's language ([`crate::i18n::app_error`]),
+/// with the status the API would answer. A failure of the server itself is logged with its
+/// detail first (the page never shows it).
 pub fn error_page(
     state: &AppState,
     user: &UiUser,
@@ -251,12 +253,13 @@ pub fn error_page(
             t.s("error.not_found"),
             t.s("error.not_found").to_string(),
         ),
-        AppError::Conflict { message, .. } => (
-            StatusCode::CONFLICT,
-            t.s("customers.conflict"),
-            message.clone(),
-        ),
-        _ => return crate::problem::ApiError::from(e).into_response(),
+        _ => {
+            let status = crate::problem::status_of(&e);
+            if status.is_server_error() {
+                tracing::error!(error = %e, "a page could not be served");
+            }
+            (status, t.s("error.refused"), crate::i18n::app_error(t, &e))
+        }
     };
     render(
         status,

@@ -7,8 +7,8 @@ pub(crate) const TEXT: &[Entry] = &[
     ("audit.title", "审计日志", "Audit log"),
     (
         "audit.hint",
-        "每次写入和每次查看敏感信息都会记录；各条记录以哈希链相连，`tripdesk audit verify` 可检出数据库中的篡改。",
-        "Every write and every reveal is recorded; entries are hash-chained so `tripdesk audit verify` detects edits made in the database.",
+        "每次写入和每次查看敏感信息都会记录；各条记录以哈希链相连，以下命令可检出数据库中的篡改：",
+        "Every write and every reveal is recorded; entries are hash-chained, so this command detects edits made in the database:",
     ),
     ("audit.action", "操作", "Action"),
     ("audit.all_actions", "全部操作", "All actions"),

@@ -281,10 +281,14 @@ pub async fn import(
         Err(AppError::Validation(fields)) => {
             calendar_page(&state, &user, &name, Some(&form), fields, String::new()).await
         }
-        Err(AppError::Conflict { message, field, .. }) => {
+        Err(AppError::Conflict {
+            code,
+            message,
+            field,
+        }) => {
             let fields = vec![FieldError::new(
                 field.as_deref().unwrap_or("year"),
-                "conflict",
+                code,
                 message,
             )];
             calendar_page(&state, &user, &name, Some(&form), fields, String::new()).await

@@ -697,12 +697,13 @@ struct ImportPage {
     columns: String,
 }
 
-fn import_columns() -> String {
-    tripdesk_app::import::IMPORT_COLUMNS
+/// The import's columns, each with the Chinese header also accepted for it.
+fn import_columns(t: Tr) -> String {
+    let columns: Vec<String> = tripdesk_app::import::IMPORT_COLUMNS
         .iter()
-        .map(|(en, zh)| format!("{en}（{}）", zh.first().copied().unwrap_or("")))
-        .collect::<Vec<_>>()
-        .join("、")
+        .map(|(en, zh)| t.aside(en, zh.first().copied().unwrap_or("")))
+        .collect();
+    t.list(&columns.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 pub async fn import_form(State(state): State<AppState>, user: UiUser) -> Response {
@@ -716,7 +717,7 @@ pub async fn import_form(State(state): State<AppState>, user: UiUser) -> Respons
             csv: "姓名,手机,身份证号,标签\n".into(),
             report: None,
             errors: Vec::new(),
-            columns: import_columns(),
+            columns: import_columns(Tr(user.lang)),
         },
     )
 }
@@ -748,7 +749,7 @@ pub async fn import_submit(
             csv,
             report,
             errors,
-            columns: import_columns(),
+            columns: import_columns(Tr(user.lang)),
         },
     )
 }

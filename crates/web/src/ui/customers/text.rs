@@ -19,7 +19,6 @@ pub(crate) const TEXT: &[Entry] = &[
     ("customers.export_xlsx", "导出 Excel", "Export Excel"),
     ("customers.import", "导入客户", "Import customers"),
     ("customers.back", "返回客户列表", "Back to customers"),
-    ("customers.conflict", "无法执行", "Not possible"),
     ("customer.name", "姓名", "Name"),
     ("customer.tags", "标签", "Tags"),
     ("customer.notes", "备注", "Notes"),

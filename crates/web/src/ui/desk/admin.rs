@@ -67,7 +67,9 @@ fn failure(state: &AppState, user: &UiUser, active: &'static str, e: AppError) -
         AppError::Validation(fields) => {
             Failure::Fields(crate::i18n::field_errors(Tr(user.lang), &fields))
         }
-        AppError::Conflict { message, .. } => Failure::Fields(vec![message]),
+        e @ AppError::Conflict { .. } => {
+            Failure::Fields(vec![crate::i18n::app_error(Tr(user.lang), &e)])
+        }
         other => Failure::Page(error_page(state, user, active, other)),
     }
 }
@@ -185,21 +187,14 @@ async fn rules_page(
         .map(|r| {
             let mut cond = Vec::new();
             if let Some(a) = &r.business_area {
-                cond.push(format!("{}：{}", t.s("desk.area"), area_label(t, a)));
+                cond.push(t.pair(t.s("desk.area"), &area_label(t, a)));
             }
             if !r.keywords.is_empty() {
-                cond.push(format!(
-                    "{}：{}",
-                    t.s("desk.rules.keywords"),
-                    r.keywords.join("、")
-                ));
+                let keywords: Vec<&str> = r.keywords.iter().map(String::as_str).collect();
+                cond.push(t.pair(t.s("desk.rules.keywords"), &t.list(&keywords)));
             }
             if let Some(c) = r.channel {
-                cond.push(format!(
-                    "{}：{}",
-                    t.s("desk.channel"),
-                    label(t, "channel", c.as_str())
-                ));
+                cond.push(t.pair(t.s("desk.channel"), &label(t, "channel", c.as_str())));
             }
             RuleRow {
                 id: r.id,
@@ -403,6 +398,8 @@ struct ReplyRow {
 }
 
 struct ReplyLocale {
+    /// The templates' language (`zh-CN`, `en`), declared on their text.
+    code: &'static str,
     label: String,
     rows: Vec<ReplyRow>,
 }
@@ -497,6 +494,7 @@ async fn replies_page(
     let locales = locales
         .into_iter()
         .map(|l| ReplyLocale {
+            code: l,
             label: label(t, "desk.locale", l),
             rows: templates
                 .iter()

@@ -190,11 +190,17 @@ pub async fn send_survey(
             )
             .await
         }
-        Err(AppError::Conflict { code, message, .. }) => {
-            let msg = match code {
-                "survey_not_due" => t.s("desk.survey.not_due").to_string(),
-                "separation_of_duties" => t.s("desk.sod").to_string(),
-                _ => message,
+        Err(e @ AppError::Conflict { .. }) => {
+            let msg = match &e {
+                AppError::Conflict {
+                    code: "survey_not_due",
+                    ..
+                } => t.s("desk.survey.not_due").to_string(),
+                AppError::Conflict {
+                    code: "separation_of_duties",
+                    ..
+                } => t.s("desk.sod").to_string(),
+                _ => crate::i18n::app_error(t, &e),
             };
             links_page(
                 &state,

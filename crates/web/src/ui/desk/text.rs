@@ -4,6 +4,18 @@
 use crate::i18n::Entry;
 
 pub(crate) const TEXT: &[Entry] = &[
+    // What a step did (the timeline's effects), and whom it told.
+    ("desk.effect.start_clock", "开始计时", "Clock started"),
+    ("desk.effect.stop_clock", "停止计时", "Clock stopped"),
+    ("desk.effect.cancel_clock", "取消计时", "Clock cancelled"),
+    ("desk.effect.notify", "通知", "Notified"),
+    ("desk.effect.rectification_task", "生成整改任务", "Rectification task created"),
+    ("desk.effect.reopen", "重新打开", "Reopened"),
+    ("desk.audience.supervisors", "主管", "supervisors"),
+    ("desk.audience.emergency_leader", "应急负责人", "emergency leader"),
+    ("desk.audience.handling_group", "处理小组", "handling group"),
+    ("desk.audience.follow_up_team", "回访组", "follow-up team"),
+    ("desk.audience.customer", "客户", "customer"),
     ("desk.title", "工单", "Tickets"),
     ("desk.new", "新建工单", "New ticket"),
     ("desk.queue.open", "全部未结", "All open"),

@@ -111,6 +111,32 @@ fn human_size(bytes: i64) -> String {
     }
 }
 
+/// What a step did, as the timeline shows it: the effect codes the desk records
+/// (`start_clock:complaint.contact`, `notify:supervisors`, `reopen`…) in the reader's words,
+/// with the SLA target's name. A code this release does not know shows as itself.
+fn effect_label(t: Tr, names: &HashMap<String, String>, code: &str) -> String {
+    let (kind, arg) = code.split_once(':').unwrap_or((code, ""));
+    let key = format!("desk.effect.{kind}");
+    if !Tr::has(&key) {
+        return code.to_string();
+    }
+    match kind {
+        "start_clock" | "stop_clock" | "cancel_clock" => {
+            t.pair(t.s(&key), &super::inbox::target_name(names, arg))
+        }
+        "notify" => {
+            let audience = format!("desk.audience.{arg}");
+            let who = if Tr::has(&audience) {
+                t.s(&audience)
+            } else {
+                arg
+            };
+            t.pair(t.s(&key), who)
+        }
+        _ => t.s(&key).to_string(),
+    }
+}
+
 fn timeline_row(
     state: &AppState,
     t: Tr,
@@ -132,7 +158,12 @@ fn timeline_row(
                         .collect::<Vec<_>>()
                 })
                 .filter(|a| !a.is_empty())
-                .map(|a| vec![format!("{}：{}", t.s("desk.effects"), a.join(", "))])
+                .map(|a| {
+                    let labels: Vec<String> =
+                        a.iter().map(|code| effect_label(t, names, code)).collect();
+                    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+                    vec![t.pair(t.s("desk.effects"), &t.list(&labels))]
+                })
                 .unwrap_or_default();
             if e.kind == "reply" {
                 meta.push(
@@ -292,11 +323,9 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
             .unwrap_or_else(|| "—".into()),
         compensation,
         suggestion: suggestion.as_ref().map(|s| {
-            format!(
-                "{}（{} {}）",
-                group_name(user.lang, &groups, s.group_id),
-                t.s("desk.route.by_rule"),
-                s.rule_name
+            t.aside(
+                &group_name(user.lang, &groups, s.group_id),
+                &format!("{} {}", t.s("desk.route.by_rule"), s.rule_name),
             )
         }),
         clocks: clocks
@@ -431,7 +460,15 @@ pub async fn post_message(
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
             error_page(&state, &user, "desk", e)
         }
-        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+        Err(e) => {
+            ticket_page(
+                &state,
+                &user,
+                id,
+                Some(crate::i18n::app_error(Tr(user.lang), &e)),
+            )
+            .await
+        }
     }
 }
 
@@ -455,7 +492,15 @@ pub async fn convert(
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
             error_page(&state, &user, "desk", e)
         }
-        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+        Err(e) => {
+            ticket_page(
+                &state,
+                &user,
+                id,
+                Some(crate::i18n::app_error(Tr(user.lang), &e)),
+            )
+            .await
+        }
     }
 }
 
@@ -577,7 +622,15 @@ pub async fn take_step(
             let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
             ticket_page(&state, &user, id, Some(msg)).await
         }
-        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+        Err(e) => {
+            ticket_page(
+                &state,
+                &user,
+                id,
+                Some(crate::i18n::app_error(Tr(user.lang), &e)),
+            )
+            .await
+        }
     }
 }
 
@@ -694,7 +747,15 @@ pub async fn change_level(
             let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
             ticket_page(&state, &user, id, Some(msg)).await
         }
-        Err(e) => ticket_page(&state, &user, id, Some(e.to_string())).await,
+        Err(e) => {
+            ticket_page(
+                &state,
+                &user,
+                id,
+                Some(crate::i18n::app_error(Tr(user.lang), &e)),
+            )
+            .await
+        }
     }
 }
 

@@ -292,10 +292,14 @@ pub async fn create_user(State(state): State<AppState>, UiForm { user, form }: U
         Err(AppError::Validation(fields)) => {
             user_form_again(&state, &user, &form, false, "/admin/users".into(), fields).await
         }
-        Err(AppError::Conflict { message, field, .. }) => {
+        Err(AppError::Conflict {
+            code,
+            message,
+            field,
+        }) => {
             let fields = vec![FieldError::new(
                 field.as_deref().unwrap_or("username"),
-                "conflict",
+                code,
                 message,
             )];
             user_form_again(&state, &user, &form, false, "/admin/users".into(), fields).await
@@ -531,10 +535,14 @@ async fn department_result(
         Err(AppError::Validation(fields)) => {
             departments_page(state, user, editing, Some(form), fields).await
         }
-        Err(AppError::Conflict { message, field, .. }) => {
+        Err(AppError::Conflict {
+            code,
+            message,
+            field,
+        }) => {
             let fields = vec![FieldError::new(
                 field.as_deref().unwrap_or("code"),
-                "conflict",
+                code,
                 message,
             )];
             departments_page(state, user, editing, Some(form), fields).await

@@ -583,7 +583,9 @@ pub async fn template_submit(
             Err(AppError::Validation(fields)) => {
                 errors = crate::i18n::field_errors(Tr(user.lang), &fields)
             }
-            Err(AppError::Conflict { message, .. }) => errors.push(message),
+            Err(e @ AppError::Conflict { .. }) => {
+                errors.push(crate::i18n::app_error(Tr(user.lang), &e))
+            }
             Err(e) => return error_page(&state, &user, "", e),
         }
     } else {

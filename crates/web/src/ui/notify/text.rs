@@ -4,6 +4,7 @@
 use crate::i18n::Entry;
 
 pub(crate) const TEXT: &[Entry] = &[
+    ("templates.vars_example", "name=张伟", "name=Zhang Wei"),
     ("inbox.title", "站内通知", "Notifications"),
     ("inbox.none", "暂无通知。", "No notifications."),
     ("inbox.mark_read", "标为已读", "Mark read"),
@@ -13,8 +14,8 @@ pub(crate) const TEXT: &[Entry] = &[
     ("deliveries.all_channels", "全部渠道", "All channels"),
     (
         "deliveries.related_hint",
-        "关联对象，如 booking SH-1001",
-        "Related, e.g. booking SH-1001",
+        "关联对象：类型与 ID，如 ticket 后接工单 ID",
+        "Related: type and id, e.g. ticket followed by the ticket id",
     ),
     (
         "deliveries.none",
