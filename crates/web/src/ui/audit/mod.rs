@@ -1,6 +1,7 @@
 //! The audit log for supervisors: the hash-chained entries, filtered by action, actor, entity
 //! and time.
 
+mod summary;
 mod text;
 
 pub(crate) use text::TEXT;
@@ -34,7 +35,7 @@ struct AuditRow {
     action_label: String,
     entity: String,
     entity_link: Option<String>,
-    summary: String,
+    summary: Vec<String>,
 }
 
 struct ActionOption {
@@ -127,6 +128,7 @@ pub async fn audit(
         limit: 200,
         ..Default::default()
     };
+    let targets = crate::ui::desk::inbox::target_names(&state, &user).await;
     let page = match state.app.list_audit(&user.principal, &filter).await {
         Ok(p) => p,
         Err(e) => return error_page(&state, &user, "customers", e),
@@ -141,11 +143,12 @@ pub async fn audit(
             action_label: i18n::audit_action_label(t, &e.action),
             action: e.action.clone(),
             entity: format!("{} {}", e.entity_type, e.entity_id.as_deref().unwrap_or("")),
-            entity_link: (e.entity_type == "customer")
-                .then(|| e.entity_id.clone())
-                .flatten()
-                .map(|id| format!("/customers/{id}")),
-            summary: e.summary.clone(),
+            entity_link: match (e.entity_type.as_str(), e.entity_id.as_deref()) {
+                ("customer", Some(id)) => Some(format!("/customers/{id}")),
+                ("ticket", Some(id)) => Some(format!("/desk/tickets/{id}")),
+                _ => None,
+            },
+            summary: summary::readable(t, &targets, &e.summary),
         })
         .collect();
     render(

@@ -73,7 +73,7 @@ pub(super) fn span_text(t: Tr, secs: i64) -> String {
 }
 
 /// SLA target keys → their names in the page's language.
-pub(super) async fn target_names(state: &AppState, user: &UiUser) -> HashMap<String, String> {
+pub(crate) async fn target_names(state: &AppState, user: &UiUser) -> HashMap<String, String> {
     state
         .app
         .list_sla_policies(&user.principal)
@@ -91,7 +91,7 @@ pub(super) async fn target_names(state: &AppState, user: &UiUser) -> HashMap<Str
         .collect()
 }
 
-pub(super) fn target_name(names: &HashMap<String, String>, key: &str) -> String {
+pub(crate) fn target_name(names: &HashMap<String, String>, key: &str) -> String {
     names.get(key).cloned().unwrap_or_else(|| key.to_string())
 }
 

@@ -2,10 +2,10 @@
 //! reply templates (`admin`), a ticket's customer links and surveys (`links`).
 
 mod admin;
-mod inbox;
+pub(crate) mod inbox;
 mod links;
 mod text;
-mod ticket;
+pub(crate) mod ticket;
 
 pub(crate) use text::TEXT;
 

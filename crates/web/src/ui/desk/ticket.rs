@@ -114,7 +114,7 @@ fn human_size(bytes: i64) -> String {
 /// What a step did, as the timeline shows it: the effect codes the desk records
 /// (`start_clock:complaint.contact`, `notify:supervisors`, `reopen`…) in the reader's words,
 /// with the SLA target's name. A code this release does not know shows as itself.
-fn effect_label(t: Tr, names: &HashMap<String, String>, code: &str) -> String {
+pub(crate) fn effect_label(t: Tr, names: &HashMap<String, String>, code: &str) -> String {
     let (kind, arg) = code.split_once(':').unwrap_or((code, ""));
     let key = format!("desk.effect.{kind}");
     if !Tr::has(&key) {
