@@ -92,11 +92,15 @@ async fn the_staff_lists_page_and_the_default_queue_shows_new_work_first() {
     // The customers list: 105 new customers at 100 a page.
     let customers = h.ui_get("/customers", "zhao.min").await;
     assert_eq!(customers.status, StatusCode::OK, "{}", customers.text);
-    assert!(customers.text.contains("rel=\"next\" href=\"/customers?page=2\""));
+    assert!(customers
+        .text
+        .contains("rel=\"next\" href=\"/customers?page=2\""));
     let c2 = h.ui_get("/customers?page=2", "zhao.min").await;
     assert!(c2.text.contains("rel=\"prev\" href=\"/customers\""));
     assert!(c2.text.contains("/customers/"));
-    let searched = h.ui_get("/customers?q=%E5%AE%A2%E6%88%B7", "zhao.min").await;
+    let searched = h
+        .ui_get("/customers?q=%E5%AE%A2%E6%88%B7", "zhao.min")
+        .await;
     assert!(
         searched
             .text

@@ -148,7 +148,11 @@ pub(crate) const TEXT: &[crate::i18n::Entry] = &[
     ("pager.prev", "上一页", "Previous page"),
     ("pager.next", "下一页", "Next page"),
     ("pager.page", "第 {n} 页", "Page {n}"),
-    ("pager.page_of", "第 {n} 页 / 共 {pages} 页", "Page {n} of {pages}"),
+    (
+        "pager.page_of",
+        "第 {n} 页 / 共 {pages} 页",
+        "Page {n} of {pages}",
+    ),
 ];
 
 #[cfg(test)]
@@ -166,7 +170,10 @@ mod tests {
         assert_eq!(Pager::parse("/x", Some("page=0")).page(), 1);
         assert_eq!(Pager::parse("/x", Some("page=-2")).page(), 1);
         assert_eq!(Pager::parse("/x", Some("page=abc")).page(), 1);
-        assert_eq!(Pager::parse("/x", Some("page=99999999999")).page(), MAX_PAGE);
+        assert_eq!(
+            Pager::parse("/x", Some("page=99999999999")).page(),
+            MAX_PAGE
+        );
         assert_eq!(Pager::parse("/x", None).href(2), "/x?page=2");
         // A value that needs escaping comes back escaped.
         assert_eq!(

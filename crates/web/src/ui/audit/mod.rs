@@ -5,8 +5,8 @@ mod text;
 
 pub(crate) use text::TEXT;
 
-use super::session::UiUser;
 use super::pager::{Extent, Pager, PagerNav};
+use super::session::UiUser;
 use super::{error_page, local_time, render, Chrome};
 use crate::i18n::{self, Tr};
 use crate::AppState;
@@ -162,7 +162,11 @@ pub async fn audit(
             action_error,
             actor: q.actor.unwrap_or_default(),
             entity_id: q.entity_id.unwrap_or_default(),
-            pager: pager.nav(t, PAGE, Extent::counted(pager.offset(PAGE), rows.len(), page.total)),
+            pager: pager.nav(
+                t,
+                PAGE,
+                Extent::counted(pager.offset(PAGE), rows.len(), page.total),
+            ),
             rows,
             count_label: t.s("audit.count").replace("{n}", &page.total.to_string()),
             c: Chrome::new(&state, &user, "audit"),

@@ -6,8 +6,8 @@ mod text;
 
 pub(crate) use text::TEXT;
 
-use super::session::{UiForm, UiUser};
 use super::pager::{Extent, Pager, PagerNav};
+use super::session::{UiForm, UiUser};
 use super::{error_page, local_time, render, see_other, Chrome};
 use super::{form_errors, FormError};
 use crate::api::customers::import::file_download;
@@ -163,7 +163,11 @@ pub async fn list(
         StatusCode::OK,
         &CustomersPage {
             q: text,
-            pager: pager.nav(t, PAGE, Extent::counted(pager.offset(PAGE), rows.len(), total)),
+            pager: pager.nav(
+                t,
+                PAGE,
+                Extent::counted(pager.offset(PAGE), rows.len(), total),
+            ),
             rows,
             count_label: t.s("customers.count").replace("{n}", &total.to_string()),
             can_edit: user.principal.can(Permission::EditCustomers),

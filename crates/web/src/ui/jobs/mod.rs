@@ -5,8 +5,8 @@ mod text;
 
 pub(crate) use text::TEXT;
 
-use super::session::{UiForm, UiUser};
 use super::pager::{Extent, Pager, PagerNav};
+use super::session::{UiForm, UiUser};
 use super::{error_page, local_time_seconds, render, see_other, Chrome};
 use crate::i18n::Tr;
 use crate::AppState;
