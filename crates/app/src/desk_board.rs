@@ -13,7 +13,7 @@ use tripdesk_domain::identity::Permission;
 use tripdesk_domain::sla::ClockState;
 use tripdesk_store::{
     BoardCount, BoardTicket, Department, MessageFilter, OutboxMessage, SlaClockRecord,
-    SlaEventRecord, SlaRisk, Ticket, TicketEvent, TicketFilter,
+    SlaEventRecord, SlaRisk, Ticket, TicketEvent, TicketFilter, TicketOrder,
 };
 use uuid::Uuid;
 
@@ -191,6 +191,14 @@ fn queue_filter(queue: &str, p: &Principal, f: &InboxFilters, now: Timestamp) ->
         ..Default::default()
     };
     match queue {
+        // The default queue never hides new work: it is the feed of arrivals, newest first, so
+        // a ticket created now (a web-form complaint, a general enquiry) is the first row of
+        // page 1 whatever its level. Ordered by level then age, a general ticket sank below
+        // every older urgent and important one, past the first page. Urgency is not lost:
+        // each row carries its level, and the 紧急 and 即将超时 tabs (with their counts) keep
+        // level-then-oldest order, as do "mine", "my group" and "unassigned" (pickup queues:
+        // first come, first served).
+        "open" => filter.order = TicketOrder::Newest,
         "mine" => filter.assignee_id = Some(p.user_id),
         // No department: a nil id matches nothing, so the queue is empty.
         "my_group" => filter.group_id = Some(p.department_id.unwrap_or(Uuid::nil())),

@@ -6,7 +6,7 @@ use sqlx::{QueryBuilder, Row};
 use tripdesk_domain::desk::{Channel, CompensationKind, Level, State, TicketKind};
 use tripdesk_store::{
     BoardCount, BoardTicket, DeskRepo, DeskTask, ReplyTemplate, RoutingRuleRecord, SlaClockRecord,
-    SlaEventRecord, StoreError, Ticket, TicketEvent, TicketFilter,
+    SlaEventRecord, StoreError, Ticket, TicketEvent, TicketFilter, TicketOrder,
 };
 use uuid::Uuid;
 
@@ -272,7 +272,11 @@ impl DeskRepo for SqlTx {
     async fn list_tickets(&mut self, f: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
         let mut qb = QueryBuilder::<Db>::new(format!("SELECT {TICKET_COLUMNS} FROM tickets"));
         push_ticket_filter(&mut qb, f);
-        qb.push(" ORDER BY priority, created_at, id LIMIT ")
+        qb.push(match f.order {
+            TicketOrder::Level => " ORDER BY priority, created_at, id LIMIT ",
+            // Walks tickets_open_recent_idx backwards for the open queue (migration 0025).
+            TicketOrder::Newest => " ORDER BY created_at DESC, id DESC LIMIT ",
+        })
             .push_bind(i64::from(f.limit.clamp(1, 500)))
             .push(" OFFSET ")
             .push_bind(i64::from(f.offset));

@@ -336,6 +336,32 @@ pub async fn desk_queues_and_board(store: &dyn Store) {
 
     let mut tx = store.read().await.unwrap();
     let numbers = |ts: Vec<Ticket>| ts.into_iter().map(|t| t.number).collect::<Vec<_>>();
+    // The two orders of the open tickets: by level then oldest (the work queues), and newest
+    // first (the default queue), paged without overlap.
+    let by_level = TicketFilter {
+        open_only: true,
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(tx.list_tickets(&by_level).await.unwrap()),
+        ["TB2", "TB5", "TB4", "TB3", "TB1"]
+    );
+    let newest = |offset| TicketFilter {
+        open_only: true,
+        order: TicketOrder::Newest,
+        limit: 3,
+        offset,
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(tx.list_tickets(&newest(0)).await.unwrap()),
+        ["TB1", "TB2", "TB3"]
+    );
+    assert_eq!(
+        numbers(tx.list_tickets(&newest(3)).await.unwrap()),
+        ["TB4", "TB5"]
+    );
     let breaching = TicketFilter {
         sla_risk_at: Some(now),
         open_only: true,

@@ -101,8 +101,19 @@ pub struct TicketFilter {
     /// Only tickets with an open SLA clock breached, or past its warning instant, at this
     /// instant (the "breaching soon" queue).
     pub sla_risk_at: Option<Timestamp>,
+    pub order: TicketOrder,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// The order a list of tickets comes in; `id` breaks ties in both, so pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TicketOrder {
+    /// Level first (urgent → general), then oldest first: the work queues.
+    #[default]
+    Level,
+    /// Newest first: the feed of arrivals, where a ticket created now is the first row.
+    Newest,
 }
 
 #[async_trait]

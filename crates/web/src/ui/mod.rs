@@ -10,6 +10,7 @@ mod desk;
 mod identity;
 mod jobs;
 mod notify;
+pub(crate) mod pager;
 mod public;
 mod session;
 mod sla;
@@ -55,6 +56,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     sla::TEXT,
     notify::TEXT,
     jobs::TEXT,
+    pager::TEXT,
 ];
 
 /// The language cookie.

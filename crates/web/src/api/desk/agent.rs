@@ -635,8 +635,9 @@ pub struct InboxView {
     now: String,
 }
 
-/// The agent inbox: a queue, filtered, most urgent then oldest first, each ticket with its
-/// SLA badge; the clocks of the page are read in one query.
+/// The agent inbox: a queue, filtered, each ticket with its SLA badge; the clocks of the page
+/// are read in one query. The default queue `open` is newest first (a ticket created now is
+/// on the first page); the others most urgent, then oldest first.
 #[utoipa::path(get, path = "/api/v1/desk/inbox", tag = "desk", params(InboxQuery),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, description = "A page of the queue", body = InboxView)))]

@@ -6,6 +6,7 @@ mod text;
 
 pub(crate) use text::TEXT;
 
+use super::pager::{Extent, Pager, PagerNav};
 use super::session::UiUser;
 use super::{error_page, local_time, render, Chrome};
 use crate::i18n::{self, Tr};
@@ -88,7 +89,11 @@ struct AuditPage {
     entity_id: String,
     rows: Vec<AuditRow>,
     count_label: String,
+    pager: PagerNav,
 }
+
+/// Entries per page of the log.
+const PAGE: u32 = 100;
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
@@ -101,6 +106,7 @@ pub async fn audit(
     State(state): State<AppState>,
     user: UiUser,
     Query(q): Query<AuditQuery>,
+    pager: Pager,
 ) -> Response {
     let t = Tr(user.lang);
     let actor_id = match q.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
@@ -125,7 +131,8 @@ pub async fn audit(
         actor_id,
         action,
         entity_id: q.entity_id.clone().filter(|a| !a.is_empty()),
-        limit: 200,
+        limit: PAGE,
+        offset: pager.offset(PAGE),
         ..Default::default()
     };
     let targets = crate::ui::desk::inbox::target_names(&state, &user).await;
@@ -133,7 +140,7 @@ pub async fn audit(
         Ok(p) => p,
         Err(e) => return error_page(&state, &user, "customers", e),
     };
-    let rows = page
+    let rows: Vec<AuditRow> = page
         .entries
         .iter()
         .map(|e| AuditRow {
@@ -158,6 +165,11 @@ pub async fn audit(
             action_error,
             actor: q.actor.unwrap_or_default(),
             entity_id: q.entity_id.unwrap_or_default(),
+            pager: pager.nav(
+                t,
+                PAGE,
+                Extent::counted(pager.offset(PAGE), rows.len(), page.total),
+            ),
             rows,
             count_label: t.s("audit.count").replace("{n}", &page.total.to_string()),
             c: Chrome::new(&state, &user, "audit"),

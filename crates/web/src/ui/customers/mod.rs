@@ -6,6 +6,7 @@ mod text;
 
 pub(crate) use text::TEXT;
 
+use super::pager::{Extent, Pager, PagerNav};
 use super::session::{UiForm, UiUser};
 use super::{error_page, local_time, render, see_other, Chrome};
 use super::{form_errors, FormError};
@@ -98,6 +99,7 @@ struct CustomersPage {
     q: String,
     rows: Vec<Row>,
     count_label: String,
+    pager: PagerNav,
     can_edit: bool,
     errors: Vec<FormError>,
 }
@@ -107,11 +109,15 @@ pub struct ListQuery {
     q: Option<String>,
 }
 
-/// One search box: a phone number, an ID number or a part of a name.
-fn search_of(q: &str) -> CustomerSearch {
+/// Customers per page of the list.
+const PAGE: u32 = 100;
+
+/// One search box: a phone number, an ID number or a part of a name; `offset` from the pager.
+fn search_of(q: &str, offset: u32) -> CustomerSearch {
     let q = q.trim();
     let mut s = CustomerSearch {
-        limit: 200,
+        limit: PAGE,
+        offset,
         ..Default::default()
     };
     let compact: String = q
@@ -136,12 +142,13 @@ pub async fn list(
     State(state): State<AppState>,
     user: UiUser,
     Query(q): Query<ListQuery>,
+    pager: Pager,
 ) -> Response {
     let t = Tr(user.lang);
     let text = q.q.unwrap_or_default();
-    let (rows, total, errors) = match state
+    let (rows, total, errors): (Vec<Row>, u64, _) = match state
         .app
-        .search_customers(&user.principal, &search_of(&text))
+        .search_customers(&user.principal, &search_of(&text, pager.offset(PAGE)))
         .await
     {
         Ok(page) => (
@@ -156,6 +163,11 @@ pub async fn list(
         StatusCode::OK,
         &CustomersPage {
             q: text,
+            pager: pager.nav(
+                t,
+                PAGE,
+                Extent::counted(pager.offset(PAGE), rows.len(), total),
+            ),
             rows,
             count_label: t.s("customers.count").replace("{n}", &total.to_string()),
             can_edit: user.principal.can(Permission::EditCustomers),
@@ -772,7 +784,7 @@ pub async fn export(
         .as_deref()
         .and_then(Format::parse)
         .unwrap_or(Format::Csv);
-    let search = search_of(q.q.as_deref().unwrap_or(""));
+    let search = search_of(q.q.as_deref().unwrap_or(""), 0);
     match state
         .app
         .export_customers(&user.principal, &search, format, None)

@@ -1,6 +1,7 @@
 //! The desk's inbox: its queues with their counts, the filters, and each ticket's SLA badge.
 
 use crate::i18n::{Lang, Tr};
+use crate::ui::pager::{Extent, Pager, PagerNav};
 use crate::ui::session::UiUser;
 use crate::ui::{error_page, local_time, render, Chrome};
 use crate::AppState;
@@ -133,6 +134,9 @@ pub(super) fn badge(
     }
 }
 
+/// Tickets per page of a queue.
+const PAGE: u32 = 100;
+
 struct Row {
     id: Uuid,
     number: String,
@@ -156,6 +160,7 @@ struct InboxPage {
     queue: &'static str,
     rows: Vec<Row>,
     total_label: String,
+    pager: PagerNav,
     now_ms: i64,
     kinds: Vec<Sel>,
     levels: Vec<Sel>,
@@ -209,6 +214,7 @@ pub async fn inbox(
     State(state): State<AppState>,
     user: UiUser,
     Query(q): Query<InboxQuery>,
+    pager: Pager,
 ) -> Response {
     let t = Tr(user.lang);
     let queue = q
@@ -230,8 +236,8 @@ pub async fn inbox(
             &InboxRequest {
                 queue: queue.into(),
                 filters: filters.clone(),
-                limit: 100,
-                offset: 0,
+                limit: PAGE,
+                offset: pager.offset(PAGE),
                 with_counts: true,
             },
         )
@@ -306,7 +312,16 @@ pub async fn inbox(
         || filters.state.is_some()
         || filters.channel.is_some()
         || filters.group_id.is_some();
+    // A count at the cap ("999+") is a lower bound: the next page is offered while pages
+    // come full, and the number of pages is not claimed.
+    let shown = page.tickets.len();
+    let extent = if page.total >= tripdesk_app::desk_board::QUEUE_COUNT_CAP {
+        Extent::more(shown as u32 == PAGE)
+    } else {
+        Extent::counted(pager.offset(PAGE), shown, page.total)
+    };
     let page = InboxPage {
+        pager: pager.nav(t, PAGE, extent),
         queues,
         queue: page.queue,
         rows,

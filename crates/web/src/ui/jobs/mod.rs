@@ -1,10 +1,11 @@
 //! The administrators' page of the job substrate: jobs by state, newest first, in numbered
-//! pages, with a retry button on dead jobs.
+//! pages (the one pager, `ui::pager`), with a retry button on dead jobs.
 
 mod text;
 
 pub(crate) use text::TEXT;
 
+use super::pager::{Extent, Pager, PagerNav};
 use super::session::{UiForm, UiUser};
 use super::{error_page, local_time_seconds, render, see_other, Chrome};
 use crate::i18n::Tr;
@@ -53,16 +54,13 @@ struct JobsPage {
     c: Chrome,
     tabs: Vec<StateTab>,
     rows: Vec<JobRow>,
-    page: u64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: PagerNav,
     back: String,
 }
 
 #[derive(Deserialize)]
 pub struct JobsQuery {
     state: Option<String>,
-    page: Option<u64>,
 }
 
 fn state_key(s: JobState) -> &'static str {
@@ -74,43 +72,27 @@ fn state_key(s: JobState) -> &'static str {
     }
 }
 
-fn link(state: &str, page: u64) -> String {
-    let mut q = Vec::new();
-    if !state.is_empty() {
-        q.push(format!("state={state}"));
-    }
-    if page > 1 {
-        q.push(format!("page={page}"));
-    }
-    if q.is_empty() {
-        "/admin/jobs".into()
-    } else {
-        format!("/admin/jobs?{}", q.join("&"))
-    }
-}
-
 pub async fn list(
     State(state): State<AppState>,
     user: UiUser,
     Query(q): Query<JobsQuery>,
+    pager: Pager,
 ) -> Response {
     let t = Tr(user.lang);
     let selected = q.state.as_deref().and_then(JobState::parse);
-    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let listed = state
         .app
         .list_jobs(
             &user.principal,
             selected,
             PAGE,
-            (page - 1) * u64::from(PAGE),
+            u64::from(pager.offset(PAGE)),
         )
         .await;
     let listed = match listed {
         Ok(l) => l,
         Err(e) => return error_page(&state, &user, "jobs", e),
     };
-    let value = selected.map_or("", JobState::as_str);
     let mut tabs = vec![StateTab {
         value: "",
         label: t.s("jobs.all"),
@@ -142,10 +124,8 @@ pub async fn list(
         &JobsPage {
             tabs,
             rows,
-            page,
-            prev: (page > 1).then(|| link(value, page - 1)),
-            next: listed.more.then(|| link(value, page + 1)),
-            back: link(value, page),
+            pager: pager.nav(t, PAGE, Extent::more(listed.more)),
+            back: pager.href(pager.page()),
             c: Chrome::new(&state, &user, "jobs"),
         },
     )

@@ -16,8 +16,4 @@ pub(crate) const TEXT: &[Entry] = &[
     ("jobs.run_at", "执行时间", "Run at"),
     ("jobs.last_error", "最近错误", "Last error"),
     ("jobs.retry", "重新执行", "Retry"),
-    ("jobs.pages", "分页", "Pages"),
-    ("jobs.prev", "上一页", "Previous page"),
-    ("jobs.next", "下一页", "Next page"),
-    ("jobs.page", "第 {n} 页", "Page {n}"),
 ];
