@@ -250,6 +250,70 @@ const TEXT: &[Entry] = &[
         "{label}：此人不是回访人员。",
         "{label}: not a member of the follow-up team.",
     ),
+    // The identifiers' own codes (`phone.unreadable`…), from the domain's validators.
+    ("err.phone.empty", "请填写{label}。", "{label} is required."),
+    (
+        "err.phone.unreadable",
+        "{label}无法识别：请填写大陆手机号，或以 + 加国家/地区代码开头。",
+        "{label} could not be read: give a mainland number or + and the country code.",
+    ),
+    (
+        "err.phone.invalid",
+        "{label}不是有效的号码，请核对。",
+        "{label} is not a number in use.",
+    ),
+    (
+        "err.phone.extension",
+        "{label}不能带分机号。",
+        "{label} may not have an extension.",
+    ),
+    ("err.email.empty", "请填写{label}。", "{label} is required."),
+    (
+        "err.email.too_long",
+        "{label}太长（最多 254 个字符）。",
+        "{label} is longer than 254 characters.",
+    ),
+    (
+        "err.email.invalid",
+        "{label}格式不正确，应类似 name@example.com。",
+        "{label} is not of the form name@example.com.",
+    ),
+    ("err.resident_id.empty", "请填写{label}。", "{label} is required."),
+    (
+        "err.resident_id.length",
+        "{label}应为 18 位。",
+        "{label} has exactly 18 characters.",
+    ),
+    (
+        "err.resident_id.character",
+        "{label}应为 17 位数字加 1 位数字或 X。",
+        "{label} is 17 digits followed by a digit or X.",
+    ),
+    (
+        "err.resident_id.region",
+        "{label}的前 6 位不是已知的地区代码。",
+        "{label} does not start with a known region code.",
+    ),
+    (
+        "err.resident_id.birth_date",
+        "{label}中的出生日期（第 7 至 14 位）不是有效日期。",
+        "{label}: the birth date (characters 7 to 14) is not a real date.",
+    ),
+    (
+        "err.resident_id.birth_date_future",
+        "{label}中的出生日期（第 7 至 14 位）晚于今天。",
+        "{label}: the birth date (characters 7 to 14) is in the future.",
+    ),
+    (
+        "err.resident_id.check_character",
+        "{label}的校验位不符，可能有输入错误，请核对。",
+        "{label}: the check character does not match; probably a typo.",
+    ),
+    (
+        "err.wechat.invalid",
+        "{label}应为 6 至 20 位字母、数字、_ 或 -，以字母开头。",
+        "{label} has 6 to 20 letters, digits, _ or -, starting with a letter.",
+    ),
     ("field.customer.name", "客户姓名", "Customer name"),
     ("field.customer.phone", "客户电话", "Customer phone"),
     ("field.customer.email", "客户邮箱", "Customer email"),
@@ -349,11 +413,17 @@ pub fn field_label(t: Tr, field: &str) -> String {
 /// the meaning of its stable code (`required`, `too_long`…). In English, and for a code
 /// without a translation, the use case's own sentence, which already names the field.
 pub fn field_error(t: Tr, f: &tripdesk_app::FieldError) -> String {
+    field_error_as(t, f, &field_label(t, &f.field))
+}
+
+/// [`field_error`] naming the field by `label`: the label the form itself shows (a form
+/// says 主题 where the shared label says 标题).
+pub fn field_error_as(t: Tr, f: &tripdesk_app::FieldError, label: &str) -> String {
     let key = format!("err.{}", f.code);
     if t.0 == Lang::En || !Tr::has(&key) {
         return f.message.clone();
     }
-    t.s(&key).replace("{label}", &field_label(t, &f.field))
+    t.s(&key).replace("{label}", label)
 }
 
 /// Every field error of a failed form, as [`field_error`] shows each.

@@ -7,8 +7,8 @@ mod text;
 pub(crate) use text::TEXT;
 
 use super::session::{UiForm, UiUser};
-use super::{error_page, local_time, render, see_other, Chrome};
-use super::{form_errors, FormError};
+use super::{error_page, local_time, render, see_other_with, Chrome, Flash};
+use super::{form_errors, up_one, FormError};
 use crate::api::customers::import::file_download;
 use crate::api::customers::records::pipl_download;
 use crate::i18n::{self, Tr};
@@ -40,11 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/import", get(import_form).post(import_submit))
         .route("/customers/export", get(export))
         .route("/customers/{id}", get(show))
-        .route("/customers/{id}/reveal", post(reveal))
-        .route("/customers/{id}/consents", post(add_consent))
-        .route("/customers/{id}/merge", post(merge))
-        .route("/customers/{id}/pipl-export", post(pipl_export))
-        .route("/customers/{id}/erase", post(erase))
+        .route("/customers/{id}/reveal", get(up_one).post(reveal))
+        .route("/customers/{id}/consents", get(up_one).post(add_consent))
+        .route("/customers/{id}/merge", get(up_one).post(merge))
+        .route("/customers/{id}/pipl-export", get(up_one).post(pipl_export))
+        .route("/customers/{id}/erase", get(up_one).post(erase))
 }
 
 /// The text for `key`, or `fallback` when the table has none (free-form values).
@@ -258,7 +258,12 @@ pub async fn create(State(state): State<AppState>, UiForm { user, form }: UiForm
         ..Default::default()
     };
     match state.app.create_customer(&user.principal, input).await {
-        Ok(created) => see_other(&format!("/customers/{}", created.detail.customer.id)),
+        Ok(created) => see_other_with(
+            &state,
+            &user,
+            &format!("/customers/{}", created.detail.customer.id),
+            Flash::done(Tr(user.lang).s("customer.flash.created")),
+        ),
         Err(AppError::Validation(fields)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &NewCustomerPage {
@@ -350,7 +355,9 @@ struct CustomerPage {
     notice: Option<String>,
 }
 
-/// A value shown after a reveal on this page load only.
+/// A value shown after a reveal, carried by the flash to the one page load after the
+/// redirect (never in the URL; a reload shows the masked value again).
+#[derive(Clone)]
 struct Shown {
     field: String,
     identifier_id: Option<Uuid>,
@@ -508,7 +515,17 @@ pub async fn show(State(state): State<AppState>, user: UiUser, Path(id): Path<St
         Ok(id) => id,
         Err(r) => return r,
     };
-    customer_page(&state, &user, id, None, Vec::new(), None).await
+    let shown = user
+        .flash
+        .as_ref()
+        .and_then(|f| f.payload::<Shown>())
+        .cloned();
+    let mut res = customer_page(&state, &user, id, shown, Vec::new(), None).await;
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 /// Shows one value in plaintext on this response only; audited by the use case.
@@ -539,14 +556,13 @@ pub async fn reveal(
                 identifier_id: r.identifier_id,
                 value: r.value.expose_secret().clone(),
             };
-            let notice = Tr(user.lang).s("customer.revealed_notice").to_string();
-            let mut res =
-                customer_page(&state, &user, id, Some(shown), Vec::new(), Some(notice)).await;
-            res.headers_mut().insert(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-store"),
-            );
-            res
+            let notice = Tr(user.lang).s("customer.revealed_notice");
+            see_other_with(
+                &state,
+                &user,
+                &format!("/customers/{id}"),
+                Flash::done(notice).with(shown),
+            )
         }
         Err(AppError::Validation(fields)) => {
             customer_page(
@@ -579,7 +595,12 @@ pub async fn add_consent(
         text_version: form.get("text_version").into(),
     };
     match state.app.record_consent(&user.principal, id, input).await {
-        Ok(_) => see_other(&format!("/customers/{id}")),
+        Ok(_) => see_other_with(
+            &state,
+            &user,
+            &format!("/customers/{id}"),
+            Flash::done(Tr(user.lang).s("customer.flash.consent")),
+        ),
         Err(AppError::Validation(fields)) => {
             customer_page(
                 &state,
@@ -607,8 +628,22 @@ pub async fn merge(
     let Ok(other) = Uuid::parse_str(form.get("duplicate_id")) else {
         return error_page(&state, &user, "customers", AppError::NotFound("customer"));
     };
+    let t = Tr(user.lang);
+    if form.get("confirm") != "yes" {
+        let fields = vec![FieldError::new(
+            "confirm",
+            "required",
+            t.s("customer.merge_confirm_needed"),
+        )];
+        return customer_page(&state, &user, id, None, form_errors(t, fields), None).await;
+    }
     match state.app.merge_customers(&user.principal, id, other).await {
-        Ok(_) => see_other(&format!("/customers/{id}")),
+        Ok(_) => see_other_with(
+            &state,
+            &user,
+            &format!("/customers/{id}"),
+            Flash::done(t.s("customer.flash.merged")),
+        ),
         Err(AppError::Validation(fields)) => {
             customer_page(
                 &state,
@@ -669,7 +704,12 @@ pub async fn erase(
         .erase_customer(&user.principal, id, form.get("reason"))
         .await
     {
-        Ok(_) => see_other(&format!("/customers/{id}")),
+        Ok(_) => see_other_with(
+            &state,
+            &user,
+            &format!("/customers/{id}"),
+            Flash::done(Tr(user.lang).s("customer.flash.erased")),
+        ),
         Err(AppError::Validation(fields)) => {
             customer_page(
                 &state,
