@@ -11,7 +11,7 @@ pub(crate) use text::TEXT;
 
 use crate::ui::up_one;
 use crate::AppState;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 
 /// The pages of this capability.
