@@ -8,7 +8,7 @@ pub(crate) use text::TEXT;
 
 use super::session::{UiForm, UiUser};
 use super::{error_page, local_time, render, see_other_with, Chrome, Flash};
-use super::{form_errors, up_one, FormError};
+use super::{form_errors, up_one, FormError, FormState};
 use crate::api::customers::import::file_download;
 use crate::api::customers::records::pipl_download;
 use crate::i18n::{self, Tr};
@@ -171,26 +171,24 @@ pub async fn list(
 #[template(path = "customers/form.html")]
 struct NewCustomerPage {
     c: Chrome,
-    errors: Vec<FormError>,
-    f: NewForm,
+    f: FormState,
 }
 
-#[derive(Default)]
-struct NewForm {
-    name: String,
-    phone: String,
-    email: String,
-    wechat: String,
-    resident_id: String,
-    birth_date: String,
-    preferred_channel: String,
-    diet: String,
-    allergies: String,
-    accessibility: String,
-    tags: String,
-    notes: String,
-    marketing: bool,
-}
+/// The labels the new-customer form shows, for its error messages.
+const NEW_LABELS: &[(&str, &str)] = &[
+    ("name", "customer.name"),
+    ("phone", "ident.phone"),
+    ("email", "ident.email"),
+    ("wechat", "ident.wechat"),
+    ("resident_id", "ident.resident_id"),
+    ("birth_date", "customer.birth_date"),
+    ("preferred_channel", "customer.preferred_channel"),
+    ("diet", "customer.diet"),
+    ("allergies", "customer.allergies"),
+    ("accessibility", "customer.accessibility"),
+    ("tags", "customer.tags"),
+    ("notes", "customer.notes"),
+];
 
 pub async fn new_form(State(state): State<AppState>, user: UiUser) -> Response {
     if let Err(e) = user.principal.require(Permission::EditCustomers) {
@@ -200,11 +198,7 @@ pub async fn new_form(State(state): State<AppState>, user: UiUser) -> Response {
         StatusCode::OK,
         &NewCustomerPage {
             c: Chrome::new(&state, &user, "customers"),
-            errors: Vec::new(),
-            f: NewForm {
-                preferred_channel: "phone".into(),
-                ..Default::default()
-            },
+            f: FormState::with_defaults(&[("preferred_channel", "phone")]),
         },
     )
 }
@@ -264,29 +258,16 @@ pub async fn create(State(state): State<AppState>, UiForm { user, form }: UiForm
             &format!("/customers/{}", created.detail.customer.id),
             Flash::done(Tr(user.lang).s("customer.flash.created")),
         ),
-        Err(AppError::Validation(fields)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &NewCustomerPage {
-                c: Chrome::new(&state, &user, "customers"),
-                errors: form_errors(Tr(user.lang), fields),
-                // Typed values go back into the form (to this user only, never stored).
-                f: NewForm {
-                    name: form.get("name").into(),
-                    phone: form.get("phone").into(),
-                    email: form.get("email").into(),
-                    wechat: form.get("wechat").into(),
-                    resident_id: form.get("resident_id").into(),
-                    birth_date: form.get("birth_date").into(),
-                    preferred_channel: form.get("preferred_channel").into(),
-                    diet: form.get("diet").into(),
-                    allergies: form.get("allergies").into(),
-                    accessibility: form.get("accessibility").into(),
-                    tags: form.get("tags").into(),
-                    notes: form.get("notes").into(),
-                    marketing: form.get("marketing") == "yes",
+        Err(AppError::Validation(fields)) => {
+            let f = FormState::typed(&form).refused(Tr(user.lang), &fields, NEW_LABELS);
+            render(
+                f.status(),
+                &NewCustomerPage {
+                    c: Chrome::new(&state, &user, "customers"),
+                    f,
                 },
-            },
-        ),
+            )
+        }
         Err(e) => error_page(&state, &user, "customers", e),
     }
 }
@@ -772,6 +753,14 @@ pub async fn import_submit(
         .import_customers(&user.principal, csv.as_bytes(), Some(Format::Csv), dry_run)
         .await
     {
+        // Written: post/redirect/get, the count in the flash (a reload imports nothing again).
+        Ok(r) if r.committed => {
+            let done = Tr(user.lang)
+                .s("customer.flash.imported")
+                .replace("{n}", &r.created.len().to_string());
+            return see_other_with(&state, &user, "/customers", Flash::done(done));
+        }
+        // A check, or rows refused (nothing written): the report beside the form as typed.
         Ok(r) => (Some(r), Vec::new()),
         Err(AppError::Validation(fields)) => (None, form_errors(Tr(user.lang), fields)),
         Err(e) => return error_page(&state, &user, "customers", e),

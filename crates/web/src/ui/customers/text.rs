@@ -24,6 +24,7 @@ pub(crate) const TEXT: &[Entry] = &[
     ("customer.flash.created", "客户已创建。", "Customer created."),
     ("customer.flash.consent", "同意记录已保存。", "Consent recorded."),
     ("customer.flash.merged", "已合并：重复档案已并入此客户。", "Merged: the duplicate now points to this customer."),
+    ("customer.flash.imported", "已导入 {n} 位客户。", "{n} customers imported."),
     ("customer.flash.erased", "个人信息已删除。", "Personal data erased."),
     (
         "customer.merge_confirm",

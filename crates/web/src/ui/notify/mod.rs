@@ -292,7 +292,12 @@ pub async fn send(State(state): State<AppState>, UiForm { user, form }: UiForm) 
         ..Default::default()
     };
     match state.app.send_message(&user.principal, input).await {
-        Ok(_) => see_other("/notify/messages?sent=1"),
+        Ok(_) => super::see_other_with(
+            &state,
+            &user,
+            "/notify/messages",
+            super::Flash::done(Tr(user.lang).s("deliveries.queued")),
+        ),
         Err(AppError::Validation(fields)) => {
             let errors = crate::i18n::field_errors(Tr(user.lang), &fields);
             let q = DeliveriesQuery {
