@@ -10,8 +10,7 @@ mod common;
 
 use common::chromium::*;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};

@@ -14,7 +14,7 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const STEP: Duration = Duration::from_secs(15);
 
 /// Child processes killed when the test ends, however it ends (the last started first).
-pub pub struct Processes(pub Vec<(&'static str, super::Announced)>);
+pub struct Processes(pub Vec<(&'static str, super::Announced)>);
 
 impl Drop for Processes {
     fn drop(&mut self) {

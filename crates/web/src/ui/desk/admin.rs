@@ -3,7 +3,7 @@
 
 use crate::i18n::{Lang, Tr};
 use crate::ui::session::{FormData, UiForm, UiUser};
-use crate::ui::{error_page, render, see_other, see_other_with, Chrome, Flash};
+use crate::ui::{error_page, render, see_other_with, Chrome, Flash};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
