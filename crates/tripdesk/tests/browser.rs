@@ -24,7 +24,6 @@ impl Session {
             shots: &self.shots,
         }
     }
-
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

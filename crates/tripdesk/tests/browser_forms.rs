@@ -49,7 +49,10 @@ impl B<'_> {
             ("customer_name", "钱多多"),
             ("customer_phone", "abc"),
             ("subject", "酒店未按约定升级房型"),
-            ("description", "客户来电：入住时酒店称无升级记录。已记录订单号与前台姓名，等待回电。"),
+            (
+                "description",
+                "客户来电：入住时酒店称无升级记录。已记录订单号与前台姓名，等待回电。",
+            ),
             ("booking_ref", "BK-2026-0412"),
         ];
         for (id, value) in typed {
@@ -77,14 +80,23 @@ impl B<'_> {
             let now = self.value(id).await?;
             ensure!(now == value, "{id} came back as {now:?}, typed {value:?}");
         }
-        ensure!(self.value("kind").await? == "complaint", "the kind was reset");
-        ensure!(self.value("level").await? == "urgent", "the level was reset");
+        ensure!(
+            self.value("kind").await? == "complaint",
+            "the kind was reset"
+        );
+        ensure!(
+            self.value("level").await? == "urgent",
+            "the level was reset"
+        );
         let beside = self
             .wait(Locator::Css("#customer_phone + .field-error"))
             .await?
             .text()
             .await?;
-        ensure!(beside.contains("客户电话"), "message beside the field: {beside:?}");
+        ensure!(
+            beside.contains("客户电话"),
+            "message beside the field: {beside:?}"
+        );
         self.shot("forms-desk-new-kept.png").await?;
 
         // Corrected, it is created; the browser is on the ticket with one message.
@@ -101,7 +113,10 @@ impl B<'_> {
             "no creation message"
         );
         self.reload_same(&ticket).await?;
-        ensure!(self.flash().await?.is_none(), "the message came again on reload");
+        ensure!(
+            self.flash().await?.is_none(),
+            "the message came again on reload"
+        );
 
         // A level change: its message, then a reload that changes nothing.
         self.fill("level-reason", "客户情绪激动，升级处理").await?;
@@ -115,21 +130,56 @@ impl B<'_> {
         let events = self.timeline_len().await?;
         self.shot("forms-level-flash.png").await?;
         self.reload_same(&ticket).await?;
-        ensure!(self.timeline_len().await? == events, "the reload repeated the change");
+        ensure!(
+            self.timeline_len().await? == events,
+            "the reload repeated the change"
+        );
 
         // An internal note: posted once, whatever the reloads.
         c.find(Locator::Css("input[name=kind][value=note]"))
             .await?
             .click()
             .await?;
-        self.fill("reply-body", "已致电酒店前台，等待经理回电。").await?;
+        self.fill("reply-body", "已致电酒店前台，等待经理回电。")
+            .await?;
         self.submit("form.reply-box").await?;
         self.wait(Locator::Css("[data-flash=done]")).await?;
         ensure!(self.path().await? == ticket, "after the note");
         let events = self.timeline_len().await?;
         self.reload_same(&ticket).await?;
         self.reload_same(&ticket).await?;
-        ensure!(self.timeline_len().await? == events, "the reload posted the note again");
+        ensure!(
+            self.timeline_len().await? == events,
+            "the reload posted the note again"
+        );
+
+        // A step (triage, with a level): its message names it; a reload takes it again never.
+        c.find(Locator::Id("step"))
+            .await?
+            .select_by_label("初步评估")
+            .await?;
+        c.find(Locator::Id("level"))
+            .await?
+            .select_by_label("紧急")
+            .await?;
+        self.submit("form[action$='/step']").await?;
+        let done = self
+            .wait(Locator::Css("[data-flash=done]"))
+            .await?
+            .text()
+            .await?;
+        ensure!(done.contains("初步评估"), "the step's message: {done:?}");
+        ensure!(self.path().await? == ticket, "after the step");
+        let events = self.timeline_len().await?;
+        self.reload_same(&ticket).await?;
+        ensure!(
+            self.timeline_len().await? == events,
+            "the reload took the step again"
+        );
+        ensure!(
+            self.flash().await?.is_none(),
+            "the step's message came again"
+        );
 
         // An action's address opened by hand (or from history) shows the ticket, not 405.
         for action in ["step", "messages", "level", "convert", "surveys"] {
@@ -177,7 +227,10 @@ impl B<'_> {
             "the reload shows an error"
         );
         let body = c.find(Locator::Css("main")).await?.text().await?;
-        ensure!(body.contains("139****1234"), "masked again after the reload");
+        ensure!(
+            body.contains("139****1234"),
+            "masked again after the reload"
+        );
         self.shot("forms-reveal-reloaded.png").await?;
         let after = self.reveals_in_audit().await?;
         ensure!(
@@ -247,10 +300,7 @@ impl B<'_> {
         // The next page has arrived when the old document is gone (bounded polling).
         let deadline = std::time::Instant::now() + STEP;
         while before.tag_name().await.is_ok() {
-            ensure!(
-                std::time::Instant::now() < deadline,
-                "{form}: no new page"
-            );
+            ensure!(std::time::Instant::now() < deadline, "{form}: no new page");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(())

@@ -278,7 +278,11 @@ const TEXT: &[Entry] = &[
         "{label}格式不正确，应类似 name@example.com。",
         "{label} is not of the form name@example.com.",
     ),
-    ("err.resident_id.empty", "请填写{label}。", "{label} is required."),
+    (
+        "err.resident_id.empty",
+        "请填写{label}。",
+        "{label} is required.",
+    ),
     (
         "err.resident_id.length",
         "{label}应为 18 位。",

@@ -329,17 +329,13 @@ async fn the_customer_page_is_masked_for_agents_and_reveals_for_supervisors() {
     let to = shown.headers["location"].to_str().unwrap().to_string();
     assert!(to.starts_with(&format!("/customers/{id}?flash=")), "{to}");
     assert!(!to.contains("13800138000"));
-    let shown = h
-        .call(Method::GET, &to, &[("cookie", &cookie)], None)
-        .await;
+    let shown = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
     assert!(shown.text.contains("+8613800138000"));
     assert_eq!(shown.headers[header::CACHE_CONTROL], "no-store");
     // Shown once: a reload of that address is masked again (and reveals nothing: the log
     // below lists one reveal).
-    let again = h
-        .call(Method::GET, &to, &[("cookie", &cookie)], None)
-        .await;
+    let again = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
     assert!(!again.text.contains(PHONE));
     let audit = h
         .call(
@@ -427,4 +423,84 @@ async fn import_and_export_through_the_api() {
         .to_str()
         .unwrap()
         .contains("customers.xlsx"));
+}
+
+/// Merging from the customer page asks for a confirmation (a box, no JavaScript needed), then
+/// redirects to the kept record with one message that a reload does not repeat.
+#[tokio::test]
+async fn merging_from_the_page_confirms_first_and_redirects_with_a_message() {
+    let h = harness().await;
+    let agent = h.token("li.na").await;
+    let mut ids = Vec::new();
+    for name in ["刘洋", "刘 洋"] {
+        let r = h
+            .api(
+                Method::POST,
+                "/api/v1/customers",
+                &agent,
+                json!({"name": name, "phones": ["+86 137 0013 7000"]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    let (kept, other) = (&ids[0], &ids[1]);
+    let (cookie, csrf) = h.session("li.na").await;
+    let post = |body: String| {
+        let cookie = cookie.clone();
+        let h = &h;
+        async move {
+            h.call(
+                Method::POST,
+                &format!("/customers/{kept}/merge"),
+                &[
+                    ("cookie", &cookie),
+                    ("content-type", "application/x-www-form-urlencoded"),
+                ],
+                Some(body),
+            )
+            .await
+        }
+    };
+    let page = h
+        .call(
+            Method::GET,
+            &format!("/customers/{kept}"),
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert!(
+        page.text.contains("<details class=\"confirm\">") && page.text.contains("name=\"confirm\"")
+    );
+    let refused = post(format!("_csrf={csrf}&duplicate_id={other}")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("请勾选确认后再合并"));
+    let still = h.get(&format!("/api/v1/customers/{other}"), &agent).await;
+    assert_eq!(still.body["status"], "active", "nothing merged unconfirmed");
+    let done = post(format!("_csrf={csrf}&duplicate_id={other}&confirm=yes")).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let to = done.headers["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with(&format!("/customers/{kept}?flash=")), "{to}");
+    let shown = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
+    assert!(shown.text.contains("已合并"), "the message");
+    let again = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(!again.text.contains("data-flash"), "shown once");
+    let gone = h.get(&format!("/api/v1/customers/{other}"), &agent).await;
+    assert_eq!(gone.body["status"], "merged");
+    // The action's address opened by hand leads to the page, not 405.
+    let get = h
+        .call(
+            Method::GET,
+            &format!("/customers/{kept}/merge"),
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(get.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        get.headers["location"],
+        format!("/customers/{kept}").as_str()
+    );
 }

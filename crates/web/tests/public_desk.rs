@@ -875,15 +875,11 @@ async fn the_follow_up_agent_sends_a_survey_from_the_ticket_page() {
         to.starts_with(&format!("/desk/tickets/{id}/customer?flash=")),
         "{to}"
     );
-    let r = h
-        .call(Method::GET, &to, &[("cookie", &cookie)], None)
-        .await;
+    let r = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("问卷链接已生成"));
     // A reload shows the page without it and sends nothing again.
-    let again = h
-        .call(Method::GET, &to, &[("cookie", &cookie)], None)
-        .await;
+    let again = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
     assert_eq!(again.status, StatusCode::OK);
     assert!(!again.text.contains("id=\"survey-url\""));
     assert!(r.text.contains("客户没有留邮箱"));

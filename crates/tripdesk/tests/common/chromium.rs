@@ -210,4 +210,3 @@ pub async fn csp_violations(c: &Client) -> anyhow::Result<Vec<String>> {
         .map(str::to_string)
         .collect())
 }
-

@@ -44,7 +44,12 @@ impl FormState {
     /// The values as typed (to this user only, never stored; the CSRF token left out).
     pub fn typed(form: &FormData) -> Self {
         Self {
-            values: form.0.iter().filter(|(k, _)| k != "_csrf").cloned().collect(),
+            values: form
+                .0
+                .iter()
+                .filter(|(k, _)| k != "_csrf")
+                .cloned()
+                .collect(),
             errors: Vec::new(),
         }
     }
@@ -151,7 +156,10 @@ mod tests {
         assert_eq!(f.get("_csrf"), "");
         assert!(f.is("kind", "complaint") && !f.is("kind", "inquiry"));
         assert_eq!(f.error_of("subject"), Some("请填写主题。"));
-        assert!(f.error_of("customer.phone").unwrap().starts_with("客户电话"));
+        assert!(f
+            .error_of("customer.phone")
+            .unwrap()
+            .starts_with("客户电话"));
         assert_eq!(f.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(FormState::default().status(), StatusCode::OK);
     }

@@ -181,8 +181,8 @@ pub fn role_label(t: Tr, role: Role) -> String {
     t.s(&format!("role.{}", role.as_str())).to_string()
 }
 
-pub use form::{form_errors, FormError, FormState};
 pub use flash::{Flash, FlashKind};
+pub use form::{form_errors, FormError, FormState};
 
 /// A name kept in both languages (departments, calendars), in the page's language.
 pub fn pick(lang: Lang, zh: &str, en: &str) -> String {

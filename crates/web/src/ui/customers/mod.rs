@@ -613,7 +613,8 @@ pub async fn merge(
     if form.get("confirm") != "yes" {
         let fields = vec![FieldError::new(
             "confirm",
-            "required",
+            // No `err.` sentence for this code: the page's own, already in its language.
+            "unconfirmed",
             t.s("customer.merge_confirm_needed"),
         )];
         return customer_page(&state, &user, id, None, form_errors(t, fields), None).await;
@@ -667,7 +668,8 @@ pub async fn erase(
     if form.get("confirm") != "yes" {
         let fields = vec![FieldError::new(
             "confirm",
-            "required",
+            // No `err.` sentence for this code: the page's own, already in its language.
+            "unconfirmed",
             Tr(user.lang).s("customer.erase_confirm_needed"),
         )];
         return customer_page(

@@ -338,7 +338,12 @@ async fn save_rule(state: &AppState, user: &UiUser, id: Option<Uuid>, form: &For
         }
     };
     match result {
-        Ok(_) => see_other_with(&state, &user, "/desk/rules", Flash::done(Tr(user.lang).s("desk.settings.saved"))),
+        Ok(_) => see_other_with(
+            &state,
+            &user,
+            "/desk/rules",
+            Flash::done(Tr(user.lang).s("desk.settings.saved")),
+        ),
         Err(e) => match failure(state, user, "desk_rules", e) {
             Failure::Fields(errors) => {
                 rules_page(
@@ -390,7 +395,12 @@ pub async fn delete_rule(
         );
     };
     match state.app.delete_routing_rule(&user.principal, id).await {
-        Ok(()) => see_other_with(&state, &user, "/desk/rules", Flash::done(Tr(user.lang).s("desk.settings.deleted"))),
+        Ok(()) => see_other_with(
+            &state,
+            &user,
+            "/desk/rules",
+            Flash::done(Tr(user.lang).s("desk.settings.deleted")),
+        ),
         Err(e) => error_page(&state, &user, "desk_rules", e),
     }
 }
@@ -627,7 +637,12 @@ async fn save_reply(
         }
     };
     match result {
-        Ok(_) => see_other_with(&state, &user, "/desk/replies", Flash::done(Tr(user.lang).s("desk.settings.saved"))),
+        Ok(_) => see_other_with(
+            &state,
+            &user,
+            "/desk/replies",
+            Flash::done(Tr(user.lang).s("desk.settings.saved")),
+        ),
         Err(e) => match failure(state, user, "desk_replies", e) {
             Failure::Fields(errors) => {
                 replies_page(
@@ -682,7 +697,12 @@ pub async fn delete_reply(
         );
     };
     match state.app.delete_reply_template(&user.principal, id).await {
-        Ok(()) => see_other_with(&state, &user, "/desk/replies", Flash::done(Tr(user.lang).s("desk.settings.deleted"))),
+        Ok(()) => see_other_with(
+            &state,
+            &user,
+            "/desk/replies",
+            Flash::done(Tr(user.lang).s("desk.settings.deleted")),
+        ),
         Err(e) => error_page(&state, &user, "desk_replies", e),
     }
 }

@@ -21,17 +21,32 @@ pub fn routes() -> Router<AppState> {
         .route("/desk/new", get(ticket::new_ticket))
         .route("/desk/tickets", get(up_one).post(ticket::create_ticket))
         .route("/desk/tickets/{id}", get(ticket::ticket))
-        .route("/desk/tickets/{id}/step", get(up_one).post(ticket::take_step))
-        .route("/desk/tickets/{id}/messages", get(up_one).post(ticket::post_message))
-        .route("/desk/tickets/{id}/convert", get(up_one).post(ticket::convert))
-        .route("/desk/tickets/{id}/level", get(up_one).post(ticket::change_level))
+        .route(
+            "/desk/tickets/{id}/step",
+            get(up_one).post(ticket::take_step),
+        )
+        .route(
+            "/desk/tickets/{id}/messages",
+            get(up_one).post(ticket::post_message),
+        )
+        .route(
+            "/desk/tickets/{id}/convert",
+            get(up_one).post(ticket::convert),
+        )
+        .route(
+            "/desk/tickets/{id}/level",
+            get(up_one).post(ticket::change_level),
+        )
         .route("/desk/board", get(admin::board))
         .route("/desk/rules", get(admin::rules).post(admin::create_rule))
         .route(
             "/desk/rules/{id}",
             get(admin::edit_rule).post(admin::update_rule),
         )
-        .route("/desk/rules/{id}/delete", get(up_one).post(admin::delete_rule))
+        .route(
+            "/desk/rules/{id}/delete",
+            get(up_one).post(admin::delete_rule),
+        )
         .route(
             "/desk/replies",
             get(admin::replies).post(admin::create_reply),
@@ -40,8 +55,14 @@ pub fn routes() -> Router<AppState> {
             "/desk/replies/{id}",
             get(admin::edit_reply).post(admin::update_reply),
         )
-        .route("/desk/replies/{id}/delete", get(up_one).post(admin::delete_reply))
+        .route(
+            "/desk/replies/{id}/delete",
+            get(up_one).post(admin::delete_reply),
+        )
         .route("/desk/find", get(links::find))
         .route("/desk/tickets/{id}/customer", get(links::links))
-        .route("/desk/tickets/{id}/surveys", get(up_one).post(links::send_survey))
+        .route(
+            "/desk/tickets/{id}/surveys",
+            get(up_one).post(links::send_survey),
+        )
 }

@@ -561,9 +561,7 @@ pub async fn convert(
             } else {
                 "/desk".to_string()
             };
-            let done = t
-                .s("desk.flash.converted")
-                .replace("{number}", &tk.number);
+            let done = t.s("desk.flash.converted").replace("{number}", &tk.number);
             see_other_with(&state, &user, &to, Flash::done(done))
         }
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
@@ -842,7 +840,10 @@ pub async fn change_level(
             &state,
             &user,
             &format!("/desk/tickets/{id}"),
-            Flash::done(t.s("desk.flash.level").replace("{level}", &label(t, "level", level.as_str()))),
+            Flash::done(
+                t.s("desk.flash.level")
+                    .replace("{level}", &label(t, "level", level.as_str())),
+            ),
         ),
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
             error_page(&state, &user, "desk", e)

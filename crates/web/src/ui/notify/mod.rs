@@ -33,7 +33,10 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications/{id}/read", post(inbox_read))
         .route("/notify/messages", get(deliveries).post(send))
         .route("/notify/messages/{id}", get(delivery))
-        .route("/notify/messages/{id}/retry", get(super::up_one).post(retry))
+        .route(
+            "/notify/messages/{id}/retry",
+            get(super::up_one).post(retry),
+        )
         .route("/notify/templates", get(templates).post(template_submit))
         .route("/notify/templates/edit", get(template_edit))
 }
