@@ -339,8 +339,8 @@ async fn save_rule(state: &AppState, user: &UiUser, id: Option<Uuid>, form: &For
     };
     match result {
         Ok(_) => see_other_with(
-            &state,
-            &user,
+            state,
+            user,
             "/desk/rules",
             Flash::done(Tr(user.lang).s("desk.settings.saved")),
         ),
@@ -638,8 +638,8 @@ async fn save_reply(
     };
     match result {
         Ok(_) => see_other_with(
-            &state,
-            &user,
+            state,
+            user,
             "/desk/replies",
             Flash::done(Tr(user.lang).s("desk.settings.saved")),
         ),
