@@ -503,4 +503,23 @@ async fn merging_from_the_page_confirms_first_and_redirects_with_a_message() {
         get.headers["location"],
         format!("/customers/{kept}").as_str()
     );
+    // An erasure without its confirmation comes back with the reason as typed.
+    let (cookie, csrf) = h.session("zhao.min").await;
+    let r = h
+        .call(
+            Method::POST,
+            &format!("/customers/{kept}/erase"),
+            &[
+                ("cookie", &cookie),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            Some(format!(
+                "_csrf={csrf}&reason=%E5%AE%A2%E6%88%B7%E8%A6%81%E6%B1%82%E5%88%A0%E9%99%A4"
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("请勾选确认后再删除"));
+    assert!(r.text.contains("value=\"客户要求删除\""), "{}", r.text);
+    assert!(!r.text.contains("请填写confirm"));
 }

@@ -332,7 +332,8 @@ struct CustomerPage {
     history: Vec<HistoryRow>,
     can_edit: bool,
     can_reveal: bool,
-    errors: Vec<FormError>,
+    /// The form of this page that came back refused, as typed, with its errors.
+    f: FormState,
     notice: Option<String>,
 }
 
@@ -350,7 +351,7 @@ async fn customer_page(
     user: &UiUser,
     id: Uuid,
     shown: Option<Shown>,
-    errors: Vec<FormError>,
+    f: FormState,
     notice: Option<String>,
 ) -> Response {
     let t = Tr(user.lang);
@@ -474,16 +475,11 @@ async fn customer_page(
             .collect(),
         can_edit: p.can(Permission::EditCustomers) && status == "active",
         can_reveal: p.can(Permission::RevealSensitive),
-        errors,
         notice,
         c: Chrome::new(state, user, "customers"),
+        f,
     };
-    let status = if page.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(status, &page)
+    render(page.f.status(), &page)
 }
 
 fn parse_id(state: &AppState, user: &UiUser, id: &str) -> Result<Uuid, Response> {
@@ -501,13 +497,20 @@ pub async fn show(State(state): State<AppState>, user: UiUser, Path(id): Path<St
         .as_ref()
         .and_then(|f| f.payload::<Shown>())
         .cloned();
-    let mut res = customer_page(&state, &user, id, shown, Vec::new(), None).await;
+    let mut res = customer_page(&state, &user, id, shown, FormState::default(), None).await;
     res.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("no-store"),
     );
     res
 }
+
+/// The labels the customer page's forms show, for their error messages.
+const PAGE_LABELS: &[(&str, &str)] = &[
+    ("reason", "customer.reason"),
+    ("text_version", "customer.text_version"),
+    ("channel", "customer.channel"),
+];
 
 /// Shows one value in plaintext on this response only; audited by the use case.
 pub async fn reveal(
@@ -551,7 +554,7 @@ pub async fn reveal(
                 &user,
                 id,
                 None,
-                form_errors(Tr(user.lang), fields),
+                FormState::typed(&form).refused(Tr(user.lang), &fields, PAGE_LABELS),
                 None,
             )
             .await
@@ -588,7 +591,7 @@ pub async fn add_consent(
                 &user,
                 id,
                 None,
-                form_errors(Tr(user.lang), fields),
+                FormState::typed(&form).refused(Tr(user.lang), &fields, PAGE_LABELS),
                 None,
             )
             .await
@@ -617,7 +620,15 @@ pub async fn merge(
             "unconfirmed",
             t.s("customer.merge_confirm_needed"),
         )];
-        return customer_page(&state, &user, id, None, form_errors(t, fields), None).await;
+        return customer_page(
+            &state,
+            &user,
+            id,
+            None,
+            FormState::typed(&form).refused(t, &fields, PAGE_LABELS),
+            None,
+        )
+        .await;
     }
     match state.app.merge_customers(&user.principal, id, other).await {
         Ok(_) => see_other_with(
@@ -632,7 +643,7 @@ pub async fn merge(
                 &user,
                 id,
                 None,
-                form_errors(Tr(user.lang), fields),
+                FormState::typed(&form).refused(Tr(user.lang), &fields, PAGE_LABELS),
                 None,
             )
             .await
@@ -677,7 +688,7 @@ pub async fn erase(
             &user,
             id,
             None,
-            form_errors(Tr(user.lang), fields),
+            FormState::typed(&form).refused(Tr(user.lang), &fields, PAGE_LABELS),
             None,
         )
         .await;
@@ -699,7 +710,7 @@ pub async fn erase(
                 &user,
                 id,
                 None,
-                form_errors(Tr(user.lang), fields),
+                FormState::typed(&form).refused(Tr(user.lang), &fields, PAGE_LABELS),
                 None,
             )
             .await
