@@ -48,7 +48,6 @@ struct LinksPage {
     surveys: Vec<SurveyRow>,
     can_send: bool,
     new_link: Option<NewLink>,
-    error: Option<String>,
 }
 
 async fn links_page(
@@ -57,8 +56,6 @@ async fn links_page(
     headers: &HeaderMap,
     id: Uuid,
     new_link: Option<NewLink>,
-    error: Option<String>,
-    status: StatusCode,
 ) -> Response {
     let t = Tr(user.lang);
     let p = &user.principal;
@@ -141,10 +138,9 @@ async fn links_page(
             && tk.kind == TicketKind::Complaint
             && tk.state == TicketState::FollowUpScheduled,
         new_link,
-        error,
         c: Chrome::new(state, user, "desk"),
     };
-    render(status, &page)
+    render(StatusCode::OK, &page)
 }
 
 fn ticket_id(user: &UiUser, state: &AppState, id: &str) -> Result<Uuid, Response> {
@@ -164,7 +160,7 @@ pub async fn links(
                 .as_ref()
                 .and_then(|f| f.payload::<NewLink>())
                 .cloned();
-            links_page(&state, &user, &headers, id, new_link, None, StatusCode::OK).await
+            links_page(&state, &user, &headers, id, new_link).await
         }
         Err(r) => r,
     }
