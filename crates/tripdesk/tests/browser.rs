@@ -8,18 +8,13 @@
 
 mod common;
 
+use common::chromium::*;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
 use fantoccini::{Client, ClientBuilder, Locator};
-
-use common::chromium::{
-    check_prerequisites, screenshot_dir, start_demo_and_driver, start_demo_in_chromium, Session,
-    CHROMIUM,
-};
-
-const STEP: Duration = Duration::from_secs(15);
 
 impl Session {
     fn browser(&self) -> Browser<'_> {
@@ -49,41 +44,6 @@ async fn complaint_from_the_public_form_to_the_survey_follow_up_in_headless_chro
     let session = start_demo_in_chromium().await?;
     let outcome = session.browser().complaint_flow().await;
     session.finish(outcome).await
-}
-
-/// chromedriver's browser console log: the entries since the last read.
-#[derive(Debug)]
-struct BrowserLog;
-
-impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
-    }
-}
-
-/// The console messages in which Chromium reports a Content-Security-Policy violation
-/// (an inline script, style or handler the policy refused), since the last call.
-async fn csp_violations(c: &Client) -> anyhow::Result<Vec<String>> {
-    let log = c.issue_cmd(BrowserLog).await?;
-    Ok(log
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["message"].as_str())
-        .filter(|m| m.contains("Content Security Policy"))
-        .map(str::to_string)
-        .collect())
 }
 
 struct Browser<'a> {

@@ -295,53 +295,7 @@ const TEXT: &[Entry] = &[
     ("nav.desk_rules", "分派规则", "Routing rules"),
     ("nav.desk_replies", "回复模板", "Reply templates"),
     // Field errors in the staff interface (`field_error`): the code's meaning, with the label.
-    // The domain's validation codes (`tripdesk_domain::customer`), whole sentences.
-    ("err.phone.empty", "请填写电话号码。", "The phone number is empty."),
-    (
-        "err.phone.unreadable",
-        "电话号码无法识别：请填写大陆号码，或以 + 和国家或地区代码开头。",
-        "The phone number could not be read; give a mainland number or + and the country code.",
-    ),
-    (
-        "err.phone.invalid",
-        "该电话号码在其国家或地区不是在用的号码。",
-        "The phone number is not a number in use in its country or region.",
-    ),
-    ("err.phone.extension", "不接受带分机号的电话号码。", "Phone numbers with an extension are not accepted."),
-    ("err.email.empty", "请填写电子邮箱。", "The email address is empty."),
-    ("err.email.too_long", "电子邮箱超过 254 个字符。", "The email address is longer than 254 characters."),
-    (
-        "err.email.invalid",
-        "电子邮箱格式不正确，应形如 name@example.com。",
-        "The email address is not of the form name@example.com.",
-    ),
-    ("err.resident_id.empty", "请填写身份证号。", "The resident ID number is empty."),
-    ("err.resident_id.length", "身份证号应为 18 位。", "A resident ID number has exactly 18 characters."),
-    (
-        "err.resident_id.character",
-        "身份证号应为 17 位数字加一位数字或 X。",
-        "A resident ID number has 17 digits followed by a digit or X.",
-    ),
-    (
-        "err.resident_id.region",
-        "身份证号的前六位不是已知的地区代码。",
-        "The resident ID number does not start with a known region code.",
-    ),
-    (
-        "err.resident_id.birth_date",
-        "身份证号中的出生日期（第 7–14 位）不是 1900 年以后的真实日期。",
-        "The birth date in the resident ID number (characters 7 to 14) is not a real date from 1900 on.",
-    ),
-    (
-        "err.resident_id.birth_date_future",
-        "身份证号中的出生日期（第 7–14 位）在未来。",
-        "The birth date in the resident ID number (characters 7 to 14) is in the future.",
-    ),
-    (
-        "err.resident_id.check_character",
-        "身份证号的校验位不符，可能有输入错误。",
-        "The check character of the resident ID number does not match; it probably has a typo.",
-    ),
+    // The domain's document codes without a sentence of their own elsewhere.
     ("err.id_document.kind", "未知的证件类型。", "Unknown identity document kind."),
     ("err.id_document.empty", "请填写证件号码。", "The document number is empty."),
     ("err.passport.format", "护照号码应为 5 到 20 位字母或数字。", "A passport number has 5 to 20 letters or digits."),
@@ -354,11 +308,6 @@ const TEXT: &[Entry] = &[
         "err.taiwan_permit.format",
         "台湾通行证号码应为 8 或 10 位数字。",
         "A Taiwan permit number has 8 or 10 digits.",
-    ),
-    (
-        "err.wechat.invalid",
-        "微信号应为 6 到 20 位字母、数字、下划线或减号，以字母开头。",
-        "A WeChat id has 6 to 20 letters, digits, _ or -, starting with a letter.",
     ),
     ("err.self", "{label}：不能对自己的账号做这项更改。", "{label}: you cannot make this change to your own account."),
     ("err.username_taken", "{label}：该用户名已被使用。", "{label}: that username is taken."),
@@ -419,6 +368,74 @@ const TEXT: &[Entry] = &[
         "err.not_follow_up",
         "{label}：此人不是回访人员。",
         "{label}: not a member of the follow-up team.",
+    ),
+    // The identifiers' own codes (`phone.unreadable`…), from the domain's validators.
+    ("err.phone.empty", "请填写{label}。", "{label} is required."),
+    (
+        "err.phone.unreadable",
+        "{label}无法识别：请填写大陆手机号，或以 + 加国家/地区代码开头。",
+        "{label} could not be read: give a mainland number or + and the country code.",
+    ),
+    (
+        "err.phone.invalid",
+        "{label}不是有效的号码，请核对。",
+        "{label} is not a number in use.",
+    ),
+    (
+        "err.phone.extension",
+        "{label}不能带分机号。",
+        "{label} may not have an extension.",
+    ),
+    ("err.email.empty", "请填写{label}。", "{label} is required."),
+    (
+        "err.email.too_long",
+        "{label}太长（最多 254 个字符）。",
+        "{label} is longer than 254 characters.",
+    ),
+    (
+        "err.email.invalid",
+        "{label}格式不正确，应类似 name@example.com。",
+        "{label} is not of the form name@example.com.",
+    ),
+    (
+        "err.resident_id.empty",
+        "请填写{label}。",
+        "{label} is required.",
+    ),
+    (
+        "err.resident_id.length",
+        "{label}应为 18 位。",
+        "{label} has exactly 18 characters.",
+    ),
+    (
+        "err.resident_id.character",
+        "{label}应为 17 位数字加 1 位数字或 X。",
+        "{label} is 17 digits followed by a digit or X.",
+    ),
+    (
+        "err.resident_id.region",
+        "{label}的前 6 位不是已知的地区代码。",
+        "{label} does not start with a known region code.",
+    ),
+    (
+        "err.resident_id.birth_date",
+        "{label}中的出生日期（第 7 至 14 位）不是有效日期。",
+        "{label}: the birth date (characters 7 to 14) is not a real date.",
+    ),
+    (
+        "err.resident_id.birth_date_future",
+        "{label}中的出生日期（第 7 至 14 位）晚于今天。",
+        "{label}: the birth date (characters 7 to 14) is in the future.",
+    ),
+    (
+        "err.resident_id.check_character",
+        "{label}的校验位不符，可能有输入错误，请核对。",
+        "{label}: the check character does not match; probably a typo.",
+    ),
+    (
+        "err.wechat.invalid",
+        "{label}应为 6 至 20 位字母、数字、_ 或 -，以字母开头。",
+        "{label} has 6 to 20 letters, digits, _ or -, starting with a letter.",
     ),
     ("field.customer.name", "客户姓名", "Customer name"),
     ("field.customer.phone", "客户电话", "Customer phone"),
@@ -543,11 +560,17 @@ pub fn field_label(t: Tr, field: &str) -> String {
 /// the meaning of its stable code (`required`, `too_long`…). In English, and for a code
 /// without a translation, the use case's own sentence, which already names the field.
 pub fn field_error(t: Tr, f: &tripdesk_app::FieldError) -> String {
+    field_error_as(t, f, &field_label(t, &f.field))
+}
+
+/// [`field_error`] naming the field by `label`: the label the form itself shows (a form
+/// says 主题 where the shared label says 标题).
+pub fn field_error_as(t: Tr, f: &tripdesk_app::FieldError, label: &str) -> String {
     let key = format!("err.{}", f.code);
     if t.0 == Lang::En || !Tr::has(&key) {
         return f.message.clone();
     }
-    t.s(&key).replace("{label}", &field_label(t, &f.field))
+    t.s(&key).replace("{label}", label)
 }
 
 /// A use case's refusal in the reader's language: its stable code's text when there is one,

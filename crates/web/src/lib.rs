@@ -64,6 +64,8 @@ pub struct AppState {
     pub org_name: Arc<str>,
     pub config: Arc<WebConfig>,
     pub metrics: PrometheusHandle,
+    /// The flashes of post/redirect/get waiting for their page (`ui::flash`).
+    pub flashes: ui::flash::Flashes,
     openapi: Arc<String>,
 }
 
@@ -108,6 +110,7 @@ impl AppState {
             org_name: name.into(),
             config: Arc::new(config),
             metrics: metrics_handle(),
+            flashes: Default::default(),
             openapi: Arc::new(openapi),
         })
     }

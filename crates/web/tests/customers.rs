@@ -323,18 +323,19 @@ async fn the_customer_page_is_masked_for_agents_and_reveals_for_supervisors() {
             Some(form),
         )
         .await;
+    // Post/redirect/get: the customer's page, the value carried by a single-use flash
+    // (never in the address).
+    assert_eq!(shown.status, StatusCode::SEE_OTHER, "{}", shown.text);
+    let to = shown.headers["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with(&format!("/customers/{id}?flash=")), "{to}");
+    assert!(!to.contains("13800138000"));
+    let shown = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
     assert!(shown.text.contains("+8613800138000"));
     assert_eq!(shown.headers[header::CACHE_CONTROL], "no-store");
-    // Shown once: the next load is masked again, and the log page lists the reveal.
-    let again = h
-        .call(
-            Method::GET,
-            &format!("/customers/{id}"),
-            &[("cookie", &cookie)],
-            None,
-        )
-        .await;
+    // Shown once: a reload of that address is masked again (and reveals nothing: the log
+    // below lists one reveal).
+    let again = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
     assert!(!again.text.contains(PHONE));
     let audit = h
         .call(
@@ -422,4 +423,103 @@ async fn import_and_export_through_the_api() {
         .to_str()
         .unwrap()
         .contains("customers.xlsx"));
+}
+
+/// Merging from the customer page asks for a confirmation (a box, no JavaScript needed), then
+/// redirects to the kept record with one message that a reload does not repeat.
+#[tokio::test]
+async fn merging_from_the_page_confirms_first_and_redirects_with_a_message() {
+    let h = harness().await;
+    let agent = h.token("li.na").await;
+    let mut ids = Vec::new();
+    for name in ["刘洋", "刘 洋"] {
+        let r = h
+            .api(
+                Method::POST,
+                "/api/v1/customers",
+                &agent,
+                json!({"name": name, "phones": ["+86 137 0013 7000"]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    let (kept, other) = (&ids[0], &ids[1]);
+    let (cookie, csrf) = h.session("li.na").await;
+    let post = |body: String| {
+        let cookie = cookie.clone();
+        let h = &h;
+        async move {
+            h.call(
+                Method::POST,
+                &format!("/customers/{kept}/merge"),
+                &[
+                    ("cookie", &cookie),
+                    ("content-type", "application/x-www-form-urlencoded"),
+                ],
+                Some(body),
+            )
+            .await
+        }
+    };
+    let page = h
+        .call(
+            Method::GET,
+            &format!("/customers/{kept}"),
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert!(
+        page.text.contains("<details class=\"confirm\">") && page.text.contains("name=\"confirm\"")
+    );
+    let refused = post(format!("_csrf={csrf}&duplicate_id={other}")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("请勾选确认后再合并"));
+    let still = h.get(&format!("/api/v1/customers/{other}"), &agent).await;
+    assert_eq!(still.body["status"], "active", "nothing merged unconfirmed");
+    let done = post(format!("_csrf={csrf}&duplicate_id={other}&confirm=yes")).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let to = done.headers["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with(&format!("/customers/{kept}?flash=")), "{to}");
+    let shown = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
+    assert!(shown.text.contains("已合并"), "the message");
+    let again = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(!again.text.contains("data-flash"), "shown once");
+    let gone = h.get(&format!("/api/v1/customers/{other}"), &agent).await;
+    assert_eq!(gone.body["status"], "merged");
+    // The action's address opened by hand leads to the page, not 405.
+    let get = h
+        .call(
+            Method::GET,
+            &format!("/customers/{kept}/merge"),
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(get.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        get.headers["location"],
+        format!("/customers/{kept}").as_str()
+    );
+    // An erasure without its confirmation comes back with the reason as typed.
+    let (cookie, csrf) = h.session("zhao.min").await;
+    let r = h
+        .call(
+            Method::POST,
+            &format!("/customers/{kept}/erase"),
+            &[
+                ("cookie", &cookie),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            Some(format!(
+                "_csrf={csrf}&reason=%E5%AE%A2%E6%88%B7%E8%A6%81%E6%B1%82%E5%88%A0%E9%99%A4"
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("请勾选确认后再删除"));
+    assert!(r.text.contains("value=\"客户要求删除\""), "{}", r.text);
+    assert!(!r.text.contains("请填写confirm"));
 }

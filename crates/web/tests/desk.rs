@@ -753,17 +753,25 @@ async fn the_desk_pages_take_a_ticket_and_a_step() {
     };
     let bad = post(format!("_csrf={csrf}&kind=complaint&channel=phone&level=urgent&customer_name=&subject=&description=")).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    // The staff page speaks Chinese: each field at fault named by its label.
-    for message in ["请填写标题。", "请填写说明。", "请填写客户姓名。"] {
+    // The staff page speaks Chinese: each field at fault named by the label this form shows
+    // (主题, not the shared 标题).
+    for message in ["请填写主题。", "请填写详细描述。", "请填写客户姓名。"] {
         assert!(bad.text.contains(message), "{message}: {}", bad.text);
     }
     assert!(!bad.text.contains("is required"), "no English left");
+    // What was typed comes back (the kind and level chosen, not reset).
+    assert!(bad.text.contains("<option value=\"urgent\" selected>"));
+    assert!(bad.text.contains("<option value=\"complaint\" selected>"));
     let ok = post(format!(
         "_csrf={csrf}&kind=complaint&channel=phone&level=urgent&customer_name=%E5%BC%A0%E4%BC%9F&subject=%E5%A4%A7%E5%B7%B4%E6%8A%9B%E9%94%9A&description=%E9%AB%98%E9%80%9F%E4%B8%8A%E6%8A%9B%E9%94%9A"
     ))
     .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    // Post/redirect/get: the ticket's page with the one flash (its key only in the address).
     let location = ok.headers["location"].to_str().unwrap().to_string();
+    let (location, flash) = location.split_once('?').unwrap();
+    let location = location.to_string();
+    assert!(flash.starts_with("flash="), "{flash}");
     let inbox = h
         .call(
             Method::GET,

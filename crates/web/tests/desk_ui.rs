@@ -285,13 +285,11 @@ async fn the_rules_page_lists_and_saves_rules() {
     )
     .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    // Post/redirect/get: the rules page with the one flash.
+    let to = ok.headers["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/desk/rules?flash="), "{to}");
     let page = h
-        .call(
-            Method::GET,
-            "/desk/rules?done=saved",
-            &[("cookie", &session)],
-            None,
-        )
+        .call(Method::GET, &to, &[("cookie", &session)], None)
         .await;
     assert!(
         page.text.contains("现场餐饮")
@@ -634,8 +632,8 @@ async fn the_ticket_page_shows_the_timeline_reply_box_and_conversion() {
         &format!("_csrf={csrf}&kind=reply&body="),
     )
     .await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert!(r.text.contains("请填写正文。"), "{}", r.text);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("请填写回复与备注。"), "{}", r.text);
     let page = h
         .call(
             Method::GET,
@@ -651,11 +649,23 @@ async fn the_ticket_page_shows_the_timeline_reply_box_and_conversion() {
     assert!(page.text.contains("按时完成") && page.text.contains("首次响应按时完成"));
     assert!(page.text.contains("客户没有邮箱，未发送邮件"));
 
+    // Converting asks for a confirmation first (works without JavaScript): without it the
+    // page comes back with the reason as typed and nothing converted.
     let r = form_post(
         &h,
         &session,
         &format!("/desk/tickets/{id}/convert"),
         &format!("_csrf={csrf}&reason={}", enc("客户不满意")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("请勾选确认后再转为投诉") && r.text.contains("value=\"客户不满意\""));
+    assert!(r.text.contains("data-convert"), "not converted");
+    let r = form_post(
+        &h,
+        &session,
+        &format!("/desk/tickets/{id}/convert"),
+        &format!("_csrf={csrf}&reason={}&confirm=yes", enc("客户不满意")),
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

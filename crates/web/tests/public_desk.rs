@@ -868,8 +868,20 @@ async fn the_follow_up_agent_sends_a_survey_from_the_ticket_page() {
             Some(format!("_csrf={csrf}")),
         )
         .await;
+    // Post/redirect/get: the links page shows the new link once, carried by the flash.
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let to = r.headers["location"].to_str().unwrap().to_string();
+    assert!(
+        to.starts_with(&format!("/desk/tickets/{id}/customer?flash=")),
+        "{to}"
+    );
+    let r = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("问卷链接已生成"));
+    // A reload shows the page without it and sends nothing again.
+    let again = h.call(Method::GET, &to, &[("cookie", &cookie)], None).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(!again.text.contains("id=\"survey-url\""));
     assert!(r.text.contains("客户没有留邮箱"));
     let url = attr_after(&r.text, "id=\"survey-url\" readonly value=\"").unwrap();
     assert!(url.starts_with("http://desk.example.com/survey/"), "{url}");

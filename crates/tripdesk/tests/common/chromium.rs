@@ -1,15 +1,17 @@
-//! A real headless Chromium for the end-to-end tests: `tripdesk demo` and chromedriver, each
-//! on a port it picked and announced, and a browser session on them (moved here from
-//! `browser.rs` so every `browser_<name>.rs` shares one).
+//! A real headless Chromium for the browser tests (`browser.rs`, `browser_*.rs`): the demo
+//! binary and chromedriver on ports they pick, a Chromium session, the console log read for
+//! Content-Security-Policy violations. Screenshots go to `docs/screenshots/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use fantoccini::{Client, ClientBuilder};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const STEP: Duration = Duration::from_secs(15);
 
 /// Child processes killed when the test ends, however it ends (the last started first).
 pub struct Processes(pub Vec<(&'static str, super::Announced)>);
@@ -172,4 +174,39 @@ impl Session {
         closed?;
         Ok(())
     }
+}
+
+/// chromedriver's browser console log: the entries since the last read.
+#[derive(Debug)]
+pub struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// The console messages in which Chromium reports a Content-Security-Policy violation
+/// (an inline script, style or handler the policy refused), since the last call.
+pub async fn csp_violations(c: &Client) -> anyhow::Result<Vec<String>> {
+    let log = c.issue_cmd(BrowserLog).await?;
+    Ok(log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["message"].as_str())
+        .filter(|m| m.contains("Content Security Policy"))
+        .map(str::to_string)
+        .collect())
 }

@@ -3,6 +3,7 @@
 //! (no port is picked beforehand and handed on, so no other process can take it meanwhile).
 #![allow(dead_code)]
 
+/// The headless Chromium of the browser tests.
 pub mod chromium;
 
 use std::io::{BufRead, BufReader, Write};

@@ -7,6 +7,8 @@ mod audit;
 mod calendars;
 mod customers;
 mod desk;
+pub mod flash;
+pub mod form;
 mod identity;
 mod jobs;
 mod notify;
@@ -89,7 +91,10 @@ pub struct Chrome {
     pub can_send_messages: bool,
     pub can_manage_desk: bool,
     pub can_manage_settings: bool,
+    /// The message of the flash this page was redirected with (or set by the page).
     pub flash: Option<String>,
+    /// Whether that message reports a refusal (shown as an alert).
+    pub flash_refused: bool,
     /// Missing holiday arrangements, for administrators (see [`Chrome::with_holiday_gaps`]):
     /// (message, link to the calendar).
     pub holiday_gaps: Vec<(String, String)>,
@@ -134,7 +139,11 @@ impl Chrome {
             can_send_messages: p.can(Permission::SendMessages),
             can_manage_desk: p.can(Permission::ManageDesk),
             can_manage_settings: p.can(Permission::ManageSettings),
-            flash: None,
+            flash: user.flash.as_ref().map(|f| f.message.clone()),
+            flash_refused: user
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.kind == FlashKind::Refused),
             holiday_gaps: Vec::new(),
         }
     }
@@ -174,22 +183,8 @@ pub fn role_label(t: Tr, role: Role) -> String {
     t.s(&format!("role.{}", role.as_str())).to_string()
 }
 
-/// A field's error as a form shows it beside the field.
-pub struct FormError {
-    pub field: String,
-    pub message: String,
-}
-
-/// A use case's field errors in the page's language, one per field.
-pub fn form_errors(t: Tr, fields: Vec<tripdesk_app::FieldError>) -> Vec<FormError> {
-    fields
-        .into_iter()
-        .map(|f| FormError {
-            message: crate::i18n::field_error(t, &f),
-            field: f.field,
-        })
-        .collect()
-}
+pub use flash::{Flash, FlashKind};
+pub use form::{form_errors, FormError, FormState};
 
 /// A name kept in both languages (departments, calendars), in the page's language.
 pub fn pick(lang: Lang, zh: &str, en: &str) -> String {
@@ -291,6 +286,27 @@ pub fn not_found_page(headers: &HeaderMap) -> Response {
 /// from the request (`next`, `back`) can only be a path of this server.
 pub fn see_other(to: &str) -> Response {
     Redirect::to(&crate::redirect::local_or_root(to)).into_response()
+}
+
+/// Post/redirect/get with a message: 303 to `to`, whose page shows `flash` once (see
+/// [`flash`]). Outside a browser session (no session to bind it to) the flash is dropped.
+pub fn see_other_with(state: &AppState, user: &UiUser, to: &str, flash: Flash) -> Response {
+    match &user.principal.credential {
+        tripdesk_app::auth::Credential::Session { session_id, .. } => {
+            let key = state.flashes.put(*session_id, flash);
+            see_other(&flash::with_flash_param(to, &key))
+        }
+        _ => see_other(to),
+    }
+}
+
+/// The GET of an address only posted to (`/desk/tickets/{id}/step`): 303 to the page the form
+/// is on (the path without its last segment). An address bar left on an action (a 422
+/// re-render, a bookmark, a history entry) opens its page again instead of "405".
+pub async fn up_one(uri: axum::http::Uri) -> Response {
+    let path = uri.path().trim_end_matches('/');
+    let parent = path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+    see_other(if parent.is_empty() { "/" } else { parent })
 }
 
 /// Whether a session cookie is present at all (for the login page).

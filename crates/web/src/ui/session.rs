@@ -28,7 +28,10 @@ pub fn routes() -> Router<AppState> {
 pub struct UiUser {
     pub principal: Principal,
     pub lang: Lang,
+    /// The page's path and query, without the `flash` parameter.
     pub path: String,
+    /// The flash this page was redirected with (taken: a reload shows the page without it).
+    pub flash: Option<super::Flash>,
 }
 
 impl FromRequestParts<AppState> for UiUser {
@@ -52,11 +55,20 @@ impl FromRequestParts<AppState> for UiUser {
             return Err(to_login());
         };
         match state.app.authenticate(token).await {
-            Ok(principal) => Ok(UiUser {
-                lang: lang_of(&parts.headers, Some(&principal)),
-                principal,
-                path,
-            }),
+            Ok(principal) => {
+                let flash = match (&principal.credential, super::flash::flash_param(&path)) {
+                    (tripdesk_app::auth::Credential::Session { session_id, .. }, Some(key)) => {
+                        state.flashes.take(*session_id, key)
+                    }
+                    _ => None,
+                };
+                Ok(UiUser {
+                    lang: lang_of(&parts.headers, Some(&principal)),
+                    path: super::flash::without_flash_param(&path),
+                    principal,
+                    flash,
+                })
+            }
             Err(AppError::Unauthenticated(_)) => Err(to_login()),
             Err(e) => Err(crate::problem::ApiError::from(e).into_response()),
         }

@@ -29,7 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/calendars", get(calendars))
         .route("/calendars/{name}", get(calendar))
-        .route("/calendars/{name}/import", post(import))
+        .route("/calendars/{name}/import", get(super::up_one).post(import))
         .route("/calendars/{name}/years/{year}/delete", post(delete_year))
 }
 

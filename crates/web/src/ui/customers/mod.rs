@@ -8,8 +8,8 @@ pub(crate) use text::TEXT;
 
 use super::pager::{Extent, Pager, PagerNav};
 use super::session::{UiForm, UiUser};
-use super::{error_page, local_time, render, see_other, Chrome};
-use super::{form_errors, FormError};
+use super::{error_page, local_time, render, see_other_with, Chrome, Flash};
+use super::{form_errors, up_one, FormError, FormState};
 use crate::api::customers::import::file_download;
 use crate::api::customers::records::pipl_download;
 use crate::i18n::{self, Tr};
@@ -18,7 +18,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use tripdesk_app::customers::{
@@ -41,11 +41,11 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/import", get(import_form).post(import_submit))
         .route("/customers/export", get(export))
         .route("/customers/{id}", get(show))
-        .route("/customers/{id}/reveal", post(reveal))
-        .route("/customers/{id}/consents", post(add_consent))
-        .route("/customers/{id}/merge", post(merge))
-        .route("/customers/{id}/pipl-export", post(pipl_export))
-        .route("/customers/{id}/erase", post(erase))
+        .route("/customers/{id}/reveal", get(up_one).post(reveal))
+        .route("/customers/{id}/consents", get(up_one).post(add_consent))
+        .route("/customers/{id}/merge", get(up_one).post(merge))
+        .route("/customers/{id}/pipl-export", get(up_one).post(pipl_export))
+        .route("/customers/{id}/erase", get(up_one).post(erase))
 }
 
 /// The text for `key`, or `fallback` when the table has none (free-form values).
@@ -183,26 +183,24 @@ pub async fn list(
 #[template(path = "customers/form.html")]
 struct NewCustomerPage {
     c: Chrome,
-    errors: Vec<FormError>,
-    f: NewForm,
+    f: FormState,
 }
 
-#[derive(Default)]
-struct NewForm {
-    name: String,
-    phone: String,
-    email: String,
-    wechat: String,
-    resident_id: String,
-    birth_date: String,
-    preferred_channel: String,
-    diet: String,
-    allergies: String,
-    accessibility: String,
-    tags: String,
-    notes: String,
-    marketing: bool,
-}
+/// The labels the new-customer form shows, for its error messages.
+const NEW_LABELS: &[(&str, &str)] = &[
+    ("name", "customer.name"),
+    ("phone", "ident.phone"),
+    ("email", "ident.email"),
+    ("wechat", "ident.wechat"),
+    ("resident_id", "ident.resident_id"),
+    ("birth_date", "customer.birth_date"),
+    ("preferred_channel", "customer.preferred_channel"),
+    ("diet", "customer.diet"),
+    ("allergies", "customer.allergies"),
+    ("accessibility", "customer.accessibility"),
+    ("tags", "customer.tags"),
+    ("notes", "customer.notes"),
+];
 
 pub async fn new_form(State(state): State<AppState>, user: UiUser) -> Response {
     if let Err(e) = user.principal.require(Permission::EditCustomers) {
@@ -212,11 +210,7 @@ pub async fn new_form(State(state): State<AppState>, user: UiUser) -> Response {
         StatusCode::OK,
         &NewCustomerPage {
             c: Chrome::new(&state, &user, "customers"),
-            errors: Vec::new(),
-            f: NewForm {
-                preferred_channel: "phone".into(),
-                ..Default::default()
-            },
+            f: FormState::with_defaults(&[("preferred_channel", "phone")]),
         },
     )
 }
@@ -270,30 +264,22 @@ pub async fn create(State(state): State<AppState>, UiForm { user, form }: UiForm
         ..Default::default()
     };
     match state.app.create_customer(&user.principal, input).await {
-        Ok(created) => see_other(&format!("/customers/{}", created.detail.customer.id)),
-        Err(AppError::Validation(fields)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &NewCustomerPage {
-                c: Chrome::new(&state, &user, "customers"),
-                errors: form_errors(Tr(user.lang), fields),
-                // Typed values go back into the form (to this user only, never stored).
-                f: NewForm {
-                    name: form.get("name").into(),
-                    phone: form.get("phone").into(),
-                    email: form.get("email").into(),
-                    wechat: form.get("wechat").into(),
-                    resident_id: form.get("resident_id").into(),
-                    birth_date: form.get("birth_date").into(),
-                    preferred_channel: form.get("preferred_channel").into(),
-                    diet: form.get("diet").into(),
-                    allergies: form.get("allergies").into(),
-                    accessibility: form.get("accessibility").into(),
-                    tags: form.get("tags").into(),
-                    notes: form.get("notes").into(),
-                    marketing: form.get("marketing") == "yes",
-                },
-            },
+        Ok(created) => see_other_with(
+            &state,
+            &user,
+            &format!("/customers/{}", created.detail.customer.id),
+            Flash::done(Tr(user.lang).s("customer.flash.created")),
         ),
+        Err(AppError::Validation(fields)) => {
+            let f = FormState::typed(&form).refused(Tr(user.lang), &fields, NEW_LABELS);
+            render(
+                f.status(),
+                &NewCustomerPage {
+                    c: Chrome::new(&state, &user, "customers"),
+                    f,
+                },
+            )
+        }
         Err(e) => error_page(&state, &user, "customers", e),
     }
 }
@@ -358,11 +344,14 @@ struct CustomerPage {
     history: Vec<HistoryRow>,
     can_edit: bool,
     can_reveal: bool,
-    errors: Vec<FormError>,
+    /// The form of this page that came back refused, as typed, with its errors.
+    f: FormState,
     notice: Option<String>,
 }
 
-/// A value shown after a reveal on this page load only.
+/// A value shown after a reveal, carried by the flash to the one page load after the
+/// redirect (never in the URL; a reload shows the masked value again).
+#[derive(Clone)]
 struct Shown {
     field: String,
     identifier_id: Option<Uuid>,
@@ -374,7 +363,7 @@ async fn customer_page(
     user: &UiUser,
     id: Uuid,
     shown: Option<Shown>,
-    errors: Vec<FormError>,
+    f: FormState,
     notice: Option<String>,
 ) -> Response {
     let t = Tr(user.lang);
@@ -498,16 +487,11 @@ async fn customer_page(
             .collect(),
         can_edit: p.can(Permission::EditCustomers) && status == "active",
         can_reveal: p.can(Permission::RevealSensitive),
-        errors,
         notice,
         c: Chrome::new(state, user, "customers"),
+        f,
     };
-    let status = if page.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(status, &page)
+    render(page.f.status(), &page)
 }
 
 fn parse_id(state: &AppState, user: &UiUser, id: &str) -> Result<Uuid, Response> {
@@ -520,8 +504,25 @@ pub async fn show(State(state): State<AppState>, user: UiUser, Path(id): Path<St
         Ok(id) => id,
         Err(r) => return r,
     };
-    customer_page(&state, &user, id, None, Vec::new(), None).await
+    let shown = user
+        .flash
+        .as_ref()
+        .and_then(|f| f.payload::<Shown>())
+        .cloned();
+    let mut res = customer_page(&state, &user, id, shown, FormState::default(), None).await;
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    res
 }
+
+/// The labels the customer page's forms show, for their error messages.
+const PAGE_LABELS: &[(&str, &str)] = &[
+    ("reason", "customer.reason"),
+    ("text_version", "customer.text_version"),
+    ("channel", "customer.channel"),
+];
 
 /// Shows one value in plaintext on this response only; audited by the use case.
 pub async fn reveal(
@@ -551,14 +552,13 @@ pub async fn reveal(
                 identifier_id: r.identifier_id,
                 value: r.value.expose_secret().clone(),
             };
-            let notice = Tr(user.lang).s("customer.revealed_notice").to_string();
-            let mut res =
-                customer_page(&state, &user, id, Some(shown), Vec::new(), Some(notice)).await;
-            res.headers_mut().insert(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-store"),
-            );
-            res
+            let notice = Tr(user.lang).s("customer.revealed_notice");
+            see_other_with(
+                &state,
+                &user,
+                &format!("/customers/{id}"),
+                Flash::done(notice).with(shown),
+            )
         }
         Err(AppError::Validation(fields)) => {
             customer_page(
@@ -566,7 +566,7 @@ pub async fn reveal(
                 &user,
                 id,
                 None,
-                form_errors(Tr(user.lang), fields),
+                FormState::typed(&form).refused(Tr(user.lang), &fields, PAGE_LABELS),
                 None,
             )
             .await
@@ -591,14 +591,19 @@ pub async fn add_consent(
         text_version: form.get("text_version").into(),
     };
     match state.app.record_consent(&user.principal, id, input).await {
-        Ok(_) => see_other(&format!("/customers/{id}")),
+        Ok(_) => see_other_with(
+            &state,
+            &user,
+            &format!("/customers/{id}"),
+            Flash::done(Tr(user.lang).s("customer.flash.consent")),
+        ),
         Err(AppError::Validation(fields)) => {
             customer_page(
                 &state,
                 &user,
                 id,
                 None,
-                form_errors(Tr(user.lang), fields),
+                FormState::typed(&form).refused(Tr(user.lang), &fields, PAGE_LABELS),
                 None,
             )
             .await
@@ -619,15 +624,38 @@ pub async fn merge(
     let Ok(other) = Uuid::parse_str(form.get("duplicate_id")) else {
         return error_page(&state, &user, "customers", AppError::NotFound("customer"));
     };
+    let t = Tr(user.lang);
+    if form.get("confirm") != "yes" {
+        let fields = vec![FieldError::new(
+            "confirm",
+            // No `err.` sentence for this code: the page's own, already in its language.
+            "unconfirmed",
+            t.s("customer.merge_confirm_needed"),
+        )];
+        return customer_page(
+            &state,
+            &user,
+            id,
+            None,
+            FormState::typed(&form).refused(t, &fields, PAGE_LABELS),
+            None,
+        )
+        .await;
+    }
     match state.app.merge_customers(&user.principal, id, other).await {
-        Ok(_) => see_other(&format!("/customers/{id}")),
+        Ok(_) => see_other_with(
+            &state,
+            &user,
+            &format!("/customers/{id}"),
+            Flash::done(t.s("customer.flash.merged")),
+        ),
         Err(AppError::Validation(fields)) => {
             customer_page(
                 &state,
                 &user,
                 id,
                 None,
-                form_errors(Tr(user.lang), fields),
+                FormState::typed(&form).refused(Tr(user.lang), &fields, PAGE_LABELS),
                 None,
             )
             .await
@@ -663,7 +691,8 @@ pub async fn erase(
     if form.get("confirm") != "yes" {
         let fields = vec![FieldError::new(
             "confirm",
-            "required",
+            // No `err.` sentence for this code: the page's own, already in its language.
+            "unconfirmed",
             Tr(user.lang).s("customer.erase_confirm_needed"),
         )];
         return customer_page(
@@ -671,7 +700,7 @@ pub async fn erase(
             &user,
             id,
             None,
-            form_errors(Tr(user.lang), fields),
+            FormState::typed(&form).refused(Tr(user.lang), &fields, PAGE_LABELS),
             None,
         )
         .await;
@@ -681,14 +710,19 @@ pub async fn erase(
         .erase_customer(&user.principal, id, form.get("reason"))
         .await
     {
-        Ok(_) => see_other(&format!("/customers/{id}")),
+        Ok(_) => see_other_with(
+            &state,
+            &user,
+            &format!("/customers/{id}"),
+            Flash::done(Tr(user.lang).s("customer.flash.erased")),
+        ),
         Err(AppError::Validation(fields)) => {
             customer_page(
                 &state,
                 &user,
                 id,
                 None,
-                form_errors(Tr(user.lang), fields),
+                FormState::typed(&form).refused(Tr(user.lang), &fields, PAGE_LABELS),
                 None,
             )
             .await
@@ -745,6 +779,14 @@ pub async fn import_submit(
         .import_customers(&user.principal, csv.as_bytes(), Some(Format::Csv), dry_run)
         .await
     {
+        // Written: post/redirect/get, the count in the flash (a reload imports nothing again).
+        Ok(r) if r.committed => {
+            let done = Tr(user.lang)
+                .s("customer.flash.imported")
+                .replace("{n}", &r.created.len().to_string());
+            return see_other_with(&state, &user, "/customers", Flash::done(done));
+        }
+        // A check, or rows refused (nothing written): the report beside the form as typed.
         Ok(r) => (Some(r), Vec::new()),
         Err(AppError::Validation(fields)) => (None, form_errors(Tr(user.lang), fields)),
         Err(e) => return error_page(&state, &user, "customers", e),

@@ -19,6 +19,22 @@ pub(crate) const TEXT: &[Entry] = &[
     ("customers.export_xlsx", "导出 Excel", "Export Excel"),
     ("customers.import", "导入客户", "Import customers"),
     ("customers.back", "返回客户列表", "Back to customers"),
+    // The flash after each action (ui/flash.rs).
+    ("customer.flash.created", "客户已创建。", "Customer created."),
+    ("customer.flash.consent", "同意记录已保存。", "Consent recorded."),
+    ("customer.flash.merged", "已合并：重复档案已并入此客户。", "Merged: the duplicate now points to this customer."),
+    ("customer.flash.imported", "已导入 {n} 位客户。", "{n} customers imported."),
+    ("customer.flash.erased", "个人信息已删除。", "Personal data erased."),
+    (
+        "customer.merge_confirm",
+        "确认合并（不可撤销）",
+        "Confirm the merge (cannot be undone)",
+    ),
+    (
+        "customer.merge_confirm_needed",
+        "请勾选确认后再合并。",
+        "Tick the confirmation to merge.",
+    ),
     ("customer.name", "姓名", "Name"),
     ("customer.tags", "标签", "Tags"),
     ("customer.notes", "备注", "Notes"),

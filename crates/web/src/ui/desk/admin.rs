@@ -3,7 +3,7 @@
 
 use crate::i18n::{Lang, Tr};
 use crate::ui::session::{FormData, UiForm, UiUser};
-use crate::ui::{error_page, render, see_other, Chrome};
+use crate::ui::{error_page, render, see_other_with, Chrome, Flash};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -211,7 +211,10 @@ async fn rules_page(
         })
         .collect();
     let mut c = Chrome::new(state, user, "desk_rules");
-    c.flash = flash(t, done);
+    // An old `?done=` link still says so; redirects carry the one flash (ui/flash.rs).
+    if let Some(f) = flash(t, done) {
+        c.flash = Some(f);
+    }
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -330,7 +333,12 @@ async fn save_rule(state: &AppState, user: &UiUser, id: Option<Uuid>, form: &For
         }
     };
     match result {
-        Ok(_) => see_other("/desk/rules?done=saved"),
+        Ok(_) => see_other_with(
+            state,
+            user,
+            "/desk/rules",
+            Flash::done(Tr(user.lang).s("desk.settings.saved")),
+        ),
         Err(e) => match failure(state, user, "desk_rules", e) {
             Failure::Fields(errors) => {
                 rules_page(
@@ -382,7 +390,12 @@ pub async fn delete_rule(
         );
     };
     match state.app.delete_routing_rule(&user.principal, id).await {
-        Ok(()) => see_other("/desk/rules?done=deleted"),
+        Ok(()) => see_other_with(
+            &state,
+            &user,
+            "/desk/rules",
+            Flash::done(Tr(user.lang).s("desk.settings.deleted")),
+        ),
         Err(e) => error_page(&state, &user, "desk_rules", e),
     }
 }
@@ -511,7 +524,10 @@ async fn replies_page(
         .filter(|l| !l.rows.is_empty())
         .collect();
     let mut c = Chrome::new(state, user, "desk_replies");
-    c.flash = flash(t, done);
+    // An old `?done=` link still says so; redirects carry the one flash (ui/flash.rs).
+    if let Some(f) = flash(t, done) {
+        c.flash = Some(f);
+    }
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -619,7 +635,12 @@ async fn save_reply(
         }
     };
     match result {
-        Ok(_) => see_other("/desk/replies?done=saved"),
+        Ok(_) => see_other_with(
+            state,
+            user,
+            "/desk/replies",
+            Flash::done(Tr(user.lang).s("desk.settings.saved")),
+        ),
         Err(e) => match failure(state, user, "desk_replies", e) {
             Failure::Fields(errors) => {
                 replies_page(
@@ -674,7 +695,12 @@ pub async fn delete_reply(
         );
     };
     match state.app.delete_reply_template(&user.principal, id).await {
-        Ok(()) => see_other("/desk/replies?done=deleted"),
+        Ok(()) => see_other_with(
+            &state,
+            &user,
+            "/desk/replies",
+            Flash::done(Tr(user.lang).s("desk.settings.deleted")),
+        ),
         Err(e) => error_page(&state, &user, "desk_replies", e),
     }
 }

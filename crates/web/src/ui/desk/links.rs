@@ -5,7 +5,7 @@ use crate::api::desk::surveys::survey_state;
 use crate::i18n::Tr;
 use crate::ui::public::public_base;
 use crate::ui::session::{UiForm, UiUser};
-use crate::ui::{error_page, local_time, render, see_other, Chrome};
+use crate::ui::{error_page, local_time, render, see_other, see_other_with, Chrome, Flash};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -29,6 +29,8 @@ struct SurveyRow {
     answers: String,
 }
 
+/// A new survey link, carried by the flash to the links page (shown once).
+#[derive(Clone)]
 struct NewLink {
     url: String,
     emailed: bool,
@@ -46,7 +48,6 @@ struct LinksPage {
     surveys: Vec<SurveyRow>,
     can_send: bool,
     new_link: Option<NewLink>,
-    error: Option<String>,
 }
 
 async fn links_page(
@@ -54,9 +55,7 @@ async fn links_page(
     user: &UiUser,
     headers: &HeaderMap,
     id: Uuid,
-    new_link: Option<SurveyLink>,
-    error: Option<String>,
-    status: StatusCode,
+    new_link: Option<NewLink>,
 ) -> Response {
     let t = Tr(user.lang);
     let p = &user.principal;
@@ -138,15 +137,10 @@ async fn links_page(
         can_send: p.can(Permission::PerformFollowUp)
             && tk.kind == TicketKind::Complaint
             && tk.state == TicketState::FollowUpScheduled,
-        new_link: new_link.map(|l| NewLink {
-            valid_until: local_time(state, l.survey.expires_at),
-            emailed: l.survey.emailed,
-            url: l.url,
-        }),
-        error,
+        new_link,
         c: Chrome::new(state, user, "desk"),
     };
-    render(status, &page)
+    render(StatusCode::OK, &page)
 }
 
 fn ticket_id(user: &UiUser, state: &AppState, id: &str) -> Result<Uuid, Response> {
@@ -160,7 +154,14 @@ pub async fn links(
     Path(id): Path<String>,
 ) -> Response {
     match ticket_id(&user, &state, &id) {
-        Ok(id) => links_page(&state, &user, &headers, id, None, None, StatusCode::OK).await,
+        Ok(id) => {
+            let new_link = user
+                .flash
+                .as_ref()
+                .and_then(|f| f.payload::<NewLink>())
+                .cloned();
+            links_page(&state, &user, &headers, id, new_link).await
+        }
         Err(r) => r,
     }
 }
@@ -177,18 +178,12 @@ pub async fn send_survey(
     };
     let t = Tr(user.lang);
     let base = public_base(&state, &headers);
+    let back = format!("/desk/tickets/{id}/customer");
     match state.app.send_survey(&user.principal, id, &base).await {
         Ok(link) => {
-            links_page(
-                &state,
-                &user,
-                &headers,
-                id,
-                Some(link),
-                None,
-                StatusCode::OK,
-            )
-            .await
+            let new_link = new_link_of(&state, link);
+            let flash = Flash::done(t.s("desk.flash.survey")).with(new_link);
+            see_other_with(&state, &user, &format!("{back}#survey-new"), flash)
         }
         Err(e @ AppError::Conflict { .. }) => {
             let msg = match &e {
@@ -202,18 +197,17 @@ pub async fn send_survey(
                 } => t.s("desk.sod").to_string(),
                 _ => crate::i18n::app_error(t, &e),
             };
-            links_page(
-                &state,
-                &user,
-                &headers,
-                id,
-                None,
-                Some(msg),
-                StatusCode::CONFLICT,
-            )
-            .await
+            see_other_with(&state, &user, &back, Flash::refused(msg))
         }
         Err(e) => error_page(&state, &user, "desk", e),
+    }
+}
+
+fn new_link_of(state: &AppState, l: SurveyLink) -> NewLink {
+    NewLink {
+        valid_until: local_time(state, l.survey.expires_at),
+        emailed: l.survey.emailed,
+        url: l.url,
     }
 }
 

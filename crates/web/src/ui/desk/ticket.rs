@@ -3,7 +3,7 @@
 
 use crate::i18n::Tr;
 use crate::ui::session::{FormData, UiForm, UiUser};
-use crate::ui::{error_page, local_time, render, see_other, Chrome};
+use crate::ui::{error_page, local_time, render, see_other_with, Chrome, Flash, FormState};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use tripdesk_app::desk::{NewTicket, StepRequest};
 use tripdesk_app::desk_board::{clock_risk, SlaBadge, TimelineEntry};
 use tripdesk_app::desk_replies::{fill_reply, MessageKind};
-use tripdesk_app::AppError;
+use tripdesk_app::{AppError, FieldError};
 use tripdesk_domain::desk::{Channel, Compensation, CompensationKind, Level, Step, TicketKind};
 use tripdesk_domain::identity::{Permission, Role};
 use uuid::Uuid;
@@ -91,7 +91,65 @@ struct TicketPage {
     can_convert: bool,
     is_closed: bool,
     attachments: Vec<AttachmentRow>,
-    error: Option<String>,
+    /// The form of this page that was posted and came back (`step`, `reply`, `level`,
+    /// `convert`), or empty.
+    posted: &'static str,
+    /// What was typed in it, with its errors.
+    f: FormState,
+}
+
+/// A form of the ticket page that came back refused: the page again, that form as typed.
+struct Posted {
+    form: &'static str,
+    f: FormState,
+    status: StatusCode,
+}
+
+impl Posted {
+    /// The use case's field errors (422), labels as the ticket page shows them.
+    fn invalid(form: &'static str, typed: &FormData, t: Tr, fields: &[FieldError]) -> Self {
+        Self {
+            form,
+            f: FormState::typed(typed).refused(t, fields, TICKET_LABELS),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    /// A refusal that is not a field's (a conflict: 409), in the page's language.
+    fn refused(form: &'static str, typed: &FormData, message: String, status: StatusCode) -> Self {
+        Self {
+            form,
+            f: FormState::typed(typed).error(form, message),
+            status,
+        }
+    }
+}
+
+/// The labels the ticket page's forms show, for their error messages.
+const TICKET_LABELS: &[(&str, &str)] = &[
+    ("step", "desk.next"),
+    ("amount_yuan", "desk.amount_yuan"),
+    ("body", "desk.reply.title"),
+    ("reason", "desk.reason"),
+    ("note", "desk.note"),
+    ("cause", "desk.cause"),
+    ("level", "desk.level"),
+    ("group_id", "desk.group"),
+    ("assignee_id", "desk.assignee"),
+    ("satisfaction", "desk.satisfaction"),
+    ("overall_rating", "desk.rating"),
+    ("improvements", "desk.improvements"),
+];
+
+/// A use case's refusal that is not about one field, in the page's language: a known code's
+/// sentence (`desk.conflict.<code>`), else what `i18n::app_error` says of it.
+fn refusal_text(t: Tr, e: &AppError) -> String {
+    match e {
+        AppError::Conflict { code, .. } if Tr::has(&format!("desk.conflict.{code}")) => {
+            t.s(&format!("desk.conflict.{code}")).to_string()
+        }
+        other => crate::i18n::app_error(t, other),
+    }
 }
 
 /// A file on the ticket, as listed on its page.
@@ -235,7 +293,12 @@ fn timeline_row(
     }
 }
 
-async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<String>) -> Response {
+async fn ticket_page(
+    state: &AppState,
+    user: &UiUser,
+    id: Uuid,
+    posted: Option<Posted>,
+) -> Response {
     let t = Tr(user.lang);
     let p = &user.principal;
     let d = match state.app.get_ticket(p, id).await {
@@ -426,10 +489,15 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
                 at: local_time(state, a.created_at),
             })
             .collect(),
-        error,
+        posted: posted.as_ref().map(|p| p.form).unwrap_or(""),
         c: Chrome::new(state, user, "desk"),
+        f: FormState::default(),
     };
-    render(StatusCode::OK, &page)
+    let (page, status) = match posted {
+        Some(p) => (TicketPage { f: p.f, ..page }, p.status),
+        None => (page, StatusCode::OK),
+    };
+    render(status, &page)
 }
 
 /// Adds a reply or an internal note from the ticket page.
@@ -448,26 +516,40 @@ pub async fn post_message(
         .post_ticket_message(&user.principal, id, kind, form.get("body"))
         .await
     {
-        Ok(_) => see_other(&format!("/desk/tickets/{id}#timeline")),
+        Ok(_) => {
+            let done = match kind {
+                MessageKind::Reply => "desk.flash.replied",
+                MessageKind::Note => "desk.flash.noted",
+            };
+            see_other_with(
+                &state,
+                &user,
+                &format!("/desk/tickets/{id}#timeline"),
+                Flash::done(t.s(done)),
+            )
+        }
         Err(AppError::Conflict {
             code: "ticket_closed",
             ..
-        }) => ticket_page(&state, &user, id, Some(t.s("desk.reply.closed").into())).await,
+        }) => {
+            let p = Posted::refused(
+                "reply",
+                &form,
+                t.s("desk.reply.closed").into(),
+                StatusCode::CONFLICT,
+            );
+            ticket_page(&state, &user, id, Some(p)).await
+        }
         Err(AppError::Validation(fields)) => {
-            let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
-            ticket_page(&state, &user, id, Some(msg)).await
+            let p = Posted::invalid("reply", &form, t, &fields);
+            ticket_page(&state, &user, id, Some(p)).await
         }
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
             error_page(&state, &user, "desk", e)
         }
         Err(e) => {
-            ticket_page(
-                &state,
-                &user,
-                id,
-                Some(crate::i18n::app_error(Tr(user.lang), &e)),
-            )
-            .await
+            let p = Posted::refused("reply", &form, refusal_text(t, &e), crate::problem::status_of(&e));
+            ticket_page(&state, &user, id, Some(p)).await
         }
     }
 }
@@ -481,25 +563,41 @@ pub async fn convert(
     let Ok(id) = Uuid::parse_str(&id) else {
         return error_page(&state, &user, "desk", AppError::NotFound("ticket"));
     };
+    let t = Tr(user.lang);
+    if form.get("confirm") != "yes" {
+        let p = Posted::refused(
+            "convert",
+            &form,
+            t.s("desk.convert.confirm_needed").into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+        return ticket_page(&state, &user, id, Some(p)).await;
+    }
     match state
         .app
         .convert_to_complaint(&user.principal, id, non_empty(&form, "reason").as_deref())
         .await
     {
         // A complaint goes back to intake for triage: a handler no longer sees it.
-        Ok(t) if !user.principal.sees_ticket(&t) => see_other("/desk"),
-        Ok(_) => see_other(&format!("/desk/tickets/{id}")),
+        Ok(tk) => {
+            let to = if user.principal.sees_ticket(&tk) {
+                format!("/desk/tickets/{id}")
+            } else {
+                "/desk".to_string()
+            };
+            let done = t.s("desk.flash.converted").replace("{number}", &tk.number);
+            see_other_with(&state, &user, &to, Flash::done(done))
+        }
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
             error_page(&state, &user, "desk", e)
         }
+        Err(AppError::Validation(fields)) => {
+            let p = Posted::invalid("convert", &form, t, &fields);
+            ticket_page(&state, &user, id, Some(p)).await
+        }
         Err(e) => {
-            ticket_page(
-                &state,
-                &user,
-                id,
-                Some(crate::i18n::app_error(Tr(user.lang), &e)),
-            )
-            .await
+            let p = Posted::refused("convert", &form, refusal_text(t, &e), crate::problem::status_of(&e));
+            ticket_page(&state, &user, id, Some(p)).await
         }
     }
 }
@@ -557,7 +655,9 @@ pub async fn take_step(
         .into_iter()
         .find(|s| s.as_str() == form.get("step"))
     else {
-        return ticket_page(&state, &user, id, Some(t.s("desk.next").to_string())).await;
+        let missing = [FieldError::new("step", "required", "choose a step")];
+        let p = Posted::invalid("step", &form, t, &missing);
+        return ticket_page(&state, &user, id, Some(p)).await;
     };
     let compensation = match (
         CompensationKind::parse(form.get("compensation_kind")),
@@ -573,17 +673,9 @@ pub async fn take_step(
                 amount_fen: fen,
             }),
             None => {
-                return ticket_page(
-                    &state,
-                    &user,
-                    id,
-                    Some(format!(
-                        "{}: {}",
-                        t.s("desk.amount_yuan"),
-                        form.get("amount_yuan")
-                    )),
-                )
-                .await
+                let bad = [FieldError::new("amount_yuan", "invalid", "not an amount")];
+                let p = Posted::invalid("step", &form, t, &bad);
+                return ticket_page(&state, &user, id, Some(p)).await;
             }
         },
         (None, _) => None,
@@ -613,23 +705,29 @@ pub async fn take_step(
     };
     match state.app.apply_step(&user.principal, id, step, req).await {
         // A handler who handed the complaint to another group no longer sees it.
-        Ok(t) if !user.principal.sees_ticket(&t) => see_other("/desk"),
-        Ok(_) => see_other(&format!("/desk/tickets/{id}")),
+        Ok(tk) => {
+            let to = if user.principal.sees_ticket(&tk) {
+                format!("/desk/tickets/{id}")
+            } else {
+                "/desk".to_string()
+            };
+            let done = t
+                .s("desk.flash.step")
+                .replace("{step}", &label(t, "step", step.as_str()))
+                .replace("{number}", &tk.number);
+            see_other_with(&state, &user, &to, Flash::done(done))
+        }
         Err(AppError::NotFound(_)) => {
             error_page(&state, &user, "desk", AppError::NotFound("ticket"))
         }
         Err(AppError::Validation(fields)) => {
-            let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
-            ticket_page(&state, &user, id, Some(msg)).await
+            let p = Posted::invalid("step", &form, t, &fields);
+            ticket_page(&state, &user, id, Some(p)).await
         }
+        Err(e @ AppError::Forbidden(_)) => error_page(&state, &user, "desk", e),
         Err(e) => {
-            ticket_page(
-                &state,
-                &user,
-                id,
-                Some(crate::i18n::app_error(Tr(user.lang), &e)),
-            )
-            .await
+            let p = Posted::refused("step", &form, refusal_text(t, &e), crate::problem::status_of(&e));
+            ticket_page(&state, &user, id, Some(p)).await
         }
     }
 }
@@ -638,63 +736,80 @@ pub async fn take_step(
 #[template(path = "desk/new.html")]
 struct NewPage {
     c: Chrome,
-    errors: Vec<String>,
+    f: FormState,
     kinds: Vec<Opt>,
     channels: Vec<Opt>,
     levels: Vec<Opt>,
 }
 
-fn new_page(state: &AppState, user: &UiUser, errors: Vec<String>) -> Response {
+/// The labels `/desk/new` shows, for its error messages (主题, not the shared 标题).
+const NEW_LABELS: &[(&str, &str)] = &[
+    ("kind", "desk.kind"),
+    ("channel", "desk.channel"),
+    ("level", "desk.level"),
+    ("subject", "desk.subject"),
+    ("description", "desk.description"),
+    ("booking_ref", "desk.booking"),
+    ("customer.name", "desk.customer_name"),
+];
+
+fn new_page(state: &AppState, user: &UiUser, f: FormState) -> Response {
     let t = Tr(user.lang);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+    let opts = |prefix: &str, values: Vec<&'static str>| -> Vec<Opt> {
+        values
+            .into_iter()
+            .map(|v| Opt {
+                value: v.into(),
+                label: label(t, prefix, v),
+            })
+            .collect()
     };
     render(
-        status,
+        f.status(),
         &NewPage {
-            errors,
-            kinds: TicketKind::ALL
-                .iter()
-                .rev()
-                .map(|k| Opt {
-                    value: k.as_str().into(),
-                    label: label(t, "kind", k.as_str()),
-                })
-                .collect(),
-            channels: Channel::ALL
-                .iter()
-                .map(|k| Opt {
-                    value: k.as_str().into(),
-                    label: label(t, "channel", k.as_str()),
-                })
-                .collect(),
-            levels: Level::ALL
-                .iter()
-                .map(|k| Opt {
-                    value: k.as_str().into(),
-                    label: label(t, "level", k.as_str()),
-                })
-                .collect(),
+            kinds: opts(
+                "kind",
+                TicketKind::ALL.iter().rev().map(|k| k.as_str()).collect(),
+            ),
+            channels: opts("channel", Channel::ALL.iter().map(|k| k.as_str()).collect()),
+            levels: opts("level", Level::ALL.iter().map(|k| k.as_str()).collect()),
+            f,
             c: Chrome::new(state, user, "desk"),
         },
     )
 }
 
 pub async fn new_ticket(State(state): State<AppState>, user: UiUser) -> Response {
-    new_page(&state, &user, Vec::new())
+    let kind = TicketKind::ALL.iter().next_back().map(|k| k.as_str());
+    new_page(
+        &state,
+        &user,
+        FormState::with_defaults(&[
+            ("kind", kind.unwrap_or("")),
+            ("channel", Channel::ALL[0].as_str()),
+            ("level", Level::ALL[0].as_str()),
+        ]),
+    )
 }
 
 pub async fn create_ticket(
     State(state): State<AppState>,
     UiForm { user, form }: UiForm,
 ) -> Response {
+    let t = Tr(user.lang);
     let (Some(kind), Some(channel)) = (
         TicketKind::parse(form.get("kind")),
         Channel::parse(form.get("channel")),
     ) else {
-        return new_page(&state, &user, vec!["kind / channel".into()]);
+        let mut missing = Vec::new();
+        if TicketKind::parse(form.get("kind")).is_none() {
+            missing.push(FieldError::new("kind", "invalid", "choose a kind"));
+        }
+        if Channel::parse(form.get("channel")).is_none() {
+            missing.push(FieldError::new("channel", "invalid", "choose a channel"));
+        }
+        let f = FormState::typed(&form).refused(t, &missing, NEW_LABELS);
+        return new_page(&state, &user, f);
     };
     let input = NewTicket {
         kind,
@@ -711,12 +826,16 @@ pub async fn create_ticket(
         tags: vec![],
     };
     match state.app.create_ticket(&user.principal, input).await {
-        Ok(tk) => see_other(&format!("/desk/tickets/{}", tk.ticket.id)),
-        Err(AppError::Validation(fields)) => new_page(
+        Ok(tk) => see_other_with(
             &state,
             &user,
-            crate::i18n::field_errors(Tr(user.lang), &fields),
+            &format!("/desk/tickets/{}", tk.ticket.id),
+            Flash::done(t.s("desk.flash.created")),
         ),
+        Err(AppError::Validation(fields)) => {
+            let f = FormState::typed(&form).refused(t, &fields, NEW_LABELS);
+            new_page(&state, &user, f)
+        }
         Err(e) => error_page(&state, &user, "desk", e),
     }
 }
@@ -732,29 +851,34 @@ pub async fn change_level(
     };
     let t = Tr(user.lang);
     let Some(level) = Level::parse(form.get("level")) else {
-        return ticket_page(&state, &user, id, Some(t.s("desk.level").to_string())).await;
+        let missing = [FieldError::new("level", "required", "choose a level")];
+        let p = Posted::invalid("level", &form, t, &missing);
+        return ticket_page(&state, &user, id, Some(p)).await;
     };
     match state
         .app
         .change_level(&user.principal, id, level, form.get("reason"))
         .await
     {
-        Ok(_) => see_other(&format!("/desk/tickets/{id}")),
+        Ok(_) => see_other_with(
+            &state,
+            &user,
+            &format!("/desk/tickets/{id}"),
+            Flash::done(
+                t.s("desk.flash.level")
+                    .replace("{level}", &label(t, "level", level.as_str())),
+            ),
+        ),
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
             error_page(&state, &user, "desk", e)
         }
         Err(AppError::Validation(fields)) => {
-            let msg = crate::i18n::field_errors(Tr(user.lang), &fields).join(" ");
-            ticket_page(&state, &user, id, Some(msg)).await
+            let p = Posted::invalid("level", &form, t, &fields);
+            ticket_page(&state, &user, id, Some(p)).await
         }
         Err(e) => {
-            ticket_page(
-                &state,
-                &user,
-                id,
-                Some(crate::i18n::app_error(Tr(user.lang), &e)),
-            )
-            .await
+            let p = Posted::refused("level", &form, refusal_text(t, &e), crate::problem::status_of(&e));
+            ticket_page(&state, &user, id, Some(p)).await
         }
     }
 }

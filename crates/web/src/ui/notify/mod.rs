@@ -33,7 +33,10 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications/{id}/read", post(inbox_read))
         .route("/notify/messages", get(deliveries).post(send))
         .route("/notify/messages/{id}", get(delivery))
-        .route("/notify/messages/{id}/retry", post(retry))
+        .route(
+            "/notify/messages/{id}/retry",
+            get(super::up_one).post(retry),
+        )
         .route("/notify/templates", get(templates).post(template_submit))
         .route("/notify/templates/edit", get(template_edit))
 }
@@ -292,7 +295,12 @@ pub async fn send(State(state): State<AppState>, UiForm { user, form }: UiForm) 
         ..Default::default()
     };
     match state.app.send_message(&user.principal, input).await {
-        Ok(_) => see_other("/notify/messages?sent=1"),
+        Ok(_) => super::see_other_with(
+            &state,
+            &user,
+            "/notify/messages",
+            super::Flash::done(Tr(user.lang).s("deliveries.queued")),
+        ),
         Err(AppError::Validation(fields)) => {
             let errors = crate::i18n::field_errors(Tr(user.lang), &fields);
             let q = DeliveriesQuery {
