@@ -119,6 +119,25 @@ fn push_ticket_filter(qb: &mut QueryBuilder<'_, Db>, f: &TicketFilter) {
     if let Some(a) = f.assignee_id {
         qb.push(" AND assignee_id = ").push_bind(a.to_string());
     }
+    if let Some(u) = f.mine {
+        qb.push(" AND (assignee_id = ")
+            .push_bind(u.to_string())
+            .push(" OR id IN (SELECT ticket_id FROM desk_tasks WHERE done_at IS NULL AND assignee_id = ")
+            .push_bind(u.to_string())
+            .push("))");
+    }
+    if let Some((kind, u)) = &f.open_task {
+        qb.push(" AND id IN (SELECT ticket_id FROM desk_tasks WHERE done_at IS NULL AND assignee_id = ")
+            .push_bind(u.to_string())
+            .push(" AND kind = ")
+            .push_bind(kind.clone())
+            .push(")");
+    }
+    if let Some(fen) = f.awaiting_approval_above {
+        qb.push(" AND compensation_amount_fen > ")
+            .push_bind(fen)
+            .push(" AND compensation_approved_at IS NULL");
+    }
     if f.unassigned {
         qb.push(" AND assignee_id IS NULL");
     }

@@ -11,6 +11,7 @@ mod identity;
 mod jobs;
 mod notify;
 mod public;
+pub(crate) mod queues;
 mod session;
 mod sla;
 

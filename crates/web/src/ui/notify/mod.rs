@@ -43,6 +43,8 @@ pub fn routes() -> Router<AppState> {
 struct InboxRow {
     id: Uuid,
     title: String,
+    /// The page it is about (a ticket), when it names one.
+    link: Option<String>,
     body: String,
     created: String,
     unread: bool,
@@ -70,6 +72,11 @@ pub async fn inbox(State(state): State<AppState>, user: UiUser) -> Response {
         .map(|n| InboxRow {
             id: n.id,
             title: n.title.clone(),
+            // Only a path of this server (the link was written by the in-app channel).
+            link: n
+                .link
+                .clone()
+                .filter(|l| l.starts_with('/') && !l.starts_with("//")),
             body: n.body.clone(),
             created: local_time_seconds(&state, n.created_at),
             unread: n.read_at.is_none(),
