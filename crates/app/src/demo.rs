@@ -519,18 +519,18 @@ impl App {
                 .find(|(c, _)| *c == s.dept)
                 .map(|(_, id)| *id);
             self.create_user(
-                    &console,
-                    NewUser {
-                        username: s.username.into(),
-                        display_name: s.name.into(),
-                        email: Some(format!("{}@shanhai-travel.example", s.username)),
-                        password: DEMO_PASSWORD.into(),
-                        department_id,
-                        roles: s.roles.to_vec(),
-                        locale: Some(s.locale.into()),
-                    },
-                )
-                .await?;
+                &console,
+                NewUser {
+                    username: s.username.into(),
+                    display_name: s.name.into(),
+                    email: Some(format!("{}@shanhai-travel.example", s.username)),
+                    password: DEMO_PASSWORD.into(),
+                    department_id,
+                    roles: s.roles.to_vec(),
+                    locale: Some(s.locale.into()),
+                },
+            )
+            .await?;
         }
         self.seed_demo_customers().await?;
         self.install_default_templates().await?;

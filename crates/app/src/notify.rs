@@ -241,7 +241,9 @@ pub fn related_link(related_type: Option<&str>, related_id: Option<&str>) -> Opt
         "ticket" => Uuid::parse_str(id)
             .ok()
             .map(|id| format!("/desk/tickets/{id}")),
-        "calendar" if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+        "calendar"
+            if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
             Some(format!("/calendars/{id}"))
         }
         _ => None,

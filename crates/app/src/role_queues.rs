@@ -66,7 +66,11 @@ pub fn role_queue(key: &str) -> Option<RoleQueue> {
 
 /// The role queues that are `p`'s, in order.
 pub fn role_queues_for(p: &Principal) -> Vec<RoleQueue> {
-    ROLE_QUEUES.iter().filter(|q| q.is_for(p)).copied().collect()
+    ROLE_QUEUES
+        .iter()
+        .filter(|q| q.is_for(p))
+        .copied()
+        .collect()
 }
 
 /// Narrows a ticket filter to a desk role queue of `p` (the caller scopes it to the tickets

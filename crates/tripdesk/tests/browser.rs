@@ -6,9 +6,9 @@
 //!
 //! Needs `apt-get install chromium chromium-driver fonts-noto-cjk` (`scripts/test` does it).
 
-mod common;
 #[path = "common/browser.rs"]
 mod chromium;
+mod common;
 
 use std::time::{Duration, Instant};
 
@@ -466,7 +466,6 @@ impl Browser<'_> {
         self.shot("desk-complaint-followed-up.png").await?;
         Ok(())
     }
-
 }
 
 /// The desk an agent lives in and a supervisor runs: tickets whose SLA clocks run out while

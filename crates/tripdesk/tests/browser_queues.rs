@@ -7,9 +7,9 @@
 //!
 //! Needs `apt-get install chromium chromium-driver fonts-noto-cjk` (`scripts/test` does it).
 
-mod common;
 #[path = "common/browser.rs"]
 mod chromium;
+mod common;
 
 use std::time::{Duration, Instant};
 
@@ -132,7 +132,12 @@ impl Api {
         let agent = self.token("li.na").await?;
         let handler = self.token("zhou.jie").await?;
         let departments = self
-            .call(reqwest::Method::GET, "/api/v1/departments", Some(&admin), Value::Null)
+            .call(
+                reqwest::Method::GET,
+                "/api/v1/departments",
+                Some(&admin),
+                Value::Null,
+            )
             .await?;
         let guide = departments["items"]
             .as_array()
@@ -151,8 +156,12 @@ impl Api {
         let to_approve = self
             .complaint(&agent, "西湖游船被取消，要求退款", "周晓梅")
             .await?;
-        self.steps(&agent, &to_approve.0, &[json!({"step": "triage", "level": "important"})])
-            .await?;
+        self.steps(
+            &agent,
+            &to_approve.0,
+            &[json!({"step": "triage", "level": "important"})],
+        )
+        .await?;
         self.steps(&agent, &to_approve.0, &handling[..1]).await?;
         self.steps(&handler, &to_approve.0, &handling[1..]).await?;
         self.steps(
@@ -162,11 +171,13 @@ impl Api {
         )
         .await?;
 
-        let to_schedule = self
-            .complaint(&agent, "导游迟到四十分钟", "钱文静")
-            .await?;
-        self.steps(&agent, &to_schedule.0, &[json!({"step": "triage", "level": "general"})])
-            .await?;
+        let to_schedule = self.complaint(&agent, "导游迟到四十分钟", "钱文静").await?;
+        self.steps(
+            &agent,
+            &to_schedule.0,
+            &[json!({"step": "triage", "level": "general"})],
+        )
+        .await?;
         self.steps(&agent, &to_schedule.0, &handling[..1]).await?;
         self.steps(&handler, &to_schedule.0, &handling[1..]).await?;
         self.steps(
@@ -246,8 +257,10 @@ impl Browser<'_> {
         ensure!(unread > 0);
         self.shot("queues-supervisor-home.png").await?;
 
-        self.click(Locator::Css("[data-role-queues] a[data-queue='to_approve']"))
-            .await?;
+        self.click(Locator::Css(
+            "[data-role-queues] a[data-queue='to_approve']",
+        ))
+        .await?;
         self.heading("工单").await?;
         let tab = self
             .wait(Locator::Css("nav.desk-tabs a.tab-to_approve"))
@@ -313,7 +326,9 @@ impl Browser<'_> {
         let offered = self.offered_steps().await?;
         ensure!(
             offered.iter().any(|s| s == "schedule_follow_up")
-                && !offered.iter().any(|s| s == "record_contact" || s == "resolve"),
+                && !offered
+                    .iter()
+                    .any(|s| s == "record_contact" || s == "resolve"),
             "a follow-up specialist schedules follow-ups, never handles: {offered:?}"
         );
         let me = c
@@ -429,7 +444,9 @@ impl Browser<'_> {
             .text()
             .await?;
         ensure!(
-            alert.contains("您不能执行这一步") && alert.contains("处理投诉") && !alert.contains('`'),
+            alert.contains("您不能执行这一步")
+                && alert.contains("处理投诉")
+                && !alert.contains('`'),
             "the refusal says why in Chinese: {alert:?}"
         );
         self.shot("queues-agent-refused.png").await?;

@@ -168,11 +168,9 @@ impl Step {
     /// The permission a step needs.
     pub fn permission(self) -> Permission {
         match self {
-            Step::Triage
-            | Step::Assign
-            | Step::Reassign
-            | Step::Close
-            | Step::Reopen => Permission::WorkTickets,
+            Step::Triage | Step::Assign | Step::Reassign | Step::Close | Step::Reopen => {
+                Permission::WorkTickets
+            }
             Step::RecordContact
             | Step::StartInvestigation
             | Step::ProposeSolution
@@ -393,9 +391,7 @@ pub fn may_take(
         return Err(StepError::Forbidden { step, permission });
     }
     match step {
-        Step::ApproveCompensation if !facts.needs_approval() => {
-            Err(StepError::NothingToApprove)
-        }
+        Step::ApproveCompensation if !facts.needs_approval() => Err(StepError::NothingToApprove),
         Step::Resolve if facts.compensation.is_none() => Err(StepError::Invalid {
             field: "compensation",
             message: "propose a solution first",

@@ -359,4 +359,3 @@ impl Browser<'_> {
         Ok(())
     }
 }
-

@@ -553,7 +553,8 @@ fn who_schedules_a_follow_up() {
             handled_ticket: false,
         };
         assert_eq!(
-            offered_steps(State::ResultReported, &actor, &facts()).contains(&Step::ScheduleFollowUp),
+            offered_steps(State::ResultReported, &actor, &facts())
+                .contains(&Step::ScheduleFollowUp),
             may,
             "{role}"
         );

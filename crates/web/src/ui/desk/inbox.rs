@@ -215,11 +215,7 @@ pub async fn inbox(
     Query(q): Query<InboxQuery>,
 ) -> Response {
     let t = Tr(user.lang);
-    let queue = q
-        .queue
-        .as_deref()
-        .filter(|k| is_queue(k))
-        .unwrap_or("open");
+    let queue = q.queue.as_deref().filter(|k| is_queue(k)).unwrap_or("open");
     let filters = InboxFilters {
         kind: q.kind.as_deref().and_then(TicketKind::parse),
         level: q.level.as_deref().and_then(Level::parse),

@@ -253,7 +253,11 @@ async fn ticket_page(state: &AppState, user: &UiUser, id: Uuid, error: Option<St
             Some(match (k.done_at, k.due_at) {
                 (Some(_), _) => format!("{who} · {}", t.s("desk.follow_up.done")),
                 (None, Some(due)) => {
-                    format!("{who} · {} {}", t.s("desk.follow_up.planned"), local_time(state, due))
+                    format!(
+                        "{who} · {} {}",
+                        t.s("desk.follow_up.planned"),
+                        local_time(state, due)
+                    )
                 }
                 (None, None) => who,
             })

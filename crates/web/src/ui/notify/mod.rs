@@ -69,15 +69,26 @@ pub async fn inbox(State(state): State<AppState>, user: UiUser) -> Response {
     };
     let rows = items
         .iter()
-        .map(|n| InboxRow {
-            id: n.id,
-            title: n.title.clone(),
+        .map(|n| {
             // Only a path of this server (the link was written by the in-app channel).
-            link: n
+            let link = n
                 .link
                 .clone()
-                .filter(|l| l.starts_with('/') && !l.starts_with("//")),
-            body: n.body.clone(),
+                .filter(|l| l.starts_with('/') && !l.starts_with("//"));
+            // The title opens the page: the address the template wrote for email goes.
+            let body = n
+                .body
+                .lines()
+                .filter(|l| link.as_deref() != Some(l.trim()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (n, link, body)
+        })
+        .map(|(n, link, body)| InboxRow {
+            id: n.id,
+            title: n.title.clone(),
+            link,
+            body,
             created: local_time_seconds(&state, n.created_at),
             unread: n.read_at.is_none(),
         })
