@@ -87,7 +87,7 @@ async fn compensation_to_approve_waits_in_the_supervisors_queue_only() {
     let sup = h.token("zhao.min").await;
     let r = h.get("/api/v1/desk/inbox?queue=to_approve", &sup).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(queue_ids(&r), [id.clone()]);
+    assert_eq!(queue_ids(&r), std::slice::from_ref(&id));
     assert_eq!(count_of(&r, "to_approve"), 1);
     // Another role's queue is refused, naming the permission; its tabs do not show it.
     let agent = h.token("li.na").await;
@@ -128,7 +128,7 @@ async fn a_follow_up_specialist_schedules_and_finds_her_visits_in_mine() {
     .await;
     let fu = h.token("wang.fang").await;
     let r = h.get("/api/v1/desk/inbox?queue=to_schedule", &fu).await;
-    assert_eq!(queue_ids(&r), [id.clone()], "{}", r.text);
+    assert_eq!(queue_ids(&r), std::slice::from_ref(&id), "{}", r.text);
     let me = h.get("/api/v1/auth/me", &fu).await;
     let me = me.body["user"]["id"]
         .as_str()
@@ -155,7 +155,12 @@ async fn a_follow_up_specialist_schedules_and_finds_her_visits_in_mine() {
         let r = h
             .get(&format!("/api/v1/desk/inbox?queue={queue}"), &fu)
             .await;
-        assert_eq!(queue_ids(&r), [id.clone()], "{queue}: {}", r.text);
+        assert_eq!(
+            queue_ids(&r),
+            std::slice::from_ref(&id),
+            "{queue}: {}",
+            r.text
+        );
         assert_eq!(count_of(&r, queue), 1, "{queue}");
     }
     // Her bell has the assignment.
