@@ -513,64 +513,29 @@ impl App {
                 .await?;
             dept_ids.push((d.code, dept.id));
         }
-        let mut supervisors = Vec::new();
         for s in STAFF {
             let department_id = dept_ids
                 .iter()
                 .find(|(c, _)| *c == s.dept)
                 .map(|(_, id)| *id);
-            let user = self
-                .create_user(
-                    &console,
-                    NewUser {
-                        username: s.username.into(),
-                        display_name: s.name.into(),
-                        email: Some(format!("{}@shanhai-travel.example", s.username)),
-                        password: DEMO_PASSWORD.into(),
-                        department_id,
-                        roles: s.roles.to_vec(),
-                        locale: Some(s.locale.into()),
-                    },
-                )
-                .await?;
-            if user
-                .roles
-                .contains(&tripdesk_domain::identity::Role::Supervisor)
-            {
-                supervisors.push(user);
-            }
+            self.create_user(
+                &console,
+                NewUser {
+                    username: s.username.into(),
+                    display_name: s.name.into(),
+                    email: Some(format!("{}@shanhai-travel.example", s.username)),
+                    password: DEMO_PASSWORD.into(),
+                    department_id,
+                    roles: s.roles.to_vec(),
+                    locale: Some(s.locale.into()),
+                },
+            )
+            .await?;
         }
         self.seed_demo_customers().await?;
         self.install_default_templates().await?;
         self.install_default_reply_templates().await?;
         self.seed_demo_routing_rules(&dept_ids).await?;
-        // An important complaint told to the supervisors at once: the bell has something.
-        let alerts: Vec<_> = supervisors
-            .iter()
-            .map(|u| crate::notify::Notification {
-                template_key: "complaint.important".into(),
-                recipient: crate::notify::Recipient {
-                    preference_key: Some(format!("user:{}", u.id)),
-                    user_id: Some(u.id),
-                    locale: Some(u.locale.clone()),
-                    ..Default::default()
-                },
-                vars: [
-                    ("ticket_no", "TS-20260301-0007"),
-                    ("customer", "陈女士"),
-                    ("summary", "导游擅自更改行程，取消了西湖游船"),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-                related: Some(("ticket".into(), "TS-20260301-0007".into())),
-                emergency: false,
-                attachments: Vec::new(),
-            })
-            .collect();
-        let mut tx = self.store.write().await?;
-        self.enqueue_notifications(&mut *tx, &alerts).await?;
-        tx.commit().await?;
         Ok(true)
     }
 

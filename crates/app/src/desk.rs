@@ -81,6 +81,21 @@ pub struct TicketDetail {
 }
 
 impl TicketDetail {
+    /// The steps `p` may take on this ticket now, in workflow order: the domain's rule
+    /// (`offered_steps`: the state, the permission each step needs, separation of duties,
+    /// approval) for complaints; closing or reopening for those who work tickets otherwise.
+    /// What a page offers; any other step would be refused.
+    pub fn steps_for(&self, p: &Principal) -> Vec<Step> {
+        if self.ticket.kind == TicketKind::Complaint {
+            let actor = actor_of(p, &self.ticket, &self.handlers);
+            tripdesk_domain::desk::offered_steps(self.ticket.state, &actor, &facts_of(&self.ticket))
+        } else if p.can(Permission::WorkTickets) {
+            self.next_steps.clone()
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Clocks still counting: running, paused, or breached and not yet stopped.
     pub fn running_clocks(&self) -> impl Iterator<Item = &SlaClockRecord> {
         self.clocks.iter().filter(|c| clock_is_open(c))

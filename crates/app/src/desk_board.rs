@@ -5,6 +5,7 @@
 //! The inbox reads the clocks of a whole page of tickets in one query (no query per row): it
 //! is benchmarked at 1,000,000 tickets.
 
+use crate::role_queues::{narrow_tickets, role_queue, role_queues_for};
 use crate::{App, AppError, Principal};
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -34,7 +35,8 @@ pub fn badge(count: u64) -> String {
 /// that reads the SLA clocks) is reused: a badge may lag the clocks by this much.
 pub const BREACHING_COUNT_TTL: jiff::SignedDuration = jiff::SignedDuration::from_secs(2);
 
-/// The inbox's queues, in tab order.
+/// The inbox's queues every desk user has, in tab order (after the role queues the user
+/// holds: [`queues_for`]).
 pub const QUEUES: [&str; 7] = [
     "open",
     "mine",
@@ -180,6 +182,22 @@ pub fn badge_of(clocks: &[SlaClockRecord], now: Timestamp) -> Option<SlaBadge> {
         })
 }
 
+/// The inbox's queues of `p`: the desk's role queues they hold (what waits for them), then
+/// [`QUEUES`].
+pub fn queues_for(p: &Principal) -> Vec<&'static str> {
+    role_queues_for(p)
+        .into_iter()
+        .filter(|q| q.capability == "desk")
+        .map(|q| q.key)
+        .chain(QUEUES)
+        .collect()
+}
+
+/// Whether `queue` names an inbox queue (anyone's).
+pub fn is_queue(queue: &str) -> bool {
+    QUEUES.contains(&queue) || role_queue(queue).is_some_and(|q| q.capability == "desk")
+}
+
 fn queue_filter(queue: &str, p: &Principal, f: &InboxFilters, now: Timestamp) -> TicketFilter {
     let mut filter = TicketFilter {
         kind: f.kind,
@@ -199,14 +217,19 @@ fn queue_filter(queue: &str, p: &Principal, f: &InboxFilters, now: Timestamp) ->
         // level-then-oldest order, as do "mine", "my group" and "unassigned" (pickup queues:
         // first come, first served).
         "open" => filter.order = TicketOrder::Newest,
-        "mine" => filter.assignee_id = Some(p.user_id),
+        // Assigned to me, or mine to do on it (a follow-up visit).
+        "mine" => filter.mine = Some(p.user_id),
         // No department: a nil id matches nothing, so the queue is empty.
         "my_group" => filter.group_id = Some(p.department_id.unwrap_or(Uuid::nil())),
         "unassigned" => filter.unassigned = true,
         "urgent" => filter.level = Some(Level::Urgent),
         "breaching" => filter.sla_risk_at = Some(now),
         "all" => filter.open_only = false,
-        _ => {}
+        other => {
+            if let Some(q) = role_queue(other) {
+                narrow_tickets(&q, p, &mut filter);
+            }
+        }
     }
     // A state filter on a closed state makes sense only if closed tickets are shown.
     if f.state == Some(State::Closed) {
@@ -232,16 +255,23 @@ impl App {
         req: &InboxRequest,
     ) -> Result<InboxPage, AppError> {
         p.require(Permission::ViewDesk)?;
-        let queue = QUEUES
-            .into_iter()
-            .find(|q| *q == req.queue)
-            .ok_or_else(|| {
-                AppError::field(
-                    "queue",
-                    "unknown",
-                    format!("queue must be one of {}", QUEUES.join(", ")),
-                )
-            })?;
+        let mine = queues_for(p);
+        let queue = match mine.iter().find(|q| **q == req.queue) {
+            Some(q) => *q,
+            // Another role's queue: named by the permission that makes it someone's.
+            None => match role_queue(&req.queue) {
+                Some(q) if q.capability == "desk" => {
+                    return Err(AppError::Forbidden(q.permission.as_str()))
+                }
+                _ => {
+                    return Err(AppError::field(
+                        "queue",
+                        "unknown",
+                        format!("queue must be one of {}", mine.join(", ")),
+                    ))
+                }
+            },
+        };
         if !(1..=200).contains(&req.limit) {
             return Err(AppError::field(
                 "limit",
@@ -273,8 +303,9 @@ impl App {
                 }
             };
             let generation = self.breaching_counts.generation();
-            let counted: Vec<&'static str> = QUEUES
-                .into_iter()
+            let counted: Vec<&'static str> = mine
+                .iter()
+                .copied()
                 .filter(|q| *q != "breaching" || breaching.is_none())
                 .collect();
             let filters: Vec<_> = counted
@@ -293,9 +324,9 @@ impl App {
                         .put(key, n, generation, now + BREACHING_COUNT_TTL);
                 }
             }
-            counts = QUEUES
-                .into_iter()
-                .map(|q| (q, found.get(q).copied().unwrap_or(0)))
+            counts = mine
+                .iter()
+                .map(|q| (*q, found.get(q).copied().unwrap_or(0)))
                 .collect();
         }
         // Counts stop at QUEUE_COUNT_CAP ("999+"): no page scans a million tickets. The

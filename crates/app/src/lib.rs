@@ -26,6 +26,7 @@ pub mod keys;
 pub mod notify;
 pub mod personal_data;
 pub mod public_desk;
+pub mod role_queues;
 pub mod secrets;
 pub mod sla;
 pub mod ttl_cache;

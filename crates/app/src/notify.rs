@@ -39,6 +39,9 @@ pub struct NotifySettings {
     pub retry_base: SignedDuration,
     /// Longest retry delay.
     pub retry_cap: SignedDuration,
+    /// Whether email goes out (SMTP is configured). Staff alerts always reach the bell;
+    /// without email they are not also queued as mail that would never leave.
+    pub email: bool,
 }
 
 impl Default for NotifySettings {
@@ -47,6 +50,7 @@ impl Default for NotifySettings {
             max_attempts: 8,
             retry_base: SignedDuration::from_secs(30),
             retry_cap: SignedDuration::from_hours(1),
+            email: true,
         }
     }
 }
@@ -228,6 +232,24 @@ fn check_locale(locale: &str, fields: &mut Vec<FieldError>) {
     }
 }
 
+/// The page a notification about `related` opens: a ticket's page (named by its id; a
+/// number or anything else links nowhere rather than to a ticket that does not exist), a
+/// calendar's.
+pub fn related_link(related_type: Option<&str>, related_id: Option<&str>) -> Option<String> {
+    let id = related_id?;
+    match related_type? {
+        "ticket" => Uuid::parse_str(id)
+            .ok()
+            .map(|id| format!("/desk/tickets/{id}")),
+        "calendar"
+            if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
+            Some(format!("/calendars/{id}"))
+        }
+        _ => None,
+    }
+}
+
 /// Renders a template's three parts.
 pub fn render_template(
     t: &Template,
@@ -398,15 +420,45 @@ impl App {
         Ok(out.into_iter().map(|m| m.id).collect())
     }
 
-    /// Enqueues staff alerts (desk steps, SLA escalations) in the caller's transaction. An
-    /// alert whose template an administrator removed is skipped with a warning rather than
-    /// failing the step that caused it; any other error fails it. Returns how many were queued.
+    /// Enqueues staff alerts (desk steps, SLA escalations) in the caller's transaction. A
+    /// staff member's alert always reaches their bell (the in-app channel needs nothing
+    /// configured), and also their mailbox when email goes out, they have an address and they
+    /// did not choose the bell alone (preference channel `in_app`). An alert whose template an
+    /// administrator removed is skipped with a warning rather than failing the step that
+    /// caused it; any other error fails it. Returns how many messages were queued.
     pub(crate) async fn enqueue_alerts(
         &self,
         tx: &mut dyn Tx,
         alerts: &[Notification],
     ) -> Result<usize, AppError> {
-        match self.enqueue_notifications(tx, alerts).await {
+        let mut copies = Vec::with_capacity(alerts.len() * 2);
+        for a in alerts {
+            let r = &a.recipient;
+            if r.user_id.is_none() {
+                copies.push(a.clone());
+                continue;
+            }
+            let mut bell = a.clone();
+            bell.recipient.email = None;
+            copies.push(bell);
+            if !self.settings.notify.email || r.email.is_none() {
+                continue;
+            }
+            let bell_only = match &r.preference_key {
+                Some(key) => tx
+                    .get_preference(key)
+                    .await?
+                    .and_then(|p| p.channel)
+                    .is_some_and(|c| c == "in_app"),
+                None => false,
+            };
+            if !bell_only {
+                let mut mail = a.clone();
+                mail.recipient.user_id = None;
+                copies.push(mail);
+            }
+        }
+        match self.enqueue_notifications(tx, &copies).await {
             Ok(ids) => Ok(ids.len()),
             Err(AppError::Validation(fields))
                 if fields.iter().any(|f| f.field == "template_key") =>

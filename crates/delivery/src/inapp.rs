@@ -49,7 +49,10 @@ impl Channel for InAppChannel {
                 user_id,
                 title: m.subject.clone(),
                 body: m.body_text.clone(),
-                link: None,
+                link: tripdesk_app::notify::related_link(
+                    m.related_type.as_deref(),
+                    m.related_id.as_deref(),
+                ),
                 created_at: self.clock.now(),
                 read_at: None,
             })

@@ -49,6 +49,7 @@ impl Role {
             Role::Agent => &[
                 ViewDesk,
                 WorkTickets,
+                ScheduleFollowUps,
                 ViewCustomers,
                 EditCustomers,
                 SendMessages,
@@ -60,12 +61,19 @@ impl Role {
                 ViewCustomers,
                 SendMessages,
             ],
-            Role::FollowUp => &[ViewDesk, PerformFollowUp, ViewCustomers, SendMessages],
+            Role::FollowUp => &[
+                ViewDesk,
+                PerformFollowUp,
+                ScheduleFollowUps,
+                ViewCustomers,
+                SendMessages,
+            ],
             Role::Supervisor => &[
                 ViewDesk,
                 WorkTickets,
                 HandleComplaints,
                 ApproveCompensation,
+                ScheduleFollowUps,
                 ViewCustomers,
                 EditCustomers,
                 RevealSensitive,
@@ -126,6 +134,10 @@ pub enum Permission {
     HandleComplaints,
     /// Perform follow-up visits (回访).
     PerformFollowUp,
+    /// Schedule a complaint's follow-up visit and choose who makes it: intake (agents), the
+    /// follow-up team itself (seed 001: 回访小组 visits within 3–5 working days of completion)
+    /// and supervisors — not the handling groups, whose work the visit checks.
+    ScheduleFollowUps,
     /// Approve compensation above the threshold.
     ApproveCompensation,
     /// See customer records (masked).
@@ -163,6 +175,7 @@ impl Permission {
             Permission::WorkTickets => "work_tickets",
             Permission::HandleComplaints => "handle_complaints",
             Permission::PerformFollowUp => "perform_follow_up",
+            Permission::ScheduleFollowUps => "schedule_follow_ups",
             Permission::ApproveCompensation => "approve_compensation",
             Permission::ViewCustomers => "view_customers",
             Permission::EditCustomers => "edit_customers",

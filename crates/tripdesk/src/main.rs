@@ -192,6 +192,8 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
             notify: tripdesk_app::notify::NotifySettings {
                 max_attempts: config.outbox_max_attempts,
                 retry_base: jiff::SignedDuration::from_secs(config.outbox_retry_base_secs as i64),
+                // The same condition as `channels_for`: without it mail would never leave.
+                email: config.smtp_url.is_some() && config.smtp_from.is_some(),
                 ..Default::default()
             },
             public_desk: tripdesk_app::public_desk::PublicDeskSettings {

@@ -119,6 +119,72 @@ const TEXT: &[Entry] = &[
     ("role.follow_up", "回访专员", "Follow-up"),
     ("role.supervisor", "主管/监督", "Supervisor"),
     ("role.admin", "管理员", "Admin"),
+    // Permissions, as a refusal names them: what it allows and who holds it.
+    ("perm.view_desk", "查看工单", "view tickets"),
+    (
+        "perm.work_tickets",
+        "受理与处理工单（客服专员、投诉处理小组、主管）",
+        "work tickets (agents, handlers, supervisors)",
+    ),
+    (
+        "perm.handle_complaints",
+        "处理投诉（投诉处理小组、主管）",
+        "handle complaints (handling groups, supervisors)",
+    ),
+    (
+        "perm.perform_follow_up",
+        "执行回访（回访专员）",
+        "perform follow-ups (follow-up team)",
+    ),
+    (
+        "perm.schedule_follow_ups",
+        "安排回访（客服专员、回访专员、主管）",
+        "schedule follow-ups (agents, follow-up team, supervisors)",
+    ),
+    (
+        "perm.approve_compensation",
+        "主管审批",
+        "a supervisor's approval",
+    ),
+    ("perm.view_customers", "查看客户", "view customers"),
+    ("perm.edit_customers", "编辑客户", "edit customers"),
+    (
+        "perm.view_reports",
+        "查看报表（主管、管理员）",
+        "view reports (supervisors, administrators)",
+    ),
+    (
+        "perm.manage_desk",
+        "管理工单设置（主管、管理员）",
+        "manage the desk (supervisors, administrators)",
+    ),
+    // Role queues: what waits for a person because of their role (`ui::queues`).
+    ("queue.title", "待我处理", "Waiting for me"),
+    ("queue.to_approve", "待审批", "To approve"),
+    (
+        "queue.to_approve.hint",
+        "补偿金额超出审批门槛，等待主管审批",
+        "Compensation above the threshold awaiting a supervisor",
+    ),
+    ("queue.to_follow_up", "待回访", "To follow up"),
+    (
+        "queue.to_follow_up.hint",
+        "分派给我的回访任务",
+        "Follow-up visits assigned to me",
+    ),
+    ("queue.to_contact", "待联系客户", "To call back"),
+    (
+        "queue.to_contact.hint",
+        "已分派、尚未联系客户的投诉（1 小时内）",
+        "Assigned complaints whose customer is not yet contacted (within 1 hour)",
+    ),
+    ("queue.to_schedule", "待安排回访", "To schedule"),
+    (
+        "queue.to_schedule.hint",
+        "处理结果已反馈、尚未安排回访的投诉",
+        "Complaints with the result reported and no follow-up scheduled",
+    ),
+    ("queue.none", "暂无待办。", "Nothing waiting."),
     ("nav.calendars", "工作日历", "Calendars"),
     ("nav.sla_policies", "时效规则", "SLA policies"),
     ("nav.sla_compliance", "时效达成", "SLA compliance"),

@@ -987,7 +987,17 @@ async fn templates_are_versioned_and_previewed() {
 #[tokio::test]
 async fn the_bell_lists_streams_and_marks_read() {
     let h = harness().await;
-    // The demo queued an important-complaint alert for the supervisor; deliver it in-app.
+    // An important complaint alerts the supervisor, in the bell whatever email does;
+    // deliver the in-app messages as the in-app channel does.
+    let agent = h.token("li.na").await;
+    let t = h
+        .json(Method::POST, "/api/v1/tickets", Some(&agent), json!({"kind": "complaint", "channel": "phone", "level": "important", "subject": "导游擅自更改行程", "description": "取消了西湖游船", "customer": {"name": "陈女士"}}))
+        .await;
+    assert_eq!(t.status, StatusCode::CREATED, "{}", t.text);
+    let (ticket_id, ticket_no) = (
+        t.body["id"].as_str().unwrap().to_string(),
+        t.body["number"].as_str().unwrap().to_string(),
+    );
     let store = h.store.store.clone();
     let now = jiff::Timestamp::now();
     let mut tx = store.write().await.unwrap();
@@ -1009,7 +1019,10 @@ async fn the_bell_lists_streams_and_marks_read() {
             user_id: m.recipient.parse().unwrap(),
             title: m.subject.clone(),
             body: m.body_text.clone(),
-            link: None,
+            link: tripdesk_app::notify::related_link(
+                m.related_type.as_deref(),
+                m.related_id.as_deref(),
+            ),
             created_at: now,
             read_at: None,
         })
@@ -1022,7 +1035,7 @@ async fn the_bell_lists_streams_and_marks_read() {
     let list = h.get("/api/v1/notifications", &token).await;
     assert_eq!(list.body["unread"], 1, "{}", list.text);
     let title = list.body["items"][0]["title"].as_str().unwrap();
-    assert!(title.contains("TS-20260301-0007"), "{title}");
+    assert!(title.contains(&ticket_no), "{title}");
 
     // The live stream starts with the unread count.
     let req = Request::builder()
@@ -1064,7 +1077,13 @@ async fn the_bell_lists_streams_and_marks_read() {
         .await;
     assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
     let page = h.ui_get("/notifications", "zhao.min").await;
-    assert!(page.text.contains("TS-20260301-0007") && page.text.contains("data-bell"));
+    assert!(page.text.contains(&ticket_no) && page.text.contains("data-bell"));
+    assert!(
+        page.text
+            .contains(&format!("href=\"/desk/tickets/{ticket_id}\"")),
+        "the bell's entry opens the ticket: {}",
+        page.text
+    );
 }
 
 #[tokio::test]

@@ -382,11 +382,18 @@ async fn every_variant_of_each_domain_enum_is_in_the_document() {
         "/api/v1/sla/clocks/{id}/{action}:post:action",
         &ClockAction::ALL,
     );
-    // The inbox's queues are the use case's names (no enum of their own).
+    // The inbox's queues are the use case's names (no enum of their own): everyone's and the
+    // desk's role queues.
     let queues = enum_names(&doc, "/api/v1/desk/inbox:get:queue");
     let want: BTreeSet<String> = tripdesk_app::desk_board::QUEUES
         .iter()
         .map(|q| q.to_string())
+        .chain(
+            tripdesk_app::role_queues::ROLE_QUEUES
+                .iter()
+                .filter(|q| q.capability == "desk")
+                .map(|q| q.key.to_string()),
+        )
         .collect();
     assert_eq!(queues, want);
 }

@@ -168,12 +168,9 @@ impl Step {
     /// The permission a step needs.
     pub fn permission(self) -> Permission {
         match self {
-            Step::Triage
-            | Step::Assign
-            | Step::Reassign
-            | Step::ScheduleFollowUp
-            | Step::Close
-            | Step::Reopen => Permission::WorkTickets,
+            Step::Triage | Step::Assign | Step::Reassign | Step::Close | Step::Reopen => {
+                Permission::WorkTickets
+            }
             Step::RecordContact
             | Step::StartInvestigation
             | Step::ProposeSolution
@@ -181,6 +178,7 @@ impl Step {
             | Step::ReportResult => Permission::HandleComplaints,
             Step::ApproveCompensation => Permission::ApproveCompensation,
             Step::RecordFollowUp => Permission::PerformFollowUp,
+            Step::ScheduleFollowUp => Permission::ScheduleFollowUps,
         }
     }
 }
@@ -372,14 +370,15 @@ fn has_reason(input: &StepInput) -> bool {
         .is_some_and(|r| !r.trim().is_empty())
 }
 
-/// Checks `step` from `state` and returns the next state and the effects.
-pub fn decide(
+/// Whether `actor` may take `step` now, as far as the state, the actor and the ticket's facts
+/// decide (the input a step carries is [`decide`]'s to check): the one rule behind both the
+/// steps a page offers ([`offered_steps`]) and the refusal of a step taken anyway.
+pub fn may_take(
     state: State,
     step: Step,
     actor: &Actor<'_>,
     facts: &Facts,
-    input: &StepInput,
-) -> Result<Decision, StepError> {
+) -> Result<State, StepError> {
     let Some(to) = step.target(state) else {
         return Err(StepError::WrongState {
             step,
@@ -391,6 +390,48 @@ pub fn decide(
     if !roles_grant(actor.roles, permission) {
         return Err(StepError::Forbidden { step, permission });
     }
+    match step {
+        Step::ApproveCompensation if !facts.needs_approval() => Err(StepError::NothingToApprove),
+        Step::Resolve if facts.compensation.is_none() => Err(StepError::Invalid {
+            field: "compensation",
+            message: "propose a solution first",
+        }),
+        Step::Resolve if facts.needs_approval() => Err(StepError::ApprovalRequired),
+        Step::RecordFollowUp if actor.in_handling_group || actor.handled_ticket => {
+            Err(StepError::SeparationOfDuties)
+        }
+        // Closing over an unhappy customer is a supervisor's decision.
+        Step::Close
+            if facts.last_satisfaction.is_some_and(|s| s <= 2)
+                && !actor.roles.contains(&Role::Supervisor) =>
+        {
+            Err(StepError::Forbidden {
+                step,
+                permission: Permission::ApproveCompensation,
+            })
+        }
+        _ => Ok(to),
+    }
+}
+
+/// The steps `actor` may take from `state` on a ticket with these facts, in workflow order:
+/// what a page offers (a step it leaves out would be refused by [`decide`]).
+pub fn offered_steps(state: State, actor: &Actor<'_>, facts: &Facts) -> Vec<Step> {
+    Step::ALL
+        .into_iter()
+        .filter(|s| may_take(state, *s, actor, facts).is_ok())
+        .collect()
+}
+
+/// Checks `step` from `state` and returns the next state and the effects.
+pub fn decide(
+    state: State,
+    step: Step,
+    actor: &Actor<'_>,
+    facts: &Facts,
+    input: &StepInput,
+) -> Result<Decision, StepError> {
+    let to = may_take(state, step, actor, facts)?;
     let mut effects = Vec::new();
     match step {
         Step::Triage => {
@@ -436,30 +477,14 @@ pub fn decide(
                 effects.push(Effect::Notify(Audience::Supervisors));
             }
         }
-        Step::ApproveCompensation => {
-            if !facts.needs_approval() {
-                return Err(StepError::NothingToApprove);
-            }
-        }
+        Step::ApproveCompensation => {}
         Step::Resolve => {
-            if facts.compensation.is_none() {
-                return Err(StepError::Invalid {
-                    field: "compensation",
-                    message: "propose a solution first",
-                });
-            }
-            if facts.needs_approval() {
-                return Err(StepError::ApprovalRequired);
-            }
             effects.push(Effect::StartClock("complaint.result_report"));
             effects.push(Effect::StartClock(facts.level.follow_up_target()));
         }
         Step::ReportResult => effects.push(Effect::StopClock("complaint.result_report")),
         Step::ScheduleFollowUp => effects.push(Effect::Notify(Audience::FollowUpTeam)),
         Step::RecordFollowUp => {
-            if actor.in_handling_group || actor.handled_ticket {
-                return Err(StepError::SeparationOfDuties);
-            }
             let satisfaction = rating("satisfaction", input.satisfaction)?;
             rating("overall_rating", input.overall_rating)?;
             effects.push(Effect::StopClock(facts.level.follow_up_target()));
@@ -477,18 +502,7 @@ pub fn decide(
                 }
             }
         }
-        Step::Close => {
-            // Closing over an unhappy customer is a supervisor's decision.
-            if facts.last_satisfaction.is_some_and(|s| s <= 2)
-                && !actor.roles.contains(&Role::Supervisor)
-            {
-                return Err(StepError::Forbidden {
-                    step,
-                    permission: Permission::ApproveCompensation,
-                });
-            }
-            effects.push(Effect::CancelClocks);
-        }
+        Step::Close => effects.push(Effect::CancelClocks),
         Step::Reopen => {
             if !has_reason(input) {
                 return Err(StepError::Invalid {

@@ -81,19 +81,19 @@ fn push_ticket_filter(qb: &mut QueryBuilder<'_, Db>, f: &TicketFilter) {
     // States are written as literals (the domain's own names, never user text): a planner
     // can use a partial index (`WHERE state = 'closed'`, migration 0011) only for a
     // predicate it can see when preparing the statement.
+    let mut states = String::new();
     match f.states.as_slice() {
         [] => {}
-        [one] => {
-            qb.push(format!(" AND state = '{}'", one.as_str()));
-        }
+        [one] => states.push_str(&format!(" AND state = '{}'", one.as_str())),
         many => {
             let names: Vec<String> = many.iter().map(|s| format!("'{}'", s.as_str())).collect();
-            qb.push(format!(" AND state IN ({})", names.join(", ")));
+            states.push_str(&format!(" AND state IN ({})", names.join(", ")));
         }
     }
     if f.open_only {
-        qb.push(" AND state <> 'closed'");
+        states.push_str(" AND state <> 'closed'");
     }
+    qb.push(&states);
     if let Some(g) = f.group_id {
         qb.push(" AND group_id = ").push_bind(g.to_string());
     }
@@ -118,6 +118,29 @@ fn push_ticket_filter(qb: &mut QueryBuilder<'_, Db>, f: &TicketFilter) {
     }
     if let Some(a) = f.assignee_id {
         qb.push(" AND assignee_id = ").push_bind(a.to_string());
+    }
+    // Assigned to me, or an open task of mine on it: a union of two index searches (the
+    // assignee's partial queue index, found through the same state predicate, and
+    // `desk_tasks_open_assignee_idx`), not an OR that would walk every open ticket.
+    if let Some(u) = f.mine {
+        qb.push(" AND id IN (SELECT id FROM tickets WHERE assignee_id = ")
+            .push_bind(u.to_string())
+            .push(&states)
+            .push(" UNION ALL SELECT ticket_id FROM desk_tasks WHERE done_at IS NULL AND assignee_id = ")
+            .push_bind(u.to_string())
+            .push(")");
+    }
+    if let Some((kind, u)) = &f.open_task {
+        qb.push(" AND id IN (SELECT ticket_id FROM desk_tasks WHERE done_at IS NULL AND assignee_id = ")
+            .push_bind(u.to_string())
+            .push(" AND kind = ")
+            .push_bind(kind.clone())
+            .push(")");
+    }
+    if let Some(fen) = f.awaiting_approval_above {
+        qb.push(" AND compensation_amount_fen > ")
+            .push_bind(fen)
+            .push(" AND compensation_approved_at IS NULL");
     }
     if f.unassigned {
         qb.push(" AND assignee_id IS NULL");

@@ -7,7 +7,8 @@
 macro_rules! desk_conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@each $make;
-            tickets, tickets_in_bulk, desk_rules_and_templates, desk_queues_and_board);
+            tickets, tickets_in_bulk, desk_rules_and_templates, desk_queues_and_board,
+            role_queue_filters);
     };
 }
 
@@ -681,6 +682,102 @@ pub async fn tickets(store: &dyn Store) {
     let tasks = tx.list_desk_tasks(general.id).await.unwrap();
     assert_eq!(tasks[0].done_at, None, "the rectification task stays open");
     assert_eq!(tasks[1].done_at, Some(done_at));
+    tx.commit().await.unwrap();
+}
+
+/// The role queues' filters: "mine" is assigned to me or an open task of mine; an open task
+/// of one kind; compensation above an amount not yet approved — listed and counted alike.
+pub async fn role_queue_filters(store: &dyn Store) {
+    use tripdesk_domain::desk::CompensationKind;
+    let mut tx = store.write().await.unwrap();
+    let me = sample_user("follow.me", &[Role::FollowUp], None);
+    let other = sample_user("follow.other", &[Role::FollowUp], None);
+    tx.insert_user(&me).await.unwrap();
+    tx.insert_user(&other).await.unwrap();
+    let at = "2026-05-01T01:00:00Z";
+    let assigned = Ticket {
+        assignee_id: Some(me.id),
+        ..sample_ticket("RQ1", Level::General, at)
+    };
+    let visit = sample_ticket("RQ2", Level::General, at);
+    let visited = sample_ticket("RQ3", Level::General, at);
+    let others = sample_ticket("RQ4", Level::General, at);
+    let comp = |n: &str, fen: i64, approved: bool| Ticket {
+        compensation_kind: Some(CompensationKind::Refund),
+        compensation_amount_fen: Some(fen),
+        compensation_approved_at: approved.then(|| t(at)),
+        compensation_approved_by: approved.then_some(other.id),
+        ..sample_ticket(n, Level::General, at)
+    };
+    let pending = comp("RQ5", 80_000, false);
+    let approved = comp("RQ6", 80_000, true);
+    let small = comp("RQ7", 10_000, false);
+    for tk in [
+        &assigned, &visit, &visited, &others, &pending, &approved, &small,
+    ] {
+        tx.insert_ticket(tk).await.unwrap();
+    }
+    let task = |ticket: &Ticket, who: Uuid, done: bool| DeskTask {
+        id: Uuid::now_v7(),
+        ticket_id: ticket.id,
+        kind: "follow_up".into(),
+        department_id: None,
+        assignee_id: Some(who),
+        title: "回访".into(),
+        body: String::new(),
+        created_at: t(at),
+        due_at: None,
+        done_at: done.then(|| t(at)),
+    };
+    tx.insert_desk_task(&task(&visit, me.id, false))
+        .await
+        .unwrap();
+    tx.insert_desk_task(&task(&visited, me.id, true))
+        .await
+        .unwrap();
+    tx.insert_desk_task(&task(&others, other.id, false))
+        .await
+        .unwrap();
+    let numbers = |mut list: Vec<Ticket>| {
+        list.sort_by(|a, b| a.number.cmp(&b.number));
+        list.into_iter().map(|t| t.number).collect::<Vec<_>>()
+    };
+    let mine = TicketFilter {
+        mine: Some(me.id),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(tx.list_tickets(&mine).await.unwrap()),
+        ["RQ1", "RQ2"]
+    );
+    let visits = TicketFilter {
+        open_task: Some(("follow_up".into(), me.id)),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(numbers(tx.list_tickets(&visits).await.unwrap()), ["RQ2"]);
+    let improvements = TicketFilter {
+        open_task: Some(("improvement".into(), me.id)),
+        limit: 50,
+        ..Default::default()
+    };
+    assert!(tx.list_tickets(&improvements).await.unwrap().is_empty());
+    let to_approve = TicketFilter {
+        awaiting_approval_above: Some(50_000),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(tx.list_tickets(&to_approve).await.unwrap()),
+        ["RQ5"]
+    );
+    assert_eq!(
+        tx.count_tickets_capped(&[mine, visits, improvements, to_approve], 1000)
+            .await
+            .unwrap(),
+        [2, 1, 0, 1]
+    );
     tx.commit().await.unwrap();
 }
 

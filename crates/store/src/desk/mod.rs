@@ -95,6 +95,13 @@ pub struct TicketFilter {
     /// tickets of these handling groups (none: no ticket); `None` keeps every ticket.
     pub groups: Option<Vec<Uuid>>,
     pub assignee_id: Option<Uuid>,
+    /// Only tickets assigned to this user or on which they hold an open task (a follow-up
+    /// visit, an improvement): the "mine" queue.
+    pub mine: Option<Uuid>,
+    /// Only tickets on which this user holds an open task of this kind (`follow_up`).
+    pub open_task: Option<(String, Uuid)>,
+    /// Only tickets whose compensation is above this amount (fen) and not yet approved.
+    pub awaiting_approval_above: Option<i64>,
     pub unassigned: bool,
     pub customer_id: Option<Uuid>,
     pub channel: Option<Channel>,

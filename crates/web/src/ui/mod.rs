@@ -14,6 +14,7 @@ mod jobs;
 mod notify;
 pub(crate) mod pager;
 mod public;
+pub(crate) mod queues;
 mod session;
 mod sla;
 

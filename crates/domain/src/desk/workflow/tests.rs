@@ -486,3 +486,90 @@ proptest! {
         }
     }
 }
+
+/// What a page offers is what `decide` accepts: for every role alone, every state and both
+/// sides of the approval and separation rules, a step is offered exactly when taking it with
+/// complete input succeeds, and a step not offered is refused for a reason other than input.
+#[test]
+fn offered_steps_are_the_steps_decide_accepts() {
+    let compensations = [
+        facts(),
+        Facts {
+            compensation: Some(Compensation {
+                kind: CompensationKind::Refund,
+                amount_fen: 80_000,
+            }),
+            ..facts()
+        },
+        Facts {
+            last_satisfaction: Some(1),
+            ..facts()
+        },
+    ];
+    for role in ALL_ROLES {
+        for (in_group, handled) in [(false, false), (true, false), (false, true)] {
+            let roles = std::slice::from_ref(role);
+            let actor = Actor {
+                roles,
+                in_handling_group: in_group,
+                handled_ticket: handled,
+            };
+            for f in &compensations {
+                for state in State::ALL {
+                    let offered = offered_steps(state, &actor, f);
+                    for step in Step::ALL {
+                        let result = decide(state, step, &actor, f, &input_for(step));
+                        if offered.contains(&step) {
+                            assert!(result.is_ok(), "{role} {step} from {state}: {result:?}");
+                        } else {
+                            assert!(
+                                !matches!(result, Ok(_) | Err(StepError::Invalid { .. })),
+                                "{role} {step} from {state}: not offered but {result:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Seed 001: the follow-up team (回访小组) visits within 3–5 working days of completion, so a
+/// follow-up specialist schedules the visit as intake and supervisors do; the handling group,
+/// whose work the visit checks, does not.
+#[test]
+fn who_schedules_a_follow_up() {
+    for (role, may) in [
+        (Role::Agent, true),
+        (Role::FollowUp, true),
+        (Role::Supervisor, true),
+        (Role::Handler, false),
+        (Role::Admin, false),
+    ] {
+        let roles = [role];
+        let actor = Actor {
+            roles: &roles,
+            in_handling_group: false,
+            handled_ticket: false,
+        };
+        assert_eq!(
+            offered_steps(State::ResultReported, &actor, &facts())
+                .contains(&Step::ScheduleFollowUp),
+            may,
+            "{role}"
+        );
+    }
+    // A handler is offered the handling steps only, never the follow-up's.
+    let roles = [Role::Handler];
+    let handler = Actor {
+        roles: &roles,
+        in_handling_group: true,
+        handled_ticket: true,
+    };
+    assert_eq!(
+        offered_steps(State::Assigned, &handler, &facts()),
+        [Step::Reassign, Step::RecordContact]
+    );
+    assert!(!offered_steps(State::FollowUpScheduled, &handler, &facts())
+        .contains(&Step::RecordFollowUp));
+}

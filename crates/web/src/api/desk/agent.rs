@@ -543,6 +543,15 @@ pub enum InboxQueueName {
     /// An SLA clock breached or past its warning instant.
     Breaching,
     All,
+    /// Role queues (`tripdesk_app::role_queues`), each someone's by a permission (403 for
+    /// others): compensation awaiting approval (`approve_compensation`)…
+    ToApprove,
+    /// …follow-up visits assigned to me (`perform_follow_up`)…
+    ToFollowUp,
+    /// …assigned complaints whose customer is not contacted yet (`handle_complaints`)…
+    ToContact,
+    /// …complaints whose follow-up is not scheduled yet (`schedule_follow_ups`).
+    ToSchedule,
 }
 
 impl InboxQueueName {
@@ -555,6 +564,10 @@ impl InboxQueueName {
             InboxQueueName::Urgent => "urgent",
             InboxQueueName::Breaching => "breaching",
             InboxQueueName::All => "all",
+            InboxQueueName::ToApprove => "to_approve",
+            InboxQueueName::ToFollowUp => "to_follow_up",
+            InboxQueueName::ToContact => "to_contact",
+            InboxQueueName::ToSchedule => "to_schedule",
         }
     }
 }

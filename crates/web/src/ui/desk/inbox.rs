@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::HashMap;
-use tripdesk_app::desk_board::{InboxFilters, InboxRequest, SlaBadge, QUEUES};
+use tripdesk_app::desk_board::{is_queue, InboxFilters, InboxRequest, SlaBadge};
 use tripdesk_domain::desk::{Channel, Level, State as TicketState, TicketKind};
 use tripdesk_domain::sla::ClockState;
 use tripdesk_store::{Department, SlaRisk};
@@ -29,6 +29,10 @@ pub(super) fn label(t: Tr, prefix: &str, key: &str) -> String {
 struct QueueTab {
     key: &'static str,
     label: String,
+    /// One of the user's role queues (what waits for them), shown first.
+    role: bool,
+    /// A role queue with work in it.
+    waiting: bool,
     /// The badge: the count, or `999+` at the cap.
     count: String,
     active: bool,
@@ -217,11 +221,7 @@ pub async fn inbox(
     pager: Pager,
 ) -> Response {
     let t = Tr(user.lang);
-    let queue = q
-        .queue
-        .as_deref()
-        .filter(|k| QUEUES.contains(k))
-        .unwrap_or("open");
+    let queue = q.queue.as_deref().filter(|k| is_queue(k)).unwrap_or("open");
     let filters = InboxFilters {
         kind: q.kind.as_deref().and_then(TicketKind::parse),
         level: q.level.as_deref().and_then(Level::parse),
@@ -271,7 +271,12 @@ pub async fn inbox(
         .iter()
         .map(|(key, count)| QueueTab {
             key,
-            label: label(t, "desk.queue", key),
+            role: tripdesk_app::role_queues::role_queue(key).is_some(),
+            waiting: *count > 0,
+            label: match tripdesk_app::role_queues::role_queue(key) {
+                Some(_) => crate::ui::queues::label(t, key).to_string(),
+                None => label(t, "desk.queue", key),
+            },
             count: tripdesk_app::desk_board::badge(*count),
             active: *key == page.queue,
             href: if carried.is_empty() {

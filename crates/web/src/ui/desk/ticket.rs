@@ -72,6 +72,14 @@ struct TicketPage {
     state_label: String,
     channel_label: String,
     customer: String,
+    /// The customer's page, for those who may open it.
+    customer_href: Option<String>,
+    /// Who handles it: the assignee, else "—".
+    assignee: String,
+    /// Everyone who took a handling step (contact, investigation, solution, result).
+    handlers: String,
+    /// Who makes the follow-up visit, with when it is planned.
+    follow_up: String,
     created: String,
     booking: String,
     group: String,
@@ -322,6 +330,33 @@ async fn ticket_page(
     // Agents may not list staff, but the step form needs the people to choose.
     let people = state.app.desk_people(p).await.unwrap_or_default();
     let tk = &d.ticket;
+    let name_of = |id: Uuid| {
+        people
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.display_name.clone())
+            .unwrap_or_else(|| "—".into())
+    };
+    let follow_up = d
+        .tasks
+        .iter()
+        .rev()
+        .find(|k| k.kind == "follow_up")
+        .and_then(|k| {
+            let who = name_of(k.assignee_id?);
+            Some(match (k.done_at, k.due_at) {
+                (Some(_), _) => format!("{who} · {}", t.s("desk.follow_up.done")),
+                (None, Some(due)) => {
+                    format!(
+                        "{who} · {} {}",
+                        t.s("desk.follow_up.planned"),
+                        local_time(state, due)
+                    )
+                }
+                (None, None) => who,
+            })
+        })
+        .unwrap_or_else(|| "—".into());
     let compensation = match (tk.compensation_kind, tk.compensation_amount_fen) {
         (Some(k), Some(fen)) => format!(
             "{} ¥{}.{:02}{}",
@@ -378,6 +413,21 @@ async fn ticket_page(
         state_label: label(t, "state", tk.state.as_str()),
         channel_label: label(t, "channel", tk.channel.as_str()),
         customer: tk.customer_name.clone(),
+        customer_href: tk
+            .customer_id
+            .filter(|_| p.can(Permission::ViewCustomers))
+            .map(|c| format!("/customers/{c}")),
+        assignee: tk.assignee_id.map(name_of).unwrap_or_else(|| "—".into()),
+        handlers: if d.handlers.is_empty() {
+            "—".into()
+        } else {
+            d.handlers
+                .iter()
+                .map(|h| name_of(*h))
+                .collect::<Vec<_>>()
+                .join("、")
+        },
+        follow_up,
         created: local_time(state, tk.created_at),
         booking: tk.booking_ref.clone().unwrap_or_else(|| "—".into()),
         group: tk
@@ -424,8 +474,9 @@ async fn ticket_page(
                 body: k.body.clone(),
             })
             .collect(),
+        // Only what this user may take now: the domain's rule, so nothing offered is refused.
         steps: d
-            .next_steps
+            .steps_for(p)
             .iter()
             .map(|s| Opt {
                 value: s.as_str().into(),
@@ -724,11 +775,36 @@ pub async fn take_step(
             let p = Posted::invalid("step", &form, t, &fields);
             ticket_page(&state, &user, id, Some(p)).await
         }
-        Err(e @ AppError::Forbidden(_)) => error_page(&state, &user, "desk", e),
+        // A refused step says why on the ticket page, with what was typed.
         Err(e) => {
-            let p = Posted::refused("step", &form, refusal_text(t, &e), crate::problem::status_of(&e));
+            let p = Posted::refused("step", &form, step_refusal(t, &e), crate::problem::status_of(&e));
             ticket_page(&state, &user, id, Some(p)).await
         }
+    }
+}
+
+/// Why a step was refused, in the page's language: the permission it needs and who holds
+/// it, separation of duties, a pending approval, a state that moved on.
+fn step_refusal(t: Tr, e: &AppError) -> String {
+    match e {
+        AppError::Forbidden(permission) => {
+            let key = format!("perm.{permission}");
+            let what = if Tr::has(&key) {
+                t.s(&key).to_string()
+            } else {
+                permission.to_string()
+            };
+            t.s("desk.refused.permission").replace("{p}", &what)
+        }
+        AppError::InvalidTransition { .. } => t.s("desk.refused.state").into(),
+        AppError::Conflict { code, .. } => match *code {
+            "separation_of_duties" => t.s("desk.sod").into(),
+            "approval_required" => t.s("desk.refused.approval_required").into(),
+            "nothing_to_approve" => t.s("desk.refused.nothing_to_approve").into(),
+            "concurrent_update" => t.s("desk.refused.concurrent").into(),
+            _ => refusal_text(t, e),
+        },
+        other => crate::i18n::app_error(t, other),
     }
 }
 

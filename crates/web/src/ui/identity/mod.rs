@@ -90,6 +90,7 @@ struct HomePage {
     c: Chrome,
     staff_count: u64,
     department_count: usize,
+    queues: Vec<crate::ui::queues::QueueLink>,
 }
 
 pub async fn home(State(state): State<AppState>, user: UiUser) -> Response {
@@ -116,6 +117,7 @@ pub async fn home(State(state): State<AppState>, user: UiUser) -> Response {
                 .await,
             staff_count,
             department_count,
+            queues: crate::ui::queues::my_queues(&state, &user).await,
         },
     )
 }

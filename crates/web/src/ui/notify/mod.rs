@@ -46,6 +46,8 @@ pub fn routes() -> Router<AppState> {
 struct InboxRow {
     id: Uuid,
     title: String,
+    /// The page it is about (a ticket), when it names one.
+    link: Option<String>,
     body: String,
     created: String,
     unread: bool,
@@ -70,10 +72,26 @@ pub async fn inbox(State(state): State<AppState>, user: UiUser) -> Response {
     };
     let rows = items
         .iter()
-        .map(|n| InboxRow {
+        .map(|n| {
+            // Only a path of this server (the link was written by the in-app channel).
+            let link = n
+                .link
+                .clone()
+                .filter(|l| l.starts_with('/') && !l.starts_with("//"));
+            // The title opens the page: the address the template wrote for email goes.
+            let body = n
+                .body
+                .lines()
+                .filter(|l| link.as_deref() != Some(l.trim()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (n, link, body)
+        })
+        .map(|(n, link, body)| InboxRow {
             id: n.id,
             title: n.title.clone(),
-            body: n.body.clone(),
+            link,
+            body,
             created: local_time_seconds(&state, n.created_at),
             unread: n.read_at.is_none(),
         })
