@@ -171,6 +171,25 @@ async fn a_complaint_from_intake_to_an_unsatisfied_follow_up() {
         .await;
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
     assert_eq!(again.body["customer_id"], customer_id.as_str());
+    // The customer page's contact history lists both tickets, newest first, linked.
+    let page = h
+        .ui_get(&format!("/customers/{customer_id}"), "li.na")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (first, second) = (
+        again.body["number"].as_str().unwrap(),
+        t["number"].as_str().unwrap(),
+    );
+    let (at_first, at_second) = (page.text.find(first), page.text.find(second));
+    assert!(
+        at_first.is_some() && at_first < at_second,
+        "both tickets listed, newest first"
+    );
+    assert!(page.text.contains(&format!(
+        "/desk/tickets/{}",
+        again.body["id"].as_str().unwrap()
+    )));
+    assert!(!page.text.contains("尚未实现"));
 
     let t = ok_step(
         &h,

@@ -342,12 +342,28 @@ struct CustomerPage {
     consents: Vec<ConsentRow>,
     duplicates: Vec<DupRow>,
     history: Vec<HistoryRow>,
+    /// The customer's tickets, newest first (for those who may see the desk), and how many.
+    tickets: Vec<TicketRow>,
+    ticket_total: u64,
     can_edit: bool,
     can_reveal: bool,
     /// The form of this page that came back refused, as typed, with its errors.
     f: FormState,
     notice: Option<String>,
 }
+
+/// One of the customer's tickets, as the contact history lists it.
+struct TicketRow {
+    id: Uuid,
+    number: String,
+    kind: String,
+    state: String,
+    subject: String,
+    created: String,
+}
+
+/// Tickets listed on the customer page; the rest are a link to the desk away.
+const CONTACT_HISTORY: u32 = 20;
 
 /// A value shown after a reveal, carried by the flash to the one page load after the
 /// redirect (never in the URL; a reload shows the masked value again).
@@ -375,6 +391,21 @@ async fn customer_page(
     let duplicates = match state.app.customer_duplicates(p, id).await {
         Ok(d) => d,
         Err(e) => return error_page(state, user, "customers", e),
+    };
+    // The contact history: the customer's tickets in the viewer's scope, newest first.
+    let (tickets, ticket_total) = if p.can(Permission::ViewDesk) {
+        let filter = tripdesk_store::TicketFilter {
+            customer_id: Some(id),
+            order: tripdesk_store::TicketOrder::Newest,
+            limit: CONTACT_HISTORY,
+            ..Default::default()
+        };
+        match state.app.list_tickets(p, &filter).await {
+            Ok(found) => found,
+            Err(e) => return error_page(state, user, "customers", e),
+        }
+    } else {
+        (Vec::new(), 0)
     };
     // The record's own history, for those who may read the audit log.
     let history = if p.can(Permission::ViewAudit) {
@@ -485,6 +516,18 @@ async fn customer_page(
                 action: i18n::audit_action_label(t, &e.action),
             })
             .collect(),
+        tickets: tickets
+            .iter()
+            .map(|tk| TicketRow {
+                id: tk.id,
+                number: tk.number.clone(),
+                kind: t.s(&format!("kind.{}", tk.kind.as_str())).to_string(),
+                state: t.s(&format!("state.{}", tk.state.as_str())).to_string(),
+                subject: tk.subject.clone(),
+                created: local_time(state, tk.created_at),
+            })
+            .collect(),
+        ticket_total,
         can_edit: p.can(Permission::EditCustomers) && status == "active",
         can_reveal: p.can(Permission::RevealSensitive),
         notice,

@@ -599,7 +599,12 @@ pub async fn post_message(
             error_page(&state, &user, "desk", e)
         }
         Err(e) => {
-            let p = Posted::refused("reply", &form, refusal_text(t, &e), crate::problem::status_of(&e));
+            let p = Posted::refused(
+                "reply",
+                &form,
+                refusal_text(t, &e),
+                crate::problem::status_of(&e),
+            );
             ticket_page(&state, &user, id, Some(p)).await
         }
     }
@@ -647,7 +652,12 @@ pub async fn convert(
             ticket_page(&state, &user, id, Some(p)).await
         }
         Err(e) => {
-            let p = Posted::refused("convert", &form, refusal_text(t, &e), crate::problem::status_of(&e));
+            let p = Posted::refused(
+                "convert",
+                &form,
+                refusal_text(t, &e),
+                crate::problem::status_of(&e),
+            );
             ticket_page(&state, &user, id, Some(p)).await
         }
     }
@@ -777,7 +787,12 @@ pub async fn take_step(
         }
         // A refused step says why on the ticket page, with what was typed.
         Err(e) => {
-            let p = Posted::refused("step", &form, step_refusal(t, &e), crate::problem::status_of(&e));
+            let p = Posted::refused(
+                "step",
+                &form,
+                step_refusal(t, &e),
+                crate::problem::status_of(&e),
+            );
             ticket_page(&state, &user, id, Some(p)).await
         }
     }
@@ -953,7 +968,12 @@ pub async fn change_level(
             ticket_page(&state, &user, id, Some(p)).await
         }
         Err(e) => {
-            let p = Posted::refused("level", &form, refusal_text(t, &e), crate::problem::status_of(&e));
+            let p = Posted::refused(
+                "level",
+                &form,
+                refusal_text(t, &e),
+                crate::problem::status_of(&e),
+            );
             ticket_page(&state, &user, id, Some(p)).await
         }
     }
