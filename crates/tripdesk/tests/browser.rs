@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 
 impl Session {
     fn browser(&self) -> Browser<'_> {
@@ -617,29 +617,7 @@ async fn desk_inbox_timeline_and_board_in_headless_chromium() -> anyhow::Result<
     let started = Instant::now();
     let tickets = api.seed().await?;
 
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1366,900",
-                format!("--user-data-dir={}", profile_dir.path().display()),
-            ],
-        }),
-    );
-    // The console log, read for Content-Security-Policy violations (`csp_violations`).
-    caps.insert(
-        "goog:loggingPrefs".into(),
-        serde_json::json!({"browser": "ALL"}),
-    );
-    let client = ClientBuilder::rustls()?
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .context("open a Chromium session through chromedriver")?;
+    let client = chromium_client(&driver_url, profile_dir.path()).await?;
     let shots = screenshot_dir();
     std::fs::create_dir_all(&shots)?;
     let outcome = Browser {

@@ -123,6 +123,22 @@ pub async fn start_demo_in_chromium() -> anyhow::Result<Session> {
     let profile_dir = tempfile::tempdir()?;
     let (procs, base, driver_url) = start_demo_and_driver(data_dir.path()).await?;
 
+    let client = chromium_client(&driver_url, profile_dir.path()).await?;
+    let shots = screenshot_dir();
+    std::fs::create_dir_all(&shots)?;
+    Ok(Session {
+        client,
+        base,
+        shots,
+        _procs: procs,
+        _data_dir: data_dir,
+        _profile_dir: profile_dir,
+    })
+}
+
+/// A Chromium session (headless, 1366×900, its profile in `profile_dir`, the console log kept
+/// for [`csp_violations`]) through the chromedriver at `driver_url`.
+pub async fn chromium_client(driver_url: &str, profile_dir: &Path) -> anyhow::Result<Client> {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -139,7 +155,7 @@ pub async fn start_demo_in_chromium() -> anyhow::Result<Session> {
                 "--disable-component-update",
                 "--disable-sync",
                 "--window-size=1366,900",
-                format!("--user-data-dir={}", profile_dir.path().display()),
+                format!("--user-data-dir={}", profile_dir.display()),
             ],
         }),
     );
@@ -148,21 +164,11 @@ pub async fn start_demo_in_chromium() -> anyhow::Result<Session> {
         "goog:loggingPrefs".into(),
         serde_json::json!({"browser": "ALL"}),
     );
-    let client = ClientBuilder::rustls()?
+    ClientBuilder::rustls()?
         .capabilities(caps)
-        .connect(&driver_url)
+        .connect(driver_url)
         .await
-        .context("open a Chromium session through chromedriver")?;
-    let shots = screenshot_dir();
-    std::fs::create_dir_all(&shots)?;
-    Ok(Session {
-        client,
-        base,
-        shots,
-        _procs: procs,
-        _data_dir: data_dir,
-        _profile_dir: profile_dir,
-    })
+        .context("open a Chromium session through chromedriver")
 }
 
 impl Session {

@@ -38,6 +38,8 @@ pub(crate) const TEXT: &[Entry] = &[
     ("audit.key.version", "版本", "Version"),
     ("audit.key.channel", "渠道", "Channel"),
     ("audit.key.calendar", "日历", "Calendar"),
+    ("audit.key.field", "字段", "Field"),
+    ("audit.key.identifier_id", "联系方式 ID", "Identifier id"),
     ("audit.title", "审计日志", "Audit log"),
     (
         "audit.hint",
