@@ -903,6 +903,22 @@ async fn the_supervisor_board_counts_open_complaints_by_state_and_risk() {
     let page = h.ui_get("/desk/board", "li.na").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let home = h.ui_get("/", "li.na").await;
+    // The dashboard offers an agent only what they may open: the desk as a live module, no
+    // staff figures (they would read 0) and no shortcut to the staff pages.
+    assert!(
+        home.text.contains(r#"<a href="/desk">"#),
+        "the desk card links to the desk"
+    );
+    assert!(
+        !home.text.contains("在职员工"),
+        "no staff figure for an agent"
+    );
+    assert!(
+        !home.text.contains("g 然后 u 员工"),
+        "no shortcut to a page that answers 403"
+    );
+    let admin_home = h.ui_get("/", "admin").await;
+    assert!(admin_home.text.contains("在职员工") && admin_home.text.contains("g 然后 u 员工"));
     assert!(
         !home.text.contains("href=\"/desk/board\""),
         "not in an agent's navigation"

@@ -35,8 +35,13 @@ pub(crate) const TEXT: &[Entry] = &[
     ),
     (
         "home.shortcuts",
-        "快捷键：g 然后 h 工作台，g 然后 u 员工，g 然后 d 部门，/ 搜索。",
-        "Shortcuts: g then h dashboard, g then u staff, g then d departments, / search.",
+        "快捷键：g 然后 h 工作台，g 然后 t 工单，g 然后 n 通知，/ 搜索。",
+        "Shortcuts: g then h dashboard, g then t tickets, g then n notifications, / search.",
+    ),
+    (
+        "home.shortcuts_admin",
+        "g 然后 u 员工，g 然后 d 部门。",
+        "g then u staff, g then d departments.",
     ),
     ("users.title", "员工账号", "Staff accounts"),
     ("users.new", "新建员工", "New staff account"),
