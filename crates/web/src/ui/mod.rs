@@ -90,6 +90,7 @@ pub struct Chrome {
     pub can_view_audit: bool,
     pub can_view_reports: bool,
     pub can_send_messages: bool,
+    pub can_manage_notifications: bool,
     pub can_manage_desk: bool,
     pub can_manage_settings: bool,
     /// The message of the flash this page was redirected with (or set by the page).
@@ -138,6 +139,7 @@ impl Chrome {
             can_view_audit: p.can(Permission::ViewAudit),
             can_view_reports: p.can(Permission::ViewReports),
             can_send_messages: p.can(Permission::SendMessages),
+            can_manage_notifications: p.can(Permission::ManageNotifications),
             can_manage_desk: p.can(Permission::ManageDesk),
             can_manage_settings: p.can(Permission::ManageSettings),
             flash: user.flash.as_ref().map(|f| f.message.clone()),

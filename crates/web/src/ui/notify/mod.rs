@@ -2,6 +2,7 @@
 //! its retry button, one message's attempts, and the template editor with preview.
 
 mod text;
+mod webhooks;
 
 pub(crate) use text::TEXT;
 
@@ -39,6 +40,18 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/notify/templates", get(templates).post(template_submit))
         .route("/notify/templates/edit", get(template_edit))
+        .route(
+            "/notify/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/notify/webhooks/{id}/active",
+            get(super::up_one).post(webhooks::set_active),
+        )
+        .route(
+            "/notify/webhooks/{id}/delete",
+            get(super::up_one).post(webhooks::delete),
+        )
 }
 
 // ---- the bell's inbox ----
