@@ -387,6 +387,27 @@ const TEXT: &[Entry] = &[
         "{label}：已有部门使用这个代码。",
         "{label}: another department already has this code.",
     ),
+    // The customer import's header and file (`tripdesk_app::import`).
+    (
+        "err.unknown_column",
+        "{label}：有一列的标题不认识；可用的列见上方说明。",
+        "{label}: a column heading is not known; the columns are listed above.",
+    ),
+    (
+        "err.duplicate_column",
+        "{label}：有一列出现了两次。",
+        "{label}: a column appears twice.",
+    ),
+    (
+        "err.missing_column",
+        "{label}：缺少必需的列（姓名）。",
+        "{label}: a required column (name) is missing.",
+    ),
+    (
+        "err.unreadable",
+        "{label}：无法读取，请上传 CSV 或 Excel（.xlsx）文件。",
+        "{label}: it cannot be read; give a CSV or Excel (.xlsx) file.",
+    ),
     ("err.required", "请填写{label}。", "{label} is required."),
     (
         "err.too_long",

@@ -190,7 +190,6 @@ fn harmless(action: &str) -> bool {
         "disable",
         "retry",
         "reveal",
-        "import",
         "lang",
         "attachments",
         "read-all",
