@@ -408,6 +408,22 @@ const TEXT: &[Entry] = &[
         "{label}：无法读取，请上传 CSV 或 Excel（.xlsx）文件。",
         "{label}: it cannot be read; give a CSV or Excel (.xlsx) file.",
     ),
+    // A calendar's own codes (`tripdesk_app::calendar`).
+    (
+        "err.calendar.bad_hours",
+        "{label}：工作时间应写成 09:00-18:00，多段用逗号分隔。",
+        "{label}: write working hours as 09:00-18:00, several with commas.",
+    ),
+    (
+        "err.unknown_zone",
+        "{label}：不是 IANA 时区，例如 Asia/Shanghai。",
+        "{label}: not an IANA time zone such as Asia/Shanghai.",
+    ),
+    (
+        "err.calendar_name_taken",
+        "{label}：已有同名日历。",
+        "{label}: a calendar has this name already.",
+    ),
     ("err.required", "请填写{label}。", "{label} is required."),
     (
         "err.too_long",

@@ -8,7 +8,7 @@ pub(crate) use text::TEXT;
 use super::error_page;
 use super::session::{FormData, UiForm, UiUser};
 use super::{form_errors, FormError};
-use super::{pick, render, see_other, Chrome};
+use super::{pick, render, see_other, see_other_with, Chrome, Flash, FormState};
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;
@@ -27,7 +27,7 @@ use tripdesk_domain::identity::Permission;
 /// The pages of this capability.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/calendars", get(calendars))
+        .route("/calendars", get(calendars).post(create_calendar))
         .route("/calendars/{name}", get(calendar))
         .route("/calendars/{name}/import", get(super::up_one).post(import))
         .route("/calendars/{name}/years/{year}/delete", post(delete_year))
@@ -67,18 +67,107 @@ struct CalRow {
     years: String,
 }
 
+/// A weekday's working-hours field of the new-calendar form.
+struct DayField {
+    key: &'static str,
+    label: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "calendars/list.html")]
 struct CalendarsPage {
     c: Chrome,
     rows: Vec<CalRow>,
+    /// Administrators add calendars (`manage_settings`).
+    can_add: bool,
+    days: Vec<DayField>,
+    modes: Vec<(&'static str, String)>,
+    /// The new-calendar form, as typed when it came back refused.
+    f: FormState,
 }
+
+/// What a new calendar starts from: office hours on weekdays, China's time zone.
+const NEW_CALENDAR: &[(&str, &str)] = &[
+    ("zone", "Asia/Shanghai"),
+    ("mode", "office"),
+    ("hours.mon", "09:00-18:00"),
+    ("hours.tue", "09:00-18:00"),
+    ("hours.wed", "09:00-18:00"),
+    ("hours.thu", "09:00-18:00"),
+    ("hours.fri", "09:00-18:00"),
+];
+
+/// The new-calendar form's labels, for the messages beside its fields.
+const NEW_CALENDAR_LABELS: &[(&str, &str)] = &[
+    ("name", "cal.name"),
+    ("zone", "cal.zone"),
+    ("description", "field.description"),
+    ("make_up_hours", "cal.make_up_hours"),
+    ("hours.mon", "weekday.mon"),
+    ("hours.tue", "weekday.tue"),
+    ("hours.wed", "weekday.wed"),
+    ("hours.thu", "weekday.thu"),
+    ("hours.fri", "weekday.fri"),
+    ("hours.sat", "weekday.sat"),
+    ("hours.sun", "weekday.sun"),
+];
 
 fn mode_label(t: Tr, mode: tripdesk_domain::calendar::CalendarMode) -> String {
     t.s(&format!("cal.mode.{}", mode.as_str())).to_string()
 }
 
 pub async fn calendars(State(state): State<AppState>, user: UiUser) -> Response {
+    calendars_page(&state, &user, FormState::with_defaults(NEW_CALENDAR)).await
+}
+
+/// Adds a calendar from the form under the list; its page follows, to import holidays.
+pub async fn create_calendar(
+    State(state): State<AppState>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    let t = Tr(user.lang);
+    let mode = match form.get("mode") {
+        "always_open" => tripdesk_domain::calendar::CalendarMode::AlwaysOpen,
+        _ => tripdesk_domain::calendar::CalendarMode::Office,
+    };
+    let input = tripdesk_app::calendar::CalendarInput {
+        name: form.get("name").trim().to_string(),
+        zone: form.get("zone").trim().to_string(),
+        mode,
+        hours: WEEKDAYS.map(|(_, key)| form.get(&format!("hours.{key}")).trim().to_string()),
+        make_up_hours: form.get("make_up_hours").trim().to_string(),
+        description: form.get("description").trim().to_string(),
+    };
+    match state.app.create_calendar(&user.principal, input).await {
+        Ok(c) => see_other_with(
+            &state,
+            &user,
+            &format!("/calendars/{}", c.name),
+            Flash::done(t.s("cal.flash.created")),
+        ),
+        Err(AppError::Validation(fields)) => {
+            let f = FormState::typed(&form).refused(t, &fields, NEW_CALENDAR_LABELS);
+            calendars_page(&state, &user, f).await
+        }
+        Err(AppError::Conflict {
+            code,
+            message,
+            field,
+        }) => {
+            let fields = vec![FieldError::new(
+                field.as_deref().unwrap_or("name"),
+                code,
+                message,
+            )];
+            let f = FormState::typed(&form).refused(t, &fields, NEW_CALENDAR_LABELS);
+            calendars_page(&state, &user, f).await
+        }
+        Err(e) => error_page(&state, &user, "calendars", e),
+    }
+}
+
+async fn calendars_page(state: &AppState, user: &UiUser, f: FormState) -> Response {
+    let state = state.clone();
     let t = Tr(user.lang);
     let list = match state.app.list_calendars(&user.principal).await {
         Ok(l) => l,
@@ -115,12 +204,25 @@ pub async fn calendars(State(state): State<AppState>, user: UiUser) -> Response 
         })
         .collect();
     render(
-        StatusCode::OK,
+        f.status(),
         &CalendarsPage {
-            c: Chrome::new(&state, &user, "calendars")
-                .with_holiday_gaps(&state, &user)
+            c: Chrome::new(&state, user, "calendars")
+                .with_holiday_gaps(&state, user)
                 .await,
             rows,
+            can_add: user.principal.can(Permission::ManageSettings),
+            days: WEEKDAYS
+                .iter()
+                .map(|(_, key)| DayField {
+                    key,
+                    label: t.s(&format!("weekday.{key}")),
+                })
+                .collect(),
+            modes: tripdesk_domain::calendar::CalendarMode::ALL
+                .iter()
+                .map(|m| (m.as_str(), mode_label(t, *m)))
+                .collect(),
+            f,
         },
     )
 }

@@ -4,6 +4,14 @@
 use crate::i18n::Entry;
 
 pub(crate) const TEXT: &[Entry] = &[
+    ("cal.add", "新建日历", "Add a calendar"),
+    ("cal.make_up_hours", "调休上班日时间", "Hours on make-up working days"),
+    (
+        "cal.add.hint",
+        "每天的工作时间写成 09:00-18:00，多段用逗号分隔，留空表示休息；调休上班日留空时按周一计算。建好后在日历页导入节假日安排。",
+        "Write each day's hours as 09:00-18:00, several with commas, empty for a day off; make-up working days follow Monday when left empty. Import the holiday arrangement on the calendar's page next.",
+    ),
+    ("cal.flash.created", "日历已创建，请导入节假日安排。", "Calendar added; import its holiday arrangement next."),
     ("weekday.mon", "周一", "Mon"),
     ("weekday.tue", "周二", "Tue"),
     ("weekday.wed", "周三", "Wed"),
