@@ -167,11 +167,10 @@ pub async fn create_calendar(
 }
 
 async fn calendars_page(state: &AppState, user: &UiUser, f: FormState) -> Response {
-    let state = state.clone();
     let t = Tr(user.lang);
     let list = match state.app.list_calendars(&user.principal).await {
         Ok(l) => l,
-        Err(e) => return error_page(&state, &user, "sla", e),
+        Err(e) => return error_page(state, user, "calendars", e),
     };
     let rows = list
         .iter()
@@ -206,8 +205,8 @@ async fn calendars_page(state: &AppState, user: &UiUser, f: FormState) -> Respon
     render(
         f.status(),
         &CalendarsPage {
-            c: Chrome::new(&state, user, "calendars")
-                .with_holiday_gaps(&state, user)
+            c: Chrome::new(state, user, "calendars")
+                .with_holiday_gaps(state, user)
                 .await,
             rows,
             can_add: user.principal.can(Permission::ManageSettings),
