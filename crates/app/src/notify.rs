@@ -13,7 +13,9 @@ mod defaults;
 mod preferences;
 mod templates;
 mod webhooks;
+
 pub use defaults::*;
+pub use webhooks::{WebhookInput, WEBHOOK_SECRET_PREFIX};
 
 use crate::{check_optional_text, secrets, App, AppError, FieldError, OnDuplicate, Principal};
 use jiff::{SignedDuration, Timestamp};
@@ -133,24 +135,6 @@ pub struct Rendered {
     pub body_html: Option<String>,
     pub variables: Vec<String>,
 }
-
-/// A webhook endpoint as submitted.
-#[derive(Debug, Clone, Deserialize)]
-pub struct WebhookInput {
-    pub url: String,
-    pub events: Vec<String>,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default = "yes")]
-    pub active: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// Prefix of webhook signing secrets.
-pub const WEBHOOK_SECRET_PREFIX: &str = "whsec_";
 
 /// The longest text accepted in a subject, and in a body.
 const MAX_SUBJECT: usize = 300;
@@ -285,26 +269,6 @@ pub fn sample_vars(t: &Template) -> BTreeMap<String, String> {
         .into_iter()
         .map(|n| (n.clone(), format!("«{n}»")))
         .collect()
-}
-
-/// What the audit log records of a webhook endpoint: where it points (scheme and host: a
-/// path or query may carry a token, so only a fingerprint of the whole address), what it
-/// subscribes to and whether it is on. Never its signing secret.
-fn webhook_settings(e: &WebhookEndpoint) -> serde_json::Value {
-    use sha2::{Digest, Sha256};
-    let rest = e.url.split_once("://").map_or("", |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit('@').next().unwrap_or("");
-    let scheme = e.url.split_once("://").map_or("", |(s, _)| s);
-    let digest = Sha256::digest(e.url.as_bytes());
-    let fingerprint: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-    serde_json::json!({
-        "origin": format!("{scheme}://{host}"),
-        "url_fingerprint": fingerprint,
-        "events": e.events,
-        "active": e.active,
-        "description": e.description,
-    })
 }
 
 impl App {

@@ -2,6 +2,7 @@
 
 pub(crate) mod conformance;
 mod rules;
+pub(crate) mod rules_conformance;
 
 pub use rules::*;
 

@@ -51,7 +51,7 @@ fn value_text(t: Tr, targets: &HashMap<String, String>, key: &str, v: &Value) ->
             "kind" => coded(t, "kind", s),
             "channel" | "source_channel" => coded(t, "channel", s),
             "roles" | "role" => coded(t, "role", s),
-            "effects" => crate::ui::desk::ticket::effect_label(t, targets, s),
+            "effects" => crate::ui::desk::timeline::effect_label(t, targets, s),
             _ => s.to_string(),
         }
     };

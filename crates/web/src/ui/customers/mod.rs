@@ -1,7 +1,8 @@
 //! Customer pages: the list with search, a new-customer form, the customer 360 page (profile,
-//! consents, duplicates and merge, contact history placeholder, reveal with a reason, PIPL
-//! copy and erasure), CSV import and masked export.
+//! consents, duplicates and merge, contact history, reveal with a reason, PIPL
+//! copy and erasure); CSV import and masked export are in `import.rs`.
 
+mod import;
 mod text;
 
 pub(crate) use text::TEXT;
@@ -10,7 +11,6 @@ use super::pager::{Extent, Pager, PagerNav};
 use super::session::{UiForm, UiUser};
 use super::{error_page, local_time, render, see_other_with, Chrome, Flash};
 use super::{form_errors, up_one, FormError, FormState};
-use crate::api::customers::import::file_download;
 use crate::api::customers::records::pipl_download;
 use crate::i18n::{self, Tr};
 use crate::AppState;
@@ -25,11 +25,9 @@ use tripdesk_app::customers::{
     ConsentInput, CustomerDetail, CustomerListItem, CustomerSearch, DocumentInput, Labeled,
     NewCustomer,
 };
-use tripdesk_app::import::ImportReport;
 use tripdesk_app::{AppError, FieldError};
 use tripdesk_domain::customer::Phone;
 use tripdesk_domain::identity::Permission;
-use tripdesk_sheets::Format;
 use tripdesk_store::{AuditFilter, CustomerIdentifier};
 use uuid::Uuid;
 
@@ -38,8 +36,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/customers", get(list).post(create))
         .route("/customers/new", get(new_form))
-        .route("/customers/import", get(import_form).post(import_submit))
-        .route("/customers/export", get(export))
+        .route(
+            "/customers/import",
+            get(import::import_form).post(import::import_submit),
+        )
+        .route("/customers/export", get(import::export))
         .route("/customers/{id}", get(show))
         .route("/customers/{id}/reveal", get(up_one).post(reveal))
         .route("/customers/{id}/consents", get(up_one).post(add_consent))
@@ -113,7 +114,7 @@ pub struct ListQuery {
 const PAGE: u32 = 100;
 
 /// One search box: a phone number, an ID number or a part of a name; `offset` from the pager.
-fn search_of(q: &str, offset: u32) -> CustomerSearch {
+pub(super) fn search_of(q: &str, offset: u32) -> CustomerSearch {
     let q = q.trim();
     let mut s = CustomerSearch {
         limit: PAGE,
@@ -770,112 +771,6 @@ pub async fn erase(
             )
             .await
         }
-        Err(e) => error_page(&state, &user, "customers", e),
-    }
-}
-
-// ---- import / export ----
-
-#[derive(Template)]
-#[template(path = "customers/import.html")]
-struct ImportPage {
-    c: Chrome,
-    csv: String,
-    report: Option<ImportReport>,
-    errors: Vec<FormError>,
-    columns: String,
-}
-
-/// The import's columns, each with the Chinese header also accepted for it.
-fn import_columns(t: Tr) -> String {
-    let columns: Vec<String> = tripdesk_app::import::IMPORT_COLUMNS
-        .iter()
-        .map(|(en, zh)| t.aside(en, zh.first().copied().unwrap_or("")))
-        .collect();
-    t.list(&columns.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
-pub async fn import_form(State(state): State<AppState>, user: UiUser) -> Response {
-    if let Err(e) = user.principal.require(Permission::EditCustomers) {
-        return error_page(&state, &user, "customers", e);
-    }
-    render(
-        StatusCode::OK,
-        &ImportPage {
-            c: Chrome::new(&state, &user, "customers"),
-            csv: "姓名,手机,身份证号,标签\n".into(),
-            report: None,
-            errors: Vec::new(),
-            columns: import_columns(Tr(user.lang)),
-        },
-    )
-}
-
-pub async fn import_submit(
-    State(state): State<AppState>,
-    UiForm { user, form }: UiForm,
-) -> Response {
-    let csv = form.get("csv").to_string();
-    let dry_run = form.get("commit") != "yes";
-    let (report, errors) = match state
-        .app
-        .import_customers(&user.principal, csv.as_bytes(), Some(Format::Csv), dry_run)
-        .await
-    {
-        // Written: post/redirect/get, the count in the flash (a reload imports nothing again).
-        Ok(r) if r.committed => {
-            let done = Tr(user.lang)
-                .s("customer.flash.imported")
-                .replace("{n}", &r.created.len().to_string());
-            return see_other_with(&state, &user, "/customers", Flash::done(done));
-        }
-        // A check, or rows refused (nothing written): the report beside the form as typed.
-        Ok(r) => (Some(r), Vec::new()),
-        Err(AppError::Validation(fields)) => (None, form_errors(Tr(user.lang), fields)),
-        Err(e) => return error_page(&state, &user, "customers", e),
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(
-        status,
-        &ImportPage {
-            c: Chrome::new(&state, &user, "customers"),
-            csv,
-            report,
-            errors,
-            columns: import_columns(Tr(user.lang)),
-        },
-    )
-}
-
-#[derive(Deserialize)]
-pub struct ExportQuery {
-    format: Option<String>,
-    q: Option<String>,
-}
-
-/// The list as CSV or XLSX, always masked from the UI (plaintext exports go through the API
-/// with a reason).
-pub async fn export(
-    State(state): State<AppState>,
-    user: UiUser,
-    Query(q): Query<ExportQuery>,
-) -> Response {
-    let format = q
-        .format
-        .as_deref()
-        .and_then(Format::parse)
-        .unwrap_or(Format::Csv);
-    let search = search_of(q.q.as_deref().unwrap_or(""), 0);
-    match state
-        .app
-        .export_customers(&user.principal, &search, format, None)
-        .await
-    {
-        Ok(bytes) => file_download(format, bytes),
         Err(e) => error_page(&state, &user, "customers", e),
     }
 }

@@ -3,9 +3,11 @@
 
 mod admin;
 pub(crate) mod inbox;
+mod intake;
 mod links;
 mod text;
 pub(crate) mod ticket;
+pub(crate) mod timeline;
 
 pub(crate) use text::TEXT;
 
@@ -18,8 +20,8 @@ use axum::Router;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/desk", get(inbox::inbox))
-        .route("/desk/new", get(ticket::new_ticket))
-        .route("/desk/tickets", get(up_one).post(ticket::create_ticket))
+        .route("/desk/new", get(intake::new_ticket))
+        .route("/desk/tickets", get(up_one).post(intake::create_ticket))
         .route("/desk/tickets/{id}", get(ticket::ticket))
         .route(
             "/desk/tickets/{id}/step",

@@ -9,31 +9,16 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use std::collections::HashMap;
-use tripdesk_app::desk::{NewTicket, StepRequest};
-use tripdesk_app::desk_board::{clock_risk, SlaBadge, TimelineEntry};
+use tripdesk_app::desk::StepRequest;
+use tripdesk_app::desk_board::{clock_risk, SlaBadge};
 use tripdesk_app::desk_replies::{fill_reply, MessageKind};
 use tripdesk_app::{AppError, FieldError};
-use tripdesk_domain::desk::{Channel, Compensation, CompensationKind, Level, Step, TicketKind};
+use tripdesk_domain::desk::{Compensation, CompensationKind, Level, Step, TicketKind};
 use tripdesk_domain::identity::{Permission, Role};
 use uuid::Uuid;
 
 use super::inbox::{badge, group_name, label, target_name, target_names, Badge, Opt, Sel};
-
-/// One entry of the merged timeline as the page shows it.
-struct EventRow {
-    at: String,
-    /// `ticket`, `sla` or `notification` (a CSS class).
-    source: &'static str,
-    /// `reply`, `note`, `step`, `breach`… (a CSS class).
-    kind: String,
-    actor: String,
-    what: String,
-    /// A reply or note, shown as a message.
-    message: Option<String>,
-    body: Option<String>,
-    meta: String,
-}
+use super::timeline::{timeline_row, EventRow};
 
 struct TaskRow {
     kind: String,
@@ -174,130 +159,6 @@ fn human_size(bytes: i64) -> String {
         b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / 1024.0 / 1024.0),
         b if b >= 1024 => format!("{:.0} KB", b as f64 / 1024.0),
         b => format!("{b} B"),
-    }
-}
-
-/// What a step did, as the timeline shows it: the effect codes the desk records
-/// (`start_clock:complaint.contact`, `notify:supervisors`, `reopen`…) in the reader's words,
-/// with the SLA target's name. A code this release does not know shows as itself.
-pub(crate) fn effect_label(t: Tr, names: &HashMap<String, String>, code: &str) -> String {
-    let (kind, arg) = code.split_once(':').unwrap_or((code, ""));
-    let key = format!("desk.effect.{kind}");
-    if !Tr::has(&key) {
-        return code.to_string();
-    }
-    match kind {
-        "start_clock" | "stop_clock" | "cancel_clock" => {
-            t.pair(t.s(&key), &super::inbox::target_name(names, arg))
-        }
-        "notify" => {
-            let audience = format!("desk.audience.{arg}");
-            let who = if Tr::has(&audience) {
-                t.s(&audience)
-            } else {
-                arg
-            };
-            t.pair(t.s(&key), who)
-        }
-        _ => t.s(&key).to_string(),
-    }
-}
-
-fn timeline_row(
-    state: &AppState,
-    t: Tr,
-    names: &HashMap<String, String>,
-    e: &TimelineEntry,
-) -> EventRow {
-    match e {
-        TimelineEntry::Ticket(e) => {
-            let data = e
-                .data
-                .as_deref()
-                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-                .unwrap_or_default();
-            let mut meta: Vec<String> = data["effects"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect::<Vec<_>>()
-                })
-                .filter(|a| !a.is_empty())
-                .map(|a| {
-                    let labels: Vec<String> =
-                        a.iter().map(|code| effect_label(t, names, code)).collect();
-                    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-                    vec![t.pair(t.s("desk.effects"), &t.list(&labels))]
-                })
-                .unwrap_or_default();
-            if e.kind == "reply" {
-                meta.push(
-                    t.s(if data["delivery"] == "email" {
-                        "desk.reply.emailed"
-                    } else {
-                        "desk.reply.not_emailed"
-                    })
-                    .to_string(),
-                );
-                match data["stopped_clock"]["result"].as_str() {
-                    Some("met") => meta.push(t.s("desk.reply.clock_met").into()),
-                    Some(_) => meta.push(t.s("desk.reply.clock_breached").into()),
-                    None => {}
-                }
-            }
-            let what = match (e.kind.as_str(), &e.step, &e.to_state) {
-                ("reply", _, _) => t.s("desk.tl.reply").to_string(),
-                ("note", _, _) => t.s("desk.tl.note").to_string(),
-                ("converted", _, _) => t.s("desk.tl.converted").to_string(),
-                ("created", _, _) => t.s("desk.tl.created").to_string(),
-                (_, Some(step), Some(to)) => {
-                    format!("{} → {}", label(t, "step", step), label(t, "state", to))
-                }
-                (_, _, Some(to)) => label(t, "state", to),
-                (kind, _, _) => kind.to_string(),
-            };
-            let is_message = e.kind == "reply" || e.kind == "note";
-            EventRow {
-                at: local_time(state, e.at),
-                source: "ticket",
-                kind: e.kind.clone(),
-                actor: e.actor_name.clone(),
-                what,
-                message: is_message.then(|| e.body.clone()).flatten(),
-                body: (!is_message).then(|| e.body.clone()).flatten(),
-                meta: meta.join(" · "),
-            }
-        }
-        TimelineEntry::Sla(ev) => EventRow {
-            at: local_time(state, ev.at),
-            source: "sla",
-            kind: ev.kind.as_str().into(),
-            actor: t.s("desk.tl.system").into(),
-            what: format!(
-                "{} · {}",
-                target_name(names, &ev.target_key),
-                label(t, "desk.tl", ev.kind.as_str())
-            ),
-            message: None,
-            body: None,
-            meta: String::new(),
-        },
-        TimelineEntry::Message(m) => EventRow {
-            at: local_time(state, m.created_at),
-            source: "notification",
-            kind: m.state.as_str().into(),
-            actor: t.s("desk.tl.notification").into(),
-            what: format!(
-                "{} · {} · {}",
-                label(t, "channel", &m.channel),
-                m.subject,
-                label(t, "state", m.state.as_str())
-            ),
-            message: None,
-            body: None,
-            meta: String::new(),
-        },
     }
 }
 
@@ -678,7 +539,7 @@ fn uuid_field(form: &FormData, name: &str) -> Option<Uuid> {
     Uuid::parse_str(form.get(name)).ok()
 }
 
-fn non_empty(form: &FormData, name: &str) -> Option<String> {
+pub(super) fn non_empty(form: &FormData, name: &str) -> Option<String> {
     let v = form.get(name).trim();
     (!v.is_empty()).then(|| v.to_string())
 }
@@ -820,114 +681,6 @@ fn step_refusal(t: Tr, e: &AppError) -> String {
             _ => refusal_text(t, e),
         },
         other => crate::i18n::app_error(t, other),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "desk/new.html")]
-struct NewPage {
-    c: Chrome,
-    f: FormState,
-    kinds: Vec<Opt>,
-    channels: Vec<Opt>,
-    levels: Vec<Opt>,
-}
-
-/// The labels `/desk/new` shows, for its error messages (主题, not the shared 标题).
-const NEW_LABELS: &[(&str, &str)] = &[
-    ("kind", "desk.kind"),
-    ("channel", "desk.channel"),
-    ("level", "desk.level"),
-    ("subject", "desk.subject"),
-    ("description", "desk.description"),
-    ("booking_ref", "desk.booking"),
-    ("customer.name", "desk.customer_name"),
-];
-
-fn new_page(state: &AppState, user: &UiUser, f: FormState) -> Response {
-    let t = Tr(user.lang);
-    let opts = |prefix: &str, values: Vec<&'static str>| -> Vec<Opt> {
-        values
-            .into_iter()
-            .map(|v| Opt {
-                value: v.into(),
-                label: label(t, prefix, v),
-            })
-            .collect()
-    };
-    render(
-        f.status(),
-        &NewPage {
-            kinds: opts(
-                "kind",
-                TicketKind::ALL.iter().rev().map(|k| k.as_str()).collect(),
-            ),
-            channels: opts("channel", Channel::ALL.iter().map(|k| k.as_str()).collect()),
-            levels: opts("level", Level::ALL.iter().map(|k| k.as_str()).collect()),
-            f,
-            c: Chrome::new(state, user, "desk"),
-        },
-    )
-}
-
-pub async fn new_ticket(State(state): State<AppState>, user: UiUser) -> Response {
-    let kind = TicketKind::ALL.iter().next_back().map(|k| k.as_str());
-    new_page(
-        &state,
-        &user,
-        FormState::with_defaults(&[
-            ("kind", kind.unwrap_or("")),
-            ("channel", Channel::ALL[0].as_str()),
-            ("level", Level::ALL[0].as_str()),
-        ]),
-    )
-}
-
-pub async fn create_ticket(
-    State(state): State<AppState>,
-    UiForm { user, form }: UiForm,
-) -> Response {
-    let t = Tr(user.lang);
-    let (Some(kind), Some(channel)) = (
-        TicketKind::parse(form.get("kind")),
-        Channel::parse(form.get("channel")),
-    ) else {
-        let mut missing = Vec::new();
-        if TicketKind::parse(form.get("kind")).is_none() {
-            missing.push(FieldError::new("kind", "invalid", "choose a kind"));
-        }
-        if Channel::parse(form.get("channel")).is_none() {
-            missing.push(FieldError::new("channel", "invalid", "choose a channel"));
-        }
-        let f = FormState::typed(&form).refused(t, &missing, NEW_LABELS);
-        return new_page(&state, &user, f);
-    };
-    let input = NewTicket {
-        kind,
-        channel,
-        level: Level::parse(form.get("level")),
-        subject: form.get("subject").into(),
-        description: form.get("description").into(),
-        customer_name: form.get("customer_name").into(),
-        customer_phone: non_empty(&form, "customer_phone"),
-        customer_email: non_empty(&form, "customer_email"),
-        customer_id: None,
-        booking_ref: non_empty(&form, "booking_ref"),
-        business_area: None,
-        tags: vec![],
-    };
-    match state.app.create_ticket(&user.principal, input).await {
-        Ok(tk) => see_other_with(
-            &state,
-            &user,
-            &format!("/desk/tickets/{}", tk.ticket.id),
-            Flash::done(t.s("desk.flash.created")),
-        ),
-        Err(AppError::Validation(fields)) => {
-            let f = FormState::typed(&form).refused(t, &fields, NEW_LABELS);
-            new_page(&state, &user, f)
-        }
-        Err(e) => error_page(&state, &user, "desk", e),
     }
 }
 
