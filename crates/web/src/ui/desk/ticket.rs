@@ -145,6 +145,25 @@ fn refusal_text(t: Tr, e: &AppError) -> String {
     }
 }
 
+/// The ticket page again after its form `which` was refused, that form as typed: its fields'
+/// errors, or `why` the use case refused it (with the status the API would answer).
+async fn refused(
+    state: &AppState,
+    user: &UiUser,
+    id: Uuid,
+    which: &'static str,
+    form: &FormData,
+    e: AppError,
+    why: fn(Tr, &AppError) -> String,
+) -> Response {
+    let t = Tr(user.lang);
+    let p = match e {
+        AppError::Validation(fields) => Posted::invalid(which, form, t, &fields),
+        e => Posted::refused(which, form, why(t, &e), crate::problem::status_of(&e)),
+    };
+    ticket_page(state, user, id, Some(p)).await
+}
+
 /// A file on the ticket, as listed on its page.
 struct AttachmentRow {
     name: String,
@@ -452,22 +471,10 @@ pub async fn post_message(
             );
             ticket_page(&state, &user, id, Some(p)).await
         }
-        Err(AppError::Validation(fields)) => {
-            let p = Posted::invalid("reply", &form, t, &fields);
-            ticket_page(&state, &user, id, Some(p)).await
-        }
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
             error_page(&state, &user, "desk", e)
         }
-        Err(e) => {
-            let p = Posted::refused(
-                "reply",
-                &form,
-                refusal_text(t, &e),
-                crate::problem::status_of(&e),
-            );
-            ticket_page(&state, &user, id, Some(p)).await
-        }
+        Err(e) => refused(&state, &user, id, "reply", &form, e, refusal_text).await,
     }
 }
 
@@ -508,19 +515,7 @@ pub async fn convert(
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
             error_page(&state, &user, "desk", e)
         }
-        Err(AppError::Validation(fields)) => {
-            let p = Posted::invalid("convert", &form, t, &fields);
-            ticket_page(&state, &user, id, Some(p)).await
-        }
-        Err(e) => {
-            let p = Posted::refused(
-                "convert",
-                &form,
-                refusal_text(t, &e),
-                crate::problem::status_of(&e),
-            );
-            ticket_page(&state, &user, id, Some(p)).await
-        }
+        Err(e) => refused(&state, &user, id, "convert", &form, e, refusal_text).await,
     }
 }
 
@@ -642,20 +637,7 @@ pub async fn take_step(
         Err(AppError::NotFound(_)) => {
             error_page(&state, &user, "desk", AppError::NotFound("ticket"))
         }
-        Err(AppError::Validation(fields)) => {
-            let p = Posted::invalid("step", &form, t, &fields);
-            ticket_page(&state, &user, id, Some(p)).await
-        }
-        // A refused step says why on the ticket page, with what was typed.
-        Err(e) => {
-            let p = Posted::refused(
-                "step",
-                &form,
-                step_refusal(t, &e),
-                crate::problem::status_of(&e),
-            );
-            ticket_page(&state, &user, id, Some(p)).await
-        }
+        Err(e) => refused(&state, &user, id, "step", &form, e, step_refusal).await,
     }
 }
 
@@ -716,19 +698,7 @@ pub async fn change_level(
         Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
             error_page(&state, &user, "desk", e)
         }
-        Err(AppError::Validation(fields)) => {
-            let p = Posted::invalid("level", &form, t, &fields);
-            ticket_page(&state, &user, id, Some(p)).await
-        }
-        Err(e) => {
-            let p = Posted::refused(
-                "level",
-                &form,
-                refusal_text(t, &e),
-                crate::problem::status_of(&e),
-            );
-            ticket_page(&state, &user, id, Some(p)).await
-        }
+        Err(e) => refused(&state, &user, id, "level", &form, e, refusal_text).await,
     }
 }
 
