@@ -122,6 +122,25 @@ impl AppError {
     pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
         AppError::Validation(vec![FieldError::new(field, code, message)])
     }
+
+    /// What a form shows beside its fields: the field errors of a validation failure, or a
+    /// conflict (a taken name, code or year) as the error of the field it names —
+    /// `default_field` when it names none. Any other error is given back.
+    pub fn into_field_errors(self, default_field: &str) -> Result<Vec<FieldError>, AppError> {
+        match self {
+            AppError::Validation(fields) => Ok(fields),
+            AppError::Conflict {
+                code,
+                message,
+                field,
+            } => Ok(vec![FieldError::new(
+                field.as_deref().unwrap_or(default_field),
+                code,
+                message,
+            )]),
+            other => Err(other),
+        }
+    }
 }
 
 impl From<StoreError> for AppError {

@@ -145,24 +145,13 @@ pub async fn create_calendar(
             &format!("/calendars/{}", c.name),
             Flash::done(t.s("cal.flash.created")),
         ),
-        Err(AppError::Validation(fields)) => {
-            let f = FormState::typed(&form).refused(t, &fields, NEW_CALENDAR_LABELS);
-            calendars_page(&state, &user, f).await
-        }
-        Err(AppError::Conflict {
-            code,
-            message,
-            field,
-        }) => {
-            let fields = vec![FieldError::new(
-                field.as_deref().unwrap_or("name"),
-                code,
-                message,
-            )];
-            let f = FormState::typed(&form).refused(t, &fields, NEW_CALENDAR_LABELS);
-            calendars_page(&state, &user, f).await
-        }
-        Err(e) => error_page(&state, &user, "calendars", e),
+        Err(e) => match e.into_field_errors("name") {
+            Ok(fields) => {
+                let f = FormState::typed(&form).refused(t, &fields, NEW_CALENDAR_LABELS);
+                calendars_page(&state, &user, f).await
+            }
+            Err(e) => error_page(&state, &user, "calendars", e),
+        },
     }
 }
 
@@ -379,22 +368,12 @@ pub async fn import(
                 list.join(",")
             ))
         }
-        Err(AppError::Validation(fields)) => {
-            calendar_page(&state, &user, &name, Some(&form), fields, String::new()).await
-        }
-        Err(AppError::Conflict {
-            code,
-            message,
-            field,
-        }) => {
-            let fields = vec![FieldError::new(
-                field.as_deref().unwrap_or("year"),
-                code,
-                message,
-            )];
-            calendar_page(&state, &user, &name, Some(&form), fields, String::new()).await
-        }
-        Err(e) => error_page(&state, &user, "sla", e),
+        Err(e) => match e.into_field_errors("year") {
+            Ok(fields) => {
+                calendar_page(&state, &user, &name, Some(&form), fields, String::new()).await
+            }
+            Err(e) => error_page(&state, &user, "sla", e),
+        },
     }
 }
 

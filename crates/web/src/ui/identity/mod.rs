@@ -291,22 +291,12 @@ pub async fn create_user(State(state): State<AppState>, UiForm { user, form }: U
     };
     match state.app.create_user(&user.principal, input).await {
         Ok(_) => see_other("/admin/users"),
-        Err(AppError::Validation(fields)) => {
-            user_form_again(&state, &user, &form, false, "/admin/users".into(), fields).await
-        }
-        Err(AppError::Conflict {
-            code,
-            message,
-            field,
-        }) => {
-            let fields = vec![FieldError::new(
-                field.as_deref().unwrap_or("username"),
-                code,
-                message,
-            )];
-            user_form_again(&state, &user, &form, false, "/admin/users".into(), fields).await
-        }
-        Err(e) => error_page(&state, &user, "", e),
+        Err(e) => match e.into_field_errors("username") {
+            Ok(fields) => {
+                user_form_again(&state, &user, &form, false, "/admin/users".into(), fields).await
+            }
+            Err(e) => error_page(&state, &user, "", e),
+        },
     }
 }
 
@@ -534,22 +524,10 @@ async fn department_result(
 ) -> Response {
     match result {
         Ok(_) => see_other("/admin/departments"),
-        Err(AppError::Validation(fields)) => {
-            departments_page(state, user, editing, Some(form), fields).await
-        }
-        Err(AppError::Conflict {
-            code,
-            message,
-            field,
-        }) => {
-            let fields = vec![FieldError::new(
-                field.as_deref().unwrap_or("code"),
-                code,
-                message,
-            )];
-            departments_page(state, user, editing, Some(form), fields).await
-        }
-        Err(e) => error_page(state, user, "", e),
+        Err(e) => match e.into_field_errors("code") {
+            Ok(fields) => departments_page(state, user, editing, Some(form), fields).await,
+            Err(e) => error_page(state, user, "", e),
+        },
     }
 }
 
