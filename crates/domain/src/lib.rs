@@ -2,6 +2,7 @@
 //! clock: time comes in as arguments, so every rule is testable exhaustively.
 
 pub mod audit;
+pub mod bookings;
 pub mod calendar;
 pub mod clock;
 pub mod customer;
