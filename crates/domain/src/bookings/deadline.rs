@@ -37,7 +37,10 @@ mod tests {
             refund_payment_due(&office, at).unwrap().to_string(),
             "2025-10-14T09:00:00Z"
         );
-        assert_eq!(office.working_days_between(at, refund_payment_due(&office, at).unwrap()), Ok(5));
+        assert_eq!(
+            office.working_days_between(at, refund_payment_due(&office, at).unwrap()),
+            Ok(5)
+        );
     }
 
     #[test]

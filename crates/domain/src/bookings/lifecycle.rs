@@ -264,7 +264,7 @@ pub fn transition(
             }
         }
         BookingStep::Expire => {
-            if !ctx.hold_expires_at.is_some_and(|t| ctx.now >= t) {
+            if ctx.hold_expires_at.is_none_or(|t| ctx.now < t) {
                 return Err(LifecycleError::HoldStillOpen {
                     step,
                     expires_at: ctx.hold_expires_at,

@@ -23,11 +23,10 @@ pub use inventory::{
     MAX_STAY_NIGHTS,
 };
 pub use lifecycle::{
-    next_steps, transition, BookingState, Hold, HoldKind, LifecycleError, StepContext,
-    BookingStep,
+    next_steps, transition, BookingState, BookingStep, Hold, HoldKind, LifecycleError, StepContext,
 };
 pub use refund::{
-    days_before, policy_in_force, postpone, refund, share_of, CancellationPolicy, Cause,
-    LineKind, LodgingCharge, LodgingPreset, LodgingTerms, PolicyTerms, Postponement, Refund,
-    RefundCase, RefundError, RefundLine, SupplierCost, Tier, TierTable, TourTerms, TripScope,
+    days_before, policy_in_force, postpone, refund, share_of, CancellationPolicy, Cause, LineKind,
+    LodgingCharge, LodgingPreset, LodgingTerms, PolicyTerms, Postponement, Refund, RefundCase,
+    RefundError, RefundLine, SupplierCost, Tier, TierTable, TourTerms, TripScope,
 };

@@ -34,9 +34,9 @@ mod policy;
 mod tests;
 
 pub use policy::{
-    policy_in_force, CancellationPolicy, LodgingCharge, LodgingPreset, LodgingTerms,
-    PolicyTerms, Tier, TierTable, TourTerms, TripScope, DOMESTIC_AGENCY_TIERS,
-    DOMESTIC_CUSTOMER_TIERS, FULL_BP, OUTBOUND_AGENCY_TIERS, OUTBOUND_CUSTOMER_TIERS,
+    policy_in_force, CancellationPolicy, LodgingCharge, LodgingPreset, LodgingTerms, PolicyTerms,
+    Tier, TierTable, TourTerms, TripScope, DOMESTIC_AGENCY_TIERS, DOMESTIC_CUSTOMER_TIERS, FULL_BP,
+    OUTBOUND_AGENCY_TIERS, OUTBOUND_CUSTOMER_TIERS,
 };
 
 use jiff::civil::Date;
@@ -301,7 +301,11 @@ impl Builder {
 }
 
 /// The refund of `case` under `terms` for `cause` (rules in the module documentation).
-pub fn refund(terms: &PolicyTerms, case: &RefundCase, cause: &Cause) -> Result<Refund, RefundError> {
+pub fn refund(
+    terms: &PolicyTerms,
+    case: &RefundCase,
+    cause: &Cause,
+) -> Result<Refund, RefundError> {
     let days = case.check()?;
     let mut b = Builder::new(case, days);
     match (cause, terms) {
@@ -349,6 +353,13 @@ pub fn refund(terms: &PolicyTerms, case: &RefundCase, cause: &Cause) -> Result<R
         (Cause::ForceMajeure { unrecoverable }, _) => {
             let total = check_costs(unrecoverable, case.paid_fen)?;
             debug_assert!(total <= case.paid_fen);
+            if unrecoverable.is_empty() {
+                b.lines.push(RefundLine {
+                    kind: LineKind::SupplierCost,
+                    label_zh: "不可抗力，旅游者选择退款，无已支付且不可退还的费用，全额退款".into(),
+                    amount_fen: 0,
+                });
+            }
             for c in unrecoverable {
                 b.withheld += c.amount_fen;
                 b.lines.push(RefundLine {
@@ -366,7 +377,10 @@ fn agency_compensation(b: &mut Builder, t: &TourTerms, case: &RefundCase, days: 
     let tier = t.agency.tier_for(days);
     let amount = share_of(case.total_fen, tier.basis_points);
     let label = if tier.basis_points == 0 {
-        format!("{why}旅行社{}解除合同，全额退款，无违约金", tier.days_zh("出发"))
+        format!(
+            "{why}旅行社{}解除合同，全额退款，无违约金",
+            tier.days_zh("出发")
+        )
     } else {
         format!(
             "{why}旅行社{}解除合同，支付旅游费用总额{}的{}违约金",
@@ -397,12 +411,14 @@ fn lodging_charge(
         })
     };
     match preset {
-        LodgingPreset::FreeUntil { days: free, .. } if days >= free => {
-            Ok((0, format!("入住前{days}日取消（入住前{free}日及以上免费取消），不扣费")))
-        }
-        LodgingPreset::FreeUntil { days: free, then } => {
-            charge(then, format!("入住前{days}日（晚于免费取消期限：入住前{free}日）"))
-        }
+        LodgingPreset::FreeUntil { days: free, .. } if days >= free => Ok((
+            0,
+            format!("入住前{days}日取消（入住前{free}日及以上免费取消），不扣费"),
+        )),
+        LodgingPreset::FreeUntil { days: free, then } => charge(
+            then,
+            format!("入住前{days}日（晚于免费取消期限：入住前{free}日）"),
+        ),
         LodgingPreset::FirstNight => charge(LodgingCharge::FirstNight, format!("入住前{days}日")),
         LodgingPreset::NonRefundable => Ok((
             case.total_fen,

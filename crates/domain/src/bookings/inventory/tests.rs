@@ -41,10 +41,7 @@ fn empty_reversed_and_overlong_stays_are_refused() {
         Stay::new(d, ninety.tomorrow().unwrap()),
         Err(InventoryError::StayTooLong { nights: 91 })
     );
-    assert_eq!(
-        Stay::new(d, d).unwrap_err().code(),
-        "inventory.empty_stay"
-    );
+    assert_eq!(Stay::new(d, d).unwrap_err().code(), "inventory.empty_stay");
 }
 
 #[test]
@@ -78,7 +75,11 @@ fn back_to_back_stays_do_not_overlap() {
 fn seats_left_and_sold_out() {
     assert_eq!(seats_left(40, 3, 30), 7);
     assert_eq!(seats_left(40, 10, 30), 0);
-    assert_eq!(seats_left(20, 10, 30), 0, "capacity lowered below what is sold");
+    assert_eq!(
+        seats_left(20, 10, 30),
+        0,
+        "capacity lowered below what is sold"
+    );
     assert_eq!(seats_left(u32::MAX, u32::MAX, u32::MAX), 0);
     assert_eq!(request_seats(40, 3, 30, 7), Ok(0));
     assert_eq!(request_seats(40, 3, 30, 2), Ok(5));

@@ -14,9 +14,7 @@ fn passing(step: BookingStep) -> StepContext {
     let (now, today) = match step {
         BookingStep::Expire => (expires, date(2026, 5, 1)),
         BookingStep::Complete => (ts("2026-05-07T02:00:00Z"), date(2026, 5, 7)),
-        BookingStep::Change | BookingStep::Cancel => {
-            (ts("2026-05-03T02:00:00Z"), date(2026, 5, 3))
-        }
+        BookingStep::Change | BookingStep::Cancel => (ts("2026-05-03T02:00:00Z"), date(2026, 5, 3)),
         BookingStep::Confirm => (ts("2026-05-01T03:59:59Z"), date(2026, 5, 1)),
     };
     StepContext {
@@ -220,14 +218,12 @@ fn checkout_hold_expires_minutes_later() {
         hold.expires_at(at, &zone, date(2026, 5, 3)).unwrap(),
         ts("2026-05-01T02:15:00Z")
     );
-    assert_eq!(
-        hold.payment_deadline(at, &zone, date(2026, 5, 3)),
-        Ok(None)
-    );
+    assert_eq!(hold.payment_deadline(at, &zone, date(2026, 5, 3)), Ok(None));
     // On the start day itself a checkout hold is still possible.
     assert!(hold.expires_at(at, &zone, date(2026, 5, 1)).is_ok());
     assert_eq!(
-        hold.expires_at(at, &zone, date(2026, 4, 30)).map_err(|e| e.code()),
+        hold.expires_at(at, &zone, date(2026, 4, 30))
+            .map_err(|e| e.code()),
         Err("booking.bad_hold")
     );
 }
@@ -311,10 +307,11 @@ proptest! {
         let starts = held_on.checked_add(lead.days()).unwrap();
         let c = Hold::Checkout { minutes }.expires_at(at, &zone, starts).unwrap();
         prop_assert_eq!(c.duration_since(at), SignedDuration::from_mins(i64::from(minutes)));
-        match Hold::Deposit { days }.payment_deadline(at, &zone, starts) {
+        let deposit = Hold::Deposit { days };
+        match deposit.payment_deadline(at, &zone, starts) {
             Ok(Some(deadline)) => {
                 prop_assert!(deadline >= held_on && deadline < starts);
-                let e = Hold::Deposit { days }.expires_at(at, &zone, starts).unwrap();
+                let e = deposit.expires_at(at, &zone, starts).unwrap();
                 prop_assert!(e > at);
                 prop_assert_eq!(zone.to_datetime(e).date(), deadline.tomorrow().unwrap());
             }

@@ -119,7 +119,7 @@ impl TierTable {
     /// Tiers in any order; sorted farthest from the start first and checked.
     pub fn new(mut tiers: Vec<Tier>) -> Result<TierTable, RefundError> {
         let bad = |reason| Err(RefundError::BadPolicy { reason });
-        tiers.sort_by(|a, b| b.min_days.cmp(&a.min_days));
+        tiers.sort_by_key(|t| std::cmp::Reverse(t.min_days));
         let Some(first) = tiers.first() else {
             return bad("a tier table needs at least one tier");
         };
