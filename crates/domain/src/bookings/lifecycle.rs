@@ -73,18 +73,20 @@ impl BookingState {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
-    /// Whether the booking occupies inventory (seats, room-nights): held, confirmed or
-    /// changed. The store counts exactly these as "held or confirmed".
+    /// Whether the booking's seats or room-nights count as taken: held, confirmed, changed —
+    /// and completed, whose dates were used (they have passed, but a room-night of a
+    /// completed stay is still not free to book again). Only cancelling and expiring free
+    /// inventory; the store counts exactly these states as "held or confirmed".
     pub fn holds_inventory(self) -> bool {
-        matches!(
-            self,
-            BookingState::Held | BookingState::Confirmed | BookingState::Changed
-        )
+        !matches!(self, BookingState::Cancelled | BookingState::Expired)
     }
 
-    /// No step leads out of a final state.
+    /// No step leads out of a final state: completed, cancelled, expired.
     pub fn is_final(self) -> bool {
-        !self.holds_inventory()
+        matches!(
+            self,
+            BookingState::Completed | BookingState::Cancelled | BookingState::Expired
+        )
     }
 }
 
@@ -161,6 +163,52 @@ pub fn next_steps(state: BookingState) -> Vec<BookingStep> {
         .into_iter()
         .filter(|s| s.target(state).is_some())
         .collect()
+}
+
+/// The SLA target the confirmation message runs under (1 hour, product brief §1).
+pub const CONFIRMATION_TARGET: &str = "booking.confirmation";
+
+/// What the use case does in the same transaction as a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BookingEffect {
+    /// Keep a copy of the cancellation policy in force today
+    /// ([`super::refund::policy_in_force`]) with the booking: later refunds follow it.
+    StorePolicy,
+    /// Issue the confirmation number.
+    IssueConfirmationNumber,
+    /// Start the SLA clock of this target.
+    StartClock(&'static str),
+    /// Regenerate the pre-trip documents and send them again (issue 14 item 8).
+    RegenerateDocuments,
+    /// Free the seats or room-nights at once.
+    ReleaseInventory,
+    /// Compute the refund by the stored policy ([`super::refund::refund`]).
+    ComputeRefund,
+    /// Return anything paid toward a hold in full: nothing was confirmed, no policy applies.
+    ReturnPayments,
+}
+
+/// The effects of `step` from `from` (empty when the table has no such step). A change's
+/// inventory re-check and quote come before the step, in the use case.
+pub fn effects(from: BookingState, step: BookingStep) -> Vec<BookingEffect> {
+    use BookingEffect::*;
+    if step.target(from).is_none() {
+        return Vec::new();
+    }
+    match step {
+        BookingStep::Confirm => vec![
+            StorePolicy,
+            IssueConfirmationNumber,
+            StartClock(CONFIRMATION_TARGET),
+        ],
+        BookingStep::Change => vec![RegenerateDocuments],
+        BookingStep::Complete => vec![],
+        BookingStep::Cancel if from == BookingState::Held => {
+            vec![ReleaseInventory, ReturnPayments]
+        }
+        BookingStep::Cancel => vec![ReleaseInventory, ComputeRefund],
+        BookingStep::Expire => vec![ReleaseInventory, ReturnPayments],
+    }
 }
 
 /// The facts the guards look at; time is passed in.

@@ -26,7 +26,7 @@ pub use lifecycle::{
     next_steps, transition, BookingState, BookingStep, Hold, HoldKind, LifecycleError, StepContext,
 };
 pub use refund::{
-    days_before, policy_in_force, postpone, refund, share_of, CancellationPolicy, Cause, LineKind,
-    LodgingCharge, LodgingPreset, LodgingTerms, PolicyTerms, Postponement, Refund, RefundCase,
-    RefundError, RefundLine, SupplierCost, Tier, TierTable, TourTerms, TripScope,
+    days_before, policy_in_force, postpone, refund, share_of, CancellationPolicy, Cause, CauseKind,
+    LineKind, LodgingCharge, LodgingPreset, LodgingTerms, PolicyTerms, Postponement, Refund,
+    RefundCase, RefundError, RefundLine, SupplierCost, Tier, TierTable, TourTerms, TripScope,
 };

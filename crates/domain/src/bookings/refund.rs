@@ -168,6 +168,78 @@ pub enum Cause {
     ForceMajeure { unrecoverable: Vec<SupplierCost> },
 }
 
+impl Cause {
+    pub fn kind(&self) -> CauseKind {
+        match self {
+            Cause::Customer => CauseKind::Customer,
+            Cause::Business => CauseKind::Business,
+            Cause::GroupNotFormed => CauseKind::GroupNotFormed,
+            Cause::ForceMajeure { .. } => CauseKind::ForceMajeure,
+        }
+    }
+}
+
+/// A [`Cause`]'s name, as stored beside a refund and chosen in the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RefundCauseName))]
+pub enum CauseKind {
+    /// 旅游者/客人取消.
+    Customer,
+    /// 旅行社/民宿取消.
+    Business,
+    /// 未达最低成团人数.
+    GroupNotFormed,
+    /// 不可抗力.
+    ForceMajeure,
+}
+
+impl CauseKind {
+    pub const ALL: [CauseKind; 4] = [
+        CauseKind::Customer,
+        CauseKind::Business,
+        CauseKind::GroupNotFormed,
+        CauseKind::ForceMajeure,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CauseKind::Customer => "customer",
+            CauseKind::Business => "business",
+            CauseKind::GroupNotFormed => "group_not_formed",
+            CauseKind::ForceMajeure => "force_majeure",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl LineKind {
+    pub const ALL: [LineKind; 5] = [
+        LineKind::Paid,
+        LineKind::Withheld,
+        LineKind::Compensation,
+        LineKind::SupplierCost,
+        LineKind::Postponement,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineKind::Paid => "paid",
+            LineKind::Withheld => "withheld",
+            LineKind::Compensation => "compensation",
+            LineKind::SupplierCost => "supplier_cost",
+            LineKind::Postponement => "postponement",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// What a refund line is (for translation; `label_zh` is the Chinese text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

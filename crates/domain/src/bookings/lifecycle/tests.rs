@@ -101,10 +101,56 @@ fn every_state_and_step() {
 }
 
 #[test]
-fn final_states_allow_nothing_and_live_states_hold_inventory() {
+fn effects_of_each_transition() {
+    use BookingEffect::*;
+    for state in BookingState::ALL {
+        for step in BookingStep::ALL {
+            let e = effects(state, step);
+            if step.target(state).is_none() {
+                assert!(e.is_empty(), "{step} from {state}");
+                continue;
+            }
+            // Inventory is released exactly when the booking stops holding it.
+            let released = e.contains(&ReleaseInventory);
+            assert_eq!(
+                released,
+                !step.target(state).unwrap().holds_inventory(),
+                "{step} from {state}"
+            );
+        }
+    }
+    assert_eq!(
+        effects(BookingState::Held, BookingStep::Confirm),
+        vec![
+            StorePolicy,
+            IssueConfirmationNumber,
+            StartClock("booking.confirmation")
+        ]
+    );
+    assert!(crate::sla::SlaTarget::default_for(CONFIRMATION_TARGET).is_some());
+    assert_eq!(
+        effects(BookingState::Confirmed, BookingStep::Cancel),
+        vec![ReleaseInventory, ComputeRefund]
+    );
+    assert_eq!(
+        effects(BookingState::Held, BookingStep::Cancel),
+        vec![ReleaseInventory, ReturnPayments]
+    );
+    assert_eq!(
+        effects(BookingState::Changed, BookingStep::Change),
+        vec![RegenerateDocuments]
+    );
+}
+
+#[test]
+fn final_states_allow_nothing_and_only_cancelling_or_expiring_frees_inventory() {
     for state in BookingState::ALL {
         assert_eq!(state.is_final(), next_steps(state).is_empty(), "{state}");
-        assert_eq!(state.holds_inventory(), !state.is_final(), "{state}");
+        assert_eq!(
+            state.holds_inventory(),
+            !matches!(state, BookingState::Cancelled | BookingState::Expired),
+            "{state}"
+        );
     }
 }
 

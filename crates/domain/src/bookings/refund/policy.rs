@@ -229,6 +229,14 @@ pub struct TourTerms {
 }
 
 impl TourTerms {
+    /// The last day on which the agency may call off a group below its minimum size without
+    /// compensation (the go/no-go date): `group_notice_days` before departure.
+    pub fn go_no_go_date(&self, departs_on: Date) -> Option<Date> {
+        departs_on
+            .checked_sub(jiff::Span::new().days(i64::from(self.group_notice_days)))
+            .ok()
+    }
+
     /// The 2014 model contract of `scope`; postponement for force majeure is free (seed 003).
     pub fn model_2014(scope: TripScope) -> TourTerms {
         let (customer, agency) = match scope {

@@ -217,6 +217,33 @@ fn rounding_is_half_up_to_the_fen() {
 }
 
 #[test]
+fn go_no_go_dates() {
+    let d = TourTerms::model_2014(TripScope::Domestic);
+    let o = TourTerms::model_2014(TripScope::Outbound);
+    assert_eq!(d.go_no_go_date(start()), Some(date(2026, 9, 24)));
+    assert_eq!(o.go_no_go_date(start()), Some(date(2026, 9, 1)));
+    // Calling the group off on the go/no-go date is on time; a day later is not.
+    for t in [d, o] {
+        let terms = PolicyTerms::Tour(t.clone());
+        let mut c = case(0, TOTAL);
+        c.cancelled_on = t.go_no_go_date(start()).unwrap();
+        assert_eq!(
+            refund(&terms, &c, &Cause::GroupNotFormed)
+                .unwrap()
+                .compensation_fen,
+            0
+        );
+        c.cancelled_on = c.cancelled_on.tomorrow().unwrap();
+        assert!(
+            refund(&terms, &c, &Cause::GroupNotFormed)
+                .unwrap()
+                .compensation_fen
+                > 0
+        );
+    }
+}
+
+#[test]
 fn days_are_civil_dates_departure_day_zero() {
     assert_eq!(days_before(start(), start()), Ok(0));
     assert_eq!(days_before(start(), date(2026, 9, 30)), Ok(1));
@@ -535,7 +562,36 @@ fn policies_are_dated_data() {
     assert_eq!(serde_json::from_str::<PolicyTerms>(&json).unwrap(), stay);
     for s in TripScope::ALL {
         assert_eq!(TripScope::parse(s.as_str()), Some(s));
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            format!("\"{}\"", s.as_str())
+        );
     }
+    for k in CauseKind::ALL {
+        assert_eq!(CauseKind::parse(k.as_str()), Some(k));
+        assert_eq!(
+            serde_json::to_string(&k).unwrap(),
+            format!("\"{}\"", k.as_str())
+        );
+    }
+    for k in LineKind::ALL {
+        assert_eq!(LineKind::parse(k.as_str()), Some(k));
+        assert_eq!(
+            serde_json::to_string(&k).unwrap(),
+            format!("\"{}\"", k.as_str())
+        );
+    }
+    assert_eq!(
+        Cause::ForceMajeure {
+            unrecoverable: vec![]
+        }
+        .kind(),
+        CauseKind::ForceMajeure
+    );
+    assert_eq!(
+        serde_json::to_string(&Cause::GroupNotFormed).unwrap(),
+        r#"{"cause":"group_not_formed"}"#
+    );
 }
 
 fn presets() -> impl Strategy<Value = PolicyTerms> {
