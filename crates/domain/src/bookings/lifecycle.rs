@@ -2,7 +2,7 @@
 //! the customer checks out or pays the deposit, **confirmed** with a confirmation number,
 //! **changed** any number of times (dates, room, party: re-checked and re-priced by the use
 //! case), and **completed** once the trip or stay has ended; or it ends **cancelled** (by
-//! either side, refunded by [`super::refund`]) or **expired** (an unpaid hold ran out).
+//! either side, refunded by [`super::refund`](mod@super::refund)) or **expired** (an unpaid hold ran out).
 //!
 //! | from \ step | confirm | change | complete | cancel | expire |
 //! | --- | --- | --- | --- | --- | --- |
@@ -18,6 +18,9 @@
 //!    day itself is the contracts' "departure day" tier. Letting a hold go is always allowed:
 //!    it promised nothing.
 //! 4. Not before the end date (the last day of the trip, the check-out day).
+//!
+//! [`effects`] lists what the use case does with each step (policy stored and confirmation
+//! clock started at confirmation; inventory freed only by cancel and expire).
 //!
 //! Holds: a [`Hold::Checkout`] lasts minutes (the customer is paying now); a
 //! [`Hold::Deposit`] gives a payment deadline in days (seed 004: 告知客户支付方式和支付截止时间).
@@ -182,7 +185,7 @@ pub enum BookingEffect {
     RegenerateDocuments,
     /// Free the seats or room-nights at once.
     ReleaseInventory,
-    /// Compute the refund by the stored policy ([`super::refund::refund`]).
+    /// Compute the refund by the stored policy ([`super::refund::compute_refund`]).
     ComputeRefund,
     /// Return anything paid toward a hold in full: nothing was confirmed, no policy applies.
     ReturnPayments,

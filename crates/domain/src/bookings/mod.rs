@@ -5,7 +5,7 @@
 //!
 //! - [`lifecycle`]: held → confirmed → changed → completed, or cancelled / expired; checkout
 //!   and deposit holds and the instant each expires.
-//! - [`refund`]: tiered cancellation policies as dated data (China's 2014 model group-tour
+//! - [`refund`](mod@refund): tiered cancellation policies as dated data (China's 2014 model group-tour
 //!   contracts and lodging presets), agency cancellation, a group not formed, force majeure
 //!   (Tourism Law art. 67); every computation explained line by line in fen.
 //! - [`inventory`]: nights of a stay, seats left, overlapping stays, who a waitlist offers
@@ -23,10 +23,12 @@ pub use inventory::{
     MAX_STAY_NIGHTS,
 };
 pub use lifecycle::{
-    next_steps, transition, BookingState, BookingStep, Hold, HoldKind, LifecycleError, StepContext,
+    effects, next_steps, transition, BookingEffect, BookingState, BookingStep, Hold, HoldKind,
+    LifecycleError, StepContext, CONFIRMATION_TARGET,
 };
 pub use refund::{
-    days_before, policy_in_force, postpone, refund, share_of, CancellationPolicy, Cause, CauseKind,
-    LineKind, LodgingCharge, LodgingPreset, LodgingTerms, PolicyTerms, Postponement, Refund,
-    RefundCase, RefundError, RefundLine, SupplierCost, Tier, TierTable, TourTerms, TripScope,
+    compute_refund, days_before, policy_in_force, postpone, share_of, CancellationPolicy, Cause,
+    CauseKind, LineKind, LodgingCharge, LodgingPreset, LodgingTerms, PolicyTerms, Postponement,
+    Refund, RefundCase, RefundError, RefundLine, SupplierCost, Tier, TierTable, TourTerms,
+    TripScope,
 };

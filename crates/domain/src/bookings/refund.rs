@@ -373,7 +373,7 @@ impl Builder {
 }
 
 /// The refund of `case` under `terms` for `cause` (rules in the module documentation).
-pub fn refund(
+pub fn compute_refund(
     terms: &PolicyTerms,
     case: &RefundCase,
     cause: &Cause,

@@ -119,7 +119,7 @@ fn refund_table() {
     ];
     for (scope, cause, days, paid, withheld, compensation, refund_fen) in rows {
         let terms = PolicyTerms::Tour(TourTerms::model_2014(scope));
-        let r = refund(&terms, &case(days, paid), &cause)
+        let r = compute_refund(&terms, &case(days, paid), &cause)
             .unwrap_or_else(|e| panic!("{scope:?} {cause:?} {days}: {e}"));
         let what = format!("{scope:?} {cause:?} {days} days, paid {paid}: {r:#?}");
         assert_eq!(r.days_before, days as u32, "{what}");
@@ -135,7 +135,7 @@ fn refund_table() {
 
 #[test]
 fn labels_say_the_tier_the_base_and_the_share() {
-    let r = refund(&domestic(), &case(3, TOTAL), &Cause::Customer).unwrap();
+    let r = compute_refund(&domestic(), &case(3, TOTAL), &Cause::Customer).unwrap();
     assert_eq!(
         r.lines,
         vec![
@@ -151,25 +151,25 @@ fn labels_say_the_tier_the_base_and_the_share() {
             },
         ]
     );
-    let r = refund(&domestic(), &case(10, TOTAL), &Cause::Customer).unwrap();
+    let r = compute_refund(&domestic(), &case(10, TOTAL), &Cause::Customer).unwrap();
     assert_eq!(r.lines[1].label_zh, "旅游者出发前7日及以上取消，不扣费");
     assert_eq!(r.lines[1].amount_fen, 0);
-    let r = refund(&outbound(), &case(0, TOTAL), &Cause::Business).unwrap();
+    let r = compute_refund(&outbound(), &case(0, TOTAL), &Cause::Business).unwrap();
     assert_eq!(
         r.lines[1].label_zh,
         "旅行社出发当日解除合同，支付旅游费用总额1234.57元的20%违约金"
     );
-    let r = refund(&outbound(), &case(20, TOTAL), &Cause::GroupNotFormed).unwrap();
+    let r = compute_refund(&outbound(), &case(20, TOTAL), &Cause::GroupNotFormed).unwrap();
     assert_eq!(
         r.lines[1].label_zh,
         "未达最低成团人数，通知晚于出发前30日，按旅行社解除合同：旅行社出发前30日至15日解除合同，支付旅游费用总额1234.57元的2%违约金"
     );
-    let r = refund(&domestic(), &case(0, 50_000), &Cause::Customer).unwrap();
+    let r = compute_refund(&domestic(), &case(0, 50_000), &Cause::Customer).unwrap();
     assert_eq!(r.shortfall_fen, 24_074);
     assert!(r.lines[1]
         .label_zh
         .ends_with("以已付金额为限，未扣足240.74元"));
-    let r = refund(
+    let r = compute_refund(
         &domestic(),
         &case(2, TOTAL),
         &Cause::ForceMajeure {
@@ -228,14 +228,14 @@ fn go_no_go_dates() {
         let mut c = case(0, TOTAL);
         c.cancelled_on = t.go_no_go_date(start()).unwrap();
         assert_eq!(
-            refund(&terms, &c, &Cause::GroupNotFormed)
+            compute_refund(&terms, &c, &Cause::GroupNotFormed)
                 .unwrap()
                 .compensation_fen,
             0
         );
         c.cancelled_on = c.cancelled_on.tomorrow().unwrap();
         assert!(
-            refund(&terms, &c, &Cause::GroupNotFormed)
+            compute_refund(&terms, &c, &Cause::GroupNotFormed)
                 .unwrap()
                 .compensation_fen
                 > 0
@@ -342,12 +342,12 @@ fn lodging_presets() {
         (NonRefundable, 0, 60_000),
     ];
     for (preset, days, withheld) in rows {
-        let r = refund(&lodging(preset), &stay_case(days), &Cause::Customer).unwrap();
+        let r = compute_refund(&lodging(preset), &stay_case(days), &Cause::Customer).unwrap();
         assert_eq!(r.withheld_fen, withheld, "{preset:?} {days}");
         assert_eq!(r.refund_fen, 60_000 - withheld, "{preset:?} {days}");
         assert_eq!(sum(&r.lines), r.refund_fen);
     }
-    let r = refund(
+    let r = compute_refund(
         &lodging(FreeUntil {
             days: 3,
             then: FirstNight,
@@ -361,22 +361,22 @@ fn lodging_presets() {
         "入住前2日（晚于免费取消期限：入住前3日）取消，扣除首晚房费180.00元"
     );
     // The homestay cancels: everything back, no compensation tier for lodging.
-    let r = refund(&lodging(NonRefundable), &stay_case(0), &Cause::Business).unwrap();
+    let r = compute_refund(&lodging(NonRefundable), &stay_case(0), &Cause::Business).unwrap();
     assert_eq!((r.refund_fen, r.compensation_fen), (60_000, 0));
     // A first-night preset without the first night's price.
     let mut c = stay_case(1);
     c.first_night_fen = None;
     assert_eq!(
-        refund(&lodging(LodgingPreset::FirstNight), &c, &Cause::Customer),
+        compute_refund(&lodging(LodgingPreset::FirstNight), &c, &Cause::Customer),
         Err(RefundError::FirstNightMissing)
     );
     // …which a preset that does not charge it does not need.
-    assert!(refund(&lodging(NonRefundable), &c, &Cause::Customer).is_ok());
+    assert!(compute_refund(&lodging(NonRefundable), &c, &Cause::Customer).is_ok());
     assert_eq!(
-        refund(&lodging(NonRefundable), &c, &Cause::GroupNotFormed),
+        compute_refund(&lodging(NonRefundable), &c, &Cause::GroupNotFormed),
         Err(RefundError::NotATour)
     );
-    let r = refund(
+    let r = compute_refund(
         &lodging(NonRefundable),
         &stay_case(0),
         &Cause::ForceMajeure {
@@ -390,7 +390,7 @@ fn lodging_presets() {
 #[test]
 fn bad_amounts_and_costs_are_refused() {
     let bad = |c: RefundCase| {
-        refund(&domestic(), &c, &Cause::Customer)
+        compute_refund(&domestic(), &c, &Cause::Customer)
             .unwrap_err()
             .code()
     };
@@ -406,7 +406,7 @@ fn bad_amounts_and_costs_are_refused() {
     assert_eq!(bad(c), "refund.bad_amount");
     assert_eq!(bad(case(-1, TOTAL)), "refund.after_start");
     let fm = |list: &[(&str, i64)]| {
-        refund(
+        compute_refund(
             &domestic(),
             &case(3, TOTAL),
             &Cause::ForceMajeure {
@@ -656,7 +656,7 @@ proptest! {
     /// and cancelling a day earlier never refunds less.
     #[test]
     fn customer_refund_invariants(terms in presets(), (c, days) in any_case()) {
-        let r = refund(&terms, &c, &Cause::Customer).unwrap();
+        let r = compute_refund(&terms, &c, &Cause::Customer).unwrap();
         prop_assert_eq!(r.refund_fen + r.withheld_fen, c.paid_fen);
         prop_assert!(r.refund_fen >= 0 && r.refund_fen <= c.paid_fen);
         prop_assert!(r.withheld_fen >= 0 && r.shortfall_fen >= 0);
@@ -665,7 +665,7 @@ proptest! {
         prop_assert_eq!(i64::from(r.days_before), days);
         let mut earlier = c;
         earlier.cancelled_on = c.cancelled_on.yesterday().unwrap();
-        let e = refund(&terms, &earlier, &Cause::Customer).unwrap();
+        let e = compute_refund(&terms, &earlier, &Cause::Customer).unwrap();
         prop_assert!(e.refund_fen >= r.refund_fen, "{} days: {} < {}", days + 1, e.refund_fen, r.refund_fen);
         if let PolicyTerms::Tour(t) = &terms {
             let due = share_of(c.total_fen, t.customer.tier_for(r.days_before).basis_points);
@@ -678,7 +678,7 @@ proptest! {
     #[test]
     fn business_refund_invariants(terms in presets(), (c, _days) in any_case()) {
         for cause in [Cause::Business, Cause::GroupNotFormed] {
-            let r = match refund(&terms, &c, &cause) {
+            let r = match compute_refund(&terms, &c, &cause) {
                 Err(RefundError::NotATour) => continue,
                 other => other.unwrap(),
             };
@@ -688,7 +688,7 @@ proptest! {
             prop_assert_eq!(sum(&r.lines), r.refund_fen);
             let mut earlier = c;
             earlier.cancelled_on = c.cancelled_on.yesterday().unwrap();
-            let e = refund(&terms, &earlier, &cause).unwrap();
+            let e = compute_refund(&terms, &earlier, &cause).unwrap();
             prop_assert!(e.compensation_fen <= r.compensation_fen);
         }
     }
@@ -704,7 +704,7 @@ proptest! {
             .map(|(i, a)| SupplierCost { description: format!("费用{i}"), amount_fen: *a })
             .collect();
         let total: i64 = amounts.iter().sum();
-        match refund(&terms, &c, &Cause::ForceMajeure { unrecoverable: list.clone() }) {
+        match compute_refund(&terms, &c, &Cause::ForceMajeure { unrecoverable: list.clone() }) {
             Ok(r) => {
                 prop_assert!(total <= c.paid_fen);
                 prop_assert_eq!(r.refund_fen + total, c.paid_fen);
