@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod catalog;
 pub mod clock;
 pub mod customer;
 pub mod desk;
