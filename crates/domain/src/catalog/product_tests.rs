@@ -73,6 +73,9 @@ pub(super) fn room() -> RoomType {
     }
 }
 
+/// Turns a sound value into one that breaks a rule.
+type Breaker<T> = Box<dyn Fn(&mut T)>;
+
 fn field_of(r: Result<(), CatalogError>) -> Option<&'static str> {
     r.err().and_then(|e| e.field())
 }
@@ -90,7 +93,7 @@ fn a_sound_package_departure_and_room_pass() {
 #[test]
 fn package_rules_name_their_field() {
     let ok = package("大理丽江6日游", "云南", 6);
-    let cases: Vec<(&str, Box<dyn Fn(&mut TourPackage)>)> = vec![
+    let cases: Vec<(&str, Breaker<TourPackage>)> = vec![
         ("package.name", Box::new(|p| p.name = "  ".into())),
         ("package.destination", Box::new(|p| p.destination.clear())),
         ("package.itinerary", Box::new(|p| p.itinerary.clear())),
@@ -161,7 +164,7 @@ fn package_rules_name_their_field() {
 fn departure_rules_name_their_field() {
     let on = date(2026, 5, 1);
     let ok = departure(on, 30);
-    let cases: Vec<(&str, Box<dyn Fn(&mut Departure)>)> = vec![
+    let cases: Vec<(&str, Breaker<Departure>)> = vec![
         ("departure.seats", Box::new(|d| d.seats = 0)),
         ("departure.seats", Box::new(|d| d.seats = 1000)),
         ("departure.min_group", Box::new(|d| d.min_group = 0)),
@@ -250,7 +253,7 @@ fn return_date_counts_the_departure_day() {
 #[test]
 fn room_rules_name_their_field() {
     let ok = room();
-    let cases: Vec<(&str, Box<dyn Fn(&mut RoomType)>)> = vec![
+    let cases: Vec<(&str, Breaker<RoomType>)> = vec![
         ("room_type.name", Box::new(|r| r.name.clear())),
         ("room_type.max_occupancy", Box::new(|r| r.max_occupancy = 0)),
         (
