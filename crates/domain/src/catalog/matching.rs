@@ -8,7 +8,9 @@
 //!    accessible when that is asked, and it caters for every diet asked. Candidates whose own
 //!    data fails validation are dropped too (a price of zero is no offer).
 //! 2. **Relevance.** When the customer named a destination or keywords, a candidate must
-//!    match at least one of them (destination, name or keywords; case-insensitive).
+//!    match at least one of them (destination, name or keywords; case-insensitive). A word
+//!    that contains the destination matches it too: "云南大理" finds a 云南 tour, since
+//!    customers run place names together and there is no word segmentation here.
 //! 3. **Within budget first.** When a budget per person is given, every candidate within it
 //!    ranks above every candidate over it; over-budget products are offered only when fewer
 //!    than three within-budget ones fit.
@@ -302,9 +304,10 @@ fn evaluate(needs: &Needs, keywords: &[String], candidate: &Candidate) -> Option
         return None;
     }
     // Relevance.
-    let destination_hit = keywords
-        .iter()
-        .any(|k| facts.destination.to_lowercase().contains(k.as_str()));
+    let destination = facts.destination.trim().to_lowercase();
+    let destination_hit = keywords.iter().any(|k| {
+        destination.contains(k.as_str()) || (!destination.is_empty() && k.contains(&destination))
+    });
     let other_hit = keywords.iter().any(|k| {
         facts.name.to_lowercase().contains(k.as_str())
             || facts

@@ -247,6 +247,10 @@ fn keywords_must_match_something() {
     .unwrap();
     assert_eq!(ids(&out), [1]);
     assert_eq!(out[0].components[0].points, 25);
+    // A request that runs places together finds the destination inside it.
+    let n = needs(&["去大理玩几天"], None);
+    let out = recommend(&n, &[Candidate::Stay(stay(1, "大理", day(2), 2, 96_000))]).unwrap();
+    assert_eq!(out[0].components[0].points, 40);
     // Case-insensitive for Latin letters.
     let n = needs(&["OKINAWA"], None);
     let out = recommend(
@@ -321,24 +325,26 @@ fn invalid_candidates_are_never_offered() {
 // --- properties -------------------------------------------------------------------------
 
 const PLACES: [&str; 3] = ["云南", "海南", "日本"];
+/// What customers say: places, a run-together place, words of the products' keywords.
+const WORDS: [&str; 6] = ["云南", "海南", "日本", "云南大理", "古城", "洱海"];
 
 fn arb_tags() -> impl Strategy<Value = Vec<Tag>> {
     proptest::sample::subsequence(Tag::ALL.to_vec(), 0..=3)
 }
 
 fn arb_diets() -> impl Strategy<Value = Vec<Diet>> {
-    proptest::sample::subsequence(Diet::ALL.to_vec(), 0..=2)
+    proptest::sample::subsequence(Diet::ALL.to_vec(), 0..=4)
 }
 
 fn arb_needs() -> impl Strategy<Value = Needs> {
     (
-        proptest::sample::subsequence(PLACES.to_vec(), 0..=2),
-        (0i32..40, 0i32..30),
+        proptest::sample::subsequence(WORDS.to_vec(), 0..=2),
+        (0i32..20, 3i32..60),
         proptest::option::of(0i64..600_000),
         (0u32..4, 0u32..3, 0u32..3),
         arb_tags(),
         any::<bool>(),
-        arb_diets(),
+        proptest::sample::subsequence(Diet::ALL.to_vec(), 0..=1),
     )
         .prop_map(
             |(k, (from, len), budget, (a, c, s), prefs, wheelchair, diets)| Needs {
@@ -363,9 +369,9 @@ fn arb_needs() -> impl Strategy<Value = Needs> {
 fn arb_candidate(index: u128) -> impl Strategy<Value = Candidate> {
     let common = (
         0usize..3,
-        0i32..70,
+        0i32..50,
         1i32..6,
-        0u32..8,
+        0u32..12,
         1i64..400_000,
         arb_tags(),
         arb_diets(),
@@ -408,6 +414,10 @@ fn arb_candidates() -> impl Strategy<Value = Vec<Candidate>> {
 /// one keyword matched when any was given.
 fn acceptable(n: &Needs, c: &Candidate) -> bool {
     let size = n.party.size();
+    let destination = match c {
+        Candidate::Tour(t) => t.package.destination.as_str(),
+        Candidate::Stay(s) => s.destination.as_str(),
+    };
     let (start, end, fits, wheel, diets, words) = match c {
         Candidate::Tour(t) => (
             t.departure.date,
@@ -446,7 +456,7 @@ fn acceptable(n: &Needs, c: &Candidate) -> bool {
         && (n.keywords.is_empty()
             || n.keywords
                 .iter()
-                .any(|k| words.iter().any(|w| w.contains(k.as_str()))))
+                .any(|k| words.iter().any(|w| w.contains(k.as_str())) || k.contains(destination)))
 }
 
 fn offered<'a>(r: &Recommendation, candidates: &'a [Candidate]) -> Vec<&'a Candidate> {
@@ -460,7 +470,7 @@ fn offered<'a>(r: &Recommendation, candidates: &'a [Candidate]) -> Vec<&'a Candi
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
     fn recommendations_keep_every_rule(n in arb_needs(), cs in arb_candidates()) {
