@@ -317,21 +317,20 @@ impl App {
 
     /// Resolves a bearer or cookie token (session or API token) to its principal.
     /// Every request is checked against the database (sessions and tokens are shared by all
-    /// nodes: signing out on one ends the session on every other at once).
+    /// nodes: signing out on one ends the session on every other at once), in one statement
+    /// (`Store::session_owner`).
     pub async fn authenticate(&self, token: &str) -> Result<Principal, AppError> {
         const INVALID: AppError = AppError::Unauthenticated("the token is invalid or expired");
         let now = self.now();
         let hash = &secrets::token_hash(token);
         if token.starts_with(SESSION_PREFIX) {
-            let mut tx = self.store.read().await?;
-            let Some(session) = tx.get_session_by_token_hash(hash).await? else {
+            let Some((session, user)) = self.store.session_owner(hash).await? else {
                 return Err(INVALID);
             };
             if session.expires_at <= now {
                 return Err(INVALID);
             }
-            let user = self.active_user(&mut *tx, session.user_id).await?;
-            drop(tx);
+            let user = active(user)?;
             // Sliding expiry, written at most about once per half-life of the session.
             let ttl = self.settings.session_ttl;
             if session.expires_at.duration_since(now) < ttl / 2 {
@@ -339,24 +338,21 @@ impl App {
                 tx.extend_session(session.id, now + ttl).await?;
                 tx.commit().await?;
             }
-            let principal = Principal::of(
+            Ok(Principal::of(
                 &user,
                 Credential::Session {
                     session_id: session.id,
                     csrf_token: session.csrf_token,
                 },
-            );
-            Ok(principal)
+            ))
         } else if token.starts_with(API_TOKEN_PREFIX) {
-            let mut tx = self.store.read().await?;
-            let Some(record) = tx.get_api_token_by_hash(hash).await? else {
+            let Some((record, user)) = self.store.api_token_owner(hash).await? else {
                 return Err(INVALID);
             };
             if record.revoked_at.is_some() || record.expires_at.is_some_and(|e| e <= now) {
                 return Err(INVALID);
             }
-            let user = self.active_user(&mut *tx, record.user_id).await?;
-            drop(tx);
+            let user = active(user)?;
             // Record use at minute granularity to keep writes rare.
             if record
                 .last_used_at
@@ -366,26 +362,14 @@ impl App {
                 tx.touch_api_token(record.id, now).await?;
                 tx.commit().await?;
             }
-            let principal = Principal::of(
+            Ok(Principal::of(
                 &user,
                 Credential::ApiToken {
                     token_id: record.id,
                 },
-            );
-            Ok(principal)
+            ))
         } else {
             Err(INVALID)
-        }
-    }
-
-    async fn active_user(
-        &self,
-        tx: &mut dyn tripdesk_store::Tx,
-        user_id: Uuid,
-    ) -> Result<User, AppError> {
-        match tx.get_user(user_id).await? {
-            Some(u) if u.disabled_at.is_none() => Ok(u),
-            _ => Err(AppError::Unauthenticated("the account is disabled")),
         }
     }
 
@@ -491,5 +475,14 @@ impl App {
             locale: "zh-CN".into(),
             credential: Credential::Console,
         }
+    }
+}
+
+/// The account, unless disabled.
+fn active(user: User) -> Result<User, AppError> {
+    if user.disabled_at.is_none() {
+        Ok(user)
+    } else {
+        Err(AppError::Unauthenticated("the account is disabled"))
     }
 }

@@ -26,6 +26,10 @@ pub struct PgStore {
     /// already delivered at commit.
     origin: Arc<str>,
     listener: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Sends this process's announcements to the other nodes.
+    announcer: Arc<Announcer>,
+    /// Sequence numbers this node took ahead.
+    blocks: SequenceBlocks,
     /// Woken after a commit that queued audit entries for the linker.
     audit_signal: Arc<Notify>,
     /// Whether write transactions queue their audit entries (`Store::queue_audit`).
@@ -56,8 +60,7 @@ pub struct SqlTx {
     /// What this transaction announces once it commits (see `tripdesk_store::signal`).
     announce: PendingSignals,
     signals: Arc<Signals>,
-    channel: Arc<str>,
-    origin: Arc<str>,
+    announcer: Arc<Announcer>,
     /// Audit entries appended, written at commit (see `AuditRepo::append_audit`).
     pending_audit: Vec<(
         tripdesk_store::NewAuditEntry,
@@ -70,9 +73,20 @@ pub struct SqlTx {
     /// Set when this transaction queued audit entries: committing wakes the linker.
     queued_audit: bool,
     audit_signal: Arc<Notify>,
-    /// For statements after the commit.
-    pool: PgPool,
+    /// Rows inserted but not yet sent (see `shared/rows.rs`).
+    rows: Vec<shared_rows::Insert>,
+    /// This node's numbers taken ahead (see `SqlTx::next_from_sequence`).
+    blocks: SequenceBlocks,
 }
+
+/// Numbers a node takes from a sequence at once (`SqlTx::next_from_sequence`).
+const SEQUENCE_BLOCK: usize = 16;
+
+/// Numbers taken from each sequence and not yet used, by sequence.
+type SequenceBlocks = Arc<std::sync::Mutex<std::collections::HashMap<&'static str, std::collections::VecDeque<i64>>>>;
+
+/// Rows a transaction keeps before it sends them anyway (a bulk writer's batch).
+const ROWS_KEPT: usize = 32;
 
 /// A write transaction's place among this node's writers (see `PgStore::writers`).
 type WritePermit = tokio::sync::OwnedSemaphorePermit;
@@ -87,16 +101,77 @@ impl SqlTx {
             tx,
             announce: PendingSignals::default(),
             signals: store.signals.clone(),
-            channel: store.channel.clone(),
-            origin: store.origin.clone(),
+            announcer: store.announcer.clone(),
             pending_audit: Vec::new(),
             queue_audit: write.is_some()
                 && store.audit_queue.load(std::sync::atomic::Ordering::Relaxed),
             write,
             queued_audit: false,
             audit_signal: store.audit_signal.clone(),
-            pool: store.pool.clone(),
+            rows: Vec::new(),
+            blocks: store.blocks.clone(),
         }
+    }
+
+    /// The next number of `sequence` for this node. A node takes [`SEQUENCE_BLOCK`] numbers
+    /// in one statement and hands them out in order, so most intakes need no round trip for
+    /// their ticket number. Numbers stay unique on every node and increase on each; across
+    /// nodes they interleave by block (a ticket of one node may carry a smaller number than an
+    /// older one of another), and a restart leaves the rest of a block unused — gaps a
+    /// rolled-back intake leaves too, the sequence being outside transactions.
+    async fn next_from_sequence(&mut self, sequence: &'static str) -> Result<i64, StoreError> {
+        if let Some(n) = self
+            .blocks
+            .lock()
+            .expect("sequence blocks")
+            .get_mut(sequence)
+            .and_then(|b| b.pop_front())
+        {
+            return Ok(n);
+        }
+        let mut taken: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT nextval('{sequence}') FROM generate_series(1, {SEQUENCE_BLOCK})"
+        ))
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        taken.sort_unstable();
+        let mut taken = std::collections::VecDeque::from(taken);
+        let first = taken
+            .pop_front()
+            .ok_or_else(|| StoreError::Other(format!("{sequence} gave no number")))?;
+        self.blocks
+            .lock()
+            .expect("sequence blocks")
+            .entry(sequence)
+            .or_default()
+            .extend(taken);
+        Ok(first)
+    }
+
+    /// Inserts `row` with the transaction's next statement (see `shared/rows.rs`).
+    async fn insert_row(&mut self, row: shared_rows::Insert) -> Result<(), StoreError> {
+        self.rows.push(row);
+        if self.rows.len() >= ROWS_KEPT {
+            self.send_rows().await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the rows kept so far.
+    async fn send_rows(&mut self) -> Result<(), StoreError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.rows);
+        shared_rows::insert_rows(&mut *self.tx, &rows).await
+    }
+
+    /// The connection for the transaction's next statement, once the rows kept have been
+    /// sent: every statement of the shared repositories goes through here.
+    async fn db(&mut self) -> Result<&mut sqlx::PgConnection, StoreError> {
+        self.send_rows().await?;
+        Ok(&mut *self.tx)
     }
 
     /// What a write transaction appends to a read of a row it is about to change:
@@ -130,6 +205,9 @@ impl SqlTx {
     }
 }
 
+mod shared_rows {
+    include!("shared/rows.rs");
+}
 mod shared_identity {
     include!("shared/identity.rs");
 }
@@ -146,7 +224,7 @@ const AUDIT_HEAD_LOCK: &str = " FOR UPDATE";
 
 /// Named sequences kept in a PostgreSQL sequence rather than a `counters` row (which every
 /// intake would lock until its commit): (name, sequence).
-const SEQUENCES: &[(&str, &str)] = &[("ticket", "ticket_number_seq")];
+const SEQUENCES: &[(&str, &'static str)] = &[("ticket", "ticket_number_seq")];
 
 mod shared_desk {
     include!("shared/desk.rs");
@@ -238,12 +316,21 @@ impl PgStore {
             .fetch_one(&pool)
             .await
             .map_err(err)?;
+        let origin: Arc<str> = uuid::Uuid::now_v7().simple().to_string().into();
         Ok(Self {
-            pool,
+            pool: pool.clone(),
             signals: Arc::new(Signals::default()),
             channel: format!("{SIGNAL_CHANNEL}_{current}").into(),
-            origin: uuid::Uuid::now_v7().simple().to_string().into(),
+            origin: origin.clone(),
             listener: std::sync::Mutex::new(None),
+            blocks: SequenceBlocks::default(),
+            announcer: Arc::new(Announcer {
+                pending: std::sync::Mutex::default(),
+                sending: std::sync::atomic::AtomicBool::new(false),
+                pool: pool.clone(),
+                channel: format!("{SIGNAL_CHANNEL}_{current}").into(),
+                origin: origin.clone(),
+            }),
             audit_signal: Arc::new(Notify::new()),
             audit_queue: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             writers: Arc::new(tokio::sync::Semaphore::new(settings.writers() as usize)),
@@ -298,6 +385,22 @@ impl Store for PgStore {
             .await
             .map_err(err)?;
         Ok(Box::new(SqlTx::new(tx, self, None)))
+    }
+
+    async fn session_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(tripdesk_store::Session, tripdesk_store::User)>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(err)?;
+        shared_identity::session_owner(&mut conn, token_hash).await
+    }
+
+    async fn api_token_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(tripdesk_store::ApiToken, tripdesk_store::User)>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(err)?;
+        shared_identity::api_token_owner(&mut conn, token_hash).await
     }
 
     async fn write(&self) -> Result<Box<dyn Tx>, StoreError> {
@@ -518,20 +621,25 @@ impl Store for PgStore {
 
 #[async_trait]
 impl Tx for SqlTx {
+    fn announces(&self, topic: Topic) -> bool {
+        self.announce.has(topic)
+    }
+
     async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
         self.write_pending_audit().await?;
+        self.send_rows().await?;
         let SqlTx {
             tx,
             announce,
             signals,
-            channel,
-            origin,
+            announcer,
             pending_audit: _,
             write,
             queue_audit: _,
             queued_audit,
             audit_signal,
-            pool,
+            rows: _,
+            blocks: _,
         } = *self;
         tx.commit().await.map_err(err)?;
         if write.is_some() {
@@ -543,21 +651,63 @@ impl Tx for SqlTx {
         }
         if !announce.is_empty() {
             signals.deliver(&announce);
-            // Told to every listening node once the transaction has committed, in a statement
-            // of its own: a NOTIFY inside the transaction takes PostgreSQL's cluster-wide
-            // notification lock at COMMIT and holds it through the WAL flush, so every
-            // announcing commit of every node committed one after another (~320 commits/s
-            // here against ~1,100 without; docs/PERFORMANCE.md). Lost only if this process
-            // dies right now: the other nodes' waiters find the work at their fallback poll.
-            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(&*channel)
-                .bind(format!("{origin}|{}", announce.to_payload()))
-                .execute(&pool)
-                .await
-            {
-                tracing::warn!(error = %e, "cannot announce a commit to other nodes");
-            }
+            announcer.announce(&announce);
         }
         Ok(())
+    }
+}
+
+/// Tells the other nodes what this process's commits announced (`tripdesk_store::signal`):
+/// with `NOTIFY`, once each transaction has committed, in a statement of its own — a NOTIFY
+/// inside the transaction takes PostgreSQL's cluster-wide notification lock at COMMIT and
+/// holds it through the WAL flush, so every announcing commit of every node committed one
+/// after another (~320 commits/s here against ~1,100 without; docs/PERFORMANCE.md).
+///
+/// The commit does not wait for it: announcements are merged here and one task sends them,
+/// so the commits that come while a NOTIFY is on its way share the next one (under load, one
+/// NOTIFY carries many intakes' instead of each paying a round trip and a transaction of its
+/// own). Lost only if this process dies before sending: the other nodes' waiters find the work
+/// at their fallback poll.
+struct Announcer {
+    pending: std::sync::Mutex<PendingSignals>,
+    /// Whether a task is sending (at most one at a time).
+    sending: std::sync::atomic::AtomicBool,
+    pool: PgPool,
+    /// The NOTIFY channel of this database and schema.
+    channel: Arc<str>,
+    /// Prefixed to the payload, so this process's listener skips what it delivered at commit.
+    origin: Arc<str>,
+}
+
+impl Announcer {
+    fn announce(self: &Arc<Self>, what: &PendingSignals) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.pending.lock().expect("announcer").merge(what);
+        if self.sending.swap(true, SeqCst) {
+            return;
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let batch = me.pending.lock().expect("announcer").take();
+                if batch.is_empty() {
+                    me.sending.store(false, SeqCst);
+                    // A commit that merged after the take saw `sending` still set and left
+                    // its announcement to this task: send it, unless another task took over.
+                    if me.pending.lock().expect("announcer").is_empty() || me.sending.swap(true, SeqCst) {
+                        return;
+                    }
+                    continue;
+                }
+                if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(&*me.channel)
+                    .bind(format!("{}|{}", me.origin, batch.to_payload()))
+                    .execute(&me.pool)
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot announce a commit to other nodes");
+                }
+            }
+        });
     }
 }

@@ -112,6 +112,23 @@ impl SqlTx {
         ""
     }
 
+    /// Inserts `row` now: the store is in the process, a statement costs no round trip (see
+    /// `shared/rows.rs`).
+    async fn insert_row(&mut self, row: shared_rows::Insert) -> Result<(), StoreError> {
+        shared_rows::insert_rows(&mut *self.tx, std::slice::from_ref(&row)).await
+    }
+
+    /// SQLite keeps no sequences (`SEQUENCES` is empty: the single writer bumps a `counters`
+    /// row in turn), so the shared code never asks for one here.
+    async fn next_from_sequence(&mut self, sequence: &'static str) -> Result<i64, StoreError> {
+        Err(StoreError::Other(format!("SQLite has no sequence {sequence}")))
+    }
+
+    /// The connection for the transaction's next statement.
+    async fn db(&mut self) -> Result<&mut sqlx::SqliteConnection, StoreError> {
+        Ok(&mut *self.tx)
+    }
+
     /// Remembers a clock's next due instant for the announcement at commit.
     fn note_due(&mut self, due: Option<i64>) {
         if let Some(d) = due {
@@ -131,6 +148,9 @@ impl SqlTx {
     }
 }
 
+mod shared_rows {
+    include!("shared/rows.rs");
+}
 mod shared_identity {
     include!("shared/identity.rs");
 }
@@ -145,7 +165,7 @@ mod shared_audit {
 const AUDIT_HEAD_LOCK: &str = "";
 
 /// Named sequences kept outside `counters`: none, the single writer takes the row in turn.
-const SEQUENCES: &[(&str, &str)] = &[];
+const SEQUENCES: &[(&str, &'static str)] = &[];
 
 mod shared_desk {
     include!("shared/desk.rs");
@@ -311,6 +331,22 @@ impl Store for SqliteStore {
     async fn read(&self) -> Result<Box<dyn Tx>, StoreError> {
         let tx = self.reader.begin().await.map_err(err)?;
         Ok(Box::new(SqlTx::new(Conn::Read(tx), self)))
+    }
+
+    async fn session_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(tripdesk_store::Session, tripdesk_store::User)>, StoreError> {
+        let mut conn = self.reader.acquire().await.map_err(err)?;
+        shared_identity::session_owner(&mut conn, token_hash).await
+    }
+
+    async fn api_token_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(tripdesk_store::ApiToken, tripdesk_store::User)>, StoreError> {
+        let mut conn = self.reader.acquire().await.map_err(err)?;
+        shared_identity::api_token_owner(&mut conn, token_hash).await
     }
 
     async fn write(&self) -> Result<Box<dyn Tx>, StoreError> {
@@ -530,6 +566,10 @@ impl Store for SqliteStore {
 
 #[async_trait]
 impl Tx for SqlTx {
+    fn announces(&self, topic: Topic) -> bool {
+        self.announce.has(topic)
+    }
+
     async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
         self.write_pending_audit().await?;
         let SqlTx {

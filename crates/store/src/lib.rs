@@ -72,6 +72,18 @@ pub trait Store: Send + Sync + 'static {
     /// A read-only snapshot. Writing through it is a programming error the backend may reject.
     async fn read(&self) -> Result<Box<dyn Tx>, StoreError>;
 
+    /// The session whose token hashes to `token_hash` and its user with their roles, read in
+    /// one statement outside any transaction (every request authenticates: on PostgreSQL this
+    /// is one round trip where a read transaction of three reads was five).
+    async fn session_owner(&self, token_hash: &str) -> Result<Option<(Session, User)>, StoreError>;
+
+    /// The API token whose secret hashes to `token_hash` and its user with their roles, as
+    /// [`Store::session_owner`].
+    async fn api_token_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ApiToken, User)>, StoreError>;
+
     /// A write transaction. On SQLite there is one writer at a time; keep these short and
     /// never open a second one while holding the first.
     async fn write(&self) -> Result<Box<dyn Tx>, StoreError>;
@@ -177,4 +189,8 @@ pub trait Tx:
 {
     /// Makes every change of this transaction durable and visible, all or nothing.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+
+    /// Whether this transaction wrote something it will announce on `topic` at commit (a
+    /// cache of what it changed must not be trusted inside it).
+    fn announces(&self, topic: signal::Topic) -> bool;
 }

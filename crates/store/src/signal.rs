@@ -29,10 +29,19 @@ pub enum Topic {
     Outbox,
     /// A staff member's in-app notifications changed (the key is the user's id).
     Bell,
+    /// A calendar, its holidays, an SLA policy or a routing rule changed: whatever a node
+    /// keeps of them for intake is stale.
+    Config,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 4] = [Topic::Jobs, Topic::Sla, Topic::Outbox, Topic::Bell];
+    pub const ALL: [Topic; 5] = [
+        Topic::Jobs,
+        Topic::Sla,
+        Topic::Outbox,
+        Topic::Bell,
+        Topic::Config,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,6 +49,7 @@ impl Topic {
             Topic::Sla => "sla",
             Topic::Outbox => "outbox",
             Topic::Bell => "bell",
+            Topic::Config => "config",
         }
     }
 
@@ -69,12 +79,40 @@ struct Announce {
 /// The announcements a transaction collects until it commits.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PendingSignals {
-    topics: [Option<Announce>; 4],
+    topics: [Option<Announce>; Topic::ALL.len()],
 }
 
 impl PendingSignals {
     pub fn is_empty(&self) -> bool {
         self.topics.iter().all(Option::is_none)
+    }
+
+    /// Adds what `other` announces (the earlier due instant of each topic, the union of the
+    /// keys): several commits' announcements sent as one.
+    pub fn merge(&mut self, other: &PendingSignals) {
+        for topic in Topic::ALL {
+            let Some(a) = &other.topics[topic.index()] else {
+                continue;
+            };
+            self.note(topic, Some(a.due_ms).filter(|d| *d != i64::MIN));
+            if a.all {
+                self.all_keys(topic);
+            } else {
+                for k in &a.keys {
+                    self.note_key_only(topic, *k);
+                }
+            }
+        }
+    }
+
+    /// Whether something was noted on `topic`.
+    pub fn has(&self, topic: Topic) -> bool {
+        self.topics[topic.index()].is_some()
+    }
+
+    /// Takes everything noted, leaving nothing.
+    pub fn take(&mut self) -> PendingSignals {
+        std::mem::take(self)
     }
 
     /// Something on `topic` becomes due at `due_ms` (epoch ms), or now when `None`.
@@ -96,6 +134,11 @@ impl PendingSignals {
     /// Something on `topic` concerning `key` happened now.
     pub fn note_key(&mut self, topic: Topic, key: Uuid) {
         self.note(topic, None);
+        self.note_key_only(topic, key);
+    }
+
+    /// Adds `key` to what `topic` (already noted) concerns.
+    fn note_key_only(&mut self, topic: Topic, key: Uuid) {
         let a = self.topics[topic.index()]
             .as_mut()
             .expect("noted just above");
@@ -207,7 +250,7 @@ struct Slot {
 
 /// This process's end of the signal: one per store.
 pub struct Signals {
-    slots: [Slot; 4],
+    slots: [Slot; Topic::ALL.len()],
 }
 
 impl Default for Signals {
@@ -247,6 +290,13 @@ impl Signals {
                 slot.seq.send_modify(|n| *n = n.wrapping_add(1));
             }
         }
+    }
+
+    /// How many announcements on `topic` this process has had: a reader that notes it before
+    /// reading the store and finds it unchanged afterwards knows nothing it read was
+    /// announced as changed in between (the calendar cache of `tripdesk_app`).
+    pub fn generation(&self, topic: Topic) -> u64 {
+        *self.slots[topic.index()].seq.borrow()
     }
 
     /// Wakes every waiter of `topic` (tests after moving a manual clock; a lost listener).
@@ -340,6 +390,28 @@ mod tests {
         }
         assert!(many.to_payload().ends_with(":*"));
         assert_eq!(PendingSignals::from_payload(&many.to_payload()), many);
+    }
+
+    #[test]
+    fn merged_announcements_keep_the_earliest_due_and_every_key() {
+        let (u, v) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut first = PendingSignals::default();
+        first.note(Topic::Sla, Some(900));
+        first.note_key(Topic::Bell, u);
+        let mut second = PendingSignals::default();
+        second.note(Topic::Sla, Some(400));
+        second.note(Topic::Outbox, None);
+        second.note_key(Topic::Bell, v);
+        second.note_key(Topic::Bell, u);
+        let mut sent = PendingSignals::default();
+        sent.merge(&first);
+        sent.merge(&second);
+        assert_eq!(sent.to_payload(), format!("sla:400;outbox:now;bell:now:{u},{v}"));
+        assert!(sent.has(Topic::Outbox) && !sent.has(Topic::Config));
+        let mut everything = sent.take();
+        assert!(sent.is_empty());
+        everything.merge(&PendingSignals::everything());
+        assert_eq!(everything, PendingSignals::everything());
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl AttachmentRepo for SqlTx {
         .bind(a.uploaded_by.map(|u| u.to_string()))
         .bind(&a.uploaded_by_name)
         .bind(ms(a.created_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -52,7 +52,7 @@ impl AttachmentRepo for SqlTx {
             "SELECT {COLUMNS} FROM ticket_attachments WHERE ticket_id = $1 ORDER BY created_at, id"
         ))
         .bind(ticket_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(attachment_from_row).collect()
@@ -61,7 +61,7 @@ impl AttachmentRepo for SqlTx {
     async fn get_ticket_attachment(&mut self, aid: Uuid) -> Result<Option<TicketAttachment>, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM ticket_attachments WHERE id = $1"))
             .bind(aid.to_string())
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(attachment_from_row).transpose()
@@ -70,7 +70,7 @@ impl AttachmentRepo for SqlTx {
     async fn ticket_attachment_content(&mut self, aid: Uuid) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT content_sealed FROM ticket_attachments WHERE id = $1")
             .bind(aid.to_string())
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.map(|r| r.try_get("content_sealed").map_err(err)).transpose()
@@ -85,7 +85,7 @@ impl AttachmentRepo for SqlTx {
         .bind(prefix.chars().count() as i32)
         .bind(prefix)
         .bind(i64::from(limit.max(1)))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()
@@ -104,7 +104,7 @@ impl AttachmentRepo for SqlTx {
             .bind(&s.file_name_sealed)
             .bind(&s.content_sealed)
             .bind(s.id.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(())

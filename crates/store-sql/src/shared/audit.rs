@@ -2,6 +2,7 @@
 // `AUDIT_HEAD_LOCK` are bound. (This file is not a module of its own.)
 
 use super::{Db, SqlTx, AUDIT_HEAD_LOCK};
+use super::shared_rows::Insert;
 use crate::convert::{err, id, ms, opt_id, ts};
 use sqlx::{QueryBuilder, Row};
 use tripdesk_domain::audit::{entry_mac, head_mac, ChainLink};
@@ -90,6 +91,24 @@ impl SqlTx {
         // The keyed check reads the head without locking it: once the chain is keyed, every
         // entry must come with a signer.
         let all_signed = pending.iter().all(|(_, signer)| signer.is_some());
+        if all_signed {
+            // Signed entries need no look at the head: they go with the transaction's next
+            // statement (`shared/rows.rs`), its COMMIT's on PostgreSQL.
+            for (e, _) in &pending {
+                let row = Insert::new("audit_pending", ENTRY_COLUMNS)
+                    .val(e.id.to_string())
+                    .val(ms(e.at))
+                    .val(e.actor_id.map(|a| a.to_string()))
+                    .val(&e.actor_name)
+                    .val(&e.action)
+                    .val(&e.entity_type)
+                    .val(&e.entity_id)
+                    .val(&e.summary);
+                self.insert_row(row).await?;
+            }
+            self.queued_audit = true;
+            return Ok(());
+        }
         let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(format!(
             "INSERT INTO audit_pending ({ENTRY_COLUMNS}) SELECT * FROM ("
         ));
@@ -106,7 +125,7 @@ impl SqlTx {
         qb.push(") AS v WHERE ")
             .push_bind(all_signed)
             .push(" OR NOT EXISTS (SELECT 1 FROM audit_head WHERE id = 1 AND mac IS NOT NULL)");
-        let queued = qb.build().execute(&mut *self.tx).await.map_err(err)?;
+        let queued = qb.build().execute(self.db().await?).await.map_err(err)?;
         if queued.rows_affected() != pending.len() as u64 {
             return Err(keyed_needs_signer());
         }
@@ -126,7 +145,7 @@ impl SqlTx {
             "SELECT pos, {ENTRY_COLUMNS} FROM audit_pending ORDER BY pos LIMIT $1"
         ))
         .bind(LINK_BATCH)
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         if rows.is_empty() {
@@ -146,7 +165,7 @@ impl SqlTx {
             list.push_bind(*p);
         }
         qb.push(")");
-        let removed = qb.build().execute(&mut *self.tx).await.map_err(err)?;
+        let removed = qb.build().execute(self.db().await?).await.map_err(err)?;
         if removed.rows_affected() != positions.len() as u64 {
             return Err(StoreError::Other(
                 "queued audit entries were linked by another transaction at the same time".into(),
@@ -163,7 +182,7 @@ impl SqlTx {
         let head = sqlx::query(&format!(
             "SELECT seq, hash, mac FROM audit_head WHERE id = 1{AUDIT_HEAD_LOCK}"
         ))
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?
         .ok_or_else(|| {
@@ -222,7 +241,7 @@ impl SqlTx {
                     .push_bind(entry.hash.clone())
                     .push_bind(entry.mac.clone());
             });
-            qb.build().execute(&mut *self.tx).await.map_err(err)?;
+            qb.build().execute(self.db().await?).await.map_err(err)?;
         }
         let moved = sqlx::query(
             "UPDATE audit_head SET seq = $1, hash = $2, mac = $4 WHERE id = 1 AND seq = $3",
@@ -231,7 +250,7 @@ impl SqlTx {
         .bind(&prev_hash)
         .bind(head_seq)
         .bind(&head_mac_now)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         if moved.rows_affected() != 1 {
@@ -295,7 +314,7 @@ impl AuditRepo for SqlTx {
         let mut qb = QueryBuilder::<Db>::new(format!("SELECT {ENTRY_COLUMNS} FROM audit_pending"));
         push_audit_filter(&mut qb, f);
         qb.push(" ORDER BY pos DESC LIMIT ").push_bind(offset + limit);
-        let queued = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let queued = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
         let mut out = queued
             .iter()
             .skip(f.offset as usize)
@@ -309,7 +328,7 @@ impl AuditRepo for SqlTx {
                 .push_bind(rest)
                 .push(" OFFSET ")
                 .push_bind((offset - queued.len() as i64).max(0));
-            let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+            let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
             for row in &rows {
                 out.push(audit_from_row(row)?);
             }
@@ -322,7 +341,7 @@ impl AuditRepo for SqlTx {
         for table in ["audit_log", "audit_pending"] {
             let mut qb = QueryBuilder::<Db>::new(format!("SELECT COUNT(*) AS n FROM {table}"));
             push_audit_filter(&mut qb, f);
-            let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+            let row = qb.build().fetch_one(self.db().await?).await.map_err(err)?;
             n += row.try_get::<i64, _>("n").map_err(err)? as u64;
         }
         Ok(n)
@@ -332,7 +351,7 @@ impl AuditRepo for SqlTx {
         let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
             .bind(after_seq)
             .bind(i64::from(limit.max(1)))
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?;
         rows.iter().map(audit_from_row).collect()
@@ -340,7 +359,7 @@ impl AuditRepo for SqlTx {
 
     async fn audit_head(&mut self) -> Result<Option<AuditHead>, StoreError> {
         let row = sqlx::query("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.map(|row| {

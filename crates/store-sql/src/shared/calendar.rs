@@ -9,6 +9,7 @@ use sqlx::Row;
 use tripdesk_domain::calendar::{
     format_ranges, parse_ranges, CalendarMode, Festival, WeeklyHours, YearHolidays,
 };
+use tripdesk_store::signal::Topic;
 use tripdesk_store::{CalendarRecord, CalendarRepo, HolidayYearSummary, StoreError};
 use uuid::Uuid;
 
@@ -83,9 +84,10 @@ impl SqlTx {
             .bind(cal.revision)
             .bind(ms(cal.created_at))
             .bind(ms(cal.updated_at))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
+        self.note_signal(Topic::Config, None);
         Ok(done.rows_affected())
     }
 
@@ -93,9 +95,10 @@ impl SqlTx {
         sqlx::query("UPDATE calendars SET revision = revision + 1, updated_at = $2 WHERE id = $1")
             .bind(calendar_id.to_string())
             .bind(ms(at))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
+        self.note_signal(Topic::Config, None);
         Ok(())
     }
 }
@@ -136,15 +139,16 @@ impl CalendarRepo for SqlTx {
         ] {
             sqlx::query(sql)
                 .bind(id.to_string())
-                .execute(&mut *self.tx)
+                .execute(self.db().await?)
                 .await
                 .map_err(err)?;
         }
         let done = sqlx::query("DELETE FROM calendars WHERE id = $1")
             .bind(id.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
+        self.note_signal(Topic::Config, None);
         Ok(done.rows_affected() == 1)
     }
 
@@ -156,7 +160,7 @@ impl CalendarRepo for SqlTx {
             "SELECT {CALENDAR_COLUMNS} FROM calendars WHERE name = $1"
         ))
         .bind(name)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         row.as_ref().map(calendar_from_row).transpose()
@@ -166,7 +170,7 @@ impl CalendarRepo for SqlTx {
         let rows = sqlx::query(&format!(
             "SELECT {CALENDAR_COLUMNS} FROM calendars ORDER BY name"
         ))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(calendar_from_row).collect()
@@ -185,7 +189,7 @@ impl CalendarRepo for SqlTx {
         .bind(calendar_id.to_string())
         .bind(i64::from(year))
         .bind(ms(at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -208,7 +212,7 @@ impl CalendarRepo for SqlTx {
                 sqlx::query(sql)
                     .bind(&cal)
                     .bind(y)
-                    .execute(&mut *self.tx)
+                    .execute(self.db().await?)
                     .await
                     .map_err(err)?;
             }
@@ -221,7 +225,7 @@ impl CalendarRepo for SqlTx {
         .bind(y)
         .bind(year.notice())
         .bind(ms(at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         if done.rows_affected() == 0 {
@@ -246,7 +250,7 @@ impl CalendarRepo for SqlTx {
                 .bind(seq as i64)
                 .bind(festival.name_zh())
                 .bind(festival.name_en())
-                .execute(&mut *self.tx)
+                .execute(self.db().await?)
                 .await
                 .map_err(err)?;
             }
@@ -265,13 +269,13 @@ impl CalendarRepo for SqlTx {
         sqlx::query("DELETE FROM calendar_days WHERE calendar_id = $1 AND year = $2")
             .bind(&cal)
             .bind(i64::from(year))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         let done = sqlx::query("DELETE FROM calendar_years WHERE calendar_id = $1 AND year = $2")
             .bind(&cal)
             .bind(i64::from(year))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         if done.rows_affected() == 0 {
@@ -287,7 +291,7 @@ impl CalendarRepo for SqlTx {
             "SELECT year, notice FROM calendar_years WHERE calendar_id = $1 ORDER BY year",
         )
         .bind(&cal)
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         let days = sqlx::query(
@@ -295,7 +299,7 @@ impl CalendarRepo for SqlTx {
              WHERE calendar_id = $1 ORDER BY year, festival_seq, day",
         )
         .bind(&cal)
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         let mut out = Vec::with_capacity(years.len());
@@ -359,7 +363,7 @@ impl CalendarRepo for SqlTx {
              FROM calendar_years y WHERE y.calendar_id = $1 ORDER BY y.year",
         )
         .bind(calendar_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()

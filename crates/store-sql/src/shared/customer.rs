@@ -2,6 +2,7 @@
 // bound. (This file is not a module of its own.)
 
 use super::{Db, SqlTx};
+use super::shared_rows::Insert;
 use crate::convert::{err, id, ms, opt_id, opt_ms, opt_ts, ts};
 use sqlx::{QueryBuilder, Row};
 use tripdesk_store::{
@@ -115,33 +116,31 @@ fn push_customer_filter(qb: &mut QueryBuilder<'_, Db>, f: &CustomerFilter) {
 #[async_trait::async_trait]
 impl CustomerRepo for SqlTx {
     async fn insert_customer(&mut self, c: &Customer) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO customers (id, name, birth_date_sealed, diet_sealed, allergies_sealed, \
-             accessibility_sealed, preferred_language, preferred_channel, source_channel, tags, notes, \
-             created_by, updated_by, created_at, updated_at, erased_at, merged_into) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        // Sent with the transaction's next statement (`shared/rows.rs`).
+        let row = Insert::new(
+            "customers",
+            "id, name, birth_date_sealed, diet_sealed, allergies_sealed, accessibility_sealed, \
+             preferred_language, preferred_channel, source_channel, tags, notes, created_by, \
+             updated_by, created_at, updated_at, erased_at, merged_into",
         )
-        .bind(c.id.to_string())
-        .bind(&c.name)
-        .bind(&c.birth_date_sealed)
-        .bind(&c.diet_sealed)
-        .bind(&c.allergies_sealed)
-        .bind(&c.accessibility_sealed)
-        .bind(&c.preferred_language)
-        .bind(&c.preferred_channel)
-        .bind(&c.source_channel)
-        .bind(tags_to_text(&c.tags))
-        .bind(&c.notes)
-        .bind(c.created_by.map(|u| u.to_string()))
-        .bind(c.updated_by.map(|u| u.to_string()))
-        .bind(ms(c.created_at))
-        .bind(ms(c.updated_at))
-        .bind(opt_ms(c.erased_at))
-        .bind(c.merged_into.map(|u| u.to_string()))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(err)?;
-        Ok(())
+        .val(c.id.to_string())
+        .val(&c.name)
+        .val(&c.birth_date_sealed)
+        .val(&c.diet_sealed)
+        .val(&c.allergies_sealed)
+        .val(&c.accessibility_sealed)
+        .val(&c.preferred_language)
+        .val(&c.preferred_channel)
+        .val(&c.source_channel)
+        .val(tags_to_text(&c.tags))
+        .val(&c.notes)
+        .val(c.created_by.map(|u| u.to_string()))
+        .val(c.updated_by.map(|u| u.to_string()))
+        .val(ms(c.created_at))
+        .val(ms(c.updated_at))
+        .val(opt_ms(c.erased_at))
+        .val(c.merged_into.map(|u| u.to_string()));
+        self.insert_row(row).await
     }
 
     async fn update_customer(&mut self, c: &Customer) -> Result<bool, StoreError> {
@@ -166,7 +165,7 @@ impl CustomerRepo for SqlTx {
         .bind(ms(c.updated_at))
         .bind(opt_ms(c.erased_at))
         .bind(c.merged_into.map(|u| u.to_string()))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -175,7 +174,7 @@ impl CustomerRepo for SqlTx {
     async fn get_customer(&mut self, customer_id: Uuid) -> Result<Option<Customer>, StoreError> {
         let row = sqlx::query("SELECT * FROM customers c WHERE c.id = $1")
             .bind(customer_id.to_string())
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(customer_from_row).transpose()
@@ -188,34 +187,33 @@ impl CustomerRepo for SqlTx {
             .push_bind(i64::from(f.limit.clamp(1, 10_000)))
             .push(" OFFSET ")
             .push_bind(i64::from(f.offset));
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
         rows.iter().map(customer_from_row).collect()
     }
 
     async fn count_customers(&mut self, f: &CustomerFilter) -> Result<u64, StoreError> {
         let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM customers c");
         push_customer_filter(&mut qb, f);
-        let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+        let row = qb.build().fetch_one(self.db().await?).await.map_err(err)?;
         Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
     }
 
     async fn insert_identifier(&mut self, i: &CustomerIdentifier) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO customer_identifiers (id, customer_id, kind, blind_index, sealed, masked, \
-             is_primary, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        // Sent with the transaction's next statement (`shared/rows.rs`): identifiers are not
+        // unique (two customers may share one: the duplicate check finds them).
+        let row = Insert::new(
+            "customer_identifiers",
+            "id, customer_id, kind, blind_index, sealed, masked, is_primary, created_at",
         )
-        .bind(i.id.to_string())
-        .bind(i.customer_id.to_string())
-        .bind(&i.kind)
-        .bind(&i.blind_index)
-        .bind(&i.sealed)
-        .bind(&i.masked)
-        .bind(i64::from(i.is_primary))
-        .bind(ms(i.created_at))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(err)?;
-        Ok(())
+        .val(i.id.to_string())
+        .val(i.customer_id.to_string())
+        .val(&i.kind)
+        .val(&i.blind_index)
+        .val(&i.sealed)
+        .val(&i.masked)
+        .val(i64::from(i.is_primary))
+        .val(ms(i.created_at));
+        self.insert_row(row).await
     }
 
     async fn update_identifier(&mut self, i: &CustomerIdentifier) -> Result<bool, StoreError> {
@@ -228,7 +226,7 @@ impl CustomerRepo for SqlTx {
         .bind(&i.sealed)
         .bind(&i.masked)
         .bind(i64::from(i.is_primary))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -237,7 +235,7 @@ impl CustomerRepo for SqlTx {
     async fn delete_identifier(&mut self, identifier_id: Uuid) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM customer_identifiers WHERE id = $1")
             .bind(identifier_id.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -258,7 +256,7 @@ impl CustomerRepo for SqlTx {
         }
         sep.push_unseparated(")");
         qb.push(" ORDER BY customer_id, is_primary DESC, kind, created_at, id");
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
         rows.iter().map(identifier_from_row).collect()
     }
 
@@ -271,7 +269,7 @@ impl CustomerRepo for SqlTx {
         )
         .bind(kind)
         .bind(blind_index)
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()
@@ -294,7 +292,7 @@ impl CustomerRepo for SqlTx {
              ORDER BY other, kind",
         )
         .bind(customer_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()
@@ -320,7 +318,7 @@ impl CustomerRepo for SqlTx {
         .bind(&c.text_version)
         .bind(ms(c.recorded_at))
         .bind(c.recorded_by.map(|u| u.to_string()))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -331,7 +329,7 @@ impl CustomerRepo for SqlTx {
             "SELECT * FROM customer_consents WHERE customer_id = $1 ORDER BY recorded_at, id",
         )
         .bind(customer_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(consent_from_row).collect()
@@ -341,7 +339,7 @@ impl CustomerRepo for SqlTx {
         let done = sqlx::query("UPDATE customer_consents SET customer_id = $2 WHERE customer_id = $1")
             .bind(from.to_string())
             .bind(to.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(done.rows_affected())
@@ -354,7 +352,7 @@ impl CustomerRepo for SqlTx {
         .bind(prefix.chars().count() as i32)
         .bind(prefix)
         .bind(i64::from(limit.max(1)))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(identifier_from_row).collect()
@@ -370,7 +368,7 @@ impl CustomerRepo for SqlTx {
                 .push(")");
         }
         qb.push(" ORDER BY c.id LIMIT ").push_bind(i64::from(limit.max(1)));
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
         rows.iter().map(customer_from_row).collect()
     }
 }

@@ -1,6 +1,7 @@
 // Desk repository, shared by both backends: `include!`d where `Db` and `SqlTx` are bound.
 
 use super::{Db, SqlTx};
+use super::shared_rows::Insert;
 use crate::convert::{err, id, ms, opt_id, opt_ms, opt_ts, ts};
 use sqlx::{QueryBuilder, Row};
 use tripdesk_domain::desk::{Channel, CompensationKind, Level, State, TicketKind};
@@ -158,38 +159,44 @@ fn push_ticket_filter(qb: &mut QueryBuilder<'_, Db>, f: &TicketFilter) {
 
 fn bind_ticket<'q>(
     q: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
-    t: &'q Ticket,
+    t: &Ticket,
 ) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
-    q.bind(t.id.to_string())
-        .bind(&t.number)
-        .bind(t.kind.as_str())
-        .bind(t.channel.as_str())
-        .bind(t.level.as_str())
-        .bind(t.level.priority())
-        .bind(t.state.as_str())
-        .bind(&t.subject)
-        .bind(&t.description)
-        .bind(t.customer_id.map(|c| c.to_string()))
-        .bind(&t.customer_name)
-        .bind(&t.booking_ref)
-        .bind(&t.business_area)
-        .bind(tags_text(&t.tags))
-        .bind(t.group_id.map(|g| g.to_string()))
-        .bind(t.assignee_id.map(|a| a.to_string()))
-        .bind(t.compensation_kind.map(|k| k.as_str()))
-        .bind(t.compensation_amount_fen)
-        .bind(t.compensation_approved_by.map(|u| u.to_string()))
-        .bind(opt_ms(t.compensation_approved_at))
-        .bind(&t.cause)
-        .bind(t.responsible_department_id.map(|d| d.to_string()))
-        .bind(&t.responsible_person)
-        .bind(t.last_satisfaction.map(i64::from))
-        .bind(t.created_by.map(|u| u.to_string()))
-        .bind(ms(t.created_at))
-        .bind(ms(t.updated_at))
-        .bind(opt_ms(t.resolved_at))
-        .bind(opt_ms(t.closed_at))
-        .bind(t.version)
+    super::shared_rows::bind_row(q, ticket_row(t))
+}
+
+/// A ticket as a row of `TICKET_COLUMNS`: what every INSERT and UPDATE of a whole ticket binds.
+fn ticket_row(t: &Ticket) -> Insert {
+    Insert::new("tickets", TICKET_COLUMNS)
+        .val(t.id.to_string())
+        .val(&t.number)
+        .val(t.kind.as_str())
+        .val(t.channel.as_str())
+        .val(t.level.as_str())
+        .val(t.level.priority())
+        .val(t.state.as_str())
+        .val(&t.subject)
+        .val(&t.description)
+        .val(t.customer_id.map(|c| c.to_string()))
+        .val(&t.customer_name)
+        .val(&t.booking_ref)
+        .val(&t.business_area)
+        .val(tags_text(&t.tags))
+        .val(t.group_id.map(|g| g.to_string()))
+        .val(t.assignee_id.map(|a| a.to_string()))
+        .val(t.compensation_kind.map(|k| k.as_str()))
+        .val(t.compensation_amount_fen)
+        .val(t.compensation_approved_by.map(|u| u.to_string()))
+        .val(opt_ms(t.compensation_approved_at))
+        .val(&t.cause)
+        .val(t.responsible_department_id.map(|d| d.to_string()))
+        .val(&t.responsible_person)
+        .val(t.last_satisfaction.map(i64::from))
+        .val(t.created_by.map(|u| u.to_string()))
+        .val(ms(t.created_at))
+        .val(ms(t.updated_at))
+        .val(opt_ms(t.resolved_at))
+        .val(opt_ms(t.closed_at))
+        .val(t.version)
 }
 
 pub(super) const TICKET_COLUMNS: &str = "id, number, kind, channel, level, priority, state, subject, description, \
@@ -203,29 +210,22 @@ impl DeskRepo for SqlTx {
     async fn next_in_sequence(&mut self, name: &str) -> Result<i64, StoreError> {
         if let Some((_, sequence)) = super::SEQUENCES.iter().find(|(n, _)| *n == name) {
             // Not rolled back with the transaction: no row held until the commit.
-            return sqlx::query_scalar::<Db, i64>(&format!("SELECT nextval('{sequence}')"))
-                .fetch_one(&mut *self.tx)
-                .await
-                .map_err(err);
+            return self.next_from_sequence(sequence).await;
         }
         let row = sqlx::query(
             "INSERT INTO counters (name, value) VALUES ($1, 1) \
              ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
         )
         .bind(name)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.db().await?)
         .await
         .map_err(err)?;
         row.try_get("value").map_err(err)
     }
 
     async fn insert_ticket(&mut self, t: &Ticket) -> Result<(), StoreError> {
-        let sql = format!(
-            "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-             $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)"
-        );
-        bind_ticket(sqlx::query(&sql), t).execute(&mut *self.tx).await.map_err(err)?;
-        Ok(())
+        // Sent with the transaction's next statement (`shared/rows.rs`).
+        self.insert_row(ticket_row(t)).await
     }
 
     async fn insert_tickets(&mut self, tickets: &[Ticket]) -> Result<(), StoreError> {
@@ -246,7 +246,7 @@ impl DeskRepo for SqlTx {
             for t in chunk {
                 q = bind_ticket(q, t);
             }
-            q.execute(&mut *self.tx).await.map_err(err)?;
+            q.execute(self.db().await?).await.map_err(err)?;
         }
         Ok(())
     }
@@ -262,14 +262,14 @@ impl DeskRepo for SqlTx {
              responsible_person = $23, last_satisfaction = $24, created_by = $25, created_at = $26, \
              updated_at = $27, resolved_at = $28, closed_at = $29, version = $30 \
              WHERE id = $1 AND version = $30 - 1";
-        let done = bind_ticket(sqlx::query(sql), t).execute(&mut *self.tx).await.map_err(err)?;
+        let done = bind_ticket(sqlx::query(sql), t).execute(self.db().await?).await.map_err(err)?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn get_ticket(&mut self, ticket_id: Uuid) -> Result<Option<Ticket>, StoreError> {
         let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1{}", self.row_lock()))
             .bind(ticket_id.to_string())
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(ticket_from_row).transpose()
@@ -278,7 +278,7 @@ impl DeskRepo for SqlTx {
     async fn ticket_number(&mut self, ticket_id: Uuid) -> Result<Option<String>, StoreError> {
         sqlx::query_scalar("SELECT number FROM tickets WHERE id = $1")
             .bind(ticket_id.to_string())
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)
     }
@@ -286,7 +286,7 @@ impl DeskRepo for SqlTx {
     async fn get_ticket_by_number(&mut self, number: &str) -> Result<Option<Ticket>, StoreError> {
         let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE number = $1"))
             .bind(number)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(ticket_from_row).transpose()
@@ -303,14 +303,14 @@ impl DeskRepo for SqlTx {
             .push_bind(i64::from(f.limit.clamp(1, 500)))
             .push(" OFFSET ")
             .push_bind(i64::from(f.offset));
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
         rows.iter().map(ticket_from_row).collect()
     }
 
     async fn count_tickets(&mut self, f: &TicketFilter) -> Result<u64, StoreError> {
         let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM tickets");
         push_ticket_filter(&mut qb, f);
-        let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+        let row = qb.build().fetch_one(self.db().await?).await.map_err(err)?;
         Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
     }
 
@@ -328,38 +328,35 @@ impl DeskRepo for SqlTx {
             push_ticket_filter(&mut qb, f);
             qb.push(" LIMIT ").push_bind(cap).push(") AS capped) AS c").push(i.to_string());
         }
-        let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+        let row = qb.build().fetch_one(self.db().await?).await.map_err(err)?;
         (0..filters.len())
             .map(|i| Ok(row.try_get::<i64, _>(i).map_err(err)? as u64))
             .collect()
     }
 
     async fn insert_ticket_event(&mut self, e: &TicketEvent) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO ticket_events (id, ticket_id, at, actor_id, actor_name, kind, step, from_state, \
-             to_state, body, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        let row = Insert::new(
+            "ticket_events",
+            "id, ticket_id, at, actor_id, actor_name, kind, step, from_state, to_state, body, data",
         )
-        .bind(e.id.to_string())
-        .bind(e.ticket_id.to_string())
-        .bind(ms(e.at))
-        .bind(e.actor_id.map(|a| a.to_string()))
-        .bind(&e.actor_name)
-        .bind(&e.kind)
-        .bind(&e.step)
-        .bind(&e.from_state)
-        .bind(&e.to_state)
-        .bind(&e.body)
-        .bind(&e.data)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(err)?;
-        Ok(())
+        .val(e.id.to_string())
+        .val(e.ticket_id.to_string())
+        .val(ms(e.at))
+        .val(e.actor_id.map(|a| a.to_string()))
+        .val(&e.actor_name)
+        .val(&e.kind)
+        .val(&e.step)
+        .val(&e.from_state)
+        .val(&e.to_state)
+        .val(&e.body)
+        .val(&e.data);
+        self.insert_row(row).await
     }
 
     async fn list_ticket_events(&mut self, ticket_id: Uuid) -> Result<Vec<TicketEvent>, StoreError> {
         let rows = sqlx::query("SELECT * FROM ticket_events WHERE ticket_id = $1 ORDER BY at, id")
             .bind(ticket_id.to_string())
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?;
         rows.iter()
@@ -385,7 +382,7 @@ impl DeskRepo for SqlTx {
         sqlx::query("INSERT INTO ticket_handlers (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(ticket_id.to_string())
             .bind(user_id.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(())
@@ -394,7 +391,7 @@ impl DeskRepo for SqlTx {
     async fn ticket_handlers(&mut self, ticket_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
         let rows = sqlx::query("SELECT user_id FROM ticket_handlers WHERE ticket_id = $1 ORDER BY user_id")
             .bind(ticket_id.to_string())
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?;
         rows.iter().map(|r| id(&r.try_get::<String, _>("user_id").map_err(err)?)).collect()
@@ -415,7 +412,7 @@ impl DeskRepo for SqlTx {
         .bind(ms(t.created_at))
         .bind(opt_ms(t.due_at))
         .bind(opt_ms(t.done_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -433,7 +430,7 @@ impl DeskRepo for SqlTx {
         .bind(ticket_id.to_string())
         .bind(kind)
         .bind(ms(at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(done.rows_affected())
@@ -442,7 +439,7 @@ impl DeskRepo for SqlTx {
     async fn list_desk_tasks(&mut self, ticket_id: Uuid) -> Result<Vec<DeskTask>, StoreError> {
         let rows = sqlx::query("SELECT * FROM desk_tasks WHERE ticket_id = $1 ORDER BY created_at, id")
             .bind(ticket_id.to_string())
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?;
         rows.iter()

@@ -4,6 +4,7 @@
 use super::shared_desk::{ticket_from_row, TICKET_COLUMNS};
 use super::shared_sla::{clock_from_row, event_from_row, CLOCK_COLUMNS, EVENT_COLUMNS};
 use super::{Db, SqlTx};
+use tripdesk_store::signal::Topic;
 use crate::convert::{err, id, ms, opt_id, ts};
 use jiff::Timestamp;
 use sqlx::{QueryBuilder, Row};
@@ -133,7 +134,7 @@ impl SqlTx {
         let rows = sqlx::query(&format!(
             "SELECT {RULE_COLUMNS} FROM routing_rules ORDER BY priority, created_at, id"
         ))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(rule_from_row).collect()
@@ -142,7 +143,7 @@ impl SqlTx {
     pub(super) async fn get_routing_rule_sql(&mut self, rule_id: Uuid) -> Result<Option<RoutingRuleRecord>, StoreError> {
         let row = sqlx::query(&format!("SELECT {RULE_COLUMNS} FROM routing_rules WHERE id = $1"))
             .bind(rule_id.to_string())
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(rule_from_row).transpose()
@@ -152,7 +153,8 @@ impl SqlTx {
         let sql = format!(
             "INSERT INTO routing_rules ({RULE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         );
-        bind_rule(sqlx::query(&sql), r).execute(&mut *self.tx).await.map_err(err)?;
+        bind_rule(sqlx::query(&sql), r).execute(self.db().await?).await.map_err(err)?;
+        self.note_signal(Topic::Config, None);
         Ok(())
     }
 
@@ -161,16 +163,18 @@ impl SqlTx {
         let sql = "UPDATE routing_rules SET name = $2, priority = $3, business_area = $4, \
              keywords = $5, channel = $6, group_id = $7, enabled = $8, updated_at = $10 \
              WHERE id = $1 AND created_at = $9";
-        let done = bind_rule(sqlx::query(sql), r).execute(&mut *self.tx).await.map_err(err)?;
+        let done = bind_rule(sqlx::query(sql), r).execute(self.db().await?).await.map_err(err)?;
+        self.note_signal(Topic::Config, None);
         Ok(done.rows_affected() == 1)
     }
 
     pub(super) async fn delete_routing_rule_sql(&mut self, rule_id: Uuid) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM routing_rules WHERE id = $1")
             .bind(rule_id.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
+        self.note_signal(Topic::Config, None);
         Ok(done.rows_affected() == 1)
     }
 
@@ -178,7 +182,7 @@ impl SqlTx {
         let rows = sqlx::query(&format!(
             "SELECT {REPLY_COLUMNS} FROM reply_templates ORDER BY locale, position, key"
         ))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(reply_from_row).collect()
@@ -187,7 +191,7 @@ impl SqlTx {
     pub(super) async fn get_reply_template_sql(&mut self, template_id: Uuid) -> Result<Option<ReplyTemplate>, StoreError> {
         let row = sqlx::query(&format!("SELECT {REPLY_COLUMNS} FROM reply_templates WHERE id = $1"))
             .bind(template_id.to_string())
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(reply_from_row).transpose()
@@ -198,7 +202,7 @@ impl SqlTx {
             "INSERT INTO reply_templates ({REPLY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10){}",
             if if_absent { " ON CONFLICT (key, locale) DO NOTHING" } else { "" }
         );
-        let done = bind_reply(sqlx::query(&sql), t).execute(&mut *self.tx).await.map_err(err)?;
+        let done = bind_reply(sqlx::query(&sql), t).execute(self.db().await?).await.map_err(err)?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -206,14 +210,14 @@ impl SqlTx {
         let sql = "UPDATE reply_templates SET key = $2, locale = $3, category = $4, title = $5, \
              body = $6, position = $7, updated_by = $8, updated_at = $10 \
              WHERE id = $1 AND created_at = $9";
-        let done = bind_reply(sqlx::query(sql), t).execute(&mut *self.tx).await.map_err(err)?;
+        let done = bind_reply(sqlx::query(sql), t).execute(self.db().await?).await.map_err(err)?;
         Ok(done.rows_affected() == 1)
     }
 
     pub(super) async fn delete_reply_template_sql(&mut self, template_id: Uuid) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM reply_templates WHERE id = $1")
             .bind(template_id.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -230,7 +234,7 @@ impl SqlTx {
                 sep.push_bind(t.to_string());
             }
             qb.push(") ORDER BY started_at, id");
-            let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+            let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
             for row in &rows {
                 out.push(clock_from_row(row)?);
             }
@@ -249,7 +253,7 @@ impl SqlTx {
              WHERE c.subject_type = 'ticket' AND c.subject_id = $1 ORDER BY e.at, e.recorded_at, e.id"
         ))
         .bind(ticket_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(event_from_row).collect()
@@ -264,7 +268,7 @@ impl SqlTx {
             super::OPEN_TICKETS
         ))
         .bind(ms(now))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()
@@ -294,7 +298,7 @@ impl SqlTx {
         ))
         .bind(ms(now))
         .bind(i64::from(per_state))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()

@@ -39,7 +39,7 @@ impl ErasureRepo for SqlTx {
              ORDER BY id",
         )
         .bind(customer_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         let mut out = Vec::with_capacity(rows.len());
@@ -59,7 +59,7 @@ impl ErasureRepo for SqlTx {
             "SELECT ticket_id, suggestions, reason FROM surveys WHERE ticket_id IN ({CUSTOMER_TICKETS})"
         ))
         .bind(customer_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         for row in &surveys {
@@ -115,7 +115,7 @@ impl ErasureRepo for SqlTx {
                 qb.push(format!(" AND ({ticket_of}) IN"));
                 push_in_list(&mut qb, chunk);
             }
-            let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+            let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
             for row in &rows {
                 keys.push(row.try_get::<String, _>("k").map_err(err)?);
             }
@@ -135,7 +135,7 @@ impl ErasureRepo for SqlTx {
             key = c.key
         ))
         .bind(key)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         match row {
@@ -158,7 +158,7 @@ impl ErasureRepo for SqlTx {
         ))
         .bind(key)
         .bind(text)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -176,7 +176,7 @@ impl ErasureRepo for SqlTx {
         ))
         .bind(&customer)
         .bind(placeholder)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?
         .rows_affected();
@@ -184,7 +184,7 @@ impl ErasureRepo for SqlTx {
             "DELETE FROM ticket_attachments WHERE ticket_id IN ({CUSTOMER_TICKETS})"
         ))
         .bind(&customer)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?
         .rows_affected();
@@ -196,7 +196,7 @@ impl ErasureRepo for SqlTx {
         )
         .bind(&customer)
         .bind(placeholder)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?
         .rows_affected();
@@ -214,7 +214,7 @@ impl ErasureRepo for SqlTx {
              AND ticket_id IN ({CUSTOMER_TICKETS})"
         ))
         .bind(customer_id.to_string())
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?
         .rows_affected())
@@ -235,7 +235,7 @@ impl ErasureRepo for SqlTx {
             table = c.table,
         ))
         .bind(customer_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()
@@ -265,7 +265,7 @@ impl ErasureRepo for SqlTx {
         ))
         .bind(customer_id.to_string())
         .bind(placeholder)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?
         .rows_affected())
@@ -289,7 +289,7 @@ impl ErasureRepo for SqlTx {
         }
         let ids: Vec<String> = qb
             .build()
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?
             .iter()
@@ -303,7 +303,7 @@ impl ErasureRepo for SqlTx {
             push_in_list(&mut qb, chunk);
             erased.cancelled += qb
                 .build()
-                .execute(&mut *self.tx)
+                .execute(self.db().await?)
                 .await
                 .map_err(err)?
                 .rows_affected();
@@ -319,22 +319,22 @@ impl ErasureRepo for SqlTx {
             push_in_list(&mut qb, chunk);
             erased.messages += qb
                 .build()
-                .execute(&mut *self.tx)
+                .execute(self.db().await?)
                 .await
                 .map_err(err)?
                 .rows_affected();
             let mut qb = QueryBuilder::<Db>::new("DELETE FROM outbox_attachments WHERE message_id IN");
             push_in_list(&mut qb, chunk);
-            qb.build().execute(&mut *self.tx).await.map_err(err)?;
+            qb.build().execute(self.db().await?).await.map_err(err)?;
             let mut qb = QueryBuilder::<Db>::new(
                 "UPDATE outbox_attempts SET error = NULL, receipt = NULL WHERE message_id IN",
             );
             push_in_list(&mut qb, chunk);
-            qb.build().execute(&mut *self.tx).await.map_err(err)?;
+            qb.build().execute(self.db().await?).await.map_err(err)?;
         }
         sqlx::query("DELETE FROM notification_preferences WHERE recipient_key = $1")
             .bind(format!("customer:{customer_id}"))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(erased)

@@ -19,7 +19,7 @@ impl IdempotencyRepo for SqlTx {
         sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND expires_at <= $2")
             .bind(principal)
             .bind(ms(now))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         let inserted = sqlx::query(
@@ -33,7 +33,7 @@ impl IdempotencyRepo for SqlTx {
         .bind(digest)
         .bind(ms(now))
         .bind(ms(expires_at))
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         if inserted.is_some() {
@@ -45,7 +45,7 @@ impl IdempotencyRepo for SqlTx {
         )
         .bind(principal)
         .bind(key)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.db().await?)
         .await
         .map_err(err)?;
         let status: Option<i64> = row.try_get("status").map_err(err)?;
@@ -78,7 +78,7 @@ impl IdempotencyRepo for SqlTx {
         .bind(key)
         .bind(i64::from(response.status))
         .bind(&response.body)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?
         .rows_affected();

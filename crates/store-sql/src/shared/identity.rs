@@ -73,6 +73,87 @@ fn api_token_from_row(row: &<Db as sqlx::Database>::Row) -> Result<ApiToken, Sto
     })
 }
 
+/// One row per role of the owner (a user with no role: one row, `role` NULL).
+fn owner_from_rows(rows: &[<Db as sqlx::Database>::Row]) -> Result<Option<User>, StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut user = user_from_row(first)?;
+    for row in rows {
+        if let Some(role) = row.try_get::<Option<String>, _>("role").map_err(err)? {
+            user.roles.push(role_from_text(&role)?);
+        }
+    }
+    user.roles.sort();
+    user.roles.dedup();
+    Ok(Some(user))
+}
+
+/// `Store::session_owner` on `conn`: the session, its user and roles in one statement.
+pub(super) async fn session_owner(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    token_hash: &str,
+) -> Result<Option<(Session, User)>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT s.id AS s_id, s.token_hash AS s_token_hash, s.csrf_token AS s_csrf_token, \
+         s.created_at AS s_created_at, s.expires_at AS s_expires_at, {USER_COLUMNS}, r.role \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         LEFT JOIN user_roles r ON r.user_id = u.id WHERE s.token_hash = $1"
+    ))
+    .bind(token_hash)
+    .fetch_all(conn)
+    .await
+    .map_err(err)?;
+    let Some(user) = owner_from_rows(&rows)? else {
+        return Ok(None);
+    };
+    let row = &rows[0];
+    let session = Session {
+        id: id(&row.try_get::<String, _>("s_id").map_err(err)?)?,
+        token_hash: row.try_get("s_token_hash").map_err(err)?,
+        user_id: user.id,
+        csrf_token: row.try_get("s_csrf_token").map_err(err)?,
+        created_at: ts(row.try_get("s_created_at").map_err(err)?)?,
+        expires_at: ts(row.try_get("s_expires_at").map_err(err)?)?,
+    };
+    Ok(Some((session, user)))
+}
+
+/// `Store::api_token_owner` on `conn`: the token, its user and roles in one statement.
+pub(super) async fn api_token_owner(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    token_hash: &str,
+) -> Result<Option<(ApiToken, User)>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT t.id AS t_id, t.name AS t_name, t.prefix AS t_prefix, \
+         t.token_hash AS t_token_hash, t.created_at AS t_created_at, \
+         t.expires_at AS t_expires_at, t.revoked_at AS t_revoked_at, \
+         t.last_used_at AS t_last_used_at, {USER_COLUMNS}, r.role \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         LEFT JOIN user_roles r ON r.user_id = u.id WHERE t.token_hash = $1"
+    ))
+    .bind(token_hash)
+    .fetch_all(conn)
+    .await
+    .map_err(err)?;
+    let Some(user) = owner_from_rows(&rows)? else {
+        return Ok(None);
+    };
+    let row = &rows[0];
+    let token = ApiToken {
+        id: id(&row.try_get::<String, _>("t_id").map_err(err)?)?,
+        user_id: user.id,
+        name: row.try_get("t_name").map_err(err)?,
+        prefix: row.try_get("t_prefix").map_err(err)?,
+        token_hash: row.try_get("t_token_hash").map_err(err)?,
+        created_at: ts(row.try_get("t_created_at").map_err(err)?)?,
+        expires_at: opt_ts(row.try_get("t_expires_at").map_err(err)?)?,
+        revoked_at: opt_ts(row.try_get("t_revoked_at").map_err(err)?)?,
+        last_used_at: opt_ts(row.try_get("t_last_used_at").map_err(err)?)?,
+    };
+    Ok(Some((token, user)))
+}
+
 /// Appends `WHERE …` for a user filter (on alias `u`).
 fn push_user_filter(qb: &mut QueryBuilder<'_, Db>, filter: &UserFilter) {
     qb.push(" WHERE 1=1");
@@ -106,7 +187,7 @@ impl SqlTx {
     async fn load_roles(&mut self, user: &mut User) -> Result<(), StoreError> {
         let rows = sqlx::query("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
             .bind(user.id.to_string())
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?;
         user.roles = rows
@@ -120,7 +201,7 @@ impl SqlTx {
     async fn replace_roles(&mut self, user: &User) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
             .bind(user.id.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         let mut roles = user.roles.clone();
@@ -130,7 +211,7 @@ impl SqlTx {
             sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
                 .bind(user.id.to_string())
                 .bind(role.as_str())
-                .execute(&mut *self.tx)
+                .execute(self.db().await?)
                 .await
                 .map_err(err)?;
         }
@@ -140,7 +221,7 @@ impl SqlTx {
     async fn one_user(&mut self, sql: &str, key: String) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(sql)
             .bind(key)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         match row {
@@ -160,7 +241,7 @@ impl IdentityRepo for SqlTx {
         let row = sqlx::query(
             "SELECT id, name, timezone, created_at FROM organization ORDER BY created_at LIMIT 1",
         )
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         row.map(|row| {
@@ -180,7 +261,7 @@ impl IdentityRepo for SqlTx {
             .bind(&org.name)
             .bind(&org.timezone)
             .bind(ms(org.created_at))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(())
@@ -191,7 +272,7 @@ impl IdentityRepo for SqlTx {
             .bind(org.id.to_string())
             .bind(&org.name)
             .bind(&org.timezone)
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(())
@@ -205,7 +286,7 @@ impl IdentityRepo for SqlTx {
         .bind(&unit.kind)
         .bind(&unit.name)
         .bind(ms(unit.created_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -213,7 +294,7 @@ impl IdentityRepo for SqlTx {
 
     async fn list_business_units(&mut self) -> Result<Vec<BusinessUnit>, StoreError> {
         let rows = sqlx::query("SELECT id, kind, name, created_at FROM business_units ORDER BY created_at, id")
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?;
         rows.iter()
@@ -240,7 +321,7 @@ impl IdentityRepo for SqlTx {
         .bind(d.business_unit_id.map(|u| u.to_string()))
         .bind(ms(d.created_at))
         .bind(ms(d.updated_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -257,7 +338,7 @@ impl IdentityRepo for SqlTx {
         .bind(&d.name_en)
         .bind(d.business_unit_id.map(|u| u.to_string()))
         .bind(ms(d.updated_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -266,7 +347,7 @@ impl IdentityRepo for SqlTx {
     async fn get_department(&mut self, dept_id: Uuid) -> Result<Option<Department>, StoreError> {
         let row = sqlx::query("SELECT * FROM departments WHERE id = $1")
             .bind(dept_id.to_string())
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(department_from_row).transpose()
@@ -274,7 +355,7 @@ impl IdentityRepo for SqlTx {
 
     async fn list_departments(&mut self) -> Result<Vec<Department>, StoreError> {
         let rows = sqlx::query("SELECT * FROM departments ORDER BY created_at, id")
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?;
         rows.iter().map(department_from_row).collect()
@@ -285,7 +366,7 @@ impl IdentityRepo for SqlTx {
             "SELECT department_id, COUNT(*) AS n FROM users \
              WHERE department_id IS NOT NULL AND disabled_at IS NULL GROUP BY department_id",
         )
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()
@@ -313,7 +394,7 @@ impl IdentityRepo for SqlTx {
         .bind(opt_ms(u.disabled_at))
         .bind(ms(u.created_at))
         .bind(ms(u.updated_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         self.replace_roles(u).await
@@ -333,7 +414,7 @@ impl IdentityRepo for SqlTx {
         .bind(&u.locale)
         .bind(opt_ms(u.disabled_at))
         .bind(ms(u.updated_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         if done.rows_affected() != 1 {
@@ -363,7 +444,7 @@ impl IdentityRepo for SqlTx {
             .push(" OFFSET ")
             .push_bind(i64::from(filter.offset))
             .push(") u LEFT JOIN user_roles r ON r.user_id = u.id ORDER BY u.username, r.role");
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
         let mut users: Vec<User> = Vec::new();
         for row in &rows {
             let user_id = id(&row.try_get::<String, _>("id").map_err(err)?)?;
@@ -383,7 +464,7 @@ impl IdentityRepo for SqlTx {
     async fn count_users(&mut self, filter: &UserFilter) -> Result<u64, StoreError> {
         let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM users u");
         push_user_filter(&mut qb, filter);
-        let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+        let row = qb.build().fetch_one(self.db().await?).await.map_err(err)?;
         Ok(row.try_get::<i64, _>("n").map_err(err)? as u64)
     }
 
@@ -398,7 +479,7 @@ impl IdentityRepo for SqlTx {
         .bind(&s.csrf_token)
         .bind(ms(s.created_at))
         .bind(ms(s.expires_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -407,7 +488,7 @@ impl IdentityRepo for SqlTx {
     async fn get_session_by_token_hash(&mut self, token_hash: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query("SELECT * FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(session_from_row).transpose()
@@ -417,7 +498,7 @@ impl IdentityRepo for SqlTx {
         sqlx::query("UPDATE sessions SET expires_at = $2 WHERE id = $1")
             .bind(session_id.to_string())
             .bind(ms(expires_at))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(())
@@ -426,7 +507,7 @@ impl IdentityRepo for SqlTx {
     async fn delete_session(&mut self, session_id: Uuid) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(session_id.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(())
@@ -435,7 +516,7 @@ impl IdentityRepo for SqlTx {
     async fn delete_sessions_of_user(&mut self, user_id: Uuid) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(done.rows_affected())
@@ -444,7 +525,7 @@ impl IdentityRepo for SqlTx {
     async fn delete_expired_sessions(&mut self, now: Timestamp) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(ms(now))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(done.rows_affected())
@@ -464,7 +545,7 @@ impl IdentityRepo for SqlTx {
         .bind(opt_ms(t.expires_at))
         .bind(opt_ms(t.revoked_at))
         .bind(opt_ms(t.last_used_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -473,7 +554,7 @@ impl IdentityRepo for SqlTx {
     async fn get_api_token_by_hash(&mut self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
         let row = sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1")
             .bind(token_hash)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(api_token_from_row).transpose()
@@ -485,7 +566,7 @@ impl IdentityRepo for SqlTx {
             qb.push(" WHERE user_id = ").push_bind(user_id.to_string());
         }
         qb.push(" ORDER BY created_at DESC, id");
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
         rows.iter().map(api_token_from_row).collect()
     }
 
@@ -493,7 +574,7 @@ impl IdentityRepo for SqlTx {
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
             .bind(token_id.to_string())
             .bind(ms(at))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -503,7 +584,7 @@ impl IdentityRepo for SqlTx {
         sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
             .bind(token_id.to_string())
             .bind(ms(at))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(())
@@ -522,7 +603,7 @@ impl IdentityRepo for SqlTx {
         .bind(key)
         .bind(ms(now))
         .bind(window_ms)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.db().await?)
         .await
         .map_err(err)?;
         Ok(WindowCount {
@@ -539,7 +620,7 @@ impl IdentityRepo for SqlTx {
         .bind(key)
         .bind(ms(now))
         .bind(window_ms)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -548,7 +629,7 @@ impl IdentityRepo for SqlTx {
     async fn prune_login_throttle(&mut self, before: Timestamp) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM login_throttle WHERE window_start < $1")
             .bind(ms(before))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(done.rows_affected())
@@ -559,7 +640,7 @@ impl IdentityRepo for SqlTx {
             .bind(key)
             .bind(ms(now))
             .bind(window_ms)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         Ok(match row {
@@ -571,7 +652,7 @@ impl IdentityRepo for SqlTx {
     async fn clear_login_failures(&mut self, key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM login_throttle WHERE key = $1")
             .bind(key)
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(())

@@ -64,7 +64,7 @@ impl SqlTx {
         .bind(ms(now))
         .bind(ms(lease_until))
         .bind(i64::from(limit))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(job_from_row).collect()
@@ -86,7 +86,7 @@ impl JobRepo for SqlTx {
         .bind(job.max_attempts.max(1))
         .bind(&job.unique_key)
         .bind(ms(job.created_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         let fresh = done.rows_affected() == 1;
@@ -111,7 +111,7 @@ impl JobRepo for SqlTx {
              AND attempts >= max_attempts{LOCK_SKIP})"
         ))
         .bind(ms(now))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         let mut got = self
@@ -147,7 +147,7 @@ impl JobRepo for SqlTx {
         .bind(lease.id.to_string())
         .bind(lease.attempt)
         .bind(ms(now))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -181,7 +181,7 @@ impl JobRepo for SqlTx {
         };
         let done = q
             .bind(clip(error))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         let changed = done.rows_affected() == 1;
@@ -200,7 +200,7 @@ impl JobRepo for SqlTx {
         )
         .bind(job_id.to_string())
         .bind(ms(now))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         let changed = done.rows_affected() == 1;
@@ -213,7 +213,7 @@ impl JobRepo for SqlTx {
     async fn get_job(&mut self, job_id: Uuid) -> Result<Option<JobRecord>, StoreError> {
         let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
             .bind(job_id.to_string())
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(job_from_row).transpose()
@@ -234,7 +234,7 @@ impl JobRepo for SqlTx {
             .push_bind(i64::try_from(filter.offset).unwrap_or(i64::MAX));
         let rows = qb
             .build()
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?;
         rows.iter().map(job_from_row).collect()
@@ -251,7 +251,7 @@ impl JobRepo for SqlTx {
         )
         .bind(ms(before))
         .bind(i64::from(limit))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(done.rows_affected())
@@ -263,7 +263,7 @@ impl JobRepo for SqlTx {
              SELECT MIN(run_at) AS at FROM jobs WHERE state = 'due' \
              UNION ALL SELECT MIN(lease_until) AS at FROM jobs WHERE state = 'running') m",
         )
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.db().await?)
         .await
         .map_err(err)?;
         opt_ts(row.try_get("next_due").map_err(err)?)

@@ -80,7 +80,7 @@ impl NotificationRepo for SqlTx {
         .bind(&t.body_html)
         .bind(t.created_by.map(|c| c.to_string()))
         .bind(ms(t.created_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -97,7 +97,7 @@ impl NotificationRepo for SqlTx {
         ))
         .bind(key)
         .bind(locale)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         row.as_ref().map(template_from_row).transpose()
@@ -116,7 +116,7 @@ impl NotificationRepo for SqlTx {
         .bind(key)
         .bind(locale)
         .bind(version)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         row.as_ref().map(template_from_row).transpose()
@@ -128,7 +128,7 @@ impl NotificationRepo for SqlTx {
              WHERE version = (SELECT MAX(version) FROM notification_templates l \
              WHERE l.key = t.key AND l.locale = t.locale) ORDER BY key, locale"
         ))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(template_from_row).collect()
@@ -145,7 +145,7 @@ impl NotificationRepo for SqlTx {
         ))
         .bind(key)
         .bind(locale)
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(template_from_row).collect()
@@ -155,7 +155,7 @@ impl NotificationRepo for SqlTx {
         let done = sqlx::query("DELETE FROM notification_templates WHERE key = $1 AND locale = $2")
             .bind(key)
             .bind(locale)
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(done.rows_affected())
@@ -170,7 +170,7 @@ impl NotificationRepo for SqlTx {
              FROM notification_preferences WHERE recipient_key = $1",
         )
         .bind(recipient_key)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         row.map(|row| {
@@ -203,7 +203,7 @@ impl NotificationRepo for SqlTx {
         .bind(p.quiet_end)
         .bind(&p.timezone)
         .bind(ms(p.updated_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -222,7 +222,7 @@ impl NotificationRepo for SqlTx {
         .bind(&n.link)
         .bind(ms(n.created_at))
         .bind(opt_ms(n.read_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         let fresh = done.rows_affected() == 1;
@@ -245,7 +245,7 @@ impl NotificationRepo for SqlTx {
         ))
         .bind(user_id.to_string())
         .bind(i64::from(limit.clamp(1, 500)))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(inapp_from_row).collect()
@@ -256,7 +256,7 @@ impl NotificationRepo for SqlTx {
             "SELECT COUNT(*) AS n FROM inapp_notifications WHERE user_id = $1 AND read_at IS NULL",
         )
         .bind(user_id.to_string())
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.db().await?)
         .await
         .map_err(err)?;
         let n: i64 = row.try_get("n").map_err(err)?;
@@ -277,7 +277,7 @@ impl NotificationRepo for SqlTx {
         if let Some(n) = notification {
             qb.push(" AND id = ").push_bind(n.to_string());
         }
-        let done = qb.build().execute(&mut *self.tx).await.map_err(err)?;
+        let done = qb.build().execute(self.db().await?).await.map_err(err)?;
         if done.rows_affected() > 0 {
             self.note_signal_key(tripdesk_store::signal::Topic::Bell, user_id);
         }
@@ -297,7 +297,7 @@ impl NotificationRepo for SqlTx {
         .bind(w.active)
         .bind(ms(w.created_at))
         .bind(ms(w.updated_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -315,7 +315,7 @@ impl NotificationRepo for SqlTx {
         .bind(&w.description)
         .bind(w.active)
         .bind(ms(w.updated_at))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -324,7 +324,7 @@ impl NotificationRepo for SqlTx {
     async fn delete_webhook(&mut self, webhook: Uuid) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1")
             .bind(webhook.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -335,7 +335,7 @@ impl NotificationRepo for SqlTx {
             "SELECT {WEBHOOK_COLUMNS} FROM webhook_endpoints WHERE id = $1"
         ))
         .bind(webhook.to_string())
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         row.as_ref().map(webhook_from_row).transpose()
@@ -345,7 +345,7 @@ impl NotificationRepo for SqlTx {
         let rows = sqlx::query(&format!(
             "SELECT {WEBHOOK_COLUMNS} FROM webhook_endpoints ORDER BY id"
         ))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(webhook_from_row).collect()

@@ -78,7 +78,7 @@ impl SqlTx {
              WHERE channel = $1{LOCK_ROW}"
         ))
         .bind(channel)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         let Some(row) = row else {
@@ -131,7 +131,7 @@ impl OutboxRepo for SqlTx {
                     .push_bind(ms(m.created_at))
                     .push_bind(ms(m.created_at));
             });
-            qb.build().execute(&mut *self.tx).await.map_err(err)?;
+            qb.build().execute(self.db().await?).await.map_err(err)?;
         }
         for m in messages.iter().filter(|m| !m.attachments.is_empty()) {
             for (position, a) in m.attachments.iter().enumerate() {
@@ -145,7 +145,7 @@ impl OutboxRepo for SqlTx {
                 .bind(&a.filename)
                 .bind(&a.content_type)
                 .bind(&a.content)
-                .execute(&mut *self.tx)
+                .execute(self.db().await?)
                 .await
                 .map_err(err)?;
             }
@@ -175,7 +175,7 @@ impl OutboxRepo for SqlTx {
             .bind(now)
             .bind(&request.channel)
             .bind(i64::from(allowed))
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?;
             claimed.messages = rows
@@ -193,7 +193,7 @@ impl OutboxRepo for SqlTx {
             .bind(&request.channel)
             .bind(left)
             .bind(now)
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
             if allowed < request.max && left < 1000 && per_second > 0 {
@@ -226,7 +226,7 @@ impl OutboxRepo for SqlTx {
         .bind(receipt)
         .bind(sent_at)
         .bind(now)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         let Some(row) = row else {
@@ -250,7 +250,7 @@ impl OutboxRepo for SqlTx {
         .bind(receipt)
         .bind(ms(attempt.started_at))
         .bind(now)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(true)
@@ -280,7 +280,7 @@ impl OutboxRepo for SqlTx {
             list.push_bind(id.to_string());
         }
         qb.push(")");
-        let done = qb.build().execute(&mut *self.tx).await.map_err(err)?;
+        let done = qb.build().execute(self.db().await?).await.map_err(err)?;
         Ok(done.rows_affected())
     }
 
@@ -299,7 +299,7 @@ impl OutboxRepo for SqlTx {
         .bind(message_id.to_string())
         .bind(ms(now))
         .bind(more_attempts)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         let Some(row) = row else {
@@ -315,7 +315,7 @@ impl OutboxRepo for SqlTx {
         .bind(number)
         .bind(by)
         .bind(ms(now))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         self.note_signal(tripdesk_store::signal::Topic::Outbox, None);
@@ -334,7 +334,7 @@ impl OutboxRepo for SqlTx {
             list.push_bind(c.clone());
         }
         qb.push(")");
-        let row = qb.build().fetch_one(&mut *self.tx).await.map_err(err)?;
+        let row = qb.build().fetch_one(self.db().await?).await.map_err(err)?;
         opt_ts(row.try_get("next_due").map_err(err)?)
     }
 
@@ -343,7 +343,7 @@ impl OutboxRepo for SqlTx {
             "SELECT {MESSAGE_COLUMNS} FROM outbox_messages WHERE id = $1"
         ))
         .bind(message_id.to_string())
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         row.as_ref().map(message_from_row).transpose()
@@ -382,13 +382,13 @@ impl OutboxRepo for SqlTx {
         }
         qb.push(" ORDER BY id DESC LIMIT ")
             .push_bind(i64::from(filter.limit.clamp(1, 1000)));
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
         rows.iter().map(message_from_row).collect()
     }
 
     async fn count_messages_by_state(&mut self) -> Result<StateCounts, StoreError> {
         let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox_messages GROUP BY state")
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.db().await?)
             .await
             .map_err(err)?;
         let mut counts = StateCounts::default();
@@ -417,7 +417,7 @@ impl OutboxRepo for SqlTx {
              finished_at FROM outbox_attempts WHERE message_id = $1 ORDER BY finished_at, id",
         )
         .bind(message_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()
@@ -443,7 +443,7 @@ impl OutboxRepo for SqlTx {
              WHERE message_id = $1 ORDER BY position",
         )
         .bind(message_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()
@@ -469,7 +469,7 @@ impl OutboxRepo for SqlTx {
         .bind(limit.burst)
         .bind(limit.burst.saturating_mul(1000))
         .bind(ms(now))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -478,7 +478,7 @@ impl OutboxRepo for SqlTx {
     async fn remove_rate_limit(&mut self, channel: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM outbox_rate_limits WHERE channel = $1")
             .bind(channel)
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         Ok(done.rows_affected() > 0)
@@ -488,7 +488,7 @@ impl OutboxRepo for SqlTx {
         let rows = sqlx::query(
             "SELECT channel, per_second, burst FROM outbox_rate_limits ORDER BY channel",
         )
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter()

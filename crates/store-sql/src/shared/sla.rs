@@ -3,6 +3,8 @@
 // (This file is not a module of its own; see the crate documentation.)
 
 use super::{Db, SqlTx, CLAIM_LOCK};
+use super::shared_rows::Insert;
+use tripdesk_store::signal::Topic;
 use crate::convert::{err, id, ms, opt_id, opt_ms, opt_ts, ts};
 use jiff::{SignedDuration, Timestamp};
 use sqlx::{QueryBuilder, Row};
@@ -192,33 +194,42 @@ impl ClockValues {
     }
 }
 
+impl ClockValues {
+    /// The values as a row of `CLOCK_COLUMNS`, in their order.
+    fn row(self) -> Insert {
+        let v = self;
+        Insert::new("sla_clocks", CLOCK_COLUMNS)
+            .val(v.id)
+            .val(v.target_key)
+            .val(v.subject_type)
+            .val(v.subject_id)
+            .val(v.channel)
+            .val(v.department_id)
+            .val(v.agent_id)
+            .val(v.kind)
+            .val(v.calendar)
+            .val(v.state)
+            .val(v.started_at)
+            .val(v.due_at)
+            .val(v.warn_at)
+            .val(v.opens_at)
+            .val(v.paused_at)
+            .val(v.paused_total_ms)
+            .val(v.warned)
+            .val(v.breached_at)
+            .val(v.stopped_at)
+            .val(v.last_change_at)
+            .val(v.next_due_at)
+            .val(v.version)
+            .val(v.created_at)
+            .val(v.provisional)
+    }
+}
+
 /// Binds a clock's values to a `$1…$24` statement in `CLOCK_COLUMNS` order.
 macro_rules! bind_clock {
     ($q:expr, $v:expr) => {
-        $q.bind($v.id)
-            .bind($v.target_key)
-            .bind($v.subject_type)
-            .bind($v.subject_id)
-            .bind($v.channel)
-            .bind($v.department_id)
-            .bind($v.agent_id)
-            .bind($v.kind)
-            .bind($v.calendar)
-            .bind($v.state)
-            .bind($v.started_at)
-            .bind($v.due_at)
-            .bind($v.warn_at)
-            .bind($v.opens_at)
-            .bind($v.paused_at)
-            .bind($v.paused_total_ms)
-            .bind($v.warned)
-            .bind($v.breached_at)
-            .bind($v.stopped_at)
-            .bind($v.last_change_at)
-            .bind($v.next_due_at)
-            .bind($v.version)
-            .bind($v.created_at)
-            .bind($v.provisional)
+        super::shared_rows::bind_row($q, $v.row())
     };
 }
 
@@ -231,7 +242,7 @@ impl SlaRepo for SqlTx {
         let rows = sqlx::query(&format!(
             "SELECT {POLICY_COLUMNS} FROM sla_policies ORDER BY key"
         ))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(policy_from_row).collect()
@@ -242,7 +253,7 @@ impl SlaRepo for SqlTx {
             "SELECT {POLICY_COLUMNS} FROM sla_policies WHERE key = $1"
         ))
         .bind(key)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         row.as_ref().map(policy_from_row).transpose()
@@ -271,14 +282,8 @@ impl SlaRepo for SqlTx {
     async fn insert_sla_clock(&mut self, clock: &SlaClockRecord) -> Result<(), StoreError> {
         let v = ClockValues::of(clock);
         let due = v.next_due_at;
-        let sql = format!(
-            "INSERT INTO sla_clocks ({CLOCK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-             $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
-        );
-        bind_clock!(sqlx::query(&sql), v)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(err)?;
+        // Sent with the transaction's next statement (`shared/rows.rs`).
+        self.insert_row(v.row()).await?;
         self.note_due(due);
         Ok(())
     }
@@ -315,7 +320,7 @@ impl SlaRepo for SqlTx {
                     .push_bind(v.created_at)
                     .push_bind(v.provisional);
             });
-            qb.build().execute(&mut *self.tx).await.map_err(err)?;
+            qb.build().execute(self.db().await?).await.map_err(err)?;
             self.note_due(earliest);
         }
         Ok(())
@@ -334,7 +339,7 @@ impl SlaRepo for SqlTx {
              WHERE id = $1 AND version = $22 AND target_key = $2 AND subject_type = $3 \
              AND subject_id = $4 AND calendar = $9 AND created_at = $23";
         let done = bind_clock!(sqlx::query(sql), v)
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
         let updated = done.rows_affected() == 1;
@@ -349,7 +354,7 @@ impl SlaRepo for SqlTx {
             "SELECT {CLOCK_COLUMNS} FROM sla_clocks WHERE id = $1"
         ))
         .bind(id.to_string())
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         row.as_ref().map(clock_from_row).transpose()
@@ -368,7 +373,7 @@ impl SlaRepo for SqlTx {
         .bind(subject_type)
         .bind(subject_id)
         .bind(target_key)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         row.as_ref().map(clock_from_row).transpose()
@@ -400,7 +405,7 @@ impl SlaRepo for SqlTx {
         if f.limit > 0 {
             qb.push(" LIMIT ").push_bind(i64::from(f.limit));
         }
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
         rows.iter().map(clock_from_row).collect()
     }
 
@@ -417,7 +422,7 @@ impl SlaRepo for SqlTx {
         .bind(calendar)
         .bind(after.map(|a| a.to_string()).unwrap_or_default())
         .bind(i64::from(limit.max(1)))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(clock_from_row).collect()
@@ -428,7 +433,7 @@ impl SlaRepo for SqlTx {
             "SELECT next_due_at FROM sla_clocks WHERE next_due_at IS NOT NULL \
              ORDER BY next_due_at LIMIT 1",
         )
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         match row {
@@ -448,13 +453,29 @@ impl SlaRepo for SqlTx {
         ))
         .bind(ms(now))
         .bind(i64::from(limit))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(clock_from_row).collect()
     }
 
     async fn insert_sla_event(&mut self, e: &SlaEventRecord) -> Result<bool, StoreError> {
+        if !matches!(e.kind, SlaEventKind::Warning | SlaEventKind::Breach) {
+            // Only warnings and breaches are unique per clock (the ON CONFLICT below): any
+            // other event is always inserted, with the transaction's next statement.
+            let row = Insert::new("sla_events", EVENT_COLUMNS)
+                .val(e.id.to_string())
+                .val(e.clock_id.to_string())
+                .val(e.kind.as_str())
+                .val(ms(e.at))
+                .val(ms(e.recorded_at))
+                .val(&e.node)
+                .val(&e.target_key)
+                .val(&e.subject_type)
+                .val(&e.subject_id);
+            self.insert_row(row).await?;
+            return Ok(true);
+        }
         let done = sqlx::query(&format!(
             "INSERT INTO sla_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (clock_id, kind) WHERE kind IN ('warning', 'breach') DO NOTHING"
@@ -468,7 +489,7 @@ impl SlaRepo for SqlTx {
         .bind(&e.target_key)
         .bind(&e.subject_type)
         .bind(&e.subject_id)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(done.rows_affected() == 1)
@@ -490,7 +511,7 @@ impl SlaRepo for SqlTx {
         if f.limit > 0 {
             qb.push(" LIMIT ").push_bind(i64::from(f.limit));
         }
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(err)?;
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
         rows.iter().map(event_from_row).collect()
     }
 }
@@ -512,9 +533,10 @@ impl SqlTx {
             .bind(list_text(p.notify_breach.iter().map(|r| r.as_str())))
             .bind(i64::from(p.enabled))
             .bind(ms(p.updated_at))
-            .execute(&mut *self.tx)
+            .execute(self.db().await?)
             .await
             .map_err(err)?;
+        self.note_signal(Topic::Config, None);
         Ok(done.rows_affected())
     }
 }

@@ -60,7 +60,7 @@ impl SurveyRepo for SqlTx {
         .bind(a.map(|a| i64::from(a.overall_rating)))
         .bind(a.and_then(|a| a.suggestions.clone()))
         .bind(a.and_then(|a| a.reason.clone()))
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(())
@@ -69,7 +69,7 @@ impl SurveyRepo for SqlTx {
     async fn get_survey_by_token_hash(&mut self, token_hash: &str) -> Result<Option<Survey>, StoreError> {
         let row = sqlx::query(&format!("SELECT {SURVEY_COLUMNS} FROM surveys WHERE token_hash = $1"))
             .bind(token_hash)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.db().await?)
             .await
             .map_err(err)?;
         row.as_ref().map(survey_from_row).transpose()
@@ -80,7 +80,7 @@ impl SurveyRepo for SqlTx {
             "SELECT {SURVEY_COLUMNS} FROM surveys WHERE ticket_id = $1 ORDER BY created_at, id"
         ))
         .bind(ticket_id.to_string())
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.db().await?)
         .await
         .map_err(err)?;
         rows.iter().map(survey_from_row).collect()
@@ -101,7 +101,7 @@ impl SurveyRepo for SqlTx {
         .bind(i64::from(a.overall_rating))
         .bind(&a.suggestions)
         .bind(&a.reason)
-        .execute(&mut *self.tx)
+        .execute(self.db().await?)
         .await
         .map_err(err)?;
         Ok(done.rows_affected() == 1)
