@@ -14,6 +14,7 @@ use tripdesk_domain::calendar::{
     WeeklyHours, YearHolidays,
 };
 use tripdesk_domain::identity::Permission;
+use tripdesk_store::signal::Topic;
 use tripdesk_store::{CalendarRecord, HolidayYearSummary, Tx};
 use uuid::Uuid;
 
@@ -97,8 +98,24 @@ pub enum HolidaySource {
 /// Calendars loaded for computations, keyed by name with the revision they were loaded at.
 #[derive(Default)]
 pub struct CalendarCache {
-    loaded: Mutex<HashMap<String, (i64, Arc<Calendar>)>>,
+    loaded: Mutex<HashMap<String, LoadedCalendar>>,
 }
+
+/// A calendar as loaded, and until when it is used without a look at its revision.
+struct LoadedCalendar {
+    revision: i64,
+    calendar: Arc<Calendar>,
+    /// `Topic::Config`'s generation when the revision was last read.
+    config: u64,
+    /// The revision is read again from this instant (or at once after a change to any
+    /// calendar is announced, on this node or another).
+    checked_until: jiff::Timestamp,
+}
+
+/// How long a calendar's revision, once read, is trusted: every calendar and holiday change
+/// is announced on `Topic::Config` (at commit in this process, by `NOTIFY` on the others),
+/// which ends it at once; this bounds what a lost announcement can leave stale.
+const CALENDAR_CHECK_TTL: jiff::SignedDuration = jiff::SignedDuration::from_secs(2);
 
 /// `CalendarError` as a field error: the code is the domain's stable code.
 pub fn calendar_field_error(field: &str, e: &CalendarError) -> AppError {
@@ -638,15 +655,31 @@ impl App {
     }
 
     /// The calendar named `name` as of `tx`, from the cache when its revision is unchanged.
+    /// The revision is read at most every [`CALENDAR_CHECK_TTL`] while no change to a
+    /// calendar is announced (an intake starts its clock without reading the calendar), and
+    /// always in a transaction that changed a calendar itself.
     pub async fn load_calendar(
         &self,
         tx: &mut dyn Tx,
         name: &str,
     ) -> Result<Arc<Calendar>, AppError> {
+        let now = self.now();
+        let config = self.store.signals().generation(Topic::Config);
+        if !tx.announces(Topic::Config) {
+            let loaded = self.calendars.loaded.lock().expect("cache");
+            if let Some(l) = loaded.get(name) {
+                if l.config == config && now < l.checked_until {
+                    return Ok(l.calendar.clone());
+                }
+            }
+        }
         let rec = find(tx, name).await?;
-        if let Some((rev, cal)) = self.calendars.loaded.lock().expect("cache").get(name) {
-            if *rev == rec.revision {
-                return Ok(cal.clone());
+        let checked_until = now + CALENDAR_CHECK_TTL;
+        if let Some(l) = self.calendars.loaded.lock().expect("cache").get_mut(name) {
+            if l.revision == rec.revision {
+                l.config = config;
+                l.checked_until = checked_until;
+                return Ok(l.calendar.clone());
             }
         }
         let years = match rec.mode {
@@ -654,11 +687,15 @@ impl App {
             CalendarMode::AlwaysOpen => Vec::new(),
         };
         let cal = Arc::new(build_calendar(&rec, years)?);
-        self.calendars
-            .loaded
-            .lock()
-            .expect("cache")
-            .insert(rec.name.clone(), (rec.revision, cal.clone()));
+        self.calendars.loaded.lock().expect("cache").insert(
+            rec.name.clone(),
+            LoadedCalendar {
+                revision: rec.revision,
+                calendar: cal.clone(),
+                config,
+                checked_until,
+            },
+        );
         Ok(cal)
     }
 }
