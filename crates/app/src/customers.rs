@@ -709,14 +709,21 @@ impl App {
             tx.insert_consent(&consent).await?;
             consents.push(consent);
         }
-        let duplicates: Vec<Uuid> = tx
-            .find_duplicates(id)
-            .await?
-            .into_iter()
-            .map(|d| d.customer_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        // At intake the caller looked every identifier up just before and found nobody (it
+        // creates a customer only then), so no customer this transaction can see shares one:
+        // the check would find nothing, and skipping it lets the new rows go to the store
+        // with the ticket's (one statement on PostgreSQL; `store-sql/src/shared/rows.rs`).
+        let duplicates: Vec<Uuid> = if action == AuditAction::CustomerCreateAtIntake {
+            Vec::new()
+        } else {
+            tx.find_duplicates(id)
+                .await?
+                .into_iter()
+                .map(|d| d.customer_id)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
         self.audit(
             tx,
             principal,
