@@ -162,9 +162,10 @@ pub(crate) struct FaceMetrics<'a> {
 }
 
 impl FaceMetrics<'_> {
-    /// The glyph drawn for `c` (0, the font's "missing" box, when the font has none) and its
-    /// advance in ems.
+    /// The glyph drawn for `c` (0, the font's "missing" box, when the font has none — an emoji,
+    /// say) and its advance in ems. A control character (a tab pasted into a text) is a space.
     pub fn glyph(&self, c: char) -> (u32, f32) {
+        let c = if c.is_control() { ' ' } else { c };
         let id = self.charmap.map(c).unwrap_or_default();
         let advance = self.glyphs.advance_width(id).unwrap_or(0.0) / self.units_per_em;
         (id.to_u32(), advance)

@@ -416,8 +416,9 @@ impl Layout<'_> {
             });
             let mut top = self.y + CELL_PAD_Y;
             for line in lines.iter().take(range.end).skip(range.start) {
-                let line_x = if table.numeric[c] && !head {
-                    x + width - CELL_PAD_X - self.width(line, TABLE, false)
+                // A column of figures is right-aligned, its heading too.
+                let line_x = if table.numeric[c] {
+                    x + width - CELL_PAD_X - self.width(line, TABLE, head)
                 } else {
                     x + CELL_PAD_X
                 };
@@ -533,4 +534,152 @@ fn truncate(text: &str, max_width: f32, width: &dyn Fn(&str) -> f32) -> String {
         cut.pop();
     }
     format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Wide characters are one em, the rest half an em; bold is no wider.
+    fn measure(text: &str, size: f32, _bold: bool) -> f32 {
+        let ems: f32 = text
+            .chars()
+            .map(|c| if (c as u32) >= 0x2E80 { 1.0 } else { 0.5 })
+            .sum();
+        ems * size
+    }
+
+    fn texts(page: &Page) -> Vec<&str> {
+        page.ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn document(blocks: Vec<Block>) -> Document {
+        Document {
+            title: "月度报表".into(),
+            meta: vec![],
+            sections: vec![Section {
+                heading: "明细".into(),
+                blocks,
+            }],
+            footer: None,
+        }
+    }
+
+    #[test]
+    fn a_long_table_repeats_its_header_on_every_page_and_stays_above_the_footer() {
+        let rows = (1..=120)
+            .map(|i| {
+                vec![
+                    format!("线路{i}"),
+                    format!("{}", i * 3),
+                    format!("¥{i},000.00"),
+                ]
+            })
+            .collect();
+        let header = vec!["线路".into(), "人数".into(), "收入".into()];
+        let pages = layout(&document(vec![Block::Table { header, rows }]), &measure);
+        assert!(pages.len() >= 3, "{} pages", pages.len());
+        for (n, page) in pages.iter().enumerate() {
+            assert!(texts(page).contains(&"收入"), "no header on page {}", n + 1);
+            let number = format!("第 {} 页 / 共 {} 页", n + 1, pages.len());
+            assert!(texts(page).contains(&number.as_str()), "page {}", n + 1);
+            for op in &page.ops {
+                match op {
+                    Op::Text { y, text, .. } if *y < FOOTER_RULE => {
+                        assert!(*y <= CONTENT_BOTTOM, "{text:?} at {y} on page {}", n + 1)
+                    }
+                    Op::Rect { y, h, .. } => assert!(y + h <= CONTENT_BOTTOM + 0.01),
+                    _ => {}
+                }
+            }
+        }
+        // Every row is there, once.
+        let all: Vec<&str> = pages.iter().flat_map(texts).collect();
+        for i in 1..=120 {
+            let row = format!("线路{i}");
+            assert_eq!(all.iter().filter(|t| **t == row).count(), 1, "{row}");
+        }
+    }
+
+    #[test]
+    fn figures_are_right_aligned_and_text_is_not() {
+        let rows = vec![
+            vec!["成人".into(), "¥3,980.00".into()],
+            vec!["儿童".into(), "¥290".into()],
+        ];
+        let pages = layout(
+            &document(vec![Block::Table {
+                header: vec!["项目".into(), "金额".into()],
+                rows,
+            }]),
+            &measure,
+        );
+        let right_edge = |wanted: &str| {
+            pages[0].ops.iter().find_map(|op| match op {
+                Op::Text { x, size, text, .. } if text == wanted => {
+                    Some((*x, x + measure(text, *size, false)))
+                }
+                _ => None,
+            })
+        };
+        let (_, a) = right_edge("¥3,980.00").unwrap();
+        let (_, b) = right_edge("¥290").unwrap();
+        assert!((a - b).abs() < 0.01, "{a} / {b}");
+        let (x1, _) = right_edge("成人").unwrap();
+        let (x2, _) = right_edge("儿童").unwrap();
+        assert_eq!(x1, x2);
+    }
+
+    #[test]
+    fn a_highlight_is_never_split_across_pages() {
+        // With 20 to 40 paragraphs before it, the box lands at every height of the first
+        // page's foot, including where it no longer fits.
+        let mut pushed_over = false;
+        for before in 20..40 {
+            let mut blocks: Vec<Block> = (0..before)
+                .map(|i| Block::Paragraph(format!("第{i}段")))
+                .collect();
+            blocks.push(Block::Highlight {
+                label: "集合地点".into(),
+                value: "昆明长水国际机场 3号门".into(),
+            });
+            let pages = layout(&document(blocks), &measure);
+            let page_of = |wanted: &str| pages.iter().position(|p| texts(p).contains(&wanted));
+            let label = page_of("集合地点").unwrap();
+            assert_eq!(Some(label), page_of("昆明长水国际机场 3号门"), "{before}");
+            let last_para = page_of(&format!("第{}段", before - 1)).unwrap();
+            pushed_over |= label > last_para;
+            for op in &pages[label].ops {
+                if let Op::Rect { y, h, .. } = op {
+                    assert!(y + h <= CONTENT_BOTTOM, "{before}: box ends at {}", y + h);
+                }
+            }
+        }
+        assert!(pushed_over, "no case put the box on the next page");
+    }
+
+    #[test]
+    fn column_widths_fill_the_line_and_keep_narrow_columns_whole() {
+        let widths = column_widths(&[40.0, 900.0, 60.0], 480.0);
+        assert!((widths.iter().sum::<f32>() - 480.0).abs() < 0.01);
+        assert!(widths[0] >= 40.0 && widths[2] >= 60.0, "{widths:?}");
+        let widths = column_widths(&[100.0, 100.0], 480.0);
+        assert_eq!(widths, [240.0, 240.0]);
+    }
+
+    #[test]
+    fn figures_are_recognised() {
+        for figure in ["12", "¥3,980.00", "-5", "12.5%", "￥0"] {
+            assert!(is_figure(figure), "{figure}");
+        }
+        for text in ["", "¥", "A1", "3人", "2026-12-05"] {
+            assert!(!is_figure(text), "{text}");
+        }
+    }
 }
