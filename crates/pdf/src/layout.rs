@@ -363,31 +363,43 @@ impl Layout<'_> {
             row_height(h.iter().map(Vec::len).max().unwrap_or(1))
         });
 
-        // The header and the first row stay together.
-        let first_h = body.first().map_or(0.0, |r| row_height(row_lines(r)));
-        self.ensure(head_h + first_h.min(CONTENT_H - head_h));
-        if let Some(head) = &head {
+        // The header is repeated on the pages the table runs onto — unless it would fill half
+        // of each page; such a header flows like a row, split where the page ends.
+        let (repeat, flowing_head) = match head {
+            Some(head) if head_h <= CONTENT_H / 2.0 => (Some(head), None),
+            head => (None, head),
+        };
+        let repeat_h = if repeat.is_some() { head_h } else { 0.0 };
+        if let Some(head) = &repeat {
+            // The header and the first row stay together.
+            let first_h = body.first().map_or(0.0, |r| row_height(row_lines(r)));
+            self.ensure(head_h + first_h.min(CONTENT_H - head_h));
             self.table_row(&table, head, 0..row_lines(head), true);
         }
-        for row in &body {
+        let rows = flowing_head
+            .iter()
+            .map(|h| (h, true))
+            .chain(body.iter().map(|r| (r, false)));
+        for (row, bold) in rows {
             let lines = row_lines(row);
             let mut from = 0;
             while from < lines {
                 let room =
                     ((CONTENT_BOTTOM - self.y - 2.0 * CELL_PAD_Y) / (TABLE * LEADING)).floor();
                 let room = room.max(0.0) as usize;
-                let fresh = ((CONTENT_H - head_h - 2.0 * CELL_PAD_Y) / (TABLE * LEADING)) as usize;
+                let fresh =
+                    ((CONTENT_H - repeat_h - 2.0 * CELL_PAD_Y) / (TABLE * LEADING)) as usize;
                 if room >= lines - from {
-                    self.table_row(&table, row, from..lines, false);
+                    self.table_row(&table, row, from..lines, bold);
                     break;
                 }
                 // A row that fits a fresh page moves there whole; a longer one is split.
                 if room > 0 && lines - from > fresh {
-                    self.table_row(&table, row, from..from + room, false);
+                    self.table_row(&table, row, from..from + room, bold);
                     from += room;
                 }
                 self.new_page();
-                if let Some(head) = &head {
+                if let Some(head) = &repeat {
                     self.table_row(&table, head, 0..row_lines(head), true);
                 }
             }
@@ -559,6 +571,23 @@ mod tests {
             .collect()
     }
 
+    /// Nothing but the footer below the content area.
+    fn assert_inside(pages: &[Page]) {
+        for (n, page) in pages.iter().enumerate() {
+            for op in &page.ops {
+                match op {
+                    Op::Text { y, text, .. } if *y < FOOTER_RULE => {
+                        assert!(*y <= CONTENT_BOTTOM, "{text:?} at {y} on page {}", n + 1)
+                    }
+                    Op::Rect { y, h, .. } => {
+                        assert!(y + h <= CONTENT_BOTTOM + 0.01, "a box ends at {}", y + h)
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
     fn document(blocks: Vec<Block>) -> Document {
         Document {
             title: "月度报表".into(),
@@ -589,22 +618,38 @@ mod tests {
             assert!(texts(page).contains(&"收入"), "no header on page {}", n + 1);
             let number = format!("第 {} 页 / 共 {} 页", n + 1, pages.len());
             assert!(texts(page).contains(&number.as_str()), "page {}", n + 1);
-            for op in &page.ops {
-                match op {
-                    Op::Text { y, text, .. } if *y < FOOTER_RULE => {
-                        assert!(*y <= CONTENT_BOTTOM, "{text:?} at {y} on page {}", n + 1)
-                    }
-                    Op::Rect { y, h, .. } => assert!(y + h <= CONTENT_BOTTOM + 0.01),
-                    _ => {}
-                }
-            }
         }
+        assert_inside(&pages);
         // Every row is there, once.
         let all: Vec<&str> = pages.iter().flat_map(texts).collect();
         for i in 1..=120 {
             let row = format!("线路{i}");
             assert_eq!(all.iter().filter(|t| **t == row).count(), 1, "{row}");
         }
+    }
+
+    #[test]
+    fn a_header_or_row_taller_than_a_page_still_ends() {
+        let tall = "很长的说明".repeat(2000);
+        let rows = vec![
+            vec![tall.clone(), "1".into()],
+            vec!["短".into(), "2".into()],
+        ];
+        let pages = layout(
+            &document(vec![Block::Table {
+                header: vec![tall, "数".into()],
+                rows,
+            }]),
+            &measure,
+        );
+        assert!(
+            pages.len() > 2 && pages.len() < 200,
+            "{} pages",
+            pages.len()
+        );
+        assert_inside(&pages);
+        let all: Vec<&str> = pages.iter().flat_map(texts).collect();
+        assert!(all.contains(&"短") && all.contains(&"2"));
     }
 
     #[test]

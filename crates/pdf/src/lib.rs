@@ -10,8 +10,8 @@
 //! 20 MB collection), so the document shows and prints the same everywhere, and its text can be
 //! searched, copied and extracted. Nothing is downloaded.
 //!
-//! Rendering is synchronous and CPU-bound (a few milliseconds per page): async callers run it
-//! in `spawn_blocking`. A `Renderer` is `Send + Sync`; share one behind an `Arc`.
+//! Rendering is synchronous and CPU-bound (layout, then subsetting the font): async callers
+//! run it in `spawn_blocking`. A `Renderer` is `Send + Sync`; share one behind an `Arc`.
 
 mod draw;
 mod font;

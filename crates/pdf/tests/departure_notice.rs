@@ -88,6 +88,7 @@ fn a_departure_notice_shows_the_traveler_and_meeting_place_on_numbered_pages() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notice.pdf");
     std::fs::write(&path, &bytes).unwrap();
+    // TRIPDESK_PDF_KEEP=/tmp/notice.pdf keeps a copy to look at.
     if let Some(keep) = std::env::var_os("TRIPDESK_PDF_KEEP") {
         std::fs::write(keep, &bytes).unwrap();
     }
