@@ -29,6 +29,25 @@ pub fn opt_id(text: Option<String>) -> Result<Option<Uuid>, StoreError> {
     text.as_deref().map(id).transpose()
 }
 
+/// A civil date as `YYYY-MM-DD` text (sorts as it compares).
+pub fn day(d: jiff::civil::Date) -> String {
+    d.to_string()
+}
+
+pub fn parse_day(text: &str) -> Result<jiff::civil::Date, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt("a stored day is not a date".into()))
+}
+
+/// A row's JSON column as its domain type.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("domain values serialise to JSON")
+}
+
 /// Maps a driver error — the one place SQLSTATEs become `StoreError`s. Constraint names
 /// (never values) are kept for `Duplicate`.
 pub fn err(e: sqlx::Error) -> StoreError {

@@ -269,6 +269,12 @@ mod shared_notification {
 mod shared_jobs {
     include!("shared/jobs.rs");
 }
+mod shared_catalog {
+    include!("shared/catalog.rs");
+}
+mod shared_bookings {
+    include!("shared/bookings.rs");
+}
 
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the

@@ -210,6 +210,12 @@ mod shared_notification {
 mod shared_jobs {
     include!("shared/jobs.rs");
 }
+mod shared_catalog {
+    include!("shared/catalog.rs");
+}
+mod shared_bookings {
+    include!("shared/bookings.rs");
+}
 
 impl SqliteStore {
     /// Opens `dir/tripdesk.db`, creating the directory and file if needed, and migrates it.

@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 pub use crate::attachment::conformance::*;
 pub use crate::audit::conformance::*;
+pub use crate::bookings::conformance::*;
 pub use crate::calendar::conformance::*;
+pub use crate::catalog::conformance::*;
 pub use crate::customer::conformance::*;
 pub use crate::desk::conformance::*;
 pub use crate::idempotency::idempotency_key_claims;
@@ -227,6 +229,8 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; attachment, attachment_conformance_tests);
         $crate::conformance_tests!(@capability $make; survey, survey_conformance_tests);
         $crate::conformance_tests!(@capability $make; jobs, jobs_conformance_tests);
+        $crate::conformance_tests!(@capability $make; catalog, catalog_conformance_tests);
+        $crate::conformance_tests!(@capability $make; bookings, bookings_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {
         mod $module {

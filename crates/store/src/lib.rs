@@ -13,7 +13,9 @@
 pub mod attachment;
 pub mod attempt;
 pub mod audit;
+pub mod bookings;
 pub mod calendar;
+pub mod catalog;
 pub mod conformance;
 pub mod customer;
 pub mod desk;
@@ -29,7 +31,9 @@ pub mod survey;
 
 pub use attachment::*;
 pub use audit::*;
+pub use bookings::*;
 pub use calendar::*;
+pub use catalog::*;
 pub use customer::*;
 pub use desk::*;
 pub use erasure::*;
@@ -185,6 +189,8 @@ pub trait Tx:
     + ErasureRepo
     + IdempotencyRepo
     + JobRepo
+    + CatalogRepo
+    + BookingRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

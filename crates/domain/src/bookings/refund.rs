@@ -147,6 +147,7 @@ impl RefundCase {
 /// A supplier cost the business documents (force majeure): already paid to a ground agent
 /// or supplier and not recoverable, or the extra cost of a postponement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SupplierCost {
     /// What it is, e.g. 地接社房费（不可退）.
     pub description: String,

@@ -160,6 +160,7 @@ impl Diet {
 /// Accessibility facts of a product (seed 002: 无障碍设施需求). Stated by staff, checked by
 /// matching as hard constraints.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Accessibility {
     /// Every day of the itinerary (or the room and its way in) works in a wheelchair.
     pub wheelchair: bool,
@@ -199,6 +200,7 @@ impl TravelerCategory {
 
 /// Who travels: counts per category.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Party {
     pub adults: u32,
     pub children: u32,
@@ -234,6 +236,7 @@ impl Party {
 
 /// Prices of one departure per traveler category, in fen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryPrices {
     pub adult: i64,
     pub child: i64,
@@ -252,6 +255,7 @@ impl CategoryPrices {
 
 /// One day of an itinerary (行程).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItineraryDay {
     /// 1 for the departure day, consecutive.
     pub day: u16,
@@ -261,6 +265,7 @@ pub struct ItineraryDay {
 
 /// One line of a fee breakdown (费用明细): what part of the adult price pays for what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeeItem {
     pub label: String,
     pub amount_fen: i64,
@@ -268,7 +273,10 @@ pub struct FeeItem {
 
 /// A tour package (旅游线路) as sold by an agency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TourPackage {
+    /// Given by the server when the record is created.
+    #[serde(default)]
     pub id: Uuid,
     pub name: String,
     /// Main destination as customers say it (云南, 大理, 日本).
@@ -352,17 +360,28 @@ impl TourPackage {
 
 /// One dated departure (团期) of a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Departure {
+    /// Given by the server when the record is created.
+    #[serde(default)]
     pub id: Uuid,
     pub package_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: Date,
     /// Seats sold at most (the inventory engine holds this; here it is the figure).
     pub seats: u32,
     /// The group goes ahead only with at least this many travelers (成团人数).
     pub min_group: u32,
     /// The day the agency decides whether the group goes (成团确认日).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub go_no_go: Date,
     pub prices: CategoryPrices,
+    /// 集合时间, as travelers read it on the departure notice ("07:30").
+    #[serde(default)]
+    pub meeting_time: String,
+    /// 集合地点 ("昆明长水国际机场 3号门").
+    #[serde(default)]
+    pub meeting_point: String,
 }
 
 impl Departure {
@@ -449,7 +468,10 @@ impl DayKind {
 
 /// A room type (房型) of a lodging property: its units are the rooms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomType {
+    /// Given by the server when the record is created.
+    #[serde(default)]
     pub id: Uuid,
     pub property_id: Uuid,
     pub name: String,

@@ -56,6 +56,8 @@ pub(super) fn departure(on: Date, seats: u32) -> Departure {
             child: 198_000,
             senior: 298_000,
         },
+        meeting_time: "07:30".into(),
+        meeting_point: "昆明长水国际机场 3号门".into(),
     }
 }
 

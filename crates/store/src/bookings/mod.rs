@@ -1,0 +1,259 @@
+//! Records and repository of bookings: the booking with its lines and travelers, the
+//! inventory each line takes, payments, refunds and departure waitlists.
+//!
+//! Inventory is taken with statements the database arbitrates, on every backend and across
+//! nodes: a room-night is a row keyed by `(room_id, night)` inserted with `ON CONFLICT DO
+//! NOTHING` (a night someone else holds inserts nothing), and seats are taken by one
+//! conditional `UPDATE departures SET taken = taken + n WHERE taken + n <= seats` backed by a
+//! `CHECK`. The `take_*` calls answer false when the inventory is gone; the caller then drops
+//! its transaction, so nothing of a refused booking is written.
+
+pub(crate) mod conformance;
+
+use crate::StoreError;
+use async_trait::async_trait;
+use jiff::civil::Date;
+use jiff::Timestamp;
+use tripdesk_domain::bookings::{
+    BookingState, CancellationPolicy, Cause, HoldKind, Refund, Stay,
+};
+use tripdesk_domain::catalog::{Party, TravelerCategory};
+use uuid::Uuid;
+
+/// What one booking line books.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineItem {
+    /// One room for a stay.
+    Room { room_id: Uuid, stay: Stay },
+    /// Seats on a departure for a party.
+    Seats { departure_id: Uuid, party: Party },
+}
+
+/// One line of a booking with its price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingLine {
+    /// 1, 2, 3… in the booking.
+    pub line_no: u32,
+    pub item: LineItem,
+    pub price_fen: i64,
+}
+
+/// A traveler on a booking: a customer (their name, ID number and contacts are sealed in the
+/// customer vault, and erased with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Traveler {
+    pub customer_id: Uuid,
+    pub category: TravelerCategory,
+}
+
+/// A booking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Booking {
+    pub id: Uuid,
+    /// Who booked (and pays).
+    pub customer_id: Uuid,
+    pub state: BookingState,
+    /// While held: which hold and when it runs out.
+    pub hold_kind: Option<HoldKind>,
+    pub hold_expires_at: Option<Timestamp>,
+    /// Issued at confirmation, unique.
+    pub confirmation_no: Option<String>,
+    /// First day (departure, check-in) and last day (return, check-out) over all lines.
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub total_fen: i64,
+    /// Payments less refunds paid.
+    pub paid_fen: i64,
+    /// The cancellation policy in force at confirmation (tiers of the product then).
+    pub policy: Option<CancellationPolicy>,
+    /// The ticket the booking came from or is discussed on.
+    pub ticket_id: Option<Uuid>,
+    /// Staff who made it (`None` for an integrator's API token without a user, or the web).
+    pub created_by: Option<Uuid>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub confirmed_at: Option<Timestamp>,
+    /// When it was cancelled, expired or completed.
+    pub closed_at: Option<Timestamp>,
+    /// Lodging: guests arrived; registration completed.
+    pub arrived_at: Option<Timestamp>,
+    pub registered_at: Option<Timestamp>,
+    /// Bumped by every update; updates are conditional on it.
+    pub version: i64,
+    pub lines: Vec<BookingLine>,
+    pub travelers: Vec<Traveler>,
+}
+
+/// Bookings to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookingFilter {
+    pub customer_id: Option<Uuid>,
+    pub ticket_id: Option<Uuid>,
+    pub state: Option<BookingState>,
+    /// Starting on or after / before these dates.
+    pub starts_from: Option<Date>,
+    pub starts_until: Option<Date>,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// How a payment was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PaymentMethodName))]
+pub enum PaymentMethod {
+    Cash,
+    BankTransfer,
+    WechatPay,
+    Alipay,
+    Card,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 5] = [
+        PaymentMethod::Cash,
+        PaymentMethod::BankTransfer,
+        PaymentMethod::WechatPay,
+        PaymentMethod::Alipay,
+        PaymentMethod::Card,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::BankTransfer => "bank_transfer",
+            PaymentMethod::WechatPay => "wechat_pay",
+            PaymentMethod::Alipay => "alipay",
+            PaymentMethod::Card => "card",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// The name Chinese staff and customers use.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "现金",
+            PaymentMethod::BankTransfer => "银行转账",
+            PaymentMethod::WechatPay => "微信支付",
+            PaymentMethod::Alipay => "支付宝",
+            PaymentMethod::Card => "银行卡",
+        }
+    }
+}
+
+/// A payment received, or a refund paid out (a negative amount).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub id: Uuid,
+    pub booking_id: Uuid,
+    pub method: PaymentMethod,
+    /// Fen; negative for money returned.
+    pub amount_fen: i64,
+    /// The payer's transfer or transaction number; unique per method when given, so a
+    /// webhook delivered twice records one payment.
+    pub reference: Option<String>,
+    pub recorded_by: Option<Uuid>,
+    pub recorded_at: Timestamp,
+}
+
+/// A refund owed on a cancelled booking, explained, and when it must be paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRecord {
+    pub id: Uuid,
+    pub booking_id: Uuid,
+    pub cause: Cause,
+    pub refund: Refund,
+    /// 5 working days after the cancellation.
+    pub due_at: Timestamp,
+    pub created_at: Timestamp,
+    /// Set when the money went out (with the payment that carried it).
+    pub paid_at: Option<Timestamp>,
+    pub payment_id: Option<Uuid>,
+}
+
+/// A party waiting for seats on a sold-out departure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitlistEntryRecord {
+    pub id: Uuid,
+    pub departure_id: Uuid,
+    pub customer_id: Uuid,
+    pub party: Party,
+    pub joined_at: Timestamp,
+    /// When freed seats were offered to this party.
+    pub offered_at: Option<Timestamp>,
+}
+
+#[async_trait]
+pub trait BookingRepo: Send {
+    /// Writes the booking with its lines and travelers (no inventory: take it with
+    /// [`BookingRepo::take_room_nights`] and [`BookingRepo::take_seats`] in the same
+    /// transaction). Refuses a taken confirmation number (`Duplicate`).
+    async fn insert_booking(&mut self, booking: &Booking) -> Result<(), StoreError>;
+
+    async fn get_booking(&mut self, id: Uuid) -> Result<Option<Booking>, StoreError>;
+
+    async fn get_booking_by_confirmation(
+        &mut self,
+        confirmation_no: &str,
+    ) -> Result<Option<Booking>, StoreError>;
+
+    async fn list_bookings(&mut self, filter: &BookingFilter)
+        -> Result<Vec<Booking>, StoreError>;
+
+    /// Writes the booking's own fields (not its lines or travelers) if it is still at
+    /// `expected_version`, bumping the version: false when someone else changed it first.
+    async fn update_booking(
+        &mut self,
+        booking: &Booking,
+        expected_version: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Takes each night of `stay` in `room_id` for `booking_id`: true when all were free,
+    /// false when any is occupied (then some may have been taken: drop the transaction).
+    async fn take_room_nights(
+        &mut self,
+        booking_id: Uuid,
+        room_id: Uuid,
+        stay: Stay,
+    ) -> Result<bool, StoreError>;
+
+    /// Takes `seats` on an open departure if that many are left; false when they are not (or
+    /// the departure was called off or does not exist).
+    async fn take_seats(&mut self, departure_id: Uuid, seats: u32) -> Result<bool, StoreError>;
+
+    /// Frees everything the booking holds (its room-nights; its lines' seats): call it once,
+    /// with the state change that ends the booking's claim. Returns the seats freed per
+    /// departure.
+    async fn release_inventory(
+        &mut self,
+        booking_id: Uuid,
+    ) -> Result<Vec<(Uuid, u32)>, StoreError>;
+
+    /// Refuses a second payment with the same method and reference (`Duplicate`).
+    async fn insert_payment(&mut self, payment: &Payment) -> Result<(), StoreError>;
+    /// Oldest first.
+    async fn list_payments(&mut self, booking_id: Uuid) -> Result<Vec<Payment>, StoreError>;
+
+    async fn insert_refund(&mut self, refund: &RefundRecord) -> Result<(), StoreError>;
+    async fn list_refunds(&mut self, booking_id: Uuid) -> Result<Vec<RefundRecord>, StoreError>;
+    /// Marks an unpaid refund paid by `payment_id`; false when it was paid already.
+    async fn mark_refund_paid(
+        &mut self,
+        refund_id: Uuid,
+        payment_id: Uuid,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    async fn join_waitlist(&mut self, entry: &WaitlistEntryRecord) -> Result<(), StoreError>;
+    /// A departure's waitlist in the order parties joined (offered ones included).
+    async fn list_waitlist(
+        &mut self,
+        departure_id: Uuid,
+    ) -> Result<Vec<WaitlistEntryRecord>, StoreError>;
+    /// Records that seats were offered; false when the entry was offered already.
+    async fn mark_waitlist_offered(&mut self, id: Uuid, at: Timestamp)
+        -> Result<bool, StoreError>;
+}
