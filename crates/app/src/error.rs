@@ -107,6 +107,14 @@ pub enum AppError {
         message: String,
         allowed: Vec<&'static str>,
     },
+    /// A booking line's inventory is gone (409 `sold_out`): line `line` of the request, and
+    /// what could be booked instead.
+    #[error("{message}")]
+    SoldOut {
+        line: usize,
+        message: String,
+        alternatives: Vec<crate::bookings::Alternative>,
+    },
     /// Too many attempts; try again after this many seconds (429).
     #[error("too many attempts; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bookings;
 pub mod calendar;
 pub mod calendar_provisional;
 pub mod customers;
@@ -24,6 +25,7 @@ pub mod import;
 pub mod jobs;
 pub mod keys;
 pub mod notify;
+pub mod page;
 pub mod personal_data;
 pub mod public_desk;
 pub mod role_queues;

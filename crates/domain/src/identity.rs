@@ -53,6 +53,8 @@ impl Role {
                 ViewCustomers,
                 EditCustomers,
                 SendMessages,
+                ViewBookings,
+                MakeBookings,
             ],
             Role::Handler => &[
                 ViewDesk,
@@ -60,6 +62,7 @@ impl Role {
                 HandleComplaints,
                 ViewCustomers,
                 SendMessages,
+                ViewBookings,
             ],
             Role::FollowUp => &[
                 ViewDesk,
@@ -67,6 +70,7 @@ impl Role {
                 ScheduleFollowUps,
                 ViewCustomers,
                 SendMessages,
+                ViewBookings,
             ],
             Role::Supervisor => &[
                 ViewDesk,
@@ -83,6 +87,9 @@ impl Role {
                 SendMessages,
                 ViewDeliveries,
                 ManageDesk,
+                ViewBookings,
+                MakeBookings,
+                ManageCatalog,
             ],
             Role::Admin => &[
                 ViewDesk,
@@ -97,6 +104,8 @@ impl Role {
                 ViewDeliveries,
                 ManageNotifications,
                 ManageDesk,
+                ViewBookings,
+                ManageCatalog,
             ],
         }
     }
@@ -166,6 +175,12 @@ pub enum Permission {
     ManageNotifications,
     /// Edit the desk's routing rules and reply templates.
     ManageDesk,
+    /// See products, availability, the room-status grid and bookings.
+    ViewBookings,
+    /// Make, confirm and cancel bookings; record payments.
+    MakeBookings,
+    /// Edit packages, departures, properties, room types and rooms.
+    ManageCatalog,
 }
 
 impl Permission {
@@ -190,6 +205,9 @@ impl Permission {
             Permission::ViewDeliveries => "view_deliveries",
             Permission::ManageNotifications => "manage_notifications",
             Permission::ManageDesk => "manage_desk",
+            Permission::ViewBookings => "view_bookings",
+            Permission::MakeBookings => "make_bookings",
+            Permission::ManageCatalog => "manage_catalog",
         }
     }
 }

@@ -141,11 +141,13 @@ impl JobRegistry {
 /// Every capability's handlers and schedules: what `tripdesk serve` runs. A capability adds
 /// its job here.
 pub fn standard_registry() -> Result<JobRegistry, AppError> {
-    JobRegistry::new().recurring(
-        prune::PruneSucceededJobs,
-        Schedule::daily_china(3, 30),
-        &prune::PrunePayload::default(),
-    )
+    Ok(JobRegistry::new()
+        .recurring(
+            prune::PruneSucceededJobs,
+            Schedule::daily_china(3, 30),
+            &prune::PrunePayload::default(),
+        )?
+        .register(crate::bookings::ExpireHold))
 }
 
 /// The unique key that keeps one pending run per schedule.

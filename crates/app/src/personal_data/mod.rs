@@ -12,6 +12,7 @@
 //! replace their text. Capabilities whose data needs more (the vault's sealed values, the
 //! outbox's unsent messages) override them: see the built-in ones in this module's children.
 
+mod bookings;
 mod customers;
 mod desk;
 mod notify;
@@ -184,6 +185,7 @@ impl PersonalDataRegistry {
         r.register(Arc::new(surveys::Surveys));
         r.register(Arc::new(notify::Notifications));
         r.register(Arc::new(crate::idempotency::IdempotencyKeys));
+        r.register(Arc::new(bookings::Bookings));
         r
     }
 

@@ -110,6 +110,19 @@ audit_actions! {
     MessageRequeue = "message.requeue",
     /// A dead background job given another round of attempts.
     JobRetry = "job.retry",
+    CatalogPackageSave = "catalog.package_save",
+    CatalogDepartureCreate = "catalog.departure_create",
+    CatalogPropertySave = "catalog.property_save",
+    CatalogRoomTypeSave = "catalog.room_type_save",
+    CatalogRoomSave = "catalog.room_save",
+    CatalogBlocksImport = "catalog.blocks_import",
+    BookingCreate = "booking.create",
+    BookingConfirm = "booking.confirm",
+    BookingCancel = "booking.cancel",
+    BookingComplete = "booking.complete",
+    BookingPayment = "booking.payment",
+    /// The expiry job freed the inventory of a hold that ran out unpaid.
+    BookingExpire = "booking.expire",
     /// Every sealed value re-encrypted under the active key.
     VaultReseal = "vault.reseal",
     /// A new vault key made active (`tripdesk keys rotate`).
