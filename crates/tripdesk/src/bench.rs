@@ -76,6 +76,33 @@ pub enum BenchCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// `POST /api/v1/bookings` (confirmed at once) through the real server from 1, 8, 32…
+    /// clients, each booking a room-night no other takes; then `GET /api/v1/availability`
+    /// of every room type over 365 nights from 1 and 8 clients.
+    Bookings {
+        /// Clients at once, one run each (comma-separated).
+        #[arg(long, default_value = "1,8,32", value_parser = crate::bench_http::parse_levels)]
+        concurrency: crate::bench_http::Levels,
+        /// Bookings confirmed per run.
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        /// Room types of the property (availability reads all of them).
+        #[arg(long, default_value_t = 50)]
+        room_types: usize,
+        /// Rooms of each room type.
+        #[arg(long, default_value_t = 4)]
+        rooms_per_type: usize,
+        /// Distinct customers (booking i comes from customer i mod this; the first booking of
+        /// each creates the customer record, later ones find it). At most 10,000.
+        #[arg(long, default_value_t = 4_000)]
+        callers: usize,
+        /// Nodes serving the clients (each a store and a server, in this process). At most 8.
+        #[arg(long, default_value_t = 1)]
+        nodes: usize,
+        /// Database to use; default: a new SQLite database in a temporary directory.
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// The agent inbox (`GET /desk`) with a million tickets in the store, fetched by 1, 8…
     /// signed-in agents at once: p50/p99 and pages per second.
     Inbox {
@@ -178,6 +205,22 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             nodes,
             db,
         } => return crate::bench_tickets::run(db, concurrency.0, count, callers, nodes).await,
+        BenchCommand::Bookings {
+            concurrency,
+            count,
+            room_types,
+            rooms_per_type,
+            callers,
+            nodes,
+            db,
+        } => {
+            let shape = crate::bench_bookings::Shape {
+                room_types,
+                rooms_per_type,
+                callers,
+            };
+            return crate::bench_bookings::run(db, concurrency.0, count, shape, nodes).await;
+        }
         BenchCommand::Inbox {
             tickets,
             agents,

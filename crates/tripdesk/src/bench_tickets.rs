@@ -94,7 +94,7 @@ pub async fn bench_app(config: &crate::config::Config) -> anyhow::Result<App> {
 
 /// One node of a benchmark: its own store (its own connection pool) on the configured
 /// database, the vault keys all nodes share, the demo organisation.
-async fn node_app(config: &crate::config::Config, keys: Arc<KeyRing>) -> anyhow::Result<App> {
+pub(crate) async fn node_app(config: &crate::config::Config, keys: Arc<KeyRing>) -> anyhow::Result<App> {
     let store = crate::open_store(config).await?;
     let app = crate::app_for(config, store).with_vault(keys);
     app.seed_demo_organisation().await?;
@@ -104,7 +104,7 @@ async fn node_app(config: &crate::config::Config, keys: Arc<KeyRing>) -> anyhow:
 /// The database baseline measured in the same run: single-row write transactions committed
 /// per second through the store (each client bumps a counter of its own: no row shared), one
 /// client then `clients` at once, after a warm-up.
-async fn commits_per_sec(app: &App, clients: usize) -> anyhow::Result<(f64, f64)> {
+pub(crate) async fn commits_per_sec(app: &App, clients: usize) -> anyhow::Result<(f64, f64)> {
     async fn run(app: &App, clients: usize, per_client: usize) -> anyhow::Result<f64> {
         let started = std::time::Instant::now();
         let mut tasks = Vec::new();

@@ -72,6 +72,12 @@ pub struct Config {
     pub login_window_mins: u32,
     /// Sign-in attempts per username from all addresses together per hour.
     pub login_attempts_per_user_hour: u32,
+    /// The CJK font printable documents (PDF) are set in: an OpenType/TrueType file or
+    /// collection (`.ttc`). Unset: the first of the well-known system paths (Debian's
+    /// fonts-noto-cjk: /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc).
+    pub pdf_font: Option<PathBuf>,
+    /// Its bold face, when `pdf_font` is set (bold is drawn from the regular face otherwise).
+    pub pdf_font_bold: Option<PathBuf>,
 }
 
 /// The SMTP URL; printed with its password hidden.
@@ -116,6 +122,8 @@ impl Default for Config {
             login_attempts_per_address: 50,
             login_window_mins: 15,
             login_attempts_per_user_hour: 50,
+            pdf_font: None,
+            pdf_font_bold: None,
         }
     }
 }
@@ -133,7 +141,7 @@ pub struct Overrides {
 
 /// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
 /// the test suite's, are not configuration).
-const ENV_KEYS: [&str; 28] = [
+const ENV_KEYS: [&str; 30] = [
     "addr",
     "data_dir",
     "database_url",
@@ -162,6 +170,8 @@ const ENV_KEYS: [&str; 28] = [
     "login_attempts_per_address",
     "login_window_mins",
     "login_attempts_per_user_hour",
+    "pdf_font",
+    "pdf_font_bold",
 ];
 
 impl Config {

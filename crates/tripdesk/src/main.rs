@@ -1,6 +1,7 @@
 //! `tripdesk`: the one binary. See `tripdesk --help`.
 
 mod bench;
+mod bench_bookings;
 mod bench_http;
 mod bench_inbox;
 mod bench_outbox;
@@ -321,6 +322,13 @@ fn web_config(config: &Config) -> tripdesk_web::WebConfig {
             .map(|u| u.trim().trim_end_matches('/').to_string())
             .filter(|u| !u.is_empty()),
         trust_forwarded_for: config.trust_forwarded_for,
+        pdf_fonts: match &config.pdf_font {
+            Some(regular) => tripdesk_pdf::FontSource::Files {
+                regular: regular.clone(),
+                bold: config.pdf_font_bold.clone(),
+            },
+            None => tripdesk_pdf::FontSource::System,
+        },
     }
 }
 

@@ -41,6 +41,8 @@ pub struct WebConfig {
     /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry
     /// (the one the proxy appended) for throttling sign-ins and the public form.
     pub trust_forwarded_for: bool,
+    /// The CJK font files printable documents (PDF) are set in.
+    pub pdf_fonts: tripdesk_pdf::FontSource,
 }
 
 impl Default for WebConfig {
@@ -51,6 +53,7 @@ impl Default for WebConfig {
             body_limit: 1024 * 1024,
             public_url: None,
             trust_forwarded_for: false,
+            pdf_fonts: tripdesk_pdf::FontSource::System,
         }
     }
 }
@@ -67,6 +70,29 @@ pub struct AppState {
     /// The flashes of post/redirect/get waiting for their page (`ui::flash`).
     pub flashes: ui::flash::Flashes,
     openapi: Arc<String>,
+    /// The PDF renderer, its fonts read on first use (about 40 MB a node never pays for if
+    /// it prints nothing); the error is kept so a missing font is reported, not retried.
+    pdf: Arc<OnceLock<Result<tripdesk_pdf::Renderer, String>>>,
+}
+
+impl AppState {
+    /// Renders `doc` to PDF on a blocking thread. 503 `unavailable` when the configured CJK
+    /// font cannot be read (the log names the paths tried).
+    pub async fn render_pdf(&self, doc: tripdesk_pdf::Document) -> Result<Vec<u8>, tripdesk_app::AppError> {
+        let pdf = self.pdf.clone();
+        let fonts = self.config.pdf_fonts.clone();
+        tokio::task::spawn_blocking(move || {
+            let renderer = pdf
+                .get_or_init(|| tripdesk_pdf::Renderer::new(&fonts).map_err(|e| e.to_string()))
+                .as_ref()
+                .map_err(|e| tripdesk_app::AppError::Unavailable(format!("PDF fonts: {e}")))?;
+            renderer
+                .render(&doc)
+                .map_err(|e| tripdesk_app::AppError::Internal(format!("PDF: {e}")))
+        })
+        .await
+        .map_err(|e| tripdesk_app::AppError::Internal(format!("PDF task: {e}")))?
+    }
 }
 
 /// The process-wide Prometheus recorder (installed once; later calls share it).
@@ -112,6 +138,7 @@ impl AppState {
             metrics: metrics_handle(),
             flashes: Default::default(),
             openapi: Arc::new(openapi),
+            pdf: Arc::default(),
         })
     }
 }

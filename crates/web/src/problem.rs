@@ -46,6 +46,9 @@ pub struct Problem {
     /// For `invalid_transition`: the workflow steps allowed from the current state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_next_steps: Option<Vec<String>>,
+    /// With `sold_out`: what could be booked instead (other rooms, other departures).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternatives: Option<Vec<tripdesk_app::bookings::Alternative>>,
     pub request_id: String,
 }
 
@@ -59,6 +62,7 @@ pub struct ApiError {
     errors: Vec<ProblemField>,
     retry_after: Option<u64>,
     allowed_next_steps: Option<Vec<String>>,
+    alternatives: Option<Vec<tripdesk_app::bookings::Alternative>>,
 }
 
 impl ApiError {
@@ -71,6 +75,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after: None,
             allowed_next_steps: None,
+            alternatives: None,
         }
     }
 
@@ -145,7 +150,9 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Conflict { .. } | AppError::InvalidTransition { .. } => StatusCode::CONFLICT,
+        AppError::Conflict { .. }
+        | AppError::InvalidTransition { .. }
+        | AppError::SoldOut { .. } => StatusCode::CONFLICT,
         AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -194,6 +201,16 @@ impl From<AppError> for ApiError {
                 allowed_next_steps: Some(allowed.iter().map(|s| s.to_string()).collect()),
                 ..Self::new(status, "invalid_transition", message)
             },
+            AppError::SoldOut {
+                line,
+                message,
+                alternatives,
+            } => Self {
+                alternatives: Some(alternatives),
+                ..Self::new(status, "sold_out", "sold out")
+                    .with_detail(message.clone())
+                    .with_field(&format!("lines[{line}]"), "sold_out", message)
+            },
             AppError::Throttled { retry_after_secs } => Self {
                 retry_after: Some(retry_after_secs),
                 ..Self::new(status, "throttled", "too many attempts")
@@ -225,6 +242,7 @@ impl IntoResponse for ApiError {
             detail: self.detail,
             errors: self.errors,
             allowed_next_steps: self.allowed_next_steps,
+            alternatives: self.alternatives,
             request_id: current_request_id(),
         };
         let mut res = (self.status, axum::Json(problem)).into_response();

@@ -2,7 +2,9 @@
 //! exists is a route the OpenAPI document lists.
 
 mod audit;
+pub mod bookings;
 pub mod calendars;
+pub mod catalog;
 pub mod customers;
 pub mod desk;
 mod identity;
@@ -60,6 +62,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "webhooks", description = "Signed event webhooks for integrators"),
         (name = "system", description = "Health and metrics"),
         (name = "jobs", description = "Deferred and recurring work: jobs by state, retry of dead jobs"),
+        (name = "catalog", description = "Tour packages (products) and departures, lodging properties, room types and rooms, availability"),
+        (name = "bookings", description = "Bookings of rooms and seats that cannot be double-booked: holds, confirmation, cancellation with refunds, payments"),
     )
 )]
 struct ApiDoc;
@@ -134,6 +138,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(sla::routes())
         .merge(notify::routes())
         .merge(jobs::routes())
+        .merge(catalog::routes())
+        .merge(bookings::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)

@@ -55,6 +55,7 @@ pub fn app_error(t: Tr, e: &tripdesk_app::AppError) -> String {
         AppError::Forbidden(_) => t.s("error.step_forbidden").to_string(),
         AppError::NotFound(_) => t.s("error.not_found").to_string(),
         AppError::Conflict { code, message, .. } => by_code(code, "error.conflict", message),
+        AppError::SoldOut { message, .. } => by_code("sold_out", "error.conflict", message),
         AppError::InvalidTransition { allowed, .. } => {
             let mut text = t.s("error.invalid_transition").to_string();
             let steps: Vec<&str> = allowed

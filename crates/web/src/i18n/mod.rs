@@ -162,6 +162,17 @@ const TEXT: &[Entry] = &[
         "管理工单设置（主管、管理员）",
         "manage the desk (supervisors, administrators)",
     ),
+    ("perm.view_bookings", "查看预订与房态", "view bookings and availability"),
+    (
+        "perm.make_bookings",
+        "办理预订（客服专员、主管）",
+        "make bookings (agents, supervisors)",
+    ),
+    (
+        "perm.manage_catalog",
+        "管理产品与房源（主管、管理员）",
+        "manage the catalog (supervisors, administrators)",
+    ),
     // Role queues: what waits for a person because of their role (`ui::queues`).
     ("queue.title", "待我处理", "Waiting for me"),
     ("queue.to_approve", "待审批", "To approve"),
@@ -260,6 +271,16 @@ const TEXT: &[Entry] = &[
         "Some input is not valid; check it and try again.",
     ),
     ("error.code.ticket_closed", "工单已关闭，请先重新打开。", "The ticket is closed; reopen it first."),
+    (
+        "error.code.sold_out",
+        "已售罄：所选房间或团位已被订走，请选择其他房间或日期。",
+        "Sold out: the room or seats were just taken; choose another room or date.",
+    ),
+    (
+        "error.code.booking.changed",
+        "预订刚被他人修改，请刷新后重试。",
+        "Someone changed the booking meanwhile; reload it and try again.",
+    ),
     (
         "error.code.concurrent_update",
         "工单刚被他人修改，请刷新后重试。",

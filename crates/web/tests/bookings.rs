@@ -1,0 +1,586 @@
+//! Catalog and bookings through the API (issue 14): the last room-night and the last seat
+//! go to exactly one of 200 concurrent requests on two nodes (two stores, two routers, one
+//! database: SQLite by default, PostgreSQL with `TRIPDESK_TEST_DATABASE_URL`); sold-out
+//! answers name alternatives; holds expire on time through the job substrate; cancelling a
+//! confirmed booking owes the refund of its policy, due within 5 working days.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use common::{assert_problem, Reply};
+use http_body_util::BodyExt;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tower::ServiceExt;
+use tripdesk_app::{App, AppSettings};
+use tripdesk_domain::clock::{Clock, ManualClock};
+use tripdesk_store_sql::testing::{fresh_store, TestStore};
+use tripdesk_store_sql::PoolSettings;
+
+/// Two nodes on one database, with the same vault keys (so both find a customer by phone).
+struct Nodes {
+    a: axum::Router,
+    b: axum::Router,
+    app: App,
+    clock: Arc<ManualClock>,
+    _store: TestStore,
+    second: Arc<dyn tripdesk_store::Store>,
+}
+
+async fn nodes() -> Nodes {
+    let store = fresh_store().await;
+    let second = tripdesk_store_sql::open(
+        &store.location,
+        &PoolSettings {
+            max_connections: 16,
+            ..PoolSettings::default()
+        },
+    )
+    .await
+    .unwrap();
+    // A fixed "now" well before the dates booked below.
+    let clock = Arc::new(ManualClock::new("2027-03-01T02:00:00Z".parse().unwrap()));
+    let keys = Arc::new(tripdesk_vault::KeyRing::generate());
+    let app = App::new(store.store.clone(), clock.clone(), AppSettings::default())
+        .with_vault(keys.clone())
+        .with_node("node-a");
+    app.seed_demo_organisation().await.unwrap();
+    let app_b = App::new(second.clone(), clock.clone(), AppSettings::default())
+        .with_vault(keys)
+        .with_node("node-b");
+    let web = || tripdesk_web::WebConfig {
+        body_limit: 64 * 1024,
+        ..Default::default()
+    };
+    let a = tripdesk_web::router(tripdesk_web::AppState::new(app.clone(), web()).await.unwrap());
+    let b = tripdesk_web::router(tripdesk_web::AppState::new(app_b, web()).await.unwrap());
+    Nodes {
+        a,
+        b,
+        app,
+        clock,
+        _store: store,
+        second,
+    }
+}
+
+async fn call(router: &axum::Router, method: Method, uri: &str, token: &str, body: Option<Value>) -> Reply {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"));
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let req = req
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))
+        .unwrap();
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        text: String::from_utf8_lossy(&bytes).to_string(),
+    }
+}
+
+impl Nodes {
+    async fn token(&self, username: &str) -> String {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/auth/login")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"username": username, "password": "tripdesk-demo"}).to_string(),
+            ))
+            .unwrap();
+        let res = self.a.clone().oneshot(req).await.unwrap();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    async fn post(&self, uri: &str, token: &str, body: Value) -> Reply {
+        call(&self.a, Method::POST, uri, token, Some(body)).await
+    }
+
+    async fn get(&self, uri: &str, token: &str) -> Reply {
+        call(&self.a, Method::GET, uri, token, None).await
+    }
+}
+
+fn id(r: &Reply) -> String {
+    assert!(r.status.is_success(), "{}", r.text);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
+/// A homestay with `rooms` rooms of one type; returns (property id, room ids).
+async fn homestay(n: &Nodes, admin: &str, rooms: usize) -> (String, Vec<String>) {
+    let property = id(&n
+        .post(
+            "/api/v1/properties",
+            admin,
+            json!({"name": "洱海边·云舍民宿", "address": "云南省大理市双廊镇玉几岛 8 号",
+                   "phone": "0872-2461888", "check_in_time": "14:00", "check_out_time": "12:00"}),
+        )
+        .await);
+    let room_type = id(&n
+        .post(
+            &format!("/api/v1/properties/{property}/room-types"),
+            admin,
+            json!({"property_id": property, "name": "海景大床房", "max_occupancy": 2,
+                   "facilities": ["独立卫浴", "观景阳台"],
+                   "accessibility": {"wheelchair": false, "easy_walking": true},
+                   "base_rate": 48000, "weekend_rate": 58000, "holiday_rate": 88000}),
+        )
+        .await);
+    let mut ids = Vec::new();
+    for i in 0..rooms {
+        ids.push(id(&n
+            .post(
+                "/api/v1/rooms",
+                admin,
+                json!({"room_type_id": room_type, "label": format!("{}", 201 + i), "position": i}),
+            )
+            .await));
+    }
+    (property, ids)
+}
+
+/// A domestic package with one departure of `seats` seats on 2027-05-01.
+async fn tour(n: &Nodes, admin: &str, seats: u32) -> String {
+    let package = id(&n
+        .post(
+            "/api/v1/products",
+            admin,
+            json!({"name": "黄山宏村二日游", "destination": "黄山", "keywords": ["西海大峡谷"],
+                   "scope": "domestic", "tags": ["sightseeing"],
+                   "accessibility": {"wheelchair": false, "easy_walking": false}, "diets": [],
+                   "itinerary": [{"day": 1, "title": "合肥—宏村", "description": "宏村"},
+                                 {"day": 2, "title": "黄山", "description": "西海大峡谷"}],
+                   "inclusions": ["往返大巴"], "exclusions": ["索道"], "fees": [],
+                   "accommodation": "标准间", "transport": "大巴", "meals": "1早2正", "notes": ""}),
+        )
+        .await);
+    id(&n
+        .post(
+            "/api/v1/departures",
+            admin,
+            json!({"package_id": package, "date": "2027-05-01", "seats": seats, "min_group": 1,
+                   "go_no_go": "2027-04-20", "prices": {"adult": 128000, "child": 68000, "senior": 98000},
+                   "meeting_time": "07:00", "meeting_point": "合肥南站北广场"}),
+        )
+        .await)
+}
+
+/// 200 requests at once, alternating between the two nodes, each from a new customer;
+/// returns the replies.
+async fn race(n: &Nodes, token: &str, line: Value) -> Vec<Reply> {
+    let mut tasks = Vec::new();
+    for i in 0..200u32 {
+        let router = if i % 2 == 0 { n.a.clone() } else { n.b.clone() };
+        let token = token.to_string();
+        let body = json!({
+            "customer": {"name": format!("旅客{i}"), "phone": format!("139{:08}", 10_000 + i)},
+            "lines": [line.clone()],
+            "confirm": true,
+        });
+        tasks.push(tokio::spawn(async move {
+            call(&router, Method::POST, "/api/v1/bookings", &token, Some(body)).await
+        }));
+    }
+    let mut replies = Vec::new();
+    for t in tasks {
+        replies.push(t.await.unwrap());
+    }
+    replies
+}
+
+fn exactly_one_confirmed(replies: &[Reply]) {
+    let won: Vec<&Reply> = replies.iter().filter(|r| r.status == StatusCode::CREATED).collect();
+    assert_eq!(won.len(), 1, "exactly one booking gets the last one");
+    assert_eq!(won[0].body["state"], "confirmed");
+    assert!(won[0].body["confirmation_no"].as_str().unwrap().starts_with("TD"));
+    for r in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+        assert_problem(r, StatusCode::CONFLICT, "sold_out");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_room_night_goes_to_exactly_one_of_200_requests_on_two_nodes() {
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let (_, rooms) = homestay(&n, &admin, 1).await;
+    let replies = race(
+        &n,
+        &agent,
+        json!({"room_id": rooms[0], "check_in": "2027-05-01", "check_out": "2027-05-02"}),
+    )
+    .await;
+    exactly_one_confirmed(&replies);
+    n.second.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_seat_goes_to_exactly_one_of_200_requests_on_two_nodes() {
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let departure = tour(&n, &admin, 3).await;
+    // Two of three seats are sold beforehand.
+    let first = n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            json!({"customer": {"name": "王芳", "phone": "13700000001"},
+                   "lines": [{"departure_id": departure, "travelers": {"adults": 2, "children": 0, "seniors": 0}}],
+                   "confirm": true}),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let replies = race(
+        &n,
+        &agent,
+        json!({"departure_id": departure, "travelers": {"adults": 1, "children": 0, "seniors": 0}}),
+    )
+    .await;
+    exactly_one_confirmed(&replies);
+    let d = n.get(&format!("/api/v1/departures/{departure}"), &admin).await;
+    assert_eq!((d.body["taken"].as_u64(), d.body["seats_left"].as_u64()), (Some(3), Some(0)));
+    n.second.close().await;
+}
+
+#[tokio::test]
+async fn a_booking_is_held_confirmed_paid_and_cancelled_with_its_refund() {
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let (property, rooms) = homestay(&n, &admin, 2).await;
+    // Thursday 18 March 2027 (before a working day) and Friday 19 (before a Saturday).
+    let held = n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            json!({"customer": {"name": "张晓梅", "phone": "13812345678"},
+                   "lines": [{"room_id": rooms[0], "check_in": "2027-03-18", "check_out": "2027-03-20"}],
+                   "travelers": [{"name": "张晓梅", "document_kind": "resident_id",
+                                  "document_number": "11010519491231002X", "category": "adult"}],
+                   "hold": {"kind": "deposit", "days": 3}}),
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.text);
+    assert_eq!(held.body["state"], "held");
+    assert_eq!(held.body["hold_kind"], "deposit");
+    assert!(held.body["confirmation_no"].is_null());
+    assert_eq!(held.body["total_fen"], 48000 + 58000, "Thursday night, then Friday night before a Saturday");
+    assert!(!held.text.contains("13812345678") && !held.text.contains("11010519491231002X"));
+    let booking = id(&held);
+
+    let avail = n
+        .get(
+            &format!("/api/v1/availability?property_id={property}&from=2027-03-18&until=2027-03-21"),
+            &agent,
+        )
+        .await;
+    assert_eq!(avail.status, StatusCode::OK, "{}", avail.text);
+    let free: Vec<u64> = avail.body["room_types"][0]["free"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    assert_eq!(free, vec![1, 1, 2]);
+    assert_eq!(avail.body["room_types"][0]["price_fen"], json!([48000, 58000, 58000]));
+    assert_eq!(avail.body["day_kinds"], json!(["working", "rest_day", "rest_day"]));
+    assert_eq!(avail.body["nights"][0], "2027-03-18");
+
+    let paid = n
+        .post(
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &agent,
+            json!({"method": "wechat_pay", "amount_fen": 106000, "reference": "4200001234202703010001"}),
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.text);
+    let twice = n
+        .post(
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &agent,
+            json!({"method": "wechat_pay", "amount_fen": 106000, "reference": "4200001234202703010001"}),
+        )
+        .await;
+    assert_problem(&twice, StatusCode::CONFLICT, "payment_recorded");
+
+    let confirmed = n
+        .post(&format!("/api/v1/bookings/{booking}/confirm"), &agent, json!({}))
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
+    assert_eq!(confirmed.body["state"], "confirmed");
+    assert_eq!(confirmed.body["paid_fen"], 106000);
+    assert_eq!(confirmed.body["balance_fen"], 0);
+    let again = n
+        .post(&format!("/api/v1/bookings/{booking}/confirm"), &agent, json!({}))
+        .await;
+    assert_problem(&again, StatusCode::CONFLICT, "invalid_transition");
+
+    // The guest cancels on the day of check-in: the first night is withheld.
+    n.clock.set("2027-03-18T02:00:00Z".parse().unwrap());
+    let cancelled = n
+        .post(
+            &format!("/api/v1/bookings/{booking}/cancel"),
+            &agent,
+            json!({"cause": "customer"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
+    assert_eq!(cancelled.body["booking"]["state"], "cancelled");
+    let refund = &cancelled.body["refund"];
+    assert_eq!(refund["computation"]["paid_fen"], 106000);
+    assert_eq!(refund["computation"]["withheld_fen"], 48000);
+    assert_eq!(refund["computation"]["refund_fen"], 106000 - 48000);
+    let due: Timestamp = refund["due_at"].as_str().unwrap().parse().unwrap();
+    assert!(due > n.clock.now() + SignedDuration::from_hours(24 * 5));
+
+    let avail = n
+        .get(
+            &format!("/api/v1/availability?property_id={property}&from=2027-03-18&until=2027-03-20"),
+            &agent,
+        )
+        .await;
+    let free: Vec<u64> = avail.body["room_types"][0]["free"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    assert_eq!(free, vec![2, 2], "the nights are free again");
+    let money = n.get(&format!("/api/v1/bookings/{booking}/payments"), &agent).await;
+    assert_eq!(money.body["payments"].as_array().unwrap().len(), 1);
+    assert_eq!(money.body["refunds"].as_array().unwrap().len(), 1);
+    n.second.close().await;
+}
+
+#[tokio::test]
+async fn a_sold_out_room_names_the_free_rooms_and_a_sold_out_departure_other_dates() {
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let (_, rooms) = homestay(&n, &admin, 3).await;
+    let stay = json!({"room_id": rooms[0], "check_in": "2027-06-01", "check_out": "2027-06-03"});
+    let book = |line: Value, phone: &str| {
+        json!({"customer": {"name": "李雷", "phone": phone}, "lines": [line], "confirm": true})
+    };
+    let first = n.post("/api/v1/bookings", &agent, book(stay.clone(), "13600000001")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let second = n.post("/api/v1/bookings", &agent, book(stay, "13600000002")).await;
+    assert_problem(&second, StatusCode::CONFLICT, "sold_out");
+    let alternatives: Vec<&str> = second.body["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["room_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(alternatives, vec![rooms[1].as_str(), rooms[2].as_str()]);
+    assert_eq!(second.body["errors"][0]["field"], "lines[0]");
+
+    let departure = tour(&n, &admin, 2).await;
+    let package = n.get(&format!("/api/v1/departures/{departure}"), &admin).await.body["package_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let later = id(&n
+        .post(
+            "/api/v1/departures",
+            &admin,
+            json!({"package_id": package, "date": "2027-05-08", "seats": 20, "min_group": 1,
+                   "go_no_go": "2027-04-30", "prices": {"adult": 128000, "child": 68000, "senior": 98000}}),
+        )
+        .await);
+    let family = json!({"departure_id": departure, "travelers": {"adults": 2, "children": 1, "seniors": 0}});
+    let refused = n.post("/api/v1/bookings", &agent, book(family, "13600000003")).await;
+    assert_problem(&refused, StatusCode::CONFLICT, "sold_out");
+    assert_eq!(refused.body["alternatives"][0]["departure_id"], later.as_str());
+    assert_eq!(refused.body["alternatives"][0]["seats_left"], 20);
+    n.second.close().await;
+}
+
+#[tokio::test]
+async fn an_unpaid_hold_expires_on_time_and_frees_its_room() {
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let (property, rooms) = homestay(&n, &admin, 1).await;
+    let held = n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            json!({"customer": {"name": "韩梅梅", "phone": "13500000001"},
+                   "lines": [{"room_id": rooms[0], "check_in": "2027-07-01", "check_out": "2027-07-02"}],
+                   "hold": {"kind": "checkout", "minutes": 15}}),
+        )
+        .await;
+    let booking = id(&held);
+    let registry = tripdesk_app::jobs::standard_registry().unwrap();
+    n.clock.advance(SignedDuration::from_mins(14));
+    tripdesk_app::jobs::drain(&n.app, &registry).await.unwrap();
+    let still = n.get(&format!("/api/v1/bookings/{booking}"), &agent).await;
+    assert_eq!(still.body["state"], "held", "not before its time");
+    n.clock.advance(SignedDuration::from_mins(2));
+    tripdesk_app::jobs::drain(&n.app, &registry).await.unwrap();
+    let gone = n.get(&format!("/api/v1/bookings/{booking}"), &agent).await;
+    assert_eq!(gone.body["state"], "expired");
+    let late = n
+        .post(&format!("/api/v1/bookings/{booking}/confirm"), &agent, json!({}))
+        .await;
+    assert_problem(&late, StatusCode::CONFLICT, "invalid_transition");
+    let avail = n
+        .get(
+            &format!("/api/v1/availability?property_id={property}&from=2027-07-01&until=2027-07-02"),
+            &agent,
+        )
+        .await;
+    assert_eq!(avail.body["room_types"][0]["free"][0], 1);
+    n.second.close().await;
+}
+
+#[tokio::test]
+async fn bad_requests_name_their_fields_and_write_nothing() {
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let (_, rooms) = homestay(&n, &admin, 1).await;
+    let cases = [
+        (
+            json!({"customer": {"name": "赵六", "phone": "13400000001"},
+                   "lines": [{"room_id": rooms[0], "check_in": "2027-07-03", "check_out": "2027-07-01"}]}),
+            "lines[0].check_out",
+        ),
+        (
+            json!({"customer": {"name": "赵六", "phone": "13400000001"},
+                   "lines": [{"room_id": "01938f8e-0000-7000-8000-000000000099", "check_in": "2027-07-01", "check_out": "2027-07-02"}]}),
+            "lines[0].room_id",
+        ),
+        (
+            json!({"customer": {"name": "赵六"},
+                   "lines": [{"room_id": rooms[0], "check_in": "2027-07-01", "check_out": "2027-07-02"}]}),
+            "customer.phone",
+        ),
+        (
+            json!({"customer": {"name": "赵六", "phone": "13400000001"}, "lines": []}),
+            "lines",
+        ),
+        (
+            json!({"customer": {"name": "赵六", "phone": "13400000001"},
+                   "lines": [{"room_id": rooms[0], "check_in": "2027-02-01", "check_out": "2027-02-02"}]}),
+            "lines",
+        ),
+    ];
+    for (body, field) in cases {
+        let r = n.post("/api/v1/bookings", &agent, body).await;
+        assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(r.body["errors"][0]["field"], field, "{}", r.text);
+    }
+    let handler = n.token("wang.qiang").await;
+    let refused = n
+        .post(
+            "/api/v1/bookings",
+            &handler,
+            json!({"customer": {"name": "赵六", "phone": "13400000001"},
+                   "lines": [{"room_id": rooms[0], "check_in": "2027-07-01", "check_out": "2027-07-02"}]}),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden");
+    let list = n.get("/api/v1/bookings", &agent).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 0, "nothing was written");
+    n.second.close().await;
+}
+
+#[tokio::test]
+async fn a_booking_retried_with_its_idempotency_key_books_once() {
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let (_, rooms) = homestay(&n, &admin, 2).await;
+    let body = json!({"customer": {"name": "周杰", "phone": "13300000001"},
+                      "lines": [{"room_id": rooms[0], "check_in": "2027-08-01", "check_out": "2027-08-02"}],
+                      "confirm": true});
+    let send = |router: axum::Router, body: Value| {
+        let agent = agent.clone();
+        async move {
+            let req = Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/bookings")
+                .header("authorization", format!("Bearer {agent}"))
+                .header("content-type", "application/json")
+                .header("idempotency-key", "booking-2027-08-01-zhou")
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            let res = router.oneshot(req).await.unwrap();
+            let status = res.status();
+            let replayed = res.headers().get("idempotent-replayed").is_some();
+            let bytes = res.into_body().collect().await.unwrap().to_bytes();
+            (status, replayed, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    let (first, replayed, a) = send(n.a.clone(), body.clone()).await;
+    assert_eq!((first, replayed), (StatusCode::CREATED, false), "{a}");
+    let (again, replayed, b) = send(n.b.clone(), body.clone()).await;
+    assert_eq!((again, replayed), (StatusCode::CREATED, true), "{b}");
+    assert_eq!(a["id"], b["id"]);
+    assert_eq!(a["confirmation_no"], b["confirmation_no"]);
+    let mut other = body;
+    other["lines"][0]["room_id"] = json!(rooms[1]);
+    let (reused, _, problem) = send(n.a.clone(), other).await;
+    assert_eq!(reused, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let list = n.get("/api/v1/bookings", &agent).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    n.second.close().await;
+}
+
+#[tokio::test]
+async fn the_departure_notice_pdf_names_the_traveler_and_the_meeting_place() {
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let departure = tour(&n, &admin, 30).await;
+    let booked = n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            json!({"customer": {"name": "张晓梅", "phone": "13812340000"},
+                   "lines": [{"departure_id": departure, "travelers": {"adults": 1, "children": 0, "seniors": 0}}],
+                   "travelers": [{"name": "张晓梅", "document_kind": "resident_id",
+                                  "document_number": "11010519491231002X", "category": "adult"}],
+                   "confirm": true}),
+        )
+        .await;
+    let booking = id(&booked);
+    let r = call(
+        &n.a,
+        Method::GET,
+        &format!("/api/v1/bookings/{booking}/departure-notice.pdf"),
+        &agent,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.headers["content-type"], "application/pdf");
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("notice.pdf");
+    // The reply's bytes: `call` kept them as lossy text, so fetch them again raw.
+    let req = Request::builder()
+        .uri(format!("/api/v1/bookings/{booking}/departure-notice.pdf"))
+        .header("authorization", format!("Bearer {agent}"))
+        .body(Body::empty())
+        .unwrap();
+    let bytes = n.a.clone().oneshot(req).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+    std::fs::write(&pdf, &bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in ["出团通知书", "张晓梅", "合肥南站北广场", "07:00", "黄山宏村二日游", "110 / 120"] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    assert!(!text.contains("11010519491231002X"), "no ID number on the notice");
+    n.second.close().await;
+}
