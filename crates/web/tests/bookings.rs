@@ -328,6 +328,8 @@ async fn a_booking_is_held_confirmed_paid_and_cancelled_with_its_refund() {
 
     // The guest cancels on the day of check-in: the first night is withheld.
     n.clock.set("2027-03-18T02:00:00Z".parse().unwrap());
+    // Two weeks later: the sessions of the morning have ended.
+    let agent = n.token("li.na").await;
     let cancelled = n
         .post(
             &format!("/api/v1/bookings/{booking}/cancel"),
