@@ -12,6 +12,7 @@
 // checks a statement's foreign keys at its end, after every CTE has inserted. On SQLite the
 // store is in the process and a statement costs no round trip: rows are inserted at once.
 
+use super::Db;
 use crate::convert::err;
 
 /// A column's value in an [`Insert`].
