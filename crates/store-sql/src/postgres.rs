@@ -158,6 +158,14 @@ impl SqlTx {
         Ok(())
     }
 
+    /// Inserts `row` now, with the rows kept before it in the same statement: for a row whose
+    /// unique key is a rule the caller acts on (one running SLA clock per target and
+    /// subject), so a `Duplicate` is reported by this call and not by a later one.
+    async fn insert_row_now(&mut self, row: shared_rows::Insert) -> Result<(), StoreError> {
+        self.rows.push(row);
+        self.send_rows().await
+    }
+
     /// Sends the rows kept so far.
     async fn send_rows(&mut self) -> Result<(), StoreError> {
         if self.rows.is_empty() {

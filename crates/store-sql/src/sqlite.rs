@@ -118,6 +118,11 @@ impl SqlTx {
         shared_rows::insert_rows(&mut *self.tx, std::slice::from_ref(&row)).await
     }
 
+    /// Inserts `row` now (as [`SqlTx::insert_row`] always does here).
+    async fn insert_row_now(&mut self, row: shared_rows::Insert) -> Result<(), StoreError> {
+        self.insert_row(row).await
+    }
+
     /// SQLite keeps no sequences (`SEQUENCES` is empty: the single writer bumps a `counters`
     /// row in turn), so the shared code never asks for one here.
     async fn next_from_sequence(&mut self, sequence: &'static str) -> Result<i64, StoreError> {

@@ -174,6 +174,13 @@ pub struct ColumnOutline {
 
 /// A unit of work spanning every repository. After any error the transaction is spent
 /// (PostgreSQL aborts it): drop it and start again.
+///
+/// An insert whose outcome the caller does not read (a ticket, its timeline entry, a clock, a
+/// new customer and its identifiers, booking rows) may be sent with the transaction's next
+/// statement or its COMMIT (PostgreSQL: `store-sql/src/shared/rows.rs`). A constraint it
+/// breaks is then reported there — `Duplicate` from a later call or from
+/// [`Tx::commit`] — and nothing of the transaction is committed. Use cases that turn a
+/// duplicate into a field error check first, or use an insert that is sent at once.
 #[async_trait]
 pub trait Tx:
     IdentityRepo

@@ -282,8 +282,9 @@ impl SlaRepo for SqlTx {
     async fn insert_sla_clock(&mut self, clock: &SlaClockRecord) -> Result<(), StoreError> {
         let v = ClockValues::of(clock);
         let due = v.next_due_at;
-        // Sent with the transaction's next statement (`shared/rows.rs`).
-        self.insert_row(v.row()).await?;
+        // Sent now: the partial unique key (one running clock per target and subject) is a
+        // rule the use case turns into `sla_clock_running`.
+        self.insert_row_now(v.row()).await?;
         self.note_due(due);
         Ok(())
     }

@@ -78,8 +78,7 @@ pub async fn customers(store: &dyn Store) {
     let dup = tx
         .insert_identifier(&sample_identifier(zhang.id, "phone", "aa11", false))
         .await;
-    assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
-    drop(tx);
+    crate::conformance::assert_duplicate_refused(tx, dup).await;
 
     let mut r = store.read().await.unwrap();
     assert_eq!(r.get_customer(zhang.id).await.unwrap(), Some(zhang.clone()));

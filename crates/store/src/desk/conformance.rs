@@ -409,8 +409,7 @@ pub async fn tickets(store: &dyn Store) {
             "2026-05-01T01:00:00Z",
         ))
         .await;
-    assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
-    drop(tx);
+    crate::conformance::assert_duplicate_refused(tx, dup).await;
 
     let mut tx = store.write().await.unwrap();
     let all = TicketFilter {
