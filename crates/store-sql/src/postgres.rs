@@ -83,7 +83,8 @@ pub struct SqlTx {
 const SEQUENCE_BLOCK: usize = 16;
 
 /// Numbers taken from each sequence and not yet used, by sequence.
-type SequenceBlocks = Arc<std::sync::Mutex<std::collections::HashMap<&'static str, std::collections::VecDeque<i64>>>>;
+type SequenceBlocks =
+    Arc<std::sync::Mutex<std::collections::HashMap<&'static str, std::collections::VecDeque<i64>>>>;
 
 /// Rows a transaction keeps before it sends them anyway (a bulk writer's batch).
 const ROWS_KEPT: usize = 32;
@@ -172,7 +173,7 @@ impl SqlTx {
             return Ok(());
         }
         let rows = std::mem::take(&mut self.rows);
-        shared_rows::insert_rows(&mut *self.tx, &rows).await
+        shared_rows::insert_rows(&mut self.tx, &rows).await
     }
 
     /// The connection for the transaction's next statement, once the rows kept have been
@@ -232,7 +233,7 @@ const AUDIT_HEAD_LOCK: &str = " FOR UPDATE";
 
 /// Named sequences kept in a PostgreSQL sequence rather than a `counters` row (which every
 /// intake would lock until its commit): (name, sequence).
-const SEQUENCES: &[(&str, &'static str)] = &[("ticket", "ticket_number_seq")];
+const SEQUENCES: &[(&str, &str)] = &[("ticket", "ticket_number_seq")];
 
 mod shared_desk {
     include!("shared/desk.rs");
@@ -708,7 +709,9 @@ impl Announcer {
                     me.sending.store(false, SeqCst);
                     // A commit that merged after the take saw `sending` still set and left
                     // its announcement to this task: send it, unless another task took over.
-                    if me.pending.lock().expect("announcer").is_empty() || me.sending.swap(true, SeqCst) {
+                    if me.pending.lock().expect("announcer").is_empty()
+                        || me.sending.swap(true, SeqCst)
+                    {
                         return;
                     }
                     continue;

@@ -115,7 +115,7 @@ impl SqlTx {
     /// Inserts `row` now: the store is in the process, a statement costs no round trip (see
     /// `shared/rows.rs`).
     async fn insert_row(&mut self, row: shared_rows::Insert) -> Result<(), StoreError> {
-        shared_rows::insert_rows(&mut *self.tx, std::slice::from_ref(&row)).await
+        shared_rows::insert_rows(&mut self.tx, std::slice::from_ref(&row)).await
     }
 
     /// Inserts `row` now (as [`SqlTx::insert_row`] always does here).
@@ -126,7 +126,9 @@ impl SqlTx {
     /// SQLite keeps no sequences (`SEQUENCES` is empty: the single writer bumps a `counters`
     /// row in turn), so the shared code never asks for one here.
     async fn next_from_sequence(&mut self, sequence: &'static str) -> Result<i64, StoreError> {
-        Err(StoreError::Other(format!("SQLite has no sequence {sequence}")))
+        Err(StoreError::Other(format!(
+            "SQLite has no sequence {sequence}"
+        )))
     }
 
     /// The connection for the transaction's next statement.
@@ -170,7 +172,7 @@ mod shared_audit {
 const AUDIT_HEAD_LOCK: &str = "";
 
 /// Named sequences kept outside `counters`: none, the single writer takes the row in turn.
-const SEQUENCES: &[(&str, &'static str)] = &[];
+const SEQUENCES: &[(&str, &str)] = &[];
 
 mod shared_desk {
     include!("shared/desk.rs");
