@@ -209,6 +209,21 @@ async fn demo_seeds_catalog_and_bookings_that_agree_with_inventory() {
         }
     }
     assert!(refunds > 10, "{refunds} refunds");
+    let mut by_state: HashMap<&str, usize> = HashMap::new();
+    for b in &bookings {
+        *by_state.entry(b.state.as_str()).or_default() += 1;
+    }
+    let sold_out = departures
+        .iter()
+        .filter(|d| d.taken == d.departure.seats)
+        .count();
+    // For the record of what the demo holds; the assertions above are what is checked.
+    eprintln!(
+        "{} bookings {by_state:?}, {linked} linked to tickets, {refunds} refunds, \
+         {sold_out} departures sold out, {} room-nights booked",
+        bookings.len(),
+        nights.len()
+    );
 
     // Bookers are customers in the vault, found by phone through the blind index.
     let admin = {

@@ -322,11 +322,11 @@ impl App {
         }
 
         // Nights sold on Airbnb and Booking.com (imported feeds), and 202 closed for repairs.
-        let blocks: [(usize, NightUse, &[(i64, i64)]); 4] = [
-            (8, blocked("airbnb"), &[(5, 2), (19, 3)]),
-            (9, blocked("airbnb"), &[(12, 2), (40, 4)]),
-            (7, blocked("booking.com"), &[(26, 2)]),
-            (
+        let blocks = [
+            Block::new(8, blocked("airbnb"), &[(5, 2), (19, 3)]),
+            Block::new(9, blocked("airbnb"), &[(12, 2), (40, 4)]),
+            Block::new(7, blocked("booking.com"), &[(26, 2)]),
+            Block::new(
                 5,
                 NightUse::Closed {
                     source: "维修".into(),
@@ -335,7 +335,12 @@ impl App {
             ),
         ];
         let mut blocked_nights = HashSet::new();
-        for (room_ix, used_by, ranges) in &blocks {
+        for Block {
+            room: room_ix,
+            used_by,
+            ranges,
+        } in &blocks
+        {
             let nights = ranges
                 .iter()
                 .flat_map(|(from, n)| *from..from + n)
@@ -355,6 +360,23 @@ impl App {
             rooms,
             blocked: blocked_nights,
         })
+    }
+}
+
+/// Nights of one room taken by one feed (or closed), as (days from today, nights) ranges.
+struct Block {
+    room: usize,
+    used_by: NightUse,
+    ranges: &'static [(i64, i64)],
+}
+
+impl Block {
+    fn new(room: usize, used_by: NightUse, ranges: &'static [(i64, i64)]) -> Self {
+        Self {
+            room,
+            used_by,
+            ranges,
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use crate::bookings::{ExpireHold, ExpirePayload};
 use crate::customers::{DocumentInput, IntakeCustomer, NewCustomer};
 use crate::demo_desk::Lcg;
 use crate::{App, AppError, Principal};
-use plan::{child, person, Draft, Gen, Plan, Who, PEOPLE};
+use plan::{child, person, Draft, Gen, Plan, Priced, TicketPool, Who, PEOPLE};
 use std::collections::HashMap;
 use tripdesk_domain::bookings::BookingState;
 use tripdesk_domain::calendar::{china_time_zone, Calendar};
@@ -72,7 +72,7 @@ impl App {
         // Agents book tours; the homestay's front desk books its rooms.
         let agents = [who("li.na")?, who("chen.jing")?];
         let front_desk = who("zheng.hui")?;
-        let mut linked: HashMap<(bool, bool), (Vec<(Uuid, Option<Uuid>)>, usize)> = HashMap::new();
+        let mut linked = TicketPool::new();
         for t in &tickets {
             let homestay = matches!(
                 t.business_area.as_deref(),
@@ -234,7 +234,11 @@ impl App {
             None => self.demo_customer(tx, g, by, Who::Person(d.booker)).await?,
         };
         let travelers = self.demo_travelers(tx, g, by, &d, booker).await?;
-        let (lines, scopes, first_night) = g.price(&d.plan)?;
+        let Priced {
+            lines,
+            scopes,
+            first_night,
+        } = g.price(&d.plan)?;
         let mut booking = Booking {
             id: Uuid::now_v7(),
             customer_id: booker,

@@ -84,6 +84,18 @@ pub(super) enum Who {
     Child(u64, u64),
 }
 
+/// A demo ticket and its customer.
+pub(super) type LinkedTicket = (Uuid, Option<Uuid>);
+/// Demo tickets by (about the homestay, about a past trip), and how many were linked.
+pub(super) type TicketPool = HashMap<(bool, bool), (Vec<LinkedTicket>, usize)>;
+
+/// A draft's lines as priced, its tours' scopes, and a stay's first night in fen.
+pub(super) struct Priced {
+    pub(super) lines: Vec<BookingLine>,
+    pub(super) scopes: Vec<TourScope>,
+    pub(super) first_night: Option<i64>,
+}
+
 /// What one booking books.
 pub(super) enum Plan {
     Tour { dep: usize, party: Party },
@@ -101,7 +113,7 @@ pub(super) struct Draft {
     pub(super) hold: Option<(Hold, Timestamp)>,
     pub(super) cancelled_at: Option<Timestamp>,
     /// The demo ticket it is linked to, with that ticket's customer.
-    pub(super) ticket: Option<(Uuid, Option<Uuid>)>,
+    pub(super) ticket: Option<LinkedTicket>,
     pub(super) booker: u64,
 }
 
@@ -117,7 +129,7 @@ pub(super) struct Gen {
     pub(super) customers: HashMap<Who, Uuid>,
     pub(super) calendar: Arc<Calendar>,
     /// Tickets to link by (homestay area, about a past trip), and how many were used.
-    pub(super) tickets: HashMap<(bool, bool), (Vec<(Uuid, Option<Uuid>)>, usize)>,
+    pub(super) tickets: TicketPool,
     pub(super) references: u64,
 }
 
@@ -240,7 +252,7 @@ impl Gen {
     }
 
     /// The next demo ticket of this kind to link, with its customer.
-    fn ticket(&mut self, homestay: bool, past: bool) -> Option<(Uuid, Option<Uuid>)> {
+    fn ticket(&mut self, homestay: bool, past: bool) -> Option<LinkedTicket> {
         let (ids, used) = self.tickets.get_mut(&(homestay, past))?;
         let t = ids.get(*used % ids.len().max(1)).copied();
         *used += 1;
@@ -294,7 +306,7 @@ impl Gen {
         debug_assert_eq!(state.holds_inventory(), live(past));
         // Cancelled after confirmation (and payment), or while still held.
         let was_confirmed = match state {
-            BookingState::Cancelled => roll % 2 == 0 || past,
+            BookingState::Cancelled => roll.is_multiple_of(2) || past,
             BookingState::Expired | BookingState::Held => false,
             _ => true,
         };
@@ -355,10 +367,7 @@ impl Gen {
 
     /// The lines of a draft priced as `create_booking` prices them, the tour scopes, and
     /// the first night's price of a stay (what a first-night charge withholds).
-    pub(super) fn price(
-        &self,
-        plan: &Plan,
-    ) -> Result<(Vec<BookingLine>, Vec<TourScope>, Option<i64>), AppError> {
+    pub(super) fn price(&self, plan: &Plan) -> Result<Priced, AppError> {
         let bad = |e: tripdesk_domain::catalog::CatalogError| {
             AppError::Internal(format!("demo price: {e}"))
         };
@@ -374,7 +383,11 @@ impl Gen {
                     },
                     price_fen: d.departure.price_for(party).map_err(bad)?,
                 };
-                Ok((vec![line], vec![d.scope], None))
+                Ok(Priced {
+                    lines: vec![line],
+                    scopes: vec![d.scope],
+                    first_night: None,
+                })
             }
             Plan::Rooms { rooms, stay } => {
                 let mut lines = Vec::new();
@@ -401,7 +414,11 @@ impl Gen {
                     .room_type
                     .stay_price(check_in, next, kind)
                     .map_err(bad)?;
-                Ok((lines, Vec::new(), Some(first.total_fen)))
+                Ok(Priced {
+                    lines,
+                    scopes: Vec::new(),
+                    first_night: Some(first.total_fen),
+                })
             }
         }
     }
