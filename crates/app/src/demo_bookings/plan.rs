@@ -311,7 +311,8 @@ impl Gen {
             _ => true,
         };
 
-        // Made 1–60 days ahead (never later than now), confirmed within three hours.
+        // Tours are booked 1–9 weeks ahead, stays 1–30 days (never later than now); a
+        // confirmation follows within three hours.
         let lead = if tour {
             7 + self.rng.below(60)
         } else {
