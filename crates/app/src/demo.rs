@@ -539,12 +539,14 @@ impl App {
         Ok(true)
     }
 
-    /// The whole demo: the organisation and staff, then 300 tickets.
+    /// The whole demo: the organisation and staff, then 300 tickets, then the catalog and
+    /// about 1,000 bookings (`demo_bookings`).
     pub async fn seed_demo(&self) -> Result<bool, AppError> {
         if !self.seed_demo_organisation().await? {
             return Ok(false);
         }
         self.seed_demo_tickets(300).await?;
+        self.seed_demo_bookings().await?;
         Ok(true)
     }
 

@@ -166,10 +166,10 @@ const NAMES: &[&str] = &[
 ];
 
 /// A small deterministic generator (the demo looks the same every time).
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -177,7 +177,7 @@ impl Lcg {
         self.0 >> 33
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod calendar_provisional;
 pub mod customers;
 pub mod demo;
+mod demo_bookings;
 mod demo_desk;
 pub mod desk;
 pub mod desk_attachments;

@@ -1,0 +1,266 @@
+//! The demo's catalog and bookings (issue 14 item 11) on the backend of this test run: what
+//! `seed_demo` adds, that the inventory the store holds agrees with the bookings (no
+//! departure oversold, no room-night taken twice), and that a second run adds nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+use tripdesk_app::auth::Credential;
+use tripdesk_app::customers::CustomerSearch;
+use tripdesk_app::{App, AppSettings, Principal};
+use tripdesk_domain::bookings::BookingState;
+use tripdesk_domain::clock::SystemClock;
+use tripdesk_domain::identity::Role;
+use tripdesk_store::{
+    Booking, BookingFilter, DepartureFilter, DepartureRecord, LineItem, NightUse, Store,
+};
+use tripdesk_store_sql::testing::fresh_store;
+use tripdesk_vault::KeyRing;
+use uuid::Uuid;
+
+async fn all_bookings(store: &dyn Store) -> Vec<Booking> {
+    let mut tx = store.read().await.unwrap();
+    let mut out = Vec::new();
+    loop {
+        let page = tx
+            .list_bookings(&BookingFilter {
+                limit: 1000,
+                offset: out.len() as u64,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if page.is_empty() {
+            return out;
+        }
+        out.extend(page);
+    }
+}
+
+async fn all_departures(store: &dyn Store) -> Vec<DepartureRecord> {
+    let mut tx = store.read().await.unwrap();
+    let mut out = Vec::new();
+    loop {
+        let page = tx
+            .list_departures(&DepartureFilter {
+                limit: 100,
+                offset: out.len() as u64,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if page.is_empty() {
+            return out;
+        }
+        out.extend(page);
+    }
+}
+
+#[tokio::test]
+async fn demo_seeds_catalog_and_bookings_that_agree_with_inventory() {
+    let store = fresh_store().await;
+    let app = App::new(
+        store.store.clone(),
+        Arc::new(SystemClock),
+        AppSettings::default(),
+    )
+    .with_vault(Arc::new(KeyRing::generate()));
+    let started = Instant::now();
+    assert!(app.seed_demo().await.unwrap());
+    // Read by hand for docs/PERFORMANCE.md; never asserted (machines differ).
+    eprintln!("seed_demo took {:?}", started.elapsed());
+    let today = app.today();
+
+    let (packages, rooms, properties) = {
+        let mut tx = store.store.read().await.unwrap();
+        (
+            tx.list_packages(false, 1000, 0).await.unwrap(),
+            tx.list_rooms(None, 1000, 0).await.unwrap(),
+            tx.list_properties(100, 0).await.unwrap(),
+        )
+    };
+    assert_eq!(packages.len(), 20);
+    assert!(packages
+        .iter()
+        .any(|p| p.package.scope.as_str() == "outbound"));
+    assert!(packages.iter().all(|p| p.package.itinerary.len() >= 2));
+    assert_eq!(rooms.len(), 12);
+    assert_eq!(properties.len(), 1);
+    let departures = all_departures(&*store.store).await;
+    assert_eq!(departures.len(), 200);
+    assert!(departures.iter().any(|d| d.departure.date < today));
+    assert!(departures.iter().any(|d| d.departure.date > today));
+
+    let bookings = all_bookings(&*store.store).await;
+    assert!(
+        (950..=1000).contains(&bookings.len()),
+        "{} bookings",
+        bookings.len()
+    );
+    let linked = bookings.iter().filter(|b| b.ticket_id.is_some()).count();
+    assert!((20..=100).contains(&linked), "{linked} linked to tickets");
+    for state in [
+        BookingState::Held,
+        BookingState::Confirmed,
+        BookingState::Completed,
+        BookingState::Cancelled,
+        BookingState::Expired,
+    ] {
+        assert!(
+            bookings.iter().any(|b| b.state == state),
+            "no {state} booking"
+        );
+    }
+    assert!(bookings.iter().any(|b| b.starts_on < today));
+    assert!(bookings.iter().any(|b| b.starts_on > today));
+
+    // Seats: what each departure has taken is what its live bookings hold, within capacity.
+    let mut held_seats: HashMap<Uuid, u32> = HashMap::new();
+    // Room-nights: no night of a room in two live bookings.
+    let mut nights: HashMap<(Uuid, jiff::civil::Date), Uuid> = HashMap::new();
+    for b in &bookings {
+        let live = b.state.holds_inventory();
+        for line in &b.lines {
+            match &line.item {
+                LineItem::Seats {
+                    departure_id,
+                    party,
+                } => {
+                    assert_eq!(
+                        b.travelers.len() as u32,
+                        party.size(),
+                        "travelers of {}",
+                        b.id
+                    );
+                    if live {
+                        *held_seats.entry(*departure_id).or_default() += party.size();
+                    }
+                }
+                LineItem::Room { room_id, stay } if live => {
+                    for night in stay.night_dates() {
+                        let before = nights.insert((*room_id, night), b.id);
+                        assert!(before.is_none(), "room-night {night} booked twice");
+                    }
+                }
+                LineItem::Room { .. } => {}
+            }
+        }
+        if b.state == BookingState::Held {
+            assert!(b.hold_expires_at.is_some_and(|t| t > app.now()));
+        }
+        if matches!(b.state, BookingState::Confirmed | BookingState::Completed) {
+            assert!(b.confirmation_no.is_some() && b.policy.is_some() && b.paid_fen > 0);
+        }
+    }
+    for d in &departures {
+        assert!(d.taken <= d.departure.seats);
+        let held = held_seats.get(&d.departure.id).copied().unwrap_or(0);
+        assert_eq!(d.taken, held, "departure {}", d.departure.date);
+    }
+    assert!(departures.iter().filter(|d| d.taken > 0).count() > 150);
+
+    // The store's room-nights are exactly the live bookings' nights, plus the blocks.
+    let property = properties[0].id;
+    let from = today.checked_sub(jiff::Span::new().days(200)).unwrap();
+    let until = today.checked_add(jiff::Span::new().days(300)).unwrap();
+    let rows = {
+        let mut tx = store.store.read().await.unwrap();
+        tx.room_nights(property, from, until).await.unwrap()
+    };
+    let mut booked_rows = 0;
+    for row in &rows {
+        match &row.used_by {
+            NightUse::Booking(id) => {
+                booked_rows += 1;
+                assert_eq!(nights.get(&(row.room_id, row.night)), Some(id));
+            }
+            NightUse::Blocked { .. } | NightUse::Closed { .. } => {
+                assert!(!nights.contains_key(&(row.room_id, row.night)));
+            }
+        }
+    }
+    assert_eq!(booked_rows, nights.len());
+    assert!(rows.iter().any(|r| r.used_by
+        == NightUse::Blocked {
+            source: "airbnb".into()
+        }));
+    assert!(rows
+        .iter()
+        .any(|r| matches!(r.used_by, NightUse::Closed { .. })));
+
+    // Money: paid_fen is the payments less refunds paid; cancelled confirmed ones owe or
+    // paid a refund.
+    let mut refunds = 0;
+    {
+        let mut tx = store.store.read().await.unwrap();
+        for b in &bookings {
+            let paid: i64 = tx
+                .list_payments(b.id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|p| p.amount_fen)
+                .sum();
+            assert_eq!(paid, b.paid_fen, "paid of {}", b.id);
+            if b.state == BookingState::Cancelled && b.confirmation_no.is_some() {
+                assert_eq!(tx.list_refunds(b.id).await.unwrap().len(), 1);
+                refunds += 1;
+            }
+        }
+    }
+    assert!(refunds > 10, "{refunds} refunds");
+    let mut by_state: HashMap<&str, usize> = HashMap::new();
+    for b in &bookings {
+        *by_state.entry(b.state.as_str()).or_default() += 1;
+    }
+    let sold_out = departures
+        .iter()
+        .filter(|d| d.taken == d.departure.seats)
+        .count();
+    // For the record of what the demo holds; the assertions above are what is checked.
+    eprintln!(
+        "{} bookings {by_state:?}, {linked} linked to tickets, {refunds} refunds, \
+         {sold_out} departures sold out, {} room-nights booked",
+        bookings.len(),
+        nights.len()
+    );
+
+    // Bookers are customers in the vault, found by phone through the blind index.
+    let admin = {
+        let mut tx = store.store.read().await.unwrap();
+        tx.get_user_by_username("admin").await.unwrap().unwrap()
+    };
+    let admin = Principal {
+        user_id: admin.id,
+        username: admin.username,
+        display_name: admin.display_name,
+        roles: vec![Role::Admin],
+        department_id: None,
+        locale: "zh-CN".into(),
+        credential: Credential::Console,
+    };
+    let mut found = 0;
+    for phone in ["13531415926", "15231423845", "15731431764"] {
+        let page = app
+            .search_customers(
+                &admin,
+                &CustomerSearch {
+                    phone: Some(phone.into()),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        found += page.items.len();
+    }
+    assert!(found >= 2, "{found} of 3 demo bookers found by phone");
+
+    // Again: nothing is added.
+    assert!(!app.seed_demo().await.unwrap());
+    assert_eq!(all_bookings(&*store.store).await.len(), bookings.len());
+    assert_eq!(all_departures(&*store.store).await.len(), 200);
+    let mut tx = store.store.read().await.unwrap();
+    assert_eq!(tx.list_packages(false, 1000, 0).await.unwrap().len(), 20);
+    assert_eq!(tx.list_rooms(None, 1000, 0).await.unwrap().len(), 12);
+}
