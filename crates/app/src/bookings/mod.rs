@@ -12,6 +12,7 @@
 //! - [`catalog`]: packages, departures, properties, room types, rooms, availability.
 
 pub mod catalog;
+pub mod grid;
 pub mod documents;
 pub mod steps;
 
