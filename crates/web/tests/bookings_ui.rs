@@ -9,6 +9,7 @@ use axum::http::{header, Method, StatusCode};
 use common::{harness, Harness, Reply};
 use jiff::civil::Date;
 use serde_json::{json, Value};
+use tripdesk_store::NightUse;
 
 /// A property with three rooms (201, 202, 203) made through the API by a supervisor; the
 /// room ids in order.
@@ -122,6 +123,27 @@ async fn the_grid_shows_held_and_booked_nights_and_a_free_night_opens_the_form()
     let held = book(&h, &rooms[0], day(&h, 2), day(&h, 4), false).await;
     let booked = book(&h, &rooms[1], day(&h, 3), day(&h, 4), true).await;
 
+    // An OTA's imported block and a closure on room 203 (no page makes them yet).
+    let mut tx = h.store.store.write().await.unwrap();
+    let room3 = rooms[2].parse().unwrap();
+    let ota = NightUse::Blocked {
+        source: "airbnb".into(),
+    };
+    let closed = NightUse::Closed {
+        source: "维修".into(),
+    };
+    assert!(tx
+        .replace_blocks(room3, &ota, &[day(&h, 5)])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(tx
+        .replace_blocks(room3, &closed, &[day(&h, 6)])
+        .await
+        .unwrap()
+        .is_empty());
+    tx.commit().await.unwrap();
+
     let page = h.ui_get("/bookings/rooms", "li.na").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     assert!(page.text.contains("房态"), "the title is Chinese");
@@ -144,6 +166,11 @@ async fn the_grid_shows_held_and_booked_nights_and_a_free_night_opens_the_form()
         Some(format!("/bookings/{booked}").as_str())
     );
     assert!(grid[14 + 2].0 == "free" && grid[28].0 == "free");
+    // Blocked and closed nights are marks, not links, and say where they came from.
+    assert_eq!(grid[28 + 5], ("blocked".to_string(), None));
+    assert_eq!(grid[28 + 6], ("closed".to_string(), None));
+    assert!(page.text.contains("OTA占用 (airbnb)"));
+    assert!(page.text.contains(">OTA</span>") && page.text.contains(">关</span>"));
     // A free night links to the form for its room and date, which comes prefilled.
     let free = grid[28].1.clone().unwrap();
     assert_eq!(
@@ -280,6 +307,22 @@ async fn the_form_keeps_what_was_typed_books_and_names_alternatives_when_taken()
         .await;
     assert!(page.text.contains("data-state=\"confirmed\""));
     assert!(page.text.contains("<span class=\"mono\">TD"));
+    // Cancelling needs its confirmation box: without it nothing happens.
+    let cancel = format!("/bookings/{id}/cancel");
+    let r = post(
+        &h,
+        &cancel,
+        &cookie,
+        &[("_csrf", &csrf), ("cause", "customer")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let back = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let page = h
+        .call(Method::GET, &back, &[("cookie", &cookie)], None)
+        .await;
+    assert!(page.text.contains("请先勾选"), "the refusal is shown");
+    assert!(page.text.contains("data-state=\"confirmed\""));
     // The list shows it, newest first.
     let list = h.ui_get("/bookings?state=confirmed", "li.na").await;
     assert!(list.text.contains(&format!("/bookings/{id}")));
@@ -294,6 +337,12 @@ async fn a_role_that_may_not_book_is_refused_and_a_post_needs_its_token() {
     // A handler views the grid but may not book (no make_bookings).
     let grid = h.ui_get("/bookings/rooms", "wang.qiang").await;
     assert_eq!(grid.status, StatusCode::OK);
+    let nights = cells(&grid.text);
+    assert_eq!(nights.len(), 3 * 14);
+    assert!(
+        nights.iter().all(|(_, href)| href.is_none()),
+        "no free night offers the form to someone who may not book"
+    );
     let form = h.ui_get("/bookings/new", "wang.qiang").await;
     assert_eq!(form.status, StatusCode::FORBIDDEN);
     let (cookie, csrf) = h.session("wang.qiang").await;

@@ -400,7 +400,7 @@ impl App {
         let input = NewCustomer {
             name: t.name.clone(),
             phones: phone
-                .map(|p| vec![Labeled::new(&format!("{prefix}.phone"), p)])
+                .map(|p| vec![Labeled::new(format!("{prefix}.phone"), p)])
                 .unwrap_or_default(),
             documents: t
                 .document

@@ -493,6 +493,15 @@ pub async fn cancel(
 ) -> Response {
     let t = Tr(user.lang);
     let to = format!("/bookings/{id}");
+    // Irreversible: the box is required by the page and checked here too.
+    if form.get("confirm") != "yes" {
+        return see_other_with(
+            &state,
+            &user,
+            &to,
+            Flash::refused(t.s("bookings.cancel.unsure")),
+        );
+    }
     let cause = match form.get("cause") {
         "business" => Cause::Business,
         "group_not_formed" => Cause::GroupNotFormed,

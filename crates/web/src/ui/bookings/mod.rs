@@ -210,6 +210,8 @@ pub async fn grid(
         legend,
         has_property: g.is_some(),
     };
+    // Only someone who may book is offered the form from a free night.
+    let can_book = user.principal.can(Permission::MakeBookings);
     let Some(g) = g else {
         return render(StatusCode::OK, &page);
     };
@@ -262,7 +264,7 @@ pub async fn grid(
                         label.push_str(&format!(" ({source})"));
                     }
                     let href = match (c.state, c.booking_id) {
-                        (CellState::Free, _) if c.night >= today => Some(format!(
+                        (CellState::Free, _) if can_book && c.night >= today => Some(format!(
                             "/bookings/new?room={}&check_in={}",
                             r.room.id, c.night
                         )),
