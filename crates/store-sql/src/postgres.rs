@@ -83,7 +83,8 @@ pub struct SqlTx {
 const SEQUENCE_BLOCK: usize = 16;
 
 /// Numbers taken from each sequence and not yet used, by sequence.
-type SequenceBlocks = Arc<std::sync::Mutex<std::collections::HashMap<&'static str, std::collections::VecDeque<i64>>>>;
+type SequenceBlocks =
+    Arc<std::sync::Mutex<std::collections::HashMap<&'static str, std::collections::VecDeque<i64>>>>;
 
 /// Rows a transaction keeps before it sends them anyway (a bulk writer's batch).
 const ROWS_KEPT: usize = 32;
@@ -700,7 +701,9 @@ impl Announcer {
                     me.sending.store(false, SeqCst);
                     // A commit that merged after the take saw `sending` still set and left
                     // its announcement to this task: send it, unless another task took over.
-                    if me.pending.lock().expect("announcer").is_empty() || me.sending.swap(true, SeqCst) {
+                    if me.pending.lock().expect("announcer").is_empty()
+                        || me.sending.swap(true, SeqCst)
+                    {
                         return;
                     }
                     continue;

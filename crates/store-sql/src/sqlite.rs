@@ -121,7 +121,9 @@ impl SqlTx {
     /// SQLite keeps no sequences (`SEQUENCES` is empty: the single writer bumps a `counters`
     /// row in turn), so the shared code never asks for one here.
     async fn next_from_sequence(&mut self, sequence: &'static str) -> Result<i64, StoreError> {
-        Err(StoreError::Other(format!("SQLite has no sequence {sequence}")))
+        Err(StoreError::Other(format!(
+            "SQLite has no sequence {sequence}"
+        )))
     }
 
     /// The connection for the transaction's next statement.

@@ -406,7 +406,10 @@ mod tests {
         let mut sent = PendingSignals::default();
         sent.merge(&first);
         sent.merge(&second);
-        assert_eq!(sent.to_payload(), format!("sla:400;outbox:now;bell:now:{u},{v}"));
+        assert_eq!(
+            sent.to_payload(),
+            format!("sla:400;outbox:now;bell:now:{u},{v}")
+        );
         assert!(sent.has(Topic::Outbox) && !sent.has(Topic::Config));
         let mut everything = sent.take();
         assert!(sent.is_empty());

@@ -73,7 +73,12 @@ async fn homestay(app: &App, shape: &Shape) -> anyhow::Result<(Uuid, Vec<Uuid>)>
             .await?;
         for r in 0..shape.rooms_per_type {
             let room = app
-                .create_room(&admin, rt.id, &format!("{t:02}-{r:02}"), (t * 100 + r) as i64)
+                .create_room(
+                    &admin,
+                    rt.id,
+                    &format!("{t:02}-{r:02}"),
+                    (t * 100 + r) as i64,
+                )
                 .await?;
             rooms.push(room.id);
         }
@@ -144,7 +149,10 @@ async fn bookings(
     let total: usize = concurrency.iter().map(|_| count).sum();
     let nights_needed = total.div_ceil(rooms.len());
     if nights_needed > 3_000 {
-        bail!("{total} bookings over {} rooms need {nights_needed} nights: add rooms", rooms.len());
+        bail!(
+            "{total} bookings over {} rooms need {nights_needed} nights: add rooms",
+            rooms.len()
+        );
     }
     let durability = match app.store.backend() {
         Backend::Sqlite if config.sqlite_synchronous_full => "synchronous=FULL: fsync per commit",
@@ -194,7 +202,10 @@ async fn bookings(
                     .send(
                         Method::POST,
                         "/api/v1/bookings",
-                        &[("authorization", auth.as_str()), ("content-type", "application/json")],
+                        &[
+                            ("authorization", auth.as_str()),
+                            ("content-type", "application/json"),
+                        ],
                         Some(Bytes::from(body)),
                     )
                     .await?;
@@ -217,9 +228,13 @@ async fn bookings(
         .context("window end")?;
     let stored = {
         let mut tx = app.store.read().await?;
-        tx.room_nights(property, first_night(), first_night().checked_add(jiff::Span::new().days(3_000))?)
-            .await?
-            .len()
+        tx.room_nights(
+            property,
+            first_night(),
+            first_night().checked_add(jiff::Span::new().days(3_000))?,
+        )
+        .await?
+        .len()
     };
     println!("answered 201: {created}; room-nights taken in the store: {stored}");
     if stored != created {

@@ -94,7 +94,10 @@ pub async fn bench_app(config: &crate::config::Config) -> anyhow::Result<App> {
 
 /// One node of a benchmark: its own store (its own connection pool) on the configured
 /// database, the vault keys all nodes share, the demo organisation.
-pub(crate) async fn node_app(config: &crate::config::Config, keys: Arc<KeyRing>) -> anyhow::Result<App> {
+pub(crate) async fn node_app(
+    config: &crate::config::Config,
+    keys: Arc<KeyRing>,
+) -> anyhow::Result<App> {
     let store = crate::open_store(config).await?;
     let app = crate::app_for(config, store).with_vault(keys);
     app.seed_demo_organisation().await?;

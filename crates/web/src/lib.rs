@@ -78,7 +78,10 @@ pub struct AppState {
 impl AppState {
     /// Renders `doc` to PDF on a blocking thread. 503 `unavailable` when the configured CJK
     /// font cannot be read (the log names the paths tried).
-    pub async fn render_pdf(&self, doc: tripdesk_pdf::Document) -> Result<Vec<u8>, tripdesk_app::AppError> {
+    pub async fn render_pdf(
+        &self,
+        doc: tripdesk_pdf::Document,
+    ) -> Result<Vec<u8>, tripdesk_app::AppError> {
         let pdf = self.pdf.clone();
         let fonts = self.config.pdf_fonts.clone();
         tokio::task::spawn_blocking(move || {

@@ -54,7 +54,11 @@ async fn nodes() -> Nodes {
         body_limit: 64 * 1024,
         ..Default::default()
     };
-    let a = tripdesk_web::router(tripdesk_web::AppState::new(app.clone(), web()).await.unwrap());
+    let a = tripdesk_web::router(
+        tripdesk_web::AppState::new(app.clone(), web())
+            .await
+            .unwrap(),
+    );
     let b = tripdesk_web::router(tripdesk_web::AppState::new(app_b, web()).await.unwrap());
     Nodes {
         a,
@@ -66,7 +70,13 @@ async fn nodes() -> Nodes {
     }
 }
 
-async fn call(router: &axum::Router, method: Method, uri: &str, token: &str, body: Option<Value>) -> Reply {
+async fn call(
+    router: &axum::Router,
+    method: Method,
+    uri: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Reply {
     let mut req = Request::builder()
         .method(method)
         .uri(uri)
@@ -75,7 +85,10 @@ async fn call(router: &axum::Router, method: Method, uri: &str, token: &str, bod
         req = req.header("content-type", "application/json");
     }
     let req = req
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))
+        .body(
+            body.map(|b| Body::from(b.to_string()))
+                .unwrap_or_else(Body::empty),
+        )
         .unwrap();
     let res = router.clone().oneshot(req).await.unwrap();
     let status = res.status();
@@ -191,7 +204,14 @@ async fn race(n: &Nodes, token: &str, line: Value) -> Vec<Reply> {
             "confirm": true,
         });
         tasks.push(tokio::spawn(async move {
-            call(&router, Method::POST, "/api/v1/bookings", &token, Some(body)).await
+            call(
+                &router,
+                Method::POST,
+                "/api/v1/bookings",
+                &token,
+                Some(body),
+            )
+            .await
         }));
     }
     let mut replies = Vec::new();
@@ -202,10 +222,16 @@ async fn race(n: &Nodes, token: &str, line: Value) -> Vec<Reply> {
 }
 
 fn exactly_one_confirmed(replies: &[Reply]) {
-    let won: Vec<&Reply> = replies.iter().filter(|r| r.status == StatusCode::CREATED).collect();
+    let won: Vec<&Reply> = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .collect();
     assert_eq!(won.len(), 1, "exactly one booking gets the last one");
     assert_eq!(won[0].body["state"], "confirmed");
-    assert!(won[0].body["confirmation_no"].as_str().unwrap().starts_with("TD"));
+    assert!(won[0].body["confirmation_no"]
+        .as_str()
+        .unwrap()
+        .starts_with("TD"));
     for r in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
         assert_problem(r, StatusCode::CONFLICT, "sold_out");
     }
@@ -249,8 +275,13 @@ async fn the_last_seat_goes_to_exactly_one_of_200_requests_on_two_nodes() {
     )
     .await;
     exactly_one_confirmed(&replies);
-    let d = n.get(&format!("/api/v1/departures/{departure}"), &admin).await;
-    assert_eq!((d.body["taken"].as_u64(), d.body["seats_left"].as_u64()), (Some(3), Some(0)));
+    let d = n
+        .get(&format!("/api/v1/departures/{departure}"), &admin)
+        .await;
+    assert_eq!(
+        (d.body["taken"].as_u64(), d.body["seats_left"].as_u64()),
+        (Some(3), Some(0))
+    );
     n.second.close().await;
 }
 
@@ -275,13 +306,19 @@ async fn a_booking_is_held_confirmed_paid_and_cancelled_with_its_refund() {
     assert_eq!(held.body["state"], "held");
     assert_eq!(held.body["hold_kind"], "deposit");
     assert!(held.body["confirmation_no"].is_null());
-    assert_eq!(held.body["total_fen"], 48000 + 58000, "Thursday night, then Friday night before a Saturday");
+    assert_eq!(
+        held.body["total_fen"],
+        48000 + 58000,
+        "Thursday night, then Friday night before a Saturday"
+    );
     assert!(!held.text.contains("13812345678") && !held.text.contains("11010519491231002X"));
     let booking = id(&held);
 
     let avail = n
         .get(
-            &format!("/api/v1/availability?property_id={property}&from=2027-03-18&until=2027-03-21"),
+            &format!(
+                "/api/v1/availability?property_id={property}&from=2027-03-18&until=2027-03-21"
+            ),
             &agent,
         )
         .await;
@@ -293,8 +330,14 @@ async fn a_booking_is_held_confirmed_paid_and_cancelled_with_its_refund() {
         .map(|n| n.as_u64().unwrap())
         .collect();
     assert_eq!(free, vec![1, 1, 2]);
-    assert_eq!(avail.body["room_types"][0]["price_fen"], json!([48000, 58000, 58000]));
-    assert_eq!(avail.body["day_kinds"], json!(["working", "rest_day", "rest_day"]));
+    assert_eq!(
+        avail.body["room_types"][0]["price_fen"],
+        json!([48000, 58000, 58000])
+    );
+    assert_eq!(
+        avail.body["day_kinds"],
+        json!(["working", "rest_day", "rest_day"])
+    );
     assert_eq!(avail.body["nights"][0], "2027-03-18");
 
     let paid = n
@@ -315,14 +358,22 @@ async fn a_booking_is_held_confirmed_paid_and_cancelled_with_its_refund() {
     assert_problem(&twice, StatusCode::CONFLICT, "payment_recorded");
 
     let confirmed = n
-        .post(&format!("/api/v1/bookings/{booking}/confirm"), &agent, json!({}))
+        .post(
+            &format!("/api/v1/bookings/{booking}/confirm"),
+            &agent,
+            json!({}),
+        )
         .await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
     assert_eq!(confirmed.body["state"], "confirmed");
     assert_eq!(confirmed.body["paid_fen"], 106000);
     assert_eq!(confirmed.body["balance_fen"], 0);
     let again = n
-        .post(&format!("/api/v1/bookings/{booking}/confirm"), &agent, json!({}))
+        .post(
+            &format!("/api/v1/bookings/{booking}/confirm"),
+            &agent,
+            json!({}),
+        )
         .await;
     assert_problem(&again, StatusCode::CONFLICT, "invalid_transition");
 
@@ -346,7 +397,9 @@ async fn a_booking_is_held_confirmed_paid_and_cancelled_with_its_refund() {
 
     let avail = n
         .get(
-            &format!("/api/v1/availability?property_id={property}&from=2027-03-18&until=2027-03-20"),
+            &format!(
+                "/api/v1/availability?property_id={property}&from=2027-03-18&until=2027-03-20"
+            ),
             &agent,
         )
         .await;
@@ -357,7 +410,9 @@ async fn a_booking_is_held_confirmed_paid_and_cancelled_with_its_refund() {
         .map(|n| n.as_u64().unwrap())
         .collect();
     assert_eq!(free, vec![2, 2], "the nights are free again");
-    let money = n.get(&format!("/api/v1/bookings/{booking}/payments"), &agent).await;
+    let money = n
+        .get(&format!("/api/v1/bookings/{booking}/payments"), &agent)
+        .await;
     assert_eq!(money.body["payments"].as_array().unwrap().len(), 1);
     assert_eq!(money.body["refunds"].as_array().unwrap().len(), 1);
     n.second.close().await;
@@ -369,12 +424,18 @@ async fn a_sold_out_room_names_the_free_rooms_and_a_sold_out_departure_other_dat
     let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
     let (_, rooms) = homestay(&n, &admin, 3).await;
     let stay = json!({"room_id": rooms[0], "check_in": "2027-06-01", "check_out": "2027-06-03"});
-    let book = |line: Value, phone: &str| {
-        json!({"customer": {"name": "李雷", "phone": phone}, "lines": [line], "confirm": true})
-    };
-    let first = n.post("/api/v1/bookings", &agent, book(stay.clone(), "13600000001")).await;
+    let book = |line: Value, phone: &str| json!({"customer": {"name": "李雷", "phone": phone}, "lines": [line], "confirm": true});
+    let first = n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            book(stay.clone(), "13600000001"),
+        )
+        .await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
-    let second = n.post("/api/v1/bookings", &agent, book(stay, "13600000002")).await;
+    let second = n
+        .post("/api/v1/bookings", &agent, book(stay, "13600000002"))
+        .await;
     assert_problem(&second, StatusCode::CONFLICT, "sold_out");
     let alternatives: Vec<&str> = second.body["alternatives"]
         .as_array()
@@ -386,7 +447,10 @@ async fn a_sold_out_room_names_the_free_rooms_and_a_sold_out_departure_other_dat
     assert_eq!(second.body["errors"][0]["field"], "lines[0]");
 
     let departure = tour(&n, &admin, 2).await;
-    let package = n.get(&format!("/api/v1/departures/{departure}"), &admin).await.body["package_id"]
+    let package = n
+        .get(&format!("/api/v1/departures/{departure}"), &admin)
+        .await
+        .body["package_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -398,10 +462,16 @@ async fn a_sold_out_room_names_the_free_rooms_and_a_sold_out_departure_other_dat
                    "go_no_go": "2027-04-30", "prices": {"adult": 128000, "child": 68000, "senior": 98000}}),
         )
         .await);
-    let family = json!({"departure_id": departure, "travelers": {"adults": 2, "children": 1, "seniors": 0}});
-    let refused = n.post("/api/v1/bookings", &agent, book(family, "13600000003")).await;
+    let family =
+        json!({"departure_id": departure, "travelers": {"adults": 2, "children": 1, "seniors": 0}});
+    let refused = n
+        .post("/api/v1/bookings", &agent, book(family, "13600000003"))
+        .await;
     assert_problem(&refused, StatusCode::CONFLICT, "sold_out");
-    assert_eq!(refused.body["alternatives"][0]["departure_id"], later.as_str());
+    assert_eq!(
+        refused.body["alternatives"][0]["departure_id"],
+        later.as_str()
+    );
     assert_eq!(refused.body["alternatives"][0]["seats_left"], 20);
     n.second.close().await;
 }
@@ -431,12 +501,18 @@ async fn an_unpaid_hold_expires_on_time_and_frees_its_room() {
     let gone = n.get(&format!("/api/v1/bookings/{booking}"), &agent).await;
     assert_eq!(gone.body["state"], "expired");
     let late = n
-        .post(&format!("/api/v1/bookings/{booking}/confirm"), &agent, json!({}))
+        .post(
+            &format!("/api/v1/bookings/{booking}/confirm"),
+            &agent,
+            json!({}),
+        )
         .await;
     assert_problem(&late, StatusCode::CONFLICT, "invalid_transition");
     let avail = n
         .get(
-            &format!("/api/v1/availability?property_id={property}&from=2027-07-01&until=2027-07-02"),
+            &format!(
+                "/api/v1/availability?property_id={property}&from=2027-07-01&until=2027-07-02"
+            ),
             &agent,
         )
         .await;
@@ -491,7 +567,11 @@ async fn bad_requests_name_their_fields_and_write_nothing() {
         .await;
     assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden");
     let list = n.get("/api/v1/bookings", &agent).await;
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 0, "nothing was written");
+    assert_eq!(
+        list.body["items"].as_array().unwrap().len(),
+        0,
+        "nothing was written"
+    );
     n.second.close().await;
 }
 
@@ -518,7 +598,11 @@ async fn a_booking_retried_with_its_idempotency_key_books_once() {
             let status = res.status();
             let replayed = res.headers().get("idempotent-replayed").is_some();
             let bytes = res.into_body().collect().await.unwrap().to_bytes();
-            (status, replayed, serde_json::from_slice::<Value>(&bytes).unwrap())
+            (
+                status,
+                replayed,
+                serde_json::from_slice::<Value>(&bytes).unwrap(),
+            )
         }
     };
     let (first, replayed, a) = send(n.a.clone(), body.clone()).await;
@@ -571,16 +655,35 @@ async fn the_departure_notice_pdf_names_the_traveler_and_the_meeting_place() {
         .header("authorization", format!("Bearer {agent}"))
         .body(Body::empty())
         .unwrap();
-    let bytes = n.a.clone().oneshot(req).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+    let bytes =
+        n.a.clone()
+            .oneshot(req)
+            .await
+            .unwrap()
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes();
     std::fs::write(&pdf, &bytes).unwrap();
     let out = std::process::Command::new("pdftotext")
         .args([pdf.to_str().unwrap(), "-"])
         .output()
         .expect("pdftotext (poppler-utils) is installed by scripts/test");
     let text = String::from_utf8(out.stdout).unwrap();
-    for expected in ["出团通知书", "张晓梅", "合肥南站北广场", "07:00", "黄山宏村二日游", "110 / 120"] {
+    for expected in [
+        "出团通知书",
+        "张晓梅",
+        "合肥南站北广场",
+        "07:00",
+        "黄山宏村二日游",
+        "110 / 120",
+    ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
-    assert!(!text.contains("11010519491231002X"), "no ID number on the notice");
+    assert!(
+        !text.contains("11010519491231002X"),
+        "no ID number on the notice"
+    );
     n.second.close().await;
 }

@@ -72,7 +72,11 @@ pub fn day_kind(calendar: &Calendar, date: Date) -> DayKind {
 fn check_window(from: Date, until: Date) -> Result<(), AppError> {
     let days = (until - from).get_days();
     if until <= from {
-        return Err(AppError::field("until", "before_from", "the window ends before it starts"));
+        return Err(AppError::field(
+            "until",
+            "before_from",
+            "the window ends before it starts",
+        ));
     }
     if days > MAX_AVAILABILITY_DAYS {
         return Err(AppError::field(
@@ -154,10 +158,9 @@ impl App {
         departure.id = Uuid::now_v7();
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let package = tx
-            .get_package(departure.package_id)
-            .await?
-            .ok_or_else(|| AppError::field("package_id", "unknown", "no tour package has this id"))?;
+        let package = tx.get_package(departure.package_id).await?.ok_or_else(|| {
+            AppError::field("package_id", "unknown", "no tour package has this id")
+        })?;
         departure
             .validate(package.package.scope)
             .map_err(catalog_error)?;
@@ -204,7 +207,9 @@ impl App {
     ) -> Result<DepartureRecord, AppError> {
         principal.require(Permission::ViewBookings)?;
         let mut tx = self.store.read().await?;
-        tx.get_departure(id).await?.ok_or(AppError::NotFound("departure"))
+        tx.get_departure(id)
+            .await?
+            .ok_or(AppError::NotFound("departure"))
     }
 
     /// Adds a lodging property, audited.
@@ -218,7 +223,11 @@ impl App {
         let mut line = |field: &str, value: &str, max: usize, required: bool| {
             let v = crate::check_text(&mut fields, field, value, max, crate::Lines::One);
             if required && v.is_empty() {
-                fields.push(FieldError::new(field, "required", format!("{field} is required")));
+                fields.push(FieldError::new(
+                    field,
+                    "required",
+                    format!("{field} is required"),
+                ));
             }
             v
         };
@@ -320,16 +329,19 @@ impl App {
         let mut fields = Vec::new();
         let label = crate::check_text(&mut fields, "label", label, 40, crate::Lines::One);
         if label.is_empty() {
-            fields.push(FieldError::new("label", "required", "a room needs a label (201, 竹园…)"));
+            fields.push(FieldError::new(
+                "label",
+                "required",
+                "a room needs a label (201, 竹园…)",
+            ));
         }
         if !fields.is_empty() {
             return Err(AppError::Validation(fields));
         }
         let mut tx = self.store.write().await?;
-        let room_type = tx
-            .get_room_type(room_type_id)
-            .await?
-            .ok_or_else(|| AppError::field("room_type_id", "unknown", "no room type has this id"))?;
+        let room_type = tx.get_room_type(room_type_id).await?.ok_or_else(|| {
+            AppError::field("room_type_id", "unknown", "no room type has this id")
+        })?;
         let room = Room {
             id: Uuid::now_v7(),
             property_id: room_type.property_id,
@@ -384,7 +396,8 @@ impl App {
         principal.require(Permission::ViewBookings)?;
         check_window(from, until)?;
         let mut tx = self.store.read().await?;
-        self.availability_in(&mut *tx, property_id, from, until).await
+        self.availability_in(&mut *tx, property_id, from, until)
+            .await
     }
 
     pub(crate) async fn availability_in(

@@ -33,7 +33,10 @@ impl App {
     ) -> Result<Document, AppError> {
         principal.require(Permission::ViewBookings)?;
         let mut tx = self.store.read().await?;
-        let booking: Booking = tx.get_booking(id).await?.ok_or(AppError::NotFound("booking"))?;
+        let booking: Booking = tx
+            .get_booking(id)
+            .await?
+            .ok_or(AppError::NotFound("booking"))?;
         if !booking.state.holds_inventory() {
             return Err(AppError::Conflict {
                 code: "booking.closed",
@@ -76,7 +79,11 @@ impl App {
                             value: format!(
                                 "{} {}",
                                 dep.date,
-                                if dep.meeting_time.is_empty() { "（另行通知）" } else { &dep.meeting_time }
+                                if dep.meeting_time.is_empty() {
+                                    "（另行通知）"
+                                } else {
+                                    &dep.meeting_time
+                                }
                             ),
                         },
                         Block::Highlight {
@@ -93,7 +100,10 @@ impl App {
                             ("返回日期".into(), dep.return_date(pkg.days()).to_string()),
                             (
                                 "人数".into(),
-                                format!("成人 {}，儿童 {}，长者 {}", party.adults, party.children, party.seniors),
+                                format!(
+                                    "成人 {}，儿童 {}，长者 {}",
+                                    party.adults, party.children, party.seniors
+                                ),
                             ),
                             ("住宿标准".into(), pkg.accommodation.clone()),
                             ("交通".into(), pkg.transport.clone()),
@@ -122,7 +132,10 @@ impl App {
                     )];
                     if !pkg.exclusions.is_empty() {
                         included.push(Block::Bullets(
-                            pkg.exclusions.iter().map(|s| format!("不含：{s}")).collect(),
+                            pkg.exclusions
+                                .iter()
+                                .map(|s| format!("不含：{s}"))
+                                .collect(),
                         ));
                     }
                     sections.push(Section {
@@ -218,7 +231,10 @@ impl App {
             meta: vec![
                 format!(
                     "确认号：{}　状态：{state}",
-                    booking.confirmation_no.as_deref().unwrap_or("（确认后生成）")
+                    booking
+                        .confirmation_no
+                        .as_deref()
+                        .unwrap_or("（确认后生成）")
                 ),
                 format!("出行日期：{} 至 {}", booking.starts_on, booking.ends_on),
             ],

@@ -12,8 +12,8 @@
 //! - [`catalog`]: packages, departures, properties, room types, rooms, availability.
 
 pub mod catalog;
-pub mod grid;
 pub mod documents;
+pub mod grid;
 pub mod steps;
 
 use crate::customers::IntakeCustomer;
@@ -202,7 +202,12 @@ pub fn confirmation_number(on: Date) -> String {
         tail.push(ALPHABET[(bits & 31) as usize] as char);
         bits >>= 5;
     }
-    format!("TD{:02}{:02}{:02}{tail}", on.year() % 100, on.month(), on.day())
+    format!(
+        "TD{:02}{:02}{:02}{tail}",
+        on.year() % 100,
+        on.month(),
+        on.day()
+    )
 }
 
 impl App {
@@ -230,21 +235,26 @@ impl App {
         let items = check_request(&req)?;
         let customer = match &req.customer {
             BookingCustomer::Existing(id) => Ok(*id),
-            BookingCustomer::Contact(c) => match self.prepare_intake_customer(c, &req.source_channel) {
-                Ok(Some(p)) => Err(p),
-                Ok(None) => {
-                    return Err(AppError::field(
-                        "customer.phone",
-                        "required",
-                        "the customer needs a phone or an email",
-                    ))
+            BookingCustomer::Contact(c) => {
+                match self.prepare_intake_customer(c, &req.source_channel) {
+                    Ok(Some(p)) => Err(p),
+                    Ok(None) => {
+                        return Err(AppError::field(
+                            "customer.phone",
+                            "required",
+                            "the customer needs a phone or an email",
+                        ))
+                    }
+                    Err(fields) => return Err(AppError::Validation(fields)),
                 }
-                Err(fields) => return Err(AppError::Validation(fields)),
-            },
+            }
         };
         let mut travelers = Vec::with_capacity(req.travelers.len());
         for (i, t) in req.travelers.iter().enumerate() {
-            travelers.push((self.prepare_traveler(i, t, &req.source_channel)?, t.category));
+            travelers.push((
+                self.prepare_traveler(i, t, &req.source_channel)?,
+                t.category,
+            ));
         }
         let now = self.now();
         let calendar_zone = china_time_zone();
@@ -258,14 +268,21 @@ impl App {
                 tx.get_customer(id)
                     .await?
                     .filter(|c| c.erased_at.is_none())
-                    .ok_or_else(|| AppError::field("customer_id", "unknown", "no customer has this id"))?;
+                    .ok_or_else(|| {
+                        AppError::field("customer_id", "unknown", "no customer has this id")
+                    })?;
                 id
             }
-            Err(prepared) => self.find_or_create_customer(&mut *tx, principal, prepared).await?,
+            Err(prepared) => {
+                self.find_or_create_customer(&mut *tx, principal, prepared)
+                    .await?
+            }
         };
         let mut booking_travelers = Vec::with_capacity(travelers.len());
         for (prepared, category) in travelers {
-            let id = self.find_or_create_customer(&mut *tx, principal, prepared).await?;
+            let id = self
+                .find_or_create_customer(&mut *tx, principal, prepared)
+                .await?;
             booking_travelers.push(Traveler {
                 customer_id: id,
                 category,
@@ -295,7 +312,11 @@ impl App {
             });
         }
         if starts_on < self.today() {
-            return Err(AppError::field("lines", "past", "a booking cannot start in the past"));
+            return Err(AppError::field(
+                "lines",
+                "past",
+                "a booking cannot start in the past",
+            ));
         }
         let total_fen = lines
             .iter()
@@ -443,13 +464,21 @@ impl App {
                     .get_room(*room_id)
                     .await?
                     .filter(|r| r.active)
-                    .ok_or_else(|| AppError::field(&line_field(i, "room_id"), "unknown", "no bookable room has this id"))?;
+                    .ok_or_else(|| {
+                        AppError::field(
+                            &line_field(i, "room_id"),
+                            "unknown",
+                            "no bookable room has this id",
+                        )
+                    })?;
                 let room_type = tx
                     .get_room_type(room.room_type_id)
                     .await?
                     .ok_or(AppError::Internal("a room without its room type".into()))?;
                 let quote = room_type
-                    .stay_price(stay.check_in(), stay.check_out(), |d| catalog::day_kind(calendar, d))
+                    .stay_price(stay.check_in(), stay.check_out(), |d| {
+                        catalog::day_kind(calendar, d)
+                    })
                     .map_err(catalog::catalog_error)?;
                 Ok((quote.total_fen, stay.check_in(), stay.check_out(), None))
             }
@@ -457,15 +486,21 @@ impl App {
                 departure_id,
                 party,
             } => {
-                let d = tx
-                    .get_departure(*departure_id)
-                    .await?
-                    .ok_or_else(|| AppError::field(&line_field(i, "departure_id"), "unknown", "no departure has this id"))?;
+                let d = tx.get_departure(*departure_id).await?.ok_or_else(|| {
+                    AppError::field(
+                        &line_field(i, "departure_id"),
+                        "unknown",
+                        "no departure has this id",
+                    )
+                })?;
                 let package = tx
                     .get_package(d.departure.package_id)
                     .await?
                     .ok_or(AppError::Internal("a departure without its package".into()))?;
-                let price = d.departure.price_for(party).map_err(catalog::catalog_error)?;
+                let price = d
+                    .departure
+                    .price_for(party)
+                    .map_err(catalog::catalog_error)?;
                 let last = d.departure.return_date(package.package.days());
                 Ok((price, d.departure.date, last, Some(package.package.scope)))
             }
@@ -537,7 +572,12 @@ impl App {
                     return Ok(Vec::new());
                 };
                 let window = jiff::Span::new().days(45);
-                let from = d.departure.date.checked_sub(window).unwrap_or(d.departure.date).max(self.today());
+                let from = d
+                    .departure
+                    .date
+                    .checked_sub(window)
+                    .unwrap_or(d.departure.date)
+                    .max(self.today());
                 let others = tx
                     .list_departures(&DepartureFilter {
                         package_id: Some(d.departure.package_id),
@@ -583,15 +623,22 @@ impl App {
             "total_fen": booking.total_fen,
             "paid_fen": booking.paid_fen,
         });
-        self.publish_event(tx, event, &data, Some(("booking".into(), booking.id.to_string())))
-            .await?;
+        self.publish_event(
+            tx,
+            event,
+            &data,
+            Some(("booking".into(), booking.id.to_string())),
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn get_booking(&self, principal: &Principal, id: Uuid) -> Result<Booking, AppError> {
         principal.require(Permission::ViewBookings)?;
         let mut tx = self.store.read().await?;
-        tx.get_booking(id).await?.ok_or(AppError::NotFound("booking"))
+        tx.get_booking(id)
+            .await?
+            .ok_or(AppError::NotFound("booking"))
     }
 
     pub async fn list_bookings(

@@ -20,9 +20,7 @@ use tripdesk_domain::bookings::{
 use tripdesk_domain::calendar::Calendar;
 use tripdesk_domain::catalog::TourScope;
 use tripdesk_domain::identity::Permission;
-use tripdesk_store::{
-    Booking, LineItem, Payment, PaymentMethod, RefundRecord, Tx,
-};
+use tripdesk_store::{Booking, LineItem, Payment, PaymentMethod, RefundRecord, Tx};
 use uuid::Uuid;
 
 /// A payment as staff (or a payment webhook) record it.
@@ -135,12 +133,10 @@ impl App {
         Ok(scopes)
     }
 
-    async fn load_for_step(
-        &self,
-        tx: &mut dyn Tx,
-        id: Uuid,
-    ) -> Result<Booking, AppError> {
-        tx.get_booking(id).await?.ok_or(AppError::NotFound("booking"))
+    async fn load_for_step(&self, tx: &mut dyn Tx, id: Uuid) -> Result<Booking, AppError> {
+        tx.get_booking(id)
+            .await?
+            .ok_or(AppError::NotFound("booking"))
     }
 
     /// Writes a changed booking back, refusing when someone else changed it since it was read.
@@ -168,8 +164,14 @@ impl App {
         let scopes = self.scopes_of(&mut *tx, &booking).await?;
         self.apply_confirm(&mut booking, &scopes)?;
         self.save_step(&mut *tx, &mut booking).await?;
-        self.audit_step(&mut *tx, principal, AuditAction::BookingConfirm, &booking, json!({}))
-            .await?;
+        self.audit_step(
+            &mut *tx,
+            principal,
+            AuditAction::BookingConfirm,
+            &booking,
+            json!({}),
+        )
+        .await?;
         self.publish_booking_event(&mut *tx, "booking.confirmed", &booking)
             .await?;
         tx.commit().await?;
@@ -186,8 +188,15 @@ impl App {
     ) -> Result<(), AppError> {
         extra["state"] = json!(booking.state.as_str());
         extra["confirmation_no"] = json!(booking.confirmation_no);
-        self.audit(tx, principal, action, "booking", Some(booking.id.to_string()), extra)
-            .await
+        self.audit(
+            tx,
+            principal,
+            action,
+            "booking",
+            Some(booking.id.to_string()),
+            extra,
+        )
+        .await
     }
 
     /// Cancels a booking. A held booking returns what was paid; a confirmed one is refunded
@@ -205,8 +214,7 @@ impl App {
         let mut booking = self.load_for_step(&mut *tx, id).await?;
         let was = booking.state;
         let ctx = self.step_context(&booking);
-        booking.state =
-            transition(was, BookingStep::Cancel, &ctx).map_err(lifecycle_error)?;
+        booking.state = transition(was, BookingStep::Cancel, &ctx).map_err(lifecycle_error)?;
         booking.closed_at = Some(ctx.now);
         booking.updated_at = ctx.now;
         booking.hold_kind = None;
@@ -222,9 +230,8 @@ impl App {
                         starts_on: booking.starts_on,
                         cancelled_on: ctx.today,
                     };
-                    compute_refund(&policy.terms, &case, &cause).map_err(|e| {
-                        AppError::field("cause", "refund", e.to_string())
-                    })?
+                    compute_refund(&policy.terms, &case, &cause)
+                        .map_err(|e| AppError::field("cause", "refund", e.to_string()))?
                 }
                 // Nothing was promised yet: everything paid goes back.
                 _ => compute_refund(
@@ -358,13 +365,19 @@ impl App {
         let mut tx = self.store.write().await?;
         let mut booking = self.load_for_step(&mut *tx, id).await?;
         let ctx = self.step_context(&booking);
-        booking.state = transition(booking.state, BookingStep::Complete, &ctx)
-            .map_err(lifecycle_error)?;
+        booking.state =
+            transition(booking.state, BookingStep::Complete, &ctx).map_err(lifecycle_error)?;
         booking.closed_at = Some(ctx.now);
         booking.updated_at = ctx.now;
         self.save_step(&mut *tx, &mut booking).await?;
-        self.audit_step(&mut *tx, principal, AuditAction::BookingComplete, &booking, json!({}))
-            .await?;
+        self.audit_step(
+            &mut *tx,
+            principal,
+            AuditAction::BookingComplete,
+            &booking,
+            json!({}),
+        )
+        .await?;
         self.publish_booking_event(&mut *tx, "booking.completed", &booking)
             .await?;
         tx.commit().await?;
@@ -468,7 +481,12 @@ impl JobHandler for ExpireHold {
     const KIND: &'static str = "bookings.hold_expiry";
     type Payload = ExpirePayload;
 
-    async fn run(&self, app: &App, tx: &mut dyn Tx, payload: ExpirePayload) -> Result<(), AppError> {
+    async fn run(
+        &self,
+        app: &App,
+        tx: &mut dyn Tx,
+        payload: ExpirePayload,
+    ) -> Result<(), AppError> {
         let Some(mut booking) = tx.get_booking(payload.booking_id).await? else {
             return Ok(());
         };
@@ -485,7 +503,9 @@ impl JobHandler for ExpireHold {
         booking.closed_at = Some(ctx.now);
         booking.updated_at = ctx.now;
         if !tx.update_booking(&booking, booking.version).await? {
-            return Err(AppError::Unavailable("the booking changed meanwhile".into()));
+            return Err(AppError::Unavailable(
+                "the booking changed meanwhile".into(),
+            ));
         }
         let freed = tx.release_inventory(booking.id).await?;
         let offered = app.offer_to_waitlists(tx, &freed).await?;
@@ -498,6 +518,7 @@ impl JobHandler for ExpireHold {
             json!({ "waitlist_offered": offered }),
         )
         .await?;
-        app.publish_booking_event(tx, "booking.expired", &booking).await
+        app.publish_booking_event(tx, "booking.expired", &booking)
+            .await
     }
 }

@@ -98,7 +98,10 @@ pub async fn sample_booking_for_room(
     let mut tx = store.write().await.unwrap();
     tx.insert_booking(&booking).await.unwrap();
     let stay = Stay::new(check_in, check_out).unwrap();
-    assert!(tx.take_room_nights(booking.id, room_id, stay).await.unwrap());
+    assert!(tx
+        .take_room_nights(booking.id, room_id, stay)
+        .await
+        .unwrap());
     tx.commit().await.unwrap();
     booking.id
 }
@@ -119,7 +122,9 @@ pub async fn bookings_round_trip(store: &dyn Store) {
     let departure = sample_departure(package.package.id, date(2026, 8, 1), 20);
     let mut tx = store.write().await.unwrap();
     tx.insert_package(&package).await.unwrap();
-    tx.insert_departure(&departure, package.created_at).await.unwrap();
+    tx.insert_departure(&departure, package.created_at)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let customer = new_customer(store).await;
     let companion = new_customer(store).await;
@@ -154,8 +159,14 @@ pub async fn bookings_round_trip(store: &dyn Store) {
     tx.commit().await.unwrap();
 
     let mut r = store.read().await.unwrap();
-    assert_eq!(r.get_booking(booking.id).await.unwrap(), Some(booking.clone()));
-    assert_eq!(r.get_departure(departure.id).await.unwrap().unwrap().taken, 2);
+    assert_eq!(
+        r.get_booking(booking.id).await.unwrap(),
+        Some(booking.clone())
+    );
+    assert_eq!(
+        r.get_departure(departure.id).await.unwrap().unwrap().taken,
+        2
+    );
     drop(r);
 
     let mut confirmed = booking.clone();
@@ -168,7 +179,10 @@ pub async fn bookings_round_trip(store: &dyn Store) {
     confirmed.paid_fen = 292_000;
     let mut tx = store.write().await.unwrap();
     assert!(tx.update_booking(&confirmed, 1).await.unwrap());
-    assert!(!tx.update_booking(&confirmed, 1).await.unwrap(), "stale version");
+    assert!(
+        !tx.update_booking(&confirmed, 1).await.unwrap(),
+        "stale version"
+    );
     tx.commit().await.unwrap();
     confirmed.version = 2;
 
@@ -239,7 +253,11 @@ pub async fn last_room_night_goes_to_one_booking(store: &dyn Store) {
         }
     };
     futures_join_all(customers.iter().map(|c| attempt(*c)).collect()).await;
-    assert_eq!(wins.load(Ordering::SeqCst), 1, "one booking gets the nights");
+    assert_eq!(
+        wins.load(Ordering::SeqCst),
+        1,
+        "one booking gets the nights"
+    );
     let mut r = store.read().await.unwrap();
     let held = r
         .list_rooms(Some(rooms[0].property_id), 10, 0)
@@ -259,10 +277,15 @@ pub async fn last_seats_go_to_one_party(store: &dyn Store) {
     let departure = sample_departure(package.package.id, date(2026, 9, 10), 5);
     let mut tx = store.write().await.unwrap();
     tx.insert_package(&package).await.unwrap();
-    tx.insert_departure(&departure, package.created_at).await.unwrap();
+    tx.insert_departure(&departure, package.created_at)
+        .await
+        .unwrap();
     assert!(tx.take_seats(departure.id, 3).await.unwrap());
     assert!(!tx.take_seats(departure.id, 3).await.unwrap(), "3 + 3 > 5");
-    assert!(!tx.take_seats(Uuid::now_v7(), 1).await.unwrap(), "no such departure");
+    assert!(
+        !tx.take_seats(Uuid::now_v7(), 1).await.unwrap(),
+        "no such departure"
+    );
     tx.commit().await.unwrap();
     let wins = AtomicUsize::new(0);
     let attempt = || {
@@ -283,7 +306,10 @@ pub async fn last_seats_go_to_one_party(store: &dyn Store) {
     assert_eq!((d.taken, d.seats_left()), (5, 0));
     drop(r);
     let mut tx = store.write().await.unwrap();
-    assert!(tx.cancel_departure(departure.id, package.created_at).await.unwrap());
+    assert!(tx
+        .cancel_departure(departure.id, package.created_at)
+        .await
+        .unwrap());
     tx.commit().await.unwrap();
 }
 
@@ -314,7 +340,9 @@ pub async fn released_inventory_is_free_again(store: &dyn Store) {
     );
     let mut tx = store.write().await.unwrap();
     tx.insert_package(&package).await.unwrap();
-    tx.insert_departure(&departure, package.created_at).await.unwrap();
+    tx.insert_departure(&departure, package.created_at)
+        .await
+        .unwrap();
     tx.insert_booking(&seats).await.unwrap();
     assert!(tx.take_seats(departure.id, 4).await.unwrap());
     tx.commit().await.unwrap();
@@ -332,7 +360,10 @@ pub async fn released_inventory_is_free_again(store: &dyn Store) {
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(r.get_departure(departure.id).await.unwrap().unwrap().taken, 0);
+    assert_eq!(
+        r.get_departure(departure.id).await.unwrap().unwrap().taken,
+        0
+    );
     drop(r);
     sample_booking_for_room(store, room, date(2026, 11, 2), date(2026, 11, 5)).await;
 }
@@ -341,7 +372,8 @@ pub async fn released_inventory_is_free_again(store: &dyn Store) {
 /// waitlist keeps its order and offers each party once.
 pub async fn payments_refunds_and_waitlist(store: &dyn Store) {
     let (_, _, rooms) = sample_property(store, 1).await;
-    let booking = sample_booking_for_room(store, rooms[0].id, date(2026, 12, 1), date(2026, 12, 2)).await;
+    let booking =
+        sample_booking_for_room(store, rooms[0].id, date(2026, 12, 1), date(2026, 12, 2)).await;
     let now = t("2026-06-02T03:00:00Z");
     let payment = Payment {
         id: Uuid::now_v7(),
@@ -394,18 +426,26 @@ pub async fn payments_refunds_and_waitlist(store: &dyn Store) {
     assert!(!tx.mark_refund_paid(refund.id, back.id, now).await.unwrap());
     tx.commit().await.unwrap();
     let mut r = store.read().await.unwrap();
-    assert_eq!(r.list_payments(booking).await.unwrap(), vec![payment, back.clone()]);
+    assert_eq!(
+        r.list_payments(booking).await.unwrap(),
+        vec![payment, back.clone()]
+    );
     let refunds = r.list_refunds(booking).await.unwrap();
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].refund, refund.refund);
-    assert_eq!((refunds[0].paid_at, refunds[0].payment_id), (Some(now), Some(back.id)));
+    assert_eq!(
+        (refunds[0].paid_at, refunds[0].payment_id),
+        (Some(now), Some(back.id))
+    );
     drop(r);
 
     let package = sample_package("九寨沟四日游");
     let departure = sample_departure(package.package.id, date(2026, 10, 20), 2);
     let mut tx = store.write().await.unwrap();
     tx.insert_package(&package).await.unwrap();
-    tx.insert_departure(&departure, package.created_at).await.unwrap();
+    tx.insert_departure(&departure, package.created_at)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut entries = Vec::new();
     for i in 0..3 {

@@ -14,9 +14,7 @@ use crate::StoreError;
 use async_trait::async_trait;
 use jiff::civil::Date;
 use jiff::Timestamp;
-use tripdesk_domain::bookings::{
-    BookingState, CancellationPolicy, Cause, HoldKind, Refund, Stay,
-};
+use tripdesk_domain::bookings::{BookingState, CancellationPolicy, Cause, HoldKind, Refund, Stay};
 use tripdesk_domain::catalog::{Party, TravelerCategory};
 use uuid::Uuid;
 
@@ -200,8 +198,7 @@ pub trait BookingRepo: Send {
         confirmation_no: &str,
     ) -> Result<Option<Booking>, StoreError>;
 
-    async fn list_bookings(&mut self, filter: &BookingFilter)
-        -> Result<Vec<Booking>, StoreError>;
+    async fn list_bookings(&mut self, filter: &BookingFilter) -> Result<Vec<Booking>, StoreError>;
 
     /// Writes the booking's own fields (not its lines or travelers) if it is still at
     /// `expected_version`, bumping the version: false when someone else changed it first.
@@ -227,10 +224,8 @@ pub trait BookingRepo: Send {
     /// Frees everything the booking holds (its room-nights; its lines' seats): call it once,
     /// with the state change that ends the booking's claim. Returns the seats freed per
     /// departure.
-    async fn release_inventory(
-        &mut self,
-        booking_id: Uuid,
-    ) -> Result<Vec<(Uuid, u32)>, StoreError>;
+    async fn release_inventory(&mut self, booking_id: Uuid)
+        -> Result<Vec<(Uuid, u32)>, StoreError>;
 
     /// Refuses a second payment with the same method and reference (`Duplicate`).
     async fn insert_payment(&mut self, payment: &Payment) -> Result<(), StoreError>;
@@ -254,6 +249,5 @@ pub trait BookingRepo: Send {
         departure_id: Uuid,
     ) -> Result<Vec<WaitlistEntryRecord>, StoreError>;
     /// Records that seats were offered; false when the entry was offered already.
-    async fn mark_waitlist_offered(&mut self, id: Uuid, at: Timestamp)
-        -> Result<bool, StoreError>;
+    async fn mark_waitlist_offered(&mut self, id: Uuid, at: Timestamp) -> Result<bool, StoreError>;
 }

@@ -84,7 +84,10 @@ pub async fn sample_property(store: &dyn Store, rooms: usize) -> (Property, Room
     let now = t("2026-03-01T02:00:00Z");
     let property = Property {
         id: Uuid::now_v7(),
-        name: format!("大理洱海边民宿 {}", &Uuid::now_v7().simple().to_string()[24..]),
+        name: format!(
+            "大理洱海边民宿 {}",
+            &Uuid::now_v7().simple().to_string()[24..]
+        ),
         address: "云南省大理市双廊镇".into(),
         phone: "0872-1234567".into(),
         check_in_time: "14:00".into(),
@@ -128,11 +131,16 @@ pub async fn catalog_round_trips(store: &dyn Store) {
     let departure = sample_departure(package.package.id, date(2026, 5, 1), 30);
     let mut tx = store.write().await.unwrap();
     tx.insert_package(&package).await.unwrap();
-    tx.insert_departure(&departure, package.created_at).await.unwrap();
+    tx.insert_departure(&departure, package.created_at)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let mut r = store.read().await.unwrap();
-    assert_eq!(r.get_package(package.package.id).await.unwrap(), Some(package.clone()));
+    assert_eq!(
+        r.get_package(package.package.id).await.unwrap(),
+        Some(package.clone())
+    );
     let got = r.get_departure(departure.id).await.unwrap().unwrap();
     assert_eq!(got.departure, departure);
     assert_eq!((got.taken, got.cancelled, got.seats_left()), (0, false, 30));
@@ -143,8 +151,14 @@ pub async fn catalog_round_trips(store: &dyn Store) {
     changed.package.name = "黄山宏村二日游（停售）".into();
     let mut tx = store.write().await.unwrap();
     assert!(tx.update_package(&changed).await.unwrap());
-    assert!(tx.cancel_departure(departure.id, package.created_at).await.unwrap());
-    assert!(!tx.cancel_departure(departure.id, package.created_at).await.unwrap());
+    assert!(tx
+        .cancel_departure(departure.id, package.created_at)
+        .await
+        .unwrap());
+    assert!(!tx
+        .cancel_departure(departure.id, package.created_at)
+        .await
+        .unwrap());
     tx.commit().await.unwrap();
     let mut r = store.read().await.unwrap();
     let active = r.list_packages(true, 100, 0).await.unwrap();
@@ -155,17 +169,35 @@ pub async fn catalog_round_trips(store: &dyn Store) {
 
     let (property, room_type, rooms) = sample_property(store, 3).await;
     let mut r = store.read().await.unwrap();
-    assert_eq!(r.get_property(property.id).await.unwrap(), Some(property.clone()));
-    assert_eq!(r.get_room_type(room_type.id).await.unwrap(), Some(room_type.clone()));
-    assert_eq!(r.list_room_types(property.id).await.unwrap(), vec![room_type]);
+    assert_eq!(
+        r.get_property(property.id).await.unwrap(),
+        Some(property.clone())
+    );
+    assert_eq!(
+        r.get_room_type(room_type.id).await.unwrap(),
+        Some(room_type.clone())
+    );
+    assert_eq!(
+        r.list_room_types(property.id).await.unwrap(),
+        vec![room_type]
+    );
     assert_eq!(r.list_rooms(Some(property.id), 10, 0).await.unwrap(), rooms);
-    assert_eq!(r.list_rooms(Some(property.id), 2, 2).await.unwrap(), rooms[2..]);
-    assert_eq!(r.get_room(rooms[1].id).await.unwrap(), Some(rooms[1].clone()));
+    assert_eq!(
+        r.list_rooms(Some(property.id), 2, 2).await.unwrap(),
+        rooms[2..]
+    );
+    assert_eq!(
+        r.get_room(rooms[1].id).await.unwrap(),
+        Some(rooms[1].clone())
+    );
     drop(r);
     let mut twin = rooms[0].clone();
     twin.id = Uuid::now_v7();
     let mut tx = store.write().await.unwrap();
-    assert!(matches!(tx.insert_room(&twin).await, Err(StoreError::Duplicate { .. })));
+    assert!(matches!(
+        tx.insert_room(&twin).await,
+        Err(StoreError::Duplicate { .. })
+    ));
 }
 
 /// Departures list by package and window, earliest first, with seats-left filtering and pages.
@@ -182,7 +214,10 @@ pub async fn departures_filter_and_page(store: &dyn Store) {
     for d in &departures {
         tx.insert_departure(d, now).await.unwrap();
     }
-    assert!(tx.take_seats(departures[1].id, 2).await.unwrap(), "2 of 2 seats");
+    assert!(
+        tx.take_seats(departures[1].id, 2).await.unwrap(),
+        "2 of 2 seats"
+    );
     tx.commit().await.unwrap();
 
     let mut r = store.read().await.unwrap();
@@ -228,7 +263,13 @@ pub async fn departures_filter_and_page(store: &dyn Store) {
 pub async fn blocks_take_free_nights_only(store: &dyn Store) {
     let (property, _, rooms) = sample_property(store, 1).await;
     let room = rooms[0].id;
-    let booking = crate::conformance::sample_booking_for_room(store, room, date(2026, 7, 2), date(2026, 7, 4)).await;
+    let booking = crate::conformance::sample_booking_for_room(
+        store,
+        room,
+        date(2026, 7, 2),
+        date(2026, 7, 4),
+    )
+    .await;
     let airbnb = NightUse::Blocked {
         source: "airbnb".into(),
     };
@@ -254,7 +295,10 @@ pub async fn blocks_take_free_nights_only(store: &dyn Store) {
         ]
     );
     assert_eq!(grid[1].used_by, NightUse::Booking(booking));
-    assert_eq!(grid[1].booking_state, Some(tripdesk_domain::bookings::BookingState::Held));
+    assert_eq!(
+        grid[1].booking_state,
+        Some(tripdesk_domain::bookings::BookingState::Held)
+    );
     drop(r);
 
     let mut tx = store.write().await.unwrap();
@@ -266,7 +310,10 @@ pub async fn blocks_take_free_nights_only(store: &dyn Store) {
     let closed = NightUse::Closed {
         source: "维修".into(),
     };
-    let conflicts = tx.replace_blocks(room, &closed, &[date(2026, 7, 8), date(2026, 7, 9)]).await.unwrap();
+    let conflicts = tx
+        .replace_blocks(room, &closed, &[date(2026, 7, 8), date(2026, 7, 9)])
+        .await
+        .unwrap();
     assert_eq!(conflicts, vec![date(2026, 7, 8)]);
     tx.commit().await.unwrap();
     let mut r = store.read().await.unwrap();
@@ -278,7 +325,12 @@ pub async fn blocks_take_free_nights_only(store: &dyn Store) {
     nights.sort();
     assert_eq!(
         nights,
-        vec![date(2026, 7, 2), date(2026, 7, 3), date(2026, 7, 8), date(2026, 7, 9)],
+        vec![
+            date(2026, 7, 2),
+            date(2026, 7, 3),
+            date(2026, 7, 8),
+            date(2026, 7, 9)
+        ],
         "the old airbnb nights of 1 and 4 July were freed"
     );
     assert!(counts.iter().all(|c| c.taken == 1));

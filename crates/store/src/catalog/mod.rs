@@ -155,8 +155,11 @@ pub trait CatalogRepo: Send {
 
     async fn insert_property(&mut self, property: &Property) -> Result<(), StoreError>;
     async fn get_property(&mut self, id: Uuid) -> Result<Option<Property>, StoreError>;
-    async fn list_properties(&mut self, limit: u32, offset: u64)
-        -> Result<Vec<Property>, StoreError>;
+    async fn list_properties(
+        &mut self,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<Property>, StoreError>;
 
     async fn insert_room_type(
         &mut self,

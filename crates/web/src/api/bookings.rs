@@ -4,19 +4,17 @@
 
 use super::rfc3339;
 use crate::extract::{kept_json, replayed, ApiJson, ApiPath, ApiQuery, Auth, IdempotentJson};
-use axum::response::{IntoResponse, Response};
-use tripdesk_app::idempotency::{Idempotency, Once};
 use crate::problem::ApiError;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use tripdesk_app::bookings::{
-    BookingCustomer, LineRequest, NewBooking, NewPayment, TravelerInput,
-};
+use tripdesk_app::bookings::{BookingCustomer, LineRequest, NewBooking, NewPayment, TravelerInput};
 use tripdesk_app::customers::IntakeCustomer;
+use tripdesk_app::idempotency::{Idempotency, Once};
 use tripdesk_domain::bookings::{BookingState, Cause, HoldKind, Refund, SupplierCost};
 use tripdesk_domain::catalog::{Party, TravelerCategory};
 use tripdesk_store::{Booking, BookingFilter, LineItem, Payment, PaymentMethod, RefundRecord};
@@ -185,7 +183,9 @@ impl BookingBody {
                 .map(|t| TravelerInput {
                     name: t.name,
                     phone: t.phone,
-                    document: t.document_number.map(|n| (t.document_kind.unwrap_or_else(|| "resident_id".into()), n)),
+                    document: t
+                        .document_number
+                        .map(|n| (t.document_kind.unwrap_or_else(|| "resident_id".into()), n)),
                     category: t.category,
                 })
                 .collect(),
@@ -269,9 +269,13 @@ impl BookingView {
                 .iter()
                 .map(|l| {
                     let (room_id, check_in, check_out, departure_id, travelers) = match &l.item {
-                        LineItem::Room { room_id, stay } => {
-                            (Some(*room_id), Some(stay.check_in()), Some(stay.check_out()), None, None)
-                        }
+                        LineItem::Room { room_id, stay } => (
+                            Some(*room_id),
+                            Some(stay.check_in()),
+                            Some(stay.check_out()),
+                            None,
+                            None,
+                        ),
                         LineItem::Seats {
                             departure_id,
                             party,
@@ -377,7 +381,11 @@ async fn list_bookings(
         .await?;
     Ok(Json(BookingList {
         more: page.more,
-        items: page.items.iter().map(|b| BookingView::of(&state, b)).collect(),
+        items: page
+            .items
+            .iter()
+            .map(|b| BookingView::of(&state, b))
+            .collect(),
     }))
 }
 
@@ -531,7 +539,10 @@ async fn list_payments(
 ) -> Result<Json<MoneyView>, ApiError> {
     let (payments, refunds) = state.app.booking_money(&p, path.id).await?;
     Ok(Json(MoneyView {
-        payments: payments.iter().map(|x| PaymentView::of(&state, x)).collect(),
+        payments: payments
+            .iter()
+            .map(|x| PaymentView::of(&state, x))
+            .collect(),
         refunds: refunds.iter().map(|r| RefundView::of(&state, r)).collect(),
     }))
 }
@@ -579,7 +590,10 @@ async fn departure_notice(
     let bytes = state.render_pdf(doc).await?;
     Ok((
         [
-            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
                 format!("inline; filename=\"departure-notice-{}.pdf\"", path.id),

@@ -11,7 +11,7 @@ use axum::Json;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use tripdesk_app::bookings::catalog::{NewProperty, TypeAvailability};
-use tripdesk_domain::catalog::{Departure, DayKind, RoomType, TourPackage};
+use tripdesk_domain::catalog::{DayKind, Departure, RoomType, TourPackage};
 use tripdesk_store::{DepartureFilter, DepartureRecord, PackageRecord, Property, Room};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -95,11 +95,20 @@ async fn list_products(
     let limit = super::page_limit(q.limit, 50, 200)?;
     let page = state
         .app
-        .list_packages(&p, q.active_only.unwrap_or(false), limit, u64::from(q.offset.unwrap_or(0)))
+        .list_packages(
+            &p,
+            q.active_only.unwrap_or(false),
+            limit,
+            u64::from(q.offset.unwrap_or(0)),
+        )
         .await?;
     Ok(Json(ProductList {
         more: page.more,
-        items: page.items.into_iter().map(|r| ProductView::of(&state, r)).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|r| ProductView::of(&state, r))
+            .collect(),
     }))
 }
 
@@ -246,7 +255,9 @@ async fn get_departure(
     Auth(p): Auth,
     ApiPath(path): ApiPath<IdPath>,
 ) -> Result<Json<DepartureView>, ApiError> {
-    Ok(Json(DepartureView::of(state.app.get_departure(&p, path.id).await?)))
+    Ok(Json(DepartureView::of(
+        state.app.get_departure(&p, path.id).await?,
+    )))
 }
 
 /// A lodging property.
@@ -314,7 +325,11 @@ async fn list_properties(
         .await?;
     Ok(Json(PropertyList {
         more: page.more,
-        items: page.items.into_iter().map(|x| PropertyView::of(&state, x)).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|x| PropertyView::of(&state, x))
+            .collect(),
     }))
 }
 
@@ -340,7 +355,10 @@ async fn create_property(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(PropertyView::of(&state, property))))
+    Ok((
+        StatusCode::CREATED,
+        Json(PropertyView::of(&state, property)),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
