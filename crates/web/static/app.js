@@ -155,3 +155,23 @@
     }).catch(function () { window.alert(input.dataset.error); });
   });
 })();
+
+// The room-status grid: the arrow keys move between nights (left, right) and rooms (up,
+// down); every cell is a link or a focusable mark, so Tab and Enter work without this.
+(function () {
+  var grid = document.querySelector("[data-room-grid]");
+  if (!grid) return;
+  grid.addEventListener("keydown", function (e) {
+    var moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    var m = moves[e.key];
+    var td = e.target.closest("td");
+    if (!m || !td || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    var tr = td.parentElement;
+    var rows = grid.tBodies[0].rows;
+    var r = Array.prototype.indexOf.call(rows, tr) + m[0];
+    var col = td.cellIndex + m[1];
+    if (r < 0 || r >= rows.length || col < 1 || col >= rows[r].cells.length) return;
+    var next = rows[r].cells[col].querySelector("a, [tabindex]");
+    if (next) { e.preventDefault(); next.focus(); }
+  });
+})();

@@ -13,6 +13,7 @@
 
 pub mod catalog;
 pub mod documents;
+pub mod grid;
 pub mod steps;
 
 use crate::customers::IntakeCustomer;

@@ -4,6 +4,7 @@
 
 mod assets;
 mod audit;
+mod bookings;
 mod calendars;
 mod customers;
 mod desk;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sla::routes())
         .merge(notify::routes())
         .merge(jobs::routes())
+        .merge(bookings::routes())
         .route("/static/{file}", get(assets::serve))
 }
 
@@ -59,6 +61,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     sla::TEXT,
     notify::TEXT,
     jobs::TEXT,
+    bookings::TEXT,
     pager::TEXT,
 ];
 
@@ -87,6 +90,7 @@ pub struct Chrome {
     pub path_encoded: String,
     pub can_view_users: bool,
     pub can_view_customers: bool,
+    pub can_view_bookings: bool,
     pub can_view_audit: bool,
     pub can_view_reports: bool,
     pub can_send_messages: bool,
@@ -136,6 +140,7 @@ impl Chrome {
             .to_string(),
             can_view_users: p.can(Permission::ViewUsers),
             can_view_customers: p.can(Permission::ViewCustomers),
+            can_view_bookings: p.can(Permission::ViewBookings),
             can_view_audit: p.can(Permission::ViewAudit),
             can_view_reports: p.can(Permission::ViewReports),
             can_send_messages: p.can(Permission::SendMessages),
