@@ -13,6 +13,7 @@
 
 pub mod catalog;
 pub mod documents;
+pub mod ical;
 pub mod steps;
 
 use crate::customers::IntakeCustomer;
