@@ -165,12 +165,12 @@ impl App {
                 ] {
                     let of_reason = nights.iter().filter(|n| {
                         n.room_id == room
-                            && match (&n.used_by, reason) {
-                                (NightUse::Booking(_), BlockReason::Booked) => true,
-                                (NightUse::Closed { .. }, BlockReason::Closed) => true,
-                                (NightUse::Blocked { .. }, BlockReason::Unavailable) => true,
-                                _ => false,
-                            }
+                            && matches!(
+                                (&n.used_by, reason),
+                                (NightUse::Booking(_), BlockReason::Booked)
+                                    | (NightUse::Closed { .. }, BlockReason::Closed)
+                                    | (NightUse::Blocked { .. }, BlockReason::Unavailable)
+                            )
                     });
                     ranges.extend(ranges_from_nights(
                         of_reason.map(|n| n.night),
