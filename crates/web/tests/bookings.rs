@@ -850,7 +850,7 @@ async fn ical_feeds_parse_with_python_icalendar_and_an_airbnb_feed_blocks_its_ni
             .await
             .unwrap()
             .to_bytes();
-    let type_events = python_events(&String::from_utf8(bytes.to_vec()).unwrap());
+    let type_events = python_events(std::str::from_utf8(&bytes).unwrap());
     assert!(
         type_events.is_empty(),
         "a room of the type is free every night: {type_events:?}"
