@@ -689,3 +689,179 @@ async fn the_departure_notice_pdf_names_the_traveler_and_the_meeting_place() {
     );
     n.second.close().await;
 }
+
+/// Reads an .ics text with Python's icalendar (the standard library from PyPI that
+/// `scripts/test` installs): each event as `YYYYMMDD-YYYYMMDD summary`.
+fn python_events(ics: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("feed.ics");
+    std::fs::write(&file, ics).unwrap();
+    let script = "import sys, icalendar\n\
+        cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+        for e in cal.walk('VEVENT'):\n\
+        \x20   print(e.decoded('DTSTART').strftime('%Y%m%d') + '-' + e.decoded('DTEND').strftime('%Y%m%d') + ' ' + str(e.get('SUMMARY')))\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .expect("python3 with icalendar (scripts/test installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn ical_feeds_parse_with_python_icalendar_and_an_airbnb_feed_blocks_its_nights() {
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let (property, rooms) = homestay(&n, &admin, 2).await;
+    let booked = n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            json!({"customer": {"name": "孙丽", "phone": "13200000001"},
+                   "lines": [{"room_id": rooms[0], "check_in": "2027-06-10", "check_out": "2027-06-12"}],
+                   "confirm": true}),
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.text);
+    let airbnb = |start: &str, end: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Airbnb Inc//Hosting Calendar 0.8.8//EN\r\n\
+             CALSCALE:GREGORIAN\r\nBEGIN:VEVENT\r\nDTEND;VALUE=DATE:{end}\r\nDTSTART;VALUE=DATE:{start}\r\n\
+             UID:1418fb94e984-a2bbd2b2e4b1@airbnb.com\r\nSUMMARY:Reserved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    let imported = n
+        .post(
+            &format!("/api/v1/rooms/{}/ical-import", rooms[0]),
+            &admin,
+            json!({"source": "airbnb", "ics": airbnb("20270611", "20270614")}),
+        )
+        .await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.text);
+    assert_eq!(imported.body["nights"], 3);
+    assert_eq!(
+        imported.body["conflicts"],
+        json!(["2027-06-11"]),
+        "the booked night is a conflict"
+    );
+    let other = n
+        .post(
+            &format!("/api/v1/rooms/{}/ical-import", rooms[1]),
+            &admin,
+            json!({"source": "airbnb", "ics": airbnb("20270620", "20270622")}),
+        )
+        .await;
+    assert_eq!(other.body["conflicts"], json!([]), "{}", other.text);
+    let refused = n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            json!({"customer": {"name": "孙丽", "phone": "13200000001"},
+                   "lines": [{"room_id": rooms[1], "check_in": "2027-06-21", "check_out": "2027-06-22"}]}),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::CONFLICT, "sold_out");
+    let avail = n
+        .get(
+            &format!(
+                "/api/v1/availability?property_id={property}&from=2027-06-10&until=2027-06-14"
+            ),
+            &agent,
+        )
+        .await;
+    assert_eq!(avail.body["room_types"][0]["free"], json!([1, 1, 1, 1]));
+
+    let bad = n
+        .post(
+            &format!("/api/v1/rooms/{}/ical-import", rooms[0]),
+            &admin,
+            json!({"source": "airbnb", "ics": "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:2027\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"}),
+        )
+        .await;
+    assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(bad.body["errors"][0]["field"], "body");
+
+    let link = n
+        .post(
+            &format!("/api/v1/rooms/{}/ical-feed", rooms[0]),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(link.status, StatusCode::CREATED, "{}", link.text);
+    let path = link.body["path"].as_str().unwrap().to_string();
+    let req = Request::builder().uri(&path).body(Body::empty()).unwrap();
+    let res = n.b.clone().oneshot(req).await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "no sign-in: the token is the credential"
+    );
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let ics =
+        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    let events = python_events(&ics);
+    assert_eq!(
+        events,
+        vec![
+            "20270610-20270612 已预订 Booked".to_string(),
+            "20270612-20270614 不可预订 Not available".to_string(),
+        ],
+        "{ics}"
+    );
+    assert!(
+        !ics.contains("孙丽") && !ics.contains("13200000001"),
+        "no personal data in a feed"
+    );
+
+    let type_id = avail.body["room_types"][0]["room_type_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let type_link = n
+        .post(
+            &format!("/api/v1/room-types/{type_id}/ical-feed"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    let req = Request::builder()
+        .uri(type_link.body["path"].as_str().unwrap())
+        .body(Body::empty())
+        .unwrap();
+    let bytes =
+        n.a.clone()
+            .oneshot(req)
+            .await
+            .unwrap()
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes();
+    let type_events = python_events(std::str::from_utf8(&bytes).unwrap());
+    assert!(
+        type_events.is_empty(),
+        "a room of the type is free every night: {type_events:?}"
+    );
+    let unknown = Request::builder()
+        .uri("/api/v1/ical/ics_unknown.ics")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        n.a.clone().oneshot(unknown).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    n.second.close().await;
+}

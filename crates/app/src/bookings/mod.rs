@@ -9,11 +9,14 @@
 //!   alternatives a sold-out answer names;
 //! - [`steps`]: confirm, cancel (refund computed and due within 5 working days), complete,
 //!   arrival, payments, and the hold-expiry job;
-//! - [`catalog`]: packages, departures, properties, room types, rooms, availability.
+//! - [`catalog`]: packages, departures, properties, room types, rooms, availability;
+//! - [`grid`]: the room-status grid (房态); [`ical`]: OTA calendar feeds and imports;
+//!   [`documents`]: the departure notice.
 
 pub mod catalog;
 pub mod documents;
 pub mod grid;
+pub mod ical;
 pub mod steps;
 
 use crate::customers::IntakeCustomer;

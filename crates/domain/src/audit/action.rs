@@ -116,6 +116,8 @@ audit_actions! {
     CatalogRoomTypeSave = "catalog.room_type_save",
     CatalogRoomSave = "catalog.room_save",
     CatalogBlocksImport = "catalog.blocks_import",
+    /// A secret-token iCalendar feed URL made for a room or a room type.
+    CatalogFeedCreate = "catalog.feed_create",
     BookingCreate = "booking.create",
     BookingConfirm = "booking.confirm",
     BookingCancel = "booking.cancel",

@@ -1,15 +1,15 @@
 // Catalog repository, shared by both backends: `include!`d where `Db` and `SqlTx` are bound.
 
 use super::{Db, SqlTx};
-use crate::convert::{day, err, from_json, id, ms, parse_day, to_json, ts};
+use crate::convert::{day, err, from_json, id, ms, opt_id, parse_day, to_json, ts};
 use jiff::civil::Date;
 use jiff::Timestamp;
 use sqlx::{QueryBuilder, Row};
 use tripdesk_domain::bookings::BookingState;
 use tripdesk_domain::catalog::{Departure, RoomType, TourPackage};
 use tripdesk_store::{
-    CatalogRepo, DepartureFilter, DepartureRecord, NightUse, PackageRecord, Property, Room,
-    RoomNight, StoreError, TypeNightCount,
+    CatalogRepo, DepartureFilter, DepartureRecord, FeedScope, IcalFeed, NightUse, PackageRecord,
+    Property, Room, RoomNight, StoreError, TypeNightCount,
 };
 use uuid::Uuid;
 
@@ -414,5 +414,51 @@ impl CatalogRepo for SqlTx {
             }
         }
         Ok(conflicts)
+    }
+
+    async fn insert_ical_feed(&mut self, f: &IcalFeed) -> Result<(), StoreError> {
+        let (room, room_type) = match f.scope {
+            FeedScope::Room(r) => (Some(r.to_string()), None),
+            FeedScope::RoomType(t) => (None, Some(t.to_string())),
+        };
+        sqlx::query(
+            "INSERT INTO ical_feeds (id, room_id, room_type_id, token_hash, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(f.id.to_string())
+        .bind(room)
+        .bind(room_type)
+        .bind(&f.token_hash)
+        .bind(f.created_by.map(|u| u.to_string()))
+        .bind(ms(f.created_at))
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn get_ical_feed_by_token_hash(&mut self, token_hash: &str) -> Result<Option<IcalFeed>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, room_id, room_type_id, token_hash, created_by, created_at FROM ical_feeds WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.db().await?)
+        .await
+        .map_err(err)?;
+        let Some(row) = row else { return Ok(None) };
+        let room: Option<String> = row.try_get("room_id").map_err(err)?;
+        let room_type: Option<String> = row.try_get("room_type_id").map_err(err)?;
+        let scope = match (room, room_type) {
+            (Some(r), None) => FeedScope::Room(id(&r)?),
+            (None, Some(t)) => FeedScope::RoomType(id(&t)?),
+            _ => return Err(StoreError::Corrupt("ical feed scope".into())),
+        };
+        Ok(Some(IcalFeed {
+            id: id(&text(&row, "id")?)?,
+            scope,
+            token_hash: text(&row, "token_hash")?,
+            created_by: opt_id(row.try_get("created_by").map_err(err)?)?,
+            created_at: ts(int(&row, "created_at")?)?,
+        }))
     }
 }

@@ -124,6 +124,25 @@ pub struct TypeNightCount {
     pub taken: u32,
 }
 
+/// What an iCalendar feed publishes: one room, or a room type (a night is unavailable when
+/// no room of the type is free).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedScope {
+    Room(Uuid),
+    RoomType(Uuid),
+}
+
+/// An iCalendar feed behind a secret-token URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IcalFeed {
+    pub id: Uuid,
+    pub scope: FeedScope,
+    /// SHA-256 (hex) of the URL's token; the token itself is never stored.
+    pub token_hash: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: Timestamp,
+}
+
 #[async_trait]
 pub trait CatalogRepo: Send {
     async fn insert_package(&mut self, package: &PackageRecord) -> Result<(), StoreError>;
@@ -209,4 +228,10 @@ pub trait CatalogRepo: Send {
         used_by: &NightUse,
         nights: &[Date],
     ) -> Result<Vec<Date>, StoreError>;
+
+    async fn insert_ical_feed(&mut self, feed: &IcalFeed) -> Result<(), StoreError>;
+    async fn get_ical_feed_by_token_hash(
+        &mut self,
+        token_hash: &str,
+    ) -> Result<Option<IcalFeed>, StoreError>;
 }

@@ -27,6 +27,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_room_types, create_room_type))
         .routes(routes!(list_rooms, create_room))
         .routes(routes!(availability))
+        .routes(routes!(create_room_feed))
+        .routes(routes!(create_room_type_feed))
+        .routes(routes!(ical_feed))
+        .routes(routes!(import_ical))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -559,5 +563,135 @@ async fn availability(
         nights,
         day_kinds,
         room_types: types.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// A feed link, shown once.
+#[derive(Serialize, ToSchema)]
+pub struct FeedLinkView {
+    id: Uuid,
+    /// The feed's address on this server: give it to the OTA (Airbnb, Booking.com…). Anyone
+    /// with it can read which nights are taken, nothing else.
+    path: String,
+}
+
+async fn feed_link(
+    state: &AppState,
+    p: &tripdesk_app::Principal,
+    scope: tripdesk_store::FeedScope,
+) -> Result<(StatusCode, Json<FeedLinkView>), ApiError> {
+    let (feed, token) = state.app.create_ical_feed(p, scope).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(FeedLinkView {
+            id: feed.id,
+            path: format!("/api/v1/ical/{token}.ics"),
+        }),
+    ))
+}
+
+/// Makes an iCalendar feed link of the room's unavailable nights (needs `manage_catalog`;
+/// audited). The link is shown once.
+#[utoipa::path(post, path = "/api/v1/rooms/{id}/ical-feed", tag = "catalog", params(IdPath),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The feed link", body = FeedLinkView)))]
+async fn create_room_feed(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+) -> Result<(StatusCode, Json<FeedLinkView>), ApiError> {
+    feed_link(&state, &p, tripdesk_store::FeedScope::Room(path.id)).await
+}
+
+/// Makes an iCalendar feed link of the nights on which no room of the type is free (needs
+/// `manage_catalog`; audited). The link is shown once.
+#[utoipa::path(post, path = "/api/v1/room-types/{id}/ical-feed", tag = "catalog", params(IdPath),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The feed link", body = FeedLinkView)))]
+async fn create_room_type_feed(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+) -> Result<(StatusCode, Json<FeedLinkView>), ApiError> {
+    feed_link(&state, &p, tripdesk_store::FeedScope::RoomType(path.id)).await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct FeedPath {
+    /// The feed's token followed by `.ics`.
+    file: String,
+}
+
+/// A feed of unavailable nights as iCalendar (RFC 5545; DTEND is the check-out day). No
+/// sign-in: the token in the address is the credential. 404 for an unknown token.
+#[utoipa::path(get, path = "/api/v1/ical/{file}", tag = "catalog", params(FeedPath),
+    responses((status = 200, description = "The feed", content_type = "text/calendar", body = String)))]
+async fn ical_feed(
+    State(state): State<AppState>,
+    ApiPath(path): ApiPath<FeedPath>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let token = path
+        .file
+        .strip_suffix(".ics")
+        .ok_or_else(|| ApiError::not_found("feed"))?;
+    let text = state.app.ical_feed_text(token).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+/// An OTA's calendar to import.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"source": "airbnb", "ics": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Airbnb Inc//Hosting Calendar 0.8.8//EN\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270601\r\nDTEND;VALUE=DATE:20270604\r\nUID:1418fb94e984-a2bbd2b2e4b1@airbnb.com\r\nSUMMARY:Reserved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"}))]
+pub struct ImportBody {
+    /// Where the calendar comes from (`airbnb`, `booking.com`): a new import from the same
+    /// source replaces its earlier blocks on the room.
+    source: String,
+    /// The .ics text.
+    ics: String,
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub struct ImportView {
+    events: usize,
+    /// Nights from today on the calendar blocks.
+    nights: usize,
+    /// Nights already taken by a booking or another source: not blocked, for staff to resolve.
+    #[schema(value_type = Vec<String>)]
+    conflicts: Vec<Date>,
+}
+
+/// Imports an OTA's iCalendar feed for the room as hard blocks (needs `manage_catalog`;
+/// audited). 422 naming the line of a malformed calendar.
+#[utoipa::path(post, path = "/api/v1/rooms/{id}/ical-import", tag = "catalog", params(IdPath),
+    request_body = ImportBody,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Imported", body = ImportView)))]
+async fn import_ical(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<ImportBody>,
+) -> Result<Json<ImportView>, ApiError> {
+    let outcome = state
+        .app
+        .import_ical(&p, path.id, &body.source, &body.ics)
+        .await?;
+    Ok(Json(ImportView {
+        events: outcome.events,
+        nights: outcome.nights,
+        conflicts: outcome.conflicts,
     }))
 }

@@ -151,6 +151,7 @@ pub(crate) const TEXT: &[Entry] = &[
     ("audit.act.catalog.room_type_save", "保存房型", "Room type saved"),
     ("audit.act.catalog.room_save", "保存房间", "Room saved"),
     ("audit.act.catalog.blocks_import", "导入日历占用", "Calendar blocks imported"),
+    ("audit.act.catalog.feed_create", "创建日历订阅链接", "Calendar feed link created"),
     ("audit.act.booking.create", "创建预订", "Booking created"),
     ("audit.act.booking.confirm", "确认预订", "Booking confirmed"),
     ("audit.act.booking.cancel", "取消预订", "Booking cancelled"),
