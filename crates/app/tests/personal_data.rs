@@ -179,7 +179,8 @@ async fn today_s_capabilities_declare_their_fields() {
             "desk",
             "surveys",
             "notifications",
-            "idempotency_keys"
+            "idempotency_keys",
+            "bookings"
         ]
     );
     let tables = app.personal_data().tables();
