@@ -654,7 +654,7 @@ async fn ical_feed(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"source": "airbnb", "ics": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Airbnb Inc//Hosting Calendar 0.8.8//EN\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270601\r\nDTEND;VALUE=DATE:20270604\r\nUID:1418fb94e984-a2bbd2b2e4b1@airbnb.com\r\nSUMMARY:Reserved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"}))]
-pub struct ImportBody {
+pub struct IcalImportBody {
     /// Where the calendar comes from (`airbnb`, `booking.com`): a new import from the same
     /// source replaces its earlier blocks on the room.
     source: String,
@@ -664,7 +664,7 @@ pub struct ImportBody {
 
 /// What an import did.
 #[derive(Serialize, ToSchema)]
-pub struct ImportView {
+pub struct IcalImportView {
     events: usize,
     /// Nights from today on the calendar blocks.
     nights: usize,
@@ -676,20 +676,20 @@ pub struct ImportView {
 /// Imports an OTA's iCalendar feed for the room as hard blocks (needs `manage_catalog`;
 /// audited). 422 naming the line of a malformed calendar.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/ical-import", tag = "catalog", params(IdPath),
-    request_body = ImportBody,
+    request_body = IcalImportBody,
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Imported", body = ImportView)))]
+    responses((status = 200, description = "Imported", body = IcalImportView)))]
 async fn import_ical(
     State(state): State<AppState>,
     Auth(p): Auth,
     ApiPath(path): ApiPath<IdPath>,
-    ApiJson(body): ApiJson<ImportBody>,
-) -> Result<Json<ImportView>, ApiError> {
+    ApiJson(body): ApiJson<IcalImportBody>,
+) -> Result<Json<IcalImportView>, ApiError> {
     let outcome = state
         .app
         .import_ical(&p, path.id, &body.source, &body.ics)
         .await?;
-    Ok(Json(ImportView {
+    Ok(Json(IcalImportView {
         events: outcome.events,
         nights: outcome.nights,
         conflicts: outcome.conflicts,
