@@ -211,6 +211,14 @@ async fn list_departures(
     ApiQuery(q): ApiQuery<DepartureQuery>,
 ) -> Result<Json<DepartureList>, ApiError> {
     let limit = super::page_limit(q.limit, 50, 200)?;
+    if q.min_seats_left.is_some_and(|n| !(1..=999).contains(&n)) {
+        return Err(tripdesk_app::AppError::field(
+            "min_seats_left",
+            "out_of_range",
+            "min_seats_left is 1 to 999",
+        )
+        .into());
+    }
     let page = state
         .app
         .list_departures(
