@@ -146,7 +146,9 @@ pub struct ExportQuery {
 /// Exports the customers matching the filters as CSV or XLSX, masked unless revealed.
 #[utoipa::path(get, path = "/api/v1/customers/export", tag = "customers", params(ExportQuery),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "The file", content_type = "text/csv", body = Vec<u8>)))]
+    responses((status = 200, description = "The file: CSV, or XLSX with `format=xlsx`", content(
+        (Vec<u8> = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn export_customers(
     State(state): State<AppState>,
     Auth(p): Auth,
