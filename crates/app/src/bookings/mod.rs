@@ -616,6 +616,10 @@ impl App {
         event: &str,
         booking: &Booking,
     ) -> Result<(), AppError> {
+        // Most installations subscribe to nothing: build no payload for nobody.
+        if !self.has_subscriber(tx, event).await? {
+            return Ok(());
+        }
         let data = json!({
             "id": booking.id,
             "state": booking.state.as_str(),
