@@ -25,6 +25,12 @@ pub enum Credential {
     PublicForm,
     /// A customer answering a survey link, recorded on behalf of the agent who sent it.
     Survey { survey_id: Uuid },
+    /// A payment gateway's notification, authenticated by its signature (see
+    /// `App::payment_gateway_principal`).
+    PaymentGateway { provider: String },
+    /// A traveler confirming receipt of their pre-trip documents through the link of one
+    /// sending (no account, no role).
+    TripLink { send_id: Uuid },
 }
 
 /// The acting user of a request.

@@ -216,15 +216,16 @@ fn check_locale(locale: &str, fields: &mut Vec<FieldError>) {
     }
 }
 
-/// The page a notification about `related` opens: a ticket's page (named by its id; a
-/// number or anything else links nowhere rather than to a ticket that does not exist), a
-/// calendar's.
+/// The page a notification about `related` opens: a ticket's or a booking's page (named by
+/// its id; a number or anything else links nowhere rather than to a page that does not
+/// exist), a calendar's.
 pub fn related_link(related_type: Option<&str>, related_id: Option<&str>) -> Option<String> {
     let id = related_id?;
     match related_type? {
         "ticket" => Uuid::parse_str(id)
             .ok()
             .map(|id| format!("/desk/tickets/{id}")),
+        "booking" => Uuid::parse_str(id).ok().map(|id| format!("/bookings/{id}")),
         "calendar"
             if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
         {

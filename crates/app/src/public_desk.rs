@@ -46,8 +46,10 @@ pub const FORM_TOKEN_HOURS: i64 = 24;
 const TRACK_PURPOSE: &str = "desk.track.v1";
 const SURVEY_PURPOSE: &str = "desk.survey.v1";
 const FORM_PURPOSE: &str = "public.form.v1";
-const VERSION: u8 = 1;
-const TAG: usize = tripdesk_vault::MIN_LINK_TAG;
+/// The first byte of every link token (its format's version), and the tag's length: shared
+/// by the other signed links customers get (`bookings::documents`).
+pub(crate) const VERSION: u8 = 1;
+pub(crate) const TAG: usize = tripdesk_vault::MIN_LINK_TAG;
 
 /// Limits of the public form, held in the database (the login throttle's fixed-window
 /// counters), so they apply across every node.
@@ -127,12 +129,12 @@ pub struct SurveyAnswerInput {
     pub reason: Option<String>,
 }
 
-fn encode(parts: &[&[u8]]) -> String {
+pub(crate) fn encode(parts: &[&[u8]]) -> String {
     URL_SAFE_NO_PAD.encode(parts.concat())
 }
 
 /// The decoded bytes of a token of exactly `len` bytes starting with the version byte.
-fn decode(token: &str, len: usize) -> Option<Vec<u8>> {
+pub(crate) fn decode(token: &str, len: usize) -> Option<Vec<u8>> {
     // Encoded length is known: refuse anything else before decoding.
     if token.len() != (len * 4).div_ceil(3) {
         return None;
@@ -221,7 +223,7 @@ pub fn new_form_nonce() -> String {
     crate::secrets::new_token("")
 }
 
-fn link(base_url: &str, path: &str, token: &str) -> String {
+pub(crate) fn link(base_url: &str, path: &str, token: &str) -> String {
     format!("{}/{path}/{token}", base_url.trim_end_matches('/'))
 }
 

@@ -113,6 +113,27 @@ async fn demo_seeds_catalog_and_bookings_that_agree_with_inventory() {
     }
     assert!(bookings.iter().any(|b| b.starts_on < today));
     assert!(bookings.iter().any(|b| b.starts_on > today));
+    // Arrivals follow the arrival rules: only confirmed stays arrived, registration after
+    // the arrival, the welcome pack given with it.
+    let arrived: Vec<_> = bookings.iter().filter(|b| b.arrived_at.is_some()).collect();
+    assert!(!arrived.is_empty(), "some guests have arrived");
+    for b in arrived {
+        assert!(
+            matches!(
+                b.state,
+                BookingState::Confirmed | BookingState::Changed | BookingState::Completed
+            ),
+            "{} arrived while {}",
+            b.id,
+            b.state
+        );
+        assert!(b
+            .lines
+            .iter()
+            .any(|l| matches!(l.item, LineItem::Room { .. })));
+        assert!(b.registered_at >= b.arrived_at);
+        assert_eq!(b.welcome_pack_at, b.registered_at);
+    }
 
     // Seats: what each departure has taken is what its live bookings hold, within capacity.
     let mut held_seats: HashMap<Uuid, u32> = HashMap::new();

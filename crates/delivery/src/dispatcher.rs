@@ -338,7 +338,7 @@ async fn deliver(ctx: &Ctx, channel: &Arc<dyn Channel>, worker: &str, message: O
         finished_at: finished,
         outcome: outcome.clone(),
     };
-    match record(ctx, &report).await {
+    match record(ctx, &m, &report).await {
         Ok(true) => match &outcome {
             AttemptOutcome::Sent { .. } => {
                 metrics::counter!("tripdesk_outbox_sent_total", "channel" => name).increment(1);
@@ -374,16 +374,24 @@ async fn load_attachments(
 }
 
 /// Records an outcome; retries a few times when the database hiccups, because a send that
-/// is not recorded will be sent again.
-async fn record(ctx: &Ctx, report: &FinishedAttempt) -> Result<bool, tripdesk_store::StoreError> {
+/// is not recorded will be sent again. A message handed to its channel may meet a promise
+/// (a booking's confirmation clock): [`App::message_delivered`] runs in the same transaction.
+async fn record(
+    ctx: &Ctx,
+    message: &OutboxMessage,
+    report: &FinishedAttempt,
+) -> Result<bool, tripdesk_app::AppError> {
     let mut delay = Duration::from_millis(50);
     let mut tries = 0;
     loop {
         let result = async {
             let mut tx = ctx.app.store.write().await?;
             let held = tx.finish_attempt(report).await?;
+            if held && matches!(report.outcome, AttemptOutcome::Sent { .. }) {
+                ctx.app.message_delivered(&mut *tx, message).await?;
+            }
             tx.commit().await?;
-            Ok(held)
+            Ok::<bool, tripdesk_app::AppError>(held)
         }
         .await;
         match result {

@@ -10,8 +10,6 @@
 
 use crate::channel::{Channel, ChannelError, DeliveryReceipt, Outgoing};
 use async_trait::async_trait;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use std::sync::Arc;
 use std::time::Duration;
 use tripdesk_app::App;
@@ -19,65 +17,11 @@ use tripdesk_domain::clock::Clock;
 use tripdesk_store::Store;
 use uuid::Uuid;
 
-pub const SIGNATURE_HEADER: &str = "X-Tripdesk-Signature";
+/// The one signature scheme, shared with the payment notifications tripdesk receives.
+pub use tripdesk_vault::webhook::{sign, verify, VerifyError, SIGNATURE_HEADER, TOLERANCE_SECS};
+
 pub const EVENT_HEADER: &str = "X-Tripdesk-Event";
 pub const DELIVERY_HEADER: &str = "X-Tripdesk-Delivery";
-/// How far a signature's timestamp may be from the receiver's clock.
-pub const TOLERANCE_SECS: i64 = 300;
-
-fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac
-}
-
-/// The signature header value for `body` sent at `timestamp` (unix seconds).
-pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let tag = mac(secret, timestamp, body).finalize().into_bytes();
-    format!("t={timestamp},v1={}", hex::encode(tag))
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VerifyError {
-    #[error("the signature header is malformed")]
-    Malformed,
-    #[error("the timestamp is too far from now (replay?)")]
-    Stale,
-    #[error("the signature does not match")]
-    Mismatch,
-}
-
-/// Checks a received webhook: `header` is the `X-Tripdesk-Signature` value, `body` the exact
-/// bytes received, `now` the receiver's unix time.
-pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), VerifyError> {
-    let mut timestamp = None;
-    let mut tags = Vec::new();
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", v)) => timestamp = v.parse::<i64>().ok(),
-            Some(("v1", v)) => tags.push(hex::decode(v).map_err(|_| VerifyError::Malformed)?),
-            _ => {}
-        }
-    }
-    let timestamp = timestamp.ok_or(VerifyError::Malformed)?;
-    if tags.is_empty() {
-        return Err(VerifyError::Malformed);
-    }
-    if (now - timestamp).abs() > TOLERANCE_SECS {
-        return Err(VerifyError::Stale);
-    }
-    let expected = mac(secret, timestamp, body);
-    if tags
-        .iter()
-        .any(|t| expected.clone().verify_slice(t).is_ok())
-    {
-        Ok(())
-    } else {
-        Err(VerifyError::Mismatch)
-    }
-}
 
 /// The webhook channel: looks up the endpoint of each message and POSTs the event.
 pub struct WebhookChannel {
@@ -177,40 +121,5 @@ impl Channel for WebhookChannel {
         } else {
             Err(ChannelError::permanent(format!("HTTP {}", status.as_u16())))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signatures_verify_and_expire() {
-        let body = br#"{"event":"booking.confirmed"}"#;
-        let header = sign("whsec_k", 1_770_000_000, body);
-        assert!(header.starts_with("t=1770000000,v1="));
-        assert_eq!(verify("whsec_k", &header, body, 1_770_000_100), Ok(()));
-        assert_eq!(
-            verify("whsec_k", &header, body, 1_770_000_000 + TOLERANCE_SECS + 1),
-            Err(VerifyError::Stale)
-        );
-        assert_eq!(
-            verify("whsec_other", &header, body, 1_770_000_000),
-            Err(VerifyError::Mismatch)
-        );
-        assert_eq!(
-            verify("whsec_k", &header, b"{}", 1_770_000_000),
-            Err(VerifyError::Mismatch)
-        );
-        assert_eq!(
-            verify("whsec_k", "v1=00", body, 1_770_000_000),
-            Err(VerifyError::Malformed)
-        );
-        // The documented construction: hex(HMAC-SHA256(secret, "t.body")).
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"whsec_k").unwrap();
-        mac.update(b"1770000000.");
-        mac.update(body);
-        let expected = hex::encode(mac.finalize().into_bytes());
-        assert_eq!(header, format!("t=1770000000,v1={expected}"));
     }
 }

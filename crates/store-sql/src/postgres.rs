@@ -249,6 +249,9 @@ mod shared_attachment {
 mod shared_survey {
     include!("shared/survey.rs");
 }
+mod shared_documents {
+    include!("shared/documents.rs");
+}
 mod shared_erasure {
     include!("shared/erasure.rs");
 }
@@ -265,6 +268,8 @@ mod shared_sla {
 }
 
 /// Row locking for claims: skip rows another node is claiming; lock the rate-limit bucket row.
+/// The nights of a room joined by commas (availability reads one row per room).
+const NIGHTS_JOINED: &str = "string_agg(n.night, ',')";
 const LOCK_SKIP: &str = " FOR UPDATE SKIP LOCKED";
 const LOCK_ROW: &str = " FOR UPDATE";
 
@@ -283,6 +288,15 @@ mod shared_catalog {
 }
 mod shared_bookings {
     include!("shared/bookings.rs");
+}
+mod shared_ical_sync {
+    include!("shared/ical_sync.rs");
+}
+mod shared_policies {
+    include!("shared/policies.rs");
+}
+mod shared_gateways {
+    include!("shared/gateways.rs");
 }
 
 impl PgStore {

@@ -188,6 +188,9 @@ mod shared_attachment {
 mod shared_survey {
     include!("shared/survey.rs");
 }
+mod shared_documents {
+    include!("shared/documents.rs");
+}
 mod shared_erasure {
     include!("shared/erasure.rs");
 }
@@ -204,6 +207,8 @@ mod shared_sla {
 }
 
 /// Row locking for claims: none needed, the one writer claims one batch at a time.
+/// The nights of a room joined by commas (availability reads one row per room).
+const NIGHTS_JOINED: &str = "group_concat(n.night, ',')";
 const LOCK_SKIP: &str = "";
 const LOCK_ROW: &str = "";
 
@@ -222,6 +227,15 @@ mod shared_catalog {
 }
 mod shared_bookings {
     include!("shared/bookings.rs");
+}
+mod shared_ical_sync {
+    include!("shared/ical_sync.rs");
+}
+mod shared_policies {
+    include!("shared/policies.rs");
+}
+mod shared_gateways {
+    include!("shared/gateways.rs");
 }
 
 impl SqliteStore {

@@ -13,15 +13,20 @@ use uuid::Uuid;
 
 pub use crate::attachment::conformance::*;
 pub use crate::audit::conformance::*;
+pub use crate::bookings::change_conformance::*;
 pub use crate::bookings::conformance::*;
 pub use crate::calendar::conformance::*;
 pub use crate::catalog::conformance::*;
 pub use crate::customer::conformance::*;
 pub use crate::desk::conformance::*;
+pub use crate::documents::conformance::*;
+pub use crate::gateways::conformance::*;
+pub use crate::ical_sync::conformance::*;
 pub use crate::idempotency::idempotency_key_claims;
 pub use crate::identity::conformance::*;
 pub use crate::jobs::conformance::*;
 pub use crate::notify::conformance::*;
+pub use crate::policies::conformance::*;
 pub use crate::sla::conformance::*;
 pub use crate::survey::conformance::*;
 
@@ -247,6 +252,10 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; jobs, jobs_conformance_tests);
         $crate::conformance_tests!(@capability $make; catalog, catalog_conformance_tests);
         $crate::conformance_tests!(@capability $make; bookings, bookings_conformance_tests);
+        $crate::conformance_tests!(@capability $make; ical_sync, ical_sync_conformance_tests);
+        $crate::conformance_tests!(@capability $make; policies, policies_conformance_tests);
+        $crate::conformance_tests!(@capability $make; gateways, gateways_conformance_tests);
+        $crate::conformance_tests!(@capability $make; documents, documents_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {
         mod $module {

@@ -19,12 +19,16 @@ pub mod catalog;
 pub mod conformance;
 pub mod customer;
 pub mod desk;
+pub mod documents;
 pub mod erasure;
 mod error;
+pub mod gateways;
+pub mod ical_sync;
 pub mod idempotency;
 pub mod identity;
 pub mod jobs;
 pub mod notify;
+pub mod policies;
 pub mod signal;
 pub mod sla;
 pub mod survey;
@@ -36,12 +40,16 @@ pub use calendar::*;
 pub use catalog::*;
 pub use customer::*;
 pub use desk::*;
+pub use documents::*;
 pub use erasure::*;
 pub use error::StoreError;
+pub use gateways::*;
+pub use ical_sync::*;
 pub use idempotency::*;
 pub use identity::*;
 pub use jobs::*;
 pub use notify::*;
+pub use policies::*;
 pub use sla::*;
 pub use survey::*;
 
@@ -198,6 +206,10 @@ pub trait Tx:
     + JobRepo
     + CatalogRepo
     + BookingRepo
+    + IcalSyncRepo
+    + PolicyRepo
+    + GatewayRepo
+    + DocumentRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

@@ -5,6 +5,11 @@
 //! at once, lands on the booking's page, and back on the grid the night is booked.
 //! Screenshots `docs/screenshots/bookings-{grid,form,page,booked}.png`.
 //!
+//! And matching (issue 14 item 4): from an inquiry ticket about a 莫干山 homestay the agent
+//! opens 推荐产品, finds 莫干山 already in the keywords, asks for two nights for a family,
+//! sees up to three cards with their reasons, and books a stay from its card (room and dates
+//! prefilled). Screenshot `docs/screenshots/bookings-recommend.png`.
+//!
 //! Needs `apt-get install chromium chromium-driver fonts-noto-cjk` (`scripts/test` does it).
 
 #[path = "common/browser.rs"]
@@ -26,7 +31,30 @@ async fn room_grid_and_booking_from_a_cell_in_headless_chromium() -> anyhow::Res
     let outcome = async {
         let api = Api::new(&session.base).await?;
         let home = api.homestay().await?;
-        session.browser().walk(&home).await
+        session.browser().walk(&home, &api).await
+    }
+    .await;
+    session.finish(outcome).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recommendations_from_an_inquiry_ticket_in_headless_chromium() -> anyhow::Result<()> {
+    let session = start_demo_in_chromium().await?;
+    let outcome = async {
+        let api = Api::new(&session.base).await?;
+        let agent = api.token("li.na").await?;
+        let ticket = api
+            .call(
+                Some(&agent),
+                "/api/v1/tickets",
+                json!({"kind": "inquiry", "channel": "phone", "level": "general",
+                       "subject": "莫干山民宿家庭房咨询",
+                       "description": "下个月想带孩子去莫干山住两晚，两大一小，人均一千五以内。",
+                       "customer": {"name": "陈静"}}),
+            )
+            .await?;
+        let ticket = ticket["id"].as_str().context("ticket id")?.to_string();
+        session.browser().recommend(&ticket).await
     }
     .await;
     session.finish(outcome).await
@@ -142,7 +170,7 @@ impl Api {
 }
 
 impl Browser<'_> {
-    async fn walk(&self, home: &Homestay) -> anyhow::Result<()> {
+    async fn walk(&self, home: &Homestay, api: &Api) -> anyhow::Result<()> {
         let c = self.c;
         c.set_window_size(1366, 900).await?;
         self.sign_in_as("li.na").await?;
@@ -213,7 +241,7 @@ impl Browser<'_> {
         self.click(Locator::Css("input[name=hold][value=confirm]"))
             .await?;
         self.shot("bookings-form.png").await?;
-        self.click(Locator::Css(
+        self.submit(Locator::Css(
             "form[action='/bookings/new'] button[type=submit]",
         ))
         .await?;
@@ -232,7 +260,28 @@ impl Browser<'_> {
                 .is_ok(),
             "the departure notice is linked"
         );
+        // No email to carry the confirmation: the 1-hour clock runs until the agent phones.
+        let pending = c
+            .find(Locator::Css("dd.confirmation-state"))
+            .await?
+            .text()
+            .await?;
+        ensure!(pending.contains("未发出"), "confirmation: {pending:?}");
         self.shot("bookings-page.png").await?;
+        self.submit(Locator::Css(
+            "form[action$='/confirmation-told'] button[type=submit]",
+        ))
+        .await?;
+        self.wait(Locator::Css(".flash")).await?;
+        let told = c
+            .find(Locator::Css("dd.confirmation-state"))
+            .await?
+            .text()
+            .await?;
+        ensure!(told.contains("1 小时内"), "confirmation: {told:?}");
+        let mut page = c.current_url().await?;
+        page.set_query(None);
+        let booking_url = page.to_string();
 
         // Back on the grid the night is booked.
         self.click(Locator::Css(".page-head a.button")).await?;
@@ -243,6 +292,176 @@ impl Browser<'_> {
             "203 is booked tonight"
         );
         self.shot("bookings-booked.png").await?;
+
+        // The guest paid by WeChat, then cancels on the check-in day: the refund owed shows
+        // with its deadline and a payout form; recording the payout shows it paid.
+        let booking = booking_url
+            .rsplit('/')
+            .next()
+            .context("booking id")?
+            .to_string();
+        let agent = api.token("li.na").await?;
+        api.call(
+            Some(&agent),
+            &format!("/api/v1/bookings/{booking}/payments"),
+            json!({"method": "wechat_pay", "amount_fen": 150000, "reference": "4200009999"}),
+        )
+        .await?;
+        c.goto(&booking_url).await?;
+        self.wait(Locator::Css("form.cancel-form")).await?;
+        self.click(Locator::Css("form.cancel-form input[name=confirm]"))
+            .await?;
+        self.submit(Locator::Css("form.cancel-form button[type=submit]"))
+            .await?;
+        self.wait(Locator::Css("dd[data-state=cancelled]"))
+            .await
+            .context("the booking is cancelled")?;
+        let owed = c.find(Locator::Css(".refund .hint")).await?.text().await?;
+        ensure!(owed.contains("应退"), "the refund owed shows: {owed:?}");
+        self.click(Locator::Css(
+            "form.payout-form select[name=method] option[value=wechat_pay]",
+        ))
+        .await
+        .with_context(|| format!("a payout form for {owed:?}"))?;
+        c.find(Locator::Css("form.payout-form input[name=reference]"))
+            .await?
+            .send_keys("TK-20270001")
+            .await?;
+        self.shot("bookings-refund-owed.png").await?;
+        self.submit(Locator::Css("form.payout-form button[type=submit]"))
+            .await?;
+        self.wait(Locator::Css(".refund-paid"))
+            .await
+            .context("the refund shows paid")?;
+        let flash = c.find(Locator::Css(".flash")).await?.text().await?;
+        ensure!(flash.contains("退款已登记"), "flash: {flash:?}");
+        ensure!(
+            c.find(Locator::Css("form.payout-form")).await.is_err(),
+            "no second payout is offered"
+        );
+        c.execute(
+            "document.querySelector('.refund').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await?;
+        self.shot("bookings-refund-paid.png").await?;
+
+        // Seats on a tour: from the departures calendar of next month (the demo's
+        // departures), the first departure with seats opens the form in its tour mode.
+        let month = home
+            .today
+            .checked_add(jiff::Span::new().days(31))?
+            .strftime("%Y-%m")
+            .to_string();
+        c.goto(&format!("{}/bookings/departures?month={month}", self.base))
+            .await?;
+        self.click(Locator::Css(
+            "a.button.small[href^='/bookings/new?departure=']",
+        ))
+        .await
+        .context("a departure with seats links to the form")?;
+        self.wait(Locator::Css("dd[data-seats-left]")).await?;
+        self.fill("customer_name", "陈思远").await?;
+        self.fill("customer_phone", "13611112222").await?;
+        self.fill("adults", "2").await?;
+        self.fill("children", "1").await?;
+        self.click(Locator::Css("input[name=hold][value=confirm]"))
+            .await?;
+        self.shot("bookings-tour-form.png").await?;
+        self.submit(Locator::Css(
+            "form[action='/bookings/new'] button[type=submit]",
+        ))
+        .await?;
+        self.wait(Locator::Css("dd[data-state=confirmed]"))
+            .await
+            .context("the tour booking is confirmed")?;
+        let lines = c
+            .find(Locator::Css("table.booking-lines"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            lines.contains("出发：3 人"),
+            "the tour and its three seats: {lines:?}"
+        );
+        let back = c
+            .find(Locator::Css(".page-head a.button"))
+            .await?
+            .text()
+            .await?;
+        ensure!(back == "返回团期", "back to the departures: {back:?}");
+        self.shot("bookings-tour-booked.png").await?;
+        Ok(())
+    }
+
+    /// From the inquiry to the needs form, its cards, and the booking form of a stay.
+    async fn recommend(&self, ticket: &str) -> anyhow::Result<()> {
+        let c = self.c;
+        c.set_window_size(1366, 900).await?;
+        self.sign_in_as("li.na").await?;
+        c.goto(&format!("{}/desk/tickets/{ticket}", self.base))
+            .await?;
+        self.click(Locator::Id("recommend-products")).await?;
+        self.heading("按需求推荐产品").await?;
+        let keywords = c
+            .find(Locator::Id("keywords"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        ensure!(
+            keywords.contains("莫干山"),
+            "the keywords start from the inquiry: {keywords:?}"
+        );
+        self.fill("nights", "2").await?;
+        self.fill("budget", "1500").await?;
+        self.fill("adults", "2").await?;
+        self.fill("children", "1").await?;
+        self.click(Locator::Css("input[name=pref][value=family]"))
+            .await?;
+        self.submit(Locator::Css("form.rec-form button[type=submit]"))
+            .await?;
+        self.wait(Locator::Css("#rec-results-h")).await?;
+        let cards = c.find_all(Locator::Css("[data-recommendation]")).await?;
+        ensure!(
+            (1..=3).contains(&cards.len()),
+            "one to three cards: {}",
+            cards.len()
+        );
+        for card in &cards {
+            let reason = card
+                .find(Locator::Css("[data-reason]"))
+                .await?
+                .text()
+                .await?;
+            ensure!(
+                reason.contains("莫干山"),
+                "a reason naming the place: {reason:?}"
+            );
+        }
+        c.set_window_size(1366, 1500).await?;
+        self.shot("bookings-recommend.png").await?;
+        c.set_window_size(1366, 900).await?;
+
+        // A stay books through the booking form, room and dates filled in.
+        let book = c
+            .find(Locator::Css("[data-kind=stay] a[data-book]"))
+            .await
+            .context("a stay is among the cards")?;
+        let href = book.attr("href").await?.unwrap_or_default();
+        ensure!(href.starts_with("/bookings/new?room="), "{href}");
+        book.click().await?;
+        self.heading("新建预订").await?;
+        let chosen = c
+            .find(Locator::Css("#room option:checked"))
+            .await?
+            .attr("value")
+            .await?
+            .unwrap_or_default();
+        ensure!(
+            href.contains(&format!("room={chosen}&")),
+            "the room comes prefilled: {chosen} from {href}"
+        );
         Ok(())
     }
 

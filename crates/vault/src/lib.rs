@@ -15,6 +15,8 @@
 //!   duplicate detection.
 //! - **Link signatures.** [`KeyRing::link_mac`] signs the links customers receive (ticket
 //!   tracking, survey answers) under per-purpose keys derived from the index key.
+//! - **Webhook signatures.** [`webhook::sign`] and [`webhook::verify`]: the one scheme of
+//!   outgoing event webhooks and of the payment notifications gateways post to tripdesk.
 //! - **Secrets never print.** Decrypted values come back as [`Secret`], whose `Debug` and
 //!   `Display` show `[redacted]`; the key ring's `Debug` shows key ids only; errors
 //!   ([`VaultError`]) never carry key material, plaintext or ciphertext. Keys and decrypted
@@ -41,6 +43,7 @@ mod keyring;
 mod link;
 mod seal;
 mod secret;
+pub mod webhook;
 
 pub use error::VaultError;
 pub use keyring::{KeyRing, KEY_LEN};

@@ -136,80 +136,97 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|mime| {
-                let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
-            });
-        if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "the body must be JSON (Content-Type: application/json)",
-            ));
+        require_json(req.headers())?;
+        let bytes = body_bytes(req, state).await?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// 415 unless the request says its body is JSON (`application/json` or `application/…+json`).
+pub(crate) fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        });
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be JSON (Content-Type: application/json)",
+        ))
+    }
+}
+
+/// The request's body, within the body limit (413 beyond it).
+pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            crate::problem::payload_too_large()
+        } else {
+            ApiError::bad_request("body", "the request body could not be read")
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                crate::problem::payload_too_large()
-            } else {
-                ApiError::bad_request("body", "the request body could not be read")
-            }
-        })?;
-        if let Some(field) = nul_in_json(&bytes) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "the request has invalid fields",
-            )
-            .with_field(&field, "invalid", NUL_MESSAGE));
-        }
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(&mut *de) {
-            // One JSON value and only whitespace after it: `{"a":1}{"a":2}` is not a body.
-            Ok(value) => match de.end() {
-                Ok(()) => Ok(ApiJson(value)),
-                Err(_) => Err(ApiError::bad_request(
+    })
+}
+
+/// A JSON body read as `ApiJson` reads it: syntax errors and data after the value 400, shape
+/// errors 422 naming the field, unknown fields 422 `unknown_field`, U+0000 in text 422.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Some(field) = nul_in_json(bytes) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "the request has invalid fields",
+        )
+        .with_field(&field, "invalid", NUL_MESSAGE));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize(&mut *de) {
+        // One JSON value and only whitespace after it: `{"a":1}{"a":2}` is not a body.
+        Ok(value) => match de.end() {
+            Ok(()) => Ok(value),
+            Err(_) => Err(ApiError::bad_request(
+                "body",
+                "the body must be exactly one JSON value (there is data after it)",
+            )),
+        },
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            // serde_json reports a well-formed value of the wrong JSON type for an enum
+            // (e.g. `"roles": [0]`, `"locale": {}`) as a syntax error; only a body that is
+            // not JSON at all is malformed, the rest is a field at fault.
+            let malformed = (inner.is_syntax() || inner.is_eof())
+                && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err();
+            if malformed {
+                Err(ApiError::bad_request(
                     "body",
-                    "the body must be exactly one JSON value (there is data after it)",
-                )),
-            },
-            Err(err) => {
-                let path = err.path().to_string();
-                let inner = err.into_inner();
-                // serde_json reports a well-formed value of the wrong JSON type for an enum
-                // (e.g. `"roles": [0]`, `"locale": {}`) as a syntax error; only a body that is
-                // not JSON at all is malformed, the rest is a field at fault.
-                let malformed = (inner.is_syntax() || inner.is_eof())
-                    && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err();
-                if malformed {
-                    Err(ApiError::bad_request(
-                        "body",
-                        format!("the body is not valid JSON: {inner}"),
-                    ))
-                } else if inner.is_syntax() {
-                    let inner = inner.to_string();
-                    let message = if inner.contains("surrogate") {
-                        &inner
-                    } else {
-                        "invalid type: expected one of the documented values"
-                    };
-                    Err(deserialize_problem(
-                        &path,
-                        message,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    ))
+                    format!("the body is not valid JSON: {inner}"),
+                ))
+            } else if inner.is_syntax() {
+                let inner = inner.to_string();
+                let message = if inner.contains("surrogate") {
+                    &inner
                 } else {
-                    Err(deserialize_problem(
-                        &path,
-                        &inner.to_string(),
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    ))
-                }
+                    "invalid type: expected one of the documented values"
+                };
+                Err(deserialize_problem(
+                    &path,
+                    message,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ))
+            } else {
+                Err(deserialize_problem(
+                    &path,
+                    &inner.to_string(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ))
             }
         }
     }

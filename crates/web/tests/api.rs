@@ -552,9 +552,17 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/products", "get"),
         ("/api/v1/products", "post"),
         ("/api/v1/products/{id}", "get"),
+        ("/api/v1/products/{id}/policies", "get"),
+        ("/api/v1/products/{id}/policies", "post"),
+        ("/api/v1/properties/{id}/policies", "get"),
+        ("/api/v1/properties/{id}/policies", "post"),
+        ("/api/v1/room-types/{id}/policies", "get"),
+        ("/api/v1/room-types/{id}/policies", "post"),
         ("/api/v1/departures", "get"),
         ("/api/v1/departures", "post"),
         ("/api/v1/departures/{id}", "get"),
+        ("/api/v1/departures/{id}/waitlist", "get"),
+        ("/api/v1/departures/{id}/waitlist", "post"),
         ("/api/v1/properties", "get"),
         ("/api/v1/properties", "post"),
         ("/api/v1/properties/{id}/room-types", "get"),
@@ -562,18 +570,44 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/rooms", "get"),
         ("/api/v1/rooms", "post"),
         ("/api/v1/availability", "get"),
+        ("/api/v1/recommendations", "post"),
         ("/api/v1/rooms/{id}/ical-feed", "post"),
         ("/api/v1/room-types/{id}/ical-feed", "post"),
         ("/api/v1/ical/{file}", "get"),
         ("/api/v1/rooms/{id}/ical-import", "post"),
+        ("/api/v1/ical-subscriptions", "get"),
+        ("/api/v1/ical-subscriptions", "post"),
+        ("/api/v1/ical-subscriptions/{id}", "get"),
+        ("/api/v1/ical-subscriptions/{id}", "delete"),
+        ("/api/v1/ical-subscriptions/{id}/sync", "post"),
         ("/api/v1/bookings", "get"),
         ("/api/v1/bookings", "post"),
         ("/api/v1/bookings/{id}", "get"),
         ("/api/v1/bookings/{id}/confirm", "post"),
+        ("/api/v1/bookings/{id}/complete", "post"),
+        ("/api/v1/bookings/{id}/confirmation-told", "post"),
+        ("/api/v1/bookings/{id}/refunds/{refund_id}/payout", "post"),
         ("/api/v1/bookings/{id}/cancel", "post"),
         ("/api/v1/bookings/{id}/payments", "get"),
         ("/api/v1/bookings/{id}/payments", "post"),
+        ("/api/v1/payment-gateways", "get"),
+        ("/api/v1/payment-gateways", "post"),
+        ("/api/v1/payment-gateways/{provider}", "delete"),
+        ("/api/v1/payment-notifications/{provider}", "post"),
         ("/api/v1/bookings/{id}/departure-notice.pdf", "get"),
+        ("/api/v1/bookings/{id}/documents", "get"),
+        ("/api/v1/bookings/{id}/documents/send", "post"),
+        ("/api/v1/departures/{id}/guide", "put"),
+        ("/api/v1/bookings/{id}/change-quotes", "post"),
+        ("/api/v1/bookings/{id}/change-quotes/{quote_id}", "get"),
+        (
+            "/api/v1/bookings/{id}/change-quotes/{quote_id}/accept",
+            "post",
+        ),
+        ("/api/v1/bookings/{id}/arrival", "get"),
+        ("/api/v1/bookings/{id}/arrival", "post"),
+        ("/api/v1/bookings/{id}/registration", "post"),
+        ("/api/v1/arrivals", "get"),
     ];
     let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(
@@ -596,7 +630,8 @@ async fn openapi_is_3_1_and_lists_every_route() {
             .replace("{name}", "cn-mainland")
             .replace("{year}", "2025")
             .replace("{key}", "complaint.contact")
-            .replace("{action}", "stop");
+            .replace("{action}", "stop")
+            .replace("{provider}", "wechat");
         let r = h
             .call(
                 m,

@@ -8,188 +8,14 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use common::bookings::{call, homestay, id, nodes, tour, Nodes};
 use common::{assert_problem, Reply};
 use http_body_util::BodyExt;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tower::ServiceExt;
-use tripdesk_app::{App, AppSettings};
-use tripdesk_domain::clock::{Clock, ManualClock};
-use tripdesk_store_sql::testing::{fresh_store, TestStore};
-use tripdesk_store_sql::PoolSettings;
-
-/// Two nodes on one database, with the same vault keys (so both find a customer by phone).
-struct Nodes {
-    a: axum::Router,
-    b: axum::Router,
-    app: App,
-    clock: Arc<ManualClock>,
-    _store: TestStore,
-    second: Arc<dyn tripdesk_store::Store>,
-}
-
-async fn nodes() -> Nodes {
-    let store = fresh_store().await;
-    let second = tripdesk_store_sql::open(
-        &store.location,
-        &PoolSettings {
-            max_connections: 16,
-            ..PoolSettings::default()
-        },
-    )
-    .await
-    .unwrap();
-    // A fixed "now" well before the dates booked below.
-    let clock = Arc::new(ManualClock::new("2027-03-01T02:00:00Z".parse().unwrap()));
-    let keys = Arc::new(tripdesk_vault::KeyRing::generate());
-    let app = App::new(store.store.clone(), clock.clone(), AppSettings::default())
-        .with_vault(keys.clone())
-        .with_node("node-a");
-    app.seed_demo_organisation().await.unwrap();
-    let app_b = App::new(second.clone(), clock.clone(), AppSettings::default())
-        .with_vault(keys)
-        .with_node("node-b");
-    let web = || tripdesk_web::WebConfig {
-        body_limit: 64 * 1024,
-        ..Default::default()
-    };
-    let a = tripdesk_web::router(
-        tripdesk_web::AppState::new(app.clone(), web())
-            .await
-            .unwrap(),
-    );
-    let b = tripdesk_web::router(tripdesk_web::AppState::new(app_b, web()).await.unwrap());
-    Nodes {
-        a,
-        b,
-        app,
-        clock,
-        _store: store,
-        second,
-    }
-}
-
-async fn call(
-    router: &axum::Router,
-    method: Method,
-    uri: &str,
-    token: &str,
-    body: Option<Value>,
-) -> Reply {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"));
-    if body.is_some() {
-        req = req.header("content-type", "application/json");
-    }
-    let req = req
-        .body(
-            body.map(|b| Body::from(b.to_string()))
-                .unwrap_or_else(Body::empty),
-        )
-        .unwrap();
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Reply {
-        status,
-        headers,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        text: String::from_utf8_lossy(&bytes).to_string(),
-    }
-}
-
-impl Nodes {
-    async fn token(&self, username: &str) -> String {
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri("/api/v1/auth/login")
-            .header("content-type", "application/json")
-            .body(Body::from(
-                json!({"username": username, "password": "tripdesk-demo"}).to_string(),
-            ))
-            .unwrap();
-        let res = self.a.clone().oneshot(req).await.unwrap();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let v: Value = serde_json::from_slice(&bytes).unwrap();
-        v["token"].as_str().unwrap().to_string()
-    }
-
-    async fn post(&self, uri: &str, token: &str, body: Value) -> Reply {
-        call(&self.a, Method::POST, uri, token, Some(body)).await
-    }
-
-    async fn get(&self, uri: &str, token: &str) -> Reply {
-        call(&self.a, Method::GET, uri, token, None).await
-    }
-}
-
-fn id(r: &Reply) -> String {
-    assert!(r.status.is_success(), "{}", r.text);
-    r.body["id"].as_str().unwrap().to_string()
-}
-
-/// A homestay with `rooms` rooms of one type; returns (property id, room ids).
-async fn homestay(n: &Nodes, admin: &str, rooms: usize) -> (String, Vec<String>) {
-    let property = id(&n
-        .post(
-            "/api/v1/properties",
-            admin,
-            json!({"name": "洱海边·云舍民宿", "address": "云南省大理市双廊镇玉几岛 8 号",
-                   "phone": "0872-2461888", "check_in_time": "14:00", "check_out_time": "12:00"}),
-        )
-        .await);
-    let room_type = id(&n
-        .post(
-            &format!("/api/v1/properties/{property}/room-types"),
-            admin,
-            json!({"property_id": property, "name": "海景大床房", "max_occupancy": 2,
-                   "facilities": ["独立卫浴", "观景阳台"],
-                   "accessibility": {"wheelchair": false, "easy_walking": true},
-                   "base_rate": 48000, "weekend_rate": 58000, "holiday_rate": 88000}),
-        )
-        .await);
-    let mut ids = Vec::new();
-    for i in 0..rooms {
-        ids.push(id(&n
-            .post(
-                "/api/v1/rooms",
-                admin,
-                json!({"room_type_id": room_type, "label": format!("{}", 201 + i), "position": i}),
-            )
-            .await));
-    }
-    (property, ids)
-}
-
-/// A domestic package with one departure of `seats` seats on 2027-05-01.
-async fn tour(n: &Nodes, admin: &str, seats: u32) -> String {
-    let package = id(&n
-        .post(
-            "/api/v1/products",
-            admin,
-            json!({"name": "黄山宏村二日游", "destination": "黄山", "keywords": ["西海大峡谷"],
-                   "scope": "domestic", "tags": ["sightseeing"],
-                   "accessibility": {"wheelchair": false, "easy_walking": false}, "diets": [],
-                   "itinerary": [{"day": 1, "title": "合肥—宏村", "description": "宏村"},
-                                 {"day": 2, "title": "黄山", "description": "西海大峡谷"}],
-                   "inclusions": ["往返大巴"], "exclusions": ["索道"], "fees": [],
-                   "accommodation": "标准间", "transport": "大巴", "meals": "1早2正", "notes": ""}),
-        )
-        .await);
-    id(&n
-        .post(
-            "/api/v1/departures",
-            admin,
-            json!({"package_id": package, "date": "2027-05-01", "seats": seats, "min_group": 1,
-                   "go_no_go": "2027-04-20", "prices": {"adult": 128000, "child": 68000, "senior": 98000},
-                   "meeting_time": "07:00", "meeting_point": "合肥南站北广场"}),
-        )
-        .await)
-}
+use tripdesk_domain::clock::Clock;
 
 /// 200 requests at once, alternating between the two nodes, each from a new customer;
 /// returns the replies.
@@ -417,6 +243,54 @@ async fn a_booking_is_held_confirmed_paid_and_cancelled_with_its_refund() {
         .await;
     assert_eq!(money.body["payments"].as_array().unwrap().len(), 1);
     assert_eq!(money.body["refunds"].as_array().unwrap().len(), 1);
+
+    // The refund is paid out on the second node within its 5 working days: the money goes
+    // back as a negative payment and the refund-payment clock, started at the cancellation
+    // with the refund's own deadline, is met. A second payout is refused.
+    let refund_id = refund["id"].as_str().unwrap();
+    n.clock.advance(SignedDuration::from_hours(26));
+    let agent = n.token("li.na").await;
+    let payout_uri = format!("/api/v1/bookings/{booking}/refunds/{refund_id}/payout");
+    let paid = call(
+        &n.b,
+        Method::POST,
+        &payout_uri,
+        &agent,
+        Some(json!({"method": "bank_transfer", "reference": "TK20270319-0001"})),
+    )
+    .await;
+    assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
+    assert_eq!(paid.body["payment"]["amount_fen"], -(106000 - 48000));
+    assert_eq!(
+        paid.body["paid_fen"], 48000,
+        "what the policy withheld stays"
+    );
+    assert!(paid.body["refund"]["paid_at"].is_string());
+    let clock = &paid.body["refund_clock"];
+    assert_eq!(clock["target_key"], "refund.payment");
+    assert_eq!(clock["state"], "met", "{clock}");
+    assert_eq!(
+        clock["due_at"]
+            .as_str()
+            .unwrap()
+            .parse::<Timestamp>()
+            .unwrap(),
+        due,
+        "the clock's deadline is the refund's"
+    );
+    let again = n
+        .post(
+            &payout_uri,
+            &agent,
+            json!({"method": "bank_transfer", "reference": "TK20270319-0002"}),
+        )
+        .await;
+    assert_problem(&again, StatusCode::CONFLICT, "refund.already_paid");
+    let money = n
+        .get(&format!("/api/v1/bookings/{booking}/payments"), &agent)
+        .await;
+    assert_eq!(money.body["payments"].as_array().unwrap().len(), 2);
+    assert!(money.body["refunds"][0]["paid_at"].is_string());
     n.second.close().await;
 }
 
@@ -493,6 +367,15 @@ async fn an_unpaid_hold_expires_on_time_and_frees_its_room() {
         )
         .await;
     let booking = id(&held);
+    // A deposit paid toward the hold: it must go back when the hold runs out.
+    let deposit = n
+        .post(
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &agent,
+            json!({"method": "alipay", "amount_fen": 20000, "reference": "2027070122001"}),
+        )
+        .await;
+    assert_eq!(deposit.status, StatusCode::CREATED, "{}", deposit.text);
     let registry = tripdesk_app::jobs::standard_registry().unwrap();
     n.clock.advance(SignedDuration::from_mins(14));
     tripdesk_app::jobs::drain(&n.app, &registry).await.unwrap();
@@ -510,6 +393,27 @@ async fn an_unpaid_hold_expires_on_time_and_frees_its_room() {
         )
         .await;
     assert_problem(&late, StatusCode::CONFLICT, "invalid_transition");
+    let money = n
+        .get(&format!("/api/v1/bookings/{booking}/payments"), &agent)
+        .await;
+    let owed = &money.body["refunds"][0];
+    assert_eq!(owed["computation"]["refund_fen"], 20000, "{}", money.text);
+    assert!(owed["paid_at"].is_null());
+    let clocks = n
+        .get(
+            &format!("/api/v1/sla/clocks?subject_type=booking&subject_id={booking}"),
+            &admin,
+        )
+        .await;
+    assert_eq!(clocks.status, StatusCode::OK, "{}", clocks.text);
+    let refund_clocks: Vec<&Value> = clocks.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["target_key"] == "refund.payment")
+        .collect();
+    assert_eq!(refund_clocks.len(), 1, "{}", clocks.text);
+    assert_eq!(refund_clocks[0]["state"], "running");
     let avail = n
         .get(
             &format!(
@@ -863,5 +767,139 @@ async fn ical_feeds_parse_with_python_icalendar_and_an_airbnb_feed_blocks_its_ni
         n.a.clone().oneshot(unknown).await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+    n.second.close().await;
+}
+
+/// The booking's clocks of one target, as the SLA API lists them.
+async fn clocks_of(n: &Nodes, token: &str, booking: &str, target: &str) -> Vec<Value> {
+    let r = n
+        .get(
+            &format!("/api/v1/sla/clocks?subject_type=booking&subject_id={booking}"),
+            token,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["target_key"] == target)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn the_confirmation_reaches_the_customer_within_the_hour_or_staff_phone() {
+    use tripdesk_delivery::{email::EmailChannel, testing::AioSmtpd, Channel, DispatcherConfig};
+    tripdesk_delivery::install_tls_provider();
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let (_, rooms) = homestay(&n, &admin, 2).await;
+    let book = |room: &str, customer: Value, confirm: bool| {
+        json!({"customer": customer, "confirm": confirm,
+               "lines": [{"room_id": room, "check_in": "2027-04-01", "check_out": "2027-04-03"}]})
+    };
+
+    // A customer with email: confirmed at once, the confirmation queued in the same
+    // transaction and the 1-hour clock started.
+    let mailed = id(&n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            book(
+                &rooms[0],
+                json!({"name": "周丽", "phone": "13700000011", "email": "zhou.li@example.com"}),
+                true,
+            ),
+        )
+        .await);
+    let clock = &clocks_of(&n, &admin, &mailed, "booking.confirmation").await[0];
+    assert_eq!(clock["state"], "running", "{clock}");
+
+    // Ten minutes later the outbox hands it to a real SMTP server: that meets the clock,
+    // in the transaction that records the message sent.
+    n.clock.advance(SignedDuration::from_mins(10));
+    let smtp = AioSmtpd::start(None, false);
+    let email = EmailChannel::new(
+        &smtp.url(None),
+        "山海国际旅行社 <service@shanhai-travel.example>",
+        1,
+    )
+    .unwrap();
+    let channels: Vec<Arc<dyn Channel>> = vec![Arc::new(email)];
+    let config = DispatcherConfig {
+        workers: 1,
+        node: "test".into(),
+        ..Default::default()
+    };
+    let sent = tripdesk_delivery::dispatcher::run_until_idle(n.app.clone(), channels, config).await;
+    assert!(sent >= 1, "{sent}");
+    let received = smtp.received();
+    assert!(
+        received
+            .iter()
+            .any(|r| r.rcpt_tos == ["zhou.li@example.com"]),
+        "{received:?}"
+    );
+    let clock = &clocks_of(&n, &admin, &mailed, "booking.confirmation").await[0];
+    assert_eq!(clock["state"], "met", "{clock}");
+    let stopped: Timestamp = clock["stopped_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(stopped, n.clock.now());
+
+    // A customer with a phone only: nothing can carry the confirmation, the clock runs
+    // until staff record that they phoned.
+    let phoned = id(&n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            book(
+                &rooms[1],
+                json!({"name": "吴刚", "phone": "13700000012"}),
+                true,
+            ),
+        )
+        .await);
+    n.clock.advance(SignedDuration::from_mins(20));
+    let clock = &clocks_of(&n, &admin, &phoned, "booking.confirmation").await[0];
+    assert_eq!(clock["state"], "running", "{clock}");
+    let told = n
+        .post(
+            &format!("/api/v1/bookings/{phoned}/confirmation-told"),
+            &agent,
+            json!({"by": "phone"}),
+        )
+        .await;
+    assert_eq!(told.status, StatusCode::OK, "{}", told.text);
+    assert_eq!(told.body["confirmation_clock"]["state"], "met");
+
+    // A held booking has nothing to tell yet; an unknown way of telling is named.
+    let held = id(&n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            json!({"customer": {"name": "郑洁", "phone": "13700000013"},
+                   "lines": [{"room_id": rooms[0], "check_in": "2027-04-05", "check_out": "2027-04-06"}],
+                   "hold": {"kind": "checkout", "minutes": 15}}),
+        )
+        .await);
+    let early = n
+        .post(
+            &format!("/api/v1/bookings/{held}/confirmation-told"),
+            &agent,
+            json!({"by": "phone"}),
+        )
+        .await;
+    assert_problem(&early, StatusCode::CONFLICT, "booking.not_confirmed");
+    let bad = n
+        .post(
+            &format!("/api/v1/bookings/{held}/confirmation-told"),
+            &agent,
+            json!({"by": "pigeon"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(clocks_of(&n, &admin, &held, "booking.confirmation")
+        .await
+        .is_empty());
     n.second.close().await;
 }

@@ -376,3 +376,192 @@ async fn a_role_that_may_not_book_is_refused_and_a_post_needs_its_token() {
     let list: Value = h.get("/api/v1/bookings", &agent).await.body;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
 }
+
+#[tokio::test]
+async fn a_payment_is_recorded_from_the_booking_page_and_a_refused_one_keeps_what_was_typed() {
+    let h = harness().await;
+    let rooms = homestay(&h).await;
+    let booking = book(&h, &rooms[0], day(&h, 3), day(&h, 5), true).await;
+    let (cookie, csrf) = h.session("li.na").await;
+    let page_uri = format!("/bookings/{booking}");
+    let page = |cookie: String| {
+        let (h, uri) = (&h, page_uri.clone());
+        async move {
+            h.call(Method::GET, &uri, &[("cookie", &cookie)], None)
+                .await
+        }
+    };
+    let before = page(cookie.clone()).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert!(before.text.contains("登记收款"), "{}", before.text);
+    let uri = format!("/bookings/{booking}/payments");
+
+    // Three decimals: 422, the page again with everything as typed and the error beside it.
+    let r = post(
+        &h,
+        &uri,
+        &cookie,
+        &[
+            ("_csrf", &csrf),
+            ("method", "alipay"),
+            ("amount", "12.345"),
+            ("reference", "2027AP0001"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("value=\"12.345\""), "{}", r.text);
+    assert!(r.text.contains("value=\"2027AP0001\""));
+    assert!(r.text.contains("<option value=\"alipay\" selected>"));
+    assert!(r.text.contains("class=\"field-error\""));
+
+    // ¥300 by Alipay: recorded, back to the page with the notice and the new figures.
+    let r = post(
+        &h,
+        &uri,
+        &cookie,
+        &[
+            ("_csrf", &csrf),
+            ("method", "alipay"),
+            ("amount", "300"),
+            ("reference", "2027AP0001"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let after = page(cookie.clone()).await;
+    assert!(after.text.contains("¥300"), "{}", after.text);
+    let agent = h.token("li.na").await;
+    let money = h
+        .get(&format!("/api/v1/bookings/{booking}/payments"), &agent)
+        .await;
+    assert_eq!(
+        money.body["payments"][0]["amount_fen"], 30000,
+        "{}",
+        money.text
+    );
+
+    // The same transaction number again: refused beside the number, nothing recorded twice.
+    let r = post(
+        &h,
+        &uri,
+        &cookie,
+        &[
+            ("_csrf", &csrf),
+            ("method", "alipay"),
+            ("amount", "300"),
+            ("reference", "2027AP0001"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("value=\"2027AP0001\""));
+    let money = h
+        .get(&format!("/api/v1/bookings/{booking}/payments"), &agent)
+        .await;
+    assert_eq!(money.body["payments"].as_array().unwrap().len(), 1);
+}
+
+/// A package with two departures (3 seats in 30 days, 5 seats in 37), made by a supervisor:
+/// their ids.
+async fn tour(h: &Harness) -> (String, String) {
+    let admin = h.token("zhao.min").await;
+    let post = |uri: &'static str, body: Value| {
+        let (h, admin) = (h, admin.clone());
+        async move {
+            let r = h.api(Method::POST, uri, &admin, body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.body["id"].as_str().unwrap().to_string()
+        }
+    };
+    let package = post(
+        "/api/v1/products",
+        json!({"name": "黄山宏村二日游", "destination": "黄山", "keywords": ["西海大峡谷"],
+               "scope": "domestic", "tags": ["sightseeing"],
+               "accessibility": {"wheelchair": false, "easy_walking": false}, "diets": [],
+               "itinerary": [{"day": 1, "title": "合肥—宏村", "description": "宏村"},
+                             {"day": 2, "title": "黄山", "description": "西海大峡谷"}],
+               "inclusions": ["往返大巴"], "exclusions": ["索道"], "fees": [],
+               "accommodation": "标准间", "transport": "大巴", "meals": "1早2正", "notes": ""}),
+    )
+    .await;
+    let departure = |days: i64, seats: u32| {
+        json!({"package_id": package, "date": day(h, days).to_string(), "seats": seats,
+               "min_group": 1, "go_no_go": day(h, days - 10).to_string(),
+               "prices": {"adult": 128000, "child": 68000, "senior": 98000},
+               "meeting_time": "07:00", "meeting_point": "合肥南站北广场"})
+    };
+    let first = post("/api/v1/departures", departure(30, 3)).await;
+    let later = post("/api/v1/departures", departure(37, 5)).await;
+    (first, later)
+}
+
+#[tokio::test]
+async fn seats_are_booked_from_the_departures_calendar_and_a_full_one_names_the_next() {
+    let h = harness().await;
+    let (first, later) = tour(&h).await;
+    let (cookie, csrf) = h.session("li.na").await;
+    let get = |uri: String| {
+        let (h, cookie) = (&h, cookie.clone());
+        async move {
+            h.call(Method::GET, &uri, &[("cookie", &cookie)], None)
+                .await
+        }
+    };
+    let month = day(&h, 30).strftime("%Y-%m").to_string();
+    let calendar = get(format!("/bookings/departures?month={month}")).await;
+    assert_eq!(calendar.status, StatusCode::OK);
+    assert!(
+        calendar
+            .text
+            .contains(&format!("href=\"/bookings/new?departure={first}\"")),
+        "the calendar links a departure with seats to the form"
+    );
+    let form = get(format!("/bookings/new?departure={first}")).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    assert!(form.text.contains("黄山宏村二日游"));
+    assert!(form.text.contains("¥1,280"), "adult price shown");
+    assert!(form.text.contains("data-seats-left=\"3\""));
+    let fields = |adults: &str, children: &str, seniors: &str, phone: &str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("departure", first.clone()),
+            ("customer.name", "刘洋".to_string()),
+            ("customer.phone", phone.to_string()),
+            ("adults", adults.to_string()),
+            ("children", children.to_string()),
+            ("seniors", seniors.to_string()),
+            ("hold", "confirm".to_string()),
+            ("hold_minutes", "30".to_string()),
+            ("hold_days", "3".to_string()),
+        ]
+    };
+    let send = |v: Vec<(&'static str, String)>| send_form(&h, cookie.clone(), v);
+
+    // Nobody travelling: 422, the form as typed with the message beside the adults.
+    let r = send(fields("0", "0", "0", "13812340001")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("请至少填写 1 位出行人。"), "{}", r.text);
+    assert!(r.text.contains("value=\"13812340001\""));
+    assert!(
+        r.text.contains("黄山宏村二日游"),
+        "still the departure's form"
+    );
+
+    // Two adults and a senior: confirmed, the three seats taken.
+    let r = send(fields("2", "0", "1", "13812340001")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let agent = h.token("li.na").await;
+    let dep = h.get(&format!("/api/v1/departures/{first}"), &agent).await;
+    assert_eq!(dep.body["seats_left"], 0, "{}", dep.text);
+
+    // One more: sold out, and the answer links the form of the later departure.
+    let r = send(fields("1", "0", "0", "13812340002")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(
+        r.text
+            .contains(&format!("href=\"/bookings/new?departure={later}\"")),
+        "{}",
+        r.text
+    );
+}

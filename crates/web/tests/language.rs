@@ -226,7 +226,20 @@ async fn walk(h: &Harness, username: &str, lang: &str) -> (usize, Vec<String>) {
     let (session, _) = h.session(username).await;
     let cookie = format!("{session}; tripdesk_lang={lang}");
     let mut seen_kinds = HashSet::new();
-    let mut queue = VecDeque::from(["/".to_string()]);
+    // The home page, and a search no link leads to (a GET form the walk does not send):
+    // recommendations for a family at the demo's 莫干山 homestay.
+    let day = |n: i64| {
+        h.app
+            .today()
+            .checked_add(jiff::Span::new().days(n))
+            .unwrap()
+    };
+    let recommend = format!(
+        "/bookings/recommend?keywords=%E8%8E%AB%E5%B9%B2%E5%B1%B1&earliest={}&latest={}&nights=2&budget=1500&adults=2&children=1&seniors=0",
+        day(1),
+        day(31)
+    );
+    let mut queue = VecDeque::from(["/".to_string(), recommend]);
     let mut pages = 0;
     let mut findings = BTreeSet::new();
     while let Some(uri) = queue.pop_front() {

@@ -161,6 +161,8 @@ impl App {
         let package = tx.get_package(departure.package_id).await?.ok_or_else(|| {
             AppError::field("package_id", "unknown", "no tour package has this id")
         })?;
+        let (name, phone) = (departure.guide_name.clone(), departure.guide_phone.clone());
+        departure.set_guide(&name, &phone).map_err(catalog_error)?;
         departure
             .validate(package.package.scope)
             .map_err(catalog_error)?;
@@ -181,6 +183,62 @@ impl App {
             cancelled: false,
             updated_at: now,
         })
+    }
+
+    /// Sets a departure's guide — the name and work phone the pre-trip documents print — or
+    /// takes them off (both empty); both or neither (`departure.guide_name` /
+    /// `departure.guide_phone`, see `Departure::set_guide`). Needs `manage_catalog`; audited
+    /// by field names, never the values. Documents already sent for its bookings become
+    /// outdated, and their booking pages offer to send them again.
+    pub async fn set_departure_guide(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+        name: &str,
+        phone: &str,
+    ) -> Result<DepartureRecord, AppError> {
+        principal.require(Permission::ManageCatalog)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let mut record = tx
+            .get_departure(id)
+            .await?
+            .ok_or(AppError::NotFound("departure"))?;
+        let before = (
+            !record.departure.guide_name.is_empty(),
+            record.departure.guide_name.clone(),
+            record.departure.guide_phone.clone(),
+        );
+        record
+            .departure
+            .set_guide(name, phone)
+            .map_err(catalog_error)?;
+        let d = &record.departure;
+        if !tx
+            .set_departure_guide(id, &d.guide_name, &d.guide_phone, now)
+            .await?
+        {
+            return Err(AppError::NotFound("departure"));
+        }
+        let mut changed = Vec::new();
+        if before.1 != d.guide_name {
+            changed.push("guide_name");
+        }
+        if before.2 != d.guide_phone {
+            changed.push("guide_phone");
+        }
+        self.audit(
+            &mut *tx,
+            principal,
+            AuditAction::CatalogDepartureGuide,
+            "departure",
+            Some(id.to_string()),
+            json!({ "changed": changed, "had_guide": before.0, "has_guide": !d.guide_name.is_empty() }),
+        )
+        .await?;
+        tx.commit().await?;
+        record.updated_at = now;
+        Ok(record)
     }
 
     pub async fn list_departures(
@@ -264,6 +322,18 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(property)
+    }
+
+    pub async fn get_property(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+    ) -> Result<Property, AppError> {
+        principal.require(Permission::ViewBookings)?;
+        let mut tx = self.store.read().await?;
+        tx.get_property(id)
+            .await?
+            .ok_or(AppError::NotFound("property"))
     }
 
     pub async fn list_properties(
@@ -412,12 +482,6 @@ impl App {
             .ok_or(AppError::NotFound("property"))?;
         let types = tx.list_room_types(property_id).await?;
         let rooms = tx.list_rooms(Some(property_id), 10_000, 0).await?;
-        let taken: HashMap<(Uuid, Date), u32> = tx
-            .taken_per_type_night(property_id, from, until)
-            .await?
-            .into_iter()
-            .map(|c| ((c.room_type_id, c.night), c.taken))
-            .collect();
         let calendar = self
             .load_calendar(tx, Calendar::CHINA_MAINLAND_OFFICE)
             .await?;
@@ -426,6 +490,20 @@ impl App {
             .take_while(|d| *d < until)
             .map(|d| (d, day_kind(&calendar, d.tomorrow().unwrap_or(d))))
             .collect();
+        let index: HashMap<Date, usize> = dates
+            .iter()
+            .enumerate()
+            .map(|(i, (d, _))| (*d, i))
+            .collect();
+        // Rooms taken per room type, one slot per night of the window.
+        let mut taken: HashMap<Uuid, Vec<u32>> = HashMap::with_capacity(types.len());
+        for c in tx.taken_per_type_night(property_id, from, until).await? {
+            if let Some(&i) = index.get(&c.night) {
+                taken
+                    .entry(c.room_type_id)
+                    .or_insert_with(|| vec![0; dates.len()])[i] += c.taken;
+            }
+        }
         Ok(types
             .into_iter()
             .map(|room_type| {
@@ -433,13 +511,13 @@ impl App {
                     .iter()
                     .filter(|r| r.active && r.room_type_id == room_type.id)
                     .count() as u32;
+                let taken = taken.get(&room_type.id);
                 let nights = dates
                     .iter()
-                    .map(|(night, kind)| NightAvailability {
+                    .enumerate()
+                    .map(|(i, (night, kind))| NightAvailability {
                         night: *night,
-                        free: count.saturating_sub(
-                            taken.get(&(room_type.id, *night)).copied().unwrap_or(0),
-                        ),
+                        free: count.saturating_sub(taken.map_or(0, |t| t[i])),
                         day_kind: *kind,
                         price_fen: room_type.rate(*kind),
                     })

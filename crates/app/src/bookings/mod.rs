@@ -8,16 +8,42 @@
 //!   vault, each line priced and its inventory taken, confirmed at once when asked), and the
 //!   alternatives a sold-out answer names;
 //! - [`steps`]: confirm, cancel (refund computed and due within 5 working days), complete,
-//!   arrival, payments, and the hold-expiry job;
+//!   payments, and the hold-expiry job;
+//! - [`changes`]: a change of dates, room or party quoted (prices re-computed, inventory
+//!   re-checked) and, once the customer accepts, applied in one transaction;
+//! - [`arrival`]: guests arrive, registration within 5 minutes, the welcome pack; a day's
+//!   arrivals at a property;
+//! - [`confirmation`]: the confirmation to the customer within 1 hour (its clock met by the
+//!   outbox's hand-off, or by staff who phoned);
+//! - [`gateway`]: payments recorded by a payment gateway's signed notification, once;
+//! - [`refunds`]: a cancellation's refund paid out within 5 working days (its SLA clock);
+//!   [`clocks`]: the SLA clocks on a booking (registration, refund payment);
 //! - [`catalog`]: packages, departures, properties, room types, rooms, availability;
+//! - [`policies`]: products' cancellation policies as dated versions, and the one a booking
+//!   keeps at confirmation;
+//! - [`waitlist`]: joining a sold-out departure's waitlist, its list in order, and the
+//!   message to a customer offered freed seats;
+//! - [`matching`]: up to three products for an inquiring customer's needs;
 //! - [`grid`]: the room-status grid (房态); [`ical`]: OTA calendar feeds and imports;
-//!   [`documents`]: the departure notice.
+//!   [`ical_sync`]: rooms subscribed to OTAs' calendar addresses, fetched
+//!   ([`feed_fetch`]) and imported on a schedule; [`documents`]: the departure notice.
 
+pub mod arrival;
 pub mod catalog;
+pub mod changes;
+mod clocks;
+pub mod confirmation;
 pub mod documents;
+pub mod feed_fetch;
+pub mod gateway;
 pub mod grid;
 pub mod ical;
+pub mod ical_sync;
+pub mod matching;
+pub mod policies;
+pub mod refunds;
 pub mod steps;
+pub mod waitlist;
 
 use crate::customers::IntakeCustomer;
 use crate::idempotency::{Idempotency, Once};
@@ -28,10 +54,10 @@ use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::bookings::{BookingState, Hold, Stay};
 use tripdesk_domain::calendar::{china_time_zone, Calendar};
-use tripdesk_domain::catalog::{Party, TourScope, TravelerCategory};
+use tripdesk_domain::catalog::{Party, TravelerCategory};
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{
-    Booking, BookingFilter, BookingLine, DepartureFilter, LineItem, Traveler, Tx,
+    Booking, BookingFilter, BookingLine, DepartureFilter, LineItem, PolicySubject, Traveler, Tx,
 };
 use uuid::Uuid;
 
@@ -48,6 +74,85 @@ pub const MAX_TRAVELERS: usize = 60;
 pub enum BookingCustomer {
     Existing(Uuid),
     Contact(IntakeCustomer),
+}
+
+/// A booking's customer as checked before the write transaction: a known customer's id, or
+/// contacts validated and sealed, to be found through the blind index or created inside it.
+pub(crate) enum CustomerIntake {
+    Known(Uuid),
+    New(Box<crate::customers::PreparedCustomer>),
+}
+
+impl App {
+    /// Checks who books (or waits): `customer.phone` is required when neither a phone nor an
+    /// email is given; each bad contact field is named.
+    pub(crate) fn check_booking_customer(
+        &self,
+        customer: &BookingCustomer,
+        source_channel: &str,
+    ) -> Result<CustomerIntake, AppError> {
+        match customer {
+            BookingCustomer::Existing(id) => Ok(CustomerIntake::Known(*id)),
+            BookingCustomer::Contact(c) => match self.prepare_intake_customer(c, source_channel) {
+                Ok(Some(p)) => Ok(CustomerIntake::New(Box::new(p))),
+                Ok(None) => Err(AppError::field(
+                    "customer.phone",
+                    "required",
+                    "the customer needs a phone or an email",
+                )),
+                Err(fields) => Err(AppError::Validation(fields)),
+            },
+        }
+    }
+
+    /// The customer's id inside the write transaction: a known customer must exist and not be
+    /// erased (`customer_id` unknown otherwise); new contacts are found or created.
+    pub(crate) async fn resolve_booking_customer(
+        &self,
+        tx: &mut dyn Tx,
+        principal: &Principal,
+        intake: CustomerIntake,
+    ) -> Result<Uuid, AppError> {
+        match intake {
+            CustomerIntake::Known(id) => {
+                tx.get_customer(id)
+                    .await?
+                    .filter(|c| c.erased_at.is_none())
+                    .ok_or_else(|| {
+                        AppError::field("customer_id", "unknown", "no customer has this id")
+                    })?;
+                Ok(id)
+            }
+            CustomerIntake::New(prepared) => {
+                self.find_or_create_customer(tx, principal, *prepared).await
+            }
+        }
+    }
+}
+
+/// Takes each line's room-nights or seats for `booking_id` under the database's guards (the
+/// unique `(room_id, night)` and the seats' conditional update): the position of the first
+/// line whose inventory is gone, else `None`. The caller drops the transaction on a refusal.
+pub(super) async fn take_inventory(
+    tx: &mut dyn Tx,
+    booking_id: Uuid,
+    lines: &[BookingLine],
+) -> Result<Option<usize>, AppError> {
+    for (i, line) in lines.iter().enumerate() {
+        let taken = match &line.item {
+            LineItem::Room { room_id, stay } => {
+                tx.take_room_nights(booking_id, *room_id, *stay).await?
+            }
+            LineItem::Seats {
+                departure_id,
+                party,
+            } => tx.take_seats(*departure_id, party.size()).await?,
+        };
+        if !taken {
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
 }
 
 /// What a line asks for.
@@ -236,22 +341,7 @@ impl App {
     ) -> Result<Once<Booking>, AppError> {
         principal.require(Permission::MakeBookings)?;
         let items = check_request(&req)?;
-        let customer = match &req.customer {
-            BookingCustomer::Existing(id) => Ok(*id),
-            BookingCustomer::Contact(c) => {
-                match self.prepare_intake_customer(c, &req.source_channel) {
-                    Ok(Some(p)) => Err(p),
-                    Ok(None) => {
-                        return Err(AppError::field(
-                            "customer.phone",
-                            "required",
-                            "the customer needs a phone or an email",
-                        ))
-                    }
-                    Err(fields) => return Err(AppError::Validation(fields)),
-                }
-            }
-        };
+        let customer = self.check_booking_customer(&req.customer, &req.source_channel)?;
         let mut travelers = Vec::with_capacity(req.travelers.len());
         for (i, t) in req.travelers.iter().enumerate() {
             travelers.push((
@@ -266,21 +356,9 @@ impl App {
             tx.commit().await?;
             return Ok(Once::Replayed(kept));
         }
-        let customer_id = match customer {
-            Ok(id) => {
-                tx.get_customer(id)
-                    .await?
-                    .filter(|c| c.erased_at.is_none())
-                    .ok_or_else(|| {
-                        AppError::field("customer_id", "unknown", "no customer has this id")
-                    })?;
-                id
-            }
-            Err(prepared) => {
-                self.find_or_create_customer(&mut *tx, principal, prepared)
-                    .await?
-            }
-        };
+        let customer_id = self
+            .resolve_booking_customer(&mut *tx, principal, customer)
+            .await?;
         let mut booking_travelers = Vec::with_capacity(travelers.len());
         for (prepared, category) in travelers {
             let id = self
@@ -301,11 +379,11 @@ impl App {
             .await?;
         let mut lines = Vec::with_capacity(items.len());
         let (mut starts_on, mut ends_on) = (Date::MAX, Date::MIN);
-        let mut scopes = Vec::new();
+        let mut line_policies = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
-            let (price, first, last, scope) =
+            let (price, first, last, policy) =
                 self.price_line(&mut *tx, i, &item, &calendar).await?;
-            scopes.extend(scope);
+            line_policies.push(policy);
             starts_on = starts_on.min(first);
             ends_on = ends_on.max(last);
             lines.push(BookingLine {
@@ -349,30 +427,26 @@ impl App {
             closed_at: None,
             arrived_at: None,
             registered_at: None,
+            welcome_pack_at: None,
             version: 1,
             lines,
             travelers: booking_travelers,
         };
         if req.confirm {
-            self.apply_confirm(&mut booking, &scopes)?;
+            let policy = self
+                .policy_at_confirmation(&mut *tx, &line_policies, self.today())
+                .await?;
+            self.apply_confirm(&mut booking, policy)?;
         }
         tx.insert_booking(&booking).await?;
-        for (i, line) in booking.lines.iter().enumerate() {
-            let taken = match &line.item {
-                LineItem::Room { room_id, stay } => {
-                    tx.take_room_nights(booking.id, *room_id, *stay).await?
-                }
-                LineItem::Seats {
-                    departure_id,
-                    party,
-                } => tx.take_seats(*departure_id, party.size()).await?,
-            };
-            if !taken {
-                drop(tx);
-                return Err(self.sold_out(i, &line.item).await);
-            }
+        if let Some(i) = take_inventory(&mut *tx, booking.id, &booking.lines).await? {
+            drop(tx);
+            return Err(self.sold_out(i, &booking.lines[i].item).await);
         }
-        if !req.confirm {
+        if req.confirm {
+            self.send_confirmation(&mut *tx, principal, &booking)
+                .await?;
+        } else {
             self.enqueue_job::<ExpireHold>(
                 &mut *tx,
                 &ExpirePayload {
@@ -453,14 +527,15 @@ impl App {
         })
     }
 
-    /// A line's price and its first and last days, from the catalog as `tx` sees it.
+    /// A line's price, its first and last days, and where it finds its cancellation policy,
+    /// from the catalog as `tx` sees it.
     async fn price_line(
         &self,
         tx: &mut dyn Tx,
         i: usize,
         item: &LineItem,
         calendar: &Calendar,
-    ) -> Result<(i64, Date, Date, Option<TourScope>), AppError> {
+    ) -> Result<(i64, Date, Date, policies::LinePolicy), AppError> {
         match item {
             LineItem::Room { room_id, stay } => {
                 let room = tx
@@ -483,7 +558,14 @@ impl App {
                         catalog::day_kind(calendar, d)
                     })
                     .map_err(catalog::catalog_error)?;
-                Ok((quote.total_fen, stay.check_in(), stay.check_out(), None))
+                let policy = policies::LinePolicy {
+                    chain: vec![
+                        PolicySubject::RoomType(room_type.id),
+                        PolicySubject::Property(room.property_id),
+                    ],
+                    scope: None,
+                };
+                Ok((quote.total_fen, stay.check_in(), stay.check_out(), policy))
             }
             LineItem::Seats {
                 departure_id,
@@ -505,7 +587,11 @@ impl App {
                     .price_for(party)
                     .map_err(catalog::catalog_error)?;
                 let last = d.departure.return_date(package.package.days());
-                Ok((price, d.departure.date, last, Some(package.package.scope)))
+                let policy = policies::LinePolicy {
+                    chain: vec![PolicySubject::Package(package.package.id)],
+                    scope: Some(package.package.scope),
+                };
+                Ok((price, d.departure.date, last, policy))
             }
         }
     }

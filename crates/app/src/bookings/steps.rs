@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::bookings::{
-    compute_refund, offer_freed_seats, refund_payment_due, transition, BookingState, BookingStep,
-    CancellationPolicy, Cause, LifecycleError, LodgingCharge, LodgingPreset, LodgingTerms,
-    PolicyTerms, RefundCase, StepContext, TourTerms, TripScope, WaitlistEntry,
+    compute_refund, offer_freed_seats, transition, BookingState, BookingStep, CancellationPolicy,
+    Cause, LifecycleError, LodgingCharge, LodgingPreset, LodgingTerms, PolicyTerms, Refund,
+    RefundCase, StepContext, TourTerms, TripScope, WaitlistEntry,
 };
 use tripdesk_domain::calendar::Calendar;
 use tripdesk_domain::catalog::TourScope;
@@ -85,7 +85,7 @@ pub fn default_policy(scopes: &[TourScope], on: jiff::civil::Date) -> Cancellati
 }
 
 impl App {
-    fn step_context(&self, booking: &Booking) -> StepContext {
+    pub(super) fn step_context(&self, booking: &Booking) -> StepContext {
         StepContext {
             now: self.now(),
             today: self.today(),
@@ -95,18 +95,25 @@ impl App {
         }
     }
 
+    /// Whether `step` is allowed on `booking` now: what a page offers (the step itself
+    /// checks again in its transaction).
+    pub fn booking_step_allowed(&self, booking: &Booking, step: BookingStep) -> bool {
+        transition(booking.state, step, &self.step_context(booking)).is_ok()
+    }
+
     /// Confirms `booking` in memory (the caller writes it): the state, a confirmation number,
-    /// the policy in force (from the lines' tour scopes), the hold cleared.
+    /// the policy it keeps (in force today for its products: [`App::policy_at_confirmation`]),
+    /// the hold cleared.
     pub(crate) fn apply_confirm(
         &self,
         booking: &mut Booking,
-        scopes: &[TourScope],
+        policy: CancellationPolicy,
     ) -> Result<(), AppError> {
         let ctx = self.step_context(booking);
         booking.state =
             transition(booking.state, BookingStep::Confirm, &ctx).map_err(lifecycle_error)?;
         booking.confirmation_no = Some(super::confirmation_number(ctx.today));
-        booking.policy = Some(default_policy(scopes, ctx.today));
+        booking.policy = Some(policy);
         booking.hold_kind = None;
         booking.hold_expires_at = None;
         booking.confirmed_at = Some(ctx.now);
@@ -114,33 +121,22 @@ impl App {
         Ok(())
     }
 
-    /// The tour scopes of a booking's seat lines.
-    pub(crate) async fn scopes_of(
+    pub(super) async fn load_for_step(
         &self,
         tx: &mut dyn Tx,
-        booking: &Booking,
-    ) -> Result<Vec<TourScope>, AppError> {
-        let mut scopes = Vec::new();
-        for line in &booking.lines {
-            if let LineItem::Seats { departure_id, .. } = &line.item {
-                if let Some(d) = tx.get_departure(*departure_id).await? {
-                    if let Some(p) = tx.get_package(d.departure.package_id).await? {
-                        scopes.push(p.package.scope);
-                    }
-                }
-            }
-        }
-        Ok(scopes)
-    }
-
-    async fn load_for_step(&self, tx: &mut dyn Tx, id: Uuid) -> Result<Booking, AppError> {
+        id: Uuid,
+    ) -> Result<Booking, AppError> {
         tx.get_booking(id)
             .await?
             .ok_or(AppError::NotFound("booking"))
     }
 
     /// Writes a changed booking back, refusing when someone else changed it since it was read.
-    async fn save_step(&self, tx: &mut dyn Tx, booking: &mut Booking) -> Result<(), AppError> {
+    pub(super) async fn save_step(
+        &self,
+        tx: &mut dyn Tx,
+        booking: &mut Booking,
+    ) -> Result<(), AppError> {
         if !tx.update_booking(booking, booking.version).await? {
             return Err(AppError::Conflict {
                 code: "booking.changed",
@@ -161,15 +157,21 @@ impl App {
         principal.require(Permission::MakeBookings)?;
         let mut tx = self.store.write().await?;
         let mut booking = self.load_for_step(&mut *tx, id).await?;
-        let scopes = self.scopes_of(&mut *tx, &booking).await?;
-        self.apply_confirm(&mut booking, &scopes)?;
+        let lines = self.line_policies(&mut *tx, &booking).await?;
+        let policy = self
+            .policy_at_confirmation(&mut *tx, &lines, self.today())
+            .await?;
+        self.apply_confirm(&mut booking, policy)?;
         self.save_step(&mut *tx, &mut booking).await?;
+        let told = self
+            .send_confirmation(&mut *tx, principal, &booking)
+            .await?;
         self.audit_step(
             &mut *tx,
             principal,
             AuditAction::BookingConfirm,
             &booking,
-            json!({}),
+            json!({ "confirmation_queued": told }),
         )
         .await?;
         self.publish_booking_event(&mut *tx, "booking.confirmed", &booking)
@@ -178,7 +180,7 @@ impl App {
         Ok(booking)
     }
 
-    async fn audit_step(
+    pub(super) async fn audit_step(
         &self,
         tx: &mut dyn Tx,
         principal: &Principal,
@@ -219,55 +221,35 @@ impl App {
         booking.updated_at = ctx.now;
         booking.hold_kind = None;
         booking.hold_expires_at = None;
-        let refund = if booking.paid_fen > 0 {
+        // A change's refund still owed is paid out as recorded: not counted again here.
+        let paid = self.paid_and_kept(&mut *tx, &booking).await?;
+        let refund = if paid > 0 {
             let refund = match (&booking.policy, was) {
                 (Some(policy), BookingState::Confirmed | BookingState::Changed) => {
                     let first_night = self.first_night_fen(&mut *tx, &booking).await?;
                     let case = RefundCase {
                         total_fen: booking.total_fen,
-                        paid_fen: booking.paid_fen.min(booking.total_fen),
+                        paid_fen: paid.min(booking.total_fen),
                         first_night_fen: first_night,
                         starts_on: booking.starts_on,
                         cancelled_on: ctx.today,
                     };
                     compute_refund(&policy.terms, &case, &cause)
                         .map_err(|e| AppError::field("cause", "refund", e.to_string()))?
+                        .with_overpayment(paid - case.paid_fen)
                 }
                 // Nothing was promised yet: everything paid goes back.
-                _ => compute_refund(
-                    &default_policy(&[], ctx.today).terms,
-                    &RefundCase {
-                        total_fen: booking.paid_fen,
-                        paid_fen: booking.paid_fen,
-                        first_night_fen: None,
-                        starts_on: booking.starts_on,
-                        cancelled_on: ctx.today,
-                    },
-                    &Cause::Business,
-                )
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                _ => everything_back(&booking, ctx.today)?,
             };
-            let calendar = self
-                .load_calendar(&mut *tx, Calendar::CHINA_MAINLAND_OFFICE)
-                .await?;
-            let due_at = refund_payment_due(&calendar, ctx.now)
-                .map_err(|e| AppError::Internal(format!("refund deadline: {e}")))?;
-            let record = RefundRecord {
-                id: Uuid::now_v7(),
-                booking_id: booking.id,
-                cause: cause.clone(),
-                refund,
-                due_at,
-                created_at: ctx.now,
-                paid_at: None,
-                payment_id: None,
-            };
-            tx.insert_refund(&record).await?;
-            Some(record)
+            Some(
+                self.owe_refund(&mut *tx, principal, &booking, cause.clone(), refund)
+                    .await?,
+            )
         } else {
             None
         };
         self.save_step(&mut *tx, &mut booking).await?;
+        self.close_registration_clock(&mut *tx, &booking).await?;
         let freed = tx.release_inventory(booking.id).await?;
         let offered = self.offer_to_waitlists(&mut *tx, &freed).await?;
         self.audit_step(
@@ -324,9 +306,10 @@ impl App {
         Ok(Some(quote.total_fen))
     }
 
-    /// Offers seats freed on departures to their waitlists (first fit in order); returns how
-    /// many parties were offered seats.
-    async fn offer_to_waitlists(
+    /// Offers seats freed on departures to their waitlists (first fit in order), each party
+    /// offered told by message ([`App::tell_waitlist_offer`]); returns how many parties were
+    /// offered seats.
+    pub(super) async fn offer_to_waitlists(
         &self,
         tx: &mut dyn Tx,
         freed: &[(Uuid, u32)],
@@ -334,11 +317,14 @@ impl App {
         let now = self.now();
         let mut offered = 0;
         for (departure, seats) in freed {
-            let waiting: Vec<WaitlistEntry<Uuid>> = tx
+            let records: Vec<_> = tx
                 .list_waitlist(*departure)
                 .await?
                 .into_iter()
                 .filter(|e| e.offered_at.is_none())
+                .collect();
+            let waiting: Vec<WaitlistEntry<Uuid>> = records
+                .iter()
                 .map(|e| WaitlistEntry {
                     id: e.id,
                     party: e.party.size(),
@@ -349,6 +335,10 @@ impl App {
             for entry in chosen.iter().take(MAX_ALTERNATIVES * 10) {
                 if tx.mark_waitlist_offered(entry.id, now).await? {
                     offered += 1;
+                    // Told in this transaction: the offer and its message commit together.
+                    if let Some(record) = records.iter().find(|r| r.id == entry.id) {
+                        self.tell_waitlist_offer(tx, record).await?;
+                    }
                 }
             }
         }
@@ -370,6 +360,7 @@ impl App {
         booking.closed_at = Some(ctx.now);
         booking.updated_at = ctx.now;
         self.save_step(&mut *tx, &mut booking).await?;
+        self.close_registration_clock(&mut *tx, &booking).await?;
         self.audit_step(
             &mut *tx,
             principal,
@@ -392,24 +383,40 @@ impl App {
         input: NewPayment,
     ) -> Result<(Booking, Payment), AppError> {
         principal.require(Permission::MakeBookings)?;
-        let mut fields = Vec::new();
-        if input.amount_fen <= 0 {
-            fields.push(crate::FieldError::new(
-                "amount_fen",
-                "not_positive",
-                "a payment is more than 0 fen",
-            ));
-        }
-        let reference = input
-            .reference
-            .as_deref()
-            .map(|r| crate::check_text(&mut fields, "reference", r, 64, crate::Lines::One))
-            .filter(|r| !r.is_empty());
-        if !fields.is_empty() {
-            return Err(AppError::Validation(fields));
-        }
+        let reference = check_payment(&input, "reference")?;
         let mut tx = self.store.write().await?;
-        let mut booking = self.load_for_step(&mut *tx, id).await?;
+        let booking = self.load_for_step(&mut *tx, id).await?;
+        let done = self
+            .record_payment_in(
+                &mut *tx,
+                principal,
+                booking,
+                input,
+                reference,
+                PaymentAudit {
+                    reference_field: "reference",
+                    extra: json!({}),
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Records a checked payment on `booking` in the caller's transaction: the payment row
+    /// (a method and reference recorded before: 409 `payment_recorded` naming
+    /// `audit.reference_field`), the booking's paid total, the audit entry (its summary
+    /// `audit.extra` plus method and amount) and the `booking.paid` event. Staff and payment
+    /// gateways both record through it.
+    pub(crate) async fn record_payment_in(
+        &self,
+        tx: &mut dyn Tx,
+        principal: &Principal,
+        mut booking: Booking,
+        input: NewPayment,
+        reference: Option<String>,
+        audit: PaymentAudit,
+    ) -> Result<(Booking, Payment), AppError> {
         if !booking.state.holds_inventory() || booking.state == BookingState::Completed {
             return Err(AppError::Conflict {
                 code: "booking.closed",
@@ -430,7 +437,7 @@ impl App {
         use crate::OnDuplicate;
         tx.insert_payment(&payment).await.on_duplicate(
             "payment_recorded",
-            Some("reference"),
+            Some(audit.reference_field),
             "a payment with this method and reference is already recorded",
         )?;
         booking.paid_fen = booking
@@ -438,18 +445,20 @@ impl App {
             .checked_add(payment.amount_fen)
             .ok_or_else(|| AppError::field("amount_fen", "overflow", "the amount is too large"))?;
         booking.updated_at = now;
-        self.save_step(&mut *tx, &mut booking).await?;
+        self.save_step(tx, &mut booking).await?;
+        let mut summary = audit.extra;
+        summary["method"] = json!(payment.method.as_str());
+        summary["amount_fen"] = json!(payment.amount_fen);
         self.audit_step(
-            &mut *tx,
+            tx,
             principal,
             AuditAction::BookingPayment,
             &booking,
-            json!({ "method": payment.method.as_str(), "amount_fen": payment.amount_fen }),
+            summary,
         )
         .await?;
-        self.publish_booking_event(&mut *tx, "booking.paid", &booking)
+        self.publish_booking_event(tx, "booking.paid", &booking)
             .await?;
-        tx.commit().await?;
         Ok((booking, payment))
     }
 
@@ -463,6 +472,55 @@ impl App {
         let mut tx = self.store.read().await?;
         Ok((tx.list_payments(id).await?, tx.list_refunds(id).await?))
     }
+}
+
+/// What a payment's audit entry adds, and the field a duplicate reference is named by.
+pub(crate) struct PaymentAudit {
+    pub reference_field: &'static str,
+    pub extra: serde_json::Value,
+}
+
+/// Checks a payment's amount (above 0 fen) and its reference (`reference_field`: one line, at
+/// most 64 characters); returns the reference, blank as none.
+pub(crate) fn check_payment(
+    input: &NewPayment,
+    reference_field: &str,
+) -> Result<Option<String>, AppError> {
+    let mut fields = Vec::new();
+    if input.amount_fen <= 0 {
+        fields.push(crate::FieldError::new(
+            "amount_fen",
+            "not_positive",
+            "a payment is more than 0 fen",
+        ));
+    }
+    let reference = input
+        .reference
+        .as_deref()
+        .map(|r| crate::check_text(&mut fields, reference_field, r, 64, crate::Lines::One))
+        .filter(|r| !r.is_empty());
+    if fields.is_empty() {
+        Ok(reference)
+    } else {
+        Err(AppError::Validation(fields))
+    }
+}
+
+/// What goes back when nothing was promised yet (a hold cancelled or expired): everything
+/// paid, explained as the refunds of confirmed bookings are.
+fn everything_back(booking: &Booking, today: jiff::civil::Date) -> Result<Refund, AppError> {
+    compute_refund(
+        &default_policy(&[], today).terms,
+        &RefundCase {
+            total_fen: booking.paid_fen,
+            paid_fen: booking.paid_fen,
+            first_night_fen: None,
+            starts_on: booking.starts_on,
+            cancelled_on: today,
+        },
+        &Cause::Business,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Expires a hold that ran out unpaid, freeing its inventory — enqueued for the hold's
@@ -507,9 +565,15 @@ impl JobHandler for ExpireHold {
                 "the booking changed meanwhile".into(),
             ));
         }
+        let system = App::console_principal();
+        // A deposit paid toward a hold that ran out goes back in full, within 5 working days.
+        if booking.paid_fen > 0 {
+            let refund = everything_back(&booking, ctx.today)?;
+            app.owe_refund(tx, &system, &booking, Cause::Customer, refund)
+                .await?;
+        }
         let freed = tx.release_inventory(booking.id).await?;
         let offered = app.offer_to_waitlists(tx, &freed).await?;
-        let system = App::console_principal();
         app.audit_step(
             tx,
             &system,

@@ -223,6 +223,16 @@ fn room_types(property_id: Uuid) -> Vec<RoomType> {
     ]
 }
 
+/// The demo agency's guides: name and work phone (fictitious numbers).
+const GUIDES: [(&str, &str); 6] = [
+    ("李明（导游）", "139 0571 2201"),
+    ("王芳（领队）", "138 0571 3302"),
+    ("陈静（导游）", "137 0571 4403"),
+    ("刘洋（导游）", "136 0571 5504"),
+    ("赵磊（领队）", "135 0571 6605"),
+    ("孙悦（导游）", "150 0571 7706"),
+];
+
 impl App {
     /// Writes the demo catalog in `tx` (see the module comment). Departures run from about
     /// 90 days before `today` to 180 after it.
@@ -258,7 +268,7 @@ impl App {
                     .map_err(|e| AppError::Internal(e.to_string()))?;
                 let adult = brochure(p.yuan * 100 * season_percent(date) / 100);
                 let notice = p.scope.go_no_go_notice_days();
-                let departure = Departure {
+                let mut departure = Departure {
                     id: Uuid::now_v7(),
                     package_id: record.package.id,
                     date,
@@ -274,7 +284,16 @@ impl App {
                     },
                     meeting_time: p.meet.0.into(),
                     meeting_point: p.meet.1.into(),
+                    guide_name: String::new(),
+                    guide_phone: String::new(),
                 };
+                // Guides are assigned in the weeks before a departure: those gone and the
+                // next 30 days have one, later ones not yet.
+                if date <= today.checked_add(30.days()).unwrap_or(today) {
+                    let (name, phone) =
+                        GUIDES[usize::try_from(p_ix + k).unwrap_or(0) % GUIDES.len()];
+                    departure.set_guide(name, phone).map_err(invalid)?;
+                }
                 departure.validate(p.scope).map_err(invalid)?;
                 tx.insert_departure(&departure, now).await?;
                 departures.push(DemoDeparture {

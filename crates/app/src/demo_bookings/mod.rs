@@ -259,6 +259,7 @@ impl App {
             closed_at: None,
             arrived_at: None,
             registered_at: None,
+            welcome_pack_at: None,
             version: 1,
             lines,
             travelers,

@@ -449,8 +449,13 @@ impl Gen {
             booking.closed_at = Some(at);
             booking.updated_at = at;
         }
+        // Guests arrive only at a confirmed booking (the arrival rules); the welcome pack is
+        // given at registration.
         if matches!(d.plan, Plan::Rooms { .. })
-            && d.state.holds_inventory()
+            && matches!(
+                d.state,
+                BookingState::Confirmed | BookingState::Changed | BookingState::Completed
+            )
             && d.start <= self.today
         {
             let (hour, minute) = (14 + self.rng.below(6) as i8, self.rng.below(60) as i8);
@@ -458,6 +463,7 @@ impl Gen {
             if arrived < self.now {
                 booking.arrived_at = Some(arrived);
                 booking.registered_at = Some(arrived + minutes(4));
+                booking.welcome_pack_at = booking.registered_at;
             }
         }
     }

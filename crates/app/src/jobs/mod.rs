@@ -8,6 +8,11 @@
 //! [`App::enqueue_job`] in their own transaction; recurring work is registered with
 //! [`JobRegistry::recurring`].
 //!
+//! A job that must first read something outside the database (an OTA's calendar over HTTP)
+//! implements [`PreparedJobHandler`] instead: its `prepare` runs after the claim and before
+//! the job's transaction opens, so no write transaction — SQLite's one writer — is held
+//! across network I/O; `run` gets what it read.
+//!
 //! **Exactly once.** The handler runs inside the transaction that completes the job, and
 //! completing is a conditional update on the claim ([`tripdesk_store::JobRepo::complete_job`]):
 //! if this worker's lease lapsed and another worker took the job, the completion matches no
@@ -50,22 +55,99 @@ pub trait JobHandler: Send + Sync + 'static {
         -> Result<(), AppError>;
 }
 
+/// Deferred work that first reads something outside the database — an OTA's calendar over
+/// HTTP — and then commits its effect like a [`JobHandler`].
+///
+/// `prepare` runs after the job is claimed and before its transaction opens: network I/O
+/// never holds a write transaction (on SQLite, the one writer every request waits for). It
+/// must have no effect of its own — it runs again on every attempt, and on another node if
+/// this one dies — and only reads (an HTTP GET). Its result goes to `run`, whose effect
+/// commits with the job's completion, exactly once.
+#[async_trait]
+pub trait PreparedJobHandler: Send + Sync + 'static {
+    /// The kind stored with each job, `capability.what`.
+    const KIND: &'static str;
+    /// Attempts before the job turns dead.
+    const MAX_ATTEMPTS: i64 = 5;
+    /// What one job carries (stored as JSON; ids, never personal data).
+    type Payload: Serialize + DeserializeOwned + Send + Sync + 'static;
+    /// What `prepare` read, handed to `run`.
+    type Prepared: Send + 'static;
+
+    /// Reads what the job needs from outside, with no transaction open. An error fails the
+    /// attempt (retried after the backoff).
+    async fn prepare(&self, app: &App, payload: &Self::Payload)
+        -> Result<Self::Prepared, AppError>;
+
+    /// Does the work inside `tx`, which commits it together with the job's completion.
+    async fn run(
+        &self,
+        app: &App,
+        tx: &mut dyn Tx,
+        payload: Self::Payload,
+        prepared: Self::Prepared,
+    ) -> Result<(), AppError>;
+}
+
+/// What a handler prepared outside the transaction, with its type erased (each handler
+/// downcasts its own).
+type Prepared = Box<dyn std::any::Any + Send>;
+
 /// A handler with its payload type erased, as the registry keeps it.
 #[async_trait]
 trait Erased: Send + Sync {
-    async fn run_json(&self, app: &App, tx: &mut dyn Tx, payload: &str) -> Result<(), AppError>;
+    /// Reads the payload, and whatever the handler reads outside the transaction.
+    async fn prepare(&self, app: &App, payload: &str) -> Result<Prepared, AppError>;
+    /// The effect, inside the job's transaction.
+    async fn run(&self, app: &App, tx: &mut dyn Tx, prepared: Prepared) -> Result<(), AppError>;
     fn max_attempts(&self) -> i64;
+}
+
+fn read_payload<P: DeserializeOwned>(kind: &str, payload: &str) -> Result<P, AppError> {
+    serde_json::from_str(payload)
+        .map_err(|e| AppError::Internal(format!("job payload of {kind} unreadable: {e}")))
+}
+
+fn mixed_up(kind: &str) -> AppError {
+    AppError::Internal(format!("job {kind}: prepared for another kind"))
 }
 
 struct Typed<H>(H);
 
 #[async_trait]
 impl<H: JobHandler> Erased for Typed<H> {
-    async fn run_json(&self, app: &App, tx: &mut dyn Tx, payload: &str) -> Result<(), AppError> {
-        let payload: H::Payload = serde_json::from_str(payload).map_err(|e| {
-            AppError::Internal(format!("job payload of {} unreadable: {e}", H::KIND))
-        })?;
-        self.0.run(app, tx, payload).await
+    async fn prepare(&self, _app: &App, payload: &str) -> Result<Prepared, AppError> {
+        Ok(Box::new(read_payload::<H::Payload>(H::KIND, payload)?))
+    }
+
+    async fn run(&self, app: &App, tx: &mut dyn Tx, prepared: Prepared) -> Result<(), AppError> {
+        let payload = prepared
+            .downcast::<H::Payload>()
+            .map_err(|_| mixed_up(H::KIND))?;
+        self.0.run(app, tx, *payload).await
+    }
+
+    fn max_attempts(&self) -> i64 {
+        H::MAX_ATTEMPTS
+    }
+}
+
+struct TwoStep<H>(H);
+
+#[async_trait]
+impl<H: PreparedJobHandler> Erased for TwoStep<H> {
+    async fn prepare(&self, app: &App, payload: &str) -> Result<Prepared, AppError> {
+        let payload = read_payload::<H::Payload>(H::KIND, payload)?;
+        let prepared = self.0.prepare(app, &payload).await?;
+        Ok(Box::new((payload, prepared)))
+    }
+
+    async fn run(&self, app: &App, tx: &mut dyn Tx, prepared: Prepared) -> Result<(), AppError> {
+        let both = prepared
+            .downcast::<(H::Payload, H::Prepared)>()
+            .map_err(|_| mixed_up(H::KIND))?;
+        let (payload, prepared) = *both;
+        self.0.run(app, tx, payload, prepared).await
     }
 
     fn max_attempts(&self) -> i64 {
@@ -101,6 +183,14 @@ impl JobRegistry {
     /// Registers a handler. A kind registered twice is a programming error.
     pub fn register<H: JobHandler>(mut self, handler: H) -> Self {
         let previous = self.handlers.insert(H::KIND, Arc::new(Typed(handler)));
+        assert!(previous.is_none(), "job kind {} registered twice", H::KIND);
+        self
+    }
+
+    /// Registers a handler that reads outside the database before its transaction (see
+    /// [`PreparedJobHandler`]). A kind registered twice is a programming error.
+    pub fn register_prepared<H: PreparedJobHandler>(mut self, handler: H) -> Self {
+        let previous = self.handlers.insert(H::KIND, Arc::new(TwoStep(handler)));
         assert!(previous.is_none(), "job kind {} registered twice", H::KIND);
         self
     }
@@ -147,7 +237,15 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
             Schedule::daily_china(3, 30),
             &prune::PrunePayload::default(),
         )?
-        .register(crate::bookings::ExpireHold))
+        .register(crate::bookings::ExpireHold)
+        .recurring(
+            crate::bookings::ical_sync::SweepIcalSubscriptions,
+            Schedule::every_minutes(1).map_err(|e| AppError::Internal(e.to_string()))?,
+            &crate::bookings::ical_sync::SweepPayload::default(),
+        )?
+        .register_prepared(crate::bookings::ical_sync::SyncIcalSubscription::new(
+            crate::bookings::feed_fetch::FetchLimits::default(),
+        )?))
 }
 
 /// The unique key that keeps one pending run per schedule.
@@ -174,15 +272,40 @@ impl App {
         run_at: jiff::Timestamp,
         unique_key: Option<&str>,
     ) -> Result<bool, AppError> {
+        self.enqueue_kind(tx, H::KIND, H::MAX_ATTEMPTS, payload, run_at, unique_key)
+            .await
+    }
+
+    /// [`App::enqueue_job`] for a [`PreparedJobHandler`].
+    pub async fn enqueue_prepared_job<H: PreparedJobHandler>(
+        &self,
+        tx: &mut dyn Tx,
+        payload: &H::Payload,
+        run_at: jiff::Timestamp,
+        unique_key: Option<&str>,
+    ) -> Result<bool, AppError> {
+        self.enqueue_kind(tx, H::KIND, H::MAX_ATTEMPTS, payload, run_at, unique_key)
+            .await
+    }
+
+    async fn enqueue_kind<P: Serialize>(
+        &self,
+        tx: &mut dyn Tx,
+        kind: &'static str,
+        max_attempts: i64,
+        payload: &P,
+        run_at: jiff::Timestamp,
+        unique_key: Option<&str>,
+    ) -> Result<bool, AppError> {
         let payload = serde_json::to_string(payload)
-            .map_err(|e| AppError::Internal(format!("job payload of {}: {e}", H::KIND)))?;
+            .map_err(|e| AppError::Internal(format!("job payload of {kind}: {e}")))?;
         Ok(tx
             .enqueue_job(&NewJob {
                 id: Uuid::now_v7(),
-                kind: H::KIND.into(),
+                kind: kind.into(),
                 payload,
                 run_at,
-                max_attempts: H::MAX_ATTEMPTS.max(1),
+                max_attempts: max_attempts.max(1),
                 unique_key: unique_key.map(str::to_string),
                 created_at: self.now(),
             })

@@ -188,9 +188,14 @@ pub(crate) async fn run_job(app: &App, registry: &JobRegistry, job: JobRecord) {
         let handler = registry
             .handler(&job.kind)
             .ok_or_else(|| format!("no handler for job kind {}", job.kind))?;
+        // What the handler reads outside the database, before any write transaction opens.
+        let prepared = handler
+            .prepare(app, &job.payload)
+            .await
+            .map_err(|e| describe(&e))?;
         let mut tx = app.store.write().await.map_err(|e| e.to_string())?;
         handler
-            .run_json(app, &mut *tx, &job.payload)
+            .run(app, &mut *tx, prepared)
             .await
             .map_err(|e| describe(&e))?;
         if !tx

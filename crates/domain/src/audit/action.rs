@@ -104,6 +104,9 @@ audit_actions! {
     WebhookCreate = "webhook.create",
     WebhookUpdate = "webhook.update",
     WebhookDelete = "webhook.delete",
+    /// A payment gateway allowed to post signed payment notifications (its secret made).
+    PaymentGatewayCreate = "payment_gateway.create",
+    PaymentGatewayDelete = "payment_gateway.delete",
     RateLimitSet = "rate_limit.set",
     RateLimitRemove = "rate_limit.remove",
     /// A dead outbox message given another round of attempts.
@@ -112,12 +115,21 @@ audit_actions! {
     JobRetry = "job.retry",
     CatalogPackageSave = "catalog.package_save",
     CatalogDepartureCreate = "catalog.departure_create",
+    /// A departure's guide (name and phone on the pre-trip documents) set or taken off.
+    CatalogDepartureGuide = "catalog.departure_guide",
     CatalogPropertySave = "catalog.property_save",
     CatalogRoomTypeSave = "catalog.room_type_save",
     CatalogRoomSave = "catalog.room_save",
     CatalogBlocksImport = "catalog.blocks_import",
     /// A secret-token iCalendar feed URL made for a room or a room type.
     CatalogFeedCreate = "catalog.feed_create",
+    /// A room subscribed to an OTA's calendar address (fetched and imported on a schedule).
+    CatalogSubscriptionCreate = "catalog.subscription_create",
+    /// A room's OTA calendar subscription ended (its blocks kept or released).
+    CatalogSubscriptionDelete = "catalog.subscription_delete",
+    /// A version of a product's cancellation policy added (tiers or a lodging preset, from
+    /// its effective date).
+    CatalogPolicyAdd = "catalog.policy_add",
     BookingCreate = "booking.create",
     BookingConfirm = "booking.confirm",
     BookingCancel = "booking.cancel",
@@ -125,6 +137,24 @@ audit_actions! {
     BookingPayment = "booking.payment",
     /// The expiry job freed the inventory of a hold that ran out unpaid.
     BookingExpire = "booking.expire",
+    /// Guests of a room booking arrived at the front desk (the registration clock starts).
+    BookingArrived = "booking.arrived",
+    /// Check-in registration completed, with whether the welcome pack was given.
+    BookingRegistered = "booking.registered",
+    /// Staff told the customer of the booking's confirmation by phone or in person.
+    BookingConfirmationTold = "booking.confirmation_told",
+    /// A cancellation's refund paid out (the refund-payment clock stops).
+    BookingRefundPaid = "booking.refund_paid",
+    /// A customer put on a sold-out departure's waitlist.
+    BookingWaitlistJoin = "booking.waitlist_join",
+    /// The pre-trip documents sent to the customer (channel, content hash; never the address).
+    BookingDocumentsSent = "booking.documents_sent",
+    /// The traveler confirmed receiving the pre-trip documents through their link.
+    BookingDocumentsReceived = "booking.documents_received",
+    /// A change of dates, room or party quoted for the customer to accept (no inventory taken).
+    BookingChangeQuoted = "booking.change_quoted",
+    /// A quoted change accepted: lines, inventory and total moved, before and after recorded.
+    BookingChanged = "booking.changed",
     /// Every sealed value re-encrypted under the active key.
     VaultReseal = "vault.reseal",
     /// A new vault key made active (`tripdesk keys rotate`).

@@ -28,6 +28,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_sla_target_carries_the_same_figure() {
+        let t = crate::sla::SlaTarget::default_for(REFUND_PAYMENT_TARGET).unwrap();
+        assert_eq!(t.kind, crate::sla::ClockKind::WorkingDays);
+        assert_eq!(t.amount, REFUND_PAYMENT_WORKING_DAYS);
+        assert_eq!(t.calendar, Calendar::CHINA_MAINLAND_OFFICE);
+    }
+
+    #[test]
     fn five_working_days_skip_the_national_day_holiday() {
         let office = Calendar::china_mainland_office();
         // Approved Tuesday 2025-09-30 17:00 Beijing (09:00 UTC). 1–8 October are holidays;

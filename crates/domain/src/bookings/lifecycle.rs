@@ -20,7 +20,12 @@
 //! 4. Not before the end date (the last day of the trip, the check-out day).
 //!
 //! [`effects`] lists what the use case does with each step (policy stored and confirmation
-//! clock started at confirmation; inventory freed only by cancel and expire).
+//! clock started at confirmation; inventory freed for good only by cancel and expire, moved by
+//! a change: the old freed and the new taken in one transaction). A change is quoted and
+//! accepted by the rules of [`super::change`].
+//!
+//! Lodging guests' arrival, registration and welcome pack are facts recorded on a confirmed
+//! booking, with rules of their own: [`arrival`].
 //!
 //! Holds: a [`Hold::Checkout`] lasts minutes (the customer is paying now); a
 //! [`Hold::Deposit`] gives a payment deadline in days (seed 004: 告知客户支付方式和支付截止时间).
@@ -31,6 +36,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
+
+pub mod arrival;
 
 /// Where a booking stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -183,6 +190,11 @@ pub enum BookingEffect {
     StartClock(&'static str),
     /// Regenerate the pre-trip documents and send them again (issue 14 item 8).
     RegenerateDocuments,
+    /// Free the changed lines' old seats or room-nights and take the new ones, in the same
+    /// transaction and by the same database guards as a new booking.
+    MoveInventory,
+    /// Owe back what was paid beyond the new total ([`super::ChangeQuote::refund`]).
+    RefundExcess,
     /// Free the seats or room-nights at once.
     ReleaseInventory,
     /// Compute the refund by the stored policy ([`super::refund::compute_refund`]).
@@ -204,7 +216,7 @@ pub fn effects(from: BookingState, step: BookingStep) -> Vec<BookingEffect> {
             IssueConfirmationNumber,
             StartClock(CONFIRMATION_TARGET),
         ],
-        BookingStep::Change => vec![RegenerateDocuments],
+        BookingStep::Change => vec![MoveInventory, RefundExcess, RegenerateDocuments],
         BookingStep::Complete => vec![],
         BookingStep::Cancel if from == BookingState::Held => {
             vec![ReleaseInventory, ReturnPayments]

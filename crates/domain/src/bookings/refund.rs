@@ -28,11 +28,16 @@
 //!   new date; free where the policy says so, otherwise less the documented extra costs of
 //!   the change (art. 67: 合同变更的，因此增加的费用由旅游者承担).
 
+mod draft;
 mod policy;
 
 #[cfg(test)]
 mod tests;
 
+pub use draft::{
+    check_terms, is_tour, percent_to_basis_points, tier_inputs, tier_table, LodgingDraft,
+    LodgingPresetKind, PolicyFieldError, TermsDraft, TierInput, MAX_POLICY_DAYS, MAX_TIERS,
+};
 pub use policy::{
     policy_in_force, CancellationPolicy, LodgingCharge, LodgingPreset, LodgingTerms, PolicyTerms,
     Tier, TierTable, TourTerms, TripScope, DOMESTIC_AGENCY_TIERS, DOMESTIC_CUSTOMER_TIERS, FULL_BP,
@@ -72,6 +77,10 @@ pub enum RefundError {
     /// Costs given for a postponement the policy makes free.
     #[error("postponement is free under this policy: no costs may be charged")]
     PostponementIsFree,
+    /// A change's refund asked of the cancellation rules: it is the change quote's
+    /// ([`super::ChangeQuote::refund`]).
+    #[error("a change is not a cancellation: its refund is the change quote's")]
+    NotACancellation,
 }
 
 impl RefundError {
@@ -86,6 +95,7 @@ impl RefundError {
             Self::CostWithoutDescription => "refund.cost_without_description",
             Self::CostsExceedPaid { .. } => "refund.costs_exceed_paid",
             Self::PostponementIsFree => "refund.postponement_is_free",
+            Self::NotACancellation => "refund.not_a_cancellation",
         }
     }
 }
@@ -167,6 +177,9 @@ pub enum Cause {
     /// Force majeure and the customer chose a refund; the business's documented
     /// unrecoverable supplier costs.
     ForceMajeure { unrecoverable: Vec<SupplierCost> },
+    /// Not a cancellation: a change lowered the total below what was paid, and the excess
+    /// goes back ([`super::ChangeQuote::refund`]).
+    Change,
 }
 
 impl Cause {
@@ -176,14 +189,15 @@ impl Cause {
             Cause::Business => CauseKind::Business,
             Cause::GroupNotFormed => CauseKind::GroupNotFormed,
             Cause::ForceMajeure { .. } => CauseKind::ForceMajeure,
+            Cause::Change => CauseKind::Change,
         }
     }
 }
 
-/// A [`Cause`]'s name, as stored beside a refund and chosen in the API.
+/// A [`Cause`]'s name, as stored beside a refund. The API's cancellation takes the names
+/// [`CauseKind::cancels`] allows (its own `RefundCauseName`, without `change`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RefundCauseName))]
 pub enum CauseKind {
     /// 旅游者/客人取消.
     Customer,
@@ -193,15 +207,23 @@ pub enum CauseKind {
     GroupNotFormed,
     /// 不可抗力.
     ForceMajeure,
+    /// 变更退差: a change's refund, never a cancellation's cause.
+    Change,
 }
 
 impl CauseKind {
-    pub const ALL: [CauseKind; 4] = [
+    pub const ALL: [CauseKind; 5] = [
         CauseKind::Customer,
         CauseKind::Business,
         CauseKind::GroupNotFormed,
         CauseKind::ForceMajeure,
+        CauseKind::Change,
     ];
+
+    /// The causes a cancellation may give (all but [`CauseKind::Change`]).
+    pub fn cancels(self) -> bool {
+        self != CauseKind::Change
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -209,6 +231,7 @@ impl CauseKind {
             CauseKind::Business => "business",
             CauseKind::GroupNotFormed => "group_not_formed",
             CauseKind::ForceMajeure => "force_majeure",
+            CauseKind::Change => "change",
         }
     }
 
@@ -218,12 +241,13 @@ impl CauseKind {
 }
 
 impl LineKind {
-    pub const ALL: [LineKind; 5] = [
+    pub const ALL: [LineKind; 6] = [
         LineKind::Paid,
         LineKind::Withheld,
         LineKind::Compensation,
         LineKind::SupplierCost,
         LineKind::Postponement,
+        LineKind::Overpaid,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -233,6 +257,7 @@ impl LineKind {
             LineKind::Compensation => "compensation",
             LineKind::SupplierCost => "supplier_cost",
             LineKind::Postponement => "postponement",
+            LineKind::Overpaid => "overpaid",
         }
     }
 
@@ -256,6 +281,8 @@ pub enum LineKind {
     SupplierCost,
     /// A postponement: free (zero) or one extra cost of the change (negative).
     Postponement,
+    /// Paid beyond the booking's total: no policy applies to it, it all goes back (positive).
+    Overpaid,
 }
 
 /// One line of the explanation.
@@ -284,6 +311,25 @@ pub struct Refund {
     pub lines: Vec<RefundLine>,
 }
 
+impl Refund {
+    /// Adds back what was paid beyond the booking's total (`over_fen`; nothing for 0 or
+    /// less): no tier or preset applies to money that was never owed, so one more line
+    /// returns it in full and the paid and refund figures grow by it. The policy's
+    /// computation ([`compute_refund`]) sees the payment capped at the total.
+    pub fn with_overpayment(mut self, over_fen: i64) -> Refund {
+        if over_fen > 0 {
+            self.paid_fen += over_fen;
+            self.refund_fen += over_fen;
+            self.lines.push(RefundLine {
+                kind: LineKind::Overpaid,
+                label_zh: format!("超出订单总额的多付款项{}，全额退还", yuan(over_fen)),
+                amount_fen: over_fen,
+            });
+        }
+        self
+    }
+}
+
 /// A postponement for force majeure, explained. `credit_fen` (what carries over to the new
 /// date) equals the sum of the lines and `paid_fen − fee_fen`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,7 +340,7 @@ pub struct Postponement {
     pub lines: Vec<RefundLine>,
 }
 
-fn yuan(fen: i64) -> String {
+pub(super) fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let a = fen.unsigned_abs();
     format!("{sign}{}.{:02}元", a / 100, a % 100)
@@ -423,6 +469,7 @@ pub fn compute_refund(
             }
         }
         (Cause::GroupNotFormed, PolicyTerms::Lodging(_)) => return Err(RefundError::NotATour),
+        (Cause::Change, _) => return Err(RefundError::NotACancellation),
         (Cause::ForceMajeure { unrecoverable }, _) => {
             let total = check_costs(unrecoverable, case.paid_fen)?;
             debug_assert!(total <= case.paid_fen);

@@ -26,7 +26,7 @@ pub use matching::{
 pub use product::{
     nights_between, yuan, Accessibility, CategoryPrices, DayKind, Departure, Diet, FeeItem,
     ItineraryDay, NightPrice, Party, RoomType, StayQuote, Tag, TourPackage, TourScope,
-    TravelerCategory, MAX_STAY_NIGHTS,
+    TravelerCategory, MAX_GUIDE_NAME, MAX_GUIDE_PHONE, MAX_STAY_NIGHTS,
 };
 
 /// Everything that can be wrong with catalog data or a request to price or match it.

@@ -382,7 +382,18 @@ pub struct Departure {
     /// 集合地点 ("昆明长水国际机场 3号门").
     #[serde(default)]
     pub meeting_point: String,
+    /// The guide or tour leader (导游/领队) travelers meet, as the pre-trip documents name
+    /// them; empty until one is assigned.
+    #[serde(default)]
+    pub guide_name: String,
+    /// The guide's work phone for the trip (a business contact printed on the documents).
+    #[serde(default)]
+    pub guide_phone: String,
 }
+
+/// The longest guide name and phone a departure takes.
+pub const MAX_GUIDE_NAME: usize = 40;
+pub const MAX_GUIDE_PHONE: usize = 30;
 
 impl Departure {
     /// Seats 1–999; a minimum group of 1 up to the seats; a go/no-go date at least 7
@@ -415,6 +426,16 @@ impl Departure {
         if self.prices.senior < 0 {
             return Err(CatalogError::invalid("departure.prices.senior", "negative"));
         }
+        check_guide(&self.guide_name, &self.guide_phone).map(|_| ())
+    }
+
+    /// The guide's name and phone, trimmed: both or neither given — a name alone is not
+    /// enough to reach them, a phone alone says nobody to ask for — each on one line, the
+    /// name at most [`MAX_GUIDE_NAME`] characters, the phone [`MAX_GUIDE_PHONE`] characters
+    /// of digits, spaces, `+`, `-`, `(`, `)` and at least 5 digits (a landline with its
+    /// area code, a mobile, an extension).
+    pub fn set_guide(&mut self, name: &str, phone: &str) -> Result<(), CatalogError> {
+        (self.guide_name, self.guide_phone) = check_guide(name, phone)?;
         Ok(())
     }
 
@@ -443,6 +464,31 @@ impl Departure {
                 .ok_or(CatalogError::Overflow)
         })
     }
+}
+
+/// The guide's name and phone as they are kept (trimmed), or the field at fault.
+fn check_guide(name: &str, phone: &str) -> Result<(String, String), CatalogError> {
+    let name = crate::text::optional_single_line(name, MAX_GUIDE_NAME)
+        .map_err(|e| CatalogError::invalid("departure.guide_name", e.code()))?;
+    let phone = phone.trim();
+    let name = match (name, phone.is_empty()) {
+        (None, true) => return Ok((String::new(), String::new())),
+        (None, false) => return Err(CatalogError::invalid("departure.guide_name", "required")),
+        (Some(_), true) => return Err(CatalogError::invalid("departure.guide_phone", "required")),
+        (Some(name), false) => name,
+    };
+    if phone.chars().count() > MAX_GUIDE_PHONE {
+        return Err(CatalogError::invalid("departure.guide_phone", "too_long"));
+    }
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if digits < 5
+        || !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+    {
+        return Err(CatalogError::invalid("departure.guide_phone", "invalid"));
+    }
+    Ok((name, phone.to_string()))
 }
 
 /// What kind of day a date is, as the working-day calendar says (调休 included): a working

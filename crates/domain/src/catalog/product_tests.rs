@@ -58,6 +58,8 @@ pub(super) fn departure(on: Date, seats: u32) -> Departure {
         },
         meeting_time: "07:30".into(),
         meeting_point: "昆明长水国际机场 3号门".into(),
+        guide_name: String::new(),
+        guide_phone: String::new(),
     }
 }
 
@@ -181,6 +183,14 @@ fn departure_rules_name_their_field() {
             "departure.prices.senior",
             Box::new(|d| d.prices.senior = -1),
         ),
+        (
+            "departure.guide_name",
+            Box::new(|d| d.guide_phone = "139 0000 1234".into()),
+        ),
+        (
+            "departure.guide_phone",
+            Box::new(|d| d.guide_name = "李导".into()),
+        ),
     ];
     for (field, break_it) in cases {
         let mut d = ok.clone();
@@ -192,6 +202,62 @@ fn departure_rules_name_their_field() {
     d.min_group = 30;
     d.prices.child = 0;
     d.validate(TourScope::Domestic).unwrap();
+}
+
+#[test]
+fn a_guide_is_a_name_and_a_phone_to_reach_them() {
+    let mut d = departure(date(2026, 5, 1), 30);
+    d.set_guide("  李明（领队） ", " +86 139-0000-1234 ")
+        .unwrap();
+    assert_eq!(
+        (d.guide_name.as_str(), d.guide_phone.as_str()),
+        ("李明（领队）", "+86 139-0000-1234")
+    );
+    d.validate(TourScope::Domestic).unwrap();
+    // Taken off again: both empty.
+    d.set_guide("", "  ").unwrap();
+    assert!(d.guide_name.is_empty() && d.guide_phone.is_empty());
+    let (long_phone, long_name) = ("1".repeat(31), "李".repeat(41));
+    let refused = [
+        ("李导", "", "departure.guide_phone", "required"),
+        ("", "13900001234", "departure.guide_name", "required"),
+        ("李导", "call me", "departure.guide_phone", "invalid"),
+        ("李导", "1234", "departure.guide_phone", "invalid"),
+        (
+            "李导",
+            "0871-6000 0000 转 8",
+            "departure.guide_phone",
+            "invalid",
+        ),
+        (
+            "李导",
+            long_phone.as_str(),
+            "departure.guide_phone",
+            "too_long",
+        ),
+        (
+            long_name.as_str(),
+            "13900001234",
+            "departure.guide_name",
+            "too_long",
+        ),
+        (
+            "李\u{7}导",
+            "13900001234",
+            "departure.guide_name",
+            "control_character",
+        ),
+    ];
+    for (name, phone, field, rule) in refused {
+        let before = d.clone();
+        assert_eq!(
+            d.set_guide(name, phone),
+            Err(CatalogError::Invalid { field, rule }),
+            "{name} {phone}"
+        );
+        assert_eq!(d, before, "a refused guide changes nothing");
+    }
+    d.set_guide("王芳", "0871-6000 0000").unwrap();
 }
 
 #[test]

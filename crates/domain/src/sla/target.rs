@@ -260,6 +260,15 @@ pub const DEFAULT_TARGETS: &[SlaTarget] = &[
         None,
         HOTLINE,
     ),
+    target(
+        "refund.payment",
+        "退款支付",
+        "Refund paid after cancellation",
+        ClockKind::WorkingDays,
+        5,
+        None,
+        OFFICE,
+    ),
 ];
 
 #[cfg(test)]
@@ -302,6 +311,7 @@ mod tests {
                 ),
                 ("booking.confirmation", ClockKind::CalendarHours, 60, None),
                 ("checkin.registration", ClockKind::CalendarHours, 5, None),
+                ("refund.payment", ClockKind::WorkingDays, 5, None),
             ]
         );
         assert_eq!(

@@ -15,7 +15,7 @@ use sqlx::{QueryBuilder, Row};
 use tripdesk_domain::bookings::{BookingState, HoldKind, Stay};
 use tripdesk_domain::catalog::{Party, TravelerCategory};
 use tripdesk_store::{
-    Booking, BookingFilter, BookingLine, BookingRepo, LineItem, Payment, PaymentMethod, RefundRecord,
+    Booking, BookingFilter, BookingLine, BookingRepo, ChangeQuoteRecord, LineItem, Payment, PaymentMethod, RefundRecord,
     StoreError, Traveler, WaitlistEntryRecord,
 };
 use uuid::Uuid;
@@ -24,7 +24,7 @@ type DbRow = <Db as sqlx::Database>::Row;
 
 const BOOKING_COLUMNS: &str = "id, customer_id, state, hold_kind, hold_expires_at, confirmation_no, \
     starts_on, ends_on, total_fen, paid_fen, policy, ticket_id, created_by, created_at, updated_at, \
-    confirmed_at, closed_at, arrived_at, registered_at, version";
+    confirmed_at, closed_at, arrived_at, registered_at, welcome_pack_at, version";
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.into())
@@ -66,6 +66,7 @@ fn booking_head(row: &DbRow) -> Result<Booking, StoreError> {
         closed_at: opt_ts(get(row, "closed_at")?)?,
         arrived_at: opt_ts(get(row, "arrived_at")?)?,
         registered_at: opt_ts(get(row, "registered_at")?)?,
+        welcome_pack_at: opt_ts(get(row, "welcome_pack_at")?)?,
         version: get(row, "version")?,
         lines: Vec::new(),
         travelers: Vec::new(),
@@ -144,6 +145,21 @@ fn refund_from_row(row: &DbRow) -> Result<RefundRecord, StoreError> {
     })
 }
 
+const QUOTE_COLUMNS: &str = "id, booking_id, body, created_by, created_at, expires_at, accepted_at, accepted_by";
+
+fn quote_from_row(row: &DbRow) -> Result<ChangeQuoteRecord, StoreError> {
+    Ok(ChangeQuoteRecord {
+        id: id(&get::<String>(row, "id")?)?,
+        booking_id: id(&get::<String>(row, "booking_id")?)?,
+        quote: from_json(&get::<String>(row, "body")?, "change quote")?,
+        created_by: opt_id(get(row, "created_by")?)?,
+        created_at: ts(get(row, "created_at")?)?,
+        expires_at: ts(get(row, "expires_at")?)?,
+        accepted_at: opt_ts(get(row, "accepted_at")?)?,
+        accepted_by: opt_id(get(row, "accepted_by")?)?,
+    })
+}
+
 fn waitlist_from_row(row: &DbRow) -> Result<WaitlistEntryRecord, StoreError> {
     Ok(WaitlistEntryRecord {
         id: id(&get::<String>(row, "id")?)?,
@@ -204,6 +220,37 @@ impl SqlTx {
         Ok(())
     }
 
+    async fn insert_lines(&mut self, booking_id: Uuid, lines: &[BookingLine]) -> Result<(), StoreError> {
+        for line in lines {
+            let row = Insert::new(
+                "booking_lines",
+                "booking_id, line_no, room_id, check_in, check_out, departure_id, adults, children, seniors, price_fen",
+            )
+            .val(booking_id.to_string())
+            .val(i64::from(line.line_no));
+            let row = match &line.item {
+                LineItem::Room { room_id, stay } => row
+                    .val(room_id.to_string())
+                    .val(day(stay.check_in()))
+                    .val(day(stay.check_out()))
+                    .val(None::<String>)
+                    .val(None::<i64>)
+                    .val(None::<i64>)
+                    .val(None::<i64>),
+                LineItem::Seats { departure_id, party } => row
+                    .val(None::<String>)
+                    .val(None::<String>)
+                    .val(None::<String>)
+                    .val(departure_id.to_string())
+                    .val(i64::from(party.adults))
+                    .val(i64::from(party.children))
+                    .val(i64::from(party.seniors)),
+            };
+            self.insert_row(row.val(line.price_fen)).await?;
+        }
+        Ok(())
+    }
+
     async fn one_booking(&mut self, column: &str, value: String) -> Result<Option<Booking>, StoreError> {
         let row = sqlx::query(&format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE {column} = $1"))
             .bind(value)
@@ -241,35 +288,10 @@ impl BookingRepo for SqlTx {
             .val(opt_ms(b.closed_at))
             .val(opt_ms(b.arrived_at))
             .val(opt_ms(b.registered_at))
+            .val(opt_ms(b.welcome_pack_at))
             .val(b.version);
         self.insert_row(row).await?;
-        for line in &b.lines {
-            let row = Insert::new(
-                "booking_lines",
-                "booking_id, line_no, room_id, check_in, check_out, departure_id, adults, children, seniors, price_fen",
-            )
-            .val(b.id.to_string())
-            .val(i64::from(line.line_no));
-            let row = match &line.item {
-                LineItem::Room { room_id, stay } => row
-                    .val(room_id.to_string())
-                    .val(day(stay.check_in()))
-                    .val(day(stay.check_out()))
-                    .val(None::<String>)
-                    .val(None::<i64>)
-                    .val(None::<i64>)
-                    .val(None::<i64>),
-                LineItem::Seats { departure_id, party } => row
-                    .val(None::<String>)
-                    .val(None::<String>)
-                    .val(None::<String>)
-                    .val(departure_id.to_string())
-                    .val(i64::from(party.adults))
-                    .val(i64::from(party.children))
-                    .val(i64::from(party.seniors)),
-            };
-            self.insert_row(row.val(line.price_fen)).await?;
-        }
+        self.insert_lines(b.id, &b.lines).await?;
         for (position, t) in b.travelers.iter().enumerate() {
             let row = Insert::new("booking_travelers", "booking_id, position, customer_id, category")
                 .val(b.id.to_string())
@@ -316,12 +338,42 @@ impl BookingRepo for SqlTx {
         Ok(out)
     }
 
+    async fn list_arrivals(
+        &mut self,
+        property_id: Uuid,
+        on: jiff::civil::Date,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<Booking>, StoreError> {
+        // The lines checking in that day are found through booking_lines_check_in_idx; a
+        // booking with two rooms arriving is one row, placed by its first room.
+        let rows = sqlx::query(&format!(
+            "SELECT {BOOKING_COLUMNS} FROM bookings JOIN ( \
+                SELECT l.booking_id, MIN(r.position) AS first_position, MIN(r.label) AS first_label \
+                FROM booking_lines l JOIN rooms r ON r.id = l.room_id \
+                WHERE l.check_in = $1 AND l.room_id IS NOT NULL AND r.property_id = $2 \
+                GROUP BY l.booking_id) arriving ON arriving.booking_id = bookings.id \
+             WHERE bookings.state IN ('held', 'confirmed', 'changed', 'completed') \
+             ORDER BY arriving.first_position, arriving.first_label, bookings.id LIMIT $3 OFFSET $4"
+        ))
+        .bind(day(on))
+        .bind(property_id.to_string())
+        .bind(i64::from(limit.clamp(1, 1000)))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        let mut out = rows.iter().map(booking_head).collect::<Result<Vec<_>, _>>()?;
+        self.attach_lines(&mut out).await?;
+        Ok(out)
+    }
+
     async fn update_booking(&mut self, b: &Booking, expected_version: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE bookings SET state = $3, hold_kind = $4, hold_expires_at = $5, confirmation_no = $6, \
              starts_on = $7, ends_on = $8, total_fen = $9, paid_fen = $10, policy = $11, ticket_id = $12, \
              updated_at = $13, confirmed_at = $14, closed_at = $15, arrived_at = $16, registered_at = $17, \
-             version = version + 1 WHERE id = $1 AND version = $2",
+             welcome_pack_at = $18, version = version + 1 WHERE id = $1 AND version = $2",
         )
         .bind(b.id.to_string())
         .bind(expected_version)
@@ -340,6 +392,7 @@ impl BookingRepo for SqlTx {
         .bind(opt_ms(b.closed_at))
         .bind(opt_ms(b.arrived_at))
         .bind(opt_ms(b.registered_at))
+        .bind(opt_ms(b.welcome_pack_at))
         .execute(self.db().await?)
         .await
         .map_err(err)?;
@@ -401,6 +454,66 @@ impl BookingRepo for SqlTx {
             freed.push((departure, seats));
         }
         Ok(freed)
+    }
+
+    async fn replace_lines(&mut self, booking_id: Uuid, lines: &[BookingLine]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM booking_lines WHERE booking_id = $1")
+            .bind(booking_id.to_string())
+            .execute(self.db().await?)
+            .await
+            .map_err(err)?;
+        self.insert_lines(booking_id, lines).await
+    }
+
+    async fn insert_change_quote(&mut self, q: &ChangeQuoteRecord) -> Result<(), StoreError> {
+        let row = Insert::new(
+            "booking_change_quotes",
+            "id, booking_id, body, created_by, created_at, expires_at, accepted_at, accepted_by",
+        )
+        .val(q.id.to_string())
+        .val(q.booking_id.to_string())
+        .val(to_json(&q.quote))
+        .val(q.created_by.map(|u| u.to_string()))
+        .val(ms(q.created_at))
+        .val(ms(q.expires_at))
+        .val(opt_ms(q.accepted_at))
+        .val(q.accepted_by.map(|u| u.to_string()));
+        self.insert_row(row).await
+    }
+
+    async fn get_change_quote(&mut self, quote_id: Uuid) -> Result<Option<ChangeQuoteRecord>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {QUOTE_COLUMNS} FROM booking_change_quotes WHERE id = $1"))
+            .bind(quote_id.to_string())
+            .fetch_optional(self.db().await?)
+            .await
+            .map_err(err)?;
+        row.as_ref().map(quote_from_row).transpose()
+    }
+
+    async fn list_change_quotes(&mut self, booking_id: Uuid, limit: u32) -> Result<Vec<ChangeQuoteRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {QUOTE_COLUMNS} FROM booking_change_quotes WHERE booking_id = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(booking_id.to_string())
+        .bind(i64::from(limit.clamp(1, 1000)))
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        rows.iter().map(quote_from_row).collect()
+    }
+
+    async fn accept_change_quote(&mut self, quote_id: Uuid, by: Option<Uuid>, at: Timestamp) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE booking_change_quotes SET accepted_at = $2, accepted_by = $3 WHERE id = $1 AND accepted_at IS NULL",
+        )
+        .bind(quote_id.to_string())
+        .bind(ms(at))
+        .bind(by.map(|u| u.to_string()))
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn insert_payment(&mut self, p: &Payment) -> Result<(), StoreError> {
@@ -517,5 +630,29 @@ impl BookingRepo for SqlTx {
             .await
             .map_err(err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn waitlist_counts(&mut self, departure_ids: &[Uuid]) -> Result<Vec<(Uuid, u32)>, StoreError> {
+        if departure_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(
+            "SELECT departure_id, COUNT(*) AS waiting FROM departure_waitlist \
+             WHERE offered_at IS NULL AND departure_id IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for d in departure_ids {
+            sep.push_bind(d.to_string());
+        }
+        qb.push(") GROUP BY departure_id");
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    id(&get::<String>(row, "departure_id")?)?,
+                    small(get(row, "waiting")?, "waiting")?,
+                ))
+            })
+            .collect()
     }
 }

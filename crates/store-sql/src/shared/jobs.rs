@@ -268,4 +268,17 @@ impl JobRepo for SqlTx {
         .map_err(err)?;
         opt_ts(row.try_get("next_due").map_err(err)?)
     }
+
+    async fn pending_job_with_key(&mut self, unique_key: &str) -> Result<bool, StoreError> {
+        // The partial unique index over pending keys answers it.
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM jobs WHERE unique_key = $1 AND state IN ('due', 'running')",
+        )
+        .bind(unique_key)
+        .fetch_one(self.db().await?)
+        .await
+        .map_err(err)?;
+        let n: i64 = row.try_get("n").map_err(err)?;
+        Ok(n > 0)
+    }
 }

@@ -396,6 +396,14 @@ impl SlaRepo for SqlTx {
         if let Some(s) = &f.subject_id {
             qb.push(" AND subject_id = ").push_bind(s.clone());
         }
+        if !f.subject_ids.is_empty() {
+            qb.push(" AND subject_id IN (");
+            let mut ids = qb.separated(", ");
+            for s in &f.subject_ids {
+                ids.push_bind(s.clone());
+            }
+            qb.push(")");
+        }
         if let Some(from) = f.started_from {
             qb.push(" AND started_at >= ").push_bind(ms(from));
         }

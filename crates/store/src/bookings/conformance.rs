@@ -6,7 +6,9 @@ macro_rules! bookings_conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@each $make;
             bookings_round_trip, last_room_night_goes_to_one_booking, last_seats_go_to_one_party,
-            released_inventory_is_free_again, payments_refunds_and_waitlist);
+            released_inventory_is_free_again, payments_refunds_and_waitlist,
+            arrivals_of_a_day_at_a_property, a_change_moves_lines_and_inventory,
+            two_changes_race_for_the_last_room_night);
     };
 }
 
@@ -62,6 +64,7 @@ pub fn sample_booking(customer_id: Uuid, lines: Vec<BookingLine>, now: Timestamp
         closed_at: None,
         arrived_at: None,
         registered_at: None,
+        welcome_pack_at: None,
         version: 1,
         lines,
         travelers: vec![Traveler {
@@ -177,6 +180,9 @@ pub async fn bookings_round_trip(store: &dyn Store) {
     confirmed.policy = Some(domestic_policy());
     confirmed.confirmed_at = Some(now);
     confirmed.paid_fen = 292_000;
+    confirmed.arrived_at = Some(t("2026-07-30T07:00:00Z"));
+    confirmed.registered_at = Some(t("2026-07-30T07:04:00Z"));
+    confirmed.welcome_pack_at = confirmed.registered_at;
     let mut tx = store.write().await.unwrap();
     assert!(tx.update_booking(&confirmed, 1).await.unwrap());
     assert!(
@@ -473,4 +479,91 @@ pub async fn payments_refunds_and_waitlist(store: &dyn Store) {
     entries[1].offered_at = Some(now);
     let mut r = store.read().await.unwrap();
     assert_eq!(r.list_waitlist(departure.id).await.unwrap(), entries);
+    assert_eq!(
+        r.waitlist_counts(&[departure.id, Uuid::now_v7()])
+            .await
+            .unwrap(),
+        vec![(departure.id, 2)],
+        "offered parties no longer count as waiting"
+    );
+    drop(r);
+    // A customer waits once: a second entry while the first waits is a duplicate; once
+    // offered seats they may join again.
+    let mut tx = store.write().await.unwrap();
+    let again = |of: &WaitlistEntryRecord| WaitlistEntryRecord {
+        id: Uuid::now_v7(),
+        offered_at: None,
+        ..of.clone()
+    };
+    assert!(matches!(
+        tx.join_waitlist(&again(&entries[0])).await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    tx.join_waitlist(&again(&entries[1])).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The arrivals of a day at a property: live bookings with a room of the property checking in
+/// that day, each once however many of its rooms arrive, in the grid's order, paged; not
+/// another day's, another property's, or a cancelled booking's.
+pub async fn arrivals_of_a_day_at_a_property(store: &dyn Store) {
+    let (property, _, rooms) = sample_property(store, 4).await;
+    let (_, _, elsewhere) = sample_property(store, 1).await;
+    let day = date(2026, 7, 10);
+    let next = date(2026, 7, 12);
+    // Room 204 (position 3) and room 202 (position 1) arrive; 201 tomorrow.
+    let late_in_grid = sample_booking_for_room(store, rooms[3].id, day, next).await;
+    let early_in_grid = sample_booking_for_room(store, rooms[1].id, day, next).await;
+    sample_booking_for_room(store, rooms[0].id, date(2026, 7, 11), next).await;
+    sample_booking_for_room(store, elsewhere[0].id, day, next).await;
+    // A party in two rooms (201 and 203) is one arrival, placed by 201.
+    let customer = new_customer(store).await;
+    let mut lines = vec![
+        room_line(rooms[2].id, day, next),
+        room_line(rooms[0].id, day, date(2026, 7, 11)),
+    ];
+    lines[1].line_no = 2;
+    let party = sample_booking(customer, lines, t("2026-06-01T02:00:00Z"));
+    let mut tx = store.write().await.unwrap();
+    tx.insert_booking(&party).await.unwrap();
+    tx.commit().await.unwrap();
+    // A cancelled booking does not arrive.
+    let cancelled =
+        sample_booking_for_room(store, rooms[2].id, date(2026, 7, 12), date(2026, 7, 13)).await;
+    let mut r = store.read().await.unwrap();
+    let mut gone = r.get_booking(cancelled).await.unwrap().unwrap();
+    drop(r);
+    gone.state = BookingState::Cancelled;
+    let mut tx = store.write().await.unwrap();
+    assert!(tx.update_booking(&gone, gone.version).await.unwrap());
+    tx.release_inventory(cancelled).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = store.read().await.unwrap();
+    let ids = |v: Vec<Booking>| v.into_iter().map(|b| b.id).collect::<Vec<_>>();
+    let all = r.list_arrivals(property.id, day, 10, 0).await.unwrap();
+    assert_eq!(
+        all.iter().find(|b| b.id == party.id).map(|b| b.lines.len()),
+        Some(2),
+        "read whole"
+    );
+    assert_eq!(ids(all), vec![party.id, early_in_grid, late_in_grid]);
+    assert_eq!(
+        ids(r.list_arrivals(property.id, day, 2, 1).await.unwrap()),
+        vec![early_in_grid, late_in_grid]
+    );
+    assert!(r
+        .list_arrivals(property.id, day, 10, 3)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(
+        r.list_arrivals(property.id, date(2026, 7, 12), 10, 0)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the cancelled booking is not arriving"
+    );
 }

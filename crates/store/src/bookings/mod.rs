@@ -8,33 +8,21 @@
 //! `CHECK`. The `take_*` calls answer false when the inventory is gone; the caller then drops
 //! its transaction, so nothing of a refused booking is written.
 
+pub(crate) mod change_conformance;
 pub(crate) mod conformance;
 
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::civil::Date;
 use jiff::Timestamp;
-use tripdesk_domain::bookings::{BookingState, CancellationPolicy, Cause, HoldKind, Refund, Stay};
+use tripdesk_domain::bookings::{
+    BookingState, CancellationPolicy, Cause, ChangeQuote, HoldKind, Refund, Stay,
+};
 use tripdesk_domain::catalog::{Party, TravelerCategory};
 use uuid::Uuid;
 
-/// What one booking line books.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineItem {
-    /// One room for a stay.
-    Room { room_id: Uuid, stay: Stay },
-    /// Seats on a departure for a party.
-    Seats { departure_id: Uuid, party: Party },
-}
-
-/// One line of a booking with its price.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BookingLine {
-    /// 1, 2, 3… in the booking.
-    pub line_no: u32,
-    pub item: LineItem,
-    pub price_fen: i64,
-}
+/// A booking's lines are the domain's (a change compares them as they are and as proposed).
+pub use tripdesk_domain::bookings::{BookingLine, LineItem};
 
 /// A traveler on a booking: a customer (their name, ID number and contacts are sealed in the
 /// customer vault, and erased with it).
@@ -76,10 +64,26 @@ pub struct Booking {
     /// Lodging: guests arrived; registration completed.
     pub arrived_at: Option<Timestamp>,
     pub registered_at: Option<Timestamp>,
+    /// When the welcome pack was given (recorded with the registration).
+    pub welcome_pack_at: Option<Timestamp>,
     /// Bumped by every update; updates are conditional on it.
     pub version: i64,
     pub lines: Vec<BookingLine>,
     pub travelers: Vec<Traveler>,
+}
+
+impl Booking {
+    /// What the customer still owes: the total less what was paid, never negative — money
+    /// paid beyond the total (a change made it cheaper) is owed back as a refund and shown
+    /// with the refunds — and nothing on a cancelled or expired booking, whose refund
+    /// settles it.
+    pub fn balance_due_fen(&self) -> i64 {
+        if self.state.holds_inventory() {
+            (self.total_fen - self.paid_fen).max(0)
+        } else {
+            0
+        }
+    }
 }
 
 /// Bookings to list, newest first.
@@ -172,6 +176,23 @@ pub struct RefundRecord {
     pub payment_id: Option<Uuid>,
 }
 
+/// A change of a booking quoted to the customer (dates, room, party: the lines as they are and
+/// as proposed, each priced), kept until it is accepted or runs out. It holds prices, not
+/// inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeQuoteRecord {
+    pub id: Uuid,
+    pub booking_id: Uuid,
+    pub quote: ChangeQuote,
+    pub created_by: Option<Uuid>,
+    pub created_at: Timestamp,
+    /// The first instant the quote no longer holds.
+    pub expires_at: Timestamp,
+    /// Set once, when the change is applied.
+    pub accepted_at: Option<Timestamp>,
+    pub accepted_by: Option<Uuid>,
+}
+
 /// A party waiting for seats on a sold-out departure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitlistEntryRecord {
@@ -200,6 +221,17 @@ pub trait BookingRepo: Send {
 
     async fn list_bookings(&mut self, filter: &BookingFilter) -> Result<Vec<Booking>, StoreError>;
 
+    /// The front desk's arrivals: bookings holding inventory (held, confirmed, changed,
+    /// completed) with a room of `property_id` whose line checks in on `day`, each once, in
+    /// the grid's order of their first such room (then by id); `limit` from `offset`.
+    async fn list_arrivals(
+        &mut self,
+        property_id: Uuid,
+        day: Date,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<Booking>, StoreError>;
+
     /// Writes the booking's own fields (not its lines or travelers) if it is still at
     /// `expected_version`, bumping the version: false when someone else changed it first.
     async fn update_booking(
@@ -227,6 +259,33 @@ pub trait BookingRepo: Send {
     async fn release_inventory(&mut self, booking_id: Uuid)
         -> Result<Vec<(Uuid, u32)>, StoreError>;
 
+    /// Replaces the booking's lines with `lines` (a change): call it after
+    /// [`BookingRepo::release_inventory`] (which reads the old lines) and before taking the new
+    /// lines' inventory, in the transaction that writes the booking conditionally on its
+    /// version.
+    async fn replace_lines(
+        &mut self,
+        booking_id: Uuid,
+        lines: &[BookingLine],
+    ) -> Result<(), StoreError>;
+
+    async fn insert_change_quote(&mut self, quote: &ChangeQuoteRecord) -> Result<(), StoreError>;
+    async fn get_change_quote(&mut self, id: Uuid)
+        -> Result<Option<ChangeQuoteRecord>, StoreError>;
+    /// A booking's quotes, newest first, at most `limit`.
+    async fn list_change_quotes(
+        &mut self,
+        booking_id: Uuid,
+        limit: u32,
+    ) -> Result<Vec<ChangeQuoteRecord>, StoreError>;
+    /// Marks a quote accepted; false when it was accepted already (two accepts at once: one).
+    async fn accept_change_quote(
+        &mut self,
+        id: Uuid,
+        by: Option<Uuid>,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+
     /// Refuses a second payment with the same method and reference (`Duplicate`).
     async fn insert_payment(&mut self, payment: &Payment) -> Result<(), StoreError>;
     /// Oldest first.
@@ -242,6 +301,8 @@ pub trait BookingRepo: Send {
         at: Timestamp,
     ) -> Result<bool, StoreError>;
 
+    /// Adds a party to a departure's waitlist. A customer waits on a departure once:
+    /// `Duplicate` while an earlier entry of theirs is not yet offered seats.
     async fn join_waitlist(&mut self, entry: &WaitlistEntryRecord) -> Result<(), StoreError>;
     /// A departure's waitlist in the order parties joined (offered ones included).
     async fn list_waitlist(
@@ -250,4 +311,10 @@ pub trait BookingRepo: Send {
     ) -> Result<Vec<WaitlistEntryRecord>, StoreError>;
     /// Records that seats were offered; false when the entry was offered already.
     async fn mark_waitlist_offered(&mut self, id: Uuid, at: Timestamp) -> Result<bool, StoreError>;
+    /// How many parties still wait (not yet offered seats) on each of `departure_ids` that
+    /// has any, for the departures calendar (one query for a month of departures).
+    async fn waitlist_counts(
+        &mut self,
+        departure_ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, u32)>, StoreError>;
 }

@@ -76,6 +76,8 @@ pub fn sample_departure(package_id: Uuid, on: Date, seats: u32) -> Departure {
         },
         meeting_time: "07:00".into(),
         meeting_point: "合肥南站北广场".into(),
+        guide_name: String::new(),
+        guide_phone: String::new(),
     }
 }
 
@@ -144,6 +146,47 @@ pub async fn catalog_round_trips(store: &dyn Store) {
     let got = r.get_departure(departure.id).await.unwrap().unwrap();
     assert_eq!(got.departure, departure);
     assert_eq!((got.taken, got.cancelled, got.seats_left()), (0, false, 30));
+    drop(r);
+
+    // A guide is set (and read back with the departure), then taken off; an unknown
+    // departure has none to set.
+    let later = package.created_at + jiff::SignedDuration::from_hours(1);
+    let mut tx = store.write().await.unwrap();
+    assert!(tx
+        .set_departure_guide(departure.id, "李明（领队）", "139 0000 1234", later)
+        .await
+        .unwrap());
+    assert!(!tx
+        .set_departure_guide(Uuid::now_v7(), "李明", "139 0000 1234", later)
+        .await
+        .unwrap());
+    tx.commit().await.unwrap();
+    let mut r = store.read().await.unwrap();
+    let got = r.get_departure(departure.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            got.departure.guide_name.as_str(),
+            got.departure.guide_phone.as_str()
+        ),
+        ("李明（领队）", "139 0000 1234")
+    );
+    assert_eq!(got.updated_at, later);
+    drop(r);
+    let mut tx = store.write().await.unwrap();
+    assert!(tx
+        .set_departure_guide(departure.id, "", "", later)
+        .await
+        .unwrap());
+    tx.commit().await.unwrap();
+    let mut r = store.read().await.unwrap();
+    assert_eq!(
+        r.get_departure(departure.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .departure,
+        departure
+    );
     drop(r);
 
     let mut changed = package.clone();

@@ -168,6 +168,15 @@ pub trait CatalogRepo: Send {
         &mut self,
         filter: &DepartureFilter,
     ) -> Result<Vec<DepartureRecord>, StoreError>;
+    /// Sets the departure's guide (name and phone; both empty to take them off); false when
+    /// there is no such departure.
+    async fn set_departure_guide(
+        &mut self,
+        id: Uuid,
+        name: &str,
+        phone: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
     /// Calls a departure off (no seat can be taken on it afterwards); false when there is no
     /// such departure or it already was.
     async fn cancel_departure(&mut self, id: Uuid, now: Timestamp) -> Result<bool, StoreError>;
@@ -209,8 +218,8 @@ pub trait CatalogRepo: Send {
         until: Date,
     ) -> Result<Vec<RoomNight>, StoreError>;
 
-    /// Rooms taken per room type and night of a property, nights from `from` to `until`
-    /// (excluded); only pairs with at least one room taken.
+    /// Rooms in service (active) taken per room type and night of a property, nights from
+    /// `from` to `until` (excluded); only pairs with at least one room taken, in no order.
     async fn taken_per_type_night(
         &mut self,
         property_id: Uuid,

@@ -100,12 +100,25 @@ pub async fn jobs_unique_key_holds_one_pending(store: &dyn Store) {
         .unwrap());
     tx.commit().await.unwrap();
 
+    let mut r = store.read().await.unwrap();
+    assert!(r
+        .pending_job_with_key("schedule:test.recurring")
+        .await
+        .unwrap());
+    assert!(!r.pending_job_with_key("nobody").await.unwrap());
+    drop(r);
     let mut tx = store.write().await.unwrap();
     let got = tx
         .claim_due_jobs(now, now + SignedDuration::from_secs(60), 10)
         .await
         .unwrap();
     assert_eq!(got.len(), 2);
+    assert!(
+        tx.pending_job_with_key("schedule:test.recurring")
+            .await
+            .unwrap(),
+        "running is pending"
+    );
     // Still pending while running.
     assert!(!tx
         .enqueue_job(&sample_job(
@@ -117,6 +130,10 @@ pub async fn jobs_unique_key_holds_one_pending(store: &dyn Store) {
         .unwrap());
     let claimed = got.iter().find(|j| j.id == first.id).unwrap();
     assert!(tx.complete_job(claimed.lease(), now).await.unwrap());
+    assert!(!tx
+        .pending_job_with_key("schedule:test.recurring")
+        .await
+        .unwrap());
     // Completed in this transaction: the next run may take the key.
     assert!(tx
         .enqueue_job(&sample_job(

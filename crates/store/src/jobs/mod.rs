@@ -142,4 +142,7 @@ pub trait JobRepo: Send {
     /// The earliest instant a job becomes claimable: a due job's `run_at` or a running job's
     /// lease end.
     async fn next_job_due(&mut self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Whether a pending (due or running) job holds `unique_key` ("is a sync of X queued?").
+    async fn pending_job_with_key(&mut self, unique_key: &str) -> Result<bool, StoreError>;
 }

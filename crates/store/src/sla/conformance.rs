@@ -209,6 +209,22 @@ pub async fn sla_clocks(store: &dyn Store) {
     assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), vec![b.id]);
     assert_eq!(listed[0].channel.as_deref(), Some("phone"));
     assert_eq!(listed[0].department_id, b.department_id);
+    // A page of subjects in one read.
+    let of = |ids: &[&str]| SlaClockFilter {
+        subject_type: Some("ticket".into()),
+        subject_ids: ids.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    let both = r
+        .list_sla_clocks(&of(&["T-1", "T-2", "T-9"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        both.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![a.id, b.id]
+    );
+    let one = r.list_sla_clocks(&of(&["T-2"])).await.unwrap();
+    assert_eq!(one.iter().map(|c| c.id).collect::<Vec<_>>(), vec![b.id]);
     drop(r);
     // A breached clock no longer blocks a new one for the same target and subject.
     let mut tx = store.write().await.unwrap();

@@ -114,6 +114,8 @@ pub struct SlaClockFilter {
     pub target_key: Option<String>,
     pub subject_type: Option<String>,
     pub subject_id: Option<String>,
+    /// Clocks of any of these subjects (one read for a page of them); empty: any subject.
+    pub subject_ids: Vec<String>,
     /// Clocks started at or after this instant.
     pub started_from: Option<Timestamp>,
     /// Clocks started before this instant.

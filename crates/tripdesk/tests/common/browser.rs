@@ -63,6 +63,24 @@ impl Browser<'_> {
         Ok(())
     }
 
+    /// Clicks what submits a form and waits for the page the server answers with, so that
+    /// what is read next is read from that page, never from the one the click left (which
+    /// may hold the same element: a flash, a state).
+    pub async fn submit(&self, what: Locator<'_>) -> anyhow::Result<()> {
+        let button = self.wait(what).await?;
+        self.c
+            .execute("document.documentElement.dataset.left = '1';", vec![])
+            .await?;
+        button.click().await?;
+        self.c
+            .wait()
+            .at_most(STEP)
+            .for_element(Locator::Css("html:not([data-left])"))
+            .await
+            .with_context(|| format!("no page came after submitting with {what:?}"))?;
+        Ok(())
+    }
+
     /// Takes a step with the ticket page's step form: `selects` by visible label, `fields`
     /// typed.
     pub async fn step(
@@ -87,11 +105,8 @@ impl Browser<'_> {
         for (id, value) in fields {
             self.fill(id, value).await?;
         }
-        c.find(Locator::Css("form[action$='/step'] button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        Ok(())
+        self.submit(Locator::Css("form[action$='/step'] button[type=submit]"))
+            .await
     }
 
     /// Waits until the ticket page shows `state` (after a step's redirect).

@@ -176,6 +176,10 @@ impl Session {
     /// chromedriver and the server.
     pub async fn finish(self, outcome: anyhow::Result<()>) -> anyhow::Result<()> {
         let closed = self.client.clone().close().await;
+        if let Err(e) = &outcome {
+            // On stdout, which the test report shows before the server's long stderr.
+            println!("the browser walk failed: {e:#}");
+        }
         outcome?;
         closed?;
         Ok(())

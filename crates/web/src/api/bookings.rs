@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use tripdesk_app::bookings::confirmation::ToldBy;
+use tripdesk_app::bookings::refunds::RefundPayout;
 use tripdesk_app::bookings::{BookingCustomer, LineRequest, NewBooking, NewPayment, TravelerInput};
 use tripdesk_app::customers::IntakeCustomer;
 use tripdesk_app::idempotency::{Idempotency, Once};
@@ -28,7 +30,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_booking))
         .routes(routes!(confirm_booking))
         .routes(routes!(cancel_booking))
+        .routes(routes!(complete_booking))
+        .routes(routes!(confirmation_told))
         .routes(routes!(list_payments, record_payment))
+        .routes(routes!(pay_refund))
         .routes(routes!(departure_notice))
 }
 
@@ -38,14 +43,33 @@ pub struct IdPath {
     id: Uuid,
 }
 
+/// A booking and one of its refunds.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RefundPath {
+    id: Uuid,
+    refund_id: Uuid,
+}
+
 /// The customer who books: an existing `customer_id`, or a name with a phone or an email.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerBody {
     #[schema(min_length = 1, max_length = 100)]
-    name: String,
-    phone: Option<String>,
-    email: Option<String>,
+    pub(crate) name: String,
+    pub(crate) phone: Option<String>,
+    pub(crate) email: Option<String>,
+}
+
+impl CustomerBody {
+    /// The customer as the intake path takes it.
+    pub(crate) fn intake(self) -> IntakeCustomer {
+        IntakeCustomer {
+            name: self.name,
+            phone: self.phone,
+            email: self.email,
+        }
+    }
 }
 
 /// One line: a room for a stay, or seats on a departure.
@@ -117,11 +141,7 @@ pub struct BookingBody {
 impl BookingBody {
     fn into_request(self) -> Result<NewBooking, ApiError> {
         let customer = match (self.customer, self.customer_id) {
-            (Some(c), None) => BookingCustomer::Contact(IntakeCustomer {
-                name: c.name,
-                phone: c.phone,
-                email: c.email,
-            }),
+            (Some(c), None) => BookingCustomer::Contact(c.intake()),
             (None, Some(id)) => BookingCustomer::Existing(id),
             _ => {
                 return Err(ApiError::from(tripdesk_app::AppError::field(
@@ -235,10 +255,16 @@ pub struct BookingView {
     ends_on: Date,
     total_fen: i64,
     paid_fen: i64,
-    /// What is still owed.
+    /// What the customer still owes: never negative (money paid beyond the total after a
+    /// change is owed back as a refund, listed with the payments), 0 once cancelled or
+    /// expired.
     balance_fen: i64,
-    /// The cancellation policy stored at confirmation.
+    /// The cancellation policy stored at confirmation: the product's version in force that
+    /// day (or the default), kept whatever later versions say.
     policy: Option<String>,
+    /// The day that version took effect.
+    #[schema(value_type = Option<String>, format = Date)]
+    policy_effective_from: Option<Date>,
     ticket_id: Option<Uuid>,
     lines: Vec<LineView>,
     travelers: Vec<TravelerView>,
@@ -261,8 +287,9 @@ impl BookingView {
             ends_on: b.ends_on,
             total_fen: b.total_fen,
             paid_fen: b.paid_fen,
-            balance_fen: b.total_fen - b.paid_fen,
+            balance_fen: b.balance_due_fen(),
             policy: b.policy.as_ref().map(|p| p.name.clone()),
+            policy_effective_from: b.policy.as_ref().map(|p| p.effective_from),
             ticket_id: b.ticket_id,
             lines: b
                 .lines
@@ -416,17 +443,97 @@ async fn confirm_booking(
     Ok(Json(BookingView::of(&state, &b)))
 }
 
+/// Marks a confirmed booking completed once its trip or stay has ended (needs
+/// `make_bookings`); an arrived guest never registered leaves the registration clock
+/// cancelled, or breached if it was already late. 409 `booking.not_ended` before its last day.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/complete", tag = "bookings", params(IdPath),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Completed", body = BookingView)))]
+async fn complete_booking(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+) -> Result<Json<BookingView>, ApiError> {
+    let b = state.app.complete_booking(&p, path.id).await?;
+    Ok(Json(BookingView::of(&state, &b)))
+}
+
+/// How staff told the customer of the confirmation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"by": "phone"}))]
+pub struct ToldBody {
+    /// `phone` or `in_person`.
+    by: ToldByName,
+}
+
+/// How the customer was told.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum ToldByName {
+    Phone,
+    InPerson,
+}
+
+/// The booking's 1-hour confirmation clock after staff told the customer.
+#[derive(Serialize, ToSchema)]
+pub struct ToldView {
+    /// `met` within the hour, `breached` after; none when the policy was disabled.
+    confirmation_clock: Option<super::sla::ClockView>,
+}
+
+/// Staff told the customer of the booking's confirmation themselves — by phone or in person,
+/// for a customer without email (the outbox's hand-off of the confirmation email meets the
+/// clock otherwise). Meets the 1-hour clock `booking.confirmation` if still open (needs
+/// `make_bookings`). 409 `booking.not_confirmed` for a booking not confirmed.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/confirmation-told", tag = "bookings", params(IdPath),
+    request_body = ToldBody,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Recorded", body = ToldView)))]
+async fn confirmation_told(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<ToldBody>,
+) -> Result<Json<ToldView>, ApiError> {
+    let by = match body.by {
+        ToldByName::Phone => ToldBy::Phone,
+        ToldByName::InPerson => ToldBy::InPerson,
+    };
+    let clock = state.app.record_confirmation_told(&p, path.id, by).await?;
+    Ok(Json(ToldView {
+        confirmation_clock: clock
+            .as_ref()
+            .map(|c| super::sla::ClockView::of(&state, c, None)),
+    }))
+}
+
 /// Why a booking is cancelled.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"cause": "force_majeure",
     "unrecoverable": [{"supplier": "黄山索道", "description": "已出票不可退", "amount_fen": 16000}]}))]
 pub struct CancelBody {
-    /// `customer`, `business`, `group_not_formed` or `force_majeure`.
-    cause: tripdesk_domain::bookings::CauseKind,
+    cause: CancelCause,
     /// Force majeure: the business's documented supplier costs it cannot recover.
     #[serde(default)]
     unrecoverable: Vec<SupplierCost>,
+}
+
+/// Why a booking is cancelled: the domain's refund causes that cancel
+/// (`CauseKind::cancels`) — not `change`, which only a change's refund has.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = RefundCauseName)]
+pub enum CancelCause {
+    /// 旅游者/客人取消.
+    Customer,
+    /// 旅行社/民宿取消.
+    Business,
+    /// 未达最低成团人数.
+    GroupNotFormed,
+    /// 不可抗力.
+    ForceMajeure,
 }
 
 /// A cancellation's outcome.
@@ -449,7 +556,7 @@ pub struct RefundView {
 }
 
 impl RefundView {
-    fn of(state: &AppState, r: &RefundRecord) -> Self {
+    pub(super) fn of(state: &AppState, r: &RefundRecord) -> Self {
         Self {
             id: r.id,
             computation: r.refund.clone(),
@@ -471,12 +578,11 @@ async fn cancel_booking(
     ApiPath(path): ApiPath<IdPath>,
     ApiJson(body): ApiJson<CancelBody>,
 ) -> Result<Json<CancelView>, ApiError> {
-    use tripdesk_domain::bookings::CauseKind;
     let cause = match body.cause {
-        CauseKind::Customer => Cause::Customer,
-        CauseKind::Business => Cause::Business,
-        CauseKind::GroupNotFormed => Cause::GroupNotFormed,
-        CauseKind::ForceMajeure => Cause::ForceMajeure {
+        CancelCause::Customer => Cause::Customer,
+        CancelCause::Business => Cause::Business,
+        CancelCause::GroupNotFormed => Cause::GroupNotFormed,
+        CancelCause::ForceMajeure => Cause::ForceMajeure {
             unrecoverable: body.unrecoverable,
         },
     };
@@ -572,6 +678,64 @@ async fn record_payment(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(PaymentView::of(&state, &payment))))
+}
+
+/// A refund paid out: how the money went back.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"method": "bank_transfer", "reference": "TK20270502-0001"}))]
+pub struct PayoutBody {
+    method: PaymentMethod,
+    /// The transfer or transaction number (unique per method).
+    reference: Option<String>,
+}
+
+/// A refund paid out, with the payment that carried it and its clock.
+#[derive(Serialize, ToSchema)]
+pub struct PayoutView {
+    refund: RefundView,
+    /// The money going back, as a negative amount.
+    payment: PaymentView,
+    /// The booking's paid total after the payout.
+    paid_fen: i64,
+    /// The `refund.payment` clock (5 working days), stopped: `met` or `breached`.
+    refund_clock: Option<super::sla::ClockView>,
+}
+
+/// Pays a cancelled booking's refund out (needs `make_bookings`): records a negative payment
+/// of the refund's amount, marks the refund paid and stops its 5-working-day clock. 409
+/// `refund.already_paid` for a second payout, `refund.nothing_owed` for a refund of 0 fen.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/refunds/{refund_id}/payout", tag = "bookings",
+    params(RefundPath), request_body = PayoutBody,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Paid out", body = PayoutView)))]
+async fn pay_refund(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<RefundPath>,
+    ApiJson(body): ApiJson<PayoutBody>,
+) -> Result<Json<PayoutView>, ApiError> {
+    let paid = state
+        .app
+        .pay_refund(
+            &p,
+            path.id,
+            path.refund_id,
+            RefundPayout {
+                method: body.method,
+                reference: body.reference,
+            },
+        )
+        .await?;
+    Ok(Json(PayoutView {
+        refund: RefundView::of(&state, &paid.refund),
+        payment: PaymentView::of(&state, &paid.payment),
+        paid_fen: paid.booking.paid_fen,
+        refund_clock: paid
+            .clock
+            .as_ref()
+            .map(|c| super::sla::ClockView::of(&state, c, None)),
+    }))
 }
 
 /// The departure notice (出团通知书) as PDF: travelers, meeting time and place, itinerary,

@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_product))
         .routes(routes!(list_departures, create_departure))
         .routes(routes!(get_departure))
+        .routes(routes!(set_guide))
         .routes(routes!(list_properties, create_property))
         .routes(routes!(list_room_types, create_room_type))
         .routes(routes!(list_rooms, create_room))
@@ -246,7 +247,8 @@ async fn list_departures(
         "package_id": "01938f8e-0000-7000-8000-000000000001", "date": "2027-05-01",
         "seats": 30, "min_group": 10, "go_no_go": "2027-04-24",
         "prices": {"adult": 128000, "child": 68000, "senior": 98000},
-        "meeting_time": "07:00", "meeting_point": "合肥南站北广场"})),
+        "meeting_time": "07:00", "meeting_point": "合肥南站北广场",
+        "guide_name": "李明", "guide_phone": "139 0571 2201"})),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 201, description = "Created", body = DepartureView)))]
 async fn create_departure(
@@ -270,6 +272,41 @@ async fn get_departure(
     Ok(Json(DepartureView::of(
         state.app.get_departure(&p, path.id).await?,
     )))
+}
+
+/// A departure's guide: a name and the phone travelers reach them on, or both empty to take
+/// the guide off.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "李明（导游）", "phone": "139 0571 2201"}))]
+pub struct GuideBody {
+    /// At most 40 characters, one line.
+    #[schema(max_length = 40)]
+    name: String,
+    /// At most 30 characters: digits, spaces, `+`, `-`, `(`, `)`, at least 5 digits.
+    #[schema(max_length = 30)]
+    phone: String,
+}
+
+/// Sets a departure's guide (导游/领队), printed with the phone on its travelers' pre-trip
+/// documents (needs `manage_catalog`; audited by field names). Both or neither: 422
+/// `departure.guide_name` or `departure.guide_phone` names the one missing or malformed.
+/// Documents already sent for its bookings become outdated (`GET /api/v1/bookings/{id}/documents`).
+#[utoipa::path(put, path = "/api/v1/departures/{id}/guide", tag = "catalog", params(IdPath),
+    request_body = GuideBody,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The departure with its guide", body = DepartureView)))]
+async fn set_guide(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ApiPath(path): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<GuideBody>,
+) -> Result<Json<DepartureView>, ApiError> {
+    let d = state
+        .app
+        .set_departure_guide(&p, path.id, &body.name, &body.phone)
+        .await?;
+    Ok(Json(DepartureView::of(d)))
 }
 
 /// A lodging property.

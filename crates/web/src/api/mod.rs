@@ -1,17 +1,25 @@
 //! The JSON API under `/api/v1`. Routes are registered through `utoipa_axum`, so a route that
 //! exists is a route the OpenAPI document lists.
 
+mod arrivals;
 mod audit;
+mod booking_changes;
 pub mod bookings;
 pub mod calendars;
 pub mod catalog;
 pub mod customers;
 pub mod desk;
+mod ical_sync;
 mod identity;
 mod jobs;
 mod notify;
+mod payments;
+mod policies;
+pub mod recommendations;
 pub mod sla;
 mod system;
+mod trip_documents;
+mod waitlist;
 
 use crate::problem::{Problem, ProblemField};
 use crate::AppState;
@@ -62,8 +70,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "webhooks", description = "Signed event webhooks for integrators"),
         (name = "system", description = "Health and metrics"),
         (name = "jobs", description = "Deferred and recurring work: jobs by state, retry of dead jobs"),
-        (name = "catalog", description = "Tour packages (products) and departures, lodging properties, room types and rooms, availability"),
-        (name = "bookings", description = "Bookings of rooms and seats that cannot be double-booked: holds, confirmation, cancellation with refunds, payments"),
+        (name = "catalog", description = "Tour packages (products) and departures, lodging properties, room types and rooms, their cancellation policies as dated versions, availability, iCalendar feeds and OTA calendar subscriptions, and up to three products recommended for a customer's needs"),
+        (name = "bookings", description = "Bookings of rooms and seats that cannot be double-booked: holds, confirmation, cancellation with refunds, payments recorded by staff or by a payment gateway's signed notification, changes quoted and accepted, pre-trip documents"),
     )
 )]
 struct ApiDoc;
@@ -139,7 +147,15 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(notify::routes())
         .merge(jobs::routes())
         .merge(catalog::routes())
+        .merge(ical_sync::routes())
+        .merge(recommendations::routes())
         .merge(bookings::routes())
+        .merge(policies::routes())
+        .merge(payments::routes())
+        .merge(booking_changes::routes())
+        .merge(waitlist::routes())
+        .merge(arrivals::routes())
+        .merge(trip_documents::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)

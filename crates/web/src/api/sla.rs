@@ -211,7 +211,11 @@ pub struct EventView {
 }
 
 impl ClockView {
-    fn of(state: &AppState, r: &SlaClockRecord, events: Option<&[SlaEventRecord]>) -> Self {
+    pub(crate) fn of(
+        state: &AppState,
+        r: &SlaClockRecord,
+        events: Option<&[SlaEventRecord]>,
+    ) -> Self {
         let c = &r.clock;
         let t = |x: Timestamp| rfc3339(state, x);
         Self {

@@ -402,6 +402,7 @@ const TEXT: &[Entry] = &[
     ),
     ("err.self", "{label}：不能对自己的账号做这项更改。", "{label}: you cannot make this change to your own account."),
     ("err.username_taken", "{label}：该用户名已被使用。", "{label}: that username is taken."),
+    ("err.gateway_taken", "{label}：已有同名的支付网关。", "{label}: a gateway of that name exists."),
     (
         "err.holiday_year_exists",
         "{label}：该年度的节假日安排已存在。",

@@ -132,6 +132,26 @@ pub fn form_errors(t: Tr, fields: Vec<tripdesk_app::FieldError>) -> Vec<FormErro
         .collect()
 }
 
+/// "12.5" yuan → 1250 fen; `None` when not a non-negative amount with at most two decimals.
+pub fn yuan_to_fen(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().ok()?
+    };
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +182,16 @@ mod tests {
             .starts_with("客户电话"));
         assert_eq!(f.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(FormState::default().status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn yuan_amounts() {
+        assert_eq!(yuan_to_fen("800"), Some(80_000));
+        assert_eq!(yuan_to_fen("12.5"), Some(1_250));
+        assert_eq!(yuan_to_fen("0.05"), Some(5));
+        assert_eq!(yuan_to_fen("1.234"), None);
+        assert_eq!(yuan_to_fen("-1"), None);
+        assert_eq!(yuan_to_fen(""), None);
+        assert_eq!(yuan_to_fen("abc"), None);
     }
 }

@@ -62,6 +62,10 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     notify::TEXT,
     jobs::TEXT,
     bookings::TEXT,
+    bookings::ARRIVAL_TEXT,
+    bookings::OTA_SYNC_TEXT,
+    bookings::POLICY_TEXT,
+    bookings::DOCUMENTS_TEXT,
     pager::TEXT,
 ];
 

@@ -1,6 +1,8 @@
 //! The in-process test harness shared by the web tests.
 #![allow(dead_code)]
 
+pub mod bookings;
+
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use http_body_util::BodyExt;

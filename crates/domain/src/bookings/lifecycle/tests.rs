@@ -138,7 +138,7 @@ fn effects_of_each_transition() {
     );
     assert_eq!(
         effects(BookingState::Changed, BookingStep::Change),
-        vec![RegenerateDocuments]
+        vec![MoveInventory, RefundExcess, RegenerateDocuments]
     );
 }
 

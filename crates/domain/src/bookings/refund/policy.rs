@@ -68,11 +68,13 @@ impl Tier {
         days >= self.min_days && self.max_days.is_none_or(|m| days <= m)
     }
 
-    /// The tier's days in Chinese, e.g. 出发前6日至4日, 出发前7日及以上, 出发当日; `before` is
-    /// 出发 or 入住.
+    /// The tier's days in Chinese, e.g. 出发前6日至4日, 出发前7日及以上, 出发当日, 出发前3日至出发当日;
+    /// `before` is 出发 or 入住.
     pub fn days_zh(&self, before: &str) -> String {
         match (self.min_days, self.max_days) {
             (0, Some(0)) => format!("{before}当日"),
+            (0, None) => format!("{before}当日及以前"),
+            (0, Some(max)) => format!("{before}前{max}日至{before}当日"),
             (min, None) => format!("{before}前{min}日及以上"),
             (min, Some(max)) if min == max => format!("{before}前{min}日"),
             (min, Some(max)) => format!("{before}前{max}日至{min}日"),

@@ -193,6 +193,11 @@ fn tier_names_and_percentages() {
     assert_eq!(Tier::new(4, Some(6), 0).days_zh("出发"), "出发前6日至4日");
     assert_eq!(Tier::new(0, Some(0), 0).days_zh("出发"), "出发当日");
     assert_eq!(Tier::new(2, Some(2), 0).days_zh("入住"), "入住前2日");
+    assert_eq!(
+        Tier::new(0, Some(3), 0).days_zh("出发"),
+        "出发前3日至出发当日"
+    );
+    assert_eq!(Tier::new(0, None, 0).days_zh("出发"), "出发当日及以前");
     for (bp, s) in [
         (0, "0%"),
         (200, "2%"),
@@ -724,4 +729,39 @@ proptest! {
         let diff = i128::from(share_of(total, bp)) * 10_000 - exact;
         prop_assert!(diff > -5_000 && diff <= 5_000, "{diff}");
     }
+}
+
+#[test]
+fn an_overpayment_goes_back_whole_beside_the_policys_lines() {
+    // A stay of one night at ¥480, cancelled on the check-in day under the first-night
+    // preset, paid ¥1,500 by mistake: the night is withheld from the ¥480 the policy sees,
+    // the ¥1,020 beyond the total comes back on a line of its own.
+    let case = RefundCase {
+        total_fen: 48000,
+        paid_fen: 48000,
+        first_night_fen: Some(48000),
+        starts_on: date(2027, 5, 1),
+        cancelled_on: date(2027, 5, 1),
+    };
+    let terms = PolicyTerms::Lodging(LodgingTerms {
+        preset: LodgingPreset::FirstNight,
+        free_postponement: false,
+    });
+    let r = compute_refund(&terms, &case, &Cause::Customer)
+        .unwrap()
+        .with_overpayment(150000 - 48000);
+    assert_eq!(r.paid_fen, 150000);
+    assert_eq!(r.withheld_fen, 48000);
+    assert_eq!(r.refund_fen, 102000);
+    let last = r.lines.last().unwrap();
+    assert_eq!(last.kind, LineKind::Overpaid);
+    assert_eq!(last.amount_fen, 102000);
+    assert!(last.label_zh.contains("1020.00元"), "{}", last.label_zh);
+    assert_eq!(
+        r.lines.iter().map(|l| l.amount_fen).sum::<i64>(),
+        r.refund_fen
+    );
+    // Nothing over: nothing added.
+    let same = compute_refund(&terms, &case, &Cause::Customer).unwrap();
+    assert_eq!(same.clone().with_overpayment(0), same);
 }

@@ -1,17 +1,37 @@
 //! Pages of bookings: the room-status grid (房态) staff book from, the bookings list, the
-//! departures calendar; the booking form and a booking's page are in [`booking`].
+//! departures calendar; the booking form and a booking's page are in [`booking`] (its change
+//! form and quote in [`change`], the steps posted from it in [`steps`]), the front
+//! desk's arrivals and a booking's arrival panel in [`arrival`], the needs form with its
+//! recommendations in [`recommend`], the OTA calendar subscriptions in [`ota_sync`], a
+//! package's and a property's page with their cancellation policies in [`policies`].
 
+mod arrival;
+mod arrival_text;
 mod booking;
+mod change;
+mod documents;
+mod documents_text;
+mod ota_sync;
+mod ota_sync_text;
+mod policies;
+mod policy_text;
+mod recommend;
+mod steps;
 mod text;
 
+pub(crate) use arrival_text::ARRIVAL_TEXT;
+pub(crate) use documents_text::DOCUMENTS_TEXT;
+pub(crate) use ota_sync_text::OTA_SYNC_TEXT;
+pub(crate) use policy_text::POLICY_TEXT;
 pub(crate) use text::TEXT;
 
 use super::pager::{Extent, Pager, PagerNav};
-use super::{error_page, render, Chrome, UiUser};
+use super::session::UiForm;
+use super::{error_page, render, see_other_with, Chrome, Flash, FormState, UiUser};
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -32,18 +52,68 @@ pub fn routes() -> Router<AppState> {
         .route("/bookings/rooms", get(grid))
         .route("/bookings/departures", get(departures))
         .route(
+            "/bookings/departures/{id}/waitlist",
+            get(back_to_departures).post(join_waitlist),
+        )
+        .route(
+            "/bookings/departures/{id}/guide",
+            get(back_to_departures).post(documents::set_guide),
+        )
+        .route("/bookings/recommend", get(recommend::page))
+        .route("/bookings/packages/{id}", get(policies::package_page))
+        .route(
+            "/bookings/packages/{id}/policies",
+            get(super::up_one).post(policies::add_package_policy),
+        )
+        .route("/bookings/properties/{id}", get(policies::property_page))
+        .route(
+            "/bookings/properties/{id}/policies",
+            get(super::up_one).post(policies::add_property_policy),
+        )
+        .route(
             "/bookings/new",
             get(booking::new_form).post(booking::create),
         )
         .route("/bookings/{id}", get(booking::page))
         .route(
             "/bookings/{id}/confirm",
-            get(super::up_one).post(booking::confirm),
+            get(super::up_one).post(steps::confirm),
         )
         .route(
             "/bookings/{id}/cancel",
-            get(super::up_one).post(booking::cancel),
+            get(super::up_one).post(steps::cancel),
         )
+        .route(
+            "/bookings/{id}/refunds/{refund_id}/payout",
+            get(super::up_one).post(steps::pay_refund),
+        )
+        .route(
+            "/bookings/{id}/payments",
+            get(super::up_one).post(steps::record_payment),
+        )
+        .route(
+            "/bookings/{id}/confirmation-told",
+            get(super::up_one).post(steps::confirmation_told),
+        )
+        .route("/bookings/{id}/documents", get(documents::page))
+        .route(
+            "/bookings/{id}/documents/send",
+            get(super::up_one).post(documents::send),
+        )
+        .route(
+            "/bookings/{id}/complete",
+            get(super::up_one).post(steps::complete),
+        )
+        .route(
+            "/bookings/{id}/change",
+            get(super::up_one).post(change::quote),
+        )
+        .route(
+            "/bookings/{id}/change-quotes/{quote_id}/accept",
+            get(change::back_to_booking).post(change::accept),
+        )
+        .merge(arrival::routes())
+        .merge(ota_sync::routes())
 }
 
 /// The two windows the grid offers: two weeks, or a month.
@@ -143,6 +213,8 @@ struct GridPage {
     rows: Vec<Row>,
     legend: Vec<LegendItem>,
     has_property: bool,
+    /// The line about the property's OTA calendar subscriptions, and whether any fails.
+    ota_line: Option<(String, bool)>,
 }
 
 pub async fn grid(
@@ -209,6 +281,7 @@ pub async fn grid(
         rows: Vec::new(),
         legend,
         has_property: g.is_some(),
+        ota_line: None,
     };
     // Only someone who may book is offered the form from a free night.
     let can_book = user.principal.can(Permission::MakeBookings);
@@ -216,6 +289,7 @@ pub async fn grid(
         return render(StatusCode::OK, &page);
     };
     page.property_id = g.property.id.to_string();
+    page.ota_line = ota_sync::grid_line(&state, &user, g.property.id).await;
     page.caption = t
         .s("bookings.grid.caption")
         .replace("{property}", &g.property.name)
@@ -381,14 +455,52 @@ pub struct MonthQuery {
     month: Option<String>,
 }
 
+/// One party on a departure's waitlist, as the calendar lists it.
+struct WaitRow {
+    position: u32,
+    customer: String,
+    seats: u32,
+    /// `waiting` or `offered` (its class and its label).
+    state: &'static str,
+    label: &'static str,
+}
+
 struct DepartureRow {
+    id: String,
     date: String,
     weekday: &'static str,
     package: String,
+    /// The package's page (its cancellation policy).
+    package_id: String,
     seats: u32,
     taken: u32,
     left: u32,
     cancelled: bool,
+    /// Parties still waiting (not yet offered seats).
+    waiting: u32,
+    /// No seat left: the waitlist and its join form are shown.
+    sold_out: bool,
+    /// Seats left on a departure not yet gone: the row links to the booking form.
+    bookable: bool,
+    entries: Vec<WaitRow>,
+    /// The join form holds what was typed (a post that failed for this departure).
+    typed: bool,
+    /// Prefix of the join form's input ids (none on the form whose errors the page lists,
+    /// so the error links reach its fields).
+    prefix: String,
+    /// The guide the documents name (`李明（导游） 139 0571 2201`), empty when none.
+    guide_name: String,
+    guide_phone: String,
+    /// The guide form holds what was typed (open, its errors beside its fields).
+    guide_typed: bool,
+    guide_prefix: String,
+}
+
+/// Which of a departure's forms came back refused.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum DepartureForm {
+    Waitlist,
+    Guide,
 }
 
 #[derive(Template)]
@@ -399,23 +511,50 @@ struct DeparturesPage {
     prev: String,
     next: String,
     rows: Vec<DepartureRow>,
+    can_book: bool,
+    /// Whether the guide forms are offered (`manage_catalog`).
+    can_edit_guides: bool,
+    /// The failed form's values and errors (empty otherwise).
+    f: FormState,
 }
 
 /// Departures a month page lists at most.
 const MONTH_DEPARTURES: u32 = 500;
+/// Waitlist entries a sold-out departure lists at most on the calendar.
+const CALENDAR_WAITLIST: u32 = 50;
+
+/// The labels of the join form, for the messages beside its fields.
+const WAITLIST_LABELS: &[(&str, &str)] = &[
+    ("customer.name", "bookings.new.name"),
+    ("customer.phone", "bookings.new.phone"),
+    ("customer.email", "bookings.waitlist.email"),
+    ("seats", "bookings.waitlist.seats"),
+];
+
+pub(super) fn month_start(today: Date, month: Option<&str>) -> Date {
+    month
+        .and_then(|m| format!("{}-01", m.trim()).parse::<Date>().ok())
+        .unwrap_or_else(|| today.first_of_month())
+}
 
 pub async fn departures(
     State(state): State<AppState>,
     user: UiUser,
     Query(q): Query<MonthQuery>,
 ) -> Response {
+    let first = month_start(state.app.today(), q.month.as_deref());
+    departures_page(&state, &user, first, None).await
+}
+
+/// The calendar of the month starting `first`; `failed` is a form that came back with
+/// errors (its departure, which form, and what was typed).
+pub(super) async fn departures_page(
+    state: &AppState,
+    user: &UiUser,
+    first: Date,
+    failed: Option<(Uuid, DepartureForm, FormState)>,
+) -> Response {
     let t = Tr(user.lang);
-    let today = state.app.today();
-    let first = q
-        .month
-        .as_deref()
-        .and_then(|m| format!("{}-01", m.trim()).parse::<Date>().ok())
-        .unwrap_or_else(|| today.first_of_month());
     let next = first
         .checked_add(jiff::Span::new().months(1))
         .unwrap_or(first);
@@ -440,14 +579,50 @@ pub async fn departures(
         .await;
     let (list, packages) = match (list, packages) {
         (Ok(l), Ok(p)) => (l, p),
-        (Err(e), _) | (_, Err(e)) => return error_page(&state, &user, "bookings_departures", e),
+        (Err(e), _) | (_, Err(e)) => return error_page(state, user, "bookings_departures", e),
     };
-    let rows = list
-        .items
-        .iter()
-        .map(|d| DepartureRow {
+    let ids: Vec<Uuid> = list.items.iter().map(|d| d.departure.id).collect();
+    let counts = match state.app.waitlist_counts(&user.principal, &ids).await {
+        Ok(c) => c,
+        Err(e) => return error_page(state, user, "bookings_departures", e),
+    };
+    let (failed_id, which, f) = match failed {
+        Some((id, which, f)) => (Some(id), Some(which), f),
+        None => (None, None, FormState::default()),
+    };
+    let mut rows = Vec::with_capacity(list.items.len());
+    for (i, d) in list.items.iter().enumerate() {
+        let id = d.departure.id;
+        let sold_out = !d.cancelled && d.seats_left() == 0;
+        let entries = if sold_out {
+            match state
+                .app
+                .list_waitlist(&user.principal, id, CALENDAR_WAITLIST, 0)
+                .await
+            {
+                Ok(page) => page
+                    .items
+                    .iter()
+                    .map(|w| WaitRow {
+                        position: w.position,
+                        customer: w.customer_masked.clone(),
+                        seats: w.entry.party.size(),
+                        state: w.state(),
+                        label: t.s(&format!("bookings.waitlist.state.{}", w.state())),
+                    })
+                    .collect(),
+                Err(e) => return error_page(state, user, "bookings_departures", e),
+            }
+        } else {
+            Vec::new()
+        };
+        let typed = failed_id == Some(id) && which == Some(DepartureForm::Waitlist);
+        let guide_typed = failed_id == Some(id) && which == Some(DepartureForm::Guide);
+        rows.push(DepartureRow {
+            id: id.to_string(),
             date: d.departure.date.to_string(),
             weekday: t.s(weekday_key(d.departure.date.weekday())),
+            package_id: d.departure.package_id.to_string(),
             package: packages
                 .items
                 .iter()
@@ -458,17 +633,115 @@ pub async fn departures(
             taken: d.taken,
             left: d.seats_left(),
             cancelled: d.cancelled,
-        })
-        .collect();
+            bookable: !d.cancelled && d.seats_left() > 0 && d.departure.date >= state.app.today(),
+            waiting: counts.iter().find(|(d, _)| *d == id).map_or(0, |(_, n)| *n),
+            sold_out,
+            entries,
+            typed,
+            prefix: if typed {
+                String::new()
+            } else {
+                format!("wl{i}-")
+            },
+            guide_name: d.departure.guide_name.clone(),
+            guide_phone: d.departure.guide_phone.clone(),
+            guide_typed,
+            guide_prefix: if guide_typed {
+                String::new()
+            } else {
+                format!("g{i}-")
+            },
+        });
+    }
     let month = |d: Date| d.strftime("%Y-%m").to_string();
     render(
-        StatusCode::OK,
+        f.status(),
         &DeparturesPage {
-            c: Chrome::new(&state, &user, "bookings_departures"),
+            c: Chrome::new(state, user, "bookings_departures"),
             month: month(first),
             prev: month(prev),
             next: month(next),
             rows,
+            can_book: user.principal.can(Permission::MakeBookings),
+            can_edit_guides: user.principal.can(Permission::ManageCatalog),
+            f,
         },
     )
+}
+
+/// A GET of the join form's address (a reload after a failed post): the calendar.
+async fn back_to_departures() -> Response {
+    super::see_other("/bookings/departures")
+}
+
+/// Puts a customer on a sold-out departure's waitlist from the calendar's join form: back to
+/// the month with a notice, or the calendar again with the form as typed and its errors.
+async fn join_waitlist(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    UiForm { user, form }: UiForm,
+) -> Response {
+    use tripdesk_app::bookings::waitlist::JoinWaitlist;
+    use tripdesk_app::bookings::BookingCustomer;
+    use tripdesk_app::customers::IntakeCustomer;
+    let t = Tr(user.lang);
+    let first = month_start(state.app.today(), Some(form.get("month")));
+    let back = |f: FormState| {
+        departures_page(&state, &user, first, Some((id, DepartureForm::Waitlist, f)))
+    };
+    let seats = match form.get("seats").trim().parse::<u32>() {
+        Ok(n) => n,
+        Err(_) => {
+            let f = FormState::typed(&form).refused(
+                t,
+                &[tripdesk_app::FieldError::new(
+                    "seats",
+                    "required",
+                    "seats must be a whole number",
+                )],
+                WAITLIST_LABELS,
+            );
+            return back(f).await;
+        }
+    };
+    let req = JoinWaitlist {
+        departure_id: id,
+        customer: BookingCustomer::Contact(IntakeCustomer {
+            name: form.get("customer.name").to_string(),
+            phone: Some(form.get("customer.phone").to_string()),
+            // The offer of freed seats goes by email: without one, staff phone.
+            email: Some(form.get("customer.email").trim().to_string()).filter(|e| !e.is_empty()),
+        }),
+        seats,
+        source_channel: "desk".into(),
+    };
+    match state.app.join_waitlist(&user.principal, req).await {
+        Ok(w) => see_other_with(
+            &state,
+            &user,
+            &format!(
+                "/bookings/departures?month={}#d-{id}",
+                first.strftime("%Y-%m")
+            ),
+            Flash::done(
+                t.s("bookings.flash.waitlisted")
+                    .replace("{position}", &w.position.to_string()),
+            ),
+        ),
+        Err(e) => match e.into_field_errors("seats") {
+            Ok(fields) => {
+                let fields: Vec<_> = fields
+                    .into_iter()
+                    .map(|mut f| {
+                        if f.field == "customer" {
+                            f.field = "customer.phone".into();
+                        }
+                        f
+                    })
+                    .collect();
+                back(FormState::typed(&form).refused(t, &fields, WAITLIST_LABELS)).await
+            }
+            Err(e) => error_page(&state, &user, "bookings_departures", e),
+        },
+    }
 }

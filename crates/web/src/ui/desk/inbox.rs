@@ -47,7 +47,7 @@ pub(super) struct Sel {
 }
 
 /// An SLA badge as the page shows it; `app.js` counts it down from `due_ms`.
-pub(super) struct Badge {
+pub(crate) struct Badge {
     pub risk: &'static str,
     pub paused: bool,
     pub due_ms: i64,
@@ -59,7 +59,7 @@ pub(super) struct Badge {
 }
 
 /// `12:05` under an hour, `3小时05分` / `3h 05m` under a day, `2天3小时` / `2d 3h` beyond.
-pub(super) fn span_text(t: Tr, secs: i64) -> String {
+pub(crate) fn span_text(t: Tr, secs: i64) -> String {
     let s = secs.abs();
     let (d, h, m) = (
         t.s("desk.sla.unit_d"),
@@ -100,7 +100,7 @@ pub(crate) fn target_name(names: &HashMap<String, String>, key: &str) -> String 
     names.get(key).cloned().unwrap_or_else(|| key.to_string())
 }
 
-pub(super) fn badge(
+pub(crate) fn badge(
     state: &AppState,
     t: Tr,
     b: &SlaBadge,

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::inbox::{badge, group_name, label, target_name, target_names, Badge, Opt, Sel};
 use super::timeline::{timeline_row, EventRow};
+use crate::ui::form::yuan_to_fen;
 
 struct TaskRow {
     kind: String,
@@ -82,6 +83,8 @@ struct TicketPage {
     templates: Vec<TemplateGroup>,
     can_reply: bool,
     can_convert: bool,
+    /// An inquiry, and the user may see the catalog: the needs form, from this ticket.
+    can_recommend: bool,
     is_closed: bool,
     attachments: Vec<AttachmentRow>,
     /// The form of this page that was posted and came back (`step`, `reply`, `level`,
@@ -408,6 +411,7 @@ async fn ticket_page(
         can_convert: tk.kind == TicketKind::Inquiry
             && tk.state.is_open()
             && p.can(Permission::WorkTickets),
+        can_recommend: tk.kind == TicketKind::Inquiry && p.can(Permission::ViewBookings),
         is_closed: !tk.state.is_open(),
         attachments: d
             .attachments
@@ -537,26 +541,6 @@ fn uuid_field(form: &FormData, name: &str) -> Option<Uuid> {
 pub(super) fn non_empty(form: &FormData, name: &str) -> Option<String> {
     let v = form.get(name).trim();
     (!v.is_empty()).then(|| v.to_string())
-}
-
-/// "12.5" yuan → 1250 fen; `None` when not a non-negative amount with at most two decimals.
-fn yuan_to_fen(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty()
-        || frac.len() > 2
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<2}").parse().ok()?
-    };
-    whole.checked_mul(100)?.checked_add(frac)
 }
 
 pub async fn take_step(
@@ -699,21 +683,5 @@ pub async fn change_level(
             error_page(&state, &user, "desk", e)
         }
         Err(e) => refused(&state, &user, id, "level", &form, e, refusal_text).await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::yuan_to_fen;
-
-    #[test]
-    fn yuan_amounts() {
-        assert_eq!(yuan_to_fen("800"), Some(80_000));
-        assert_eq!(yuan_to_fen("12.5"), Some(1_250));
-        assert_eq!(yuan_to_fen("0.05"), Some(5));
-        assert_eq!(yuan_to_fen("1.234"), None);
-        assert_eq!(yuan_to_fen("-1"), None);
-        assert_eq!(yuan_to_fen(""), None);
-        assert_eq!(yuan_to_fen("abc"), None);
     }
 }

@@ -1,6 +1,9 @@
 //! Notification pages: the bell's inbox, the delivery history with the dead-letter queue and
-//! its retry button, one message's attempts, and the template editor with preview.
+//! its retry button, one message's attempts, and the template editor with preview; the
+//! webhook endpoints ([`webhooks`]) and the payment gateways that post signed payment
+//! notifications ([`gateways`]).
 
+mod gateways;
 mod text;
 mod webhooks;
 
@@ -51,6 +54,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/notify/webhooks/{id}/delete",
             get(super::up_one).post(webhooks::delete),
+        )
+        .route(
+            "/notify/payment-gateways",
+            get(gateways::list).post(gateways::create),
+        )
+        .route(
+            "/notify/payment-gateways/{provider}/delete",
+            get(super::up_one).post(gateways::delete),
         )
 }
 

@@ -1,11 +1,13 @@
 //! The pages customers see, without an account: the contact form (inquiries, complaints,
-//! feedback), the progress page of a signed tracking link, and the follow-up survey.
+//! feedback), the progress page of a signed tracking link, the follow-up survey, and the
+//! traveler's pre-trip documents ([`trip`]).
 //!
 //! The form posts carry an anonymous CSRF token: a random nonce in an HttpOnly cookie and a
 //! hidden field the server signed for that nonce (`App::public_form_token`). The links carry
 //! their own signatures (`tripdesk_app::public_desk`).
 
 mod text;
+mod trip;
 
 pub(crate) use text::TEXT;
 
@@ -32,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contact", get(contact).post(contact_submit))
         .route("/track/{token}", get(track))
         .route("/survey/{token}", get(survey).post(survey_submit))
+        .merge(trip::routes())
 }
 
 /// The cookie holding the browser's nonce for the public forms' CSRF tokens.

@@ -1,0 +1,259 @@
+//! Fixtures of the bookings tests (`bookings.rs`, `booking_changes.rs`): two nodes on one
+//! database (SQLite by default, PostgreSQL with `TRIPDESK_TEST_DATABASE_URL`) on a manual
+//! clock, calls with a bearer token, a homestay with its rooms and a tour with a departure
+//! made through the API.
+
+use super::Reply;
+use axum::body::Body;
+use axum::http::{Method, Request};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tower::ServiceExt;
+use tripdesk_app::{App, AppSettings};
+use tripdesk_domain::clock::ManualClock;
+use tripdesk_store_sql::testing::{fresh_store, TestStore};
+use tripdesk_store_sql::PoolSettings;
+
+/// Two nodes on one database, with the same vault keys (so both find a customer by phone).
+pub struct Nodes {
+    pub a: axum::Router,
+    pub b: axum::Router,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub _store: TestStore,
+    pub second: Arc<dyn tripdesk_store::Store>,
+}
+
+pub async fn nodes() -> Nodes {
+    let store = fresh_store().await;
+    let second = tripdesk_store_sql::open(
+        &store.location,
+        &PoolSettings {
+            max_connections: 16,
+            ..PoolSettings::default()
+        },
+    )
+    .await
+    .unwrap();
+    // A fixed "now" well before the dates booked below.
+    let clock = Arc::new(ManualClock::new("2027-03-01T02:00:00Z".parse().unwrap()));
+    let keys = Arc::new(tripdesk_vault::KeyRing::generate());
+    let app = App::new(store.store.clone(), clock.clone(), AppSettings::default())
+        .with_vault(keys.clone())
+        .with_node("node-a");
+    app.seed_demo_organisation().await.unwrap();
+    let app_b = App::new(second.clone(), clock.clone(), AppSettings::default())
+        .with_vault(keys)
+        .with_node("node-b");
+    let web = || tripdesk_web::WebConfig {
+        body_limit: 64 * 1024,
+        ..Default::default()
+    };
+    let a = tripdesk_web::router(
+        tripdesk_web::AppState::new(app.clone(), web())
+            .await
+            .unwrap(),
+    );
+    let b = tripdesk_web::router(tripdesk_web::AppState::new(app_b, web()).await.unwrap());
+    Nodes {
+        a,
+        b,
+        app,
+        clock,
+        _store: store,
+        second,
+    }
+}
+
+pub async fn call(
+    router: &axum::Router,
+    method: Method,
+    uri: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Reply {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"));
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let req = req
+        .body(
+            body.map(|b| Body::from(b.to_string()))
+                .unwrap_or_else(Body::empty),
+        )
+        .unwrap();
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        text: String::from_utf8_lossy(&bytes).to_string(),
+    }
+}
+
+impl Nodes {
+    pub async fn token(&self, username: &str) -> String {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/auth/login")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"username": username, "password": "tripdesk-demo"}).to_string(),
+            ))
+            .unwrap();
+        let res = self.a.clone().oneshot(req).await.unwrap();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn post(&self, uri: &str, token: &str, body: Value) -> Reply {
+        call(&self.a, Method::POST, uri, token, Some(body)).await
+    }
+
+    pub async fn get(&self, uri: &str, token: &str) -> Reply {
+        call(&self.a, Method::GET, uri, token, None).await
+    }
+}
+
+pub fn id(r: &Reply) -> String {
+    assert!(r.status.is_success(), "{}", r.text);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
+/// A homestay with `rooms` rooms of one type; returns (property id, room ids).
+pub async fn homestay(n: &Nodes, admin: &str, rooms: usize) -> (String, Vec<String>) {
+    let property = id(&n
+        .post(
+            "/api/v1/properties",
+            admin,
+            json!({"name": "洱海边·云舍民宿", "address": "云南省大理市双廊镇玉几岛 8 号",
+                   "phone": "0872-2461888", "check_in_time": "14:00", "check_out_time": "12:00"}),
+        )
+        .await);
+    let room_type = id(&n
+        .post(
+            &format!("/api/v1/properties/{property}/room-types"),
+            admin,
+            json!({"property_id": property, "name": "海景大床房", "max_occupancy": 2,
+                   "facilities": ["独立卫浴", "观景阳台"],
+                   "accessibility": {"wheelchair": false, "easy_walking": true},
+                   "base_rate": 48000, "weekend_rate": 58000, "holiday_rate": 88000}),
+        )
+        .await);
+    let mut ids = Vec::new();
+    for i in 0..rooms {
+        ids.push(id(&n
+            .post(
+                "/api/v1/rooms",
+                admin,
+                json!({"room_type_id": room_type, "label": format!("{}", 201 + i), "position": i}),
+            )
+            .await));
+    }
+    (property, ids)
+}
+
+/// A domestic package with one departure of `seats` seats on 2027-05-01.
+pub async fn tour(n: &Nodes, admin: &str, seats: u32) -> String {
+    let package = id(&n
+        .post(
+            "/api/v1/products",
+            admin,
+            json!({"name": "黄山宏村二日游", "destination": "黄山", "keywords": ["西海大峡谷"],
+                   "scope": "domestic", "tags": ["sightseeing"],
+                   "accessibility": {"wheelchair": false, "easy_walking": false}, "diets": [],
+                   "itinerary": [{"day": 1, "title": "合肥—宏村", "description": "宏村"},
+                                 {"day": 2, "title": "黄山", "description": "西海大峡谷"}],
+                   "inclusions": ["往返大巴"], "exclusions": ["索道"], "fees": [],
+                   "accommodation": "标准间", "transport": "大巴", "meals": "1早2正", "notes": ""}),
+        )
+        .await);
+    id(&n
+        .post(
+            "/api/v1/departures",
+            admin,
+            json!({"package_id": package, "date": "2027-05-01", "seats": seats, "min_group": 1,
+                   "go_no_go": "2027-04-20", "prices": {"adult": 128000, "child": 68000, "senior": 98000},
+                   "meeting_time": "07:00", "meeting_point": "合肥南站北广场"}),
+        )
+        .await)
+}
+
+impl Nodes {
+    /// A browser session on node a: (cookie header, CSRF token of the session).
+    pub async fn session(&self, username: &str) -> (String, String) {
+        let login = Request::builder()
+            .method(Method::POST)
+            .uri("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "username={username}&password=tripdesk-demo&next=%2F"
+            )))
+            .unwrap();
+        let res = self.a.clone().oneshot(login).await.unwrap();
+        let cookie = res.headers()[axum::http::header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let home = self.page("/", &cookie).await;
+        let csrf = home
+            .text
+            .split("data-csrf=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        (cookie, csrf)
+    }
+
+    /// A page as the browser with `cookie` sees it.
+    pub async fn page(&self, uri: &str, cookie: &str) -> Reply {
+        let req = Request::builder()
+            .uri(uri)
+            .header("cookie", cookie)
+            .body(Body::empty())
+            .unwrap();
+        reply(self.a.clone().oneshot(req).await.unwrap()).await
+    }
+
+    /// A form posted by the browser with `cookie` (the fields include `_csrf`).
+    pub async fn form(&self, uri: &str, cookie: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut body = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            body.append_pair(k, v);
+        }
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body.finish()))
+            .unwrap();
+        reply(self.a.clone().oneshot(req).await.unwrap()).await
+    }
+}
+
+async fn reply(res: axum::response::Response) -> Reply {
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        text: String::from_utf8_lossy(&bytes).to_string(),
+    }
+}
