@@ -189,6 +189,12 @@ pub struct ColumnOutline {
 /// breaks is then reported there — `Duplicate` from a later call or from
 /// [`Tx::commit`] — and nothing of the transaction is committed. Use cases that turn a
 /// duplicate into a field error check first, or use an insert that is sent at once.
+///
+/// A write transaction may see another one's changes before they are durable (SQLite's group
+/// commit: members of one batch share a database transaction, see `store-sql/src/sqlite.rs`).
+/// A use case that finds something recorded before (a replayed notification, a claimed key)
+/// and answers from it must [`Tx::commit`] — even with nothing written — before it answers or
+/// reads on another transaction: the commit returns only once what it saw is committed.
 #[async_trait]
 pub trait Tx:
     IdentityRepo

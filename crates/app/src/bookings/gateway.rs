@@ -336,7 +336,9 @@ impl App {
                 .get_payment_notification(&verified.provider, &notification_id)
                 .await?
                 .ok_or_else(|| AppError::Internal("a claimed notification vanished".into()))?;
-            drop(tx);
+            // Under SQLite's group commit the first may share this batch, not yet committed:
+            // committing (nothing) waits for it, so the reads below see its payment.
+            tx.commit().await?;
             return self.replayed(first, &verified).await;
         }
         let (booking, payment) = self

@@ -392,6 +392,9 @@ impl App {
                 .await?
                 .and_then(|s| s.received_at)
                 .unwrap_or(now);
+            // Committing (nothing) waits until the first confirmation is durable (it may share
+            // this SQLite group-commit batch), so we answer only what is committed.
+            tx.commit().await?;
             return Ok((at, false));
         }
         self.audit_step(
