@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use tripdesk_domain::desk::{Level, State, Step};
 use tripdesk_domain::notify::events;
-use tripdesk_store::{SlaClockRecord, SlaEventKind, Ticket, Tx};
+use tripdesk_store::{Booking, SlaClockRecord, SlaEventKind, Ticket, Tx};
 use uuid::Uuid;
 
 fn rfc3339(t: Timestamp) -> String {
@@ -155,6 +155,26 @@ pub struct SurveyAnsweredData {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerErasedData {
     pub customer_id: Uuid,
+    /// RFC 3339.
+    pub at: String,
+}
+
+/// Every `booking.*` event: the booking as it stands after the change.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingEventData {
+    pub id: Uuid,
+    /// `held`, `confirmed`, `changed`, `cancelled`, `expired`, `completed`, `closed`.
+    pub state: String,
+    /// Issued at confirmation.
+    pub confirmation_no: Option<String>,
+    pub customer_id: Uuid,
+    /// The first night or departure day (`YYYY-MM-DD`).
+    pub starts_on: String,
+    /// The last day (`YYYY-MM-DD`).
+    pub ends_on: String,
+    pub total_fen: i64,
+    pub paid_fen: i64,
     /// RFC 3339.
     pub at: String,
 }
@@ -324,6 +344,38 @@ impl App {
         };
         self.publish_event(tx, events::SURVEY_ANSWERED, &json(&data)?, related(ticket))
             .await?;
+        Ok(())
+    }
+
+    /// Publishes a `booking.*` event of [`events::ALL`]; most installations subscribe to
+    /// nothing, so no payload is built for nobody (a hot path of every booking step).
+    pub(crate) async fn publish_booking_event(
+        &self,
+        tx: &mut dyn Tx,
+        event: &'static str,
+        booking: &Booking,
+    ) -> Result<(), AppError> {
+        if !self.has_subscriber(tx, event).await? {
+            return Ok(());
+        }
+        let data = BookingEventData {
+            id: booking.id,
+            state: booking.state.as_str().into(),
+            confirmation_no: booking.confirmation_no.clone(),
+            customer_id: booking.customer_id,
+            starts_on: booking.starts_on.to_string(),
+            ends_on: booking.ends_on.to_string(),
+            total_fen: booking.total_fen,
+            paid_fen: booking.paid_fen,
+            at: rfc3339(self.now()),
+        };
+        self.publish_event(
+            tx,
+            event,
+            &json(&data)?,
+            Some(("booking".into(), booking.id.to_string())),
+        )
+        .await?;
         Ok(())
     }
 

@@ -294,6 +294,56 @@ async fn a_booking_is_held_confirmed_paid_and_cancelled_with_its_refund() {
     n.second.close().await;
 }
 
+/// Integrators subscribe to the booking events by name (they were once published but
+/// refused as subscriptions), and each delivery names the booking, never the customer.
+#[tokio::test]
+async fn booking_events_reach_an_endpoint_subscribed_to_them_by_name() {
+    let n = nodes().await;
+    let (admin, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let root = n.token("admin").await;
+    let hook = n
+        .post(
+            "/api/v1/webhooks",
+            &root,
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["booking.created", "booking.confirmed", "booking.cancelled"]}),
+        )
+        .await;
+    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text);
+    let (_, rooms) = homestay(&n, &admin, 1).await;
+    let made = n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            json!({"customer": {"name": "吴海燕", "phone": "13912340001"},
+                   "lines": [{"room_id": rooms[0], "check_in": "2027-05-10", "check_out": "2027-05-12"}],
+                   "confirm": true}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let booking = id(&made);
+    let sent = n
+        .get(
+            &format!("/api/v1/messages?channel=webhook&related_type=booking&related_id={booking}"),
+            &root,
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    let mut events: Vec<&str> = sent.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
+    events.sort_unstable();
+    assert_eq!(
+        events,
+        ["booking.confirmed", "booking.created"],
+        "{}",
+        sent.text
+    );
+    assert!(!sent.text.contains("13912340001") && !sent.text.contains("吴海燕"));
+}
+
 #[tokio::test]
 async fn a_sold_out_room_names_the_free_rooms_and_a_sold_out_departure_other_dates() {
     let n = nodes().await;

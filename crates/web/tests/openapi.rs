@@ -54,6 +54,39 @@ async fn every_ref_in_the_document_resolves() {
     );
 }
 
+/// Every error is answered as `application/problem+json`; an error response documented with
+/// another content type fails schemathesis' content-type check (ST105), as the change-quote
+/// operation's 422 once did.
+#[tokio::test]
+async fn every_error_response_is_documented_as_problem_json() {
+    let h = harness().await;
+    let doc = document(&h).await;
+    let mut wrong = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let Some(responses) = op["responses"].as_object() else {
+                continue;
+            };
+            for (status, response) in responses {
+                if status.as_str() < "400" {
+                    continue;
+                }
+                let types: Vec<&String> = response["content"]
+                    .as_object()
+                    .map(|c| c.keys().collect())
+                    .unwrap_or_default();
+                if types.iter().any(|t| *t != "application/problem+json") {
+                    wrong.push(format!("{method} {path} {status}: {types:?}"));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "error responses not problem+json: {wrong:#?}"
+    );
+}
+
 /// utoipa names a schema after its Rust type and keeps the last one registered: two
 /// `ToSchema` types of the same name make one of them vanish from the document. Read the
 /// sources of every crate whose types reach the document and demand unique names.

@@ -367,7 +367,7 @@ async fn only_administrators_write_to_a_webhook_endpoint() {
             Method::POST,
             "/api/v1/webhooks",
             &admin,
-            json!({"url": "http://127.0.0.1:9/hook", "events": ["ticket.created", "booking.confirmed"]}),
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["ticket.created", "booking.teleported"]}),
         )
         .await;
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");

@@ -20,6 +20,7 @@ use tripdesk_domain::bookings::{
     ArrivalAction, ArrivalEffect, ArrivalError, ArrivalFacts, ArrivalStep, REGISTRATION_TARGET,
 };
 use tripdesk_domain::identity::Permission;
+use tripdesk_domain::notify::events;
 use tripdesk_store::{Booking, LineItem, Property, SlaClockFilter, SlaClockRecord, Tx};
 use uuid::Uuid;
 
@@ -135,12 +136,12 @@ impl App {
         let (audited, event, extra) = match action {
             ArrivalAction::Arrive => (
                 AuditAction::BookingArrived,
-                "booking.arrived",
+                events::BOOKING_ARRIVED,
                 json!({ "registration_due_at": clock.as_ref().map(|c| c.clock.due_at().to_string()) }),
             ),
             ArrivalAction::Register { welcome_pack } => (
                 AuditAction::BookingRegistered,
-                "booking.registered",
+                events::BOOKING_REGISTERED,
                 json!({
                     "welcome_pack": welcome_pack,
                     "registration_clock": clock.as_ref().map(|c| c.clock.state().as_str()),

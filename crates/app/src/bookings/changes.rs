@@ -36,6 +36,7 @@ use tripdesk_domain::bookings::{
 };
 use tripdesk_domain::calendar::Calendar;
 use tripdesk_domain::identity::Permission;
+use tripdesk_domain::notify::events;
 use tripdesk_store::{
     Booking, BookingLine, ChangeQuoteRecord, LineItem, NightUse, RefundRecord, Tx,
 };
@@ -597,7 +598,7 @@ impl App {
             }),
         )
         .await?;
-        self.publish_booking_event(&mut *tx, "booking.changed", &booking)
+        self.publish_booking_event(&mut *tx, events::BOOKING_CHANGED, &booking)
             .await?;
         tx.commit().await?;
         Ok(AppliedChange {

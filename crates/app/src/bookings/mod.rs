@@ -56,6 +56,7 @@ use tripdesk_domain::bookings::{BookingState, Hold, Stay};
 use tripdesk_domain::calendar::{china_time_zone, Calendar};
 use tripdesk_domain::catalog::{Party, TravelerCategory};
 use tripdesk_domain::identity::Permission;
+use tripdesk_domain::notify::events;
 use tripdesk_store::{
     Booking, BookingFilter, BookingLine, DepartureFilter, LineItem, PolicySubject, Traveler, Tx,
 };
@@ -472,8 +473,13 @@ impl App {
             }),
         )
         .await?;
-        self.publish_booking_event(&mut *tx, "booking.created", &booking)
+        self.publish_booking_event(&mut *tx, events::BOOKING_CREATED, &booking)
             .await?;
+        // Confirmed at once: a subscriber to confirmations hears of it as of any other.
+        if req.confirm {
+            self.publish_booking_event(&mut *tx, events::BOOKING_CONFIRMED, &booking)
+                .await?;
+        }
         self.keep_once(&mut *tx, principal, once, &booking).await?;
         tx.commit().await?;
         Ok(Once::Done(booking))
@@ -693,37 +699,6 @@ impl App {
                     .collect())
             }
         }
-    }
-
-    /// Publishes a `booking.*` webhook event (ids, state and amounts; no personal data).
-    pub(crate) async fn publish_booking_event(
-        &self,
-        tx: &mut dyn Tx,
-        event: &str,
-        booking: &Booking,
-    ) -> Result<(), AppError> {
-        // Most installations subscribe to nothing: build no payload for nobody.
-        if !self.has_subscriber(tx, event).await? {
-            return Ok(());
-        }
-        let data = json!({
-            "id": booking.id,
-            "state": booking.state.as_str(),
-            "confirmation_no": booking.confirmation_no,
-            "customer_id": booking.customer_id,
-            "starts_on": booking.starts_on.to_string(),
-            "ends_on": booking.ends_on.to_string(),
-            "total_fen": booking.total_fen,
-            "paid_fen": booking.paid_fen,
-        });
-        self.publish_event(
-            tx,
-            event,
-            &data,
-            Some(("booking".into(), booking.id.to_string())),
-        )
-        .await?;
-        Ok(())
     }
 
     pub async fn get_booking(&self, principal: &Principal, id: Uuid) -> Result<Booking, AppError> {

@@ -11,6 +11,7 @@ use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::bookings::{refund_payment_due, Cause, Refund, REFUND_PAYMENT_TARGET};
 use tripdesk_domain::calendar::Calendar;
 use tripdesk_domain::identity::Permission;
+use tripdesk_domain::notify::events;
 use tripdesk_store::{Booking, Payment, PaymentMethod, RefundRecord, SlaClockRecord, Tx};
 use uuid::Uuid;
 
@@ -162,7 +163,7 @@ impl App {
             }),
         )
         .await?;
-        self.publish_booking_event(&mut *tx, "booking.refunded", &booking)
+        self.publish_booking_event(&mut *tx, events::BOOKING_REFUNDED, &booking)
             .await?;
         tx.commit().await?;
         Ok(PaidRefund {

@@ -20,6 +20,7 @@ use tripdesk_domain::bookings::{
 use tripdesk_domain::calendar::Calendar;
 use tripdesk_domain::catalog::TourScope;
 use tripdesk_domain::identity::Permission;
+use tripdesk_domain::notify::events;
 use tripdesk_store::{Booking, LineItem, Payment, PaymentMethod, RefundRecord, Tx};
 use uuid::Uuid;
 
@@ -174,7 +175,7 @@ impl App {
             json!({ "confirmation_queued": told }),
         )
         .await?;
-        self.publish_booking_event(&mut *tx, "booking.confirmed", &booking)
+        self.publish_booking_event(&mut *tx, events::BOOKING_CONFIRMED, &booking)
             .await?;
         tx.commit().await?;
         Ok(booking)
@@ -264,7 +265,7 @@ impl App {
             }),
         )
         .await?;
-        self.publish_booking_event(&mut *tx, "booking.cancelled", &booking)
+        self.publish_booking_event(&mut *tx, events::BOOKING_CANCELLED, &booking)
             .await?;
         tx.commit().await?;
         Ok((booking, refund))
@@ -369,7 +370,7 @@ impl App {
             json!({}),
         )
         .await?;
-        self.publish_booking_event(&mut *tx, "booking.completed", &booking)
+        self.publish_booking_event(&mut *tx, events::BOOKING_COMPLETED, &booking)
             .await?;
         tx.commit().await?;
         Ok(booking)
@@ -457,7 +458,7 @@ impl App {
             summary,
         )
         .await?;
-        self.publish_booking_event(tx, "booking.paid", &booking)
+        self.publish_booking_event(tx, events::BOOKING_PAID, &booking)
             .await?;
         Ok((booking, payment))
     }
@@ -582,7 +583,7 @@ impl JobHandler for ExpireHold {
             json!({ "waitlist_offered": offered }),
         )
         .await?;
-        app.publish_booking_event(tx, "booking.expired", &booking)
+        app.publish_booking_event(tx, events::BOOKING_EXPIRED, &booking)
             .await
     }
 }

@@ -82,9 +82,29 @@ pub mod events {
     pub const SURVEY_ANSWERED: &str = "survey.answered";
     /// A customer's personal data was erased (PIPL).
     pub const CUSTOMER_ERASED: &str = "customer.erased";
+    /// A booking was made (held, or confirmed at once).
+    pub const BOOKING_CREATED: &str = "booking.created";
+    /// A booking was confirmed (its confirmation number issued).
+    pub const BOOKING_CONFIRMED: &str = "booking.confirmed";
+    /// A booking's dates, rooms or party changed (an accepted change quote or an edit).
+    pub const BOOKING_CHANGED: &str = "booking.changed";
+    /// A payment was recorded on a booking (at the desk or by a gateway's notification).
+    pub const BOOKING_PAID: &str = "booking.paid";
+    /// A refund was recorded on a booking.
+    pub const BOOKING_REFUNDED: &str = "booking.refunded";
+    /// A booking was cancelled (by the customer, the agency or force majeure).
+    pub const BOOKING_CANCELLED: &str = "booking.cancelled";
+    /// An unpaid hold ran out and freed its inventory.
+    pub const BOOKING_EXPIRED: &str = "booking.expired";
+    /// The traveler arrived (checked in, or met at the departure).
+    pub const BOOKING_ARRIVED: &str = "booking.arrived";
+    /// The arrived traveler's registration was completed.
+    pub const BOOKING_REGISTERED: &str = "booking.registered";
+    /// The trip or stay ended.
+    pub const BOOKING_COMPLETED: &str = "booking.completed";
 
     /// Every event, in the order the API document lists them.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 19] = [
         TICKET_CREATED,
         TICKET_LEVEL_CHANGED,
         TICKET_ASSIGNED,
@@ -94,6 +114,16 @@ pub mod events {
         SLA_BREACH,
         SURVEY_ANSWERED,
         CUSTOMER_ERASED,
+        BOOKING_CREATED,
+        BOOKING_CONFIRMED,
+        BOOKING_CHANGED,
+        BOOKING_PAID,
+        BOOKING_REFUNDED,
+        BOOKING_CANCELLED,
+        BOOKING_EXPIRED,
+        BOOKING_ARRIVED,
+        BOOKING_REGISTERED,
+        BOOKING_COMPLETED,
     ];
 
     /// Whether a webhook may subscribe to `name` (an event of [`ALL`], or `*`).

@@ -51,6 +51,7 @@ use utoipa_axum::router::OpenApiRouter;
         tripdesk_app::webhook_events::SlaEventData,
         tripdesk_app::webhook_events::SurveyAnsweredData,
         tripdesk_app::webhook_events::CustomerErasedData,
+        tripdesk_app::webhook_events::BookingEventData,
     )),
     modifiers(&Security),
     tags(
@@ -206,6 +207,17 @@ fn add_error_responses(doc: &mut OpenApiDoc) {
     for (path, item) in doc.paths.paths.iter_mut() {
         let public = path == "/healthz" || path == "/metrics" || path == "/api/v1/auth/login";
         for op in item_operations(item) {
+            // An error a handler documents itself (`body = Problem`) is written as JSON by
+            // utoipa; it is answered as problem+json like every other error.
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let (true, RefOr::T(response)) = (status.as_str() >= "400", response) {
+                    if let Some(content) = response.content.shift_remove("application/json") {
+                        response
+                            .content
+                            .insert("application/problem+json".into(), content);
+                    }
+                }
+            }
             for (status, desc, always) in common {
                 if (*always || !public) && !op.responses.responses.contains_key(*status) {
                     op.responses

@@ -94,7 +94,8 @@ fn webhook_event_names() -> utoipa::openapi::schema::Array {
              TicketLevelChangedData, `ticket.assigned` and `ticket.step` TicketStepData, \
              `ticket.reply_sent` TicketReplySentData, `sla.warning` and `sla.breach` \
              SlaEventData, `survey.answered` SurveyAnsweredData, `customer.erased` \
-             CustomerErasedData; the envelope is WebhookDelivery.",
+             CustomerErasedData, every `booking.*` event BookingEventData; the envelope is \
+             WebhookDelivery.",
         ))
         .build()
 }
