@@ -120,7 +120,7 @@ async fn a_subscriber_receives_ticket_created_and_a_step_signed() {
             reqwest::Method::POST,
             "/api/v1/webhooks",
             &admin,
-            json!({"url": url, "events": ["booking.confirmed"]}),
+            json!({"url": url, "events": ["booking.teleported"]}),
         )
         .await;
     assert_eq!(status, 422, "{body}");
