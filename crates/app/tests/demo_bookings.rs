@@ -9,10 +9,12 @@ use tripdesk_app::auth::Credential;
 use tripdesk_app::customers::CustomerSearch;
 use tripdesk_app::{App, AppSettings, Principal};
 use tripdesk_domain::bookings::BookingState;
+use tripdesk_domain::catalog::TourScope;
 use tripdesk_domain::clock::SystemClock;
 use tripdesk_domain::identity::Role;
 use tripdesk_store::{
-    Booking, BookingFilter, DepartureFilter, DepartureRecord, LineItem, NightUse, Store,
+    Booking, BookingFilter, DepartureFilter, DepartureRecord, LineItem, NightUse, PolicySubject,
+    Store,
 };
 use tripdesk_store_sql::testing::fresh_store;
 use tripdesk_vault::KeyRing;
@@ -284,4 +286,26 @@ async fn demo_seeds_catalog_and_bookings_that_agree_with_inventory() {
     let mut tx = store.store.read().await.unwrap();
     assert_eq!(tx.list_packages(false, 1000, 0).await.unwrap().len(), 20);
     assert_eq!(tx.list_rooms(None, 1000, 0).await.unwrap().len(), 12);
+
+    // The policy pages show products' own terms: the homestay's preset, and the outbound
+    // packages' stricter tiers (domestic ones keep the model contract's).
+    let packages = tx.list_packages(false, 1000, 0).await.unwrap();
+    let subjects: Vec<PolicySubject> = packages
+        .iter()
+        .map(|p| PolicySubject::Package(p.package.id))
+        .collect();
+    let versions = tx.list_policy_versions(&subjects, 100, 0).await.unwrap();
+    let outbound = packages
+        .iter()
+        .filter(|p| p.package.scope == TourScope::Outbound)
+        .count();
+    assert!(outbound > 0);
+    assert_eq!(versions.len(), outbound, "one version per outbound package");
+    let property = tx.list_rooms(None, 1, 0).await.unwrap()[0].property_id;
+    let own = tx
+        .policy_in_force(PolicySubject::Property(property), app.today())
+        .await
+        .unwrap()
+        .expect("the homestay's own policy");
+    assert!(own.policy.name.contains("民宿"), "{}", own.policy.name);
 }

@@ -17,6 +17,7 @@
 mod catalog;
 mod packages;
 mod plan;
+mod policies;
 
 use crate::bookings::{ExpireHold, ExpirePayload};
 use crate::customers::{DocumentInput, IntakeCustomer, NewCustomer};
@@ -93,6 +94,7 @@ impl App {
             tx.commit().await?;
             catalog
         };
+        self.seed_demo_policies(&catalog, today).await?;
         let mut g = Gen {
             rng: Lcg(20261203),
             zone: china_time_zone(),
