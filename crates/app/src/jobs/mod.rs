@@ -234,7 +234,8 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
     Ok(JobRegistry::new()
         .recurring(
             prune::PruneSucceededJobs,
-            Schedule::daily_china(3, 30),
+            Schedule::every_minutes(prune::PRUNE_EVERY_MINUTES)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
             &prune::PrunePayload::default(),
         )?
         .register(crate::bookings::ExpireHold)
