@@ -275,6 +275,15 @@ impl SearchRepo for SqlTx {
         Ok(n as u64)
     }
 
+    async fn search_doc_ticket(&mut self, doc: Uuid) -> Result<Option<Uuid>, StoreError> {
+        let ticket: Option<Option<String>> = sqlx::query_scalar("SELECT ticket_id FROM search_docs WHERE doc_id = $1")
+            .bind(doc.to_string())
+            .fetch_optional(self.db().await?)
+            .await
+            .map_err(err)?;
+        opt_id(ticket.flatten())
+    }
+
     async fn ticket_search_docs(&mut self, ticket_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
         let ids: Vec<String> = sqlx::query_scalar("SELECT doc_id FROM search_docs WHERE ticket_id = $1 ORDER BY doc_id")
             .bind(ticket_id.to_string())

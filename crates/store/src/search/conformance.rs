@@ -275,6 +275,9 @@ pub async fn search_keeps_to_the_scope_and_filters(store: &dyn Store) {
     let hits = r.search_docs(&messages).await.unwrap();
     assert_eq!(hits[0].ticket_id, Some(ta.id));
     assert_eq!(hits[0].kind, SearchKind::Message);
+    assert_eq!(r.search_doc_ticket(a_msg.id).await.unwrap(), Some(ta.id));
+    assert_eq!(r.search_doc_ticket(p.id).await.unwrap(), None);
+    assert_eq!(r.search_doc_ticket(Uuid::now_v7()).await.unwrap(), None);
     let mut docs = r.ticket_search_docs(ta.id).await.unwrap();
     docs.sort();
     assert_eq!(docs, sorted(vec![a.id, a_msg.id]));

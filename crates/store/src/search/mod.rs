@@ -80,6 +80,8 @@ pub trait SearchRepo: Send {
     async fn search_docs(&mut self, filter: &SearchFilter) -> Result<Vec<SearchHit>, StoreError>;
     /// How many documents of this kind the index holds.
     async fn count_search_docs(&mut self, kind: SearchKind) -> Result<u64, StoreError>;
+    /// The ticket a document belongs to (`None`: no such document, or not a ticket's).
+    async fn search_doc_ticket(&mut self, id: Uuid) -> Result<Option<Uuid>, StoreError>;
     /// The ids of the documents of a ticket (its own and its messages').
     async fn ticket_search_docs(&mut self, ticket_id: Uuid) -> Result<Vec<Uuid>, StoreError>;
 }
