@@ -380,6 +380,8 @@ impl PersonalData for SearchIndex {
                 }
             }
         }
+        // Nothing of the old words may stay in the index's pages.
+        tx.compact_search_index().await?;
         Ok(Counts::from([("documents_remade".to_string(), n)]))
     }
 }

@@ -386,7 +386,8 @@ impl App {
                     link: format!("/customers/{}", c.customer.id),
                     state: None,
                     at: c.customer.created_at,
-                    score: f64::MAX,
+                    // Exact matches, not ranked.
+                    score: 0.0,
                 });
             }
         }

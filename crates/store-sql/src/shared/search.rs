@@ -275,6 +275,16 @@ impl SearchRepo for SqlTx {
         Ok(n as u64)
     }
 
+    async fn compact_search_index(&mut self) -> Result<(), StoreError> {
+        if FTS5 {
+            sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+                .execute(self.db().await?)
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
     async fn search_doc_ticket(&mut self, doc: Uuid) -> Result<Option<Uuid>, StoreError> {
         let ticket: Option<Option<String>> = sqlx::query_scalar("SELECT ticket_id FROM search_docs WHERE doc_id = $1")
             .bind(doc.to_string())

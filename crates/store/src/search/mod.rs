@@ -80,6 +80,12 @@ pub trait SearchRepo: Send {
     async fn search_docs(&mut self, filter: &SearchFilter) -> Result<Vec<SearchHit>, StoreError>;
     /// How many documents of this kind the index holds.
     async fn count_search_docs(&mut self, kind: SearchKind) -> Result<u64, StoreError>;
+    /// Rewrites the index's storage so no removed or replaced token is left in it (after an
+    /// erasure). SQLite: FTS5 keeps the words of its index pages as keys of its own index,
+    /// which a deletion does not rewrite; merging every segment into one does (a cost in
+    /// proportion to the index). PostgreSQL: nothing here (the erasure's VACUUM of
+    /// `search_docs` removes dead row versions).
+    async fn compact_search_index(&mut self) -> Result<(), StoreError>;
     /// The ticket a document belongs to (`None`: no such document, or not a ticket's).
     async fn search_doc_ticket(&mut self, id: Uuid) -> Result<Option<Uuid>, StoreError>;
     /// The ids of the documents of a ticket (its own and its messages').
