@@ -5,6 +5,7 @@ mod bench_bookings;
 mod bench_http;
 mod bench_inbox;
 mod bench_outbox;
+mod bench_search;
 mod bench_tickets;
 mod calendar_cmd;
 mod config;
