@@ -341,6 +341,7 @@ impl App {
                 .map(|r| r.group_id);
         }
         tx.insert_ticket(&ticket).await?;
+        self.index_ticket(&mut *tx, &ticket).await?;
         let mut done = Vec::new();
         let mut clocks = Vec::new();
         if let Some(key) = ticket.channel.first_response_target() {
@@ -426,6 +427,7 @@ impl App {
             data: Some(data),
         };
         tx.insert_ticket_event(&event).await?;
+        self.index_ticket_event(&mut *tx, &event).await?;
         // The audit log names the step and its effects, never the notes (they may quote the
         // customer).
         let action = match kind {

@@ -297,6 +297,7 @@ impl App {
             data: Some(data.to_string()),
         };
         tx.insert_ticket_event(&event).await?;
+        self.index_ticket_event(&mut *tx, &event).await?;
         if kind == MessageKind::Reply {
             self.publish_reply_sent(&mut *tx, &ticket, event.id, message_id.is_some(), p.user_id)
                 .await?;
@@ -362,7 +363,7 @@ impl App {
                 field: None,
             });
         }
-        tx.insert_ticket_event(&TicketEvent {
+        let converted = TicketEvent {
             id: Uuid::now_v7(),
             ticket_id,
             at: now,
@@ -377,8 +378,9 @@ impl App {
                 json!({ "from_kind": "inquiry", "to_kind": "complaint", "previous_group_id": previous_group })
                     .to_string(),
             ),
-        })
-        .await?;
+        };
+        tx.insert_ticket_event(&converted).await?;
+        self.index_ticket_event(&mut *tx, &converted).await?;
         self.audit(
             &mut *tx,
             p,

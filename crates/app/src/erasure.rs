@@ -15,7 +15,10 @@
 //!    it holds one of the customer's values — anyone's tickets, replies, notes, tasks,
 //!    messages, bell notifications, other customers' notes —; texts about the customer's
 //!    tickets also lose copies of the customer's own words;
-//! 4. the audit entry (counts per capability, no values);
+//! 4. every capability remakes what it derives from those texts
+//!    ([`after_rewrite`](crate::personal_data::PersonalData::after_rewrite): the search
+//!    index's documents of the customer's tickets and of every rewritten ticket or message);
+//! 5. the audit entry (counts per capability, no values);
 //!
 //! then, committed, [`Store::purge_free_space`](tripdesk_store::Store::purge_free_space) on
 //! every declared table: the SQLite WAL emptied (the database itself runs with
@@ -76,7 +79,7 @@ impl App {
             let counts = capability.erase(self, &mut *tx, &subject).await?;
             summary.insert(capability.name().into(), json!(counts));
         }
-        let mut rewritten = 0u64;
+        let mut rewritten: Vec<(TextColumn, String)> = Vec::new();
         for ((column, key), about_ticket) in &candidates {
             let column = &columns[*column];
             let set = if *about_ticket {
@@ -87,11 +90,27 @@ impl App {
             if let Some(text) = tx.erasable_text(column, key).await? {
                 if let Some(scrubbed) = set.scrub(&text) {
                     tx.set_erasable_text(column, key, &scrubbed).await?;
-                    rewritten += 1;
+                    rewritten.push((*column, key.clone()));
                 }
             }
         }
-        summary.insert("texts_rewritten".into(), json!(rewritten));
+        summary.insert("texts_rewritten".into(), json!(rewritten.len()));
+        // What is made from those texts (the search index) is remade from them.
+        for capability in registry.iter() {
+            let counts = capability
+                .after_rewrite(self, &mut *tx, &subject, &rewritten)
+                .await?;
+            if !counts.is_empty() {
+                if let Some(serde_json::Value::Object(section)) = summary.get_mut(capability.name())
+                {
+                    for (k, v) in counts {
+                        section.insert(k, json!(v));
+                    }
+                } else {
+                    summary.insert(capability.name().into(), json!(counts));
+                }
+            }
+        }
         summary.insert("reason".into(), json!(reason));
         self.audit(
             &mut *tx,

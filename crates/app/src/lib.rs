@@ -30,6 +30,7 @@ pub mod page;
 pub mod personal_data;
 pub mod public_desk;
 pub mod role_queues;
+pub mod search;
 pub mod secrets;
 pub mod sla;
 pub mod ttl_cache;
@@ -90,6 +91,8 @@ pub struct App {
     breaching_counting: Arc<tokio::sync::Mutex<()>>,
     /// The capabilities holding personal data, which the PIPL copy and erasure fan out to.
     personal_data: Arc<personal_data::PersonalDataRegistry>,
+    /// The search index's analysis (segmenter and dictionaries), shared by indexing and queries.
+    search: Arc<tripdesk_domain::search::Analyzer>,
 }
 
 impl App {
@@ -110,6 +113,7 @@ impl App {
             breaching_counts: Arc::default(),
             breaching_counting: Arc::default(),
             personal_data: Arc::new(personal_data::PersonalDataRegistry::built_in()),
+            search: search::default_analyzer(),
         }
     }
 

@@ -180,7 +180,8 @@ async fn today_s_capabilities_declare_their_fields() {
             "surveys",
             "notifications",
             "idempotency_keys",
-            "bookings"
+            "bookings",
+            "search_index"
         ]
     );
     let tables = app.personal_data().tables();
@@ -195,12 +196,15 @@ async fn today_s_capabilities_declare_their_fields() {
         "inapp_notifications",
         "notification_preferences",
         "idempotency_keys",
+        "search_docs",
     ] {
         assert!(tables.contains(&t), "{t} is declared");
     }
     // Sealed values are never searched (ciphertext); free text is.
     let searched = app.personal_data().erasable_texts();
     assert!(searched.iter().all(|c| c.kind != DataKind::Sealed));
+    // The search index is derived from the texts: remade, never searched.
+    assert!(searched.iter().all(|c| c.kind != DataKind::Derived));
     assert!(searched
         .iter()
         .any(|c| c.table == "ticket_events" && c.column == "body"));

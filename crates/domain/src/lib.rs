@@ -12,5 +12,6 @@ pub mod idempotency;
 pub mod identity;
 pub mod jobs;
 pub mod notify;
+pub mod search;
 pub mod sla;
 pub mod text;

@@ -298,6 +298,11 @@ mod shared_policies {
 mod shared_gateways {
     include!("shared/gateways.rs");
 }
+/// A `tsvector` with a GIN index matches the search index, not FTS5 (`shared/search.rs`).
+const FTS5: bool = false;
+mod shared_search {
+    include!("shared/search.rs");
+}
 
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the
@@ -511,7 +516,8 @@ impl Store for PgStore {
         let rows = sqlx::query(
             "SELECT table_name::text AS tbl, column_name::text AS col, data_type::text AS ty, \
              (is_nullable = 'NO') AS nn FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%'",
+             WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%' \
+             AND data_type <> 'tsvector'",
         )
         .fetch_all(&self.pool)
         .await

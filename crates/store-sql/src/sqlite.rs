@@ -237,6 +237,11 @@ mod shared_policies {
 mod shared_gateways {
     include!("shared/gateways.rs");
 }
+/// FTS5 matches the search index (`shared/search.rs`).
+const FTS5: bool = true;
+mod shared_search {
+    include!("shared/search.rs");
+}
 
 impl SqliteStore {
     /// Opens `dir/tripdesk.db`, creating the directory and file if needed, and migrates it.
@@ -463,7 +468,8 @@ impl Store for SqliteStore {
         let rows = sqlx::query(
             "SELECT m.name AS tbl, p.name AS col, p.type AS ty, p.\"notnull\" AS nn, p.pk AS pk \
              FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
+             AND m.name NOT LIKE 'search\\_fts%' ESCAPE '\\'",
         )
         .fetch_all(&self.reader)
         .await

@@ -27,6 +27,7 @@ pub use crate::identity::conformance::*;
 pub use crate::jobs::conformance::*;
 pub use crate::notify::conformance::*;
 pub use crate::policies::conformance::*;
+pub use crate::search::conformance::*;
 pub use crate::sla::conformance::*;
 pub use crate::survey::conformance::*;
 
@@ -256,6 +257,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; policies, policies_conformance_tests);
         $crate::conformance_tests!(@capability $make; gateways, gateways_conformance_tests);
         $crate::conformance_tests!(@capability $make; documents, documents_conformance_tests);
+        $crate::conformance_tests!(@capability $make; search, search_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {
         mod $module {

@@ -39,6 +39,9 @@ pub enum DataKind {
     /// A reference naming the customer (a preference keyed by them): the capability deletes
     /// the rows.
     Link,
+    /// Made from other declared fields (the search index's tokens): never searched; the
+    /// capability remakes it from the rewritten texts after they are rewritten.
+    Derived,
 }
 
 impl DataKind {

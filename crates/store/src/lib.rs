@@ -29,6 +29,7 @@ pub mod identity;
 pub mod jobs;
 pub mod notify;
 pub mod policies;
+pub mod search;
 pub mod signal;
 pub mod sla;
 pub mod survey;
@@ -50,6 +51,7 @@ pub use identity::*;
 pub use jobs::*;
 pub use notify::*;
 pub use policies::*;
+pub use search::*;
 pub use sla::*;
 pub use survey::*;
 
@@ -216,6 +218,7 @@ pub trait Tx:
     + PolicyRepo
     + GatewayRepo
     + DocumentRepo
+    + SearchRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

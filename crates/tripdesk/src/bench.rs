@@ -123,6 +123,23 @@ pub enum BenchCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Chinese full-text search with a million tickets in the index: what indexing adds to
+    /// an intake transaction, then p50/p99 of common words, rare words and ticket numbers
+    /// from 8 searchers at once (`bench_search.rs`).
+    Search {
+        /// Ticket documents in the index while measuring (seeded in bulk up to this number).
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        /// Searches at once.
+        #[arg(long, default_value_t = 8)]
+        searchers: usize,
+        /// Searches per class of query.
+        #[arg(long, default_value_t = 2_000)]
+        queries: usize,
+        /// Database to use; default: a new SQLite database in a temporary directory.
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 /// CPU seconds (user + system) of this process so far, from /proc/self/stat (Linux; clock
@@ -228,6 +245,12 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             at_risk,
             db,
         } => return crate::bench_inbox::run(db, tickets, agents.0, pages, at_risk).await,
+        BenchCommand::Search {
+            tickets,
+            searchers,
+            queries,
+            db,
+        } => return crate::bench_search::run(db, tickets, searchers.max(1), queries).await,
     };
     if starts > clocks {
         bail!("--starts must not exceed --clocks");

@@ -78,6 +78,10 @@ pub struct Config {
     pub pdf_font: Option<PathBuf>,
     /// Its bold face, when `pdf_font` is set (bold is drawn from the regular face otherwise).
     pub pdf_font_bold: Option<PathBuf>,
+    /// Search: a word list added to the built-in dictionaries (jieba's format, one
+    /// `word [frequency] [tag]` a line, `#` comments), e.g. the agency's own place and product
+    /// names. Run `tripdesk search-reindex` after changing it.
+    pub search_dictionary: Option<PathBuf>,
 }
 
 /// The SMTP URL; printed with its password hidden.
@@ -124,6 +128,7 @@ impl Default for Config {
             login_attempts_per_user_hour: 50,
             pdf_font: None,
             pdf_font_bold: None,
+            search_dictionary: None,
         }
     }
 }
@@ -141,7 +146,7 @@ pub struct Overrides {
 
 /// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
 /// the test suite's, are not configuration).
-const ENV_KEYS: [&str; 30] = [
+const ENV_KEYS: [&str; 31] = [
     "addr",
     "data_dir",
     "database_url",
@@ -172,6 +177,7 @@ const ENV_KEYS: [&str; 30] = [
     "login_attempts_per_user_hour",
     "pdf_font",
     "pdf_font_bold",
+    "search_dictionary",
 ];
 
 impl Config {
@@ -209,6 +215,7 @@ impl Config {
 
     fn validate(&self) -> anyhow::Result<()> {
         self.socket_addr()?;
+        self.search_words()?;
         if !["pretty", "json"].contains(&self.log_format.as_str()) {
             bail!("log_format must be \"pretty\" or \"json\"");
         }
@@ -318,6 +325,33 @@ impl Config {
     }
 
     /// Where the vault's key file is (whether or not it exists).
+    /// The administrator's search words (`search_dictionary`), checked: readable, and every
+    /// line a word with an optional whole-number frequency.
+    pub fn search_words(&self) -> anyhow::Result<Option<String>> {
+        let Some(path) = &self.search_dictionary else {
+            return Ok(None);
+        };
+        let words = std::fs::read_to_string(path)
+            .with_context(|| format!("search_dictionary: cannot read {}", path.display()))?;
+        for (i, line) in words.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            let word = parts.next().unwrap_or_default();
+            let freq_ok = parts.next().is_none_or(|f| f.parse::<usize>().is_ok());
+            if !freq_ok || !word.chars().all(tripdesk_domain::search::is_word_char) {
+                bail!(
+                    "search_dictionary: line {} of {} is not `word [frequency] [tag]`",
+                    i + 1,
+                    path.display()
+                );
+            }
+        }
+        Ok(Some(words))
+    }
+
     pub fn key_file(&self) -> PathBuf {
         self.vault_key_file
             .clone()

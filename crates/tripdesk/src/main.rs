@@ -5,6 +5,7 @@ mod bench_bookings;
 mod bench_http;
 mod bench_inbox;
 mod bench_outbox;
+mod bench_search;
 mod bench_tickets;
 mod calendar_cmd;
 mod config;
@@ -110,6 +111,12 @@ enum Command {
         #[command(subcommand)]
         command: calendar_cmd::CalendarCommand,
     },
+    /// Rebuild the search index from the records (after an upgrade that changed the text
+    /// analysis, or a change of `search_dictionary`). Searches keep answering meanwhile.
+    SearchReindex {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Benchmarks whose figures go to docs/PERFORMANCE.md.
     Bench {
         #[command(subcommand)]
@@ -185,7 +192,7 @@ pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>
 }
 
 pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
-    App::new(
+    let app = App::new(
         store,
         Arc::new(SystemClock),
         AppSettings {
@@ -210,7 +217,22 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
                 user_window: jiff::SignedDuration::from_hours(1),
             },
         },
-    )
+    );
+    // The administrator's search words (checked when the configuration was loaded).
+    match config.search_words() {
+        Ok(Some(words)) => match app.clone().with_search_words(&words) {
+            Ok(with_words) => with_words,
+            Err(e) => {
+                tracing::error!(error = %e, "search_dictionary not used");
+                app
+            }
+        },
+        Ok(None) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "search_dictionary not used");
+            app
+        }
+    }
 }
 
 /// The app of a console command (`admin create`, `migrate`, `calendar …`): with the vault keys
@@ -602,6 +624,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Calendar { command } => calendar_cmd::run(command).await,
         Command::Bench { command } => bench::run(command).await,
+        Command::SearchReindex { db } => {
+            let config = load_config(&db, None)?;
+            telemetry::init(&config);
+            let store = open_store(&config).await?;
+            let started = std::time::Instant::now();
+            let report = console_app(&config, store.clone())
+                .rebuild_search_index()
+                .await?;
+            store.close().await;
+            println!(
+                "search index rebuilt in {:.1} s: {} tickets, {} messages, {} bookings, {} products",
+                started.elapsed().as_secs_f64(),
+                report.tickets,
+                report.messages,
+                report.bookings,
+                report.products
+            );
+            Ok(())
+        }
         Command::Backup { to, db } => {
             let config = load_config(&db, None)?;
             telemetry::init(&config);

@@ -186,7 +186,9 @@ async fn message_bodies_are_described_as_they_are_read() {
 /// The GET operations that take the query parameter `name`: (path, the parameter).
 /// GET operations declaring the query parameter `name`. Lists under a resource
 /// (`/departures/{id}/waitlist`) are left out: their path names a record these generic
-/// probes do not have; their own tests check their bounds (`tests/waitlist.rs`).
+/// probes do not have; their own tests check their bounds (`tests/waitlist.rs`). The path
+/// comes with the operation's required query parameters set to their documented examples
+/// (`/search?q=…`) and ends in `?` or `&`, ready for the probed parameter.
 fn get_operations_with(doc: &Value, name: &str) -> Vec<(String, Value)> {
     doc["paths"]
         .as_object()
@@ -196,7 +198,26 @@ fn get_operations_with(doc: &Value, name: &str) -> Vec<(String, Value)> {
         .filter_map(|(path, item)| {
             let params = item["get"]["parameters"].as_array()?;
             let p = params.iter().find(|p| p["name"] == name)?;
-            Some((path.clone(), p.clone()))
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for required in params
+                .iter()
+                .filter(|r| r["in"] == "query" && r["required"] == json!(true))
+            {
+                let example = required["example"]
+                    .as_str()
+                    .or_else(|| required["schema"]["example"].as_str())
+                    .unwrap_or_else(|| {
+                        panic!("{path}: required {} has no example", required["name"])
+                    });
+                query.append_pair(required["name"].as_str().unwrap(), example);
+            }
+            let query = query.finish();
+            let path = if query.is_empty() {
+                format!("{path}?")
+            } else {
+                format!("{path}?{query}&")
+            };
+            Some((path, p.clone()))
         })
         .collect()
 }
@@ -211,10 +232,10 @@ async fn list_offsets_beyond_the_declared_bound_are_refused() {
     let lists = get_operations_with(&doc, "offset");
     for (path, offset) in &lists {
         assert_eq!(offset["schema"]["maximum"], json!(2147483647), "{path}");
-        let r = h.get(&format!("{path}?offset=2147483648"), &token).await;
+        let r = h.get(&format!("{path}offset=2147483648"), &token).await;
         assert_problem(&r, StatusCode::BAD_REQUEST, "bad_query");
         assert_eq!(field_of(&r), "offset", "{path}: {}", r.text);
-        let r = h.get(&format!("{path}?offset=2147483647"), &token).await;
+        let r = h.get(&format!("{path}offset=2147483647"), &token).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
     }
     assert!(
@@ -268,7 +289,7 @@ async fn list_limits_are_the_declared_ones() {
         let max = limit["schema"]["maximum"].as_u64().expect(path);
         assert_eq!(min, 1, "{path}");
         for bad in [min - 1, max + 1] {
-            let r = h.get(&format!("{path}?limit={bad}"), &token).await;
+            let r = h.get(&format!("{path}limit={bad}"), &token).await;
             assert_eq!(
                 r.status,
                 StatusCode::BAD_REQUEST,
@@ -277,7 +298,7 @@ async fn list_limits_are_the_declared_ones() {
             );
             assert_eq!(field_of(&r), "limit", "{path}: {}", r.text);
         }
-        let r = h.get(&format!("{path}?limit={max}"), &token).await;
+        let r = h.get(&format!("{path}limit={max}"), &token).await;
         assert_eq!(r.status, StatusCode::OK, "{path}?limit={max}: {}", r.text);
     }
     assert!(lists.len() >= 7, "only {} lists have a limit", lists.len());

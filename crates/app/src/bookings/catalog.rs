@@ -107,6 +107,7 @@ impl App {
         };
         let mut tx = self.store.write().await?;
         tx.insert_package(&record).await?;
+        self.index_package(&mut *tx, &record).await?;
         self.audit(
             &mut *tx,
             principal,
@@ -311,6 +312,7 @@ impl App {
         }
         let mut tx = self.store.write().await?;
         tx.insert_property(&property).await?;
+        self.index_property(&mut *tx, property.id).await?;
         self.audit(
             &mut *tx,
             principal,
@@ -364,6 +366,7 @@ impl App {
             .await?
             .ok_or_else(|| AppError::field("property_id", "unknown", "no property has this id"))?;
         tx.insert_room_type(&room_type, self.now()).await?;
+        self.index_property(&mut *tx, room_type.property_id).await?;
         self.audit(
             &mut *tx,
             principal,

@@ -444,6 +444,7 @@ impl App {
             drop(tx);
             return Err(self.sold_out(i, &booking.lines[i].item).await);
         }
+        self.index_booking(&mut *tx, &booking).await?;
         if req.confirm {
             self.send_confirmation(&mut *tx, principal, &booking)
                 .await?;

@@ -146,6 +146,8 @@ impl App {
             });
         }
         booking.version += 1;
+        // Its number (given at confirmation) and what it books (a change) are searched.
+        self.index_booking(tx, booking).await?;
         Ok(())
     }
 

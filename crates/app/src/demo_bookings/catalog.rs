@@ -259,6 +259,7 @@ impl App {
                 updated_at: now,
             };
             tx.insert_package(&record).await?;
+            self.index_package(&mut *tx, &record).await?;
             let days = record.package.days();
             let p_ix = i64::try_from(p_ix).unwrap_or(0);
             for k in 0..DEPARTURES_PER_PACKAGE {
@@ -323,6 +324,7 @@ impl App {
             t.validate().map_err(invalid)?;
             tx.insert_room_type(t, now).await?;
         }
+        self.index_property(&mut *tx, property.id).await?;
         let mut rooms = Vec::new();
         for (i, (label, type_ix)) in ROOMS.iter().enumerate() {
             let room = Room {

@@ -270,6 +270,7 @@ impl App {
         let (payments, refund) = g.money(&mut booking, &d, first_night, by.user_id)?;
 
         tx.insert_booking(&booking).await?;
+        self.index_booking(&mut *tx, &booking).await?;
         if d.state.holds_inventory() {
             match &d.plan {
                 Plan::Tour { dep, party } => {

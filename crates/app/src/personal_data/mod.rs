@@ -165,7 +165,24 @@ pub trait PersonalData: Send + Sync + 'static {
         }
         Ok(counts)
     }
+
+    /// Runs once every capability has erased and erasure has rewritten the searched texts
+    /// holding the customer's values (`rewritten`: column and row key), in the same
+    /// transaction: for what is made from other capabilities' texts (the search index).
+    async fn after_rewrite(
+        &self,
+        _app: &App,
+        _tx: &mut dyn Tx,
+        _subject: &Subject,
+        _rewritten: &Rewritten,
+    ) -> Result<Counts, AppError> {
+        Ok(Counts::new())
+    }
 }
+
+/// What erasure rewrote after the capabilities erased: each searched column's rewritten rows
+/// by key (see [`PersonalData::after_rewrite`]).
+pub type Rewritten = [(TextColumn, String)];
 
 /// The capabilities registered with an application, in registration order (the order they
 /// gather, export and erase in).
@@ -175,7 +192,8 @@ pub struct PersonalDataRegistry {
 }
 
 impl PersonalDataRegistry {
-    /// Today's capabilities: customers, desk, surveys, notifications, idempotency keys.
+    /// Today's capabilities: customers, desk, surveys, notifications, idempotency keys,
+    /// bookings, the search index.
     pub fn built_in() -> Self {
         let mut r = Self {
             capabilities: Vec::new(),
@@ -186,6 +204,7 @@ impl PersonalDataRegistry {
         r.register(Arc::new(notify::Notifications));
         r.register(Arc::new(crate::idempotency::IdempotencyKeys));
         r.register(Arc::new(bookings::Bookings));
+        r.register(Arc::new(crate::search::SearchIndex));
         r
     }
 

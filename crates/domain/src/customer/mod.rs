@@ -49,7 +49,7 @@ pub trait ValidationError: std::error::Error {
 }
 
 /// Folds full-width forms (U+FF01..U+FF5E) to ASCII and the ideographic space to a space.
-fn fold_width(c: char) -> char {
+pub(crate) fn fold_width(c: char) -> char {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         '\u{3000}' => ' ',

@@ -16,6 +16,7 @@ mod notify;
 mod payments;
 mod policies;
 pub mod recommendations;
+pub mod search;
 pub mod sla;
 mod system;
 mod trip_documents;
@@ -72,6 +73,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "system", description = "Health and metrics"),
         (name = "jobs", description = "Deferred and recurring work: jobs by state, retry of dead jobs"),
         (name = "catalog", description = "Tour packages (products) and departures, lodging properties, room types and rooms, their cancellation policies as dated versions, availability, iCalendar feeds and OTA calendar subscriptions, and up to three products recommended for a customer's needs"),
+        (name = "search", description = "One search box over tickets, messages, customers (exact identifiers only), bookings and products, in simplified or traditional Chinese"),
         (name = "bookings", description = "Bookings of rooms and seats that cannot be double-booked: holds, confirmation, cancellation with refunds, payments recorded by staff or by a payment gateway's signed notification, changes quoted and accepted, pre-trip documents"),
     )
 )]
@@ -157,6 +159,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(waitlist::routes())
         .merge(arrivals::routes())
         .merge(trip_documents::routes())
+        .merge(search::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)

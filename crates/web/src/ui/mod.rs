@@ -16,6 +16,7 @@ mod notify;
 pub(crate) mod pager;
 mod public;
 pub(crate) mod queues;
+mod search;
 mod session;
 mod sla;
 
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .merge(notify::routes())
         .merge(jobs::routes())
         .merge(bookings::routes())
+        .merge(search::routes())
         .route("/static/{file}", get(assets::serve))
 }
 
@@ -67,6 +69,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     bookings::POLICY_TEXT,
     bookings::DOCUMENTS_TEXT,
     pager::TEXT,
+    search::TEXT,
 ];
 
 /// The language cookie.

@@ -1,0 +1,305 @@
+// The full-text search index, shared by both backends: `include!`d where `Db`, `SqlTx` and
+// `FTS5` are bound. The tokens come made (tripdesk_domain::search); each backend only stores
+// and matches them: SQLite in the FTS5 table `search_fts` (rowid = `search_docs.seq`),
+// PostgreSQL in `search_docs.tokens`, a `tsvector` written as a literal (the lexemes are
+// exactly the tokens) under a GIN index. Migration 0035.
+
+use super::{Db, SqlTx, FTS5};
+use crate::convert::{err, id, ms, opt_id, ts};
+use sqlx::{QueryBuilder, Row};
+use std::collections::BTreeMap;
+use tripdesk_domain::search::{SearchKind, Term};
+use tripdesk_store::{SearchDoc, SearchFilter, SearchHit, SearchRepo, StoreError};
+use uuid::Uuid;
+
+/// PostgreSQL keeps positions up to this one and at most 256 per lexeme.
+const MAX_POSITION: usize = 16_383;
+const MAX_POSITIONS_PER_TOKEN: usize = 255;
+
+/// A token quoted for a `tsvector` or `tsquery` literal.
+fn pg_quote(token: &str) -> String {
+    format!("'{}'", token.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// The `tsvector` literal of a document's tokens, with positions (ranking counts them).
+fn tsvector_literal(tokens: &[String]) -> String {
+    let mut positions: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let p = positions.entry(t.as_str()).or_default();
+        let pos = (i + 1).min(MAX_POSITION);
+        if p.len() < MAX_POSITIONS_PER_TOKEN && p.last() != Some(&pos) {
+            p.push(pos);
+        }
+    }
+    let mut out = String::new();
+    for (token, ps) in positions {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&pg_quote(token));
+        out.push(':');
+        let list: Vec<String> = ps.iter().map(usize::to_string).collect();
+        out.push_str(&list.join(","));
+    }
+    out
+}
+
+/// The match expression: every term (FTS5 query syntax, or a `tsquery`).
+fn match_expression(terms: &[Term]) -> String {
+    let parts: Vec<String> = terms
+        .iter()
+        .map(|t| {
+            if FTS5 {
+                // Tokens hold no `"`: only letters, digits and CJK characters.
+                format!("\"{}\"{}", t.token, if t.prefix { "*" } else { "" })
+            } else {
+                format!("{}{}", pg_quote(&t.token), if t.prefix { ":*" } else { "" })
+            }
+        })
+        .collect();
+    parts.join(if FTS5 { " AND " } else { " & " })
+}
+
+fn kind_of(text: &str) -> Result<SearchKind, StoreError> {
+    SearchKind::parse(text).ok_or_else(|| StoreError::Corrupt("unknown search document kind".into()))
+}
+
+fn check_indexed(kind: SearchKind) -> Result<(), StoreError> {
+    if SearchKind::INDEXED.contains(&kind) {
+        Ok(())
+    } else {
+        Err(StoreError::Other(format!("{} documents are not indexed", kind.as_str())))
+    }
+}
+
+#[async_trait::async_trait]
+impl SearchRepo for SqlTx {
+    async fn index_search_doc(&mut self, doc: &SearchDoc) -> Result<(), StoreError> {
+        check_indexed(doc.kind)?;
+        let ticket = doc.ticket_id.map(|t| t.to_string());
+        if FTS5 {
+            let conn = self.db().await?;
+            let existing: Option<i64> = sqlx::query_scalar("SELECT seq FROM search_docs WHERE doc_id = $1")
+                .bind(doc.id.to_string())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(err)?;
+            let seq = match existing {
+                Some(seq) => {
+                    sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
+                        .bind(seq)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(err)?;
+                    sqlx::query("UPDATE search_docs SET kind = $2, ticket_id = $3, at = $4 WHERE seq = $1")
+                        .bind(seq)
+                        .bind(doc.kind.as_str())
+                        .bind(ticket)
+                        .bind(ms(doc.at))
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(err)?;
+                    seq
+                }
+                None => sqlx::query_scalar(
+                    "INSERT INTO search_docs (doc_id, kind, ticket_id, at) VALUES ($1, $2, $3, $4) RETURNING seq",
+                )
+                .bind(doc.id.to_string())
+                .bind(doc.kind.as_str())
+                .bind(ticket)
+                .bind(ms(doc.at))
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(err)?,
+            };
+            sqlx::query("INSERT INTO search_fts (rowid, tokens) VALUES ($1, $2)")
+                .bind(seq)
+                .bind(doc.tokens.join(" "))
+                .execute(&mut *conn)
+                .await
+                .map_err(err)?;
+        } else {
+            sqlx::query(
+                "INSERT INTO search_docs (doc_id, kind, ticket_id, at, tokens) \
+                 VALUES ($1, $2, $3, $4, CAST($5 AS tsvector)) \
+                 ON CONFLICT (doc_id) DO UPDATE SET kind = EXCLUDED.kind, \
+                 ticket_id = EXCLUDED.ticket_id, at = EXCLUDED.at, tokens = EXCLUDED.tokens",
+            )
+            .bind(doc.id.to_string())
+            .bind(doc.kind.as_str())
+            .bind(ticket)
+            .bind(ms(doc.at))
+            .bind(tsvector_literal(&doc.tokens))
+            .execute(self.db().await?)
+            .await
+            .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    async fn remove_search_doc(&mut self, doc: Uuid) -> Result<bool, StoreError> {
+        let conn = self.db().await?;
+        let seq: Option<i64> = sqlx::query_scalar("DELETE FROM search_docs WHERE doc_id = $1 RETURNING seq")
+            .bind(doc.to_string())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(err)?;
+        if let (true, Some(seq)) = (FTS5, seq) {
+            sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
+                .bind(seq)
+                .execute(&mut *conn)
+                .await
+                .map_err(err)?;
+        }
+        Ok(seq.is_some())
+    }
+
+    async fn clear_search_docs(&mut self, kinds: &[SearchKind]) -> Result<u64, StoreError> {
+        let conn = self.db().await?;
+        let mut removed = 0;
+        for kind in kinds {
+            if FTS5 {
+                sqlx::query("DELETE FROM search_fts WHERE rowid IN (SELECT seq FROM search_docs WHERE kind = $1)")
+                    .bind(kind.as_str())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(err)?;
+            }
+            removed += sqlx::query("DELETE FROM search_docs WHERE kind = $1")
+                .bind(kind.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(err)?
+                .rows_affected();
+        }
+        Ok(removed)
+    }
+
+    async fn search_docs(&mut self, f: &SearchFilter) -> Result<Vec<SearchHit>, StoreError> {
+        if f.terms.is_empty() {
+            return Err(StoreError::Other("a search needs at least one term".into()));
+        }
+        let expression = match_expression(&f.terms);
+        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new("SELECT d.kind, d.doc_id, d.ticket_id, d.at, ");
+        if FTS5 {
+            // bm25: lower is better.
+            qb.push("-bm25(search_fts) AS score FROM search_fts JOIN search_docs d ON d.seq = search_fts.rowid");
+        } else {
+            qb.push("ts_rank(d.tokens, CAST(")
+                .push_bind(expression.clone())
+                .push(" AS tsquery)) AS score FROM search_docs d");
+        }
+        let ticket_filter = f.state.is_some() || f.level.is_some() || f.group_id.is_some();
+        let scoped = f.ticket_groups.as_ref().is_some_and(|g| !g.is_empty());
+        if ticket_filter || scoped {
+            qb.push(" LEFT JOIN tickets t ON t.id = d.ticket_id");
+        }
+        if FTS5 {
+            qb.push(" WHERE search_fts MATCH ").push_bind(expression);
+        } else {
+            qb.push(" WHERE d.tokens @@ CAST(").push_bind(expression).push(" AS tsquery)");
+        }
+        let kinds: Vec<SearchKind> = if f.kinds.is_empty() {
+            SearchKind::INDEXED.to_vec()
+        } else {
+            f.kinds.iter().copied().filter(|k| SearchKind::INDEXED.contains(k)).collect()
+        };
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        if kinds.len() < SearchKind::INDEXED.len() {
+            qb.push(" AND d.kind IN (");
+            let mut list = qb.separated(", ");
+            for k in &kinds {
+                list.push_bind(k.as_str());
+            }
+            list.push_unseparated(")");
+        }
+        match f.ticket_groups.as_deref() {
+            None => {}
+            Some([]) => {
+                qb.push(" AND d.ticket_id IS NULL");
+            }
+            Some(groups) => {
+                qb.push(" AND (d.ticket_id IS NULL OR t.group_id IN (");
+                let mut list = qb.separated(", ");
+                for g in groups {
+                    list.push_bind(g.to_string());
+                }
+                list.push_unseparated("))");
+            }
+        }
+        if let Some(state) = f.state {
+            qb.push(" AND t.state = ").push_bind(state.as_str());
+        }
+        if let Some(level) = f.level {
+            qb.push(" AND t.priority = ").push_bind(level.priority());
+        }
+        if let Some(group) = f.group_id {
+            qb.push(" AND t.group_id = ").push_bind(group.to_string());
+        }
+        if let Some(from) = f.from {
+            qb.push(" AND d.at >= ").push_bind(ms(from));
+        }
+        if let Some(until) = f.until {
+            qb.push(" AND d.at < ").push_bind(ms(until));
+        }
+        qb.push(" ORDER BY score DESC, d.at DESC, d.doc_id LIMIT ")
+            .push_bind(i64::from(f.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(f.offset));
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(SearchHit {
+                    kind: kind_of(&r.try_get::<String, _>("kind").map_err(err)?)?,
+                    id: id(&r.try_get::<String, _>("doc_id").map_err(err)?)?,
+                    ticket_id: opt_id(r.try_get("ticket_id").map_err(err)?)?,
+                    at: ts(r.try_get("at").map_err(err)?)?,
+                    score: if FTS5 {
+                        r.try_get::<f64, _>("score").map_err(err)?
+                    } else {
+                        f64::from(r.try_get::<f32, _>("score").map_err(err)?)
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn count_search_docs(&mut self, kind: SearchKind) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_docs WHERE kind = $1")
+            .bind(kind.as_str())
+            .fetch_one(self.db().await?)
+            .await
+            .map_err(err)?;
+        Ok(n as u64)
+    }
+
+    async fn compact_search_index(&mut self) -> Result<(), StoreError> {
+        if FTS5 {
+            sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+                .execute(self.db().await?)
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    async fn search_doc_ticket(&mut self, doc: Uuid) -> Result<Option<Uuid>, StoreError> {
+        let ticket: Option<Option<String>> = sqlx::query_scalar("SELECT ticket_id FROM search_docs WHERE doc_id = $1")
+            .bind(doc.to_string())
+            .fetch_optional(self.db().await?)
+            .await
+            .map_err(err)?;
+        opt_id(ticket.flatten())
+    }
+
+    async fn ticket_search_docs(&mut self, ticket_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT doc_id FROM search_docs WHERE ticket_id = $1 ORDER BY doc_id")
+            .bind(ticket_id.to_string())
+            .fetch_all(self.db().await?)
+            .await
+            .map_err(err)?;
+        ids.iter().map(|i| id(i)).collect()
+    }
+}
