@@ -60,6 +60,67 @@ fn match_expression(terms: &[Term]) -> String {
     parts.join(if FTS5 { " AND " } else { " & " })
 }
 
+/// How many of the newest matches a search ranks: a word in a third of a million tickets
+/// would otherwise be ranked in all of them for every page (seconds); an agent looks for a
+/// recent case, and the best of the 2,000 newest is what the first pages show.
+const RANK_WINDOW: u32 = 2_000;
+
+/// ` FROM … WHERE …`: the documents holding every term, of `kinds`, inside the filter.
+fn push_from_where(qb: &mut QueryBuilder<'_, Db>, f: &SearchFilter, kinds: &[SearchKind], expression: &str) {
+    if FTS5 {
+        qb.push(" FROM search_fts JOIN search_docs d ON d.seq = search_fts.rowid");
+    } else {
+        qb.push(" FROM search_docs d");
+    }
+    let ticket_filter = f.state.is_some() || f.level.is_some() || f.group_id.is_some();
+    let scoped = f.ticket_groups.as_ref().is_some_and(|g| !g.is_empty());
+    if ticket_filter || scoped {
+        qb.push(" LEFT JOIN tickets t ON t.id = d.ticket_id");
+    }
+    if FTS5 {
+        qb.push(" WHERE search_fts MATCH ").push_bind(expression.to_string());
+    } else {
+        qb.push(" WHERE d.tokens @@ CAST(").push_bind(expression.to_string()).push(" AS tsquery)");
+    }
+    if kinds.len() < SearchKind::INDEXED.len() {
+        qb.push(" AND d.kind IN (");
+        let mut list = qb.separated(", ");
+        for k in kinds {
+            list.push_bind(k.as_str());
+        }
+        list.push_unseparated(")");
+    }
+    match f.ticket_groups.as_deref() {
+        None => {}
+        Some([]) => {
+            qb.push(" AND d.ticket_id IS NULL");
+        }
+        Some(groups) => {
+            qb.push(" AND (d.ticket_id IS NULL OR t.group_id IN (");
+            let mut list = qb.separated(", ");
+            for g in groups {
+                list.push_bind(g.to_string());
+            }
+            list.push_unseparated("))");
+        }
+    }
+    if let Some(state) = f.state {
+        qb.push(" AND t.state = ").push_bind(state.as_str());
+    }
+    if let Some(level) = f.level {
+        qb.push(" AND t.priority = ").push_bind(level.priority());
+    }
+    if let Some(group) = f.group_id {
+        qb.push(" AND t.group_id = ").push_bind(group.to_string());
+    }
+    if let Some(from) = f.from {
+        qb.push(" AND d.at >= ").push_bind(ms(from));
+    }
+    if let Some(until) = f.until {
+        qb.push(" AND d.at < ").push_bind(ms(until));
+    }
+}
+
 fn kind_of(text: &str) -> Result<SearchKind, StoreError> {
     SearchKind::parse(text).ok_or_else(|| StoreError::Corrupt("unknown search document kind".into()))
 }
@@ -179,26 +240,6 @@ impl SearchRepo for SqlTx {
         if f.terms.is_empty() {
             return Err(StoreError::Other("a search needs at least one term".into()));
         }
-        let expression = match_expression(&f.terms);
-        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new("SELECT d.kind, d.doc_id, d.ticket_id, d.at, ");
-        if FTS5 {
-            // bm25: lower is better.
-            qb.push("-bm25(search_fts) AS score FROM search_fts JOIN search_docs d ON d.seq = search_fts.rowid");
-        } else {
-            qb.push("ts_rank(d.tokens, CAST(")
-                .push_bind(expression.clone())
-                .push(" AS tsquery)) AS score FROM search_docs d");
-        }
-        let ticket_filter = f.state.is_some() || f.level.is_some() || f.group_id.is_some();
-        let scoped = f.ticket_groups.as_ref().is_some_and(|g| !g.is_empty());
-        if ticket_filter || scoped {
-            qb.push(" LEFT JOIN tickets t ON t.id = d.ticket_id");
-        }
-        if FTS5 {
-            qb.push(" WHERE search_fts MATCH ").push_bind(expression);
-        } else {
-            qb.push(" WHERE d.tokens @@ CAST(").push_bind(expression).push(" AS tsquery)");
-        }
         let kinds: Vec<SearchKind> = if f.kinds.is_empty() {
             SearchKind::INDEXED.to_vec()
         } else {
@@ -207,42 +248,27 @@ impl SearchRepo for SqlTx {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
-        if kinds.len() < SearchKind::INDEXED.len() {
-            qb.push(" AND d.kind IN (");
-            let mut list = qb.separated(", ");
-            for k in &kinds {
-                list.push_bind(k.as_str());
-            }
-            list.push_unseparated(")");
+        let expression = match_expression(&f.terms);
+        // The newest matches ranked: the seq of the RANK_WINDOW-th newest (or the page's end,
+        // when further), found in index order without ranking anything.
+        let window = RANK_WINDOW.max(f.offset.saturating_add(f.limit));
+        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new("SELECT d.seq");
+        push_from_where(&mut qb, f, &kinds, &expression);
+        qb.push(if FTS5 { " ORDER BY search_fts.rowid DESC" } else { " ORDER BY d.seq DESC" })
+            .push(" LIMIT 1 OFFSET ")
+            .push_bind(i64::from(window - 1));
+        let bound: Option<i64> = qb.build_query_scalar().fetch_optional(self.db().await?).await.map_err(err)?;
+
+        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new("SELECT d.kind, d.doc_id, d.ticket_id, d.at, ");
+        if FTS5 {
+            // bm25: lower is better.
+            qb.push("-bm25(search_fts) AS score");
+        } else {
+            qb.push("ts_rank(d.tokens, CAST(").push_bind(expression.clone()).push(" AS tsquery)) AS score");
         }
-        match f.ticket_groups.as_deref() {
-            None => {}
-            Some([]) => {
-                qb.push(" AND d.ticket_id IS NULL");
-            }
-            Some(groups) => {
-                qb.push(" AND (d.ticket_id IS NULL OR t.group_id IN (");
-                let mut list = qb.separated(", ");
-                for g in groups {
-                    list.push_bind(g.to_string());
-                }
-                list.push_unseparated("))");
-            }
-        }
-        if let Some(state) = f.state {
-            qb.push(" AND t.state = ").push_bind(state.as_str());
-        }
-        if let Some(level) = f.level {
-            qb.push(" AND t.priority = ").push_bind(level.priority());
-        }
-        if let Some(group) = f.group_id {
-            qb.push(" AND t.group_id = ").push_bind(group.to_string());
-        }
-        if let Some(from) = f.from {
-            qb.push(" AND d.at >= ").push_bind(ms(from));
-        }
-        if let Some(until) = f.until {
-            qb.push(" AND d.at < ").push_bind(ms(until));
+        push_from_where(&mut qb, f, &kinds, &expression);
+        if let Some(bound) = bound {
+            qb.push(if FTS5 { " AND search_fts.rowid >= " } else { " AND d.seq >= " }).push_bind(bound);
         }
         qb.push(" ORDER BY score DESC, d.at DESC, d.doc_id LIMIT ")
             .push_bind(i64::from(f.limit))

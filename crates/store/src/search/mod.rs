@@ -76,7 +76,10 @@ pub trait SearchRepo: Send {
     async fn remove_search_doc(&mut self, id: Uuid) -> Result<bool, StoreError>;
     /// Removes every document of these kinds (a rebuild); how many.
     async fn clear_search_docs(&mut self, kinds: &[SearchKind]) -> Result<u64, StoreError>;
-    /// The documents holding every term, best first (rank, then newest, then id).
+    /// The documents holding every term, best first (rank, then newest, then id). Only the
+    /// newest matches are ranked — 2,000, or as far as the page reaches when further — so a
+    /// word in hundreds of thousands of documents costs what 2,000 do; older matches of such
+    /// a word are reached by narrowing it (more words, a kind, dates).
     async fn search_docs(&mut self, filter: &SearchFilter) -> Result<Vec<SearchHit>, StoreError>;
     /// How many documents of this kind the index holds.
     async fn count_search_docs(&mut self, kind: SearchKind) -> Result<u64, StoreError>;
