@@ -40,7 +40,10 @@ async fn a_traditional_word_finds_simplified_tickets_from_the_header_box() -> an
             }
             out
         };
-        ensure!(!marks.is_empty(), "導遊 finds the demo's tickets about 导游");
+        ensure!(
+            !marks.is_empty(),
+            "導遊 finds the demo's tickets about 导游"
+        );
         ensure!(
             marks.iter().all(|m| m == "导游" || m == "導遊"),
             "the marks are the word as written: {marks:?}"
