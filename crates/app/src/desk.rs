@@ -268,21 +268,6 @@ impl App {
         }
         let now = self.now();
         let level = input.level.unwrap_or(Level::General);
-        // Segmented before the writer is taken (see `App::ticket_text_tokens`).
-        let text_tokens = {
-            let booking_ref = input
-                .booking_ref
-                .as_deref()
-                .map(str::trim)
-                .filter(|b| !b.is_empty());
-            let tags: Vec<String> = input.tags.iter().map(|t| t.trim().to_string()).collect();
-            self.ticket_text_tokens(
-                input.subject.trim(),
-                input.description.trim(),
-                booking_ref,
-                &tags,
-            )
-        };
         let mut tx = self.store.write().await?;
         if let Some(kept) = self.claim_once(&mut *tx, p, once).await? {
             tx.commit().await?;
@@ -356,8 +341,7 @@ impl App {
                 .map(|r| r.group_id);
         }
         tx.insert_ticket(&ticket).await?;
-        self.index_new_ticket(&mut *tx, &ticket, text_tokens)
-            .await?;
+        self.index_ticket(&mut *tx, &ticket).await?;
         let mut done = Vec::new();
         let mut clocks = Vec::new();
         if let Some(key) = ticket.channel.first_response_target() {

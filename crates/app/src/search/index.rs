@@ -35,27 +35,9 @@ pub struct RebuildReport {
 
 /// The texts of a ticket's document.
 pub(crate) fn ticket_texts(t: &Ticket) -> Vec<String> {
-    let mut texts = vec![t.number.clone()];
-    texts.extend(ticket_own_texts(
-        &t.subject,
-        &t.description,
-        t.booking_ref.as_deref(),
-        &t.tags,
-    ));
-    texts
-}
-
-/// A ticket's text as the customer or agent wrote it (all but the number, which intake
-/// gives inside its transaction).
-pub(crate) fn ticket_own_texts(
-    subject: &str,
-    description: &str,
-    booking_ref: Option<&str>,
-    tags: &[String],
-) -> Vec<String> {
-    let mut texts = vec![subject.to_string(), description.to_string()];
-    texts.extend(booking_ref.map(str::to_string));
-    texts.extend(tags.iter().cloned());
+    let mut texts = vec![t.number.clone(), t.subject.clone(), t.description.clone()];
+    texts.extend(t.booking_ref.clone());
+    texts.extend(t.tags.iter().cloned());
     texts
 }
 
@@ -106,57 +88,6 @@ impl App {
             &ticket_texts(t),
         );
         tx.index_search_doc(&doc).await?;
-        Ok(())
-    }
-
-    /// The tokens of a new ticket's own text ([`ticket_own_texts`]), computed before the
-    /// write transaction: segmentation is most of what indexing costs, and on SQLite
-    /// everything inside the transaction holds the one writer (it cost intake a third of its
-    /// rate there). [`App::index_new_ticket`] adds the number's inside.
-    pub(crate) fn ticket_text_tokens(
-        &self,
-        subject: &str,
-        description: &str,
-        booking_ref: Option<&str>,
-        tags: &[String],
-    ) -> Vec<String> {
-        let own = ticket_own_texts(subject, description, booking_ref, tags);
-        let texts: Vec<&str> = own.iter().map(String::as_str).collect();
-        self.analyzer().index_tokens_of(&texts)
-    }
-
-    /// Writes a new ticket's document from the tokens [`App::ticket_text_tokens`] made
-    /// before the transaction, with its number's: the same document [`App::index_ticket`]
-    /// writes.
-    pub(crate) async fn index_new_ticket(
-        &self,
-        tx: &mut dyn Tx,
-        t: &Ticket,
-        text_tokens: Vec<String>,
-    ) -> Result<(), AppError> {
-        let mut tokens = self.analyzer().index_tokens(&t.number);
-        tokens.extend(text_tokens);
-        // Every test build checks that intake's early tokens are the ticket's own.
-        debug_assert_eq!(
-            tokens,
-            self.doc(
-                SearchKind::Ticket,
-                t.id,
-                Some(t.id),
-                t.created_at,
-                &ticket_texts(t)
-            )
-            .tokens,
-            "tokens made before the transaction differ from the ticket's"
-        );
-        tx.index_search_doc(&SearchDoc {
-            kind: SearchKind::Ticket,
-            id: t.id,
-            ticket_id: Some(t.id),
-            at: t.created_at,
-            tokens,
-        })
-        .await?;
         Ok(())
     }
 
