@@ -266,7 +266,6 @@ impl App {
         if !fields.is_empty() {
             return Err(AppError::Validation(fields));
         }
-        let now = self.now();
         let level = input.level.unwrap_or(Level::General);
         let mut tx = self.store.write().await?;
         if let Some(kept) = self.claim_once(&mut *tx, p, once).await? {
@@ -290,6 +289,28 @@ impl App {
             }
             (None, None) => None,
         };
+        let detail = self
+            .insert_new_ticket(&mut *tx, p, input, level, customer_id, None)
+            .await?;
+        self.keep_once(&mut *tx, p, once, &detail).await?;
+        tx.commit().await?;
+        Ok(Once::Done(detail))
+    }
+
+    /// Writes a new ticket whose input is checked and whose customer is known, in the
+    /// caller's transaction: its number, routing, first-response clock, level alerts,
+    /// timeline, search document and `ticket.created` event. Used by intake and by the
+    /// emergency escalation of a traveler.
+    pub(crate) async fn insert_new_ticket(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        input: NewTicket,
+        level: Level,
+        customer_id: Option<Uuid>,
+        assignee_id: Option<Uuid>,
+    ) -> Result<TicketDetail, AppError> {
+        let now = self.now();
         let n = tx.next_in_sequence("ticket").await?;
         let mut ticket = Ticket {
             id: Uuid::now_v7(),
@@ -316,7 +337,7 @@ impl App {
                 .map(|t| t.trim().to_string())
                 .collect(),
             group_id: None,
-            assignee_id: None,
+            assignee_id,
             compensation_kind: None,
             compensation_amount_fen: None,
             compensation_approved_by: None,
@@ -393,9 +414,7 @@ impl App {
             clocks,
             attachments: Vec::new(),
         };
-        self.keep_once(&mut *tx, p, once, &detail).await?;
-        tx.commit().await?;
-        Ok(Once::Done(detail))
+        Ok(detail)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -44,6 +44,9 @@ pub struct NotifySettings {
     /// Whether email goes out (SMTP is configured). Staff alerts always reach the bell;
     /// without email they are not also queued as mail that would never leave.
     pub email: bool,
+    /// Whether SMS goes out (an SMS provider is configured). Emergency broadcasts text
+    /// travelers only then; otherwise they fall back to email and a call list.
+    pub sms: bool,
 }
 
 impl Default for NotifySettings {
@@ -53,6 +56,7 @@ impl Default for NotifySettings {
             retry_base: SignedDuration::from_secs(30),
             retry_cap: SignedDuration::from_hours(1),
             email: true,
+            sms: false,
         }
     }
 }

@@ -55,6 +55,8 @@ impl Role {
                 SendMessages,
                 ViewBookings,
                 MakeBookings,
+                ViewIncidents,
+                RespondToIncidents,
             ],
             Role::Handler => &[
                 ViewDesk,
@@ -63,6 +65,8 @@ impl Role {
                 ViewCustomers,
                 SendMessages,
                 ViewBookings,
+                ViewIncidents,
+                RespondToIncidents,
             ],
             Role::FollowUp => &[
                 ViewDesk,
@@ -71,6 +75,8 @@ impl Role {
                 ViewCustomers,
                 SendMessages,
                 ViewBookings,
+                ViewIncidents,
+                RespondToIncidents,
             ],
             Role::Supervisor => &[
                 ViewDesk,
@@ -90,6 +96,9 @@ impl Role {
                 ViewBookings,
                 MakeBookings,
                 ManageCatalog,
+                ViewIncidents,
+                RespondToIncidents,
+                ManageIncidents,
             ],
             Role::Admin => &[
                 ViewDesk,
@@ -106,6 +115,8 @@ impl Role {
                 ManageDesk,
                 ViewBookings,
                 ManageCatalog,
+                ViewIncidents,
+                RespondToIncidents,
             ],
         }
     }
@@ -181,6 +192,12 @@ pub enum Permission {
     MakeBookings,
     /// Edit packages, departures, properties, room types and rooms.
     ManageCatalog,
+    /// See incidents, their board and report.
+    ViewIncidents,
+    /// Work an incident: record a traveler's answer, a call's outcome, tick the checklist.
+    RespondToIncidents,
+    /// Declare an incident, change its scope, broadcast, assign the team, report, close.
+    ManageIncidents,
 }
 
 impl Permission {
@@ -208,6 +225,9 @@ impl Permission {
             Permission::ViewBookings => "view_bookings",
             Permission::MakeBookings => "make_bookings",
             Permission::ManageCatalog => "manage_catalog",
+            Permission::ViewIncidents => "view_incidents",
+            Permission::RespondToIncidents => "respond_to_incidents",
+            Permission::ManageIncidents => "manage_incidents",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod clock;
 pub mod customer;
 pub mod desk;
+pub mod emergency;
 pub mod idempotency;
 pub mod identity;
 pub mod jobs;

@@ -304,6 +304,10 @@ mod shared_search {
     include!("shared/search.rs");
 }
 
+mod shared_emergency {
+    include!("shared/emergency.rs");
+}
+
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the
     /// search path (tests give each test its own schema).

@@ -243,6 +243,10 @@ mod shared_search {
     include!("shared/search.rs");
 }
 
+mod shared_emergency {
+    include!("shared/emergency.rs");
+}
+
 impl SqliteStore {
     /// Opens `dir/tripdesk.db`, creating the directory and file if needed, and migrates it.
     pub async fn open(dir: &Path, settings: &PoolSettings) -> Result<Self, StoreError> {

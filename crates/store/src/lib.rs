@@ -20,6 +20,7 @@ pub mod conformance;
 pub mod customer;
 pub mod desk;
 pub mod documents;
+pub mod emergency;
 pub mod erasure;
 mod error;
 pub mod gateways;
@@ -42,6 +43,7 @@ pub use catalog::*;
 pub use customer::*;
 pub use desk::*;
 pub use documents::*;
+pub use emergency::*;
 pub use erasure::*;
 pub use error::StoreError;
 pub use gateways::*;
@@ -219,6 +221,7 @@ pub trait Tx:
     + GatewayRepo
     + DocumentRepo
     + SearchRepo
+    + EmergencyRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

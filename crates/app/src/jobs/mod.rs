@@ -239,6 +239,7 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
             &prune::PrunePayload::default(),
         )?
         .register(crate::bookings::ExpireHold)
+        .register(crate::emergency::NoAnswerSweep)
         .recurring(
             crate::bookings::ical_sync::SweepIcalSubscriptions,
             Schedule::every_minutes(1).map_err(|e| AppError::Internal(e.to_string()))?,

@@ -155,6 +155,26 @@ audit_actions! {
     BookingChangeQuoted = "booking.change_quoted",
     /// A quoted change accepted: lines, inventory and total moved, before and after recorded.
     BookingChanged = "booking.changed",
+    /// An incident declared (kind, level, scope, drill; the affected people counted).
+    IncidentDeclare = "incident.declare",
+    /// An incident's scope, level or description changed (the people recomputed).
+    IncidentUpdate = "incident.update",
+    /// A broadcast to an incident's people (audience, channels, how many messages).
+    IncidentBroadcast = "incident.broadcast",
+    /// A person added to an incident by hand.
+    IncidentPersonAdd = "incident.person_add",
+    /// Staff recorded a traveler's answer (a call, the guide on site).
+    IncidentAnswer = "incident.answer",
+    /// A team role assigned or cleared.
+    IncidentTeam = "incident.team",
+    /// A checklist item ticked or unticked.
+    IncidentChecklist = "incident.checklist",
+    /// A voice-call task's outcome recorded.
+    IncidentCall = "incident.call",
+    /// The first report to the tourism authority recorded.
+    IncidentReport = "incident.report",
+    /// An incident closed with its summary.
+    IncidentClose = "incident.close",
     /// Every sealed value re-encrypted under the active key.
     VaultReseal = "vault.reseal",
     /// A new vault key made active (`tripdesk keys rotate`).

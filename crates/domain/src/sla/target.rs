@@ -269,6 +269,15 @@ pub const DEFAULT_TARGETS: &[SlaTarget] = &[
         None,
         OFFICE,
     ),
+    target(
+        "incident.first_report",
+        "突发事件首报主管部门",
+        "Incident first reported to the tourism authority",
+        ClockKind::CalendarHours,
+        60,
+        None,
+        HOTLINE,
+    ),
 ];
 
 #[cfg(test)]
@@ -312,6 +321,7 @@ mod tests {
                 ("booking.confirmation", ClockKind::CalendarHours, 60, None),
                 ("checkin.registration", ClockKind::CalendarHours, 5, None),
                 ("refund.payment", ClockKind::WorkingDays, 5, None),
+                ("incident.first_report", ClockKind::CalendarHours, 60, None),
             ]
         );
         assert_eq!(

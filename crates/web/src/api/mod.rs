@@ -11,6 +11,7 @@ pub mod customers;
 pub mod desk;
 mod ical_sync;
 mod identity;
+mod incidents;
 mod jobs;
 mod notify;
 mod payments;
@@ -73,6 +74,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "system", description = "Health and metrics"),
         (name = "jobs", description = "Deferred and recurring work: jobs by state, retry of dead jobs"),
         (name = "catalog", description = "Tour packages (products) and departures, lodging properties, room types and rooms, their cancellation policies as dated versions, availability, iCalendar feeds and OTA calendar subscriptions, and up to three products recommended for a customer's needs"),
+        (name = "incidents", description = "Emergencies: incidents found from bookings, broadcasts to every affected traveler, safety check-ins, the team and its checklist, escalation, the first report and the post-incident report"),
         (name = "search", description = "One search box over tickets, messages, customers (exact identifiers only), bookings and products, in simplified or traditional Chinese"),
         (name = "bookings", description = "Bookings of rooms and seats that cannot be double-booked: holds, confirmation, cancellation with refunds, payments recorded by staff or by a payment gateway's signed notification, changes quoted and accepted, pre-trip documents"),
     )
@@ -160,6 +162,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(arrivals::routes())
         .merge(trip_documents::routes())
         .merge(search::routes())
+        .merge(incidents::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)

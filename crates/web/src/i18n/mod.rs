@@ -173,6 +173,17 @@ const TEXT: &[Entry] = &[
         "管理产品与房源（主管、管理员）",
         "manage the catalog (supervisors, administrators)",
     ),
+    ("perm.view_incidents", "查看突发事件", "see incidents"),
+    (
+        "perm.respond_to_incidents",
+        "处理突发事件：登记平安状态、电话结果、清单",
+        "work incidents: answers, calls, the checklist",
+    ),
+    (
+        "perm.manage_incidents",
+        "指挥突发事件：宣布、群发、分工、上报、关闭（主管）",
+        "run incidents: declare, broadcast, assign, report, close (supervisors)",
+    ),
     // Role queues: what waits for a person because of their role (`ui::queues`).
     ("queue.title", "待我处理", "Waiting for me"),
     ("queue.to_approve", "待审批", "To approve"),

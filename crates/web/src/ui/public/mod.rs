@@ -6,6 +6,7 @@
 //! hidden field the server signed for that nonce (`App::public_form_token`). The links carry
 //! their own signatures (`tripdesk_app::public_desk`).
 
+mod checkin;
 mod text;
 mod trip;
 
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/track/{token}", get(track))
         .route("/survey/{token}", get(survey).post(survey_submit))
         .merge(trip::routes())
+        .merge(checkin::routes())
 }
 
 /// The cookie holding the browser's nonce for the public forms' CSRF tokens.

@@ -6,6 +6,32 @@ use crate::i18n::Entry;
 pub(crate) const TEXT: &[Entry] = &[
 // ---- the customer-facing desk: public form, tracking, surveys ----
     ("public.nav.contact", "在线留言", "Contact us"),
+    ("public.checkin.title", "平安确认", "Safety check-in"),
+    ("public.checkin.drill", "应急演练", "Drill"),
+    ("public.checkin.ask", "请告诉我们您是否平安：", "Please tell us whether you are safe:"),
+    ("public.checkin.safe", "我平安", "I am safe"),
+    ("public.checkin.help", "我需要帮助", "I need help"),
+    ("public.checkin.choose", "请选择“我平安”或“我需要帮助”。", "Choose “I am safe” or “I need help”."),
+    ("public.checkin.thanks", "已收到，谢谢您。", "Received, thank you."),
+    ("public.checkin.now_safe", "已登记：平安", "Recorded: safe"),
+    (
+        "public.checkin.now_help",
+        "已登记：需要帮助。我们的客服会尽快与您联系；紧急情况请拨打 110 / 120。",
+        "Recorded: you need help. Our staff will call you shortly; in an emergency dial 110 / 120.",
+    ),
+    (
+        "public.checkin.sms_hint",
+        "也可以直接回复短信：1 平安，2 需要帮助。",
+        "You may also reply to the text: 1 safe, 2 need help.",
+    ),
+    ("public.checkin.closed", "该事件已结束，无需再确认。", "This incident is closed; no answer is needed."),
+    ("public.checkin.closed_title", "事件已结束", "Incident closed"),
+    ("public.checkin.invalid_title", "链接无效", "Link not valid"),
+    (
+        "public.checkin.invalid",
+        "该平安确认链接无效，请使用短信中的完整链接，或直接回复短信。",
+        "This check-in link is not valid; use the whole link from the message, or reply to the text.",
+    ),
     ("public.trip.title", "行前资料", "Your pre-trip documents"),
     (
         "public.trip.lead",

@@ -1,0 +1,306 @@
+//! A broadcast: one message to every affected traveler, queued in one transaction (SMS when
+//! a provider is configured and they have a phone, else email, else a call task), each with
+//! the traveler's own check-in link; and the sweep that escalates those who have not
+//! answered `no_answer_minutes` after it, once each.
+
+use super::{event, INCIDENT_SUBJECT};
+use crate::jobs::JobHandler;
+use crate::{check_text, App, AppError, FieldError, Lines, Principal};
+use async_trait::async_trait;
+use jiff::SignedDuration;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tripdesk_domain::audit::AuditAction;
+use tripdesk_domain::emergency::{IncidentState, PersonStatus};
+use tripdesk_domain::identity::Permission;
+use tripdesk_store::{CallTask, Incident, NewMessage, Tx};
+use tripdesk_vault::KeyRing;
+use uuid::Uuid;
+
+/// Who a broadcast goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Audience {
+    /// Everyone in scope (the first message, an all-clear).
+    #[default]
+    All,
+    /// Those not known to be safe (pending and needs help): an update.
+    NotSafe,
+    /// Those who have not answered: a reminder.
+    Pending,
+}
+
+impl Audience {
+    fn statuses(self) -> &'static [PersonStatus] {
+        match self {
+            Audience::All => &[
+                PersonStatus::Pending,
+                PersonStatus::Safe,
+                PersonStatus::NeedsHelp,
+            ],
+            Audience::NotSafe => &[PersonStatus::Pending, PersonStatus::NeedsHelp],
+            Audience::Pending => &[PersonStatus::Pending],
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::All => "all",
+            Audience::NotSafe => "not_safe",
+            Audience::Pending => "pending",
+        }
+    }
+}
+
+/// What staff send.
+#[derive(Debug, Clone)]
+pub struct BroadcastRequest {
+    pub audience: Audience,
+    /// The text; `{link}` is replaced by each traveler's check-in link (added at the end
+    /// when missing and the check-in is asked for).
+    pub body: String,
+    /// Whether the message asks for a check-in (reply 1 / 2, or the link).
+    pub ask_checkin: bool,
+    /// Where the check-in page is served (`https://desk.example.cn`).
+    pub base_url: String,
+}
+
+/// What a broadcast queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BroadcastOutcome {
+    pub people: u64,
+    pub sms: u64,
+    pub email: u64,
+    /// People with no way to message them: a call task each.
+    pub calls: u64,
+}
+
+/// How many people a broadcast reads at once.
+const CHUNK: u32 = 5_000;
+
+/// The default text of a broadcast by incident kind, in Chinese.
+pub fn default_body(incident: &Incident) -> String {
+    use tripdesk_domain::emergency::IncidentKind::*;
+    let drill = if incident.drill { "【演练】" } else { "" };
+    let what = match incident.kind {
+        NaturalDisaster => {
+            "受天气影响，请您注意安全，远离海边、山区等危险区域，听从当地政府与导游安排。"
+        }
+        Safety => "您所在行程发生安全事件，我们正在全力处理，请听从现场工作人员安排。",
+        SystemFailure => "我社预订系统暂时故障，您的订单不受影响，如需帮助请致电客服热线。",
+        Other => "您的行程可能受到影响，我们正在处理。",
+    };
+    format!(
+        "{drill}【{}】{what}请回复 1 报平安，回复 2 求助，或点击 {{link}}",
+        incident.title
+    )
+}
+
+/// The message text for one traveler.
+fn render(body: &str, link: &str, ask_checkin: bool) -> String {
+    if body.contains("{link}") {
+        body.replace("{link}", link)
+    } else if ask_checkin {
+        format!("{body} 回复1报平安，回复2求助：{link}")
+    } else {
+        body.to_string()
+    }
+}
+
+fn checkin_link(keys: &KeyRing, base_url: &str, incident: Uuid, customer: Uuid) -> String {
+    crate::public_desk::link(
+        base_url,
+        "c",
+        &super::checkin_token(keys, incident, customer),
+    )
+}
+
+/// The outbox recipient of an SMS: the phone identifier's id and its sealed value, opened by
+/// the SMS channel with the vault when it sends — the outbox holds no phone number.
+pub fn sms_recipient(identifier_id: Uuid, sealed: &str) -> String {
+    format!("{identifier_id}:{sealed}")
+}
+
+impl App {
+    /// Queues one message to each person of the audience in one transaction, and schedules
+    /// the escalation of those who will not have answered `no_answer_minutes` later.
+    pub async fn broadcast(
+        &self,
+        p: &Principal,
+        incident_id: Uuid,
+        req: BroadcastRequest,
+    ) -> Result<BroadcastOutcome, AppError> {
+        p.require(Permission::ManageIncidents)?;
+        let mut fields: Vec<FieldError> = Vec::new();
+        let body = check_text(&mut fields, "body", &req.body, 500, Lines::Many);
+        if !fields.is_empty() {
+            return Err(AppError::Validation(fields));
+        }
+        let keys = self.vault()?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let incident = self.open_incident(&mut *tx, incident_id).await?;
+        let mut out = BroadcastOutcome::default();
+        let mut after = None;
+        let related = Some(incident.id.to_string());
+        loop {
+            let targets = tx
+                .broadcast_targets(incident.id, req.audience.statuses(), after, CHUNK)
+                .await?;
+            let Some(last) = targets.last() else { break };
+            after = Some(last.customer_id);
+            let mut messages = Vec::with_capacity(targets.len());
+            let mut calls = Vec::new();
+            for t in &targets {
+                out.people += 1;
+                let link = checkin_link(keys, &req.base_url, incident.id, t.customer_id);
+                let text = render(&body, &link, req.ask_checkin);
+                let (channel, recipient) = match (&t.phone, &t.email) {
+                    (Some(phone), _) if self.settings.notify.sms => {
+                        out.sms += 1;
+                        ("sms", sms_recipient(phone.identifier_id, &phone.sealed))
+                    }
+                    (_, Some(email)) if self.settings.notify.email => {
+                        out.email += 1;
+                        let address = keys
+                            .decrypt(
+                                &crate::customers::identifier_field("email"),
+                                &email.identifier_id.to_string(),
+                                &email.sealed,
+                            )
+                            .map_err(|e| {
+                                AppError::Internal(format!("cannot open an email identifier: {e}"))
+                            })?;
+                        ("email", address.expose_secret().clone())
+                    }
+                    _ => {
+                        out.calls += 1;
+                        calls.push(CallTask {
+                            incident_id: incident.id,
+                            customer_id: t.customer_id,
+                            reason: if t.phone.is_some() {
+                                "no_sms"
+                            } else {
+                                "no_contact"
+                            }
+                            .into(),
+                            created_at: now,
+                            outcome: None,
+                            called_by: None,
+                            called_at: None,
+                        });
+                        continue;
+                    }
+                };
+                messages.push(NewMessage {
+                    id: Uuid::now_v7(),
+                    channel: channel.into(),
+                    recipient,
+                    customer_id: Some(t.customer_id),
+                    subject: incident.title.clone(),
+                    body_text: text,
+                    body_html: None,
+                    event: Some("incident.broadcast".into()),
+                    template_key: None,
+                    template_version: None,
+                    locale: "zh-CN".into(),
+                    related_type: Some(INCIDENT_SUBJECT.into()),
+                    related_id: related.clone(),
+                    emergency: true,
+                    max_attempts: self.settings.notify.max_attempts,
+                    due_at: now,
+                    created_by: Some(p.user_id).filter(|u| !u.is_nil()),
+                    created_at: now,
+                    attachments: Vec::new(),
+                });
+            }
+            tx.enqueue(&messages).await?;
+            for c in &calls {
+                tx.insert_call_task(c).await?;
+            }
+            if targets.len() < CHUNK as usize {
+                break;
+            }
+        }
+        if out.sms + out.email > 0 {
+            tx.note_first_message(incident.id, now).await?;
+        }
+        if req.ask_checkin && out.people > 0 {
+            let due = now + SignedDuration::from_mins(incident.no_answer_minutes);
+            self.enqueue_job::<NoAnswerSweep>(
+                &mut *tx,
+                &SweepPayload {
+                    incident_id: incident.id,
+                },
+                due,
+                Some(&format!("incident_no_answer:{}", incident.id)),
+            )
+            .await?;
+        }
+        let detail = json!({ "audience": req.audience.as_str(), "people": out.people,
+                             "sms": out.sms, "email": out.email, "calls": out.calls });
+        tx.insert_incident_events(&[event(
+            incident.id,
+            now,
+            "broadcast",
+            Some(p.user_id),
+            None,
+            detail.clone(),
+        )])
+        .await?;
+        self.audit(
+            &mut *tx,
+            p,
+            AuditAction::IncidentBroadcast,
+            INCIDENT_SUBJECT,
+            Some(incident.id.to_string()),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// Escalates the people of an incident who have not answered when it runs: an urgent ticket
+/// and a call task each, once (`escalate_person` claims each person). Runs once per
+/// broadcast's deadline across nodes (the job substrate); a large incident is done in
+/// batches, the job enqueueing its own next batch.
+pub struct NoAnswerSweep;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SweepPayload {
+    pub incident_id: Uuid,
+}
+
+/// People escalated per run of the sweep.
+const SWEEP_BATCH: u32 = 200;
+
+#[async_trait]
+impl JobHandler for NoAnswerSweep {
+    const KIND: &'static str = "emergency.no_answer";
+    type Payload = SweepPayload;
+
+    async fn run(&self, app: &App, tx: &mut dyn Tx, payload: SweepPayload) -> Result<(), AppError> {
+        let Some(incident) = tx.get_incident(payload.incident_id).await? else {
+            return Ok(());
+        };
+        if incident.state != IncidentState::Open {
+            return Ok(());
+        }
+        let people = tx.unanswered_people(incident.id, SWEEP_BATCH).await?;
+        for customer in &people {
+            app.escalate_person(tx, &incident, *customer, "no_answer")
+                .await?;
+        }
+        if people.len() == SWEEP_BATCH as usize {
+            // More remain: the next batch runs at once, after this one commits (the unique
+            // key is free again once this job completes, so it carries none).
+            app.enqueue_job::<NoAnswerSweep>(tx, &payload, app.now(), None)
+                .await?;
+        }
+        Ok(())
+    }
+}

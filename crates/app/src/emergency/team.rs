@@ -1,0 +1,464 @@
+//! Running an incident: its team and checklist, voice-call tasks, the first report to the
+//! tourism authority under its clock, closing with a summary, the live board and the
+//! post-incident report.
+
+use super::{event, INCIDENT_SUBJECT};
+use crate::sla::{ClockAction, StartClock};
+use crate::{check_text, App, AppError, FieldError, Lines, Principal};
+use serde_json::json;
+use tripdesk_domain::audit::AuditAction;
+use tripdesk_domain::emergency::{
+    checklist, ChecklistItem, IncidentState, PersonStatus, ReportFigures, TeamRole,
+};
+use tripdesk_domain::identity::Permission;
+use tripdesk_store::{
+    CallTask, ChecklistTick, Incident, IncidentCounts, IncidentEvent, IncidentPerson,
+    SlaClockFilter, SlaClockRecord, Tx,
+};
+use uuid::Uuid;
+
+/// One line of the checklist with its tick.
+#[derive(Debug, Clone)]
+pub struct ChecklistRow {
+    pub item: ChecklistItem,
+    pub tick: Option<ChecklistTick>,
+}
+
+/// What the emergency leader watches.
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub incident: Incident,
+    pub counts: IncidentCounts,
+    /// People reached: at least one message handed to its channel.
+    pub delivered: u64,
+    /// Messages still queued or retrying, and given up.
+    pub messages_pending: u64,
+    pub messages_dead: u64,
+    pub team: Vec<(TeamRole, Uuid, String)>,
+    pub checklist: Vec<ChecklistRow>,
+    /// The first-report clock, if the level has one.
+    pub report_clock: Option<SlaClockRecord>,
+    pub needs_help: Vec<IncidentPerson>,
+    pub pending: Vec<IncidentPerson>,
+    pub calls: Vec<CallTask>,
+    pub timeline: Vec<IncidentEvent>,
+    /// Customer names of the people listed (customer id → name), for those who may see
+    /// customers.
+    pub names: std::collections::HashMap<Uuid, String>,
+}
+
+/// The post-incident report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub incident: Incident,
+    pub counts: IncidentCounts,
+    pub figures: ReportFigures,
+    pub checklist: Vec<ChecklistRow>,
+    pub report_clock: Option<SlaClockRecord>,
+    pub timeline: Vec<IncidentEvent>,
+}
+
+/// How many people of each column the board lists.
+const BOARD_PEOPLE: u32 = 50;
+
+fn checklist_rows(incident: &Incident, ticks: Vec<ChecklistTick>) -> Vec<ChecklistRow> {
+    checklist(incident.kind)
+        .into_iter()
+        .map(|item| ChecklistRow {
+            tick: ticks.iter().find(|t| t.item_key == item.key).cloned(),
+            item,
+        })
+        .collect()
+}
+
+impl App {
+    pub(super) async fn start_incident_clock(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        incident: &Incident,
+    ) -> Result<Option<SlaClockRecord>, AppError> {
+        let Some(policy) = self
+            .sla_policy(tx, super::FIRST_REPORT_TARGET)
+            .await?
+            .filter(|p| p.enabled)
+        else {
+            return Ok(None);
+        };
+        let req = StartClock {
+            subject_type: INCIDENT_SUBJECT.into(),
+            subject_id: incident.id.to_string(),
+            target_key: super::FIRST_REPORT_TARGET.into(),
+            channel: None,
+            department_id: p.department_id,
+            agent_id: (!p.user_id.is_nil()).then_some(p.user_id),
+        };
+        Ok(Some(self.start_clock_of(tx, req, &policy, false).await?))
+    }
+
+    async fn incident_clock(
+        &self,
+        tx: &mut dyn Tx,
+        id: Uuid,
+    ) -> Result<Option<SlaClockRecord>, AppError> {
+        let clocks = tx
+            .list_sla_clocks(&SlaClockFilter {
+                target_key: Some(super::FIRST_REPORT_TARGET.into()),
+                subject_type: Some(INCIDENT_SUBJECT.into()),
+                subject_id: Some(id.to_string()),
+                ..Default::default()
+            })
+            .await?;
+        Ok(clocks
+            .into_iter()
+            .max_by_key(|c| (c.clock.started_at(), c.id)))
+    }
+
+    /// Assigns (or clears) a team role.
+    pub async fn set_incident_team(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        role: TeamRole,
+        user_id: Option<Uuid>,
+    ) -> Result<(), AppError> {
+        p.require(Permission::ManageIncidents)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        self.open_incident(&mut *tx, id).await?;
+        if let Some(user) = user_id {
+            match tx.get_user(user).await? {
+                Some(u) if u.disabled_at.is_none() => {}
+                _ => {
+                    return Err(AppError::field(
+                        "user_id",
+                        "unknown",
+                        "no active staff member has this id",
+                    ))
+                }
+            }
+        }
+        tx.set_team_member(id, role, user_id).await?;
+        let detail = json!({ "role": role.as_str(), "user_id": user_id });
+        tx.insert_incident_events(&[event(
+            id,
+            now,
+            "team",
+            Some(p.user_id),
+            None,
+            detail.clone(),
+        )])
+        .await?;
+        self.audit(
+            &mut *tx,
+            p,
+            AuditAction::IncidentTeam,
+            INCIDENT_SUBJECT,
+            Some(id.to_string()),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ticks (or unticks) an item of the incident's checklist.
+    pub async fn tick_incident_item(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        item_key: &str,
+        done: bool,
+    ) -> Result<(), AppError> {
+        p.require(Permission::RespondToIncidents)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let incident = self.open_incident(&mut *tx, id).await?;
+        let Some(item) = checklist(incident.kind)
+            .into_iter()
+            .find(|i| i.key == item_key)
+        else {
+            return Err(AppError::field(
+                "item",
+                "unknown",
+                "this incident's checklist has no such item",
+            ));
+        };
+        let changed = if done {
+            tx.tick_checklist(id, item.key, p.user_id, now).await?
+        } else {
+            tx.untick_checklist(id, item.key).await?
+        };
+        if changed {
+            let detail = json!({ "item": item.key, "done": done });
+            tx.insert_incident_events(&[event(
+                id,
+                now,
+                "checklist",
+                Some(p.user_id),
+                None,
+                detail.clone(),
+            )])
+            .await?;
+            self.audit(
+                &mut *tx,
+                p,
+                AuditAction::IncidentChecklist,
+                INCIDENT_SUBJECT,
+                Some(id.to_string()),
+                detail,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a voice call's outcome; a traveler reached is asked how they are, which staff
+    /// record with [`App::record_incident_answer`].
+    pub async fn record_incident_call(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        customer: Uuid,
+        outcome: &str,
+    ) -> Result<(), AppError> {
+        p.require(Permission::RespondToIncidents)?;
+        if !["reached", "no_answer", "wrong_number"].contains(&outcome) {
+            return Err(AppError::field(
+                "outcome",
+                "invalid",
+                "outcome is reached, no_answer or wrong_number",
+            ));
+        }
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        self.open_incident(&mut *tx, id).await?;
+        if !tx
+            .record_call(id, customer, outcome, p.user_id, now)
+            .await?
+        {
+            return Err(AppError::NotFound("call task"));
+        }
+        let detail = json!({ "customer_id": customer, "outcome": outcome });
+        tx.insert_incident_events(&[event(
+            id,
+            now,
+            "call",
+            Some(p.user_id),
+            Some(customer),
+            json!({ "outcome": outcome }),
+        )])
+        .await?;
+        self.audit(
+            &mut *tx,
+            p,
+            AuditAction::IncidentCall,
+            INCIDENT_SUBJECT,
+            Some(id.to_string()),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records the first report to the tourism authority (to whom, how): the clock stops,
+    /// met or late.
+    pub async fn report_incident(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        note: &str,
+    ) -> Result<Incident, AppError> {
+        p.require(Permission::ManageIncidents)?;
+        let mut fields: Vec<FieldError> = Vec::new();
+        let note = check_text(&mut fields, "note", note, 500, Lines::Many);
+        if !fields.is_empty() {
+            return Err(AppError::Validation(fields));
+        }
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let mut incident = self.open_incident(&mut *tx, id).await?;
+        if incident.reported_at.is_some() {
+            return Err(AppError::Conflict {
+                code: "incident.already_reported",
+                message: "the first report is recorded already".into(),
+                field: None,
+            });
+        }
+        let expected = incident.version;
+        incident.reported_at = Some(now);
+        incident.version += 1;
+        if !tx.update_incident(&incident, expected).await? {
+            return Err(super::changed());
+        }
+        if let Some(c) = self.incident_clock(&mut *tx, id).await? {
+            if c.clock.stopped_at().is_none() {
+                self.sla_clock_action(&mut *tx, c.id, ClockAction::Stop)
+                    .await?;
+            }
+        }
+        tx.insert_incident_events(&[event(
+            id,
+            now,
+            "reported",
+            Some(p.user_id),
+            None,
+            json!({ "note": note }),
+        )])
+        .await?;
+        tx.tick_checklist(id, "report_authority", p.user_id, now)
+            .await?;
+        self.audit(
+            &mut *tx,
+            p,
+            AuditAction::IncidentReport,
+            INCIDENT_SUBJECT,
+            Some(id.to_string()),
+            json!({ "note": note }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// Closes an incident with its summary. A first-report clock still running is cancelled
+    /// only if the level never needed it; otherwise it stays, breached if late.
+    pub async fn close_incident(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        summary: &str,
+        version: i64,
+    ) -> Result<Incident, AppError> {
+        p.require(Permission::ManageIncidents)?;
+        let mut fields: Vec<FieldError> = Vec::new();
+        let summary = check_text(&mut fields, "summary", summary, 4_000, Lines::Many);
+        if !fields.is_empty() {
+            return Err(AppError::Validation(fields));
+        }
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let mut incident = self.open_incident(&mut *tx, id).await?;
+        if incident.version != version {
+            return Err(super::changed());
+        }
+        incident.state = IncidentState::Closed;
+        incident.closed_at = Some(now);
+        incident.closing_summary = Some(summary.trim().to_string());
+        incident.version += 1;
+        if !tx.update_incident(&incident, version).await? {
+            return Err(super::changed());
+        }
+        tx.insert_incident_events(&[event(id, now, "closed", Some(p.user_id), None, json!({}))])
+            .await?;
+        self.audit(
+            &mut *tx,
+            p,
+            AuditAction::IncidentClose,
+            INCIDENT_SUBJECT,
+            Some(id.to_string()),
+            json!({ "drill": incident.drill }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// Everything the incident board shows, in one read transaction.
+    pub async fn incident_board(&self, p: &Principal, id: Uuid) -> Result<Board, AppError> {
+        p.require(Permission::ViewIncidents)?;
+        let mut r = self.store.read().await?;
+        let incident = r
+            .get_incident(id)
+            .await?
+            .ok_or(AppError::NotFound("incident"))?;
+        let counts = r.incident_counts(id).await?;
+        let delivery = r.incident_delivery(id).await?;
+        let team_ids = r.incident_team(id).await?;
+        let mut team = Vec::with_capacity(team_ids.len());
+        for (role, user) in team_ids {
+            let name = r
+                .get_user(user)
+                .await?
+                .map(|u| u.display_name)
+                .unwrap_or_default();
+            team.push((role, user, name));
+        }
+        let ticks = r.incident_checklist(id).await?;
+        let report_clock = self.incident_clock(&mut *r, id).await?;
+        let needs_help = self
+            .people_with(&mut *r, id, PersonStatus::NeedsHelp, BOARD_PEOPLE)
+            .await?;
+        let pending = self
+            .people_with(&mut *r, id, PersonStatus::Pending, BOARD_PEOPLE)
+            .await?;
+        let calls = r.list_call_tasks(id, true, BOARD_PEOPLE, 0).await?;
+        let timeline = r.list_incident_events(id, 30, 0).await?;
+        let mut names = std::collections::HashMap::new();
+        if p.can(Permission::ViewCustomers) {
+            let ids: Vec<Uuid> = needs_help
+                .iter()
+                .chain(&pending)
+                .map(|x| x.customer_id)
+                .chain(calls.iter().map(|c| c.customer_id))
+                .collect();
+            for cid in ids {
+                if let std::collections::hash_map::Entry::Vacant(e) = names.entry(cid) {
+                    if let Some(c) = r.get_customer(cid).await? {
+                        e.insert(c.name);
+                    }
+                }
+            }
+        }
+        Ok(Board {
+            checklist: checklist_rows(&incident, ticks),
+            incident,
+            counts,
+            delivered: delivery.people_sent,
+            messages_pending: delivery.pending,
+            messages_dead: delivery.dead,
+            team,
+            report_clock,
+            needs_help,
+            pending,
+            calls,
+            timeline,
+            names,
+        })
+    }
+
+    /// The post-incident report: declared → first message → 90 % delivered → 90 %
+    /// accounted for, open needs, the checklist and the timeline.
+    pub async fn incident_report(&self, p: &Principal, id: Uuid) -> Result<Report, AppError> {
+        p.require(Permission::ViewIncidents)?;
+        let mut r = self.store.read().await?;
+        let incident = r
+            .get_incident(id)
+            .await?
+            .ok_or(AppError::NotFound("incident"))?;
+        let counts = r.incident_counts(id).await?;
+        let (sent, answered) = r.incident_instants(id).await?;
+        let figures = ReportFigures::compute(
+            incident.declared_at,
+            incident.first_message_at,
+            counts.people as usize,
+            sent,
+            answered,
+            counts.safe as usize,
+            counts.needs_help as usize,
+        );
+        let ticks = r.incident_checklist(id).await?;
+        let report_clock = self.incident_clock(&mut *r, id).await?;
+        let timeline = r.list_incident_events(id, 200, 0).await?;
+        Ok(Report {
+            checklist: checklist_rows(&incident, ticks),
+            incident,
+            counts,
+            figures,
+            report_clock,
+            timeline,
+        })
+    }
+}

@@ -1,0 +1,918 @@
+// Emergencies: incidents, their people, calls, team, checklist and timeline, shared by both
+// backends: `include!`d where `Db` and `SqlTx` are bound.
+
+use super::{Db, SqlTx};
+use crate::convert::{day, err, from_json, id, ms, opt_id, opt_ms, opt_ts, to_json, ts};
+
+use jiff::Timestamp;
+use sqlx::{QueryBuilder, Row};
+use tripdesk_domain::emergency::{
+    AnswerVia, IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, TeamRole,
+    WarningColour,
+};
+use tripdesk_store::{
+    AffectedCount, BroadcastTarget, CallTask, ChecklistTick, EmergencyRepo, Incident,
+    IncidentCounts, IncidentDelivery, IncidentEvent, IncidentPerson, PeopleFilter, PersonOrigin, SealedContact,
+    StoreError,
+};
+use uuid::Uuid;
+
+type DbRow = <Db as sqlx::Database>::Row;
+
+/// How far before the window a departure may leave and still be on the road in it: tours
+/// are shorter than this, and the bound lets the departures' date index do the work.
+const LONGEST_TOUR_DAYS: i32 = 60;
+
+const INCIDENT_COLUMNS: &str = "id, kind, level, title, description, warning_colour, scope, \
+     drill, state, no_answer_minutes, ticket_id, declared_by, declared_at, first_message_at, \
+     reported_at, closed_at, closing_summary, version";
+const PERSON_COLUMNS: &str = "incident_id, customer_id, origin, booking_id, in_scope, status, \
+     answered_at, answered_via, escalated_at, escalated_ticket_id, added_at";
+const CALL_COLUMNS: &str =
+    "incident_id, customer_id, reason, created_at, outcome, called_by, called_at";
+
+fn bad(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} `{value}` in the database"))
+}
+
+fn uuid_col(row: &DbRow, col: &str) -> Result<Uuid, StoreError> {
+    id(&row.try_get::<String, _>(col).map_err(err)?)
+}
+
+fn incident_from_row(row: &DbRow) -> Result<Incident, StoreError> {
+    let kind: String = row.try_get("kind").map_err(err)?;
+    let level: String = row.try_get("level").map_err(err)?;
+    let colour: Option<String> = row.try_get("warning_colour").map_err(err)?;
+    let state: String = row.try_get("state").map_err(err)?;
+    let scope: String = row.try_get("scope").map_err(err)?;
+    Ok(Incident {
+        id: uuid_col(row, "id")?,
+        kind: IncidentKind::parse(&kind).ok_or_else(|| bad("incident kind", &kind))?,
+        level: IncidentLevel::parse(&level).ok_or_else(|| bad("incident level", &level))?,
+        title: row.try_get("title").map_err(err)?,
+        description: row.try_get("description").map_err(err)?,
+        warning_colour: colour
+            .map(|c| WarningColour::parse(&c).ok_or_else(|| bad("warning colour", &c)))
+            .transpose()?,
+        scope: from_json::<Scope>(&scope, "incident scope")?,
+        drill: row.try_get::<i64, _>("drill").map_err(err)? != 0,
+        state: IncidentState::parse(&state).ok_or_else(|| bad("incident state", &state))?,
+        no_answer_minutes: row.try_get("no_answer_minutes").map_err(err)?,
+        ticket_id: opt_id(row.try_get("ticket_id").map_err(err)?)?,
+        declared_by: opt_id(row.try_get("declared_by").map_err(err)?)?,
+        declared_at: ts(row.try_get("declared_at").map_err(err)?)?,
+        first_message_at: opt_ts(row.try_get("first_message_at").map_err(err)?)?,
+        reported_at: opt_ts(row.try_get("reported_at").map_err(err)?)?,
+        closed_at: opt_ts(row.try_get("closed_at").map_err(err)?)?,
+        closing_summary: row.try_get("closing_summary").map_err(err)?,
+        version: row.try_get("version").map_err(err)?,
+    })
+}
+
+fn person_from_row(row: &DbRow) -> Result<IncidentPerson, StoreError> {
+    let origin: String = row.try_get("origin").map_err(err)?;
+    let status: String = row.try_get("status").map_err(err)?;
+    let via: Option<String> = row.try_get("answered_via").map_err(err)?;
+    Ok(IncidentPerson {
+        incident_id: uuid_col(row, "incident_id")?,
+        customer_id: uuid_col(row, "customer_id")?,
+        origin: PersonOrigin::parse(&origin).ok_or_else(|| bad("person origin", &origin))?,
+        booking_id: opt_id(row.try_get("booking_id").map_err(err)?)?,
+        in_scope: row.try_get::<i64, _>("in_scope").map_err(err)? != 0,
+        status: PersonStatus::parse(&status).ok_or_else(|| bad("person status", &status))?,
+        answered_at: opt_ts(row.try_get("answered_at").map_err(err)?)?,
+        answered_via: via
+            .map(|v| AnswerVia::parse(&v).ok_or_else(|| bad("answer channel", &v)))
+            .transpose()?,
+        escalated_at: opt_ts(row.try_get("escalated_at").map_err(err)?)?,
+        escalated_ticket_id: opt_id(row.try_get("escalated_ticket_id").map_err(err)?)?,
+        added_at: ts(row.try_get("added_at").map_err(err)?)?,
+    })
+}
+
+fn call_from_row(row: &DbRow) -> Result<CallTask, StoreError> {
+    Ok(CallTask {
+        incident_id: uuid_col(row, "incident_id")?,
+        customer_id: uuid_col(row, "customer_id")?,
+        reason: row.try_get("reason").map_err(err)?,
+        created_at: ts(row.try_get("created_at").map_err(err)?)?,
+        outcome: row.try_get("outcome").map_err(err)?,
+        called_by: opt_id(row.try_get("called_by").map_err(err)?)?,
+        called_at: opt_ts(row.try_get("called_at").map_err(err)?)?,
+    })
+}
+
+/// `id sealed` as the broadcast query reads a contact.
+fn contact(text: Option<String>) -> Result<Option<SealedContact>, StoreError> {
+    let Some(text) = text else { return Ok(None) };
+    let (identifier, sealed) = text
+        .split_once(' ')
+        .ok_or_else(|| StoreError::Corrupt("malformed contact in the broadcast read".into()))?;
+    Ok(Some(SealedContact {
+        identifier_id: id(identifier)?,
+        sealed: sealed.to_string(),
+    }))
+}
+
+/// `(a OR b …)` over the conditions pushed by `each`, or `1 = 0` when there are none.
+fn push_any<'a>(
+    qb: &mut QueryBuilder<'a, Db>,
+    conditions: Vec<Box<dyn FnOnce(&mut QueryBuilder<'a, Db>) + 'a>>,
+) {
+    if conditions.is_empty() {
+        qb.push("1 = 0");
+        return;
+    }
+    qb.push("(");
+    for (i, c) in conditions.into_iter().enumerate() {
+        if i > 0 {
+            qb.push(" OR ");
+        }
+        c(qb);
+    }
+    qb.push(")");
+}
+
+type Cond<'a> = Box<dyn FnOnce(&mut QueryBuilder<'a, Db>) + 'a>;
+
+fn in_list<'a>(column: &'static str, ids: &'a [Uuid]) -> Option<Cond<'a>> {
+    if ids.is_empty() {
+        return None;
+    }
+    Some(Box::new(move |qb: &mut QueryBuilder<'a, Db>| {
+        qb.push(column).push(" IN (");
+        let mut sep = qb.separated(", ");
+        for i in ids {
+            sep.push_bind(i.to_string());
+        }
+        qb.push(")");
+    }))
+}
+
+fn like_any<'a>(column: &'static str, regions: &'a [String]) -> Vec<Cond<'a>> {
+    regions
+        .iter()
+        .map(|r| {
+            Box::new(move |qb: &mut QueryBuilder<'a, Db>| {
+                qb.push(column)
+                    .push(" LIKE ")
+                    .push_bind(format!("%{r}%"));
+            }) as Cond<'a>
+        })
+        .collect()
+}
+
+/// Pushes the `SELECT customer_id, booking_id` of everyone the scope reaches.
+fn push_affected<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
+    let night_from = scope.from.yesterday().unwrap_or(scope.from);
+    let departs_from = scope
+        .from
+        .checked_sub(jiff::Span::new().days(LONGEST_TOUR_DAYS))
+        .unwrap_or(scope.from);
+    qb.push(
+        "SELECT COALESCE(bt.customer_id, b.customer_id) AS customer_id, MIN(b.id) AS booking_id \
+         FROM bookings b \
+         LEFT JOIN booking_travelers bt ON bt.booking_id = b.id \
+         WHERE b.state IN ('held', 'confirmed', 'changed') AND b.ends_on >= ",
+    )
+    .push_bind(day(scope.from))
+    .push(" AND b.starts_on <= ")
+    .push_bind(day(scope.to))
+    .push(
+        " AND b.id IN (SELECT rn.booking_id FROM room_nights rn \
+         JOIN rooms r ON r.id = rn.room_id JOIN properties p ON p.id = r.property_id \
+         WHERE rn.kind = 'booking' AND rn.night >= ",
+    )
+    .push_bind(day(night_from))
+    .push(" AND rn.night <= ")
+    .push_bind(day(scope.to))
+    .push(" AND ");
+    let mut rooms: Vec<Cond<'a>> = Vec::new();
+    rooms.extend(in_list("p.id", &scope.property_ids));
+    rooms.extend(like_any("p.address", &scope.regions));
+    rooms.extend(like_any("p.name", &scope.regions));
+    push_any(qb, rooms);
+    qb.push(
+        " UNION SELECT l.booking_id FROM departures d \
+         JOIN tour_packages t ON t.id = d.package_id \
+         JOIN booking_lines l ON l.departure_id = d.id \
+         WHERE d.departs_on >= ",
+    )
+    .push_bind(day(departs_from))
+    .push(" AND d.departs_on <= ")
+    .push_bind(day(scope.to))
+    .push(" AND ");
+    let mut tours: Vec<Cond<'a>> = Vec::new();
+    tours.extend(in_list("d.id", &scope.departure_ids));
+    tours.extend(in_list("d.package_id", &scope.package_ids));
+    tours.extend(like_any("t.destination", &scope.regions));
+    tours.extend(like_any("t.name", &scope.regions));
+    push_any(qb, tours);
+    qb.push(") GROUP BY COALESCE(bt.customer_id, b.customer_id)");
+}
+
+async fn count(tx: &mut SqlTx, sql: &str, incident: Uuid) -> Result<u64, StoreError> {
+    let n: i64 = sqlx::query_scalar(sql)
+        .bind(incident.to_string())
+        .fetch_one(tx.db().await?)
+        .await
+        .map_err(err)?;
+    Ok(n as u64)
+}
+
+#[async_trait::async_trait]
+impl EmergencyRepo for SqlTx {
+    async fn insert_incident(&mut self, i: &Incident) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO incidents ({INCIDENT_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        ))
+        .bind(i.id.to_string())
+        .bind(i.kind.as_str())
+        .bind(i.level.as_str())
+        .bind(&i.title)
+        .bind(&i.description)
+        .bind(i.warning_colour.map(|c| c.as_str()))
+        .bind(to_json(&i.scope))
+        .bind(i64::from(i.drill))
+        .bind(i.state.as_str())
+        .bind(i.no_answer_minutes)
+        .bind(i.ticket_id.map(|t| t.to_string()))
+        .bind(i.declared_by.map(|t| t.to_string()))
+        .bind(ms(i.declared_at))
+        .bind(opt_ms(i.first_message_at))
+        .bind(opt_ms(i.reported_at))
+        .bind(opt_ms(i.closed_at))
+        .bind(&i.closing_summary)
+        .bind(i.version)
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn get_incident(&mut self, id: Uuid) -> Result<Option<Incident>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(self.db().await?)
+            .await
+            .map_err(err)?;
+        row.as_ref().map(incident_from_row).transpose()
+    }
+
+    async fn update_incident(&mut self, i: &Incident, expected: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE incidents SET level = $2, title = $3, description = $4, warning_colour = $5, \
+             scope = $6, state = $7, no_answer_minutes = $8, first_message_at = $9, \
+             reported_at = $10, closed_at = $11, closing_summary = $12, version = $13 \
+             WHERE id = $1 AND version = $14",
+        )
+        .bind(i.id.to_string())
+        .bind(i.level.as_str())
+        .bind(&i.title)
+        .bind(&i.description)
+        .bind(i.warning_colour.map(|c| c.as_str()))
+        .bind(to_json(&i.scope))
+        .bind(i.state.as_str())
+        .bind(i.no_answer_minutes)
+        .bind(opt_ms(i.first_message_at))
+        .bind(opt_ms(i.reported_at))
+        .bind(opt_ms(i.closed_at))
+        .bind(&i.closing_summary)
+        .bind(i.version)
+        .bind(expected)
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_incidents(
+        &mut self,
+        state: Option<IncidentState>,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<Incident>, StoreError> {
+        let mut qb: QueryBuilder<'_, Db> =
+            QueryBuilder::new(format!("SELECT {INCIDENT_COLUMNS} FROM incidents"));
+        if let Some(s) = state {
+            qb.push(" WHERE state = ").push_bind(s.as_str());
+        }
+        qb.push(" ORDER BY declared_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit))
+            .push(" OFFSET ")
+            .push_bind(offset as i64);
+        let rows = qb
+            .build()
+            .fetch_all(self.db().await?)
+            .await
+            .map_err(err)?;
+        rows.iter().map(incident_from_row).collect()
+    }
+
+    async fn note_first_message(&mut self, id: Uuid, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE incidents SET first_message_at = $2 WHERE id = $1 AND first_message_at IS NULL",
+        )
+        .bind(id.to_string())
+        .bind(ms(at))
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn compute_affected(
+        &mut self,
+        incident_id: Uuid,
+        scope: &Scope,
+        now: Timestamp,
+    ) -> Result<AffectedCount, StoreError> {
+        let incident = incident_id.to_string();
+        let before = count(
+            self,
+            "SELECT COUNT(*) FROM incident_people WHERE incident_id = $1",
+            incident_id,
+        )
+        .await?;
+        // 2: in scope before this recomputation; what the scope still reaches goes back to 1.
+        sqlx::query(
+            "UPDATE incident_people SET in_scope = 2 \
+             WHERE incident_id = $1 AND origin = 'booking' AND in_scope = 1",
+        )
+        .bind(&incident)
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(
+            "INSERT INTO incident_people (incident_id, customer_id, origin, booking_id, in_scope, \
+             status, added_at) SELECT ",
+        );
+        qb.push_bind(incident.clone())
+            .push(", x.customer_id, 'booking', x.booking_id, 1, 'pending', ")
+            .push_bind(ms(now))
+            .push(" FROM (");
+        push_affected(&mut qb, scope);
+        qb.push(
+            ") x WHERE true ON CONFLICT (incident_id, customer_id) DO UPDATE SET in_scope = 1",
+        );
+        qb.build()
+            .execute(self.db().await?)
+            .await
+            .map_err(err)?;
+        let dropped = sqlx::query(
+            "UPDATE incident_people SET in_scope = 0 WHERE incident_id = $1 AND in_scope = 2",
+        )
+        .bind(&incident)
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?
+        .rows_affected();
+        let after = count(
+            self,
+            "SELECT COUNT(*) FROM incident_people WHERE incident_id = $1",
+            incident_id,
+        )
+        .await?;
+        let in_scope = count(
+            self,
+            "SELECT COUNT(*) FROM incident_people WHERE incident_id = $1 AND in_scope = 1",
+            incident_id,
+        )
+        .await?;
+        Ok(AffectedCount {
+            in_scope,
+            added: after - before,
+            dropped,
+        })
+    }
+
+    async fn add_incident_person(
+        &mut self,
+        incident_id: Uuid,
+        customer_id: Uuid,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO incident_people (incident_id, customer_id, origin, booking_id, in_scope, \
+             status, added_at) VALUES ($1, $2, 'manual', NULL, 1, 'pending', $3) \
+             ON CONFLICT (incident_id, customer_id) DO NOTHING",
+        )
+        .bind(incident_id.to_string())
+        .bind(customer_id.to_string())
+        .bind(ms(now))
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        if done.rows_affected() == 1 {
+            return Ok(true);
+        }
+        sqlx::query(
+            "UPDATE incident_people SET in_scope = 1 WHERE incident_id = $1 AND customer_id = $2",
+        )
+        .bind(incident_id.to_string())
+        .bind(customer_id.to_string())
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(false)
+    }
+
+    async fn get_incident_person(
+        &mut self,
+        incident_id: Uuid,
+        customer_id: Uuid,
+    ) -> Result<Option<IncidentPerson>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {PERSON_COLUMNS} FROM incident_people WHERE incident_id = $1 AND customer_id = $2"
+        ))
+        .bind(incident_id.to_string())
+        .bind(customer_id.to_string())
+        .fetch_optional(self.db().await?)
+        .await
+        .map_err(err)?;
+        row.as_ref().map(person_from_row).transpose()
+    }
+
+    async fn list_incident_people(
+        &mut self,
+        incident_id: Uuid,
+        filter: PeopleFilter,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<IncidentPerson>, StoreError> {
+        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(format!(
+            "SELECT {PERSON_COLUMNS} FROM incident_people WHERE incident_id = "
+        ));
+        qb.push_bind(incident_id.to_string()).push(" AND in_scope = 1");
+        if let Some(s) = filter.status {
+            qb.push(" AND status = ").push_bind(s.as_str());
+        }
+        if filter.escalated {
+            qb.push(" AND escalated_at IS NOT NULL");
+        }
+        qb.push(" ORDER BY customer_id LIMIT ")
+            .push_bind(i64::from(limit))
+            .push(" OFFSET ")
+            .push_bind(offset as i64);
+        let rows = qb
+            .build()
+            .fetch_all(self.db().await?)
+            .await
+            .map_err(err)?;
+        rows.iter().map(person_from_row).collect()
+    }
+
+    async fn incident_counts(&mut self, incident_id: Uuid) -> Result<IncidentCounts, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS people, \
+             COALESCE(SUM(CASE WHEN status = 'safe' THEN 1 ELSE 0 END), 0) AS safe, \
+             COALESCE(SUM(CASE WHEN status = 'needs_help' THEN 1 ELSE 0 END), 0) AS needs_help, \
+             COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) AS pending, \
+             COALESCE(SUM(CASE WHEN escalated_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS escalated \
+             FROM incident_people WHERE incident_id = $1 AND in_scope = 1",
+        )
+        .bind(incident_id.to_string())
+        .fetch_one(self.db().await?)
+        .await
+        .map_err(err)?;
+        let calls = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN called_at IS NULL THEN 1 ELSE 0 END), 0) AS open, \
+             COALESCE(SUM(CASE WHEN called_at IS NULL THEN 0 ELSE 1 END), 0) AS done \
+             FROM incident_calls WHERE incident_id = $1",
+        )
+        .bind(incident_id.to_string())
+        .fetch_one(self.db().await?)
+        .await
+        .map_err(err)?;
+        let n = |r: &DbRow, c: &str| -> Result<u64, StoreError> {
+            Ok(r.try_get::<i64, _>(c).map_err(err)? as u64)
+        };
+        Ok(IncidentCounts {
+            people: n(&row, "people")?,
+            safe: n(&row, "safe")?,
+            needs_help: n(&row, "needs_help")?,
+            pending: n(&row, "pending")?,
+            escalated: n(&row, "escalated")?,
+            calls_open: n(&calls, "open")?,
+            calls_done: n(&calls, "done")?,
+        })
+    }
+
+    async fn broadcast_targets(
+        &mut self,
+        incident_id: Uuid,
+        statuses: &[PersonStatus],
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<BroadcastTarget>, StoreError> {
+        let contact_of = |kind: &str| {
+            format!(
+                "(SELECT ci.id || ' ' || ci.sealed FROM customer_identifiers ci \
+                 WHERE ci.customer_id = ip.customer_id AND ci.kind = '{kind}' \
+                 ORDER BY ci.is_primary DESC, ci.created_at, ci.id LIMIT 1)"
+            )
+        };
+        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(format!(
+            "SELECT ip.customer_id, ip.status, {} AS phone, {} AS email \
+             FROM incident_people ip WHERE ip.incident_id = ",
+            contact_of("phone"),
+            contact_of("email")
+        ));
+        qb.push_bind(incident_id.to_string())
+            .push(" AND ip.in_scope = 1 AND ip.status IN (");
+        {
+            let mut sep = qb.separated(", ");
+            for s in statuses {
+                sep.push_bind(s.as_str());
+            }
+        }
+        qb.push(")");
+        if let Some(after) = after {
+            qb.push(" AND ip.customer_id > ").push_bind(after.to_string());
+        }
+        qb.push(" ORDER BY ip.customer_id LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = qb
+            .build()
+            .fetch_all(self.db().await?)
+            .await
+            .map_err(err)?;
+        rows.iter()
+            .map(|row| {
+                let status: String = row.try_get("status").map_err(err)?;
+                Ok(BroadcastTarget {
+                    customer_id: uuid_col(row, "customer_id")?,
+                    status: PersonStatus::parse(&status)
+                        .ok_or_else(|| bad("person status", &status))?,
+                    phone: contact(row.try_get("phone").map_err(err)?)?,
+                    email: contact(row.try_get("email").map_err(err)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_answer(
+        &mut self,
+        incident_id: Uuid,
+        customer_id: Uuid,
+        from: PersonStatus,
+        to: PersonStatus,
+        via: AnswerVia,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let answered = (to != PersonStatus::Pending).then(|| ms(at));
+        let via = (to != PersonStatus::Pending).then(|| via.as_str());
+        let done = sqlx::query(
+            "UPDATE incident_people SET status = $4, answered_at = $5, answered_via = $6 \
+             WHERE incident_id = $1 AND customer_id = $2 AND status = $3",
+        )
+        .bind(incident_id.to_string())
+        .bind(customer_id.to_string())
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .bind(answered)
+        .bind(via)
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn claim_escalation(
+        &mut self,
+        incident_id: Uuid,
+        customer_id: Uuid,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE incident_people SET escalated_at = $3 \
+             WHERE incident_id = $1 AND customer_id = $2 AND escalated_at IS NULL",
+        )
+        .bind(incident_id.to_string())
+        .bind(customer_id.to_string())
+        .bind(ms(at))
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_escalation_ticket(
+        &mut self,
+        incident_id: Uuid,
+        customer_id: Uuid,
+        ticket_id: Uuid,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE incident_people SET escalated_ticket_id = $3 \
+             WHERE incident_id = $1 AND customer_id = $2",
+        )
+        .bind(incident_id.to_string())
+        .bind(customer_id.to_string())
+        .bind(ticket_id.to_string())
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn unanswered_people(
+        &mut self,
+        incident_id: Uuid,
+        limit: u32,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT customer_id FROM incident_people WHERE incident_id = $1 AND status = 'pending' \
+             AND in_scope = 1 AND escalated_at IS NULL ORDER BY customer_id LIMIT $2",
+        )
+        .bind(incident_id.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        rows.iter().map(|r| id(r)).collect()
+    }
+
+    async fn open_incidents_of(&mut self, customer_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT i.id FROM incident_people ip JOIN incidents i ON i.id = ip.incident_id \
+             WHERE ip.customer_id = $1 AND ip.in_scope = 1 AND i.state = 'open' \
+             ORDER BY i.declared_at DESC, i.id DESC",
+        )
+        .bind(customer_id.to_string())
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        rows.iter().map(|r| id(r)).collect()
+    }
+
+    async fn insert_call_task(&mut self, t: &CallTask) -> Result<bool, StoreError> {
+        let done = sqlx::query(&format!(
+            "INSERT INTO incident_calls ({CALL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (incident_id, customer_id) DO NOTHING"
+        ))
+        .bind(t.incident_id.to_string())
+        .bind(t.customer_id.to_string())
+        .bind(&t.reason)
+        .bind(ms(t.created_at))
+        .bind(&t.outcome)
+        .bind(t.called_by.map(|u| u.to_string()))
+        .bind(opt_ms(t.called_at))
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn record_call(
+        &mut self,
+        incident_id: Uuid,
+        customer_id: Uuid,
+        outcome: &str,
+        by: Uuid,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE incident_calls SET outcome = $3, called_by = $4, called_at = $5 \
+             WHERE incident_id = $1 AND customer_id = $2",
+        )
+        .bind(incident_id.to_string())
+        .bind(customer_id.to_string())
+        .bind(outcome)
+        .bind(by.to_string())
+        .bind(ms(at))
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_call_tasks(
+        &mut self,
+        incident_id: Uuid,
+        open_only: bool,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<CallTask>, StoreError> {
+        let open = if open_only { " AND called_at IS NULL" } else { "" };
+        let rows = sqlx::query(&format!(
+            "SELECT {CALL_COLUMNS} FROM incident_calls WHERE incident_id = $1{open} \
+             ORDER BY CASE WHEN called_at IS NULL THEN 0 ELSE 1 END, created_at, customer_id \
+             LIMIT $2 OFFSET $3"
+        ))
+        .bind(incident_id.to_string())
+        .bind(i64::from(limit))
+        .bind(offset as i64)
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        rows.iter().map(call_from_row).collect()
+    }
+
+    async fn set_team_member(
+        &mut self,
+        incident_id: Uuid,
+        role: TeamRole,
+        user_id: Option<Uuid>,
+    ) -> Result<(), StoreError> {
+        match user_id {
+            Some(user) => sqlx::query(
+                "INSERT INTO incident_team (incident_id, role, user_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (incident_id, role) DO UPDATE SET user_id = excluded.user_id",
+            )
+            .bind(incident_id.to_string())
+            .bind(role.as_str())
+            .bind(user.to_string()),
+            None => sqlx::query("DELETE FROM incident_team WHERE incident_id = $1 AND role = $2")
+                .bind(incident_id.to_string())
+                .bind(role.as_str()),
+        }
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn incident_team(
+        &mut self,
+        incident_id: Uuid,
+    ) -> Result<Vec<(TeamRole, Uuid)>, StoreError> {
+        let rows = sqlx::query("SELECT role, user_id FROM incident_team WHERE incident_id = $1")
+            .bind(incident_id.to_string())
+            .fetch_all(self.db().await?)
+            .await
+            .map_err(err)?;
+        let mut team = rows
+            .iter()
+            .map(|row| {
+                let role: String = row.try_get("role").map_err(err)?;
+                Ok((
+                    TeamRole::parse(&role).ok_or_else(|| bad("team role", &role))?,
+                    uuid_col(row, "user_id")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        team.sort();
+        Ok(team)
+    }
+
+    async fn tick_checklist(
+        &mut self,
+        incident_id: Uuid,
+        item_key: &str,
+        by: Uuid,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO incident_checklist (incident_id, item_key, done_by, done_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id, item_key) DO NOTHING",
+        )
+        .bind(incident_id.to_string())
+        .bind(item_key)
+        .bind(by.to_string())
+        .bind(ms(at))
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn untick_checklist(
+        &mut self,
+        incident_id: Uuid,
+        item_key: &str,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("DELETE FROM incident_checklist WHERE incident_id = $1 AND item_key = $2")
+                .bind(incident_id.to_string())
+                .bind(item_key)
+                .execute(self.db().await?)
+                .await
+                .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn incident_checklist(
+        &mut self,
+        incident_id: Uuid,
+    ) -> Result<Vec<ChecklistTick>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT item_key, done_by, done_at FROM incident_checklist WHERE incident_id = $1 \
+             ORDER BY done_at, item_key",
+        )
+        .bind(incident_id.to_string())
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(ChecklistTick {
+                    item_key: row.try_get("item_key").map_err(err)?,
+                    done_by: opt_id(row.try_get("done_by").map_err(err)?)?,
+                    done_at: ts(row.try_get("done_at").map_err(err)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_incident_events(&mut self, events: &[IncidentEvent]) -> Result<(), StoreError> {
+        for chunk in events.chunks(500) {
+            let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(
+                "INSERT INTO incident_events (id, incident_id, at, kind, actor_id, customer_id, detail) ",
+            );
+            qb.push_values(chunk, |mut b, e| {
+                b.push_bind(e.id.to_string())
+                    .push_bind(e.incident_id.to_string())
+                    .push_bind(ms(e.at))
+                    .push_bind(e.kind.clone())
+                    .push_bind(e.actor_id.map(|u| u.to_string()))
+                    .push_bind(e.customer_id.map(|u| u.to_string()))
+                    .push_bind(e.detail.clone());
+            });
+            qb.build()
+                .execute(self.db().await?)
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    async fn list_incident_events(
+        &mut self,
+        incident_id: Uuid,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<IncidentEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, incident_id, at, kind, actor_id, customer_id, detail FROM incident_events \
+             WHERE incident_id = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(incident_id.to_string())
+        .bind(i64::from(limit))
+        .bind(offset as i64)
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(IncidentEvent {
+                    id: uuid_col(row, "id")?,
+                    incident_id: uuid_col(row, "incident_id")?,
+                    at: ts(row.try_get("at").map_err(err)?)?,
+                    kind: row.try_get("kind").map_err(err)?,
+                    actor_id: opt_id(row.try_get("actor_id").map_err(err)?)?,
+                    customer_id: opt_id(row.try_get("customer_id").map_err(err)?)?,
+                    detail: row.try_get("detail").map_err(err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn incident_delivery(&mut self, incident_id: Uuid) -> Result<IncidentDelivery, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(DISTINCT CASE WHEN state = 'sent' THEN customer_id END) AS people_sent, \
+             COALESCE(SUM(CASE WHEN state IN ('queued', 'sending', 'retrying') THEN 1 ELSE 0 END), 0) AS pending, \
+             COALESCE(SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), 0) AS dead \
+             FROM outbox_messages WHERE related_type = 'incident' AND related_id = $1",
+        )
+        .bind(incident_id.to_string())
+        .fetch_one(self.db().await?)
+        .await
+        .map_err(err)?;
+        let n = |c: &str| -> Result<u64, StoreError> { Ok(row.try_get::<i64, _>(c).map_err(err)? as u64) };
+        Ok(IncidentDelivery {
+            people_sent: n("people_sent")?,
+            pending: n("pending")?,
+            dead: n("dead")?,
+        })
+    }
+
+    async fn incident_instants(
+        &mut self,
+        incident_id: Uuid,
+    ) -> Result<(Vec<Timestamp>, Vec<Timestamp>), StoreError> {
+        let sent: Vec<i64> = sqlx::query_scalar(
+            "SELECT MIN(m.sent_at) FROM outbox_messages m JOIN incident_people ip \
+             ON ip.incident_id = m.related_id AND ip.customer_id = m.customer_id \
+             WHERE m.related_type = 'incident' AND m.related_id = $1 AND m.sent_at IS NOT NULL \
+             AND ip.in_scope = 1 GROUP BY m.customer_id",
+        )
+        .bind(incident_id.to_string())
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        let answered: Vec<i64> = sqlx::query_scalar(
+            "SELECT answered_at FROM incident_people WHERE incident_id = $1 AND in_scope = 1 \
+             AND answered_at IS NOT NULL",
+        )
+        .bind(incident_id.to_string())
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        Ok((
+            sent.into_iter().map(ts).collect::<Result<_, _>>()?,
+            answered.into_iter().map(ts).collect::<Result<_, _>>()?,
+        ))
+    }
+}

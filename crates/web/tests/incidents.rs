@@ -1,0 +1,417 @@
+//! Emergencies end to end through the API and the traveler's check-in page, on two nodes of
+//! one database (SQLite, or PostgreSQL with `TRIPDESK_TEST_DATABASE_URL`) on a clock the test
+//! moves (issue 15): a typhoon drill over 大理 finds the guests staying there from their
+//! bookings and nobody else; the broadcast queues one message per guest (email here, no SMS
+//! provider configured) and a call task for the guest with no address; answers arrive by the
+//! signed link (on the other node) and by SMS keyword; "needs help" becomes one urgent ticket
+//! at once, and the guests who have not answered 30 minutes later become one each — with the
+//! sweep run by both nodes at the same time, and run again.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use common::bookings::{call, homestay, nodes, tour, Nodes};
+use common::{assert_problem, Reply};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use tripdesk_app::jobs::{drain, standard_registry};
+use tripdesk_app::{App, AppSettings};
+use uuid::Uuid;
+
+/// Books `room` for three nights from 2027-03-10, confirmed; returns the customer id.
+async fn guest(
+    n: &Nodes,
+    agent: &str,
+    room: &str,
+    name: &str,
+    phone: &str,
+    email: Option<&str>,
+) -> String {
+    let mut customer = json!({"name": name, "phone": phone});
+    if let Some(e) = email {
+        customer["email"] = json!(e);
+    }
+    let r = n
+        .post(
+            "/api/v1/bookings",
+            agent,
+            json!({"customer": customer,
+                   "lines": [{"room_id": room, "check_in": "2027-03-10", "check_out": "2027-03-13"}],
+                   "confirm": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body["customer_id"].as_str().unwrap().to_string()
+}
+
+/// The check-in page on node b, then its form posted with the page's cookie and token.
+async fn check_in(n: &Nodes, token: &str, answer: &str) -> Reply {
+    let page = raw(&n.b, Method::GET, &format!("/c/{token}"), None, None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let cookie = page
+        .headers
+        .get(header::SET_COOKIE)
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_string())
+        .unwrap_or_default();
+    let csrf = common::attr_after(&page.text, "name=\"_csrf\" value=\"")
+        .unwrap()
+        .to_string();
+    let body = format!("_csrf={csrf}&answer={answer}");
+    raw(
+        &n.b,
+        Method::POST,
+        &format!("/c/{token}"),
+        Some(&cookie),
+        Some(body),
+    )
+    .await
+}
+
+async fn raw(
+    router: &axum::Router,
+    method: Method,
+    uri: &str,
+    cookie: Option<&str>,
+    form: Option<String>,
+) -> Reply {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    if form.is_some() {
+        req = req.header("content-type", "application/x-www-form-urlencoded");
+    }
+    let res = router
+        .clone()
+        .oneshot(
+            req.body(form.map(Body::from).unwrap_or_else(Body::empty))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        text: String::from_utf8_lossy(&bytes).to_string(),
+    }
+}
+
+async fn board(n: &Nodes, token: &str, incident: &str) -> Value {
+    let r = n.get(&format!("/api/v1/incidents/{incident}"), token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+async fn person(n: &Nodes, token: &str, incident: &str, customer: &str) -> Value {
+    let r = n
+        .get(
+            &format!("/api/v1/incidents/{incident}/people?limit=200"),
+            token,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["customer_id"] == customer)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_typhoon_drill_reaches_every_guest_and_escalates_each_once() {
+    let n = nodes().await;
+    let (boss, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let (_, rooms) = homestay(&n, &boss, 3).await; // 云南省大理市双廊镇
+    let a = guest(
+        &n,
+        &agent,
+        &rooms[0],
+        "王芳",
+        "13700000001",
+        Some("wangfang@example.cn"),
+    )
+    .await;
+    let b = guest(
+        &n,
+        &agent,
+        &rooms[1],
+        "李雷",
+        "13700000002",
+        Some("lilei@example.cn"),
+    )
+    .await;
+    let c = guest(&n, &agent, &rooms[2], "韩梅梅", "13700000003", None).await;
+    // A tour party to 黄山 in May: elsewhere and later, not affected.
+    let departure = tour(&n, &boss, 20).await;
+    let r = n
+        .post(
+            "/api/v1/bookings",
+            &agent,
+            json!({"customer": {"name": "张伟", "phone": "13700000009"},
+                   "lines": [{"departure_id": departure, "travelers": {"adults": 2, "children": 0, "seniors": 0}}],
+                   "confirm": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    let declare = json!({"kind": "natural_disaster", "level": "large", "title": "台风“海燕”影响大理",
+        "description": "气象台发布台风红色预警", "warning_colour": "red", "drill": true,
+        "scope": {"regions": ["大理"], "from": "2027-03-11", "to": "2027-03-12"}});
+    assert_problem(
+        &n.post("/api/v1/incidents", &agent, declare.clone()).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let bad = n
+        .post(
+            "/api/v1/incidents",
+            &boss,
+            json!({"kind": "safety", "level": "large", "title": "x", "warning_colour": "red",
+                   "scope": {"regions": [], "from": "2027-03-11", "to": "2027-03-10"}}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    let declared = n.post("/api/v1/incidents", &boss, declare).await;
+    assert_eq!(declared.status, StatusCode::CREATED, "{}", declared.text);
+    assert_eq!(
+        declared.body["people"], 3,
+        "the three guests in 大理, not the 黄山 party"
+    );
+    let incident = declared.body["incident"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b0 = board(&n, &boss, &incident).await;
+    assert_eq!(
+        b0["report_clock"], "running",
+        "较大: the first report runs on a clock"
+    );
+
+    // The CS manager receives the escalations.
+    let users = n.get("/api/v1/users?limit=200", &boss).await;
+    let sun = users.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "sun.li")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = call(
+        &n.a,
+        Method::PUT,
+        &format!("/api/v1/incidents/{incident}/team/cs_manager"),
+        &boss,
+        Some(json!({"user_id": sun})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+
+    let sent = n
+        .post(
+            &format!("/api/v1/incidents/{incident}/broadcasts"),
+            &boss,
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text);
+    assert_eq!(
+        sent.body,
+        json!({"people": 3, "sms": 0, "email": 2, "calls": 1}),
+        "email to the two with an address; a call task for the one without (no SMS provider)"
+    );
+    let b1 = board(&n, &boss, &incident).await;
+    assert_eq!(
+        (b1["messages_pending"].as_u64(), b1["calls_open"].as_u64()),
+        (Some(2), Some(1))
+    );
+
+    // A answers by the link on node b; B by SMS "2" (needs help), then "1" (stays needs help).
+    let keys = n.app.vault().unwrap();
+    let inc = Uuid::parse_str(&incident).unwrap();
+    let token_a = tripdesk_app::emergency::checkin_token(keys, inc, Uuid::parse_str(&a).unwrap());
+    let posted = check_in(&n, &token_a, "safe").await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text);
+    let again = raw(
+        &n.b,
+        Method::GET,
+        &format!("/c/{token_a}?done=1"),
+        None,
+        None,
+    )
+    .await;
+    assert!(again.text.contains("已登记：平安"), "{}", again.text);
+    assert_eq!(
+        person(&n, &boss, &incident, &a).await["answered_via"],
+        "link"
+    );
+    let forged = raw(
+        &n.b,
+        Method::GET,
+        &format!("/c/{}", &token_a.replace('A', "B")),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+
+    let bid = Uuid::parse_str(&b).unwrap();
+    for text in ["2 需要帮助", "1"] {
+        let mut tx = n.app.store.write().await.unwrap();
+        n.app.checkin_by_sms(&mut *tx, &[bid], text).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let pb = person(&n, &boss, &incident, &b).await;
+    assert_eq!(
+        (pb["status"].as_str(), pb["answered_via"].as_str()),
+        (Some("needs_help"), Some("sms"))
+    );
+    assert!(
+        pb["escalated_ticket_id"].is_string(),
+        "needs help: an urgent ticket at once"
+    );
+    let ticket = n
+        .get(
+            &format!(
+                "/api/v1/tickets/{}",
+                pb["escalated_ticket_id"].as_str().unwrap()
+            ),
+            &boss,
+        )
+        .await;
+    assert_eq!(ticket.status, StatusCode::OK, "{}", ticket.text);
+    assert_eq!(ticket.body["level"], "urgent");
+    assert_eq!(ticket.body["assignee_id"], sun.as_str());
+
+    // 31 minutes on, both nodes run the no-answer sweep at once, then again: C once.
+    n.clock.advance(jiff::SignedDuration::from_mins(31));
+    let registry = standard_registry().unwrap();
+    let app_b =
+        App::new(n.second.clone(), n.clock.clone(), AppSettings::default()).with_node("node-b");
+    let (ra, rb) = tokio::join!(drain(&n.app, &registry), drain(&app_b, &registry));
+    assert!(ra.unwrap() + rb.unwrap() >= 1);
+    drain(&n.app, &registry).await.unwrap();
+    let pc = person(&n, &boss, &incident, &c).await;
+    assert!(pc["escalated_ticket_id"].is_string(), "{pc}");
+    assert!(
+        person(&n, &boss, &incident, &a).await["escalated_at"].is_null(),
+        "A answered"
+    );
+    let escalated = n
+        .get(
+            &format!("/api/v1/incidents/{incident}/people?escalated=true"),
+            &boss,
+        )
+        .await;
+    assert_eq!(
+        escalated.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        escalated.text
+    );
+    let urgent = n.get("/api/v1/tickets?level=urgent&limit=200", &boss).await;
+    assert_eq!(urgent.status, StatusCode::OK, "{}", urgent.text);
+    let count = urgent.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["subject"]
+                .as_str()
+                .unwrap_or("")
+                .contains("台风“海燕”影响大理")
+        })
+        .count();
+    assert_eq!(count, 2, "one urgent ticket for B and one for C, not more");
+
+    // Staff phone C: reached, safe.
+    let r = call(
+        &n.a,
+        Method::PUT,
+        &format!("/api/v1/incidents/{incident}/calls/{c}"),
+        &agent,
+        Some(json!({"outcome": "reached"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = call(
+        &n.a,
+        Method::PUT,
+        &format!("/api/v1/incidents/{incident}/people/{c}/answer"),
+        &agent,
+        Some(json!({"status": "safe"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = call(
+        &n.a,
+        Method::PUT,
+        &format!("/api/v1/incidents/{incident}/checklist/notify_customers"),
+        &agent,
+        Some(json!({"done": true})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = call(
+        &n.a,
+        Method::PUT,
+        &format!("/api/v1/incidents/{incident}/checklist/nope"),
+        &agent,
+        Some(json!({"done": true})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+
+    let b2 = board(&n, &boss, &incident).await;
+    assert_eq!(
+        (
+            b2["safe"].as_u64(),
+            b2["needs_help"].as_u64(),
+            b2["pending"].as_u64(),
+            b2["escalated"].as_u64()
+        ),
+        (Some(2), Some(1), Some(0), Some(2))
+    );
+
+    // The first report within the hour, then the report and closing.
+    let r = n
+        .post(
+            &format!("/api/v1/incidents/{incident}/report"),
+            &boss,
+            json!({"note": "已电话报告大理州文化和旅游局值班室"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(board(&n, &boss, &incident).await["report_clock"], "met");
+    let report = n
+        .get(&format!("/api/v1/incidents/{incident}/report"), &boss)
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text);
+    assert_eq!(report.body["people"], 3);
+    assert_eq!(report.body["not_answered"], 0);
+    let version = r.body["version"].clone();
+    let closed = n
+        .post(
+            &format!("/api/v1/incidents/{incident}/close"),
+            &boss,
+            json!({"summary": "演练结束：3 人全部确认，1 人需要帮助已处理。", "version": version}),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.text);
+    assert_eq!(closed.body["state"], "closed");
+    let late = raw(&n.b, Method::GET, &format!("/c/{token_a}"), None, None).await;
+    assert!(late.text.contains("该事件已结束"), "{}", late.text);
+    assert!(
+        !late.text.contains("name=\"answer\""),
+        "no buttons once closed"
+    );
+}
