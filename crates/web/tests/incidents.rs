@@ -382,6 +382,35 @@ async fn a_typhoon_drill_reaches_every_guest_and_escalates_each_once() {
         (Some(2), Some(1), Some(0), Some(2))
     );
 
+    // The board page: the guest who needs help by name, with their ticket; the checklist.
+    let (cookie, _) = n.session("zhao.min").await;
+    let page = n.page(&format!("/incidents/{incident}"), &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    for want in [
+        "台风“海燕”影响大理",
+        "李雷",
+        "需要帮助",
+        "应急清单",
+        "立即发送",
+        "☑",
+    ] {
+        assert!(page.text.contains(want), "{want} missing from the board");
+    }
+    let list = n.page("/incidents", &cookie).await;
+    assert!(
+        list.text.contains(&format!("/incidents/{incident}")),
+        "{}",
+        list.text
+    );
+    let (agent_cookie, _) = n.session("li.na").await;
+    let seen = n
+        .page(&format!("/incidents/{incident}"), &agent_cookie)
+        .await;
+    assert!(
+        !seen.text.contains("立即发送"),
+        "an agent may not broadcast"
+    );
+
     // The first report within the hour, then the report and closing.
     let r = n
         .post(

@@ -207,7 +207,7 @@ async fn list_incidents(
 
 /// The board's figures.
 #[derive(Serialize, ToSchema)]
-pub struct BoardView {
+pub struct IncidentBoardView {
     incident: IncidentView,
     people: u64,
     safe: u64,
@@ -233,15 +233,15 @@ pub struct BoardView {
 /// An incident with its live figures (needs `view_incidents`).
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", params(IncidentPath),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "The incident and its board", body = BoardView)))]
+    responses((status = 200, description = "The incident and its board", body = IncidentBoardView)))]
 async fn get_incident(
     State(state): State<AppState>,
     Auth(p): Auth,
     ApiPath(path): ApiPath<IncidentPath>,
-) -> Result<Json<BoardView>, ApiError> {
+) -> Result<Json<IncidentBoardView>, ApiError> {
     let b = state.app.incident_board(&p, path.id).await?;
     let now = state.app.now();
-    Ok(Json(BoardView {
+    Ok(Json(IncidentBoardView {
         people: b.counts.people,
         safe: b.counts.safe,
         needs_help: b.counts.needs_help,

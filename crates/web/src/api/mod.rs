@@ -43,6 +43,7 @@ use utoipa_axum::router::OpenApiRouter;
     components(schemas(
         Problem,
         ProblemField,
+        tripdesk_domain::emergency::TeamRole,
         notify::webhooks::WebhookDelivery,
         notify::webhooks::WebhookRelated,
         tripdesk_app::webhook_events::WebhookTicket,

@@ -11,6 +11,7 @@ mod desk;
 pub mod flash;
 pub mod form;
 mod identity;
+mod incidents;
 mod jobs;
 mod notify;
 pub(crate) mod pager;
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .merge(jobs::routes())
         .merge(bookings::routes())
         .merge(search::routes())
+        .merge(incidents::routes())
         .route("/static/{file}", get(assets::serve))
 }
 
@@ -70,6 +72,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     bookings::DOCUMENTS_TEXT,
     pager::TEXT,
     search::TEXT,
+    incidents::TEXT,
 ];
 
 /// The language cookie.
@@ -98,6 +101,7 @@ pub struct Chrome {
     pub can_view_users: bool,
     pub can_view_customers: bool,
     pub can_view_bookings: bool,
+    pub can_view_incidents: bool,
     pub can_view_audit: bool,
     pub can_view_reports: bool,
     pub can_send_messages: bool,
@@ -148,6 +152,7 @@ impl Chrome {
             can_view_users: p.can(Permission::ViewUsers),
             can_view_customers: p.can(Permission::ViewCustomers),
             can_view_bookings: p.can(Permission::ViewBookings),
+            can_view_incidents: p.can(Permission::ViewIncidents),
             can_view_audit: p.can(Permission::ViewAudit),
             can_view_reports: p.can(Permission::ViewReports),
             can_send_messages: p.can(Permission::SendMessages),
