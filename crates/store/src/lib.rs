@@ -32,6 +32,7 @@ pub mod policies;
 pub mod search;
 pub mod signal;
 pub mod sla;
+pub mod sms;
 pub mod survey;
 
 pub use attachment::*;
@@ -53,6 +54,7 @@ pub use notify::*;
 pub use policies::*;
 pub use search::*;
 pub use sla::*;
+pub use sms::*;
 pub use survey::*;
 
 use async_trait::async_trait;
@@ -219,6 +221,7 @@ pub trait Tx:
     + GatewayRepo
     + DocumentRepo
     + SearchRepo
+    + SmsRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.
