@@ -373,6 +373,7 @@ const TEXT: &[Entry] = &[
     ("field.description", "说明", "Description"),
     ("channel.in_app", "站内通知", "In-app"),
     ("channel.webhook", "Webhook", "Webhook"),
+    ("channel.sms", "短信", "SMS"),
     ("state.queued", "排队中", "Queued"),
     ("state.sending", "发送中", "Sending"),
     ("state.retrying", "等待重试", "Retrying"),
