@@ -521,7 +521,7 @@ impl App {
         };
         let mut tx = self.store.write().await?;
         let current = tx.list_rate_limits().await?;
-        if current.iter().any(|l| *l == limit) {
+        if current.contains(&limit) {
             return Ok(());
         }
         tx.set_rate_limit(&limit, self.now()).await?;
