@@ -547,3 +547,129 @@ async fn without_an_sms_provider_an_sms_is_refused_when_queued() {
         .await;
     assert_problem(&refused, StatusCode::UNAUTHORIZED, "unauthenticated");
 }
+
+/// The broadcast path: recipients made from identifier rows already read (no query per
+/// traveler), queued in one transaction; the loopback provider delivers them at its rate and
+/// posts its receipts and a reply over a real socket to the server, signed.
+#[tokio::test]
+async fn a_broadcast_is_queued_from_identifier_rows_and_the_provider_posts_receipts_over_http() {
+    let s = setup().await;
+    let phones = ["13912345678", "13700001111", "13600002222", "13500003333"];
+    let mut travelers = Vec::new();
+    for (i, p) in phones.iter().enumerate() {
+        travelers.push(customer(&s.h.app, &format!("旅客{i}"), p).await);
+    }
+    // The configured rate is the outbox's token bucket, written once.
+    s.h.app.configure_sms_rate(2).await.unwrap();
+    s.h.app.configure_sms_rate(2).await.unwrap();
+    {
+        let mut tx = s.h.store.store.read().await.unwrap();
+        let limits = tx.list_rate_limits().await.unwrap();
+        assert_eq!(limits.len(), 1);
+        assert_eq!(
+            (limits[0].channel.as_str(), limits[0].per_second),
+            ("sms", 2)
+        );
+    }
+    let mut tx = s.h.store.store.write().await.unwrap();
+    let rows = tx.list_identifiers_of(&travelers).await.unwrap();
+    let messages: Vec<_> = rows
+        .iter()
+        .filter_map(|i| {
+            let to = tripdesk_app::sms::sms_recipient_of(i)?;
+            Some(
+                s.h.app
+                    .sms_message(
+                        i.customer_id,
+                        to,
+                        "【台风预警】请回复1报平安",
+                        Some(("incident".into(), "typhoon-8".into())),
+                        true,
+                    )
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(messages.len(), 4);
+    tx.enqueue(&messages).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // Two tokens: two now, the rest as the bucket refills.
+    drain(&s).await;
+    assert_eq!(s.sink.messages().len(), 2);
+    s.clock.advance(SignedDuration::from_secs(1));
+    drain(&s).await;
+    let got = s.sink.messages();
+    assert_eq!(got.len(), 4);
+    let mut numbers: Vec<_> = got
+        .iter()
+        .map(|m| m.request.phone_numbers.clone())
+        .collect();
+    numbers.sort();
+    let mut want: Vec<_> = phones.iter().map(|p| format!("+86{p}")).collect();
+    want.sort();
+    assert_eq!(numbers, want);
+
+    // The provider's receipts and a reply, over HTTP.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = s.h.router.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let receipts: Vec<wire::Receipt> = got
+        .iter()
+        .enumerate()
+        .map(|(i, m)| wire::Receipt {
+            out_id: m.request.out_id.clone(),
+            phone_number: Some(m.request.phone_numbers[m.request.phone_numbers.len() - 4..].into()),
+            success: i != 3,
+            err_code: Some(if i != 3 { "DELIVERED" } else { "MN:0001" }.into()),
+            report_time: "2027-07-20 10:00:30".into(),
+        })
+        .collect();
+    let (status, body) = s
+        .sink
+        .post_receipts(&base, HOOK_SECRET, &receipts)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"recorded\":4"), "{body}");
+    let (status, body) = s
+        .sink
+        .post_receipts(&base, "wrong-secret-0123456789", &receipts)
+        .await
+        .unwrap();
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = s
+        .sink
+        .post_replies(
+            &base,
+            HOOK_SECRET,
+            &[wire::Reply {
+                phone_number: "13700001111".into(),
+                content: "2".into(),
+                send_time: Some("2027-07-20 10:01:00".into()),
+                sequence_id: "9001".into(),
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"recorded\":1"), "{body}");
+    server.abort();
+
+    let progress =
+        s.h.app
+            .sms_delivery_progress(&App::console_principal(), "incident", &["typhoon-8".into()])
+            .await
+            .unwrap();
+    let p = &progress[0];
+    assert_eq!((p.messages, p.delivered, p.failed, p.pending), (4, 3, 1, 0));
+    assert_no_plaintext_phone(&s.h).await;
+}
