@@ -472,7 +472,12 @@ async fn replies_are_stored_once_matched_by_blind_index_and_erased_with_the_cust
     );
     drop(tx);
 
-    // The PIPL copy opens them; erasure deletes them, the stranger's stays.
+    // An SMS to the customer waiting in the outbox (no provider answers in this test).
+    let waiting = queue_sms(&s, known, "请报平安").await;
+    let waiting: Uuid = waiting["id"].as_str().unwrap().parse().unwrap();
+
+    // The PIPL copy opens them; erasure deletes them, the stranger's stays, and the SMS
+    // loses its recipient (the sealed number) and is cancelled.
     let sup = supervisor();
     let copy = s.h.app.export_customer_data(&sup, known).await.unwrap();
     assert_eq!(
@@ -495,6 +500,13 @@ async fn replies_are_stored_once_matched_by_blind_index_and_erased_with_the_cust
             .unwrap()
             .len(),
         1
+    );
+    let cancelled = tx.get_message(waiting).await.unwrap().unwrap();
+    assert_eq!(cancelled.state.as_str(), "dead");
+    assert!(
+        tripdesk_app::sms::sms_recipient_identifier(&cancelled.recipient).is_none(),
+        "{}",
+        cancelled.recipient
     );
 }
 
