@@ -34,6 +34,7 @@ pub mod role_queues;
 pub mod search;
 pub mod secrets;
 pub mod sla;
+pub mod sms;
 pub mod ttl_cache;
 pub mod webhook_events;
 

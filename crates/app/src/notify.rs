@@ -44,9 +44,12 @@ pub struct NotifySettings {
     /// Whether email goes out (SMTP is configured). Staff alerts always reach the bell;
     /// without email they are not also queued as mail that would never leave.
     pub email: bool,
-    /// Whether SMS goes out (an SMS provider is configured). Emergency broadcasts text
-    /// travelers only then; otherwise they fall back to email and a call list.
+    /// Whether SMS goes out (`sms_base_url` is configured): without it an SMS is refused
+    /// when enqueued ([`App::sms_message`], one-off messages), not left queued.
     pub sms: bool,
+    /// The secret the SMS provider signs its receipts and replies with (`sms_webhook_secret`);
+    /// without it they are refused (401).
+    pub sms_webhook_secret: Option<tripdesk_vault::Secret<String>>,
 }
 
 impl Default for NotifySettings {
@@ -57,6 +60,7 @@ impl Default for NotifySettings {
             retry_cap: SignedDuration::from_hours(1),
             email: true,
             sms: false,
+            sms_webhook_secret: None,
         }
     }
 }
@@ -97,9 +101,10 @@ pub struct Notification {
 /// A one-off message written by staff.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct OneOffMessage {
-    /// `email`, `in_app` or `webhook`.
+    /// `email`, `in_app`, `webhook` or `sms`.
     pub channel: String,
-    /// Email address, username or user id (in_app), endpoint id (webhook).
+    /// Email address, username or user id (in_app), endpoint id (webhook), customer id (sms:
+    /// their primary phone).
     pub to: String,
     pub subject: String,
     pub body: String,
@@ -567,6 +572,8 @@ impl App {
                 ));
             }
         }
+        // An SMS is the customer's: erasing them clears it.
+        let mut sms_customer = None;
         let recipient = match input.channel.as_str() {
             "email" => match Email::parse(&input.to) {
                 Ok(e) => e.as_str().to_string(),
@@ -610,8 +617,33 @@ impl App {
                     }
                 }
             }
+            "sms" => {
+                self.require_sms()?;
+                let customer = Uuid::parse_str(input.to.trim()).ok();
+                let recipient = match customer {
+                    Some(c) => self.primary_phone_recipient(tx, c).await?,
+                    None => None,
+                };
+                match (customer, recipient) {
+                    (Some(c), Some(r)) => {
+                        sms_customer = Some(c);
+                        r
+                    }
+                    _ => {
+                        fields.push(FieldError::new(
+                            "to",
+                            "no_phone",
+                            "an SMS goes to a customer id whose record holds a phone",
+                        ));
+                        String::new()
+                    }
+                }
+            }
             _ => String::new(),
         };
+        if input.channel == "sms" {
+            check_len("body", &input.body, crate::sms::MAX_SMS_TEXT, &mut fields);
+        }
         fail_if_any(fields)?;
         if input.emergency {
             principal.require(Permission::ManageNotifications)?;
@@ -626,7 +658,7 @@ impl App {
             id: Uuid::now_v7(),
             channel: input.channel.clone(),
             recipient,
-            customer_id: input.customer_id,
+            customer_id: sms_customer.or(input.customer_id),
             subject: input.subject.trim().to_string(),
             body_text,
             body_html: input.html.clone(),

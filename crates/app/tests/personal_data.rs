@@ -181,7 +181,8 @@ async fn today_s_capabilities_declare_their_fields() {
             "notifications",
             "idempotency_keys",
             "bookings",
-            "search_index"
+            "search_index",
+            "sms_replies"
         ]
     );
     let tables = app.personal_data().tables();
@@ -197,6 +198,7 @@ async fn today_s_capabilities_declare_their_fields() {
         "notification_preferences",
         "idempotency_keys",
         "search_docs",
+        "sms_replies",
     ] {
         assert!(tables.contains(&t), "{t} is declared");
     }

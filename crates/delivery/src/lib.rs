@@ -1,13 +1,16 @@
 //! Delivery of outgoing messages: the outbox [`dispatcher`] (the workers started by
 //! `tripdesk serve`) and the [`channel`]s it delivers through — [`email`] over SMTP,
-//! [`inapp`] notifications for staff, and signed [`webhook`]s for integrators. New channels
-//! (SMS, voice calls, WeChat) implement [`channel::Channel`] and are registered at start-up;
-//! nothing that enqueues messages changes.
+//! [`inapp`] notifications for staff, signed [`webhook`]s for integrators, and [`sms`]
+//! through a cloud SMS provider. New channels (voice calls, WeChat) implement
+//! [`channel::Channel`] and are registered at start-up; nothing that enqueues messages
+//! changes. [`smtp_sink`] and [`sms_sink`] are loopback receivers for tests and benchmarks.
 
 pub mod channel;
 pub mod dispatcher;
 pub mod email;
 pub mod inapp;
+pub mod sms;
+pub mod sms_sink;
 pub mod smtp_sink;
 pub mod webhook;
 

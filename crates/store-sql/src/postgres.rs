@@ -298,6 +298,11 @@ mod shared_policies {
 mod shared_gateways {
     include!("shared/gateways.rs");
 }
+/// The rows of a JSON array of text bound as `$3` (`shared/sms.rs`).
+const JSON_TEXT_ARRAY: &str = "SELECT jsonb_array_elements_text(CAST($3 AS jsonb))";
+mod shared_sms {
+    include!("shared/sms.rs");
+}
 /// A `tsvector` with a GIN index matches the search index, not FTS5 (`shared/search.rs`).
 const FTS5: bool = false;
 mod shared_search {

@@ -237,6 +237,11 @@ mod shared_policies {
 mod shared_gateways {
     include!("shared/gateways.rs");
 }
+/// The rows of a JSON array of text bound as `$3` (`shared/sms.rs`).
+const JSON_TEXT_ARRAY: &str = "SELECT value FROM json_each($3)";
+mod shared_sms {
+    include!("shared/sms.rs");
+}
 /// FTS5 matches the search index (`shared/search.rs`).
 const FTS5: bool = true;
 mod shared_search {

@@ -180,6 +180,16 @@ pub const NOTIFY_FIELDS: &[TextColumn] = &[
     },
 ];
 
+/// SMS replies: the texts customers send (sealed), keyed to their phone's blind index and,
+/// when matched, to the customer; erasure deletes the rows (`SmsRepo::delete_sms_replies`).
+pub const SMS_FIELDS: &[TextColumn] = &[
+    TextColumn {
+        customer_of: Some("customer_id"),
+        ..held("sms_replies", "sealed_text", DataKind::Sealed)
+    },
+    held("sms_replies", "blind_index", DataKind::Link),
+];
+
 /// Idempotency keys: the first response to a create request, kept 24 h, may quote the
 /// customer (the ticket as created).
 pub const IDEMPOTENCY_FIELDS: &[TextColumn] = &[text("idempotency_keys", "response_body", None)];

@@ -33,6 +33,7 @@ pub mod policies;
 pub mod search;
 pub mod signal;
 pub mod sla;
+pub mod sms;
 pub mod survey;
 
 pub use attachment::*;
@@ -55,6 +56,7 @@ pub use notify::*;
 pub use policies::*;
 pub use search::*;
 pub use sla::*;
+pub use sms::*;
 pub use survey::*;
 
 use async_trait::async_trait;
@@ -222,6 +224,7 @@ pub trait Tx:
     + DocumentRepo
     + SearchRepo
     + EmergencyRepo
+    + SmsRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

@@ -82,6 +82,36 @@ pub struct Config {
     /// `word [frequency] [tag]` a line, `#` comments), e.g. the agency's own place and product
     /// names. Run `tripdesk search-reindex` after changing it.
     pub search_dictionary: Option<PathBuf>,
+    /// The SMS provider's API, e.g. `https://sms.example.com` (tripdesk POSTs
+    /// `{sms_base_url}/sms/send`). Unset: no SMS channel, and an SMS is refused when enqueued.
+    pub sms_base_url: Option<String>,
+    /// The provider account's access key id (required with `sms_base_url`).
+    pub sms_access_key_id: Option<String>,
+    /// Its secret: the HMAC-SHA256 key each send is signed with (required with
+    /// `sms_base_url`; never printed).
+    pub sms_access_key_secret: Option<Hidden>,
+    /// The agency's approved signature, e.g. `【云途旅行】` (sent without the 【】).
+    pub sms_sign_name: Option<String>,
+    /// The provider-approved template the text goes out in: one variable, `${content}`.
+    pub sms_template_code: Option<String>,
+    /// SMS sent per second across all nodes (the channel's rate limit). Unset: no limit.
+    pub sms_rate_per_sec: Option<u32>,
+    /// Seconds to wait for the provider's answer (1–25).
+    pub sms_timeout_secs: u64,
+    /// The secret the provider signs delivery receipts and replies with (at least 16
+    /// characters; never printed). Unset: they are refused (401).
+    pub sms_webhook_secret: Option<Hidden>,
+}
+
+/// A secret option: printed as `***`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Hidden(pub String);
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// The SMTP URL; printed with its password hidden.
@@ -129,6 +159,14 @@ impl Default for Config {
             pdf_font: None,
             pdf_font_bold: None,
             search_dictionary: None,
+            sms_base_url: None,
+            sms_access_key_id: None,
+            sms_access_key_secret: None,
+            sms_sign_name: None,
+            sms_template_code: None,
+            sms_rate_per_sec: None,
+            sms_timeout_secs: 10,
+            sms_webhook_secret: None,
         }
     }
 }
@@ -146,7 +184,7 @@ pub struct Overrides {
 
 /// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
 /// the test suite's, are not configuration).
-const ENV_KEYS: [&str; 31] = [
+const ENV_KEYS: [&str; 39] = [
     "addr",
     "data_dir",
     "database_url",
@@ -178,6 +216,14 @@ const ENV_KEYS: [&str; 31] = [
     "pdf_font",
     "pdf_font_bold",
     "search_dictionary",
+    "sms_base_url",
+    "sms_access_key_id",
+    "sms_access_key_secret",
+    "sms_sign_name",
+    "sms_template_code",
+    "sms_rate_per_sec",
+    "sms_timeout_secs",
+    "sms_webhook_secret",
 ];
 
 impl Config {
@@ -209,8 +255,92 @@ impl Config {
         {
             config.public_url = None;
         }
+        // The same for the SMS options.
+        for value in [
+            &mut config.sms_base_url,
+            &mut config.sms_access_key_id,
+            &mut config.sms_sign_name,
+            &mut config.sms_template_code,
+        ] {
+            if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        for value in [
+            &mut config.sms_access_key_secret,
+            &mut config.sms_webhook_secret,
+        ] {
+            if value.as_ref().is_some_and(|v| v.0.trim().is_empty()) {
+                *value = None;
+            }
+        }
         config.validate()?;
         Ok(config)
+    }
+
+    /// The SMS channel's settings, when `sms_base_url` is set (validated at load).
+    pub fn sms_config(&self) -> Option<tripdesk_delivery::sms::SmsConfig> {
+        Some(tripdesk_delivery::sms::SmsConfig {
+            base_url: self.sms_base_url.as_ref()?.trim().to_string(),
+            access_key_id: self.sms_access_key_id.clone()?.trim().to_string(),
+            access_key_secret: tripdesk_vault::Secret::new(
+                self.sms_access_key_secret.as_ref()?.0.clone(),
+            ),
+            sign_name: self.sms_sign_name.clone()?,
+            template_code: self.sms_template_code.clone()?.trim().to_string(),
+            timeout: std::time::Duration::from_secs(self.sms_timeout_secs),
+        })
+    }
+
+    fn validate_sms(&self) -> anyhow::Result<()> {
+        if !(1..=25).contains(&self.sms_timeout_secs) {
+            bail!("sms_timeout_secs must be between 1 and 25");
+        }
+        if self
+            .sms_rate_per_sec
+            .is_some_and(|r| !(1..=100_000).contains(&r))
+        {
+            bail!("sms_rate_per_sec must be between 1 and 100000");
+        }
+        if self
+            .sms_webhook_secret
+            .as_ref()
+            .is_some_and(|s| s.0.trim().chars().count() < 16)
+        {
+            bail!("sms_webhook_secret must be at least 16 characters");
+        }
+        let Some(url) = &self.sms_base_url else {
+            return Ok(());
+        };
+        let u = url.trim();
+        if !(u.starts_with("http://") || u.starts_with("https://"))
+            || u.contains(char::is_whitespace)
+            || url::Url::parse(u).is_err()
+        {
+            bail!(
+                "sms_base_url must be an http:// or https:// address, e.g. https://sms.example.com"
+            );
+        }
+        if self.sms_access_key_id.is_none() || self.sms_access_key_secret.is_none() {
+            bail!("sms_access_key_id and sms_access_key_secret are required with sms_base_url");
+        }
+        let sign = self
+            .sms_sign_name
+            .as_deref()
+            .map(tripdesk_delivery::sms::bare_sign_name);
+        if sign.is_none_or(|s| !(2..=12).contains(&s.chars().count())) {
+            bail!("sms_sign_name is required with sms_base_url: the approved signature, 2 to 12 characters, e.g. 【云途旅行】");
+        }
+        let code_ok = self.sms_template_code.as_deref().is_some_and(|c| {
+            let c = c.trim();
+            (1..=64).contains(&c.len())
+                && c.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        });
+        if !code_ok {
+            bail!("sms_template_code is required with sms_base_url: the approved template's code, e.g. SMS_123456789");
+        }
+        Ok(())
     }
 
     fn validate(&self) -> anyhow::Result<()> {
@@ -294,6 +424,7 @@ impl Config {
         if self.outbox_retry_base_secs == 0 {
             bail!("outbox_retry_base_secs must be at least 1");
         }
+        self.validate_sms()?;
         Ok(())
     }
 
@@ -435,6 +566,44 @@ mod tests {
             let e = Config::load(None, Overrides::default()).unwrap_err();
             assert!(e.to_string().contains("smtp_url"), "{e}");
             jail.set_env("TRIPDESK_SMTP_URL", "");
+            jail.set_env("TRIPDESK_SMS_BASE_URL", "ftp://sms.example.com");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("sms_base_url"), "{e}");
+            jail.set_env("TRIPDESK_SMS_BASE_URL", "http://127.0.0.1:9");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("sms_access_key_id"), "{e}");
+            jail.set_env("TRIPDESK_SMS_ACCESS_KEY_ID", "LTAI-test");
+            jail.set_env("TRIPDESK_SMS_ACCESS_KEY_SECRET", "k3y-s3cret");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("sms_sign_name"), "{e}");
+            jail.set_env("TRIPDESK_SMS_SIGN_NAME", "【云途旅行】");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("sms_template_code"), "{e}");
+            jail.set_env("TRIPDESK_SMS_TEMPLATE_CODE", "SMS_123456789");
+            jail.set_env("TRIPDESK_SMS_WEBHOOK_SECRET", "short");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("sms_webhook_secret"), "{e}");
+            jail.set_env("TRIPDESK_SMS_WEBHOOK_SECRET", "hook-s3cret-0123456789");
+            jail.set_env("TRIPDESK_SMS_RATE_PER_SEC", "0");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("sms_rate_per_sec"), "{e}");
+            jail.set_env("TRIPDESK_SMS_RATE_PER_SEC", "50");
+            let c = Config::load(None, Overrides::default()).unwrap();
+            let shown = format!("{c:?}");
+            assert!(
+                !shown.contains("k3y-s3cret") && !shown.contains("hook-s3cret"),
+                "{shown}"
+            );
+            let sms = c.sms_config().expect("configured");
+            assert_eq!(
+                tripdesk_delivery::sms::bare_sign_name(&sms.sign_name),
+                "云途旅行"
+            );
+            jail.set_env("TRIPDESK_SMS_BASE_URL", "");
+            assert!(Config::load(None, Overrides::default())
+                .unwrap()
+                .sms_config()
+                .is_none());
             jail.set_env("TRIPDESK_DATABASE_URL", "mysql://x");
             let e = Config::load(None, Overrides::default()).unwrap_err();
             assert!(e.to_string().contains("postgres://"), "{e}");

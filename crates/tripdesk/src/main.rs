@@ -202,6 +202,12 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
                 retry_base: jiff::SignedDuration::from_secs(config.outbox_retry_base_secs as i64),
                 // The same condition as `channels_for`: without it mail would never leave.
                 email: config.smtp_url.is_some() && config.smtp_from.is_some(),
+                // The same condition as `channels_for`: an SMS is refused when enqueued without it.
+                sms: config.sms_config().is_some(),
+                sms_webhook_secret: config
+                    .sms_webhook_secret
+                    .as_ref()
+                    .map(|s| tripdesk_vault::Secret::new(s.0.trim().to_string())),
                 ..Default::default()
             },
             public_desk: tripdesk_app::public_desk::PublicDeskSettings {
@@ -330,6 +336,16 @@ fn channels_for(config: &Config, app: &App) -> anyhow::Result<Vec<Arc<dyn Channe
     }
     channels.push(Arc::new(InAppChannel::new(app)));
     channels.push(Arc::new(WebhookChannel::new(app)));
+    match config.sms_config() {
+        Some(sms) => {
+            tracing::info!(provider = %sms.base_url, "SMS goes out through the provider");
+            channels.push(Arc::new(
+                tripdesk_delivery::sms::SmsChannel::new(app, sms)
+                    .map_err(|e| anyhow::anyhow!(e))?,
+            ));
+        }
+        None => tracing::info!("sms_base_url is not set: SMS is refused when enqueued"),
+    }
     Ok(channels)
 }
 
@@ -376,6 +392,11 @@ pub(crate) async fn serve(
     )
     .await;
     let linker = tripdesk_app::audit::AuditLinker::spawn(app.clone());
+    if let (Some(_), Some(rate)) = (config.sms_config(), config.sms_rate_per_sec) {
+        app.configure_sms_rate(i64::from(rate))
+            .await
+            .context("cannot set the SMS rate limit")?;
+    }
     let dispatcher = Dispatcher::start(
         app.clone(),
         channels_for(config, &app)?,

@@ -623,6 +623,8 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/bookings/{id}/registration", "post"),
         ("/api/v1/arrivals", "get"),
         ("/api/v1/search", "get"),
+        ("/api/v1/sms/receipts", "post"),
+        ("/api/v1/sms/replies", "post"),
     ];
     let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(

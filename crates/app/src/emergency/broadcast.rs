@@ -117,12 +117,6 @@ fn checkin_link(keys: &KeyRing, base_url: &str, incident: Uuid, customer: Uuid) 
     )
 }
 
-/// The outbox recipient of an SMS: the phone identifier's id and its sealed value, opened by
-/// the SMS channel with the vault when it sends — the outbox holds no phone number.
-pub fn sms_recipient(identifier_id: Uuid, sealed: &str) -> String {
-    format!("{identifier_id}:{sealed}")
-}
-
 impl App {
     /// Queues one message to each person of the audience in one transaction, and schedules
     /// the escalation of those who will not have answered `no_answer_minutes` later.
@@ -160,7 +154,10 @@ impl App {
                 let (channel, recipient) = match (&t.phone, &t.email) {
                     (Some(phone), _) if self.settings.notify.sms => {
                         out.sms += 1;
-                        ("sms", sms_recipient(phone.identifier_id, &phone.sealed))
+                        (
+                            crate::sms::SMS_CHANNEL,
+                            crate::sms::sms_recipient(phone.identifier_id, &phone.sealed),
+                        )
                     }
                     (_, Some(email)) if self.settings.notify.email => {
                         out.email += 1;

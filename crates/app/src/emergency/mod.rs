@@ -7,9 +7,7 @@ mod broadcast;
 mod checkin;
 mod team;
 
-pub use broadcast::{
-    default_body, sms_recipient, Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep,
-};
+pub use broadcast::{default_body, Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep};
 pub use checkin::{checkin_token, verify_checkin_token, CheckinView, SmsAnswer};
 pub use team::{Board, ChecklistRow, Report};
 

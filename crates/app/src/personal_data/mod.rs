@@ -16,6 +16,7 @@ mod bookings;
 mod customers;
 mod desk;
 mod notify;
+mod sms;
 mod surveys;
 
 use crate::{App, AppError, Principal};
@@ -48,6 +49,8 @@ pub struct Subject {
     pub tickets: Vec<Uuid>,
     /// The customer's email addresses, lower-case (messages to them are the customer's).
     pub emails: Vec<String>,
+    /// The blind indexes of the customer's phones (SMS replies from them are the customer's).
+    pub phone_indexes: Vec<String>,
 }
 
 impl Subject {
@@ -60,6 +63,7 @@ impl Subject {
             words: Needles::new(),
             tickets: Vec::new(),
             emails: Vec::new(),
+            phone_indexes: Vec::new(),
         }
     }
 
@@ -193,7 +197,7 @@ pub struct PersonalDataRegistry {
 
 impl PersonalDataRegistry {
     /// Today's capabilities: customers, desk, surveys, notifications, idempotency keys,
-    /// bookings, the search index.
+    /// bookings, the search index, SMS replies.
     pub fn built_in() -> Self {
         let mut r = Self {
             capabilities: Vec::new(),
@@ -205,6 +209,7 @@ impl PersonalDataRegistry {
         r.register(Arc::new(crate::idempotency::IdempotencyKeys));
         r.register(Arc::new(bookings::Bookings));
         r.register(Arc::new(crate::search::SearchIndex));
+        r.register(Arc::new(sms::SmsReplies));
         r
     }
 

@@ -10,8 +10,8 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 
 /// A channel the outbox delivers through — not the channel a ticket came in by
 /// ([`crate::desk::Channel`], the intake channel): an email is both, a phone call only the
-/// latter, an in-app notification only the former. SMS, voice and WeChat join this enum
-/// when their adapters do.
+/// latter, an in-app notification only the former. Voice and WeChat join this enum when
+/// their adapters do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryChannel {
@@ -20,21 +20,25 @@ pub enum DeliveryChannel {
     InApp,
     /// A signed POST to an administrator's endpoint.
     Webhook,
+    /// A text message through the configured SMS provider (`tripdesk_delivery::sms`).
+    Sms,
 }
 
 impl DeliveryChannel {
-    pub const ALL: [DeliveryChannel; 3] = [
+    pub const ALL: [DeliveryChannel; 4] = [
         DeliveryChannel::Email,
         DeliveryChannel::InApp,
         DeliveryChannel::Webhook,
+        DeliveryChannel::Sms,
     ];
 
-    /// The stored name (`email`, `in_app`, `webhook`), as serde writes it.
+    /// The stored name (`email`, `in_app`, `webhook`, `sms`), as serde writes it.
     pub const fn as_str(self) -> &'static str {
         match self {
             DeliveryChannel::Email => "email",
             DeliveryChannel::InApp => "in_app",
             DeliveryChannel::Webhook => "webhook",
+            DeliveryChannel::Sms => "sms",
         }
     }
 
@@ -268,6 +272,6 @@ mod tests {
                 serde_json::json!(c.as_str())
             );
         }
-        assert_eq!(CHANNELS, ["email", "in_app", "webhook"]);
+        assert_eq!(CHANNELS, ["email", "in_app", "webhook", "sms"]);
     }
 }

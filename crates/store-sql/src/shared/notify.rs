@@ -17,7 +17,7 @@ use uuid::Uuid;
 const MESSAGE_COLUMNS: &str = "id, channel, recipient, customer_id, subject, body_text, \
     body_html, event, template_key, template_version, locale, related_type, related_id, \
     emergency, state, attempts, max_attempts, due_at, locked_by, last_error, receipt, \
-    created_by, created_at, updated_at, sent_at";
+    created_by, created_at, updated_at, sent_at, handset_state, handset_at, handset_error";
 
 /// Rows per multi-row INSERT: 21 parameters each stays far below both engines' limits.
 const ENQUEUE_CHUNK: usize = 500;
@@ -53,6 +53,16 @@ fn message_from_row(row: &DbRow) -> Result<OutboxMessage, StoreError> {
         created_at: ts(row.try_get("created_at").map_err(err)?)?,
         updated_at: ts(row.try_get("updated_at").map_err(err)?)?,
         sent_at: opt_ts(row.try_get("sent_at").map_err(err)?)?,
+        handset_state: row
+            .try_get::<Option<String>, _>("handset_state")
+            .map_err(err)?
+            .map(|s| {
+                tripdesk_store::HandsetState::parse(&s)
+                    .ok_or_else(|| StoreError::Corrupt("unknown handset state".into()))
+            })
+            .transpose()?,
+        handset_at: opt_ts(row.try_get("handset_at").map_err(err)?)?,
+        handset_error: row.try_get("handset_error").map_err(err)?,
     })
 }
 

@@ -127,6 +127,11 @@ pub struct OutboxMessage {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub sent_at: Option<Timestamp>,
+    /// SMS: what the handset reported after the provider accepted it (a signed delivery
+    /// receipt), when, and the provider's error code if it failed.
+    pub handset_state: Option<crate::HandsetState>,
+    pub handset_at: Option<Timestamp>,
+    pub handset_error: Option<String>,
 }
 
 /// One delivery attempt (or an admin's requeue) in a message's history.

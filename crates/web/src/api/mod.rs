@@ -19,6 +19,7 @@ mod policies;
 pub mod recommendations;
 pub mod search;
 pub mod sla;
+mod sms;
 mod system;
 mod trip_documents;
 mod waitlist;
@@ -68,7 +69,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "audit", description = "The hash-chained audit log"),
         (name = "calendars", description = "Working-day calendars, China's holidays and make-up days, calendar arithmetic"),
         (name = "sla", description = "SLA policies, clocks and compliance figures"),
-        (name = "messages", description = "Outgoing messages, delivery history, dead letters and rate limits"),
+        (name = "messages", description = "Outgoing messages, delivery history, dead letters and rate limits; the SMS provider's signed delivery receipts and customers' replies"),
         (name = "templates", description = "Message templates per event and language, versioned"),
         (name = "notifications", description = "In-app notifications (the bell) and recipient preferences"),
         (name = "webhooks", description = "Signed event webhooks for integrators"),
@@ -164,6 +165,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(trip_documents::routes())
         .merge(search::routes())
         .merge(incidents::routes())
+        .merge(sms::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)

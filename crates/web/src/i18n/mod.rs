@@ -414,6 +414,8 @@ const TEXT: &[Entry] = &[
     ("err.self", "{label}：不能对自己的账号做这项更改。", "{label}: you cannot make this change to your own account."),
     ("err.username_taken", "{label}：该用户名已被使用。", "{label}: that username is taken."),
     ("err.gateway_taken", "{label}：已有同名的支付网关。", "{label}: a gateway of that name exists."),
+    ("err.sms_not_configured", "本服务器未配置短信服务商（sms_base_url），短信不会发出。", "SMS is not configured on this server (sms_base_url): the message would never leave."),
+    ("err.no_phone", "{label}：短信须发给登记了手机号的客户（填写客户编号）。", "{label}: an SMS goes to a customer id whose record holds a phone."),
     (
         "err.holiday_year_exists",
         "{label}：该年度的节假日安排已存在。",

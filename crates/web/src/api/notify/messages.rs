@@ -29,7 +29,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct MessageView {
     id: Uuid,
     channel: String,
-    /// Email address, user id (in_app) or webhook endpoint id.
+    /// Email address, user id (in_app), webhook endpoint id, or the customer's phone
+    /// identifier id (sms: the number itself is never shown here).
     to: String,
     subject: String,
     state: MessageState,
@@ -49,6 +50,11 @@ pub struct MessageView {
     created_by: Option<Uuid>,
     created_at: String,
     sent_at: Option<String>,
+    /// SMS: what the handset reported after the provider accepted it (`delivered` or
+    /// `failed`), when, and the provider's code when it failed.
+    handset_state: Option<String>,
+    handset_at: Option<String>,
+    handset_error: Option<String>,
 }
 
 impl MessageView {
@@ -56,7 +62,13 @@ impl MessageView {
         Self {
             id: m.id,
             channel: m.channel.clone(),
-            to: m.recipient.clone(),
+            to: if m.channel == tripdesk_app::sms::SMS_CHANNEL {
+                tripdesk_app::sms::sms_recipient_identifier(&m.recipient)
+                    .map(|id| id.to_string())
+                    .unwrap_or_default()
+            } else {
+                m.recipient.clone()
+            },
             subject: m.subject.clone(),
             state: m.state,
             attempts: m.attempts,
@@ -74,6 +86,9 @@ impl MessageView {
             created_by: m.created_by,
             created_at: rfc3339(state, m.created_at),
             sent_at: m.sent_at.map(|t| rfc3339(state, t)),
+            handset_state: m.handset_state.map(|h| h.as_str().to_string()),
+            handset_at: m.handset_at.map(|t| rfc3339(state, t)),
+            handset_error: m.handset_error.clone(),
         }
     }
 }
@@ -127,7 +142,8 @@ pub struct MessageDetailView {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OneOffMessageBody {
-    /// `email`, `in_app` (to a username or user id) or `webhook` (to an endpoint id).
+    /// `email`, `in_app` (to a username or user id), `webhook` (to an endpoint id) or `sms` (to a
+    /// customer id: their primary phone; 422 `sms_not_configured` without an SMS provider).
     channel: String,
     to: String,
     #[schema(min_length = 1, max_length = 300)]

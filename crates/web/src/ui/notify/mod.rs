@@ -170,7 +170,14 @@ fn row(state: &AppState, t: Tr, m: &OutboxMessage) -> MessageRow {
         id: m.id,
         created: local_time_seconds(state, m.created_at),
         channel: t.s(&format!("channel.{}", m.channel)).to_string(),
-        to: m.recipient.clone(),
+        // An SMS recipient holds the sealed number: show the identifier it names.
+        to: if m.channel == tripdesk_app::sms::SMS_CHANNEL {
+            tripdesk_app::sms::sms_recipient_identifier(&m.recipient)
+                .map(|id| id.to_string())
+                .unwrap_or_default()
+        } else {
+            m.recipient.clone()
+        },
         subject: m.subject.clone(),
         state: m.state.as_str(),
         state_label: t.s(&format!("state.{}", m.state.as_str())),
@@ -378,6 +385,8 @@ struct DeliveryPage {
     next_attempt: String,
     last_error: String,
     sent_at: String,
+    /// SMS: the handset's receipt (state label, time, the provider's code when it failed).
+    handset: String,
     attempts: Vec<AttemptRow>,
     attachments: Vec<String>,
     can_manage: bool,
@@ -408,6 +417,17 @@ pub async fn delivery(
                 .map(|x| local_time_seconds(&state, x))
                 .unwrap_or_default(),
             last_error: m.last_error.clone().unwrap_or_default(),
+            handset: match (m.handset_state, m.handset_at) {
+                (Some(h), Some(at)) => {
+                    let label = t.s(&format!("delivery.handset.{}", h.as_str()));
+                    let when = local_time_seconds(&state, at);
+                    match &m.handset_error {
+                        Some(code) => format!("{label} {when} {code}"),
+                        None => format!("{label} {when}"),
+                    }
+                }
+                _ => String::new(),
+            },
             sent_at: m
                 .sent_at
                 .map(|x| local_time_seconds(&state, x))
