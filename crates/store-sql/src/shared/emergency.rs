@@ -117,7 +117,7 @@ fn contact(text: Option<String>) -> Result<Option<SealedContact>, StoreError> {
 /// `(a OR b …)` over the conditions pushed by `each`, or `1 = 0` when there are none.
 fn push_any<'a>(
     qb: &mut QueryBuilder<'a, Db>,
-    conditions: Vec<Box<dyn FnOnce(&mut QueryBuilder<'a, Db>) + 'a>>,
+    conditions: Vec<Cond<'a>>,
 ) {
     if conditions.is_empty() {
         qb.push("1 = 0");

@@ -165,11 +165,7 @@ struct BoardPage {
 }
 
 fn pct(n: u64, of: u64) -> u64 {
-    if of == 0 {
-        0
-    } else {
-        n * 100 / of
-    }
+    (n * 100).checked_div(of).unwrap_or(0)
 }
 
 async fn board(State(state): State<AppState>, user: UiUser, Path(id): Path<Uuid>) -> Response {
