@@ -618,26 +618,11 @@ impl App {
                 }
             }
             "sms" => {
-                self.require_sms()?;
-                let customer = Uuid::parse_str(input.to.trim()).ok();
-                let recipient = match customer {
-                    Some(c) => self.primary_phone_recipient(tx, c).await?,
-                    None => None,
-                };
-                match (customer, recipient) {
-                    (Some(c), Some(r)) => {
-                        sms_customer = Some(c);
-                        r
-                    }
-                    _ => {
-                        fields.push(FieldError::new(
-                            "to",
-                            "no_phone",
-                            "an SMS goes to a customer id whose record holds a phone",
-                        ));
-                        String::new()
-                    }
-                }
+                let (recipient, customer) = self
+                    .one_off_sms_recipient(tx, &input.to, &mut fields)
+                    .await?;
+                sms_customer = customer;
+                recipient
             }
             _ => String::new(),
         };

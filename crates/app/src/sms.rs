@@ -228,6 +228,34 @@ pub struct ReceivedReply {
 }
 
 impl App {
+    /// The recipient of a one-off SMS written by staff to `to`, a customer id: their
+    /// primary phone's recipient and the customer (whose erasure clears the message), or
+    /// the field's error pushed to `fields`.
+    pub(crate) async fn one_off_sms_recipient(
+        &self,
+        tx: &mut dyn Tx,
+        to: &str,
+        fields: &mut Vec<FieldError>,
+    ) -> Result<(String, Option<Uuid>), AppError> {
+        self.require_sms()?;
+        let customer = Uuid::parse_str(to.trim()).ok();
+        let recipient = match customer {
+            Some(c) => self.primary_phone_recipient(tx, c).await?,
+            None => None,
+        };
+        match (customer, recipient) {
+            (Some(c), Some(r)) => Ok((r, Some(c))),
+            _ => {
+                fields.push(FieldError::new(
+                    "to",
+                    "no_phone",
+                    "an SMS goes to a customer id whose record holds a phone",
+                ));
+                Ok((String::new(), None))
+            }
+        }
+    }
+
     /// The outbox row of an SMS to a customer's phone: `recipient` from [`sms_recipient`].
     /// Refused (422 `channel` `sms_not_configured`) when this server sends no SMS
     /// (`sms_base_url` unset) — a message that would never leave is not queued — and for an
