@@ -3,14 +3,14 @@
 //! anonymous CSRF token; opening the link records nothing). The token is the credential: one
 //! that does not verify is 404. Not cached, no referrer.
 
-use super::{chrome, csrf_ok, form_nonce, message, unexpected, with_cookie, PublicChrome};
+use super::{chrome, csrf_ok, form_nonce, message, private, unexpected, with_cookie, PublicChrome};
 use crate::ui::session::FormData;
 use crate::ui::{local_time, render};
 use crate::AppState;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -41,16 +41,6 @@ struct CheckinPage {
 #[derive(Deserialize)]
 pub struct CheckinQuery {
     done: Option<String>,
-}
-
-fn private(mut res: Response) -> Response {
-    let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    res
 }
 
 fn refused(state: &AppState, headers: &HeaderMap, token: &str, e: AppError) -> Response {

@@ -126,6 +126,18 @@ fn csrf_ok(state: &AppState, headers: &HeaderMap, form: &FormData) -> bool {
         .is_some_and(|n| state.app.check_public_form_token(n, form.get("_csrf")))
 }
 
+/// A page whose address holds a token (trip documents, a safety check-in): not stored by
+/// caches, no referrer sent on.
+fn private(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res
+}
+
 fn with_cookie(set: Option<String>, res: Response) -> Response {
     match set {
         Some(c) => (AppendHeaders([(header::SET_COOKIE, c)]), res).into_response(),

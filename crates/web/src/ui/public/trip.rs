@@ -5,14 +5,14 @@
 //! days after its trip 410. The pages are not cached and send no referrer (the token is in
 //! the address).
 
-use super::{chrome, csrf_ok, form_nonce, message, unexpected, with_cookie, PublicChrome};
+use super::{chrome, csrf_ok, form_nonce, message, private, unexpected, with_cookie, PublicChrome};
 use crate::ui::session::FormData;
 use crate::ui::{local_time, render};
 use crate::AppState;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -69,17 +69,6 @@ fn refused(state: &AppState, headers: &HeaderMap, token: &str, e: AppError) -> R
         t.s(&format!("public.trip.{which}")),
         None,
     ))
-}
-
-/// Not stored by caches, no referrer sent on: the address holds the token.
-fn private(mut res: Response) -> Response {
-    let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    res
 }
 
 async fn trip_page(
