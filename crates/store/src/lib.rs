@@ -224,6 +224,7 @@ pub trait Tx:
     + DocumentRepo
     + SearchRepo
     + EmergencyRepo
+    + IncidentResponseRepo
     + SmsRepo
     + Send
 {

@@ -444,3 +444,210 @@ async fn a_typhoon_drill_reaches_every_guest_and_escalates_each_once() {
         "no buttons once closed"
     );
 }
+
+/// Changing, reporting and closing an incident, and what each refuses: a stale version (409
+/// `incident.changed`), a warning colour on a safety incident (422), a second first report
+/// (409), an unknown call outcome (422), anything once closed (409 `incident.closed`). A
+/// scope changed to another place recomputes the people; raising 一般 to 较大 starts the
+/// report clock. The board's broadcast and checklist forms post through the page, and the
+/// check-in page refuses a post without its token or without an answer.
+#[tokio::test]
+async fn an_incident_changes_by_version_and_refuses_what_does_not_fit() {
+    let n = nodes().await;
+    let (boss, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let (_, rooms) = homestay(&n, &boss, 1).await; // 大理
+    let guest_id = guest(
+        &n,
+        &agent,
+        &rooms[0],
+        "王芳",
+        "13700000001",
+        Some("wangfang@example.cn"),
+    )
+    .await;
+    let declared = n
+        .post(
+            "/api/v1/incidents",
+            &boss,
+            json!({"kind": "safety", "level": "general", "title": "大巴追尾",
+                   "scope": {"regions": ["丽江"], "from": "2027-03-11", "to": "2027-03-11"}}),
+        )
+        .await;
+    assert_eq!(declared.status, StatusCode::CREATED, "{}", declared.text);
+    assert_eq!(declared.body["people"], 0, "nobody stays in 丽江");
+    let incident = declared.body["incident"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        board(&n, &boss, &incident).await["report_clock"].is_null(),
+        "一般: no clock"
+    );
+    let patch = |body: Value| {
+        let (n, boss, uri) = (&n, boss.clone(), format!("/api/v1/incidents/{incident}"));
+        async move { call(&n.a, Method::PATCH, &uri, &boss, Some(body)).await }
+    };
+
+    let moved = patch(
+        json!({"scope": {"regions": ["大理"], "from": "2027-03-11", "to": "2027-03-11"},
+                             "level": "large", "version": 1}),
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert_eq!(
+        (moved.body["people"].as_u64(), moved.body["added"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(board(&n, &boss, &incident).await["report_clock"], "running");
+    assert_problem(
+        &patch(json!({"title": "改名", "version": 1})).await,
+        StatusCode::CONFLICT,
+        "incident.changed",
+    );
+    let colour = patch(json!({"warning_colour": "red", "version": 2})).await;
+    assert_eq!(
+        colour.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        colour.text
+    );
+    assert_eq!(common::field_of(&colour), "warning_colour");
+
+    let added = n
+        .post(
+            &format!("/api/v1/incidents/{incident}/people"),
+            &boss,
+            json!({"customer_id": Uuid::now_v7()}),
+        )
+        .await;
+    assert_eq!(
+        added.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        added.text
+    );
+    let bad_call = call(
+        &n.a,
+        Method::PUT,
+        &format!("/api/v1/incidents/{incident}/calls/{guest_id}"),
+        &agent,
+        Some(json!({"outcome": "busy"})),
+    )
+    .await;
+    assert_eq!(
+        bad_call.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad_call.text
+    );
+
+    // The board's forms: a broadcast with the kind's text edited, a checklist tick.
+    let (cookie, csrf) = n.session("zhao.min").await;
+    let sent = n
+        .form(
+            &format!("/incidents/{incident}/broadcast"),
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("audience", "all"),
+                ("body", "【演练】请回复 1 报平安：{link}"),
+                ("ask_checkin", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    let back = n
+        .page(sent.headers[header::LOCATION].to_str().unwrap(), &cookie)
+        .await;
+    assert!(back.text.contains("已排队发送：1 人"), "{}", back.text);
+    let ticked = n
+        .form(
+            &format!("/incidents/{incident}/checklist/call_120_110"),
+            &cookie,
+            &[("_csrf", &csrf), ("done", "1")],
+        )
+        .await;
+    assert_eq!(ticked.status, StatusCode::SEE_OTHER, "{}", ticked.text);
+    let report = n
+        .get(&format!("/api/v1/incidents/{incident}/report"), &boss)
+        .await;
+    assert_eq!(report.body["checklist_done"], 1, "{}", report.text);
+
+    // The traveler's page: no token, no answer.
+    let token = tripdesk_app::emergency::checkin_token(
+        n.app.vault().unwrap(),
+        Uuid::parse_str(&incident).unwrap(),
+        Uuid::parse_str(&guest_id).unwrap(),
+    );
+    let no_csrf = raw(
+        &n.b,
+        Method::POST,
+        &format!("/c/{token}"),
+        None,
+        Some("answer=safe".into()),
+    )
+    .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN, "{}", no_csrf.text);
+    let no_answer = check_in(&n, &token, "maybe").await;
+    assert_eq!(
+        no_answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        no_answer.text
+    );
+    assert!(
+        no_answer.text.contains("请选择“我平安”或“我需要帮助”"),
+        "{}",
+        no_answer.text
+    );
+
+    let r = n
+        .post(
+            &format!("/api/v1/incidents/{incident}/report"),
+            &boss,
+            json!({"note": "已报"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_problem(
+        &n.post(
+            &format!("/api/v1/incidents/{incident}/report"),
+            &boss,
+            json!({"note": "再报"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "incident.already_reported",
+    );
+    let closed = n
+        .post(
+            &format!("/api/v1/incidents/{incident}/close"),
+            &boss,
+            json!({"summary": "", "version": r.body["version"]}),
+        )
+        .await;
+    assert_eq!(
+        closed.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an empty summary: {}",
+        closed.text
+    );
+    let closed = n
+        .post(
+            &format!("/api/v1/incidents/{incident}/close"),
+            &boss,
+            json!({"summary": "无人受伤。", "version": r.body["version"]}),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.text);
+    assert_problem(
+        &n.post(
+            &format!("/api/v1/incidents/{incident}/broadcasts"),
+            &boss,
+            json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "incident.closed",
+    );
+}

@@ -685,3 +685,62 @@ async fn a_broadcast_is_queued_from_identifier_rows_and_the_provider_posts_recei
     assert_eq!((p.messages, p.delivered, p.failed, p.pending), (4, 3, 1, 0));
     assert_no_plaintext_phone(&s.h).await;
 }
+
+/// A traveler's SMS reply through the signed webhook is their safety check-in in every open
+/// incident they are in: "2" records "needs help" and escalates them to one urgent ticket; the
+/// same reply delivered again and a later "1" change nothing.
+#[tokio::test]
+async fn a_reply_through_the_webhook_is_a_safety_check_in() {
+    let s = setup().await;
+    let traveler = customer(&s.h.app, "林小雨", PHONE).await;
+    let boss = s.h.token("zhao.min").await;
+    let declared =
+        s.h.api(
+            Method::POST,
+            "/api/v1/incidents",
+            &boss,
+            json!({"kind": "natural_disaster", "level": "general", "title": "台风“杜鹃”",
+                   "scope": {"regions": ["厦门"], "from": "2027-07-20", "to": "2027-07-21"}}),
+        )
+        .await;
+    assert_eq!(declared.status, StatusCode::CREATED, "{}", declared.text);
+    let incident = declared.body["incident"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let added =
+        s.h.api(
+            Method::POST,
+            &format!("/api/v1/incidents/{incident}/people"),
+            &boss,
+            json!({"customer_id": traveler}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    assert_eq!(added.body["status"], "pending");
+
+    let now = s.clock.now().as_second();
+    let help = json!([{"phone_number": PHONE, "content": "2 需要帮助", "sequence_id": "seq-2001"}]);
+    for _ in 0..2 {
+        let r = signed_post(&s, "/api/v1/sms/replies", &help, HOOK_SECRET, now).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let safe = json!([{"phone_number": PHONE, "content": "1", "sequence_id": "seq-2002"}]);
+    let r = signed_post(&s, "/api/v1/sms/replies", &safe, HOOK_SECRET, now).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    let people =
+        s.h.get(&format!("/api/v1/incidents/{incident}/people"), &boss)
+            .await;
+    let person = &people.body["items"][0];
+    assert_eq!(person["status"], "needs_help", "{}", people.text);
+    assert_eq!(person["answered_via"], "sms");
+    assert!(person["escalated_ticket_id"].is_string(), "{}", people.text);
+    let board =
+        s.h.get(&format!("/api/v1/incidents/{incident}"), &boss)
+            .await;
+    assert_eq!(
+        board.body["escalated"], 1,
+        "one ticket, not one per delivery"
+    );
+}

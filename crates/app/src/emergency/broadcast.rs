@@ -3,7 +3,7 @@
 //! the traveler's own check-in link; and the sweep that escalates those who have not
 //! answered `no_answer_minutes` after it, once each.
 
-use super::{event, INCIDENT_SUBJECT};
+use super::INCIDENT_SUBJECT;
 use crate::jobs::JobHandler;
 use crate::{check_text, App, AppError, FieldError, Lines, Principal};
 use async_trait::async_trait;
@@ -11,7 +11,7 @@ use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
-use tripdesk_domain::emergency::{IncidentState, PersonStatus};
+use tripdesk_domain::emergency::{CallReason, IncidentState, PersonStatus};
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{CallTask, Incident, NewMessage, Tx};
 use tripdesk_vault::KeyRing;
@@ -58,8 +58,9 @@ impl Audience {
 pub struct BroadcastRequest {
     pub audience: Audience,
     /// The text; `{link}` is replaced by each traveler's check-in link (added at the end
-    /// when missing and the check-in is asked for).
-    pub body: String,
+    /// when missing and the check-in is asked for). `None`: the kind's text
+    /// ([`default_body`]).
+    pub body: Option<String>,
     /// Whether the message asks for a check-in (reply 1 / 2, or the link).
     pub ask_checkin: bool,
     /// Where the check-in page is served (`https://desk.example.cn`).
@@ -128,7 +129,10 @@ impl App {
     ) -> Result<BroadcastOutcome, AppError> {
         p.require(Permission::ManageIncidents)?;
         let mut fields: Vec<FieldError> = Vec::new();
-        let body = check_text(&mut fields, "body", &req.body, 500, Lines::Many);
+        let typed = req
+            .body
+            .as_deref()
+            .map(|b| check_text(&mut fields, "body", b, 500, Lines::Many));
         if !fields.is_empty() {
             return Err(AppError::Validation(fields));
         }
@@ -136,6 +140,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let incident = self.open_incident(&mut *tx, incident_id).await?;
+        let body = typed.unwrap_or_else(|| default_body(&incident));
         let mut out = BroadcastOutcome::default();
         let mut after = None;
         let related = Some(incident.id.to_string());
@@ -178,15 +183,15 @@ impl App {
                             incident_id: incident.id,
                             customer_id: t.customer_id,
                             reason: if t.phone.is_some() {
-                                "no_sms"
+                                CallReason::NoSms
                             } else {
-                                "no_contact"
-                            }
-                            .into(),
+                                CallReason::NoContact
+                            },
                             created_at: now,
                             outcome: None,
                             called_by: None,
                             called_at: None,
+                            customer_name: String::new(),
                         });
                         continue;
                     }
@@ -238,21 +243,13 @@ impl App {
         }
         let detail = json!({ "audience": req.audience.as_str(), "people": out.people,
                              "sms": out.sms, "email": out.email, "calls": out.calls });
-        tx.insert_incident_events(&[event(
-            incident.id,
-            now,
-            "broadcast",
-            Some(p.user_id),
-            None,
-            detail.clone(),
-        )])
-        .await?;
-        self.audit(
+        self.record_step(
             &mut *tx,
             p,
+            incident.id,
+            "broadcast",
             AuditAction::IncidentBroadcast,
-            INCIDENT_SUBJECT,
-            Some(incident.id.to_string()),
+            None,
             detail,
         )
         .await?;
@@ -288,8 +285,9 @@ impl JobHandler for NoAnswerSweep {
             return Ok(());
         }
         let people = tx.unanswered_people(incident.id, SWEEP_BATCH).await?;
+        let cs_manager = super::cs_manager_of(tx, incident.id).await?;
         for customer in &people {
-            app.escalate_person(tx, &incident, *customer, "no_answer")
+            app.escalate_person(tx, &incident, *customer, CallReason::NoAnswer, cs_manager)
                 .await?;
         }
         if people.len() == SWEEP_BATCH as usize {

@@ -11,7 +11,7 @@ use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::desk::{Channel, Level, TicketKind};
 use tripdesk_domain::emergency::{
-    answer_replaces, parse_reply, AnswerVia, IncidentState, PersonStatus, TeamRole,
+    answer_replaces, parse_reply, AnswerVia, CallReason, IncidentState, PersonStatus,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{CallTask, Incident, Tx};
@@ -226,21 +226,24 @@ impl App {
         )])
         .await?;
         if status == PersonStatus::NeedsHelp {
-            self.escalate_person(tx, incident, customer, "needs_help")
+            let cs_manager = super::cs_manager_of(tx, incident.id).await?;
+            self.escalate_person(tx, incident, customer, CallReason::NeedsHelp, cs_manager)
                 .await?;
         }
         Ok(Some(true))
     }
 
-    /// Makes the person one urgent ticket in the CS manager's queue and one call task —
-    /// once per person and incident, whatever the number of nodes and answers (the claim is
-    /// a conditional update). False when they were escalated before.
+    /// Makes the person one urgent ticket assigned to `cs_manager` (the incident's, read by
+    /// the caller once for many people) and one call task — once per person and incident,
+    /// whatever the number of nodes and answers (the claim is a conditional update). False
+    /// when they were escalated before.
     pub(crate) async fn escalate_person(
         &self,
         tx: &mut dyn Tx,
         incident: &Incident,
         customer: Uuid,
-        reason: &str,
+        reason: CallReason,
+        cs_manager: Option<Uuid>,
     ) -> Result<bool, AppError> {
         let now = self.now();
         if !tx.claim_escalation(incident.id, customer, now).await? {
@@ -251,15 +254,9 @@ impl App {
             .await?
             .map(|c| c.name)
             .unwrap_or_default();
-        let cs_manager = tx
-            .incident_team(incident.id)
-            .await?
-            .into_iter()
-            .find(|(role, _)| *role == TeamRole::CsManager)
-            .map(|(_, user)| user);
         let drill = if incident.drill { "【演练】" } else { "" };
         let (subject, description) = match reason {
-            "needs_help" => (
+            CallReason::NeedsHelp => (
                 format!("{drill}【应急求助】{}", incident.title),
                 format!(
                     "游客在突发事件“{}”中回复需要帮助，请立即联系并记录处理情况。",
@@ -308,11 +305,12 @@ impl App {
         tx.insert_call_task(&CallTask {
             incident_id: incident.id,
             customer_id: customer,
-            reason: reason.into(),
+            reason,
             created_at: now,
             outcome: None,
             called_by: None,
             called_at: None,
+            customer_name: String::new(),
         })
         .await?;
         tx.insert_incident_events(&[event(
@@ -321,7 +319,7 @@ impl App {
             "escalated",
             None,
             Some(customer),
-            json!({ "reason": reason, "ticket": ticket.ticket.number }),
+            json!({ "reason": reason.as_str(), "ticket": ticket.ticket.number }),
         )])
         .await?;
         Ok(true)

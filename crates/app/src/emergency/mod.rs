@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::emergency::{
-    IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, WarningColour,
+    IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, TeamRole, WarningColour,
     DEFAULT_NO_ANSWER_MINUTES, NO_ANSWER_MINUTES,
 };
 use tripdesk_domain::identity::Permission;
@@ -91,6 +91,14 @@ fn check_scope(fields: &mut Vec<FieldError>, scope: Scope) -> Option<Scope> {
     }
 }
 
+/// The description is optional: empty stays empty, anything else is checked as typed text.
+fn check_description(fields: &mut Vec<FieldError>, text: &str) -> String {
+    if text.trim().is_empty() {
+        return String::new();
+    }
+    check_text(fields, "description", text, 4_000, Lines::Many)
+}
+
 fn check_minutes(fields: &mut Vec<FieldError>, minutes: i64) {
     if !NO_ANSWER_MINUTES.contains(&minutes) {
         fields.push(FieldError::new(
@@ -103,6 +111,19 @@ fn check_minutes(fields: &mut Vec<FieldError>, minutes: i64) {
             ),
         ));
     }
+}
+
+/// The incident's CS manager, who receives its escalations.
+pub(crate) async fn cs_manager_of(
+    tx: &mut dyn Tx,
+    incident: Uuid,
+) -> Result<Option<Uuid>, AppError> {
+    Ok(tx
+        .incident_team(incident)
+        .await?
+        .into_iter()
+        .find(|(role, _)| *role == TeamRole::CsManager)
+        .map(|(_, user)| user))
 }
 
 pub(crate) fn event(
@@ -125,6 +146,39 @@ pub(crate) fn event(
 }
 
 impl App {
+    /// Records what staff did to an incident: a line of its timeline and the audit chain's
+    /// entry, with the same detail (ids and counts, never personal data).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn record_step(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        incident: Uuid,
+        kind: &str,
+        action: AuditAction,
+        customer: Option<Uuid>,
+        detail: serde_json::Value,
+    ) -> Result<(), AppError> {
+        tx.insert_incident_events(&[event(
+            incident,
+            self.now(),
+            kind,
+            Some(p.user_id),
+            customer,
+            detail.clone(),
+        )])
+        .await?;
+        self.audit(
+            tx,
+            p,
+            action,
+            INCIDENT_SUBJECT,
+            Some(incident.to_string()),
+            detail,
+        )
+        .await
+    }
+
     /// Declares an incident: finds its affected people from bookings, sets up its checklist
     /// and — for a level the rules set an hour for — starts the clock of the first report.
     pub async fn declare_incident(
@@ -135,13 +189,7 @@ impl App {
         p.require(Permission::ManageIncidents)?;
         let mut fields = Vec::new();
         let title = check_text(&mut fields, "title", &input.title, 120, Lines::One);
-        let description = check_text(
-            &mut fields,
-            "description",
-            &input.description,
-            4_000,
-            Lines::Many,
-        );
+        let description = check_description(&mut fields, &input.description);
         let scope = check_scope(&mut fields, input.scope);
         let minutes = input.no_answer_minutes.unwrap_or(DEFAULT_NO_ANSWER_MINUTES);
         check_minutes(&mut fields, minutes);
@@ -193,22 +241,13 @@ impl App {
         if incident.level.report_clock() {
             self.start_incident_clock(&mut *tx, p, &incident).await?;
         }
-        tx.insert_incident_events(&[event(
-            incident.id,
-            now,
-            "declared",
-            Some(p.user_id),
-            None,
-            json!({ "kind": incident.kind.as_str(), "level": incident.level.as_str(),
-                    "drill": incident.drill, "people": affected.in_scope }),
-        )])
-        .await?;
-        self.audit(
+        self.record_step(
             &mut *tx,
             p,
+            incident.id,
+            "declared",
             AuditAction::IncidentDeclare,
-            INCIDENT_SUBJECT,
-            Some(incident.id.to_string()),
+            None,
             json!({ "kind": incident.kind.as_str(), "level": incident.level.as_str(),
                     "drill": incident.drill, "scope": &incident.scope,
                     "people": affected.in_scope }),
@@ -234,7 +273,7 @@ impl App {
         let description = change
             .description
             .as_deref()
-            .map(|t| check_text(&mut fields, "description", t, 4_000, Lines::Many));
+            .map(|t| check_description(&mut fields, t));
         let scope = change.scope.map(|s| check_scope(&mut fields, s));
         if let Some(m) = change.no_answer_minutes {
             check_minutes(&mut fields, m);
@@ -303,21 +342,13 @@ impl App {
             "scope_changed": scope_changed,
             "people": affected.in_scope, "added": affected.added, "dropped": affected.dropped,
         });
-        tx.insert_incident_events(&[event(
-            incident.id,
-            now,
-            "updated",
-            Some(p.user_id),
-            None,
-            detail.clone(),
-        )])
-        .await?;
-        self.audit(
+        self.record_step(
             &mut *tx,
             p,
+            incident.id,
+            "updated",
             AuditAction::IncidentUpdate,
-            INCIDENT_SUBJECT,
-            Some(incident.id.to_string()),
+            None,
             detail,
         )
         .await?;
@@ -395,21 +426,13 @@ impl App {
         }
         let added = tx.add_incident_person(id, customer_id, now).await?;
         if added {
-            tx.insert_incident_events(&[event(
-                id,
-                now,
-                "person_added",
-                Some(p.user_id),
-                Some(customer_id),
-                json!({}),
-            )])
-            .await?;
-            self.audit(
+            self.record_step(
                 &mut *tx,
                 p,
+                id,
+                "person_added",
                 AuditAction::IncidentPersonAdd,
-                INCIDENT_SUBJECT,
-                Some(id.to_string()),
+                Some(customer_id),
                 json!({ "customer_id": customer_id }),
             )
             .await?;

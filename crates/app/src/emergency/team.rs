@@ -2,13 +2,13 @@
 //! tourism authority under its clock, closing with a summary, the live board and the
 //! post-incident report.
 
-use super::{event, INCIDENT_SUBJECT};
+use super::INCIDENT_SUBJECT;
 use crate::sla::{ClockAction, StartClock};
 use crate::{check_text, App, AppError, FieldError, Lines, Principal};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::emergency::{
-    checklist, ChecklistItem, IncidentState, PersonStatus, ReportFigures, TeamRole,
+    checklist, CallOutcome, ChecklistItem, IncidentState, PersonStatus, ReportFigures, TeamRole,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{
@@ -42,8 +42,8 @@ pub struct Board {
     pub pending: Vec<IncidentPerson>,
     pub calls: Vec<CallTask>,
     pub timeline: Vec<IncidentEvent>,
-    /// Customer names of the people listed (customer id → name), for those who may see
-    /// customers.
+    /// Customer names of the people listed (customer id → name), empty for those who may
+    /// not see customers.
     pub names: std::collections::HashMap<Uuid, String>,
 }
 
@@ -123,7 +123,6 @@ impl App {
         user_id: Option<Uuid>,
     ) -> Result<(), AppError> {
         p.require(Permission::ManageIncidents)?;
-        let now = self.now();
         let mut tx = self.store.write().await?;
         self.open_incident(&mut *tx, id).await?;
         if let Some(user) = user_id {
@@ -140,21 +139,13 @@ impl App {
         }
         tx.set_team_member(id, role, user_id).await?;
         let detail = json!({ "role": role.as_str(), "user_id": user_id });
-        tx.insert_incident_events(&[event(
-            id,
-            now,
-            "team",
-            Some(p.user_id),
-            None,
-            detail.clone(),
-        )])
-        .await?;
-        self.audit(
+        self.record_step(
             &mut *tx,
             p,
+            id,
+            "team",
             AuditAction::IncidentTeam,
-            INCIDENT_SUBJECT,
-            Some(id.to_string()),
+            None,
             detail,
         )
         .await?;
@@ -191,21 +182,13 @@ impl App {
         };
         if changed {
             let detail = json!({ "item": item.key, "done": done });
-            tx.insert_incident_events(&[event(
-                id,
-                now,
-                "checklist",
-                Some(p.user_id),
-                None,
-                detail.clone(),
-            )])
-            .await?;
-            self.audit(
+            self.record_step(
                 &mut *tx,
                 p,
+                id,
+                "checklist",
                 AuditAction::IncidentChecklist,
-                INCIDENT_SUBJECT,
-                Some(id.to_string()),
+                None,
                 detail,
             )
             .await?;
@@ -221,16 +204,9 @@ impl App {
         p: &Principal,
         id: Uuid,
         customer: Uuid,
-        outcome: &str,
+        outcome: CallOutcome,
     ) -> Result<(), AppError> {
         p.require(Permission::RespondToIncidents)?;
-        if !["reached", "no_answer", "wrong_number"].contains(&outcome) {
-            return Err(AppError::field(
-                "outcome",
-                "invalid",
-                "outcome is reached, no_answer or wrong_number",
-            ));
-        }
         let now = self.now();
         let mut tx = self.store.write().await?;
         self.open_incident(&mut *tx, id).await?;
@@ -240,22 +216,14 @@ impl App {
         {
             return Err(AppError::NotFound("call task"));
         }
-        let detail = json!({ "customer_id": customer, "outcome": outcome });
-        tx.insert_incident_events(&[event(
-            id,
-            now,
-            "call",
-            Some(p.user_id),
-            Some(customer),
-            json!({ "outcome": outcome }),
-        )])
-        .await?;
-        self.audit(
+        let detail = json!({ "customer_id": customer, "outcome": outcome.as_str() });
+        self.record_step(
             &mut *tx,
             p,
+            id,
+            "call",
             AuditAction::IncidentCall,
-            INCIDENT_SUBJECT,
-            Some(id.to_string()),
+            Some(customer),
             detail,
         )
         .await?;
@@ -299,23 +267,15 @@ impl App {
                     .await?;
             }
         }
-        tx.insert_incident_events(&[event(
-            id,
-            now,
-            "reported",
-            Some(p.user_id),
-            None,
-            json!({ "note": note }),
-        )])
-        .await?;
         tx.tick_checklist(id, "report_authority", p.user_id, now)
             .await?;
-        self.audit(
+        self.record_step(
             &mut *tx,
             p,
+            id,
+            "reported",
             AuditAction::IncidentReport,
-            INCIDENT_SUBJECT,
-            Some(id.to_string()),
+            None,
             json!({ "note": note }),
         )
         .await?;
@@ -351,14 +311,13 @@ impl App {
         if !tx.update_incident(&incident, version).await? {
             return Err(super::changed());
         }
-        tx.insert_incident_events(&[event(id, now, "closed", Some(p.user_id), None, json!({}))])
-            .await?;
-        self.audit(
+        self.record_step(
             &mut *tx,
             p,
+            id,
+            "closed",
             AuditAction::IncidentClose,
-            INCIDENT_SUBJECT,
-            Some(id.to_string()),
+            None,
             json!({ "drill": incident.drill }),
         )
         .await?;
@@ -396,22 +355,21 @@ impl App {
             .await?;
         let calls = r.list_call_tasks(id, true, BOARD_PEOPLE, 0).await?;
         let timeline = r.list_incident_events(id, 30, 0).await?;
-        let mut names = std::collections::HashMap::new();
-        if p.can(Permission::ViewCustomers) {
-            let ids: Vec<Uuid> = needs_help
+        // Names only for those who may see customers (read with the rows, one query each).
+        let names = if p.can(Permission::ViewCustomers) {
+            needs_help
                 .iter()
                 .chain(&pending)
-                .map(|x| x.customer_id)
-                .chain(calls.iter().map(|c| c.customer_id))
-                .collect();
-            for cid in ids {
-                if let std::collections::hash_map::Entry::Vacant(e) = names.entry(cid) {
-                    if let Some(c) = r.get_customer(cid).await? {
-                        e.insert(c.name);
-                    }
-                }
-            }
-        }
+                .map(|x| (x.customer_id, x.customer_name.clone()))
+                .chain(
+                    calls
+                        .iter()
+                        .map(|c| (c.customer_id, c.customer_name.clone())),
+                )
+                .collect()
+        } else {
+            std::collections::HashMap::new()
+        };
         Ok(Board {
             checklist: checklist_rows(&incident, ticks),
             incident,

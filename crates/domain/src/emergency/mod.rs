@@ -287,6 +287,74 @@ impl AnswerVia {
     }
 }
 
+/// Why a traveler is on the call list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CallReasonName))]
+pub enum CallReason {
+    /// They answered "needs help".
+    NeedsHelp,
+    /// No answer within `no_answer_minutes` of the broadcast.
+    NoAnswer,
+    /// A phone but no SMS provider: the broadcast could not text them.
+    NoSms,
+    /// Neither a phone nor an email to write to.
+    NoContact,
+}
+
+impl CallReason {
+    pub const ALL: [CallReason; 4] = [
+        CallReason::NeedsHelp,
+        CallReason::NoAnswer,
+        CallReason::NoSms,
+        CallReason::NoContact,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallReason::NeedsHelp => "needs_help",
+            CallReason::NoAnswer => "no_answer",
+            CallReason::NoSms => "no_sms",
+            CallReason::NoContact => "no_contact",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What a voice call achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CallOutcomeName))]
+pub enum CallOutcome {
+    /// Spoken to (their answer is recorded as a staff answer).
+    Reached,
+    NoAnswer,
+    WrongNumber,
+}
+
+impl CallOutcome {
+    pub const ALL: [CallOutcome; 3] = [
+        CallOutcome::Reached,
+        CallOutcome::NoAnswer,
+        CallOutcome::WrongNumber,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Reached => "reached",
+            CallOutcome::NoAnswer => "no_answer",
+            CallOutcome::WrongNumber => "wrong_number",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// Where an incident reaches: places by name (matched against a package's destination and a
 /// property's address), or named properties, packages and departures; and the days in which
 /// a trip that touches them is affected.

@@ -144,6 +144,13 @@ fn enums_round_trip_their_names() {
     for s in PersonStatus::ALL {
         assert_eq!(PersonStatus::parse(s.as_str()), Some(s));
     }
+    for r in CallReason::ALL {
+        assert_eq!(CallReason::parse(r.as_str()), Some(r));
+    }
+    for o in CallOutcome::ALL {
+        assert_eq!(CallOutcome::parse(o.as_str()), Some(o));
+    }
+    assert_eq!(CallOutcome::parse("busy"), None);
     assert!(IncidentLevel::Major.report_clock());
     assert!(IncidentLevel::Large.report_clock());
     assert!(!IncidentLevel::General.report_clock());

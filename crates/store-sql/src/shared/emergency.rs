@@ -7,12 +7,12 @@ use crate::convert::{day, err, from_json, id, ms, opt_id, opt_ms, opt_ts, to_jso
 use jiff::Timestamp;
 use sqlx::{QueryBuilder, Row};
 use tripdesk_domain::emergency::{
-    AnswerVia, IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, TeamRole,
+    AnswerVia, IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope,
     WarningColour,
 };
 use tripdesk_store::{
-    AffectedCount, BroadcastTarget, CallTask, ChecklistTick, EmergencyRepo, Incident,
-    IncidentCounts, IncidentDelivery, IncidentEvent, IncidentPerson, PeopleFilter, PersonOrigin, SealedContact,
+    AffectedCount, BroadcastTarget, EmergencyRepo, Incident,
+    IncidentCounts, IncidentDelivery, IncidentPerson, PeopleFilter, PersonOrigin, SealedContact,
     StoreError,
 };
 use uuid::Uuid;
@@ -26,10 +26,11 @@ const LONGEST_TOUR_DAYS: i32 = 60;
 const INCIDENT_COLUMNS: &str = "id, kind, level, title, description, warning_colour, scope, \
      drill, state, no_answer_minutes, ticket_id, declared_by, declared_at, first_message_at, \
      reported_at, closed_at, closing_summary, version";
-const PERSON_COLUMNS: &str = "incident_id, customer_id, origin, booking_id, in_scope, status, \
-     answered_at, answered_via, escalated_at, escalated_ticket_id, added_at";
-const CALL_COLUMNS: &str =
-    "incident_id, customer_id, reason, created_at, outcome, called_by, called_at";
+/// A person with their customer's name (one join, not a read per person).
+const PERSON_SELECT: &str = "SELECT ip.incident_id, ip.customer_id, ip.origin, ip.booking_id, \
+     ip.in_scope, ip.status, ip.answered_at, ip.answered_via, ip.escalated_at, \
+     ip.escalated_ticket_id, ip.added_at, c.name AS customer_name \
+     FROM incident_people ip JOIN customers c ON c.id = ip.customer_id";
 
 fn bad(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("unknown {what} `{value}` in the database"))
@@ -87,18 +88,7 @@ fn person_from_row(row: &DbRow) -> Result<IncidentPerson, StoreError> {
         escalated_at: opt_ts(row.try_get("escalated_at").map_err(err)?)?,
         escalated_ticket_id: opt_id(row.try_get("escalated_ticket_id").map_err(err)?)?,
         added_at: ts(row.try_get("added_at").map_err(err)?)?,
-    })
-}
-
-fn call_from_row(row: &DbRow) -> Result<CallTask, StoreError> {
-    Ok(CallTask {
-        incident_id: uuid_col(row, "incident_id")?,
-        customer_id: uuid_col(row, "customer_id")?,
-        reason: row.try_get("reason").map_err(err)?,
-        created_at: ts(row.try_get("created_at").map_err(err)?)?,
-        outcome: row.try_get("outcome").map_err(err)?,
-        called_by: opt_id(row.try_get("called_by").map_err(err)?)?,
-        called_at: opt_ts(row.try_get("called_at").map_err(err)?)?,
+        customer_name: row.try_get("customer_name").map_err(err)?,
     })
 }
 
@@ -114,52 +104,57 @@ fn contact(text: Option<String>) -> Result<Option<SealedContact>, StoreError> {
     }))
 }
 
-/// `(a OR b …)` over the conditions pushed by `each`, or `1 = 0` when there are none.
-fn push_any<'a>(
-    qb: &mut QueryBuilder<'a, Db>,
-    conditions: Vec<Cond<'a>>,
-) {
+/// One way a scope names what it reaches.
+enum Cond<'a> {
+    /// `column IN (ids)`.
+    In(&'static str, &'a [Uuid]),
+    /// `column LIKE '%place%'` (places hold no wildcard: the domain refuses them).
+    Contains(&'static str, &'a str),
+}
+
+/// `(a OR b …)` over `conditions`, or `1 = 0` when there are none.
+fn push_any(qb: &mut QueryBuilder<'_, Db>, conditions: &[Cond<'_>]) {
     if conditions.is_empty() {
         qb.push("1 = 0");
         return;
     }
     qb.push("(");
-    for (i, c) in conditions.into_iter().enumerate() {
+    for (i, c) in conditions.iter().enumerate() {
         if i > 0 {
             qb.push(" OR ");
         }
-        c(qb);
+        match c {
+            Cond::In(column, ids) => {
+                qb.push(*column).push(" IN (");
+                let mut sep = qb.separated(", ");
+                for id in *ids {
+                    sep.push_bind(id.to_string());
+                }
+                qb.push(")");
+            }
+            Cond::Contains(column, place) => {
+                qb.push(*column).push(" LIKE ").push_bind(format!("%{place}%"));
+            }
+        }
     }
     qb.push(")");
 }
 
-type Cond<'a> = Box<dyn FnOnce(&mut QueryBuilder<'a, Db>) + 'a>;
-
-fn in_list<'a>(column: &'static str, ids: &'a [Uuid]) -> Option<Cond<'a>> {
-    if ids.is_empty() {
-        return None;
-    }
-    Some(Box::new(move |qb: &mut QueryBuilder<'a, Db>| {
-        qb.push(column).push(" IN (");
-        let mut sep = qb.separated(", ");
-        for i in ids {
-            sep.push_bind(i.to_string());
-        }
-        qb.push(")");
-    }))
-}
-
-fn like_any<'a>(column: &'static str, regions: &'a [String]) -> Vec<Cond<'a>> {
-    regions
+/// The conditions of `ids` in `id_column` and of each place in `place_columns`.
+fn conditions<'a>(
+    named: &[(&'static str, &'a [Uuid])],
+    place_columns: &[&'static str],
+    places: &'a [String],
+) -> Vec<Cond<'a>> {
+    let mut out: Vec<Cond<'a>> = named
         .iter()
-        .map(|r| {
-            Box::new(move |qb: &mut QueryBuilder<'a, Db>| {
-                qb.push(column)
-                    .push(" LIKE ")
-                    .push_bind(format!("%{r}%"));
-            }) as Cond<'a>
-        })
-        .collect()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(c, ids)| Cond::In(c, ids))
+        .collect();
+    for c in place_columns {
+        out.extend(places.iter().map(|p| Cond::Contains(c, p)));
+    }
+    out
 }
 
 /// Pushes the `SELECT customer_id, booking_id` of everyone the scope reaches.
@@ -187,11 +182,12 @@ fn push_affected<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
     .push(" AND rn.night <= ")
     .push_bind(day(scope.to))
     .push(" AND ");
-    let mut rooms: Vec<Cond<'a>> = Vec::new();
-    rooms.extend(in_list("p.id", &scope.property_ids));
-    rooms.extend(like_any("p.address", &scope.regions));
-    rooms.extend(like_any("p.name", &scope.regions));
-    push_any(qb, rooms);
+    let rooms = conditions(
+        &[("p.id", &scope.property_ids)],
+        &["p.address", "p.name"],
+        &scope.regions,
+    );
+    push_any(qb, &rooms);
     qb.push(
         " UNION SELECT l.booking_id FROM departures d \
          JOIN tour_packages t ON t.id = d.package_id \
@@ -202,12 +198,12 @@ fn push_affected<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
     .push(" AND d.departs_on <= ")
     .push_bind(day(scope.to))
     .push(" AND ");
-    let mut tours: Vec<Cond<'a>> = Vec::new();
-    tours.extend(in_list("d.id", &scope.departure_ids));
-    tours.extend(in_list("d.package_id", &scope.package_ids));
-    tours.extend(like_any("t.destination", &scope.regions));
-    tours.extend(like_any("t.name", &scope.regions));
-    push_any(qb, tours);
+    let tours = conditions(
+        &[("d.id", &scope.departure_ids), ("d.package_id", &scope.package_ids)],
+        &["t.destination", "t.name"],
+        &scope.regions,
+    );
+    push_any(qb, &tours);
     qb.push(") GROUP BY COALESCE(bt.customer_id, b.customer_id)");
 }
 
@@ -368,18 +364,17 @@ impl EmergencyRepo for SqlTx {
         .await
         .map_err(err)?
         .rows_affected();
-        let after = count(
-            self,
-            "SELECT COUNT(*) FROM incident_people WHERE incident_id = $1",
-            incident_id,
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS people, \
+             COALESCE(SUM(CASE WHEN in_scope = 1 THEN 1 ELSE 0 END), 0) AS in_scope \
+             FROM incident_people WHERE incident_id = $1",
         )
-        .await?;
-        let in_scope = count(
-            self,
-            "SELECT COUNT(*) FROM incident_people WHERE incident_id = $1 AND in_scope = 1",
-            incident_id,
-        )
-        .await?;
+        .bind(&incident)
+        .fetch_one(self.db().await?)
+        .await
+        .map_err(err)?;
+        let after = row.try_get::<i64, _>("people").map_err(err)? as u64;
+        let in_scope = row.try_get::<i64, _>("in_scope").map_err(err)? as u64;
         Ok(AffectedCount {
             in_scope,
             added: after - before,
@@ -424,7 +419,7 @@ impl EmergencyRepo for SqlTx {
         customer_id: Uuid,
     ) -> Result<Option<IncidentPerson>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {PERSON_COLUMNS} FROM incident_people WHERE incident_id = $1 AND customer_id = $2"
+            "{PERSON_SELECT} WHERE ip.incident_id = $1 AND ip.customer_id = $2"
         ))
         .bind(incident_id.to_string())
         .bind(customer_id.to_string())
@@ -442,16 +437,16 @@ impl EmergencyRepo for SqlTx {
         offset: u64,
     ) -> Result<Vec<IncidentPerson>, StoreError> {
         let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(format!(
-            "SELECT {PERSON_COLUMNS} FROM incident_people WHERE incident_id = "
+            "{PERSON_SELECT} WHERE ip.incident_id = "
         ));
-        qb.push_bind(incident_id.to_string()).push(" AND in_scope = 1");
+        qb.push_bind(incident_id.to_string()).push(" AND ip.in_scope = 1");
         if let Some(s) = filter.status {
-            qb.push(" AND status = ").push_bind(s.as_str());
+            qb.push(" AND ip.status = ").push_bind(s.as_str());
         }
         if filter.escalated {
-            qb.push(" AND escalated_at IS NOT NULL");
+            qb.push(" AND ip.escalated_at IS NOT NULL");
         }
-        qb.push(" ORDER BY customer_id LIMIT ")
+        qb.push(" ORDER BY ip.customer_id LIMIT ")
             .push_bind(i64::from(limit))
             .push(" OFFSET ")
             .push_bind(offset as i64);
@@ -645,228 +640,6 @@ impl EmergencyRepo for SqlTx {
         .await
         .map_err(err)?;
         rows.iter().map(|r| id(r)).collect()
-    }
-
-    async fn insert_call_task(&mut self, t: &CallTask) -> Result<bool, StoreError> {
-        let done = sqlx::query(&format!(
-            "INSERT INTO incident_calls ({CALL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (incident_id, customer_id) DO NOTHING"
-        ))
-        .bind(t.incident_id.to_string())
-        .bind(t.customer_id.to_string())
-        .bind(&t.reason)
-        .bind(ms(t.created_at))
-        .bind(&t.outcome)
-        .bind(t.called_by.map(|u| u.to_string()))
-        .bind(opt_ms(t.called_at))
-        .execute(self.db().await?)
-        .await
-        .map_err(err)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn record_call(
-        &mut self,
-        incident_id: Uuid,
-        customer_id: Uuid,
-        outcome: &str,
-        by: Uuid,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE incident_calls SET outcome = $3, called_by = $4, called_at = $5 \
-             WHERE incident_id = $1 AND customer_id = $2",
-        )
-        .bind(incident_id.to_string())
-        .bind(customer_id.to_string())
-        .bind(outcome)
-        .bind(by.to_string())
-        .bind(ms(at))
-        .execute(self.db().await?)
-        .await
-        .map_err(err)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn list_call_tasks(
-        &mut self,
-        incident_id: Uuid,
-        open_only: bool,
-        limit: u32,
-        offset: u64,
-    ) -> Result<Vec<CallTask>, StoreError> {
-        let open = if open_only { " AND called_at IS NULL" } else { "" };
-        let rows = sqlx::query(&format!(
-            "SELECT {CALL_COLUMNS} FROM incident_calls WHERE incident_id = $1{open} \
-             ORDER BY CASE WHEN called_at IS NULL THEN 0 ELSE 1 END, created_at, customer_id \
-             LIMIT $2 OFFSET $3"
-        ))
-        .bind(incident_id.to_string())
-        .bind(i64::from(limit))
-        .bind(offset as i64)
-        .fetch_all(self.db().await?)
-        .await
-        .map_err(err)?;
-        rows.iter().map(call_from_row).collect()
-    }
-
-    async fn set_team_member(
-        &mut self,
-        incident_id: Uuid,
-        role: TeamRole,
-        user_id: Option<Uuid>,
-    ) -> Result<(), StoreError> {
-        match user_id {
-            Some(user) => sqlx::query(
-                "INSERT INTO incident_team (incident_id, role, user_id) VALUES ($1, $2, $3) \
-                 ON CONFLICT (incident_id, role) DO UPDATE SET user_id = excluded.user_id",
-            )
-            .bind(incident_id.to_string())
-            .bind(role.as_str())
-            .bind(user.to_string()),
-            None => sqlx::query("DELETE FROM incident_team WHERE incident_id = $1 AND role = $2")
-                .bind(incident_id.to_string())
-                .bind(role.as_str()),
-        }
-        .execute(self.db().await?)
-        .await
-        .map_err(err)?;
-        Ok(())
-    }
-
-    async fn incident_team(
-        &mut self,
-        incident_id: Uuid,
-    ) -> Result<Vec<(TeamRole, Uuid)>, StoreError> {
-        let rows = sqlx::query("SELECT role, user_id FROM incident_team WHERE incident_id = $1")
-            .bind(incident_id.to_string())
-            .fetch_all(self.db().await?)
-            .await
-            .map_err(err)?;
-        let mut team = rows
-            .iter()
-            .map(|row| {
-                let role: String = row.try_get("role").map_err(err)?;
-                Ok((
-                    TeamRole::parse(&role).ok_or_else(|| bad("team role", &role))?,
-                    uuid_col(row, "user_id")?,
-                ))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        team.sort();
-        Ok(team)
-    }
-
-    async fn tick_checklist(
-        &mut self,
-        incident_id: Uuid,
-        item_key: &str,
-        by: Uuid,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO incident_checklist (incident_id, item_key, done_by, done_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id, item_key) DO NOTHING",
-        )
-        .bind(incident_id.to_string())
-        .bind(item_key)
-        .bind(by.to_string())
-        .bind(ms(at))
-        .execute(self.db().await?)
-        .await
-        .map_err(err)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn untick_checklist(
-        &mut self,
-        incident_id: Uuid,
-        item_key: &str,
-    ) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("DELETE FROM incident_checklist WHERE incident_id = $1 AND item_key = $2")
-                .bind(incident_id.to_string())
-                .bind(item_key)
-                .execute(self.db().await?)
-                .await
-                .map_err(err)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn incident_checklist(
-        &mut self,
-        incident_id: Uuid,
-    ) -> Result<Vec<ChecklistTick>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT item_key, done_by, done_at FROM incident_checklist WHERE incident_id = $1 \
-             ORDER BY done_at, item_key",
-        )
-        .bind(incident_id.to_string())
-        .fetch_all(self.db().await?)
-        .await
-        .map_err(err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(ChecklistTick {
-                    item_key: row.try_get("item_key").map_err(err)?,
-                    done_by: opt_id(row.try_get("done_by").map_err(err)?)?,
-                    done_at: ts(row.try_get("done_at").map_err(err)?)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn insert_incident_events(&mut self, events: &[IncidentEvent]) -> Result<(), StoreError> {
-        for chunk in events.chunks(500) {
-            let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(
-                "INSERT INTO incident_events (id, incident_id, at, kind, actor_id, customer_id, detail) ",
-            );
-            qb.push_values(chunk, |mut b, e| {
-                b.push_bind(e.id.to_string())
-                    .push_bind(e.incident_id.to_string())
-                    .push_bind(ms(e.at))
-                    .push_bind(e.kind.clone())
-                    .push_bind(e.actor_id.map(|u| u.to_string()))
-                    .push_bind(e.customer_id.map(|u| u.to_string()))
-                    .push_bind(e.detail.clone());
-            });
-            qb.build()
-                .execute(self.db().await?)
-                .await
-                .map_err(err)?;
-        }
-        Ok(())
-    }
-
-    async fn list_incident_events(
-        &mut self,
-        incident_id: Uuid,
-        limit: u32,
-        offset: u64,
-    ) -> Result<Vec<IncidentEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, incident_id, at, kind, actor_id, customer_id, detail FROM incident_events \
-             WHERE incident_id = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
-        )
-        .bind(incident_id.to_string())
-        .bind(i64::from(limit))
-        .bind(offset as i64)
-        .fetch_all(self.db().await?)
-        .await
-        .map_err(err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(IncidentEvent {
-                    id: uuid_col(row, "id")?,
-                    incident_id: uuid_col(row, "incident_id")?,
-                    at: ts(row.try_get("at").map_err(err)?)?,
-                    kind: row.try_get("kind").map_err(err)?,
-                    actor_id: opt_id(row.try_get("actor_id").map_err(err)?)?,
-                    customer_id: opt_id(row.try_get("customer_id").map_err(err)?)?,
-                    detail: row.try_get("detail").map_err(err)?,
-                })
-            })
-            .collect()
     }
 
     async fn incident_delivery(&mut self, incident_id: Uuid) -> Result<IncidentDelivery, StoreError> {

@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tripdesk_domain::bookings::{BookingState, Stay};
 use tripdesk_domain::catalog::{Party, TravelerCategory};
 use tripdesk_domain::emergency::{
-    AnswerVia, IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, TeamRole,
+    AnswerVia, CallOutcome, CallReason, IncidentKind, IncidentLevel, IncidentState, PersonStatus,
+    Scope, TeamRole,
 };
 use uuid::Uuid;
 
@@ -362,11 +363,12 @@ pub async fn answers_calls_team_and_checklist(store: &dyn Store) {
     let task = CallTask {
         incident_id: incident.id,
         customer_id: person,
-        reason: "needs_help".into(),
+        reason: CallReason::NeedsHelp,
         created_at: now,
         outcome: None,
         called_by: None,
         called_at: None,
+        customer_name: String::new(),
     };
     assert!(tx.insert_call_task(&task).await.unwrap());
     assert!(!tx.insert_call_task(&task).await.unwrap());
@@ -377,7 +379,7 @@ pub async fn answers_calls_team_and_checklist(store: &dyn Store) {
     );
     tx.insert_user(&agent).await.unwrap();
     assert!(tx
-        .record_call(incident.id, person, "reached", agent.id, now)
+        .record_call(incident.id, person, CallOutcome::Reached, agent.id, now)
         .await
         .unwrap());
     tx.set_team_member(incident.id, TeamRole::CsManager, Some(agent.id))
@@ -422,7 +424,7 @@ pub async fn answers_calls_team_and_checklist(store: &dyn Store) {
     let mut r = store.read().await.unwrap();
     let calls = r.list_call_tasks(incident.id, false, 10, 0).await.unwrap();
     assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0].outcome.as_deref(), Some("reached"));
+    assert_eq!(calls[0].outcome, Some(CallOutcome::Reached));
     assert!(r
         .list_call_tasks(incident.id, true, 10, 0)
         .await

@@ -1,6 +1,7 @@
-//! Records and repository of emergencies: incidents, the people each affects (found from
-//! bookings in one statement, or added by hand) with their answers, the team, the checklist
-//! ticks, voice-call tasks and the timeline.
+//! Records and repositories of emergencies: [`EmergencyRepo`] holds incidents and the people
+//! each affects (found from bookings in one statement, or added by hand) with their answers,
+//! escalations and how far their messages went; [`IncidentResponseRepo`] the response —
+//! voice-call tasks, the team, the checklist's ticks and the timeline.
 //!
 //! What must happen once is held by the database: a person is one row per incident (primary
 //! key), an escalation is claimed by a conditional update (`escalated_at IS NULL`), a call
@@ -12,8 +13,8 @@ use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use tripdesk_domain::emergency::{
-    AnswerVia, IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, TeamRole,
-    WarningColour,
+    AnswerVia, CallOutcome, CallReason, IncidentKind, IncidentLevel, IncidentState, PersonStatus,
+    Scope, TeamRole, WarningColour,
 };
 use uuid::Uuid;
 
@@ -79,6 +80,8 @@ pub struct IncidentPerson {
     pub escalated_at: Option<Timestamp>,
     pub escalated_ticket_id: Option<Uuid>,
     pub added_at: Timestamp,
+    /// The customer's name as stored (read with the row; ignored on writes).
+    pub customer_name: String,
 }
 
 /// What a recomputation of the affected people did.
@@ -143,13 +146,14 @@ pub struct PeopleFilter {
 pub struct CallTask {
     pub incident_id: Uuid,
     pub customer_id: Uuid,
-    /// `no_answer`, `no_phone`, `needs_help`, `failed`.
-    pub reason: String,
+    pub reason: CallReason,
     pub created_at: Timestamp,
-    /// `reached`, `no_answer`, `wrong_number` once called.
-    pub outcome: Option<String>,
+    /// Set once called.
+    pub outcome: Option<CallOutcome>,
     pub called_by: Option<Uuid>,
     pub called_at: Option<Timestamp>,
+    /// The customer's name as stored (read with the row; ignored on writes).
+    pub customer_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,6 +275,24 @@ pub trait EmergencyRepo: Send {
     /// The open incidents (newest first) a customer is in scope of.
     async fn open_incidents_of(&mut self, customer_id: Uuid) -> Result<Vec<Uuid>, StoreError>;
 
+    /// How far the incident's messages (outbox rows related to (`incident`, id)) went.
+    async fn incident_delivery(
+        &mut self,
+        incident_id: Uuid,
+    ) -> Result<IncidentDelivery, StoreError>;
+    /// The instants at which each in-scope person's first message (an outbox row related to
+    /// (`incident`, id) for their customer id) was sent, and at which each answered — for
+    /// the report.
+    async fn incident_instants(
+        &mut self,
+        incident_id: Uuid,
+    ) -> Result<(Vec<Timestamp>, Vec<Timestamp>), StoreError>;
+}
+
+/// The response to an incident: voice-call tasks, the team, the checklist's ticks and the
+/// timeline.
+#[async_trait]
+pub trait IncidentResponseRepo: Send {
     /// A call task, once per person and incident: false when one exists.
     async fn insert_call_task(&mut self, task: &CallTask) -> Result<bool, StoreError>;
     /// Records a call's outcome; false when there is no such task.
@@ -278,7 +300,7 @@ pub trait EmergencyRepo: Send {
         &mut self,
         incident_id: Uuid,
         customer_id: Uuid,
-        outcome: &str,
+        outcome: CallOutcome,
         by: Uuid,
         at: Timestamp,
     ) -> Result<bool, StoreError>;
@@ -327,17 +349,4 @@ pub trait EmergencyRepo: Send {
         limit: u32,
         offset: u64,
     ) -> Result<Vec<IncidentEvent>, StoreError>;
-
-    /// How far the incident's messages (outbox rows related to (`incident`, id)) went.
-    async fn incident_delivery(
-        &mut self,
-        incident_id: Uuid,
-    ) -> Result<IncidentDelivery, StoreError>;
-    /// The instants at which each in-scope person's first message (an outbox row related to
-    /// (`incident`, id) for their customer id) was sent, and at which each answered — for
-    /// the report.
-    async fn incident_instants(
-        &mut self,
-        incident_id: Uuid,
-    ) -> Result<(Vec<Timestamp>, Vec<Timestamp>), StoreError>;
 }

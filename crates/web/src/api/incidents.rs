@@ -10,11 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tripdesk_app::emergency::{
-    default_body, Audience, BroadcastOutcome, BroadcastRequest, DeclareIncident, UpdateIncident,
+    Audience, BroadcastOutcome, BroadcastRequest, DeclareIncident, UpdateIncident,
 };
-use tripdesk_app::AppError;
 use tripdesk_domain::emergency::{
-    IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, TeamRole, WarningColour,
+    CallOutcome, IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, TeamRole,
+    WarningColour,
 };
 use tripdesk_store::{Incident, IncidentPerson, PeopleFilter};
 use utoipa::{IntoParams, ToSchema};
@@ -349,10 +349,6 @@ async fn broadcast(
     headers: HeaderMap,
     ApiJson(body): ApiJson<BroadcastBody>,
 ) -> Result<(StatusCode, Json<BroadcastOutcome>), ApiError> {
-    let text = match body.body {
-        Some(b) => b,
-        None => default_body(&state.app.get_incident(&p, path.id).await?),
-    };
     let out = state
         .app
         .broadcast(
@@ -360,7 +356,7 @@ async fn broadcast(
             path.id,
             BroadcastRequest {
                 audience: body.audience,
-                body: text,
+                body: body.body,
                 ask_checkin: body.ask_checkin.unwrap_or(true),
                 base_url: crate::ui::public_base(&state, &headers),
             },
@@ -578,8 +574,7 @@ async fn tick_item(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallBody {
-    /// `reached`, `no_answer` or `wrong_number`.
-    outcome: String,
+    outcome: CallOutcome,
 }
 
 /// Records a voice call's outcome (needs `respond_to_incidents`; audited).
@@ -595,7 +590,7 @@ async fn record_call(
 ) -> Result<StatusCode, ApiError> {
     state
         .app
-        .record_incident_call(&p, path.id, path.customer_id, &body.outcome)
+        .record_incident_call(&p, path.id, path.customer_id, body.outcome)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -685,9 +680,6 @@ async fn close(
     ApiPath(path): ApiPath<IncidentPath>,
     ApiJson(body): ApiJson<CloseBody>,
 ) -> Result<Json<IncidentView>, ApiError> {
-    if body.summary.trim().is_empty() {
-        return Err(AppError::field("summary", "required", "summary is required").into());
-    }
     let i = state
         .app
         .close_incident(&p, path.id, &body.summary, body.version)

@@ -288,6 +288,21 @@ const TEXT: &[Entry] = &[
         "Sold out: the room or seats were just taken; choose another room or date.",
     ),
     (
+        "error.code.incident.changed",
+        "该事件刚被他人修改，请刷新后重试。",
+        "Someone changed the incident meanwhile; reload it and try again.",
+    ),
+    (
+        "error.code.incident.closed",
+        "该事件已关闭，不能再修改或群发。",
+        "The incident is closed; it can no longer be changed or broadcast to.",
+    ),
+    (
+        "error.code.incident.already_reported",
+        "首报已登记过。",
+        "The first report is recorded already.",
+    ),
+    (
         "error.code.booking.changed",
         "预订刚被他人修改，请刷新后重试。",
         "Someone changed the booking meanwhile; reload it and try again.",

@@ -327,7 +327,7 @@ async fn broadcast(
     let back = format!("/incidents/{id}");
     let req = BroadcastRequest {
         audience,
-        body: form.get("body").to_string(),
+        body: Some(form.get("body").to_string()),
         ask_checkin: form.get("ask_checkin") == "1",
         base_url: crate::ui::public_base(&state, &headers),
     };
