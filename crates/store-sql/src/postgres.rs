@@ -83,8 +83,17 @@ pub struct SqlTx {
 const SEQUENCE_BLOCK: usize = 16;
 
 /// Numbers taken from each sequence and not yet used, by sequence.
-type SequenceBlocks =
-    Arc<std::sync::Mutex<std::collections::HashMap<&'static str, std::collections::VecDeque<i64>>>>;
+/// This node's blocks of sequence numbers, and the lock a refill holds: two transactions
+/// refilling at once would each take a block and hand out numbers from both, leaving the rest
+/// of one unused until later (a gap where none needed to be).
+#[derive(Default)]
+struct SequenceBlocksInner {
+    numbers:
+        std::sync::Mutex<std::collections::HashMap<&'static str, std::collections::VecDeque<i64>>>,
+    refill: tokio::sync::Mutex<()>,
+}
+
+type SequenceBlocks = Arc<SequenceBlocksInner>;
 
 /// Rows a transaction keeps before it sends them anyway (a bulk writer's batch).
 const ROWS_KEPT: usize = 32;
@@ -121,19 +130,31 @@ impl SqlTx {
     /// older one of another), and a restart leaves the rest of a block unused — gaps a
     /// rolled-back intake leaves too, the sequence being outside transactions.
     async fn next_from_sequence(&mut self, sequence: &'static str) -> Result<i64, StoreError> {
-        if let Some(n) = self
-            .blocks
-            .lock()
-            .expect("sequence blocks")
-            .get_mut(sequence)
-            .and_then(|b| b.pop_front())
-        {
+        let pop = |blocks: &SequenceBlocks| {
+            blocks
+                .numbers
+                .lock()
+                .expect("sequence blocks")
+                .get_mut(sequence)
+                .and_then(|b| b.pop_front())
+        };
+        if let Some(n) = pop(&self.blocks) {
+            return Ok(n);
+        }
+        // Rows this transaction kept go out first: under the refill lock the only statement is
+        // `nextval`, which waits for no lock, so a writer holding the refill never waits for a
+        // writer waiting for it.
+        self.send_rows().await?;
+        let blocks = self.blocks.clone();
+        let _refilling = blocks.refill.lock().await;
+        // Another transaction may have refilled while this one waited.
+        if let Some(n) = pop(&blocks) {
             return Ok(n);
         }
         let mut taken: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT nextval('{sequence}') FROM generate_series(1, {SEQUENCE_BLOCK})"
         ))
-        .fetch_all(self.db().await?)
+        .fetch_all(&mut *self.tx)
         .await
         .map_err(err)?;
         taken.sort_unstable();
@@ -141,7 +162,8 @@ impl SqlTx {
         let first = taken
             .pop_front()
             .ok_or_else(|| StoreError::Other(format!("{sequence} gave no number")))?;
-        self.blocks
+        blocks
+            .numbers
             .lock()
             .expect("sequence blocks")
             .entry(sequence)
