@@ -20,6 +20,8 @@ pub struct Nodes {
     pub a: axum::Router,
     pub b: axum::Router,
     pub app: App,
+    /// Node b's application: the same keys, another store pool and node name.
+    pub app_b: App,
     pub clock: Arc<ManualClock>,
     pub _store: TestStore,
     pub second: Arc<dyn tripdesk_store::Store>,
@@ -55,11 +57,16 @@ pub async fn nodes() -> Nodes {
             .await
             .unwrap(),
     );
-    let b = tripdesk_web::router(tripdesk_web::AppState::new(app_b, web()).await.unwrap());
+    let b = tripdesk_web::router(
+        tripdesk_web::AppState::new(app_b.clone(), web())
+            .await
+            .unwrap(),
+    );
     Nodes {
         a,
         b,
         app,
+        app_b,
         clock,
         _store: store,
         second,
