@@ -544,14 +544,16 @@ impl App {
     }
 
     /// Holds the `sms` channel to `per_second` sends per second on every node (the outbox's
-    /// token bucket; burst one second's worth) — from the configuration (`sms_rate_per_sec`)
-    /// at start. Writes only when the stored limit differs, so nodes starting together do
+    /// token bucket) — from the configuration (`sms_rate_per_sec`) at start. The burst is a
+    /// twentieth of a second's worth: providers count sends per calendar second, and a
+    /// bucket that could also spend a full second's savings would exceed that count by up
+    /// to the burst, each excess answered "over the rate" and sent again later. Writes only when the stored limit differs, so nodes starting together do
     /// not refill each other's bucket.
     pub async fn configure_sms_rate(&self, per_second: i64) -> Result<(), AppError> {
         let limit = tripdesk_store::RateLimit {
             channel: SMS_CHANNEL.into(),
             per_second,
-            burst: per_second,
+            burst: (per_second / 20).max(1),
         };
         let mut tx = self.store.write().await?;
         let current = tx.list_rate_limits().await?;
