@@ -9,11 +9,14 @@
 //!
 //! Input types hold plaintext; none of them implements `Debug`, so they cannot be logged.
 
+mod bulk;
 mod consent;
 mod intake;
 mod merge;
 mod search;
 mod update;
+
+pub use bulk::sealed_phone;
 pub use intake::*;
 
 use crate::{App, AppError, FieldError, Principal};

@@ -120,6 +120,11 @@ impl SmsSink {
         self.inner().accepted.clone()
     }
 
+    /// How many sends were accepted so far (without copying them).
+    pub fn accepted(&self) -> usize {
+        self.inner().accepted.len()
+    }
+
     /// Sends that repeated an accepted OutId (dropped, answered with the first BizId).
     pub fn duplicates(&self) -> u64 {
         self.inner().duplicates

@@ -2,7 +2,8 @@
 //! of starting a clock (the use case, one transaction each), the CPU the engine uses while
 //! nothing is due, and the time from a clock's due instant to its breach being recorded.
 //! Run it on an empty data directory or database: it writes clocks.
-//! The other benchmarks: `bench_outbox.rs`, `bench_tickets.rs`, `bench_inbox.rs`.
+//! The other benchmarks: `bench_outbox.rs`, `bench_tickets.rs`, `bench_inbox.rs`,
+//! `bench_bookings.rs`, `bench_search.rs`, `bench_broadcast.rs`.
 
 use crate::{app_for, load_config, open_store, telemetry, DbArgs};
 use anyhow::{bail, Context};
@@ -119,6 +120,28 @@ pub enum BenchCommand {
         /// past their warning); the others' clocks are on track, closed tickets' met.
         #[arg(long, default_value_t = 30)]
         at_risk: u8,
+        /// Database to use; default: a new SQLite database in a temporary directory.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// An emergency broadcast: affected travelers found among a million bookings, one SMS
+    /// each queued, delivered by the real server at the provider's rate to a loopback
+    /// provider, the server killed with SIGKILL on the way (`bench_broadcast.rs`).
+    Broadcast {
+        /// Confirmed bookings in the store (seeded).
+        #[arg(long, default_value_t = 1_000_000)]
+        bookings: usize,
+        /// Of them, bookings in the incident's scope, each by a traveler of their own.
+        #[arg(long, default_value_t = 100_000)]
+        affected: usize,
+        /// The SMS provider's rate (messages per second) configured and held by the
+        /// loopback provider.
+        #[arg(long, default_value_t = 1_000)]
+        sms_rate: u32,
+        /// Kill the server with SIGKILL when this per cent of the messages has been accepted
+        /// by the provider, and start it again (0: never).
+        #[arg(long, default_value_t = 40)]
+        kill_at: u8,
         /// Database to use; default: a new SQLite database in a temporary directory.
         #[command(flatten)]
         db: DbArgs,
@@ -245,6 +268,21 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             at_risk,
             db,
         } => return crate::bench_inbox::run(db, tickets, agents.0, pages, at_risk).await,
+        BenchCommand::Broadcast {
+            bookings,
+            affected,
+            sms_rate,
+            kill_at,
+            db,
+        } => {
+            let shape = crate::bench_broadcast::Shape {
+                bookings,
+                affected,
+                sms_rate,
+                kill_at: (kill_at > 0).then_some(kill_at),
+            };
+            return crate::bench_broadcast::run(db, shape).await;
+        }
         BenchCommand::Search {
             tickets,
             searchers,

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_bookings;
+mod bench_broadcast;
 mod bench_http;
 mod bench_inbox;
 mod bench_outbox;
