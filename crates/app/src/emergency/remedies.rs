@@ -9,7 +9,8 @@ use crate::page::Page;
 use crate::{App, AppError, Principal};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::catalog::yuan;
 use tripdesk_domain::emergency::{
@@ -171,9 +172,8 @@ impl App {
         let mut reach: HashMap<Uuid, Option<(DeliveryChannel, String)>> = HashMap::new();
         for x in &priced {
             let c = x.candidate;
-            if !reach.contains_key(&c.customer_id) {
-                let r = self.emergency_recipient(keys, c.phone.as_ref(), c.email.as_ref())?;
-                reach.insert(c.customer_id, r);
+            if let Entry::Vacant(e) = reach.entry(c.customer_id) {
+                e.insert(self.emergency_recipient(keys, c.phone.as_ref(), c.email.as_ref())?);
             }
         }
         let offers: Vec<IncidentRemedy> = priced
@@ -198,8 +198,7 @@ impl App {
             })
             .collect();
         // Offered by another node meanwhile: not inserted, not messaged again.
-        let inserted: std::collections::HashSet<Uuid> =
-            tx.insert_remedies(&offers).await?.into_iter().collect();
+        let inserted: HashSet<Uuid> = tx.insert_remedies(&offers).await?.into_iter().collect();
         out.offered = inserted.len() as u64;
         let mut by_customer: BTreeMap<Uuid, Vec<&Priced<'_>>> = BTreeMap::new();
         for x in priced

@@ -315,7 +315,7 @@ pub async fn one_choice_per_offer_across_writers(store: &dyn Store) {
     let at = t("2026-09-01T03:00:00Z");
     let attempt = |n: usize| {
         let wins = &wins;
-        let choice = if n % 2 == 0 {
+        let choice = if n.is_multiple_of(2) {
             RemedyChoice::Refund
         } else {
             RemedyChoice::Postpone
