@@ -603,4 +603,42 @@ async fn a_typhoon_offers_every_affected_booking_a_refund_or_a_postponement_once
         "no personal data in the audit: {}",
         audit.text
     );
+
+    // The page in English keeps the money and the lines' Chinese, marked as such.
+    let en = Request::builder()
+        .uri(format!("/r/{token_a}"))
+        .header("cookie", "tripdesk_lang=en")
+        .body(Body::empty())
+        .unwrap();
+    let en = n.b.clone().oneshot(en).await.unwrap();
+    let en =
+        String::from_utf8(en.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(
+        en.contains("Chosen: full refund") && !en.contains("已选择"),
+        "{en}"
+    );
+
+    // PIPL erasure of 王芳 leaves the offers (ids and amounts) and her message without her
+    // address; the offers held nothing personal.
+    let erased = n
+        .post(
+            &format!("/api/v1/customers/{a_customer}/erase"),
+            &boss,
+            json!({"reason": "客户申请删除（工单 TS0000001）"}),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{}", erased.text);
+    let kept = remedies(&n, &boss, &incident, "").await;
+    assert_eq!(kept["items"].as_array().unwrap().len(), 4);
+    let message = n
+        .get(
+            &format!("/api/v1/messages/{}", body["id"].as_str().unwrap()),
+            &boss,
+        )
+        .await;
+    assert!(
+        !message.text.contains("wangfang@example.cn"),
+        "{}",
+        message.text
+    );
 }
