@@ -31,6 +31,9 @@ pub enum Credential {
     /// A traveler confirming receipt of their pre-trip documents through the link of one
     /// sending (no account, no role).
     TripLink { send_id: Uuid },
+    /// A customer choosing a refund or postponement through the signed link of an
+    /// incident's remedies (no account, no role).
+    RemedyLink { incident_id: Uuid },
 }
 
 /// The acting user of a request.

@@ -339,6 +339,10 @@ mod shared_emergency_response {
     include!("shared/emergency_response.rs");
 }
 
+mod shared_emergency_remedies {
+    include!("shared/emergency_remedies.rs");
+}
+
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the
     /// search path (tests give each test its own schema).

@@ -256,6 +256,10 @@ mod shared_emergency_response {
     include!("shared/emergency_response.rs");
 }
 
+mod shared_emergency_remedies {
+    include!("shared/emergency_remedies.rs");
+}
+
 impl SqliteStore {
     /// Opens `dir/tripdesk.db`, creating the directory and file if needed, and migrates it.
     pub async fn open(dir: &Path, settings: &PoolSettings) -> Result<Self, StoreError> {

@@ -225,6 +225,7 @@ pub trait Tx:
     + SearchRepo
     + EmergencyRepo
     + IncidentResponseRepo
+    + IncidentRemedyRepo
     + SmsRepo
     + Send
 {

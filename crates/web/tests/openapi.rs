@@ -448,6 +448,12 @@ async fn every_variant_of_each_domain_enum_is_in_the_document() {
         check(&doc, "LodgingChargeName", &LodgingCharge::ALL);
         check(&doc, "TripScopeName", &TripScope::ALL);
     }
+    {
+        use tripdesk_domain::emergency::{RemedyChoice, RemedyState, RemedyVia};
+        check(&doc, "RemedyChoiceName", &RemedyChoice::ALL);
+        check(&doc, "RemedyStateName", &RemedyState::ALL);
+        check(&doc, "RemedyViaName", &RemedyVia::ALL);
+    }
     check(
         &doc,
         "/api/v1/sla/clocks/{id}/{action}:post:action",

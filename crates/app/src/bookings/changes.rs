@@ -117,7 +117,7 @@ fn line_summary(item: &LineItem, price_fen: i64) -> serde_json::Value {
 impl App {
     /// What was paid toward a booking and not owed back: payments less refunds paid (the
     /// booking's `paid_fen`) less refunds recorded and not yet paid out.
-    pub(super) async fn paid_and_kept(
+    pub(crate) async fn paid_and_kept(
         &self,
         tx: &mut dyn Tx,
         booking: &Booking,

@@ -122,7 +122,7 @@ impl App {
         Ok(())
     }
 
-    pub(super) async fn load_for_step(
+    pub(crate) async fn load_for_step(
         &self,
         tx: &mut dyn Tx,
         id: Uuid,
@@ -216,7 +216,25 @@ impl App {
     ) -> Result<(Booking, Option<RefundRecord>), AppError> {
         principal.require(Permission::MakeBookings)?;
         let mut tx = self.store.write().await?;
-        let mut booking = self.load_for_step(&mut *tx, id).await?;
+        let done = self
+            .cancel_booking_in(&mut *tx, principal, id, cause)
+            .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// [`App::cancel_booking`] in the caller's transaction, its permission checked by the
+    /// caller: the one cancellation path (a customer choosing the refund an incident offered
+    /// cancels through it, so the refund record and its clock are the normal ones). Offers of
+    /// a refund or postponement still waiting on the booking are withdrawn.
+    pub(crate) async fn cancel_booking_in(
+        &self,
+        tx: &mut dyn Tx,
+        principal: &Principal,
+        id: Uuid,
+        cause: Cause,
+    ) -> Result<(Booking, Option<RefundRecord>), AppError> {
+        let mut booking = self.load_for_step(tx, id).await?;
         let was = booking.state;
         let ctx = self.step_context(&booking);
         booking.state = transition(was, BookingStep::Cancel, &ctx).map_err(lifecycle_error)?;
@@ -225,11 +243,11 @@ impl App {
         booking.hold_kind = None;
         booking.hold_expires_at = None;
         // A change's refund still owed is paid out as recorded: not counted again here.
-        let paid = self.paid_and_kept(&mut *tx, &booking).await?;
+        let paid = self.paid_and_kept(tx, &booking).await?;
         let refund = if paid > 0 {
             let refund = match (&booking.policy, was) {
                 (Some(policy), BookingState::Confirmed | BookingState::Changed) => {
-                    let first_night = self.first_night_fen(&mut *tx, &booking).await?;
+                    let first_night = self.first_night_fen(tx, &booking).await?;
                     let case = RefundCase {
                         total_fen: booking.total_fen,
                         paid_fen: paid.min(booking.total_fen),
@@ -245,18 +263,18 @@ impl App {
                 _ => everything_back(&booking, ctx.today)?,
             };
             Some(
-                self.owe_refund(&mut *tx, principal, &booking, cause.clone(), refund)
+                self.owe_refund(tx, principal, &booking, cause.clone(), refund)
                     .await?,
             )
         } else {
             None
         };
-        self.save_step(&mut *tx, &mut booking).await?;
-        self.close_registration_clock(&mut *tx, &booking).await?;
+        self.save_step(tx, &mut booking).await?;
+        self.close_registration_clock(tx, &booking).await?;
         let freed = tx.release_inventory(booking.id).await?;
-        let offered = self.offer_to_waitlists(&mut *tx, &freed).await?;
+        let offered = self.offer_to_waitlists(tx, &freed).await?;
         self.audit_step(
-            &mut *tx,
+            tx,
             principal,
             AuditAction::BookingCancel,
             &booking,
@@ -267,9 +285,9 @@ impl App {
             }),
         )
         .await?;
-        self.publish_booking_event(&mut *tx, events::BOOKING_CANCELLED, &booking)
+        self.publish_booking_event(tx, events::BOOKING_CANCELLED, &booking)
             .await?;
-        tx.commit().await?;
+        self.withdraw_remedies(tx, booking.id).await?;
         Ok((booking, refund))
     }
 
@@ -586,6 +604,8 @@ impl JobHandler for ExpireHold {
         )
         .await?;
         app.publish_booking_event(tx, events::BOOKING_EXPIRED, &booking)
-            .await
+            .await?;
+        app.withdraw_remedies(tx, booking.id).await?;
+        Ok(())
     }
 }

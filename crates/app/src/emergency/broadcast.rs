@@ -13,6 +13,7 @@ use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::emergency::{CallReason, IncidentState, PersonStatus};
 use tripdesk_domain::identity::Permission;
+use tripdesk_domain::notify::DeliveryChannel;
 use tripdesk_store::{CallTask, Incident, NewMessage, Tx};
 use tripdesk_vault::KeyRing;
 use uuid::Uuid;
@@ -156,49 +157,33 @@ impl App {
                 out.people += 1;
                 let link = checkin_link(keys, &req.base_url, incident.id, t.customer_id);
                 let text = render(&body, &link, req.ask_checkin);
-                let (channel, recipient) = match (&t.phone, &t.email) {
-                    (Some(phone), _) if self.settings.notify.sms => {
-                        out.sms += 1;
-                        (
-                            crate::sms::SMS_CHANNEL,
-                            crate::sms::sms_recipient(phone.identifier_id, &phone.sealed),
-                        )
-                    }
-                    (_, Some(email)) if self.settings.notify.email => {
-                        out.email += 1;
-                        let address = keys
-                            .decrypt(
-                                &crate::customers::identifier_field("email"),
-                                &email.identifier_id.to_string(),
-                                &email.sealed,
-                            )
-                            .map_err(|e| {
-                                AppError::Internal(format!("cannot open an email identifier: {e}"))
-                            })?;
-                        ("email", address.expose_secret().clone())
-                    }
-                    _ => {
-                        out.calls += 1;
-                        calls.push(CallTask {
-                            incident_id: incident.id,
-                            customer_id: t.customer_id,
-                            reason: if t.phone.is_some() {
-                                CallReason::NoSms
-                            } else {
-                                CallReason::NoContact
-                            },
-                            created_at: now,
-                            outcome: None,
-                            called_by: None,
-                            called_at: None,
-                            customer_name: String::new(),
-                        });
-                        continue;
-                    }
+                let Some((channel, recipient)) =
+                    self.emergency_recipient(keys, t.phone.as_ref(), t.email.as_ref())?
+                else {
+                    out.calls += 1;
+                    calls.push(CallTask {
+                        incident_id: incident.id,
+                        customer_id: t.customer_id,
+                        reason: if t.phone.is_some() {
+                            CallReason::NoSms
+                        } else {
+                            CallReason::NoContact
+                        },
+                        created_at: now,
+                        outcome: None,
+                        called_by: None,
+                        called_at: None,
+                        customer_name: String::new(),
+                    });
+                    continue;
                 };
+                match channel {
+                    DeliveryChannel::Sms => out.sms += 1,
+                    _ => out.email += 1,
+                }
                 messages.push(NewMessage {
                     id: Uuid::now_v7(),
-                    channel: channel.into(),
+                    channel: channel.as_str().into(),
                     recipient,
                     customer_id: Some(t.customer_id),
                     subject: incident.title.clone(),

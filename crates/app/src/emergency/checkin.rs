@@ -23,16 +23,36 @@ const CHECKIN_PURPOSE: &str = "emergency-checkin";
 /// The signed check-in token of one person in one incident (no expiry: a traveler may answer
 /// while the incident is open; a closed incident's link says so).
 pub fn checkin_token(keys: &KeyRing, incident: Uuid, customer: Uuid) -> String {
-    let body = [&[VERSION][..], incident.as_bytes(), customer.as_bytes()].concat();
-    let tag = keys.link_mac(CHECKIN_PURPOSE, &body);
-    encode(&[&body, &tag[..TAG]])
+    person_token(keys, CHECKIN_PURPOSE, incident, customer)
 }
 
 /// The (incident, customer) a check-in token names, if its signature holds.
 pub fn verify_checkin_token(keys: &KeyRing, token: &str) -> Option<(Uuid, Uuid)> {
+    verify_person_token(keys, CHECKIN_PURPOSE, token)
+}
+
+/// A token naming one person of one incident for `purpose` (the check-in, the remedies'
+/// choice): `0x01 || incident || customer || tag`, signed with the link HMAC.
+pub(super) fn person_token(
+    keys: &KeyRing,
+    purpose: &str,
+    incident: Uuid,
+    customer: Uuid,
+) -> String {
+    let body = [&[VERSION][..], incident.as_bytes(), customer.as_bytes()].concat();
+    let tag = keys.link_mac(purpose, &body);
+    encode(&[&body, &tag[..TAG]])
+}
+
+/// The (incident, customer) of a [`person_token`] for `purpose`, if its signature holds.
+pub(super) fn verify_person_token(
+    keys: &KeyRing,
+    purpose: &str,
+    token: &str,
+) -> Option<(Uuid, Uuid)> {
     let bytes = decode(token, 1 + 32 + TAG)?;
     let (body, tag) = bytes.split_at(33);
-    if !keys.verify_link_mac(CHECKIN_PURPOSE, body, tag) {
+    if !keys.verify_link_mac(purpose, body, tag) {
         return None;
     }
     Some((

@@ -1,14 +1,23 @@
 //! Emergencies (issue 15): an incident declared over a scope finds its affected travelers
 //! from bookings, is run by a team with its kind's checklist, reaches every traveler
 //! (`broadcast`), records who is safe and who needs help (`checkin`) and escalates the rest
-//! once each, under the clock of its first report to the tourism authority.
+//! once each, under the clock of its first report to the tourism authority; its affected
+//! bookings are offered a refund or a postponement under force majeure (`remedies`), and each
+//! customer's choice is recorded once (`remedy_choice`).
 
 mod broadcast;
 mod checkin;
+mod contact;
+mod remedies;
+mod remedy_choice;
 mod team;
 
 pub use broadcast::{default_body, Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep};
 pub use checkin::{checkin_token, verify_checkin_token, CheckinView, SmsAnswer};
+pub use remedies::{RemedyOffer, REMEDY_SUBJECT};
+pub use remedy_choice::{
+    remedy_token, verify_remedy_token, RemedyChosen, RemedyLinkView, RemedyOfferView,
+};
 pub use team::{Board, ChecklistRow, Report};
 
 use crate::page::Page;

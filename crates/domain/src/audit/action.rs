@@ -175,6 +175,12 @@ audit_actions! {
     IncidentReport = "incident.report",
     /// An incident closed with its summary.
     IncidentClose = "incident.close",
+    /// Refund or postponement offered under force majeure to an incident's affected bookings
+    /// (how many offered, by channel, and skipped by reason).
+    IncidentRemedyOffer = "incident.remedy_offer",
+    /// A customer's choice of refund or postponement recorded (by their link, or by staff
+    /// as the customer gave it).
+    IncidentRemedyChoice = "incident.remedy_choice",
     /// Every sealed value re-encrypted under the active key.
     VaultReseal = "vault.reseal",
     /// A new vault key made active (`tripdesk keys rotate`).

@@ -1,14 +1,21 @@
 //! Emergencies (seed 000's emergency plan, seed 003's rapid response): what an incident is,
 //! who runs it, what each role must do, how a traveler's answer is read, and the figures of
-//! the report. Pure rules; the app finds the affected travelers from bookings and sends.
+//! the report, and the refund or postponement each affected booking is offered under force
+//! majeure (`remedy.rs`). Pure rules; the app finds the affected travelers from bookings
+//! and sends.
 
 mod checklist;
+mod remedy;
 mod reply;
 mod report;
 #[cfg(test)]
 mod tests;
 
 pub use checklist::{checklist, ChecklistItem};
+pub use remedy::{
+    choose, eligibility, ChoiceStep, Ineligible, OfferFacts, PostponementTerms, RemedyBooking,
+    RemedyChoice, RemedyError, RemedyOptions, RemedyState, RemedyVia,
+};
 pub use reply::{parse_reply, Answer};
 pub use report::{time_to_share, ReportFigures};
 

@@ -92,8 +92,8 @@ fn person_from_row(row: &DbRow) -> Result<IncidentPerson, StoreError> {
     })
 }
 
-/// `id sealed` as the broadcast query reads a contact.
-fn contact(text: Option<String>) -> Result<Option<SealedContact>, StoreError> {
+/// `id sealed` as the broadcast query reads a contact (and the remedies' candidates).
+pub(super) fn contact(text: Option<String>) -> Result<Option<SealedContact>, StoreError> {
     let Some(text) = text else { return Ok(None) };
     let (identifier, sealed) = text
         .split_once(' ')
@@ -102,6 +102,16 @@ fn contact(text: Option<String>) -> Result<Option<SealedContact>, StoreError> {
         identifier_id: id(identifier)?,
         sealed: sealed.to_string(),
     }))
+}
+
+/// The SQL of the primary `kind` identifier (`phone`, `email`) of the customer in
+/// `customer_column`, as `id sealed` ([`contact`] reads it back).
+pub(super) fn primary_contact(customer_column: &str, kind: &str) -> String {
+    format!(
+        "(SELECT ci.id || ' ' || ci.sealed FROM customer_identifiers ci \
+         WHERE ci.customer_id = {customer_column} AND ci.kind = '{kind}' \
+         ORDER BY ci.is_primary DESC, ci.created_at, ci.id LIMIT 1)"
+    )
 }
 
 /// One way a scope names what it reaches.
@@ -159,29 +169,39 @@ fn conditions<'a>(
 
 /// Pushes the `SELECT customer_id, booking_id` of everyone the scope reaches.
 fn push_affected<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
+    qb.push(
+        "SELECT COALESCE(bt.customer_id, b.customer_id) AS customer_id, MIN(b.id) AS booking_id \
+         FROM bookings b \
+         LEFT JOIN booking_travelers bt ON bt.booking_id = b.id WHERE ",
+    );
+    push_reached(qb, scope);
+    qb.push(" GROUP BY COALESCE(bt.customer_id, b.customer_id)");
+}
+
+/// Pushes the condition on `b` (a booking) of the bookings the scope reaches: holding
+/// inventory and not ended (held, confirmed, changed), with a room night of an in-scope
+/// property from the day before the window to its end, or seats on an in-scope departure
+/// whose trip overlaps the window. Shared with the remedies' candidates
+/// (`shared/emergency_remedies.rs`).
+pub(super) fn push_reached<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
     let night_from = scope.from.yesterday().unwrap_or(scope.from);
     let departs_from = scope
         .from
         .checked_sub(jiff::Span::new().days(LONGEST_TOUR_DAYS))
         .unwrap_or(scope.from);
-    qb.push(
-        "SELECT COALESCE(bt.customer_id, b.customer_id) AS customer_id, MIN(b.id) AS booking_id \
-         FROM bookings b \
-         LEFT JOIN booking_travelers bt ON bt.booking_id = b.id \
-         WHERE b.state IN ('held', 'confirmed', 'changed') AND b.ends_on >= ",
-    )
-    .push_bind(day(scope.from))
-    .push(" AND b.starts_on <= ")
-    .push_bind(day(scope.to))
-    .push(
-        " AND b.id IN (SELECT rn.booking_id FROM room_nights rn \
-         JOIN rooms r ON r.id = rn.room_id JOIN properties p ON p.id = r.property_id \
-         WHERE rn.kind = 'booking' AND rn.night >= ",
-    )
-    .push_bind(day(night_from))
-    .push(" AND rn.night <= ")
-    .push_bind(day(scope.to))
-    .push(" AND ");
+    qb.push("b.state IN ('held', 'confirmed', 'changed') AND b.ends_on >= ")
+        .push_bind(day(scope.from))
+        .push(" AND b.starts_on <= ")
+        .push_bind(day(scope.to))
+        .push(
+            " AND b.id IN (SELECT rn.booking_id FROM room_nights rn \
+             JOIN rooms r ON r.id = rn.room_id JOIN properties p ON p.id = r.property_id \
+             WHERE rn.kind = 'booking' AND rn.night >= ",
+        )
+        .push_bind(day(night_from))
+        .push(" AND rn.night <= ")
+        .push_bind(day(scope.to))
+        .push(" AND ");
     let rooms = conditions(
         &[("p.id", &scope.property_ids)],
         &["p.address", "p.name"],
@@ -204,7 +224,7 @@ fn push_affected<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
         &scope.regions,
     );
     push_any(qb, &tours);
-    qb.push(") GROUP BY COALESCE(bt.customer_id, b.customer_id)");
+    qb.push(")");
 }
 
 async fn count(tx: &mut SqlTx, sql: &str, incident: Uuid) -> Result<u64, StoreError> {
@@ -501,13 +521,7 @@ impl EmergencyRepo for SqlTx {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<BroadcastTarget>, StoreError> {
-        let contact_of = |kind: &str| {
-            format!(
-                "(SELECT ci.id || ' ' || ci.sealed FROM customer_identifiers ci \
-                 WHERE ci.customer_id = ip.customer_id AND ci.kind = '{kind}' \
-                 ORDER BY ci.is_primary DESC, ci.created_at, ci.id LIMIT 1)"
-            )
-        };
+        let contact_of = |kind: &str| primary_contact("ip.customer_id", kind);
         let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(format!(
             "SELECT ip.customer_id, ip.status, {} AS phone, {} AS email \
              FROM incident_people ip WHERE ip.incident_id = ",

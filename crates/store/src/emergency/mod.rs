@@ -1,13 +1,19 @@
 //! Records and repositories of emergencies: [`EmergencyRepo`] holds incidents and the people
 //! each affects (found from bookings in one statement, or added by hand) with their answers,
 //! escalations and how far their messages went; [`IncidentResponseRepo`] the response —
-//! voice-call tasks, the team, the checklist's ticks and the timeline.
+//! voice-call tasks, the team, the checklist's ticks and the timeline;
+//! [`IncidentRemedyRepo`] the refund or postponement offered to each affected booking under
+//! force majeure and the customer's choice.
 //!
 //! What must happen once is held by the database: a person is one row per incident (primary
 //! key), an escalation is claimed by a conditional update (`escalated_at IS NULL`), a call
 //! task is one row per person and incident.
 
 pub(crate) mod conformance;
+mod remedies;
+pub(crate) mod remedy_conformance;
+
+pub use remedies::{IncidentRemedy, IncidentRemedyRepo, RemedyCandidate, RemedyCounts, RemedyRow};
 
 use crate::StoreError;
 use async_trait::async_trait;
@@ -162,7 +168,8 @@ pub struct IncidentEvent {
     pub incident_id: Uuid,
     pub at: Timestamp,
     /// `declared`, `scope_changed`, `broadcast`, `answer`, `escalated`, `call`, `checklist`,
-    /// `team`, `reported`, `closed`, `person_added`.
+    /// `team`, `reported`, `closed`, `person_added`, `remedies_offered`, `remedy_chosen`,
+    /// `remedy_withdrawn`.
     pub kind: String,
     pub actor_id: Option<Uuid>,
     pub customer_id: Option<Uuid>,

@@ -59,6 +59,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     identity::TEXT,
     desk::TEXT,
     public::TEXT,
+    public::REMEDY_TEXT,
     customers::TEXT,
     audit::TEXT,
     calendars::TEXT,

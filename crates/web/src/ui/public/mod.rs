@@ -1,15 +1,19 @@
 //! The pages customers see, without an account: the contact form (inquiries, complaints,
 //! feedback), the progress page of a signed tracking link, the follow-up survey, and the
-//! traveler's pre-trip documents ([`trip`]).
+//! traveler's pre-trip documents ([`trip`]), the safety check-in ([`checkin`]) and the choice
+//! of refund or postponement under force majeure ([`remedy`]).
 //!
 //! The form posts carry an anonymous CSRF token: a random nonce in an HttpOnly cookie and a
 //! hidden field the server signed for that nonce (`App::public_form_token`). The links carry
 //! their own signatures (`tripdesk_app::public_desk`).
 
 mod checkin;
+mod remedy;
+mod remedy_text;
 mod text;
 mod trip;
 
+pub(crate) use remedy_text::REMEDY_TEXT;
 pub(crate) use text::TEXT;
 
 use super::session::FormData;
@@ -37,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/survey/{token}", get(survey).post(survey_submit))
         .merge(trip::routes())
         .merge(checkin::routes())
+        .merge(remedy::routes())
 }
 
 /// The cookie holding the browser's nonce for the public forms' CSRF tokens.

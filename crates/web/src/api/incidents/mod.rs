@@ -1,5 +1,8 @@
 //! Emergencies: declare an incident over a scope, watch its board, broadcast to every affected
-//! traveler, record answers, calls, the team and the checklist, report and close.
+//! traveler, record answers, calls, the team and the checklist, report and close; offer
+//! every affected booking a refund or a postponement ([`remedies`]).
+
+mod remedies;
 
 use super::rfc3339;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
@@ -33,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(record_call))
         .routes(routes!(report, get_report))
         .routes(routes!(close))
+        .merge(remedies::routes())
 }
 
 #[derive(Deserialize, IntoParams)]
