@@ -52,7 +52,7 @@ const SEASON_DAYS: i64 = 120;
 const TOUR_DAYS: i64 = 5;
 /// Seats of a departure: a date's several coaches sold as one departure (团期).
 const SEATS: u32 = 400;
-const PACKAGES_PER_REGION: usize = 8;
+const PACKAGES_PER_REGION: usize = 10;
 const PROPERTIES_PER_REGION: usize = 4;
 const ROOMS_PER_PROPERTY: usize = 25;
 const KEY_ID: &str = "LTAIbenchbroadcast";
@@ -621,7 +621,8 @@ async fn seed_bookings(
         let end = (i + SEED_TX).min(shape.bookings);
         let mut tx = app.store.write().await?;
         for j in i..end {
-            let party = 1 + (j % 2) as u32;
+            // Couples and travelers alone, alike in and out of scope.
+            let party = 1 + ((j / 7) % 2) as u32;
             let scoped = in_scope(j, shape);
             let slot = if scoped {
                 inside.next(party)

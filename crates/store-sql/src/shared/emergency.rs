@@ -170,38 +170,58 @@ fn conditions<'a>(
 /// Pushes the `SELECT customer_id, booking_id` of everyone the scope reaches.
 fn push_affected<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
     qb.push(
-        "SELECT COALESCE(bt.customer_id, b.customer_id) AS customer_id, MIN(b.id) AS booking_id \
-         FROM bookings b \
-         LEFT JOIN booking_travelers bt ON bt.booking_id = b.id WHERE ",
+        "SELECT COALESCE(bt.customer_id, x.customer_id) AS customer_id, \
+         MIN(x.booking_id) AS booking_id FROM (",
     );
-    push_reached(qb, scope);
-    qb.push(" GROUP BY COALESCE(bt.customer_id, b.customer_id)");
+    push_reached_bookings(qb, scope);
+    qb.push(
+        ") x LEFT JOIN booking_travelers bt ON bt.booking_id = x.booking_id \
+         GROUP BY COALESCE(bt.customer_id, x.customer_id)",
+    );
 }
 
-/// Pushes the condition on `b` (a booking) of the bookings the scope reaches: holding
-/// inventory and not ended (held, confirmed, changed), with a room night of an in-scope
-/// property from the day before the window to its end, or seats on an in-scope departure
-/// whose trip overlaps the window. Shared with the remedies' candidates
-/// (`shared/emergency_remedies.rs`).
+/// Pushes the condition on `b` (a booking) that the scope reaches it. Shared with the
+/// remedies' candidates (`shared/emergency_remedies.rs`).
 pub(super) fn push_reached<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
+    qb.push("b.id IN (SELECT y.booking_id FROM (");
+    push_reached_bookings(qb, scope);
+    qb.push(") y)");
+}
+
+/// Pushes `SELECT booking_id, customer_id` of the bookings the scope reaches: holding
+/// inventory and not ended (held, confirmed, changed), overlapping the window, with a room
+/// night of an in-scope property from the day before the window to its end, or seats on an
+/// in-scope departure leaving in the window or up to the longest tour before it (a booking
+/// with both appears twice).
+///
+/// Each branch joins its bookings directly (no `IN (…)` list of booking ids to build and
+/// probe): the lodging branch walks from the properties in scope to their rooms and their
+/// nights in the window (the room-night key), the tour branch from the departures in the
+/// window to their lines. `CROSS JOIN` keeps that order on SQLite, whose planner otherwise
+/// scans every room-night; PostgreSQL plans it as the inner join it is.
+fn push_reached_bookings<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
     let night_from = scope.from.yesterday().unwrap_or(scope.from);
     let departs_from = scope
         .from
         .checked_sub(jiff::Span::new().days(LONGEST_TOUR_DAYS))
         .unwrap_or(scope.from);
-    qb.push("b.state IN ('held', 'confirmed', 'changed') AND b.ends_on >= ")
-        .push_bind(day(scope.from))
-        .push(" AND b.starts_on <= ")
-        .push_bind(day(scope.to))
-        .push(
-            " AND b.id IN (SELECT rn.booking_id FROM room_nights rn \
-             JOIN rooms r ON r.id = rn.room_id JOIN properties p ON p.id = r.property_id \
-             WHERE rn.kind = 'booking' AND rn.night >= ",
-        )
-        .push_bind(day(night_from))
-        .push(" AND rn.night <= ")
-        .push_bind(day(scope.to))
-        .push(" AND ");
+    let live_in_window = |qb: &mut QueryBuilder<'a, Db>| {
+        qb.push(" AND b.state IN ('held', 'confirmed', 'changed') AND b.ends_on >= ")
+            .push_bind(day(scope.from))
+            .push(" AND b.starts_on <= ")
+            .push_bind(day(scope.to));
+    };
+    qb.push(
+        "SELECT b.id AS booking_id, b.customer_id FROM properties p CROSS JOIN rooms r \
+         CROSS JOIN room_nights rn CROSS JOIN bookings b \
+         WHERE r.property_id = p.id AND rn.room_id = r.id AND b.id = rn.booking_id \
+         AND rn.kind = 'booking' AND rn.night >= ",
+    )
+    .push_bind(day(night_from))
+    .push(" AND rn.night <= ")
+    .push_bind(day(scope.to));
+    live_in_window(qb);
+    qb.push(" AND ");
     let rooms = conditions(
         &[("p.id", &scope.property_ids)],
         &["p.address", "p.name"],
@@ -209,22 +229,22 @@ pub(super) fn push_reached<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) 
     );
     push_any(qb, &rooms);
     qb.push(
-        " UNION SELECT l.booking_id FROM departures d \
-         JOIN tour_packages t ON t.id = d.package_id \
-         JOIN booking_lines l ON l.departure_id = d.id \
-         WHERE d.departs_on >= ",
+        " UNION ALL SELECT b.id, b.customer_id FROM departures d CROSS JOIN tour_packages t \
+         CROSS JOIN booking_lines l CROSS JOIN bookings b \
+         WHERE t.id = d.package_id AND l.departure_id = d.id AND b.id = l.booking_id \
+         AND d.departs_on >= ",
     )
     .push_bind(day(departs_from))
     .push(" AND d.departs_on <= ")
-    .push_bind(day(scope.to))
-    .push(" AND ");
+    .push_bind(day(scope.to));
+    live_in_window(qb);
+    qb.push(" AND ");
     let tours = conditions(
         &[("d.id", &scope.departure_ids), ("d.package_id", &scope.package_ids)],
         &["t.destination", "t.name"],
         &scope.regions,
     );
     push_any(qb, &tours);
-    qb.push(")");
 }
 
 async fn count(tx: &mut SqlTx, sql: &str, incident: Uuid) -> Result<u64, StoreError> {
