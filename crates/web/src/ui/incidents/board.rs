@@ -158,6 +158,8 @@ struct BoardPage {
     r: Row,
     description: String,
     scope: String,
+    /// The days it covers.
+    window: String,
     people: u64,
     safe: u64,
     needs_help: u64,
@@ -226,6 +228,7 @@ fn report_line(state: &AppState, t: Tr, b: &Board) -> (String, &'static str) {
     }
 }
 
+/// The places of the scope (and how many named products, departures, properties).
 fn scope_line(t: Tr, b: &Board) -> String {
     let s = &b.incident.scope;
     let mut scope = s.regions.join("、");
@@ -236,7 +239,7 @@ fn scope_line(t: Tr, b: &Board) -> String {
             &t.s("incidents.scope.ids").replace("{n}", &ids.to_string()),
         );
     }
-    format!("{scope} · {} – {}", s.from, s.to)
+    scope
 }
 
 pub(super) async fn board(
@@ -307,7 +310,7 @@ pub(super) async fn board_page(
             current: *key == filter,
         })
         .collect();
-    let back = pager.href(pager.page());
+    let back = crate::ui::flash::without_flash_param(&pager.href(pager.page()));
     let (report, report_class) = report_line(state, t, &b);
     let items: Vec<ItemRow> = b
         .checklist
@@ -334,6 +337,7 @@ pub(super) async fn board_page(
         r: row(state, t, &b.incident),
         description: b.incident.description.clone(),
         scope: scope_line(t, &b),
+        window: format!("{} – {}", b.incident.scope.from, b.incident.scope.to),
         people: c.people,
         safe: c.safe,
         needs_help: c.needs_help,

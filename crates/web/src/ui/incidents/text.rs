@@ -196,7 +196,7 @@ pub(crate) const TEXT: &[Entry] = &[
     ("incidents.calls.reason", "原因", "Why"),
     ("incidents.calls.since", "生成时间", "Since"),
     ("incidents.calls.outcome", "通话结果", "Outcome"),
-    ("incidents.calls.said", "游客表示…", "They said…"),
+    ("incidents.calls.said", "游客回答", "Their answer"),
     ("incidents.calls.record", "登记", "Save"),
     ("incidents.outcome.reached", "已接通", "Reached"),
     ("incidents.outcome.no_answer", "无人接听", "No answer"),
