@@ -128,6 +128,9 @@ async fn list(State(state): State<AppState>, user: UiUser, pager: Pager) -> Resp
 /// the form as typed and its errors (422).
 async fn declare(State(state): State<AppState>, UiForm { user, form }: UiForm) -> Response {
     let t = Tr(user.lang);
+    if let Err(e) = user.principal.require(Permission::ManageIncidents) {
+        return error_page(&state, &user, "incidents", e);
+    }
     let pager = Pager::parse("/incidents", None);
     let input = match declare::read(&form) {
         Ok(i) => i,
