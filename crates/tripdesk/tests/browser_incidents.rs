@@ -14,6 +14,7 @@
 //! `incidents-board-answers.png` (safe, needs help, not answered) and
 //! `incidents-board-phone.png` (the board at 390 px).
 //!
+//! The demo runs on SQLite, or on a fresh PostgreSQL database with `TRIPDESK_TEST_DATABASE_URL`.
 //! Needs `apt-get install chromium chromium-driver fonts-noto-cjk` (`scripts/test` does it).
 
 #[path = "common/browser.rs"]
@@ -45,7 +46,7 @@ struct Target {
 async fn a_typhoon_drill_declared_broadcast_and_answered_in_headless_chromium() -> anyhow::Result<()>
 {
     let sink = SmsSink::start(KEY_ID, KEY_SECRET).await?;
-    let env = [
+    let mut env = vec![
         ("TRIPDESK_SMS_BASE_URL", sink.url()),
         ("TRIPDESK_SMS_ACCESS_KEY_ID", KEY_ID.into()),
         ("TRIPDESK_SMS_ACCESS_KEY_SECRET", KEY_SECRET.into()),
@@ -54,6 +55,17 @@ async fn a_typhoon_drill_declared_broadcast_and_answered_in_headless_chromium() 
         ("TRIPDESK_SMS_RATE_PER_SEC", "50".into()),
         ("TRIPDESK_SMS_WEBHOOK_SECRET", HOOK_SECRET.into()),
     ];
+    // On PostgreSQL when the run names one: the demo in a fresh database of its own.
+    let _database = match std::env::var("TRIPDESK_TEST_DATABASE_URL") {
+        Ok(_) => {
+            let store = tripdesk_store_sql::testing::fresh_store().await;
+            if let tripdesk_store_sql::Location::Postgres(url) = &store.location {
+                env.push(("TRIPDESK_DATABASE_URL", url.clone()));
+            }
+            Some(store)
+        }
+        Err(_) => None,
+    };
     let session = start_demo_in_chromium_with(&env).await?;
     let outcome = async {
         let target = find_target(&session.base).await?;
