@@ -4,7 +4,7 @@
 //! refused form comes back as typed with each message beside its field, in the page's
 //! language.
 
-use crate::i18n::{self, Tr};
+use crate::i18n::Tr;
 use crate::ui::session::FormData;
 use crate::ui::FormState;
 use crate::AppState;
@@ -92,10 +92,7 @@ impl Choices {
                 .map(|l| Choice {
                     value: l.as_str().into(),
                     label: t.s(&format!("incidents.level.{}", l.as_str())).into(),
-                    note: match t.0 {
-                        i18n::Lang::ZhCn => l.guidance_zh().into(),
-                        i18n::Lang::En => t.s(&format!("incidents.guidance.{}", l.as_str())).into(),
-                    },
+                    note: t.s(&format!("incidents.guidance.{}", l.as_str())).into(),
                 })
                 .collect(),
             colours: WarningColour::ALL
@@ -286,6 +283,14 @@ mod tests {
     use axum::body::Bytes;
 
     #[test]
+    fn the_levels_guidance_is_the_rules_text() {
+        for l in IncidentLevel::ALL {
+            let key = format!("incidents.guidance.{}", l.as_str());
+            assert_eq!(Tr(Lang::ZhCn).s(&key), l.guidance_zh(), "{key}");
+        }
+    }
+
+    #[test]
     fn places_are_split_as_people_type_them() {
         assert_eq!(
             regions("三亚、陵水， 万宁;海口 "),
@@ -307,7 +312,7 @@ mod tests {
         assert_eq!(f.get("scope_to"), "soon", "kept as typed");
         assert_eq!(f.error_of("kind"), Some("请填写类型。"));
         let window = FieldError::new("scope.to", "too_long", "the window is longer than 62 days");
-        let f = refused(Tr(Lang::ZhCn), &form, &[window.clone()]);
+        let f = refused(Tr(Lang::ZhCn), &form, std::slice::from_ref(&window));
         assert_eq!(f.error_of("scope.to"), Some("时间范围最长 62 天，请缩短。"));
         let f = refused(Tr(Lang::En), &form, &[window]);
         assert_eq!(
