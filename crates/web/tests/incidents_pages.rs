@@ -235,6 +235,13 @@ async fn the_declaration_form_and_the_boards_forms() {
     );
     assert!(unknown.text.contains("找不到使用这个手机号的客户"));
     assert!(unknown.text.contains("value=\"13799999999\""));
+    let reload = n.page(&format!("{board_path}/people"), &cookie).await;
+    assert_eq!(
+        reload.status,
+        StatusCode::SEE_OTHER,
+        "a reload opens the board"
+    );
+    assert_eq!(location(&reload), board_path);
     let added = add("137 0000 0009").await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
     let page = n.page(&location(&added), &cookie).await;

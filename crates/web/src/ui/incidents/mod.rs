@@ -31,10 +31,21 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/incidents", get(list).post(declare))
         .route("/incidents/{id}", get(board::board))
-        .route("/incidents/{id}/broadcast", post(actions::broadcast))
+        // A refused broadcast or person comes back at the posted address: its GET (a
+        // reload) opens the board.
+        .route(
+            "/incidents/{id}/broadcast",
+            get(super::up_one).post(actions::broadcast),
+        )
         .route("/incidents/{id}/checklist/{item}", post(actions::tick))
-        .route("/incidents/{id}/team", post(actions::team))
-        .route("/incidents/{id}/people", post(actions::add_person))
+        .route(
+            "/incidents/{id}/team",
+            get(super::up_one).post(actions::team),
+        )
+        .route(
+            "/incidents/{id}/people",
+            get(super::up_one).post(actions::add_person),
+        )
         .route(
             "/incidents/{id}/people/{customer}/answer",
             post(actions::answer),
