@@ -2,6 +2,8 @@
 //! Hangzhou, their departments and staff in every role, and customers (sealed by the vault,
 //! so seeding needs the keys). Later modules add their own data here.
 
+pub use crate::demo_drill::DEMO_DRILL_TITLE;
+
 use crate::auth::Credential;
 use crate::customers::{ConsentInput, DocumentInput, Labeled, NewCustomer};
 use crate::identity::{DepartmentInput, NewUser};
@@ -540,13 +542,14 @@ impl App {
     }
 
     /// The whole demo: the organisation and staff, then 300 tickets, then the catalog and
-    /// about 1,000 bookings (`demo_bookings`).
+    /// about 1,000 bookings (`demo_bookings`), then a typhoon drill over them (`demo_drill`).
     pub async fn seed_demo(&self) -> Result<bool, AppError> {
         if !self.seed_demo_organisation().await? {
             return Ok(false);
         }
         self.seed_demo_tickets(300).await?;
         self.seed_demo_bookings().await?;
+        self.seed_demo_drill().await?;
         Ok(true)
     }
 

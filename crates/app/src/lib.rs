@@ -12,6 +12,7 @@ pub mod customers;
 pub mod demo;
 mod demo_bookings;
 mod demo_desk;
+mod demo_drill;
 pub mod desk;
 pub mod desk_attachments;
 pub mod desk_board;

@@ -279,6 +279,8 @@ async fn demo_seeds_catalog_and_bookings_that_agree_with_inventory() {
     }
     assert!(found >= 2, "{found} of 3 demo bookers found by phone");
 
+    check_drill(&app, &admin).await;
+
     // Again: nothing is added.
     assert!(!app.seed_demo().await.unwrap());
     assert_eq!(all_bookings(&*store.store).await.len(), bookings.len());
@@ -308,4 +310,55 @@ async fn demo_seeds_catalog_and_bookings_that_agree_with_inventory() {
         .unwrap()
         .expect("the homestay's own policy");
     assert!(own.policy.name.contains("民宿"), "{}", own.policy.name);
+}
+
+/// The demo's typhoon drill over 莫干山: found from the bookings, broadcast, answered in part
+/// (safe by the link, by SMS and by phone; one needing help, escalated to an urgent ticket
+/// in the CS manager's queue; some silent), its team set, its first report made.
+async fn check_drill(app: &App, admin: &Principal) {
+    use tripdesk_domain::emergency::{IncidentKind, IncidentLevel, PersonStatus, TeamRole};
+    let incidents = app.list_incidents(admin, None, 10, 0).await.unwrap().items;
+    assert_eq!(incidents.len(), 1, "one demo drill");
+    let drill = &incidents[0];
+    assert_eq!(drill.title, tripdesk_app::demo::DEMO_DRILL_TITLE);
+    assert!(drill.drill);
+    assert_eq!(
+        (drill.kind, drill.level),
+        (IncidentKind::NaturalDisaster, IncidentLevel::Large)
+    );
+    assert_eq!(drill.scope.regions, ["莫干山"]);
+    assert!(drill.reported_at.is_some(), "the first report is made");
+    let board = app.incident_board(admin, drill.id).await.unwrap();
+    let c = board.counts;
+    assert!(
+        c.people >= 3,
+        "guests at the homestay and tours there: {c:?}"
+    );
+    assert_eq!(c.safe + c.needs_help + c.pending, c.people);
+    assert_eq!(c.needs_help, 1, "{c:?}");
+    assert!(c.safe >= 2 && c.escalated >= 1, "{c:?}");
+    assert_eq!(board.team.len(), 4);
+    assert!(board.checklist.iter().filter(|i| i.tick.is_some()).count() >= 4);
+    let help = &board.needs_help[0];
+    assert_eq!(help.status, PersonStatus::NeedsHelp);
+    let ticket = app
+        .get_ticket(admin, help.escalated_ticket_id.expect("escalated"))
+        .await
+        .unwrap()
+        .ticket;
+    let cs_manager = board
+        .team
+        .iter()
+        .find(|(role, _, _)| *role == TeamRole::CsManager)
+        .map(|(_, user, _)| *user);
+    assert_eq!(ticket.assignee_id, cs_manager, "in the CS manager's queue");
+    assert!(ticket.subject.starts_with("【演练】"), "{}", ticket.subject);
+    assert!(
+        board.calls.iter().all(|k| board
+            .pending
+            .iter()
+            .chain(&board.needs_help)
+            .any(|p| p.customer_id == k.customer_id)),
+        "only people not known to be safe are to be called"
+    );
 }

@@ -122,35 +122,58 @@ impl App {
         role: TeamRole,
         user_id: Option<Uuid>,
     ) -> Result<(), AppError> {
+        self.assign_incident_team(p, id, &[(role, user_id)])
+            .await
+            .map(drop)
+    }
+
+    /// Assigns the roles given (a role with `None` is cleared) in one transaction; a role
+    /// already held by that person is left alone. Each change is a timeline line and an
+    /// audit entry. Returns how many roles changed.
+    pub async fn assign_incident_team(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        roles: &[(TeamRole, Option<Uuid>)],
+    ) -> Result<usize, AppError> {
         p.require(Permission::ManageIncidents)?;
         let mut tx = self.store.write().await?;
         self.open_incident(&mut *tx, id).await?;
-        if let Some(user) = user_id {
-            match tx.get_user(user).await? {
-                Some(u) if u.disabled_at.is_none() => {}
-                _ => {
-                    return Err(AppError::field(
-                        "user_id",
-                        "unknown",
-                        "no active staff member has this id",
-                    ))
+        let current = tx.incident_team(id).await?;
+        let mut changed = 0;
+        for &(role, user_id) in roles {
+            let held = current.iter().find(|(r, _)| *r == role).map(|(_, u)| *u);
+            if held == user_id {
+                continue;
+            }
+            if let Some(user) = user_id {
+                match tx.get_user(user).await? {
+                    Some(u) if u.disabled_at.is_none() => {}
+                    _ => {
+                        return Err(AppError::field(
+                            "user_id",
+                            "unknown",
+                            "no active staff member has this id",
+                        ))
+                    }
                 }
             }
+            tx.set_team_member(id, role, user_id).await?;
+            let detail = json!({ "role": role.as_str(), "user_id": user_id });
+            self.record_step(
+                &mut *tx,
+                p,
+                id,
+                "team",
+                AuditAction::IncidentTeam,
+                None,
+                detail,
+            )
+            .await?;
+            changed += 1;
         }
-        tx.set_team_member(id, role, user_id).await?;
-        let detail = json!({ "role": role.as_str(), "user_id": user_id });
-        self.record_step(
-            &mut *tx,
-            p,
-            id,
-            "team",
-            AuditAction::IncidentTeam,
-            None,
-            detail,
-        )
-        .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(changed)
     }
 
     /// Ticks (or unticks) an item of the incident's checklist.

@@ -512,9 +512,12 @@ impl EmergencyRepo for SqlTx {
         .await
         .map_err(err)?;
         let calls = sqlx::query(
-            "SELECT COALESCE(SUM(CASE WHEN called_at IS NULL THEN 1 ELSE 0 END), 0) AS open, \
-             COALESCE(SUM(CASE WHEN called_at IS NULL THEN 0 ELSE 1 END), 0) AS done \
-             FROM incident_calls WHERE incident_id = $1",
+            "SELECT COALESCE(SUM(CASE WHEN k.called_at IS NULL AND ip.status <> 'safe' \
+             AND ip.in_scope = 1 THEN 1 ELSE 0 END), 0) AS open, \
+             COALESCE(SUM(CASE WHEN k.called_at IS NULL THEN 0 ELSE 1 END), 0) AS done \
+             FROM incident_calls k JOIN incident_people ip \
+             ON ip.incident_id = k.incident_id AND ip.customer_id = k.customer_id \
+             WHERE k.incident_id = $1",
         )
         .bind(incident_id.to_string())
         .fetch_one(self.db().await?)

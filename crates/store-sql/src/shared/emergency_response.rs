@@ -93,11 +93,19 @@ impl IncidentResponseRepo for SqlTx {
         limit: u32,
         offset: u64,
     ) -> Result<Vec<CallTask>, StoreError> {
-        let open = if open_only { " AND k.called_at IS NULL" } else { "" };
+        // A call still to make: not made, and its person not known to be safe (an answer
+        // by the link or a text makes the call unnecessary).
+        let open = if open_only {
+            " AND k.called_at IS NULL AND ip.status <> 'safe' AND ip.in_scope = 1"
+        } else {
+            ""
+        };
         let rows = sqlx::query(&format!(
             "SELECT k.incident_id, k.customer_id, k.reason, k.created_at, k.outcome, k.called_by, \
              k.called_at, c.name AS customer_name \
              FROM incident_calls k JOIN customers c ON c.id = k.customer_id \
+             JOIN incident_people ip \
+             ON ip.incident_id = k.incident_id AND ip.customer_id = k.customer_id \
              WHERE k.incident_id = $1{open} \
              ORDER BY CASE WHEN k.called_at IS NULL THEN 0 ELSE 1 END, k.created_at, k.customer_id \
              LIMIT $2 OFFSET $3"

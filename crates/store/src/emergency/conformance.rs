@@ -452,4 +452,43 @@ pub async fn answers_calls_team_and_checklist(store: &dyn Store) {
         (counts.needs_help, counts.calls_open, counts.calls_done),
         (1, 0, 1)
     );
+    drop(r);
+
+    // A call not made is still to make while its person is not known to be safe; their
+    // answer by the link takes it off the list.
+    let other = customer(store).await;
+    let mut tx = store.write().await.unwrap();
+    tx.add_incident_person(incident.id, other, now)
+        .await
+        .unwrap();
+    assert!(tx
+        .insert_call_task(&CallTask {
+            customer_id: other,
+            reason: CallReason::NoSms,
+            ..task
+        })
+        .await
+        .unwrap());
+    tx.commit().await.unwrap();
+    let open = || async {
+        let mut r = store.read().await.unwrap();
+        let listed = r.list_call_tasks(incident.id, true, 10, 0).await.unwrap();
+        let counted = r.incident_counts(incident.id).await.unwrap().calls_open;
+        (listed.len(), counted)
+    };
+    assert_eq!(open().await, (1, 1));
+    let mut tx = store.write().await.unwrap();
+    assert!(tx
+        .record_answer(
+            incident.id,
+            other,
+            PersonStatus::Pending,
+            PersonStatus::Safe,
+            AnswerVia::Link,
+            now
+        )
+        .await
+        .unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(open().await, (0, 0), "safe: no call to make");
 }

@@ -311,7 +311,8 @@ pub trait IncidentResponseRepo: Send {
         by: Uuid,
         at: Timestamp,
     ) -> Result<bool, StoreError>;
-    /// Open calls first (oldest first), then the done ones.
+    /// Open calls first (oldest first), then the done ones. `open_only`: the calls still to
+    /// make — not made, of a person in scope not known to be safe.
     async fn list_call_tasks(
         &mut self,
         incident_id: Uuid,

@@ -51,12 +51,22 @@ pub fn chromedriver_address(line: &str) -> Option<String> {
 /// `tripdesk demo` on `data_dir` and chromedriver, each on a port it picked itself and
 /// announced; returns them with the server's and the driver's base URLs.
 pub async fn start_demo_and_driver(data_dir: &Path) -> anyhow::Result<(Processes, String, String)> {
+    start_demo_and_driver_with(data_dir, &[]).await
+}
+
+/// [`start_demo_and_driver`] with further environment for the demo server (its
+/// `TRIPDESK_*` configuration, e.g. an SMS provider on loopback).
+pub async fn start_demo_and_driver_with(
+    data_dir: &Path,
+    env: &[(&str, String)],
+) -> anyhow::Result<(Processes, String, String)> {
     let mut procs = Processes(Vec::new());
     let mut demo = Command::new(super::BIN);
     demo.arg("demo")
         .arg("--data-dir")
         .arg(data_dir)
-        .args(["--addr", "127.0.0.1:0"]);
+        .args(["--addr", "127.0.0.1:0"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     let (server, base) = super::spawn_announcing(
         &mut demo,
         "tripdesk demo",
@@ -116,12 +126,17 @@ pub struct Session {
 }
 
 pub async fn start_demo_in_chromium() -> anyhow::Result<Session> {
+    start_demo_in_chromium_with(&[]).await
+}
+
+/// [`start_demo_in_chromium`] with further environment for the demo server.
+pub async fn start_demo_in_chromium_with(env: &[(&str, String)]) -> anyhow::Result<Session> {
     // fantoccini's TLS (aws-lc-rs) and tripdesk's (ring) are both compiled in: name one.
     tripdesk_delivery::install_tls_provider();
     check_prerequisites();
     let data_dir = tempfile::tempdir()?;
     let profile_dir = tempfile::tempdir()?;
-    let (procs, base, driver_url) = start_demo_and_driver(data_dir.path()).await?;
+    let (procs, base, driver_url) = start_demo_and_driver_with(data_dir.path(), env).await?;
 
     let client = chromium_client(&driver_url, profile_dir.path()).await?;
     let shots = screenshot_dir();

@@ -1,0 +1,477 @@
+//! The live board of an incident (`/incidents/{id}`): at the top what the leader must see at
+//! a glance — how many are safe, need help, have not answered, how far the messages went and
+//! how much of the checklist is done — then who needs help and who is silent by name, every
+//! person paged and filtered by answer (`?people=safe|needs_help|pending|escalated`) with
+//! the staff's answer form, the call list with its outcome form, the team, the broadcast,
+//! the checklist and the timeline. A form of the board refused for its input comes back on
+//! the board as typed ([`Posted`]).
+
+use super::{row, Row};
+use crate::i18n::Tr;
+use crate::ui::pager::{Extent, Pager, PagerNav};
+use crate::ui::{error_page, local_time, render, Chrome, FormState, UiUser};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use tripdesk_app::emergency::{default_body, Board};
+use tripdesk_domain::emergency::{
+    checklist, CallOutcome, IncidentKind, IncidentState, PersonStatus, TeamRole,
+};
+use tripdesk_domain::identity::Permission;
+use tripdesk_store::{CallTask, IncidentPerson, PeopleFilter};
+use uuid::Uuid;
+
+/// People per page of the board's list.
+const PEOPLE_PAGE: u32 = 50;
+
+/// The filters of the people list, in the order of its tabs.
+const FILTERS: [&str; 5] = ["all", "needs_help", "pending", "safe", "escalated"];
+
+fn filter_of(key: &str) -> PeopleFilter {
+    match key {
+        "escalated" => PeopleFilter {
+            status: None,
+            escalated: true,
+        },
+        other => PeopleFilter {
+            status: PersonStatus::parse(other),
+            escalated: false,
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct BoardQuery {
+    people: Option<String>,
+}
+
+impl BoardQuery {
+    /// The list's filter as a known key (`all` for anything else).
+    pub(super) fn filter(&self) -> &'static str {
+        let asked = self.people.as_deref().unwrap_or("all");
+        FILTERS.into_iter().find(|f| *f == asked).unwrap_or("all")
+    }
+}
+
+/// A form of the board that came back refused: the board again with that form as typed.
+pub(super) struct Posted {
+    /// `broadcast`, `add_person`, `team`.
+    pub form: &'static str,
+    pub f: FormState,
+    pub status: StatusCode,
+}
+
+struct PersonRow {
+    customer_id: String,
+    name: String,
+    status: &'static str,
+    status_label: &'static str,
+    via: String,
+    at: String,
+    ticket: Option<String>,
+    booking: Option<String>,
+    manual: bool,
+}
+
+fn person_row(state: &AppState, t: Tr, names: bool, p: &IncidentPerson) -> PersonRow {
+    PersonRow {
+        customer_id: p.customer_id.to_string(),
+        name: if names {
+            p.customer_name.clone()
+        } else {
+            t.s("incidents.person.hidden").into()
+        },
+        status: p.status.as_str(),
+        status_label: t.s(&format!("incidents.status.{}", p.status.as_str())),
+        via: p
+            .answered_via
+            .map(|v| t.s(&format!("incidents.via.{}", v.as_str())).to_string())
+            .unwrap_or_default(),
+        at: p
+            .answered_at
+            .map(|at| local_time(state, at))
+            .unwrap_or_default(),
+        ticket: p.escalated_ticket_id.map(|id| id.to_string()),
+        booking: p.booking_id.map(|id| id.to_string()),
+        manual: p.origin.as_str() == "manual",
+    }
+}
+
+struct CallRow {
+    customer_id: String,
+    name: String,
+    reason: &'static str,
+    since: String,
+}
+
+fn call_row(state: &AppState, t: Tr, names: bool, k: &CallTask) -> CallRow {
+    CallRow {
+        customer_id: k.customer_id.to_string(),
+        name: if names {
+            k.customer_name.clone()
+        } else {
+            t.s("incidents.person.hidden").into()
+        },
+        reason: t.s(&format!("incidents.reason.{}", k.reason.as_str())),
+        since: local_time(state, k.created_at),
+    }
+}
+
+struct Tab {
+    label: String,
+    href: String,
+    current: bool,
+}
+
+struct Opt {
+    value: String,
+    label: String,
+}
+
+struct TeamRow {
+    key: &'static str,
+    label: &'static str,
+    /// The user id holding the role, or empty.
+    user: String,
+    name: String,
+}
+
+struct ItemRow {
+    key: &'static str,
+    role: String,
+    text: String,
+    done: Option<String>,
+}
+
+struct EventRow {
+    at: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/board.html")]
+struct BoardPage {
+    c: Chrome,
+    r: Row,
+    description: String,
+    scope: String,
+    /// The days it covers.
+    window: String,
+    people: u64,
+    safe: u64,
+    needs_help: u64,
+    pending: u64,
+    escalated: u64,
+    delivered: u64,
+    messages_pending: u64,
+    messages_dead: u64,
+    calls_open: u64,
+    calls_done: u64,
+    /// Percentages for the bars.
+    safe_pct: u64,
+    help_pct: u64,
+    pending_pct: u64,
+    delivered_pct: u64,
+    items_pct: u64,
+    report: String,
+    report_class: &'static str,
+    team: Vec<TeamRow>,
+    staff: Vec<Opt>,
+    items: Vec<ItemRow>,
+    items_done: usize,
+    help_rows: Vec<PersonRow>,
+    pending_rows: Vec<PersonRow>,
+    tabs: Vec<Tab>,
+    list_rows: Vec<PersonRow>,
+    pager: PagerNav,
+    calls: Vec<CallRow>,
+    outcomes: Vec<Opt>,
+    events: Vec<EventRow>,
+    can_manage: bool,
+    can_respond: bool,
+    default_body: String,
+    /// The board's own address with its list's filter and page (where its forms return).
+    back: String,
+    posted: &'static str,
+    f: FormState,
+}
+
+fn pct(n: u64, of: u64) -> u64 {
+    (n * 100).checked_div(of).unwrap_or(0)
+}
+
+/// The first-report line and its class (`met`, `running`, `breached`, `none`).
+fn report_line(state: &AppState, t: Tr, b: &Board) -> (String, &'static str) {
+    match (&b.report_clock, b.incident.reported_at) {
+        (_, Some(at)) => (
+            t.s("incidents.report.done")
+                .replace("{at}", &local_time(state, at)),
+            "met",
+        ),
+        (Some(c), None) => {
+            let breached = c.clock.state_at(state.app.now()).as_str() == "breached";
+            let key = if breached {
+                "incidents.report.late"
+            } else {
+                "incidents.report.due"
+            };
+            (
+                t.s(key)
+                    .replace("{at}", &local_time(state, c.clock.due_at())),
+                if breached { "breached" } else { "running" },
+            )
+        }
+        (None, None) => (t.s("incidents.report.none").to_string(), "none"),
+    }
+}
+
+/// The places of the scope (and how many named products, departures, properties).
+fn scope_line(t: Tr, b: &Board) -> String {
+    let s = &b.incident.scope;
+    let mut scope = s.regions.join("、");
+    let ids = s.property_ids.len() + s.package_ids.len() + s.departure_ids.len();
+    if ids > 0 {
+        scope = t.aside(
+            &scope,
+            &t.s("incidents.scope.ids").replace("{n}", &ids.to_string()),
+        );
+    }
+    scope
+}
+
+pub(super) async fn board(
+    State(state): State<AppState>,
+    user: UiUser,
+    Path(id): Path<Uuid>,
+    pager: Pager,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    board_page(&state, &user, id, &pager, q.filter(), None).await
+}
+
+/// The board, with a refused form as typed when there is one.
+pub(super) async fn board_page(
+    state: &AppState,
+    user: &UiUser,
+    id: Uuid,
+    pager: &Pager,
+    filter: &'static str,
+    posted: Option<Posted>,
+) -> Response {
+    let t = Tr(user.lang);
+    let p = &user.principal;
+    let b = match state.app.incident_board(p, id).await {
+        Ok(b) => b,
+        Err(e) => return error_page(state, user, "incidents", e),
+    };
+    let offset = pager.offset(PEOPLE_PAGE);
+    let list = match state
+        .app
+        .incident_people(p, id, filter_of(filter), PEOPLE_PAGE, u64::from(offset))
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => return error_page(state, user, "incidents", e),
+    };
+    let open = b.incident.state == IncidentState::Open;
+    let can_manage = open && p.can(Permission::ManageIncidents);
+    // The team form offers the desk's active staff (only a manager sees it).
+    let staff = if can_manage {
+        state.app.desk_people(p).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let names = p.can(Permission::ViewCustomers);
+    let c = &b.counts;
+    let count_of = |key: &str| match key {
+        "needs_help" => c.needs_help,
+        "pending" => c.pending,
+        "safe" => c.safe,
+        "escalated" => c.escalated,
+        _ => c.people,
+    };
+    let base = format!("/incidents/{id}");
+    let tabs = FILTERS
+        .iter()
+        .map(|key| Tab {
+            label: format!(
+                "{} {}",
+                t.s(&format!("incidents.filter.{key}")),
+                count_of(key)
+            ),
+            href: if *key == "all" {
+                format!("{base}#people")
+            } else {
+                format!("{base}?people={key}#people")
+            },
+            current: *key == filter,
+        })
+        .collect();
+    let back = crate::ui::flash::without_flash_param(&pager.href(pager.page()));
+    let (report, report_class) = report_line(state, t, &b);
+    let items: Vec<ItemRow> = b
+        .checklist
+        .iter()
+        .map(|row| ItemRow {
+            key: row.item.key,
+            role: t
+                .s(&format!("incidents.role.{}", row.item.role.as_str()))
+                .into(),
+            text: match user.lang {
+                crate::i18n::Lang::ZhCn => row.item.zh.into(),
+                crate::i18n::Lang::En => row.item.en.into(),
+            },
+            done: row.tick.as_ref().map(|tk| local_time(state, tk.done_at)),
+        })
+        .collect();
+    let items_done = items.iter().filter(|i| i.done.is_some()).count();
+    let (posted_form, f, status) = match posted {
+        Some(p) => (p.form, p.f, p.status),
+        None => ("", FormState::default(), StatusCode::OK),
+    };
+    let page = BoardPage {
+        c: Chrome::new(state, user, "incidents"),
+        r: row(state, t, &b.incident),
+        description: b.incident.description.clone(),
+        scope: scope_line(t, &b),
+        window: format!("{} – {}", b.incident.scope.from, b.incident.scope.to),
+        people: c.people,
+        safe: c.safe,
+        needs_help: c.needs_help,
+        pending: c.pending,
+        escalated: c.escalated,
+        delivered: b.delivered,
+        messages_pending: b.messages_pending,
+        messages_dead: b.messages_dead,
+        calls_open: c.calls_open,
+        calls_done: c.calls_done,
+        safe_pct: pct(c.safe, c.people),
+        help_pct: pct(c.needs_help, c.people),
+        pending_pct: pct(c.pending, c.people),
+        delivered_pct: pct(b.delivered, c.people),
+        items_pct: pct(items_done as u64, items.len() as u64),
+        report,
+        report_class,
+        team: TeamRole::ALL
+            .iter()
+            .map(|role| {
+                let held = b.team.iter().find(|(r, _, _)| r == role);
+                TeamRow {
+                    key: role.as_str(),
+                    label: t.s(&format!("incidents.role.{}", role.as_str())),
+                    user: held.map(|(_, u, _)| u.to_string()).unwrap_or_default(),
+                    name: held.map(|(_, _, n)| n.clone()).unwrap_or_default(),
+                }
+            })
+            .collect(),
+        staff: staff
+            .iter()
+            .map(|u| Opt {
+                value: u.id.to_string(),
+                label: u.display_name.clone(),
+            })
+            .collect(),
+        items_done,
+        items,
+        help_rows: b
+            .needs_help
+            .iter()
+            .map(|x| person_row(state, t, names, x))
+            .collect(),
+        pending_rows: b
+            .pending
+            .iter()
+            .map(|x| person_row(state, t, names, x))
+            .collect(),
+        tabs,
+        list_rows: list
+            .items
+            .iter()
+            .map(|x| person_row(state, t, names, x))
+            .collect(),
+        pager: pager.nav(
+            t,
+            PEOPLE_PAGE,
+            Extent::counted(offset, list.items.len(), count_of(filter)),
+        ),
+        calls: b
+            .calls
+            .iter()
+            .map(|k| call_row(state, t, names, k))
+            .collect(),
+        outcomes: CallOutcome::ALL
+            .iter()
+            .map(|o| Opt {
+                value: o.as_str().into(),
+                label: t.s(&format!("incidents.outcome.{}", o.as_str())).into(),
+            })
+            .collect(),
+        events: b
+            .timeline
+            .iter()
+            .map(|e| EventRow {
+                at: local_time(state, e.at),
+                text: event_text(t, b.incident.kind, &e.kind, &e.detail),
+            })
+            .collect(),
+        can_manage,
+        can_respond: open && p.can(Permission::RespondToIncidents),
+        default_body: default_body(&b.incident),
+        back,
+        posted: posted_form,
+        f,
+    };
+    render(status, &page)
+}
+
+/// One line of the timeline in the page's language (`incident` names its checklist).
+fn event_text(t: Tr, incident: IncidentKind, kind: &str, detail: &str) -> String {
+    let d: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+    let n = |k: &str| d[k].as_u64().unwrap_or(0).to_string();
+    let s = |k: &str| d[k].as_str().unwrap_or("").to_string();
+    let key = format!("incidents.event.{kind}");
+    if !Tr::has(&key) {
+        return kind.to_string();
+    }
+    let label = |prefix: &str, value: String| {
+        let key = format!("incidents.{prefix}.{value}");
+        if Tr::has(&key) {
+            t.s(&key).to_string()
+        } else {
+            value
+        }
+    };
+    let done = if d["done"].as_bool() == Some(false) {
+        t.s("incidents.event.undone")
+    } else {
+        ""
+    };
+    t.s(&key)
+        .replace("{people}", &n("people"))
+        .replace("{sms}", &n("sms"))
+        .replace("{email}", &n("email"))
+        .replace("{calls}", &n("calls"))
+        .replace("{status}", &label("status", s("status")))
+        .replace("{via}", &label("via", s("via")))
+        .replace("{reason}", &label("reason", s("reason")))
+        .replace("{outcome}", &label("outcome", s("outcome")))
+        .replace("{role}", &label("role", s("role")))
+        .replace("{ticket}", &s("ticket"))
+        .replace("{item}", &item_text(t, incident, &s("item")))
+        .replace("{undone}", done)
+}
+
+/// A checklist item's text in the page's language (its key when the checklist has no such
+/// item any more).
+fn item_text(t: Tr, incident: IncidentKind, key: &str) -> String {
+    match checklist(incident).into_iter().find(|i| i.key == key) {
+        Some(i) => match t.0 {
+            crate::i18n::Lang::ZhCn => i.zh.into(),
+            crate::i18n::Lang::En => i.en.into(),
+        },
+        None => key.into(),
+    }
+}
