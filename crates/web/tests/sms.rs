@@ -606,11 +606,15 @@ async fn a_broadcast_is_queued_from_identifier_rows_and_the_provider_posts_recei
     tx.enqueue(&messages).await.unwrap();
     tx.commit().await.unwrap();
 
-    // Two tokens: two now, the rest as the bucket refills.
+    // A burst of one token (a twentieth of a second's worth, at least one): one now, then
+    // one each half second as the bucket refills at two a second — never two at once.
     drain(&s).await;
-    assert_eq!(s.sink.messages().len(), 2);
-    s.clock.advance(SignedDuration::from_secs(1));
-    drain(&s).await;
+    assert_eq!(s.sink.messages().len(), 1);
+    for sent in [2, 3, 4] {
+        s.clock.advance(SignedDuration::from_millis(500));
+        drain(&s).await;
+        assert_eq!(s.sink.messages().len(), sent);
+    }
     let got = s.sink.messages();
     assert_eq!(got.len(), 4);
     let mut numbers: Vec<_> = got
