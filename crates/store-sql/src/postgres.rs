@@ -331,6 +331,11 @@ mod shared_search {
     include!("shared/search.rs");
 }
 
+/// The last day of departure `d`'s trip (package `t`: as many days as its itinerary), as
+/// `YYYY-MM-DD`.
+const TOUR_LAST_DAY: &str = "to_char(CAST(d.departs_on AS date) + \
+     (jsonb_array_length(CAST(t.body AS jsonb) -> 'itinerary') - 1), 'YYYY-MM-DD')";
+
 mod shared_emergency {
     include!("shared/emergency.rs");
 }

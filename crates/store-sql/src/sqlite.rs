@@ -248,6 +248,11 @@ mod shared_search {
     include!("shared/search.rs");
 }
 
+/// The last day of departure `d`'s trip (package `t`: as many days as its itinerary), as
+/// `YYYY-MM-DD`.
+const TOUR_LAST_DAY: &str =
+    "date(d.departs_on, '+' || (json_array_length(t.body, '$.itinerary') - 1) || ' days')";
+
 mod shared_emergency {
     include!("shared/emergency.rs");
 }

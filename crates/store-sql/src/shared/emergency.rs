@@ -1,7 +1,7 @@
 // Emergencies: incidents, their people, calls, team, checklist and timeline, shared by both
 // backends: `include!`d where `Db` and `SqlTx` are bound.
 
-use super::{Db, SqlTx};
+use super::{Db, SqlTx, TOUR_LAST_DAY};
 use crate::convert::{day, err, from_json, id, ms, opt_id, opt_ms, opt_ts, to_json, ts};
 
 use jiff::Timestamp;
@@ -191,8 +191,8 @@ pub(super) fn push_reached<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) 
 /// Pushes `SELECT booking_id, customer_id` of the bookings the scope reaches: holding
 /// inventory and not ended (held, confirmed, changed), overlapping the window, with a room
 /// night of an in-scope property from the day before the window to its end, or seats on an
-/// in-scope departure leaving in the window or up to the longest tour before it (a booking
-/// with both appears twice).
+/// in-scope departure whose trip (its package's days) overlaps the window — looked for among
+/// those leaving up to the longest tour before it (a booking with both appears twice).
 ///
 /// Each branch joins its bookings directly (no `IN (…)` list of booking ids to build and
 /// probe): the lodging branch walks from the properties in scope to their rooms and their
@@ -236,7 +236,10 @@ fn push_reached_bookings<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
     )
     .push_bind(day(departs_from))
     .push(" AND d.departs_on <= ")
-    .push_bind(day(scope.to));
+    .push_bind(day(scope.to))
+    // The departure's own trip reaches the window: its lines are read only then.
+    .push(format!(" AND {TOUR_LAST_DAY} >= "))
+    .push_bind(day(scope.from));
     live_in_window(qb);
     qb.push(" AND ");
     let tours = conditions(
