@@ -588,6 +588,12 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/incidents/{id}/report", "post"),
         ("/api/v1/incidents/{id}/report", "get"),
         ("/api/v1/incidents/{id}/close", "post"),
+        ("/api/v1/incidents/{id}/remedies", "get"),
+        ("/api/v1/incidents/{id}/remedies", "post"),
+        (
+            "/api/v1/incidents/{id}/remedies/{booking_id}/choice",
+            "post",
+        ),
         ("/api/v1/rooms/{id}/ical-import", "post"),
         ("/api/v1/ical-subscriptions", "get"),
         ("/api/v1/ical-subscriptions", "post"),

@@ -128,7 +128,11 @@ pub(crate) const TEXT: &[Entry] = &[
     ("incidents.form.drill", "这是一次演练（按真实事件处理与统计，标记为演练）", "This is a drill (handled and measured as real, marked as a drill)"),
     ("incidents.form.scope", "影响范围", "Scope"),
     ("incidents.form.regions", "地区", "Places"),
-    ("incidents.form.regions_example", "如：三亚、陵水", "e.g. 三亚、陵水"),
+    (
+        "incidents.form.regions_example",
+        "如：三亚、陵水",
+        "e.g. Sanya, Lingshui — as written in destinations and addresses",
+    ),
     (
         "incidents.form.regions_hint",
         "与产品目的地、房源地址匹配；多个地区用顿号、逗号或空格分隔。",
