@@ -3,6 +3,7 @@
 mod bench;
 mod bench_bookings;
 mod bench_broadcast;
+mod bench_broadcast_seed;
 mod bench_http;
 mod bench_inbox;
 mod bench_outbox;
