@@ -13,7 +13,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use common::bookings::{call, homestay, nodes, tour, Nodes};
+use common::bookings::{call, homestay, nodes, raw, tour, Nodes};
 use common::{assert_problem, Reply};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -61,39 +61,6 @@ async fn book(
         r.body["customer_id"].as_str().unwrap().to_string(),
         total,
     )
-}
-
-async fn raw(
-    router: &axum::Router,
-    method: Method,
-    uri: &str,
-    cookie: Option<&str>,
-    form: Option<String>,
-) -> Reply {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(c) = cookie {
-        req = req.header("cookie", c);
-    }
-    if form.is_some() {
-        req = req.header("content-type", "application/x-www-form-urlencoded");
-    }
-    let res = router
-        .clone()
-        .oneshot(
-            req.body(form.map(Body::from).unwrap_or_else(Body::empty))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Reply {
-        status,
-        headers,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        text: String::from_utf8_lossy(&bytes).to_string(),
-    }
 }
 
 /// The remedies page on node b as a browser opens it: its cookie and form token.

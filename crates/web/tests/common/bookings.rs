@@ -264,3 +264,37 @@ async fn reply(res: axum::response::Response) -> Reply {
         text: String::from_utf8_lossy(&bytes).to_string(),
     }
 }
+
+/// A request as a browser sends it: an optional cookie and a urlencoded form, no token.
+pub async fn raw(
+    router: &axum::Router,
+    method: Method,
+    uri: &str,
+    cookie: Option<&str>,
+    form: Option<String>,
+) -> Reply {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    if form.is_some() {
+        req = req.header("content-type", "application/x-www-form-urlencoded");
+    }
+    let res = router
+        .clone()
+        .oneshot(
+            req.body(form.map(Body::from).unwrap_or_else(Body::empty))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        text: String::from_utf8_lossy(&bytes).to_string(),
+    }
+}
