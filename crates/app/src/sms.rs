@@ -53,6 +53,9 @@ pub mod wire {
     pub const OK: &str = "OK";
     /// The provider's flow control (per number, per minute/hour): try again later.
     pub const BUSINESS_LIMIT_CONTROL: &str = "isv.BUSINESS_LIMIT_CONTROL";
+    /// The provider's API flow control (requests per second of the account): over the rate,
+    /// try again in a moment without counting the attempt.
+    pub const THROTTLING: &str = "Throttling.User";
     /// The number cannot receive SMS: never try again.
     pub const MOBILE_NUMBER_ILLEGAL: &str = "isv.MOBILE_NUMBER_ILLEGAL";
     /// The template variable the rendered text is carried in.
@@ -92,6 +95,12 @@ pub mod wire {
         pub biz_id: Option<String>,
         #[serde(rename = "RequestId", default)]
         pub request_id: String,
+    }
+
+    /// Whether a refusal says only that the account sent too fast (`Throttling.*`): the
+    /// message was not looked at, and is tried again in a moment, uncounted.
+    pub fn throttled(code: &str) -> bool {
+        code.starts_with("Throttling")
     }
 
     /// Whether a refusal may succeed later: the providers' flow control and their own

@@ -25,6 +25,9 @@ pub struct ChannelError {
     /// Short description for the delivery history. May contain the server's reply; it is
     /// stored with the message, never logged.
     pub message: String,
+    /// True when the channel refused for its rate (a provider's flow control, HTTP 429): the
+    /// message is tried again soon and the attempt is not counted.
+    pub throttled: bool,
 }
 
 impl ChannelError {
@@ -32,6 +35,7 @@ impl ChannelError {
         Self {
             retryable: true,
             message: message.into(),
+            throttled: false,
         }
     }
 
@@ -39,6 +43,16 @@ impl ChannelError {
         Self {
             retryable: false,
             message: message.into(),
+            throttled: false,
+        }
+    }
+
+    /// Over the channel's rate: try again soon, uncounted.
+    pub fn throttled(message: impl Into<String>) -> Self {
+        Self {
+            retryable: true,
+            message: message.into(),
+            throttled: true,
         }
     }
 }

@@ -28,6 +28,10 @@ use tokio::task::JoinHandle;
 use tripdesk_app::App;
 use tripdesk_store::{AttemptOutcome, ClaimRequest, FinishedAttempt, OutboxMessage};
 
+/// How soon a message refused for the channel's rate is tried again (uncounted; the claim
+/// waits for a token of the channel's own rate limit as any other does).
+const THROTTLED_RETRY: SignedDuration = SignedDuration::from_secs(1);
+
 /// How the dispatcher of one node works.
 #[derive(Debug, Clone)]
 pub struct DispatcherConfig {
@@ -325,6 +329,10 @@ async fn deliver(ctx: &Ctx, channel: &Arc<dyn Channel>, worker: &str, message: O
     let finished = ctx.app.now();
     let outcome = match result {
         Ok(receipt) => AttemptOutcome::Sent { receipt: receipt.0 },
+        Err(e) if e.throttled => AttemptOutcome::Throttled {
+            retry_at: finished + THROTTLED_RETRY,
+            error: e.message,
+        },
         Err(e) if e.retryable && m.attempts < m.max_attempts => AttemptOutcome::Retry {
             retry_at: ctx.app.settings.notify.retry_at(m.attempts, finished),
             error: e.message,
@@ -345,6 +353,11 @@ async fn deliver(ctx: &Ctx, channel: &Arc<dyn Channel>, worker: &str, message: O
                 let latency = finished.duration_since(m.created_at).as_secs_f64().max(0.0);
                 metrics::histogram!("tripdesk_outbox_delivery_latency_seconds", "channel" => name)
                     .record(latency);
+            }
+            AttemptOutcome::Throttled { .. } => {
+                metrics::counter!("tripdesk_outbox_throttled_total", "channel" => name)
+                    .increment(1);
+                tracing::debug!(message_id = %m.id, channel = name, "over the channel's rate; will retry");
             }
             AttemptOutcome::Retry { .. } => {
                 metrics::counter!("tripdesk_outbox_failed_total", "channel" => name).increment(1);

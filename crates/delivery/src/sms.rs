@@ -143,7 +143,10 @@ impl Channel for SmsChannel {
                 })
             })?;
         let status = response.status();
-        if status.as_u16() == 408 || status.as_u16() == 429 || status.is_server_error() {
+        if status.as_u16() == 429 {
+            return Err(ChannelError::throttled("HTTP 429"));
+        }
+        if status.as_u16() == 408 || status.is_server_error() {
             return Err(ChannelError::retry(format!("HTTP {}", status.as_u16())));
         }
         if !status.is_success() {
@@ -160,6 +163,8 @@ impl Channel for SmsChannel {
                 "OK BizId {}",
                 biz.chars().take(64).collect::<String>()
             )))
+        } else if wire::throttled(&code) {
+            Err(ChannelError::throttled(code))
         } else if wire::retryable(&code) {
             Err(ChannelError::retry(code))
         } else {

@@ -6,7 +6,7 @@
 //!
 //! Like the real services it drops a send whose `OutId` it accepted before (answering the
 //! first `BizId` again, counted in [`SmsSink::duplicates`]). It can hold a rate (answering
-//! `isv.BUSINESS_LIMIT_CONTROL` above it), refuse numbers, or answer the next sends with a
+//! `Throttling.User` above it, the providers' API flow control), refuse numbers, or answer the next sends with a
 //! given code. Not a provider: loopback only, everything in memory.
 
 use axum::body::Bytes;
@@ -135,7 +135,8 @@ impl SmsSink {
         self.inner().refused_signatures
     }
 
-    /// Sends answered `isv.BUSINESS_LIMIT_CONTROL` by the rate limit or an injected code.
+    /// Sends answered over the rate (`Throttling.User` by the rate limit) or with an injected
+    /// flow-control code (`Throttling.User`, `isv.BUSINESS_LIMIT_CONTROL`).
     pub fn throttled(&self) -> u64 {
         self.inner().throttled
     }
@@ -238,7 +239,7 @@ async fn send(
         return Ok(answer(&code, None));
     }
     if let Some(code) = inner.next_codes.pop_front() {
-        if code == wire::BUSINESS_LIMIT_CONTROL {
+        if code == wire::BUSINESS_LIMIT_CONTROL || code == wire::THROTTLING {
             inner.throttled += 1;
         }
         return Ok(answer(&code, None));
@@ -250,7 +251,7 @@ async fn send(
         }
         if inner.window.1 >= limit {
             inner.throttled += 1;
-            return Ok(answer(wire::BUSINESS_LIMIT_CONTROL, None));
+            return Ok(answer(wire::THROTTLING, None));
         }
         inner.window.1 += 1;
     }

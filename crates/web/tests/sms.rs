@@ -748,3 +748,38 @@ async fn a_reply_through_the_webhook_is_a_safety_check_in() {
         "one ticket, not one per delivery"
     );
 }
+
+/// The provider's API flow control (`Throttling.User`) only says "too fast": the message is
+/// tried again a second later and the refused attempt is not counted, so a broadcast held
+/// at the provider's rate never uses up a traveler's attempts.
+#[tokio::test]
+async fn a_send_over_the_providers_rate_is_tried_again_at_once_uncounted() {
+    let s = setup().await;
+    let traveler = customer(&s.h.app, "林小雨", PHONE).await;
+    for _ in 0..3 {
+        s.sink.answer_next(wire::THROTTLING);
+    }
+    let queued = queue_sms(&s, traveler, "请报平安").await;
+    let id: Uuid = queued["id"].as_str().unwrap().parse().unwrap();
+    let read = || {
+        let store = s.h.store.store.clone();
+        async move {
+            let mut tx = store.read().await.unwrap();
+            tx.get_message(id).await.unwrap().unwrap()
+        }
+    };
+    for refused in 1..=3 {
+        drain(&s).await;
+        let m = read().await;
+        assert_eq!(m.state.as_str(), "retrying", "refusal {refused}");
+        assert_eq!(m.attempts, 0, "a throttled attempt is given back");
+        assert_eq!(m.last_error.as_deref(), Some(wire::THROTTLING));
+        s.clock.advance(SignedDuration::from_secs(1));
+    }
+    drain(&s).await;
+    let sent = read().await;
+    assert_eq!(sent.state.as_str(), "sent");
+    assert_eq!(sent.attempts, 1);
+    assert_eq!(s.sink.messages().len(), 1);
+    assert_eq!(s.sink.throttled(), 3);
+}

@@ -218,14 +218,18 @@ impl OutboxRepo for SqlTx {
         let now = ms(attempt.finished_at);
         let (state, due_at, error, receipt, sent_at) = match &attempt.outcome {
             AttemptOutcome::Sent { receipt } => ("sent", None, None, Some(receipt), Some(now)),
-            AttemptOutcome::Retry { error, retry_at } => {
+            AttemptOutcome::Retry { error, retry_at }
+            | AttemptOutcome::Throttled { error, retry_at } => {
                 ("retrying", Some(ms(*retry_at)), Some(error), None, None)
             }
             AttemptOutcome::Dead { error } => ("dead", None, Some(error), None, None),
         };
+        // A throttled attempt gives its count back (as a released claim does).
+        let uncounted = i64::from(matches!(attempt.outcome, AttemptOutcome::Throttled { .. }));
         let row = sqlx::query(
             "UPDATE outbox_messages SET state = $3, due_at = $4, locked_by = NULL, \
-             last_error = COALESCE($5, last_error), receipt = $6, sent_at = $7, updated_at = $8 \
+             last_error = COALESCE($5, last_error), receipt = $6, sent_at = $7, updated_at = $8, \
+             attempts = attempts - $9 \
              WHERE id = $1 AND state = 'sending' AND locked_by = $2 RETURNING attempts",
         )
         .bind(attempt.message_id.to_string())
@@ -236,13 +240,14 @@ impl OutboxRepo for SqlTx {
         .bind(receipt)
         .bind(sent_at)
         .bind(now)
+        .bind(uncounted)
         .fetch_optional(self.db().await?)
         .await
         .map_err(err)?;
         let Some(row) = row else {
             return Ok(false);
         };
-        let number: i64 = row.try_get("attempts").map_err(err)?;
+        let number: i64 = row.try_get::<i64, _>("attempts").map_err(err)? + uncounted;
         let outcome = match state {
             "retrying" => "retry",
             other => other,

@@ -149,6 +149,29 @@ pub async fn outbox_life_of_a_message(store: &dyn Store) {
         .unwrap();
     assert_eq!(got.messages.len(), 1);
     assert_eq!(got.messages[0].attempts, 2);
+    // Over the channel's rate: tried again soon, the attempt given back (recorded as a retry
+    // with its number), so flow control never uses up a message's attempts.
+    let soon = retry_at + SignedDuration::from_secs(1);
+    assert!(tx
+        .finish_attempt(&finished(
+            first.id,
+            "w1",
+            retry_at,
+            AttemptOutcome::Throttled {
+                error: "Throttling.User".into(),
+                retry_at: soon
+            }
+        ))
+        .await
+        .unwrap());
+    let throttled = tx.get_message(first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (throttled.state, throttled.attempts, throttled.due_at),
+        (MessageState::Retrying, 1, Some(soon))
+    );
+    let got = tx.claim_due(&claim("email", "w1", soon, 10)).await.unwrap();
+    assert_eq!(got.messages.len(), 1);
+    assert_eq!(got.messages[0].attempts, 2);
     assert!(tx
         .finish_attempt(&finished(
             first.id,
@@ -225,7 +248,10 @@ pub async fn outbox_life_of_a_message(store: &dyn Store) {
         .into_iter()
         .map(|a| format!("{}:{}", a.attempt, a.outcome))
         .collect();
-    assert_eq!(history, ["1:retry", "2:dead", "2:requeued", "3:sent"]);
+    assert_eq!(
+        history,
+        ["1:retry", "2:retry", "2:dead", "2:requeued", "3:sent"]
+    );
 
     assert_eq!(
         tx.next_due_at(&["email".into()]).await.unwrap(),

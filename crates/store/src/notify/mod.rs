@@ -179,6 +179,14 @@ pub enum AttemptOutcome {
         error: String,
         retry_at: Timestamp,
     },
+    /// The channel answered "over its rate" (the provider's flow control): try again at
+    /// `retry_at`, the attempt not counted against `max_attempts` (the message was not
+    /// looked at; the channel's own rate limit bounds how often this can happen). Recorded
+    /// in the history as a retry.
+    Throttled {
+        error: String,
+        retry_at: Timestamp,
+    },
     /// Give up (last attempt, or a permanent failure such as a rejected address).
     Dead {
         error: String,
