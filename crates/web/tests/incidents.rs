@@ -614,3 +614,122 @@ async fn an_incident_changes_by_version_and_refuses_what_does_not_fit() {
         "incident.closed",
     );
 }
+
+/// Books `departure` for `name` (two adults, confirmed); returns the customer id.
+async fn tour_party(n: &Nodes, token: &str, departure: &str, name: &str, phone: &str) -> String {
+    let r = n
+        .post(
+            "/api/v1/bookings",
+            token,
+            json!({"customer": {"name": name, "phone": phone},
+                   "lines": [{"departure_id": departure, "travelers": {"adults": 2, "children": 0, "seniors": 0}}],
+                   "confirm": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body["customer_id"].as_str().unwrap().to_string()
+}
+
+/// The guide or tour leader of a departure on the road is one of the incident's people, found
+/// by their phone (one customer record for all incidents), and leaves with the scope; a guide
+/// named with a phone that is not a number (an extension) is left for staff to add by hand,
+/// and the declaration says which departure's.
+#[tokio::test]
+async fn the_guides_of_departures_in_scope_are_among_the_affected() {
+    let n = nodes().await;
+    let (boss, agent) = (n.token("zhao.min").await, n.token("li.na").await);
+    let led = tour(&n, &boss, 20).await; // 黄山, 2027-05-01, two days
+    let r = call(
+        &n.a,
+        Method::PUT,
+        &format!("/api/v1/departures/{led}/guide"),
+        &boss,
+        Some(json!({"name": "李明（领队）", "phone": "139 0000 1234"})),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let unusable = tour(&n, &boss, 20).await;
+    let r = call(
+        &n.a,
+        Method::PUT,
+        &format!("/api/v1/departures/{unusable}/guide"),
+        &boss,
+        Some(json!({"name": "周导", "phone": "80012"})),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let zhang = tour_party(&n, &agent, &led, "张伟", "13700000009").await;
+    let liu = tour_party(&n, &agent, &unusable, "刘洋", "13700000008").await;
+
+    let declare = |title: &str| {
+        json!({"kind": "safety", "level": "general", "title": title,
+               "scope": {"regions": ["黄山"], "from": "2027-05-02", "to": "2027-05-02"}})
+    };
+    let first = n
+        .post("/api/v1/incidents", &boss, declare("黄山索道停运"))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert_eq!(first.body["people"], 3, "two parties and one usable guide");
+    let incident = first.body["incident"]["id"].as_str().unwrap().to_string();
+    let people = n
+        .get(&format!("/api/v1/incidents/{incident}/people"), &boss)
+        .await;
+    let items = people.body["items"].as_array().unwrap().clone();
+    let guides: Vec<&Value> = items.iter().filter(|p| p["origin"] == "guide").collect();
+    assert_eq!(guides.len(), 1, "{items:?}");
+    let guide = guides[0]["customer_id"].as_str().unwrap().to_string();
+    assert!(guides[0]["booking_id"].is_null());
+    let mut travelers: Vec<&str> = items
+        .iter()
+        .filter(|p| p["origin"] == "booking")
+        .map(|p| p["customer_id"].as_str().unwrap())
+        .collect();
+    travelers.sort();
+    let mut want = vec![zhang.as_str(), liu.as_str()];
+    want.sort();
+    assert_eq!(travelers, want);
+    let record = n.get(&format!("/api/v1/customers/{guide}"), &boss).await;
+    assert_eq!(record.status, StatusCode::OK, "{}", record.text);
+    assert_eq!(record.body["name"], "李明（领队）");
+    assert_eq!(
+        first.body["guides_unusable"],
+        json!([unusable]),
+        "the declaration names the departure whose guide could not be added"
+    );
+
+    // A second incident finds the same guide: one customer record, not two.
+    let second = n
+        .post("/api/v1/incidents", &boss, declare("黄山暴雨"))
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.text);
+    let second_id = second.body["incident"]["id"].as_str().unwrap();
+    let people = n
+        .get(&format!("/api/v1/incidents/{second_id}/people"), &boss)
+        .await;
+    assert!(people.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["origin"] == "guide" && p["customer_id"] == guide.as_str()));
+
+    // The scope moves away from 黄山: the guide leaves with the travelers.
+    let moved = call(
+        &n.a,
+        Method::PATCH,
+        &format!("/api/v1/incidents/{incident}"),
+        &boss,
+        Some(
+            json!({"scope": {"regions": ["大理"], "from": "2027-05-02", "to": "2027-05-02"},
+                    "version": 1}),
+        ),
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert_eq!(
+        (
+            moved.body["people"].as_u64(),
+            moved.body["dropped"].as_u64()
+        ),
+        (Some(0), Some(3))
+    );
+}

@@ -8,6 +8,7 @@
 mod broadcast;
 mod checkin;
 mod contact;
+mod guides;
 mod remedies;
 mod remedy_choice;
 mod team;
@@ -72,6 +73,9 @@ pub struct UpdateIncident {
 pub struct IncidentChange {
     pub incident: Incident,
     pub affected: AffectedCount,
+    /// Departures in scope whose guide's phone is not a number to reach (staff add the guide
+    /// by hand).
+    pub guides_unusable: Vec<Uuid>,
 }
 
 pub(crate) fn changed() -> AppError {
@@ -244,9 +248,8 @@ impl App {
             version: 1,
         };
         tx.insert_incident(&incident).await?;
-        let affected = tx
-            .compute_affected(incident.id, &incident.scope, now)
-            .await?;
+        let found = self.find_affected(&mut *tx, p, &incident, now).await?;
+        let affected = found.affected;
         if incident.level.report_clock() {
             self.start_incident_clock(&mut *tx, p, &incident).await?;
         }
@@ -259,11 +262,16 @@ impl App {
             None,
             json!({ "kind": incident.kind.as_str(), "level": incident.level.as_str(),
                     "drill": incident.drill, "scope": &incident.scope,
-                    "people": affected.in_scope }),
+                    "people": affected.in_scope, "guides": found.guides,
+                    "guides_unusable": found.guides_unusable }),
         )
         .await?;
         tx.commit().await?;
-        Ok(IncidentChange { incident, affected })
+        Ok(IncidentChange {
+            incident,
+            affected,
+            guides_unusable: found.guides_unusable,
+        })
     }
 
     /// Changes an open incident; a new scope recomputes its people (answers are kept).
@@ -333,16 +341,19 @@ impl App {
         if !tx.update_incident(&incident, change.version).await? {
             return Err(changed());
         }
-        let affected = if scope_changed {
-            tx.compute_affected(incident.id, &incident.scope, now)
-                .await?
+        let found = if scope_changed {
+            self.find_affected(&mut *tx, p, &incident, now).await?
         } else {
             let c = tx.incident_counts(incident.id).await?;
-            AffectedCount {
-                in_scope: c.people,
-                ..AffectedCount::default()
+            guides::Found {
+                affected: AffectedCount {
+                    in_scope: c.people,
+                    ..AffectedCount::default()
+                },
+                ..Default::default()
             }
         };
+        let affected = found.affected;
         if raised_to_clock && incident.reported_at.is_none() {
             self.start_incident_clock(&mut *tx, p, &incident).await?;
         }
@@ -350,6 +361,7 @@ impl App {
             "level": (before.level != incident.level).then(|| incident.level.as_str()),
             "scope_changed": scope_changed,
             "people": affected.in_scope, "added": affected.added, "dropped": affected.dropped,
+            "guides": found.guides, "guides_unusable": found.guides_unusable,
         });
         self.record_step(
             &mut *tx,
@@ -362,7 +374,11 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(IncidentChange { incident, affected })
+        Ok(IncidentChange {
+            incident,
+            affected,
+            guides_unusable: found.guides_unusable,
+        })
     }
 
     pub async fn get_incident(&self, p: &Principal, id: Uuid) -> Result<Incident, AppError> {

@@ -12,7 +12,7 @@ use tripdesk_domain::emergency::{
 };
 use tripdesk_store::{
     AffectedCount, BroadcastTarget, EmergencyRepo, Incident,
-    IncidentCounts, IncidentDelivery, IncidentPerson, PeopleFilter, PersonOrigin, SealedContact,
+    IncidentCounts, IncidentDelivery, IncidentPerson, PeopleFilter, PersonOrigin, ScopeGuide, SealedContact,
     StoreError,
 };
 use uuid::Uuid;
@@ -201,16 +201,6 @@ pub(super) fn push_reached<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) 
 /// scans every room-night; PostgreSQL plans it as the inner join it is.
 fn push_reached_bookings<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
     let night_from = scope.from.yesterday().unwrap_or(scope.from);
-    let departs_from = scope
-        .from
-        .checked_sub(jiff::Span::new().days(LONGEST_TOUR_DAYS))
-        .unwrap_or(scope.from);
-    let live_in_window = |qb: &mut QueryBuilder<'a, Db>| {
-        qb.push(" AND b.state IN ('held', 'confirmed', 'changed') AND b.ends_on >= ")
-            .push_bind(day(scope.from))
-            .push(" AND b.starts_on <= ")
-            .push_bind(day(scope.to));
-    };
     qb.push(
         "SELECT b.id AS booking_id, b.customer_id FROM properties p CROSS JOIN rooms r \
          CROSS JOIN room_nights rn CROSS JOIN bookings b \
@@ -220,7 +210,7 @@ fn push_reached_bookings<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
     .push_bind(day(night_from))
     .push(" AND rn.night <= ")
     .push_bind(day(scope.to));
-    live_in_window(qb);
+    push_live_in_window(qb, scope);
     qb.push(" AND ");
     let rooms = conditions(
         &[("p.id", &scope.property_ids)],
@@ -228,19 +218,31 @@ fn push_reached_bookings<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
         &scope.regions,
     );
     push_any(qb, &rooms);
-    qb.push(
-        " UNION ALL SELECT b.id, b.customer_id FROM departures d CROSS JOIN tour_packages t \
+    qb.push(" UNION ALL ");
+    push_reached_departures(qb, scope, "b.id, b.customer_id");
+}
+
+/// Pushes `SELECT {columns} FROM departures d, tour_packages t, booking_lines l, bookings b`
+/// of the bookings on in-scope departures whose trip overlaps the window (the tour branch of
+/// [`push_reached_bookings`], also read for the departures' guides).
+fn push_reached_departures<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope, columns: &str) {
+    let departs_from = scope
+        .from
+        .checked_sub(jiff::Span::new().days(LONGEST_TOUR_DAYS))
+        .unwrap_or(scope.from);
+    qb.push(format!(
+        "SELECT {columns} FROM departures d CROSS JOIN tour_packages t \
          CROSS JOIN booking_lines l CROSS JOIN bookings b \
          WHERE t.id = d.package_id AND l.departure_id = d.id AND b.id = l.booking_id \
-         AND d.departs_on >= ",
-    )
+         AND d.departs_on >= "
+    ))
     .push_bind(day(departs_from))
     .push(" AND d.departs_on <= ")
     .push_bind(day(scope.to))
     // The departure's own trip reaches the window: its lines are read only then.
     .push(format!(" AND {TOUR_LAST_DAY} >= "))
     .push_bind(day(scope.from));
-    live_in_window(qb);
+    push_live_in_window(qb, scope);
     qb.push(" AND ");
     let tours = conditions(
         &[("d.id", &scope.departure_ids), ("d.package_id", &scope.package_ids)],
@@ -248,6 +250,14 @@ fn push_reached_bookings<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
         &scope.regions,
     );
     push_any(qb, &tours);
+}
+
+/// ` AND` booking `b` holds inventory and overlaps the scope's window.
+fn push_live_in_window<'a>(qb: &mut QueryBuilder<'a, Db>, scope: &'a Scope) {
+    qb.push(" AND b.state IN ('held', 'confirmed', 'changed') AND b.ends_on >= ")
+        .push_bind(day(scope.from))
+        .push(" AND b.starts_on <= ")
+        .push_bind(day(scope.to));
 }
 
 async fn count(tx: &mut SqlTx, sql: &str, incident: Uuid) -> Result<u64, StoreError> {
@@ -365,6 +375,7 @@ impl EmergencyRepo for SqlTx {
         &mut self,
         incident_id: Uuid,
         scope: &Scope,
+        guides: &[Uuid],
         now: Timestamp,
     ) -> Result<AffectedCount, StoreError> {
         let incident = incident_id.to_string();
@@ -377,7 +388,7 @@ impl EmergencyRepo for SqlTx {
         // 2: in scope before this recomputation; what the scope still reaches goes back to 1.
         sqlx::query(
             "UPDATE incident_people SET in_scope = 2 \
-             WHERE incident_id = $1 AND origin = 'booking' AND in_scope = 1",
+             WHERE incident_id = $1 AND origin IN ('booking', 'guide') AND in_scope = 1",
         )
         .bind(&incident)
         .execute(self.db().await?)
@@ -399,6 +410,19 @@ impl EmergencyRepo for SqlTx {
             .execute(self.db().await?)
             .await
             .map_err(err)?;
+        for guide in guides {
+            sqlx::query(
+                "INSERT INTO incident_people (incident_id, customer_id, origin, booking_id, \
+                 in_scope, status, added_at) VALUES ($1, $2, 'guide', NULL, 1, 'pending', $3) \
+                 ON CONFLICT (incident_id, customer_id) DO UPDATE SET in_scope = 1",
+            )
+            .bind(&incident)
+            .bind(guide.to_string())
+            .bind(ms(now))
+            .execute(self.db().await?)
+            .await
+            .map_err(err)?;
+        }
         let dropped = sqlx::query(
             "UPDATE incident_people SET in_scope = 0 WHERE incident_id = $1 AND in_scope = 2",
         )
@@ -423,6 +447,26 @@ impl EmergencyRepo for SqlTx {
             added: after - before,
             dropped,
         })
+    }
+
+    async fn scope_guides(&mut self, scope: &Scope) -> Result<Vec<ScopeGuide>, StoreError> {
+        let mut qb: QueryBuilder<'_, Db> =
+            QueryBuilder::new("SELECT DISTINCT g.id, g.guide_name, g.guide_phone FROM (");
+        push_reached_departures(&mut qb, scope, "d.id, d.guide_name, d.guide_phone");
+        qb.push(") g WHERE g.guide_phone <> '' ORDER BY g.id");
+        qb.build()
+            .fetch_all(self.db().await?)
+            .await
+            .map_err(err)?
+            .iter()
+            .map(|row| {
+                Ok(ScopeGuide {
+                    departure_id: id(&row.try_get::<String, _>("id").map_err(err)?)?,
+                    guide_name: row.try_get("guide_name").map_err(err)?,
+                    guide_phone: row.try_get("guide_phone").map_err(err)?,
+                })
+            })
+            .collect()
     }
 
     async fn add_incident_person(

@@ -127,7 +127,10 @@ pub async fn affected_people_are_found_from_bookings(store: &dyn Store) {
 
     // A tour of 黄山 (destination) leaving the day before the window, two travelers.
     let package = sample_package("黄山三日游");
-    let departure = sample_departure(package.package.id, date(2026, 8, 31), 20);
+    let mut departure = sample_departure(package.package.id, date(2026, 8, 31), 20);
+    departure
+        .set_guide("李明（领队）", "139 0000 1234")
+        .unwrap();
     let (booker, companion) = (customer(store).await, customer(store).await);
     let mut tour = sample_booking(
         booker,
@@ -168,20 +171,54 @@ pub async fn affected_people_are_found_from_bookings(store: &dyn Store) {
     };
     let mut incident = sample_incident(scope);
     let now = t("2026-09-01T01:00:00Z");
+    let guide = customer(store).await;
     let mut tx = store.write().await.unwrap();
     tx.insert_incident(&incident).await.unwrap();
+    // The departure on the road names its guide; the lodging has none.
+    assert_eq!(
+        tx.scope_guides(&incident.scope).await.unwrap(),
+        vec![ScopeGuide {
+            departure_id: departure.id,
+            guide_name: "李明（领队）".into(),
+            guide_phone: "139 0000 1234".into(),
+        }]
+    );
     let found = tx
-        .compute_affected(incident.id, &incident.scope, now)
+        .compute_affected(incident.id, &incident.scope, &[guide], now)
         .await
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
         found,
         AffectedCount {
-            in_scope: 4,
-            added: 4,
+            in_scope: 5,
+            added: 5,
             dropped: 0
         }
+    );
+    let mut r = store.read().await.unwrap();
+    let as_guide = r
+        .get_incident_person(incident.id, guide)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(as_guide.origin, PersonOrigin::Guide);
+    assert!(as_guide.in_scope && as_guide.booking_id.is_none());
+    drop(r);
+    let mut tx = store.write().await.unwrap();
+    let again = tx
+        .compute_affected(incident.id, &incident.scope, &[], now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        again,
+        AffectedCount {
+            in_scope: 4,
+            added: 0,
+            dropped: 1
+        },
+        "a guide no longer named drops out as travelers do"
     );
     let mut r = store.read().await.unwrap();
     let people = r
@@ -223,7 +260,7 @@ pub async fn affected_people_are_found_from_bookings(store: &dyn Store) {
         ..Scope::default()
     };
     let narrowed = tx
-        .compute_affected(incident.id, &incident.scope, now)
+        .compute_affected(incident.id, &incident.scope, &[], now)
         .await
         .unwrap();
     assert_eq!(
@@ -238,7 +275,7 @@ pub async fn affected_people_are_found_from_bookings(store: &dyn Store) {
     assert_eq!((counts.people, counts.pending, counts.safe), (2, 2, 0));
     incident.scope.package_ids = vec![package.package.id];
     let widened = tx
-        .compute_affected(incident.id, &incident.scope, now)
+        .compute_affected(incident.id, &incident.scope, &[], now)
         .await
         .unwrap();
     assert_eq!(widened.in_scope, 4);

@@ -53,6 +53,9 @@ pub struct Incident {
 pub enum PersonOrigin {
     Booking,
     Manual,
+    /// The guide or tour leader of a departure in scope (导游/领队), found or kept as a
+    /// customer record by their phone so that messages reach them as they reach travelers.
+    Guide,
 }
 
 impl PersonOrigin {
@@ -60,6 +63,7 @@ impl PersonOrigin {
         match self {
             PersonOrigin::Booking => "booking",
             PersonOrigin::Manual => "manual",
+            PersonOrigin::Guide => "guide",
         }
     }
 
@@ -67,6 +71,7 @@ impl PersonOrigin {
         match s {
             "booking" => Some(PersonOrigin::Booking),
             "manual" => Some(PersonOrigin::Manual),
+            "guide" => Some(PersonOrigin::Guide),
             _ => None,
         }
     }
@@ -99,6 +104,15 @@ pub struct AffectedCount {
     pub added: u64,
     /// People from bookings no longer in scope.
     pub dropped: u64,
+}
+
+/// The guide of a departure the scope reaches (one with live bookings whose trip overlaps
+/// the window), as the departure names them: a business contact, kept in plain text there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeGuide {
+    pub departure_id: Uuid,
+    pub guide_name: String,
+    pub guide_phone: String,
 }
 
 /// A person's way to be reached, read for a broadcast: their primary phone's identifier (the
@@ -212,12 +226,18 @@ pub trait EmergencyRepo: Send {
     /// in-scope people from bookings: new people are added pending, people who were out of
     /// scope come back with their answer, people from bookings the scope no longer reaches
     /// are marked out of scope. One statement per step, whatever the number of people.
+    /// `guides` (customer ids of the guides of [`Self::scope_guides`]) are the in-scope
+    /// people of origin guide in the same way.
     async fn compute_affected(
         &mut self,
         incident_id: Uuid,
         scope: &Scope,
+        guides: &[Uuid],
         now: Timestamp,
     ) -> Result<AffectedCount, StoreError>;
+    /// The guides of the departures the scope reaches (those with a guide named), by
+    /// departure id.
+    async fn scope_guides(&mut self, scope: &Scope) -> Result<Vec<ScopeGuide>, StoreError>;
     /// Adds a person by hand (in scope, pending). False when they are in the incident
     /// already (then they are put back in scope).
     async fn add_incident_person(

@@ -128,7 +128,7 @@ async fn declared(store: &dyn Store) -> Incident {
     });
     let mut tx = store.write().await.unwrap();
     tx.insert_incident(&i).await.unwrap();
-    tx.compute_affected(i.id, &i.scope, t("2026-09-01T01:00:00Z"))
+    tx.compute_affected(i.id, &i.scope, &[], t("2026-09-01T01:00:00Z"))
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -127,6 +127,9 @@ pub struct IncidentChangeView {
     people: u64,
     added: u64,
     dropped: u64,
+    /// Departures in scope whose guide's phone is not a number that can be reached: add
+    /// those guides by hand.
+    guides_unusable: Vec<Uuid>,
 }
 
 /// Declares an incident (needs `manage_incidents`; audited). Its people are found from
@@ -162,6 +165,7 @@ async fn declare_incident(
             people: change.affected.in_scope,
             added: change.affected.added,
             dropped: change.affected.dropped,
+            guides_unusable: change.guides_unusable,
             incident: IncidentView::of(&state, change.incident),
         }),
     ))
@@ -320,6 +324,7 @@ async fn update_incident(
         people: change.affected.in_scope,
         added: change.affected.added,
         dropped: change.affected.dropped,
+        guides_unusable: change.guides_unusable,
         incident: IncidentView::of(&state, change.incident),
     }))
 }
@@ -388,7 +393,8 @@ pub struct PeopleQuery {
 #[derive(Serialize, ToSchema)]
 pub struct PersonView {
     customer_id: Uuid,
-    /// `booking` (found from bookings) or `manual`.
+    /// `booking` (found from bookings), `guide` (the guide or tour leader of a departure in
+    /// scope) or `manual` (added by hand).
     origin: String,
     booking_id: Option<Uuid>,
     status: PersonStatus,

@@ -21,7 +21,7 @@ use tripdesk_domain::emergency::{
     checklist, CallOutcome, IncidentKind, IncidentState, PersonStatus, TeamRole,
 };
 use tripdesk_domain::identity::Permission;
-use tripdesk_store::{CallTask, IncidentPerson, PeopleFilter};
+use tripdesk_store::{CallTask, IncidentPerson, PeopleFilter, PersonOrigin};
 use uuid::Uuid;
 
 /// People per page of the board's list.
@@ -73,7 +73,8 @@ struct PersonRow {
     at: String,
     ticket: Option<String>,
     booking: Option<String>,
-    manual: bool,
+    /// 手动添加 / 导游 after the name; empty for a traveler found from a booking.
+    origin: &'static str,
 }
 
 fn person_row(state: &AppState, t: Tr, names: bool, p: &IncidentPerson) -> PersonRow {
@@ -96,7 +97,11 @@ fn person_row(state: &AppState, t: Tr, names: bool, p: &IncidentPerson) -> Perso
             .unwrap_or_default(),
         ticket: p.escalated_ticket_id.map(|id| id.to_string()),
         booking: p.booking_id.map(|id| id.to_string()),
-        manual: p.origin.as_str() == "manual",
+        origin: match p.origin {
+            PersonOrigin::Booking => "",
+            PersonOrigin::Manual => t.s("incidents.people.manual"),
+            PersonOrigin::Guide => t.s("incidents.people.guide"),
+        },
     }
 }
 

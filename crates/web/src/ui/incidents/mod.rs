@@ -155,10 +155,18 @@ async fn declare(State(state): State<AppState>, UiForm { user, form }: UiForm) -
             &state,
             &user,
             &format!("/incidents/{}", change.incident.id),
-            Flash::done(
-                t.s("incidents.flash.declared")
-                    .replace("{people}", &change.affected.in_scope.to_string()),
-            ),
+            Flash::done({
+                let mut said = t
+                    .s("incidents.flash.declared")
+                    .replace("{people}", &change.affected.in_scope.to_string());
+                if !change.guides_unusable.is_empty() {
+                    said.push_str(
+                        &t.s("incidents.flash.guides_unusable")
+                            .replace("{n}", &change.guides_unusable.len().to_string()),
+                    );
+                }
+                said
+            }),
         ),
         Err(AppError::Validation(fields)) => {
             let f = declare::refused(t, &form, &fields);

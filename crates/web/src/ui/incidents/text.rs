@@ -171,6 +171,7 @@ pub(crate) const TEXT: &[Entry] = &[
     ("incidents.err.customer_id.unknown", "找不到这个客户编号。", "No customer has this id."),
     // The board's forms and lists.
     ("incidents.flash.declared", "已宣布事件：受影响 {people} 人。", "Declared: {people} people affected."),
+    ("incidents.flash.guides_unusable", "有 {n} 个团期的导游电话不是可拨打的号码，请在名单中手动添加导游。", " The guide's phone of {n} departure(s) is not a number that can be reached: add those guides by hand."),
     ("incidents.flash.team", "已更新应急小组分工（{n} 项）。", "Team updated ({n} roles)."),
     ("incidents.flash.team_same", "分工没有变化。", "The team is unchanged."),
     ("incidents.flash.added", "已添加：{name}", "Added: {name}"),
@@ -185,6 +186,7 @@ pub(crate) const TEXT: &[Entry] = &[
     ("incidents.people.links", "工单 / 订单", "Ticket / booking"),
     ("incidents.people.record", "员工登记", "Record"),
     ("incidents.people.manual", "手动添加", "added by hand"),
+    ("incidents.people.guide", "导游/领队", "guide"),
     ("incidents.people.booking", "订单", "Booking"),
     ("incidents.people.save", "登记", "Save"),
     ("incidents.filter.all", "全部", "All"),
