@@ -209,6 +209,20 @@ async fn a_drills_report_with_its_costs_as_a_page_a_pdf_and_in_the_drill_records
         "both fields named: {}",
         bad.text
     );
+    let huge = n
+        .post(
+            &costs,
+            &boss,
+            json!({"what": "x".repeat(201), "amount_fen": 10_000_000_001_i64}),
+        )
+        .await;
+    assert_eq!(
+        huge.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        huge.text
+    );
+    assert!(huge.text.contains("out_of_range"), "{}", huge.text);
     let added = n.post(&costs, &boss, line).await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
     assert_eq!(added.body["entered_by_name"], "赵敏");
