@@ -6,6 +6,7 @@
 //! their total. Screenshots `docs/screenshots/incidents-drills.png` and
 //! `incidents-report.png`.
 //!
+//! The demo runs on SQLite, or on a fresh PostgreSQL database with `TRIPDESK_TEST_DATABASE_URL`.
 //! Needs `apt-get install chromium chromium-driver fonts-noto-cjk` (`scripts/test` does it).
 
 #[path = "common/browser.rs"]
@@ -13,12 +14,14 @@ mod chromium;
 mod common;
 
 use anyhow::ensure;
-use chromium::{start_demo_in_chromium, Browser};
+use chromium::{start_demo_in_chromium_with, Browser};
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_drills_report_and_the_drill_records_in_headless_chromium() -> anyhow::Result<()> {
-    let session = start_demo_in_chromium().await?;
+    let mut env = Vec::new();
+    let _database = chromium::demo_database(&mut env).await;
+    let session = start_demo_in_chromium_with(&env).await?;
     let outcome = session.browser().report().await;
     session.finish(outcome).await
 }
