@@ -5,7 +5,8 @@
 //! (logistics); the broadcast is done; some guests have answered safe by the link or by
 //! SMS, one answered "2" (needs help: one urgent ticket in 孙丽's queue), one was reached by
 //! phone, one call went unanswered, the rest have not answered yet; the first report to the
-//! tourism authority is made and four checklist items are ticked.
+//! tourism authority is made, four checklist items are ticked, and the leader has entered
+//! two of the drill's costs for its report.
 //!
 //! Everything goes through the use cases, in a fixed order over the people sorted by
 //! customer id, so a demo seeded on the same day looks the same. The demo never messages its
@@ -13,7 +14,7 @@
 //! call task, whatever the server's configuration.
 
 use crate::auth::Credential;
-use crate::emergency::{checkin_token, BroadcastRequest, DeclareIncident};
+use crate::emergency::{checkin_token, BroadcastRequest, DeclareIncident, NewIncidentCost};
 use crate::{App, AppError, AppSettings, Principal};
 use jiff::ToSpan;
 use std::sync::Arc;
@@ -188,6 +189,21 @@ impl App {
                 "演练：已电话报告德清县文化和广电旅游体育局值班室，30 分钟后续报。",
             )
             .await?;
+        for (what, amount_fen) in [
+            ("演练用应急照明与备用发电机燃油", 86_000),
+            ("为滞留客人准备饮用水和干粮", 42_050),
+        ] {
+            quiet
+                .add_incident_cost(
+                    &leader,
+                    id,
+                    NewIncidentCost {
+                        what: what.into(),
+                        amount_fen,
+                    },
+                )
+                .await?;
+        }
         Ok(())
     }
 }

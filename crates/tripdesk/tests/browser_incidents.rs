@@ -55,17 +55,7 @@ async fn a_typhoon_drill_declared_broadcast_and_answered_in_headless_chromium() 
         ("TRIPDESK_SMS_RATE_PER_SEC", "50".into()),
         ("TRIPDESK_SMS_WEBHOOK_SECRET", HOOK_SECRET.into()),
     ];
-    // On PostgreSQL when the run names one: the demo in a fresh database of its own.
-    let _database = match std::env::var("TRIPDESK_TEST_DATABASE_URL") {
-        Ok(_) => {
-            let store = tripdesk_store_sql::testing::fresh_store().await;
-            if let tripdesk_store_sql::Location::Postgres(url) = &store.location {
-                env.push(("TRIPDESK_DATABASE_URL", url.clone()));
-            }
-            Some(store)
-        }
-        Err(_) => None,
-    };
+    let _database = chromium::demo_database(&mut env).await;
     let session = start_demo_in_chromium_with(&env).await?;
     let outcome = async {
         let target = find_target(&session.base).await?;

@@ -3,23 +3,28 @@
 //! (`broadcast`), records who is safe and who needs help (`checkin`) and escalates the rest
 //! once each, under the clock of its first report to the tourism authority; its affected
 //! bookings are offered a refund or a postponement under force majeure (`remedies`), and each
-//! customer's choice is recorded once (`remedy_choice`).
+//! customer's choice is recorded once (`remedy_choice`); what it cost is entered by staff
+//! (`costs`), and it ends in a report, drills too (`report`).
 
 mod broadcast;
 mod checkin;
 mod contact;
+mod costs;
 mod guides;
 mod remedies;
 mod remedy_choice;
+mod report;
 mod team;
 
 pub use broadcast::{default_body, Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep};
 pub use checkin::{checkin_token, verify_checkin_token, CheckinView, SmsAnswer};
+pub use costs::{NewIncidentCost, MAX_COST_FEN};
 pub use remedies::{RemedyOffer, REMEDY_SUBJECT};
 pub use remedy_choice::{
     remedy_token, verify_remedy_token, RemedyChosen, RemedyLinkView, RemedyOfferView,
 };
-pub use team::{Board, ChecklistRow, Report};
+pub use report::{DrillRecord, DrillYear, OpenNeed, Report};
+pub use team::{Board, ChecklistRow};
 
 use crate::page::Page;
 use crate::{check_text, App, AppError, FieldError, Lines, Principal};

@@ -1,6 +1,6 @@
 //! Running an incident: its team and checklist, voice-call tasks, the first report to the
-//! tourism authority under its clock, closing with a summary, the live board and the
-//! post-incident report.
+//! tourism authority under its clock, closing with a summary, and the live board (the
+//! post-incident report is [`super::report`]).
 
 use super::INCIDENT_SUBJECT;
 use crate::sla::{ClockAction, StartClock};
@@ -8,7 +8,7 @@ use crate::{check_text, App, AppError, FieldError, Lines, Principal};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::emergency::{
-    checklist, CallOutcome, ChecklistItem, IncidentState, PersonStatus, ReportFigures, TeamRole,
+    checklist, CallOutcome, ChecklistItem, IncidentState, PersonStatus, TeamRole,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{
@@ -47,21 +47,10 @@ pub struct Board {
     pub names: std::collections::HashMap<Uuid, String>,
 }
 
-/// The post-incident report.
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub incident: Incident,
-    pub counts: IncidentCounts,
-    pub figures: ReportFigures,
-    pub checklist: Vec<ChecklistRow>,
-    pub report_clock: Option<SlaClockRecord>,
-    pub timeline: Vec<IncidentEvent>,
-}
-
 /// How many people of each column the board lists.
 const BOARD_PEOPLE: u32 = 50;
 
-fn checklist_rows(incident: &Incident, ticks: Vec<ChecklistTick>) -> Vec<ChecklistRow> {
+pub(super) fn checklist_rows(incident: &Incident, ticks: Vec<ChecklistTick>) -> Vec<ChecklistRow> {
     checklist(incident.kind)
         .into_iter()
         .map(|item| ChecklistRow {
@@ -96,7 +85,7 @@ impl App {
         Ok(Some(self.start_clock_of(tx, req, &policy, false).await?))
     }
 
-    async fn incident_clock(
+    pub(super) async fn incident_clock(
         &self,
         tx: &mut dyn Tx,
         id: Uuid,
@@ -407,39 +396,6 @@ impl App {
             calls,
             timeline,
             names,
-        })
-    }
-
-    /// The post-incident report: declared → first message → 90 % delivered → 90 %
-    /// accounted for, open needs, the checklist and the timeline.
-    pub async fn incident_report(&self, p: &Principal, id: Uuid) -> Result<Report, AppError> {
-        p.require(Permission::ViewIncidents)?;
-        let mut r = self.store.read().await?;
-        let incident = r
-            .get_incident(id)
-            .await?
-            .ok_or(AppError::NotFound("incident"))?;
-        let counts = r.incident_counts(id).await?;
-        let (sent, answered) = r.incident_instants(id).await?;
-        let figures = ReportFigures::compute(
-            incident.declared_at,
-            incident.first_message_at,
-            counts.people as usize,
-            sent,
-            answered,
-            counts.safe as usize,
-            counts.needs_help as usize,
-        );
-        let ticks = r.incident_checklist(id).await?;
-        let report_clock = self.incident_clock(&mut *r, id).await?;
-        let timeline = r.list_incident_events(id, 200, 0).await?;
-        Ok(Report {
-            checklist: checklist_rows(&incident, ticks),
-            incident,
-            counts,
-            figures,
-            report_clock,
-            timeline,
         })
     }
 }

@@ -181,6 +181,8 @@ audit_actions! {
     /// A customer's choice of refund or postponement recorded (by their link, or by staff
     /// as the customer gave it).
     IncidentRemedyChoice = "incident.remedy_choice",
+    /// A cost of an incident entered for its report (what, how much; never changed after).
+    IncidentCost = "incident.cost",
     /// Every sealed value re-encrypted under the active key.
     VaultReseal = "vault.reseal",
     /// A new vault key made active (`tripdesk keys rotate`).

@@ -23,7 +23,7 @@ type DbRow = <Db as sqlx::Database>::Row;
 /// are shorter than this, and the bound lets the departures' date index do the work.
 const LONGEST_TOUR_DAYS: i32 = 60;
 
-const INCIDENT_COLUMNS: &str = "id, kind, level, title, description, warning_colour, scope, \
+pub(super) const INCIDENT_COLUMNS: &str = "id, kind, level, title, description, warning_colour, scope, \
      drill, state, no_answer_minutes, ticket_id, declared_by, declared_at, first_message_at, \
      reported_at, closed_at, closing_summary, version";
 /// A person with their customer's name (one join, not a read per person).
@@ -40,7 +40,7 @@ fn uuid_col(row: &DbRow, col: &str) -> Result<Uuid, StoreError> {
     id(&row.try_get::<String, _>(col).map_err(err)?)
 }
 
-fn incident_from_row(row: &DbRow) -> Result<Incident, StoreError> {
+pub(super) fn incident_from_row(row: &DbRow) -> Result<Incident, StoreError> {
     let kind: String = row.try_get("kind").map_err(err)?;
     let level: String = row.try_get("level").map_err(err)?;
     let colour: Option<String> = row.try_get("warning_colour").map_err(err)?;

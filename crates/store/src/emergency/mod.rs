@@ -3,16 +3,20 @@
 //! escalations and how far their messages went; [`IncidentResponseRepo`] the response —
 //! voice-call tasks, the team, the checklist's ticks and the timeline;
 //! [`IncidentRemedyRepo`] the refund or postponement offered to each affected booking under
-//! force majeure and the customer's choice.
+//! force majeure and the customer's choice; [`IncidentCostRepo`] what an incident cost, and
+//! the drill records.
 //!
 //! What must happen once is held by the database: a person is one row per incident (primary
 //! key), an escalation is claimed by a conditional update (`escalated_at IS NULL`), a call
 //! task is one row per person and incident.
 
 pub(crate) mod conformance;
+pub(crate) mod cost_conformance;
+mod costs;
 mod remedies;
 pub(crate) mod remedy_conformance;
 
+pub use costs::{CostTotals, IncidentCost, IncidentCostRepo};
 pub use remedies::{IncidentRemedy, IncidentRemedyRepo, RemedyCandidate, RemedyCounts, RemedyRow};
 
 use crate::StoreError;

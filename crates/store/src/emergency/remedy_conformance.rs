@@ -58,7 +58,7 @@ fn policy() -> CancellationPolicy {
 
 /// A booking of `room` for a new customer (with a primary phone when `phone`), in `state`,
 /// 80,000 fen paid of 150,000; returns (booking, customer).
-async fn booking(
+pub(crate) async fn booking(
     store: &dyn Store,
     room: Uuid,
     check_in: Date,
@@ -97,7 +97,7 @@ async fn booking(
     (b.id, c.id)
 }
 
-fn offer(incident: Uuid, c: &RemedyCandidate) -> IncidentRemedy {
+pub(crate) fn offer(incident: Uuid, c: &RemedyCandidate) -> IncidentRemedy {
     IncidentRemedy {
         incident_id: incident,
         booking_id: c.booking_id,
@@ -119,7 +119,7 @@ fn offer(incident: Uuid, c: &RemedyCandidate) -> IncidentRemedy {
 }
 
 /// An incident over 大理 and 2026-09-01…03 with its people computed.
-async fn declared(store: &dyn Store) -> Incident {
+pub(crate) async fn declared(store: &dyn Store) -> Incident {
     let i = incident(Scope {
         regions: vec!["大理".into()],
         from: date(2026, 9, 1),

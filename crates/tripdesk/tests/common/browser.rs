@@ -12,6 +12,20 @@ use fantoccini::{Client, Locator};
 
 pub use crate::common::chromium::*;
 
+/// Where the demo of a browser test keeps its data: on PostgreSQL when the run names one (a
+/// fresh database of its own, kept while the returned store lives, named in `env` for the
+/// server), else SQLite in the demo's directory (`env` untouched, no store).
+pub async fn demo_database(
+    env: &mut Vec<(&'static str, String)>,
+) -> Option<tripdesk_store_sql::testing::TestStore> {
+    std::env::var("TRIPDESK_TEST_DATABASE_URL").ok()?;
+    let store = tripdesk_store_sql::testing::fresh_store().await;
+    if let tripdesk_store_sql::Location::Postgres(url) = &store.location {
+        env.push(("TRIPDESK_DATABASE_URL", url.clone()));
+    }
+    Some(store)
+}
+
 impl Session {
     pub fn browser(&self) -> Browser<'_> {
         Browser {

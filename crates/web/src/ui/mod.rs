@@ -74,6 +74,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     pager::TEXT,
     search::TEXT,
     incidents::TEXT,
+    incidents::REPORT_TEXT,
 ];
 
 /// The language cookie.

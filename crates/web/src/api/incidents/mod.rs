@@ -1,7 +1,9 @@
 //! Emergencies: declare an incident over a scope, watch its board, broadcast to every affected
 //! traveler, record answers, calls, the team and the checklist, report and close; offer
-//! every affected booking a refund or a postponement ([`remedies`]).
+//! every affected booking a refund or a postponement ([`remedies`]); what it cost and the
+//! drill records ([`costs`]).
 
+mod costs;
 mod remedies;
 
 use super::rfc3339;
@@ -37,6 +39,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(report, get_report))
         .routes(routes!(close))
         .merge(remedies::routes())
+        .merge(costs::routes())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -642,10 +645,18 @@ pub struct ReportView {
     accounted_90_secs: Option<i64>,
     checklist_done: u32,
     checklist_total: u32,
+    /// People still needing help, or escalated with their ticket not resolved.
+    open_needs: u64,
+    /// Remedies: offers waiting for a choice, refunds and postponements chosen.
+    remedies_offered: u64,
+    remedies_refund: u64,
+    remedies_postpone: u64,
+    costs: costs::CostTotalsView,
 }
 
 /// The post-incident report (needs `view_incidents`): declared → first message → 90 %
-/// delivered → 90 % accounted for.
+/// delivered → 90 % accounted for, open needs, remedies and costs. The same report as a page
+/// and a PDF: `/incidents/{id}/report` and `/incidents/{id}/report.pdf`.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/report", tag = "incidents",
     params(IncidentPath), security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, description = "The report", body = ReportView)))]
@@ -667,6 +678,11 @@ async fn get_report(
         accounted_90_secs: secs(r.figures.accounted_90),
         checklist_done: r.checklist.iter().filter(|c| c.tick.is_some()).count() as u32,
         checklist_total: r.checklist.len() as u32,
+        open_needs: r.needs.iter().filter(|n| n.open()).count() as u64,
+        remedies_offered: r.remedies.offered,
+        remedies_refund: r.remedies.refund,
+        remedies_postpone: r.remedies.postpone,
+        costs: r.totals.into(),
         incident: IncidentView::of(&state, r.incident),
     }))
 }

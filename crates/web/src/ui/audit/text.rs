@@ -187,6 +187,7 @@ pub(crate) const TEXT: &[Entry] = &[
     ("audit.act.incident.close", "关闭突发事件", "Incident closed"),
     ("audit.act.incident.remedy_offer", "不可抗力退改方案批量发出", "Force-majeure remedies offered"),
     ("audit.act.incident.remedy_choice", "登记客户退款或延期选择", "Customer's refund or postponement choice recorded"),
+    ("audit.act.incident.cost", "登记突发事件费用", "Incident cost entered"),
     ("audit.act.vault.reseal", "重新加密数据", "Data re-encrypted"),
     ("audit.act.vault.rotate", "轮换密钥", "Vault key rotated"),
     ("audit.act.audit.chain_keyed", "审计链启用密钥", "Audit chain keyed"),

@@ -433,7 +433,7 @@ pub(super) async fn board_page(
 }
 
 /// One line of the timeline in the page's language (`incident` names its checklist).
-fn event_text(t: Tr, incident: IncidentKind, kind: &str, detail: &str) -> String {
+pub(super) fn event_text(t: Tr, incident: IncidentKind, kind: &str, detail: &str) -> String {
     let d: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
     let n = |k: &str| d[k].as_u64().unwrap_or(0).to_string();
     let s = |k: &str| d[k].as_str().unwrap_or("").to_string();

@@ -2,13 +2,18 @@
 //! the live board an emergency leader runs an incident from (`/incidents/{id}`, [`board`]):
 //! who is safe, who needs help and who has not answered, delivery and checklist progress, the
 //! people paged and filtered by answer, the call list, the team, the broadcast, the first-
-//! report clock and the timeline; its forms post to [`actions`].
+//! report clock and the timeline; its forms post to [`actions`]. The post-incident report as
+//! a page and a PDF with its costs form ([`report`]), and the drill records ([`drills`]).
 
 mod actions;
 mod board;
 mod declare;
+mod drills;
+mod report;
+mod report_text;
 mod text;
 
+pub(crate) use report_text::REPORT_TEXT;
 pub(crate) use text::TEXT;
 
 use crate::i18n::Tr;
@@ -30,7 +35,15 @@ use tripdesk_store::Incident;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/incidents", get(list).post(declare))
+        .route("/incidents/drills", get(drills::list))
         .route("/incidents/{id}", get(board::board))
+        .route("/incidents/{id}/report", get(report::page))
+        .route("/incidents/{id}/report.pdf", get(report::pdf))
+        // A refused cost comes back at the posted address: its GET opens the report.
+        .route(
+            "/incidents/{id}/costs",
+            get(report_of_costs).post(report::add_cost),
+        )
         // A refused broadcast or person comes back at the posted address: its GET (a
         // reload) opens the board.
         .route(
@@ -54,6 +67,11 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 const PAGE_SIZE: u32 = 50;
+
+/// The costs form's address reloaded: the report it belongs to.
+async fn report_of_costs(axum::extract::Path(id): axum::extract::Path<uuid::Uuid>) -> Response {
+    super::see_other(&format!("/incidents/{id}/report#costs"))
+}
 
 /// An incident as a row of the list and the head of its board.
 struct Row {
