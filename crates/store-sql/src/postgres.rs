@@ -348,6 +348,10 @@ mod shared_emergency_remedies {
     include!("shared/emergency_remedies.rs");
 }
 
+mod shared_emergency_followups {
+    include!("shared/emergency_followups.rs");
+}
+
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the
     /// search path (tests give each test its own schema).

@@ -21,6 +21,7 @@ pub use crate::customer::conformance::*;
 pub use crate::desk::conformance::*;
 pub use crate::documents::conformance::*;
 pub use crate::emergency::conformance::*;
+pub use crate::emergency::followup_conformance::*;
 pub use crate::emergency::remedy_conformance::*;
 pub use crate::gateways::conformance::*;
 pub use crate::ical_sync::conformance::*;
@@ -261,6 +262,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; documents, documents_conformance_tests);
         $crate::conformance_tests!(@capability $make; emergency, emergency_conformance_tests);
         $crate::conformance_tests!(@capability $make; remedies, remedies_conformance_tests);
+        $crate::conformance_tests!(@capability $make; followups, followups_conformance_tests);
         $crate::conformance_tests!(@capability $make; search, search_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {

@@ -226,6 +226,7 @@ pub trait Tx:
     + EmergencyRepo
     + IncidentResponseRepo
     + IncidentRemedyRepo
+    + IncidentFollowupRepo
     + SmsRepo
     + Send
 {

@@ -10,6 +10,7 @@ mod checkin;
 mod contact;
 mod remedies;
 mod remedy_choice;
+mod sequence;
 mod team;
 
 pub use broadcast::{default_body, Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep};
@@ -18,6 +19,7 @@ pub use remedies::{RemedyOffer, REMEDY_SUBJECT};
 pub use remedy_choice::{
     remedy_token, verify_remedy_token, RemedyChosen, RemedyLinkView, RemedyOfferView,
 };
+pub use sequence::{ChannelTried, BROADCAST_EVENT, FOLLOWUP_EVENT};
 pub use team::{Board, ChecklistRow, Report};
 
 use crate::page::Page;

@@ -10,9 +10,12 @@
 //! task is one row per person and incident.
 
 pub(crate) mod conformance;
+pub(crate) mod followup_conformance;
+mod followups;
 mod remedies;
 pub(crate) mod remedy_conformance;
 
+pub use followups::{ContactMessage, IncidentFollowup, IncidentFollowupRepo};
 pub use remedies::{IncidentRemedy, IncidentRemedyRepo, RemedyCandidate, RemedyCounts, RemedyRow};
 
 use crate::StoreError;
