@@ -74,6 +74,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     pager::TEXT,
     search::TEXT,
     incidents::TEXT,
+    incidents::BOARD_TEXT,
 ];
 
 /// The language cookie.
