@@ -250,7 +250,7 @@ impl IncidentRemedyRepo for SqlTx {
 
     async fn remedy_counts(&mut self, incident_id: Uuid) -> Result<RemedyCounts, StoreError> {
         let rows = sqlx::query(
-            "SELECT state, COUNT(*) AS n, COALESCE(SUM(refund_fen), 0) AS fen \
+            "SELECT state, COUNT(*) AS n, CAST(COALESCE(SUM(refund_fen), 0) AS BIGINT) AS fen \
              FROM incident_remedies WHERE incident_id = $1 GROUP BY state",
         )
         .bind(incident_id.to_string())
