@@ -225,18 +225,27 @@ impl Browser<'_> {
         let c = self.c;
         c.set_window_size(1280, 1000).await?;
         self.sign_in_as("zhao.min").await?;
-        c.goto(&format!("{}/incidents/{incident}", self.base)).await?;
+        c.goto(&format!("{}/incidents/{incident}", self.base))
+            .await?;
         self.heading("台风“海燕”影响行程").await?;
         let section = self.wait(Locator::Id("remedies")).await?.text().await?;
         let money = tripdesk_domain::catalog::yuan(paid);
-        for expected in ["退款或延期（不可抗力）", "已选退款", "张晓梅", "客户链接", money.as_str()] {
+        for expected in [
+            "退款或延期（不可抗力）",
+            "已选退款",
+            "张晓梅",
+            "客户链接",
+            money.as_str(),
+        ] {
             ensure!(section.contains(expected), "{expected} missing: {section}");
         }
         // 刘建国 phones: staff pick his postponement in his row (the picture), then save.
-        c.find(Locator::Css("#remedies select[name=choice] option[value=postpone]"))
-            .await?
-            .click()
-            .await?;
+        c.find(Locator::Css(
+            "#remedies select[name=choice] option[value=postpone]",
+        ))
+        .await?
+        .click()
+        .await?;
         c.execute(
             "document.getElementById('remedies').scrollIntoView({block: 'start'});",
             vec![],
