@@ -108,11 +108,14 @@ impl IncidentFollowupRepo for SqlTx {
         if customers.is_empty() {
             return Ok(Vec::new());
         }
-        // By the customers' index: a person has few messages.
+        // By the customers' index — a person has few messages, an incident may have 100,000:
+        // the subject is compared through COALESCE so that neither planner takes the
+        // subject's index instead.
         let mut qb = with_customers(
             "SELECT x.id, x.customer_id, x.channel, x.event, x.state, x.handset_state, \
              x.created_at FROM outbox_messages x \
-             WHERE x.related_type = 'incident' AND x.related_id = ",
+             WHERE COALESCE(x.related_type, '') = 'incident' \
+             AND COALESCE(x.related_id, '') = ",
             incident_id,
             customers,
             " ORDER BY x.created_at, x.id",
