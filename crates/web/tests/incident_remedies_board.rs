@@ -5,7 +5,8 @@
 //! customers by which channel, a second post offering none; the progress counts the offers and
 //! the refunds in money; the offers are paged by their own parameter, keeping the people
 //! list's page, and filtered by choice; staff record a refund and a postponement a customer
-//! gave by phone, a choice left empty comes back refused with its message, a second choice is
+//! gave by phone, a choice left empty comes back refused with its message and the lists as
+//! they were, a second choice is
 //! refused in the page's language; a drill's board has no such section.
 
 mod common;
@@ -219,6 +220,22 @@ async fn the_board_offers_remedies_and_records_the_choices_customers_phone_in() 
         empty.text.contains("请选择“全额退款”或“延期”。"),
         "the form's message"
     );
+    // Refused, the board comes back with its lists as the form's `back` had them.
+    let filtered = format!("{board}?people=pending&offers=offered");
+    let empty = n
+        .form(
+            &choose(&bookings[0]),
+            &agent_cookie,
+            &[("_csrf", &agent_csrf), ("back", &filtered), ("choice", "")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for want in [
+        "aria-current=\"page\">未回复",
+        "aria-current=\"page\">未选择",
+    ] {
+        assert!(empty.text.contains(want), "{want}: the lists as they were");
+    }
     let refund = n
         .form(
             &choose(&bookings[0]),
