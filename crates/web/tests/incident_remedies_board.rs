@@ -6,8 +6,8 @@
 //! the refunds in money; the offers are paged by their own parameter, keeping the people
 //! list's page, and filtered by choice; staff record a refund and a postponement a customer
 //! gave by phone, a choice left empty comes back refused with its message and the lists as
-//! they were, a second choice is
-//! refused in the page's language; a drill's board has no such section.
+//! they were, a second choice is refused in the page's language; a drill's board has no such
+//! section.
 
 mod common;
 
