@@ -11,7 +11,8 @@
 //!   clears and cancels it like their emails.
 //! - **Receipts and replies** arrive by signed webhook (the one scheme,
 //!   `tripdesk_vault::webhook`, with `sms_webhook_secret`): [`App::verify_sms_webhook`] first,
-//!   then [`App::record_sms_receipts`] (the handset's state recorded once per message) or
+//!   then [`App::record_sms_receipts`] (the handset's state recorded once per message; a
+//!   failed one of an emergency text leads to the traveler's next channel) or
 //!   [`App::receive_sms_replies`] (stored once per provider sequence id, the phone only as the
 //!   customers' blind index, the text sealed).
 //! - The wire format both ways is [`wire`]; docs/ARCHITECTURE.md ("SMS") shows it.
@@ -427,6 +428,13 @@ impl App {
             };
             if tx.record_handset_receipt(&receipt).await? {
                 answer.recorded += 1;
+                // An emergency text that never reached the handset: the traveler's next
+                // channel at once (a call task).
+                if receipt.state == HandsetState::Failed {
+                    if let Some(m) = tx.get_message(message_id).await? {
+                        self.incident_message_failed(&mut *tx, &m).await?;
+                    }
+                }
             } else {
                 match tx.get_message(message_id).await? {
                     Some(m) if m.channel == SMS_CHANNEL => answer.repeated += 1,

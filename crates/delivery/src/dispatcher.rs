@@ -388,7 +388,9 @@ async fn load_attachments(
 
 /// Records an outcome; retries a few times when the database hiccups, because a send that
 /// is not recorded will be sent again. A message handed to its channel may meet a promise
-/// (a booking's confirmation clock): [`App::message_delivered`] runs in the same transaction.
+/// (a booking's confirmation clock): [`App::message_delivered`] runs in the same transaction;
+/// an emergency message given up leads to the traveler's next channel
+/// ([`App::incident_message_failed`], in the same transaction).
 async fn record(
     ctx: &Ctx,
     message: &OutboxMessage,
@@ -402,6 +404,10 @@ async fn record(
             let held = tx.finish_attempt(report).await?;
             if held && matches!(report.outcome, AttemptOutcome::Sent { .. }) {
                 ctx.app.message_delivered(&mut *tx, message).await?;
+            }
+            // An emergency message given up: the traveler's next channel at once.
+            if held && matches!(report.outcome, AttemptOutcome::Dead { .. }) {
+                ctx.app.incident_message_failed(&mut *tx, message).await?;
             }
             tx.commit().await?;
             Ok::<bool, tripdesk_app::AppError>(held)

@@ -352,6 +352,10 @@ mod shared_emergency_costs {
     include!("shared/emergency_costs.rs");
 }
 
+mod shared_emergency_followups {
+    include!("shared/emergency_followups.rs");
+}
+
 impl PgStore {
     /// Connects and migrates. `schema`, when given, is created if missing and used as the
     /// search path (tests give each test its own schema).

@@ -269,6 +269,10 @@ mod shared_emergency_costs {
     include!("shared/emergency_costs.rs");
 }
 
+mod shared_emergency_followups {
+    include!("shared/emergency_followups.rs");
+}
+
 impl SqliteStore {
     /// Opens `dir/tripdesk.db`, creating the directory and file if needed, and migrates it.
     pub async fn open(dir: &Path, settings: &PoolSettings) -> Result<Self, StoreError> {

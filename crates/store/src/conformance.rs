@@ -22,6 +22,7 @@ pub use crate::desk::conformance::*;
 pub use crate::documents::conformance::*;
 pub use crate::emergency::conformance::*;
 pub use crate::emergency::cost_conformance::*;
+pub use crate::emergency::followup_conformance::*;
 pub use crate::emergency::remedy_conformance::*;
 pub use crate::gateways::conformance::*;
 pub use crate::ical_sync::conformance::*;
@@ -263,6 +264,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; emergency, emergency_conformance_tests);
         $crate::conformance_tests!(@capability $make; remedies, remedies_conformance_tests);
         $crate::conformance_tests!(@capability $make; incident_costs, incident_costs_conformance_tests);
+        $crate::conformance_tests!(@capability $make; followups, followups_conformance_tests);
         $crate::conformance_tests!(@capability $make; search, search_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {

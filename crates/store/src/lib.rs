@@ -227,6 +227,7 @@ pub trait Tx:
     + IncidentResponseRepo
     + IncidentRemedyRepo
     + IncidentCostRepo
+    + IncidentFollowupRepo
     + SmsRepo
     + Send
 {

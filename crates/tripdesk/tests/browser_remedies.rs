@@ -3,8 +3,11 @@
 //! departures in the coming weeks; a typhoon is declared over that departure and every
 //! booking on it is offered a refund or a postponement; the traveler opens her link (the one
 //! her message carries) and sees both options in money, then chooses the refund — the page says so, and
-//! offers no second choice. Screenshots `docs/screenshots/remedy-choice.png`,
-//! `remedy-choice-phone.png` (390 px wide) and `remedy-chosen.png`.
+//! offers no second choice. Then 赵敏 opens the incident's board: its remedies section
+//! counts the refund and its money, lists the offers with each customer's choice, and she
+//! records a postponement another customer gave by phone through the row's form.
+//! Screenshots `docs/screenshots/remedy-choice.png`, `remedy-choice-phone.png` (390 px
+//! wide), `remedy-chosen.png` and `incidents-board-remedies.png`.
 //!
 //! Needs `apt-get install chromium chromium-driver fonts-noto-cjk` (`scripts/test` does it).
 
@@ -31,7 +34,9 @@ async fn a_traveler_chooses_a_refund_by_her_link_in_headless_chromium() -> anyho
         let token =
             tripdesk_app::emergency::remedy_token(&keys, incident.parse()?, customer.parse()?);
         let link = format!("{}/r/{token}", session.base);
-        session.browser().choose(&link, paid).await
+        let b = session.browser();
+        b.choose(&link, paid).await?;
+        b.board_remedies(&incident, paid).await
     }
     .await;
     session.finish(outcome).await
@@ -118,6 +123,17 @@ async fn offer(base: &str) -> anyhow::Result<(String, String, i64)> {
         )
         .await?;
     let booking = booked["id"].as_str().context("booking id")?;
+    // Another party on the departure, who will phone in their choice.
+    agent
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/bookings",
+            Some(json!({
+                "customer": {"name": "刘建国", "phone": "13812340001"},
+                "lines": [{"departure_id": departure_id, "travelers": {"adults": 1, "children": 0, "seniors": 0}}],
+                "confirm": true})),
+        )
+        .await?;
     let customer = booked["customer_id"].as_str().context("customer id")?;
     let paid = booked["total_fen"].as_i64().context("total")?;
     agent
@@ -201,5 +217,50 @@ impl Browser<'_> {
             "no second choice"
         );
         self.shot("remedy-chosen.png").await
+    }
+
+    /// The board's remedies as the leader sees them, and a postponement recorded for the
+    /// customer who phoned.
+    async fn board_remedies(&self, incident: &str, paid: i64) -> anyhow::Result<()> {
+        let c = self.c;
+        c.set_window_size(1280, 1000).await?;
+        self.sign_in_as("zhao.min").await?;
+        c.goto(&format!("{}/incidents/{incident}", self.base))
+            .await?;
+        self.heading("台风“海燕”影响行程").await?;
+        let section = self.wait(Locator::Id("remedies")).await?.text().await?;
+        let money = tripdesk_domain::catalog::yuan(paid);
+        for expected in [
+            "退款或延期（不可抗力）",
+            "已选退款",
+            "张晓梅",
+            "客户链接",
+            money.as_str(),
+        ] {
+            ensure!(section.contains(expected), "{expected} missing: {section}");
+        }
+        // 刘建国 phones: staff pick his postponement in his row (the picture), then save.
+        c.find(Locator::Css(
+            "#remedies select[name=choice] option[value=postpone]",
+        ))
+        .await?
+        .click()
+        .await?;
+        c.execute(
+            "document.getElementById('remedies').scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await?;
+        self.shot("incidents-board-remedies.png").await?;
+        self.click(Locator::Css("#remedies .row-form button[type=submit]"))
+            .await?;
+        let flash = self.wait(Locator::Css(".flash")).await?.text().await?;
+        ensure!(flash.contains("已登记延期"), "postponed: {flash:?}");
+        let section = self.wait(Locator::Id("remedies")).await?.text().await?;
+        ensure!(
+            section.contains("已选延期") && section.contains("客服代登记"),
+            "recorded on the board: {section}"
+        );
+        Ok(())
     }
 }

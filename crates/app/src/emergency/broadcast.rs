@@ -189,7 +189,7 @@ impl App {
                     subject: incident.title.clone(),
                     body_text: text,
                     body_html: None,
-                    event: Some("incident.broadcast".into()),
+                    event: Some(super::BROADCAST_EVENT.into()),
                     template_key: None,
                     template_version: None,
                     locale: "zh-CN".into(),

@@ -14,6 +14,7 @@ mod guides;
 mod remedies;
 mod remedy_choice;
 mod report;
+mod sequence;
 mod team;
 
 pub use broadcast::{default_body, Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep};
@@ -24,6 +25,7 @@ pub use remedy_choice::{
     remedy_token, verify_remedy_token, RemedyChosen, RemedyLinkView, RemedyOfferView,
 };
 pub use report::{DrillRecord, DrillYear, OpenNeed, Report};
+pub use sequence::{ChannelTried, BROADCAST_EVENT, FOLLOWUP_EVENT};
 pub use team::{Board, ChecklistRow};
 
 use crate::page::Page;

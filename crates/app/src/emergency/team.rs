@@ -221,7 +221,7 @@ impl App {
         p.require(Permission::RespondToIncidents)?;
         let now = self.now();
         let mut tx = self.store.write().await?;
-        self.open_incident(&mut *tx, id).await?;
+        let incident = self.open_incident(&mut *tx, id).await?;
         if !tx
             .record_call(id, customer, outcome, p.user_id, now)
             .await?
@@ -239,6 +239,9 @@ impl App {
             detail,
         )
         .await?;
+        // Not answered, a wrong number: the next channel at once (the email).
+        self.incident_call_failed(&mut *tx, &incident, customer, outcome)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

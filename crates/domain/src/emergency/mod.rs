@@ -8,6 +8,9 @@ mod checklist;
 mod remedy;
 mod reply;
 mod report;
+mod sequence;
+#[cfg(test)]
+mod sequence_tests;
 #[cfg(test)]
 mod tests;
 
@@ -18,6 +21,7 @@ pub use remedy::{
 };
 pub use reply::{parse_reply, Answer};
 pub use report::{time_to_share, ReportFigures};
+pub use sequence::{first_step, next_step, ContactStep, Reach, StepState, Trail};
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -307,14 +311,20 @@ pub enum CallReason {
     NoSms,
     /// Neither a phone nor an email to write to.
     NoContact,
+    /// The broadcast's SMS was given up or reported undelivered.
+    SmsFailed,
+    /// The broadcast's email was given up.
+    EmailFailed,
 }
 
 impl CallReason {
-    pub const ALL: [CallReason; 4] = [
+    pub const ALL: [CallReason; 6] = [
         CallReason::NeedsHelp,
         CallReason::NoAnswer,
         CallReason::NoSms,
         CallReason::NoContact,
+        CallReason::SmsFailed,
+        CallReason::EmailFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -323,6 +333,8 @@ impl CallReason {
             CallReason::NoAnswer => "no_answer",
             CallReason::NoSms => "no_sms",
             CallReason::NoContact => "no_contact",
+            CallReason::SmsFailed => "sms_failed",
+            CallReason::EmailFailed => "email_failed",
         }
     }
 

@@ -25,8 +25,10 @@ const INSERT_CHUNK: usize = 500;
 const REMEDY_SELECT: &str = "SELECT x.incident_id, x.booking_id, x.customer_id, x.state, \
      x.paid_fen, x.refund_fen, x.postpone_free, x.notified_via, x.offered_by, x.offered_at, \
      x.chosen_at, x.chosen_via, x.chosen_by, x.refund_id, x.ticket_id, x.withdrawn_at, \
-     b.confirmation_no, b.state AS booking_state, b.starts_on, b.ends_on \
-     FROM incident_remedies x JOIN bookings b ON b.id = x.booking_id";
+     b.confirmation_no, b.state AS booking_state, b.starts_on, b.ends_on, \
+     c.name AS customer_name \
+     FROM incident_remedies x JOIN bookings b ON b.id = x.booking_id \
+     JOIN customers c ON c.id = x.customer_id";
 
 fn bad(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("unknown {what} `{value}` in the database"))
@@ -76,6 +78,7 @@ fn remedy_from_row(row: &DbRow) -> Result<RemedyRow, StoreError> {
         booking_state: booking_state(row, "booking_state")?,
         starts_on: day_col(row, "starts_on")?,
         ends_on: day_col(row, "ends_on")?,
+        customer_name: row.try_get("customer_name").map_err(err)?,
     })
 }
 
@@ -247,8 +250,8 @@ impl IncidentRemedyRepo for SqlTx {
 
     async fn remedy_counts(&mut self, incident_id: Uuid) -> Result<RemedyCounts, StoreError> {
         let rows = sqlx::query(
-            "SELECT state, COUNT(*) AS n FROM incident_remedies WHERE incident_id = $1 \
-             GROUP BY state",
+            "SELECT state, COUNT(*) AS n, CAST(COALESCE(SUM(refund_fen), 0) AS BIGINT) AS fen \
+             FROM incident_remedies WHERE incident_id = $1 GROUP BY state",
         )
         .bind(incident_id.to_string())
         .fetch_all(self.db().await?)
@@ -258,9 +261,10 @@ impl IncidentRemedyRepo for SqlTx {
         for row in &rows {
             let state: String = row.try_get("state").map_err(err)?;
             let n = row.try_get::<i64, _>("n").map_err(err)? as u64;
+            let fen = row.try_get::<i64, _>("fen").map_err(err)?;
             match RemedyState::parse(&state).ok_or_else(|| bad("remedy state", &state))? {
-                RemedyState::Offered => out.offered = n,
-                RemedyState::Refund => out.refund = n,
+                RemedyState::Offered => (out.offered, out.waiting_refund_fen) = (n, fen),
+                RemedyState::Refund => (out.refund, out.refunded_fen) = (n, fen),
                 RemedyState::Postpone => out.postpone = n,
                 RemedyState::Withdrawn => out.withdrawn = n,
             }

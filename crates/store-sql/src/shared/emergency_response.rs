@@ -23,7 +23,7 @@ fn uuid_col(row: &DbRow, col: &str) -> Result<Uuid, StoreError> {
     id(&row.try_get::<String, _>(col).map_err(err)?)
 }
 
-fn call_from_row(row: &DbRow) -> Result<CallTask, StoreError> {
+pub(super) fn call_from_row(row: &DbRow) -> Result<CallTask, StoreError> {
     Ok(CallTask {
         incident_id: uuid_col(row, "incident_id")?,
         customer_id: uuid_col(row, "customer_id")?,

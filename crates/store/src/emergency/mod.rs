@@ -13,10 +13,13 @@
 pub(crate) mod conformance;
 pub(crate) mod cost_conformance;
 mod costs;
+pub(crate) mod followup_conformance;
+mod followups;
 mod remedies;
 pub(crate) mod remedy_conformance;
 
 pub use costs::{CostTotals, IncidentCost, IncidentCostRepo};
+pub use followups::{ContactMessage, IncidentFollowup, IncidentFollowupRepo};
 pub use remedies::{IncidentRemedy, IncidentRemedyRepo, RemedyCandidate, RemedyCounts, RemedyRow};
 
 use crate::StoreError;

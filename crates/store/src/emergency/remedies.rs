@@ -66,15 +66,22 @@ pub struct RemedyRow {
     pub booking_state: BookingState,
     pub starts_on: Date,
     pub ends_on: Date,
+    /// Who booked, as the customer record names them (empty once erased): for staff who may
+    /// see customers.
+    pub customer_name: String,
 }
 
-/// An incident's offers by state.
+/// An incident's offers by state, and the refunds in money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RemedyCounts {
     pub offered: u64,
     pub refund: u64,
     pub postpone: u64,
     pub withdrawn: u64,
+    /// The refunds chosen, as quoted in their offers (fen).
+    pub refunded_fen: i64,
+    /// The refunds of the offers still waiting, were each to choose the refund (fen).
+    pub waiting_refund_fen: i64,
 }
 
 #[async_trait]

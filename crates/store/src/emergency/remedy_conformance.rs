@@ -277,6 +277,7 @@ pub async fn remedies_are_offered_once_per_booking(store: &dyn Store) {
         r.remedy_counts(i.id).await.unwrap(),
         RemedyCounts {
             offered: 3,
+            waiting_refund_fen: offers.iter().map(|o| o.refund_fen).sum(),
             ..RemedyCounts::default()
         }
     );
@@ -399,6 +400,15 @@ pub async fn one_choice_per_offer_across_writers(store: &dyn Store) {
     );
     let counts = r.remedy_counts(first.id).await.unwrap();
     assert_eq!(counts.refund + counts.postpone, 1);
+    assert_eq!(
+        counts.refunded_fen,
+        if kept.state == RemedyState::Refund {
+            kept.refund_fen
+        } else {
+            0
+        },
+        "the refund chosen, in money"
+    );
     drop(r);
     let mut tx = store.write().await.unwrap();
     assert!(

@@ -75,6 +75,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     search::TEXT,
     incidents::TEXT,
     incidents::REPORT_TEXT,
+    incidents::BOARD_TEXT,
 ];
 
 /// The language cookie.

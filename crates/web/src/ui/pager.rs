@@ -5,7 +5,9 @@
 //! [`PagerNav`] made by [`Pager::nav`], which `templates/pager.html` renders (上一页 / 下一页,
 //! 第 N 页, and the number of pages when the total is known). The links keep every other
 //! query parameter (filters, tabs, a search) as the request had them, so a page handler
-//! never lists its parameters twice.
+//! never lists its parameters twice. A page with a second list (the incident board's offers)
+//! pages it by a parameter of its own ([`Pager::keyed`]): each list's links keep the other's
+//! page.
 
 use crate::i18n::Tr;
 use axum::extract::FromRequestParts;
@@ -21,7 +23,9 @@ pub const MAX_PAGE: u32 = 100_000;
 #[derive(Debug, Clone)]
 pub struct Pager {
     path: String,
-    /// Every query pair but `page`, in the request's order.
+    /// The query parameter holding the page number (`page`).
+    key: &'static str,
+    /// Every query pair but the page's, in the request's order.
     rest: Vec<(String, String)>,
     page: u32,
 }
@@ -29,10 +33,21 @@ pub struct Pager {
 impl Pager {
     /// The pager of `path?query`.
     pub fn parse(path: &str, query: Option<&str>) -> Self {
+        Self::parse_keyed(path, query, "page")
+    }
+
+    /// The pager of another list on the same page, numbered by the parameter `key`.
+    pub fn keyed(&self, key: &'static str) -> Self {
+        let href = self.href(self.page);
+        let query = href.split_once('?').map(|(_, q)| q);
+        Self::parse_keyed(&self.path, query, key)
+    }
+
+    fn parse_keyed(path: &str, query: Option<&str>, key: &'static str) -> Self {
         let mut page = 1;
         let mut rest = Vec::new();
         for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-            if k == "page" {
+            if k == key {
                 page = match v.trim().parse::<u64>() {
                     Ok(n) => n.clamp(1, u64::from(MAX_PAGE)) as u32,
                     Err(_) => 1,
@@ -43,6 +58,7 @@ impl Pager {
         }
         Pager {
             path: path.to_string(),
+            key,
             rest,
             page,
         }
@@ -65,7 +81,7 @@ impl Pager {
             q.append_pair(k, v);
         }
         if n > 1 {
-            q.append_pair("page", &n.to_string());
+            q.append_pair(self.key, &n.to_string());
         }
         let q = q.finish();
         if q.is_empty() {
@@ -180,6 +196,24 @@ mod tests {
             Pager::parse("/customers", Some("q=%E5%BC%A0+%26")).href(2),
             "/customers?q=%E5%BC%A0+%26&page=2"
         );
+    }
+
+    #[test]
+    fn a_second_list_pages_by_its_own_key_and_keeps_the_first_ones_page() {
+        let people = Pager::parse("/incidents/x", Some("people=safe&page=2&offers_page=3"));
+        assert_eq!(people.page(), 2);
+        assert_eq!(
+            people.href(3),
+            "/incidents/x?people=safe&offers_page=3&page=3"
+        );
+        let offers = people.keyed("offers_page");
+        assert_eq!(offers.page(), 3);
+        assert_eq!(offers.offset(20), 40);
+        assert_eq!(
+            offers.href(4),
+            "/incidents/x?people=safe&page=2&offers_page=4"
+        );
+        assert_eq!(offers.href(1), "/incidents/x?people=safe&page=2");
     }
 
     #[test]

@@ -28,6 +28,12 @@ pub struct Nodes {
 }
 
 pub async fn nodes() -> Nodes {
+    nodes_with(AppSettings::default()).await
+}
+
+/// Two nodes with these settings (an SMS provider, email configured).
+#[allow(dead_code)]
+pub async fn nodes_with(settings: AppSettings) -> Nodes {
     let store = fresh_store().await;
     let second = tripdesk_store_sql::open(
         &store.location,
@@ -41,11 +47,11 @@ pub async fn nodes() -> Nodes {
     // A fixed "now" well before the dates booked below.
     let clock = Arc::new(ManualClock::new("2027-03-01T02:00:00Z".parse().unwrap()));
     let keys = Arc::new(tripdesk_vault::KeyRing::generate());
-    let app = App::new(store.store.clone(), clock.clone(), AppSettings::default())
+    let app = App::new(store.store.clone(), clock.clone(), settings.clone())
         .with_vault(keys.clone())
         .with_node("node-a");
     app.seed_demo_organisation().await.unwrap();
-    let app_b = App::new(second.clone(), clock.clone(), AppSettings::default())
+    let app_b = App::new(second.clone(), clock.clone(), settings)
         .with_vault(keys)
         .with_node("node-b");
     let web = || tripdesk_web::WebConfig {

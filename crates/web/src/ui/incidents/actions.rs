@@ -1,9 +1,10 @@
 //! The board's forms: broadcast, checklist tick, team, a person added by hand, a traveler's
 //! answer recorded by staff, a call's outcome. Each posts, then redirects back to the board
 //! as it was (its list's filter and page) with a flash; a form refused for what was typed
-//! (the broadcast's text, the person to add) comes back on the board as typed (422).
+//! (the broadcast's text, the person to add) comes back on the board as typed (422), with
+//! its lists as they were. The remedies' forms are in [`super::remedies`].
 
-use super::board::{board_page, Posted};
+use super::board::{board_page, BoardQuery, Posted};
 use crate::i18n::{app_error, Tr};
 use crate::ui::pager::Pager;
 use crate::ui::session::{FormData, UiForm};
@@ -20,7 +21,7 @@ use uuid::Uuid;
 
 /// Where a board form returns: the `back` it carries when it is this incident's board (the
 /// list's filter and page kept), else the board itself.
-fn back_to(id: Uuid, form: &FormData, anchor: &str) -> String {
+pub(super) fn back_to(id: Uuid, form: &FormData, anchor: &str) -> String {
     let board = format!("/incidents/{id}");
     let back = form.get("back");
     let base = if back == board || back.starts_with(&format!("{board}?")) {
@@ -31,8 +32,9 @@ fn back_to(id: Uuid, form: &FormData, anchor: &str) -> String {
     format!("{base}#{anchor}")
 }
 
-/// The board again with `form` as typed and the use case's field errors (422).
-async fn refused_on_board(
+/// The board again, its lists as the form's `back` had them, with `form` as typed and the
+/// use case's field errors (422).
+pub(super) async fn refused_on_board(
     state: &AppState,
     user: &UiUser,
     id: Uuid,
@@ -47,8 +49,14 @@ async fn refused_on_board(
         f: super::form_refused(t, form, fields, labels),
         status: StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let pager = Pager::parse(&format!("/incidents/{id}"), None);
-    board_page(state, user, id, &pager, "all", Some(posted)).await
+    let back = back_to(id, form, "");
+    let (path, query) = back
+        .trim_end_matches('#')
+        .split_once('?')
+        .map_or((back.trim_end_matches('#'), None), |(p, q)| (p, Some(q)));
+    let pager = Pager::parse(path, query);
+    let lists: BoardQuery = serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default();
+    board_page(state, user, id, &pager, &lists, Some(posted)).await
 }
 
 /// Sends the board's broadcast form: back to the board with what was queued.

@@ -2,10 +2,12 @@
 //! a glance — how many are safe, need help, have not answered, how far the messages went and
 //! how much of the checklist is done — then who needs help and who is silent by name, every
 //! person paged and filtered by answer (`?people=safe|needs_help|pending|escalated`) with
-//! the staff's answer form, the call list with its outcome form, the team, the broadcast,
-//! the checklist and the timeline. A form of the board refused for its input comes back on
+//! the staff's answer form, the call list with its outcome form, the remedies offered to the
+//! affected bookings ([`super::remedies`]), the team, the broadcast, the checklist and the
+//! timeline. A form of the board refused for its input comes back on
 //! the board as typed ([`Posted`]).
 
+use super::remedies::{self, RemedyPanel};
 use super::{row, Row};
 use crate::i18n::Tr;
 use crate::ui::pager::{Extent, Pager, PagerNav};
@@ -43,9 +45,11 @@ fn filter_of(key: &str) -> PeopleFilter {
     }
 }
 
-#[derive(Deserialize)]
+/// The board's lists as asked for: people by answer, offers by choice.
+#[derive(Deserialize, Default)]
 pub(super) struct BoardQuery {
     people: Option<String>,
+    offers: Option<String>,
 }
 
 impl BoardQuery {
@@ -58,7 +62,7 @@ impl BoardQuery {
 
 /// A form of the board that came back refused: the board again with that form as typed.
 pub(super) struct Posted {
-    /// `broadcast`, `add_person`, `team`.
+    /// `broadcast`, `add_person`, `team`, `remedy`.
     pub form: &'static str,
     pub f: FormState,
     pub status: StatusCode,
@@ -75,10 +79,13 @@ struct PersonRow {
     booking: Option<String>,
     /// 手动添加 / 导游 after the name; empty for a traveler found from a booking.
     origin: &'static str,
+    /// The channels tried, in order: (channel, mark key, mark text).
+    tried: Vec<(String, &'static str, String)>,
 }
 
 fn person_row(state: &AppState, t: Tr, names: bool, p: &IncidentPerson) -> PersonRow {
     PersonRow {
+        tried: Vec::new(),
         customer_id: p.customer_id.to_string(),
         name: if names {
             p.customer_name.clone()
@@ -194,6 +201,8 @@ struct BoardPage {
     pager: PagerNav,
     calls: Vec<CallRow>,
     outcomes: Vec<Opt>,
+    /// Refunds and postponements offered (not for a drill).
+    remedies: Option<RemedyPanel>,
     events: Vec<EventRow>,
     can_manage: bool,
     can_respond: bool,
@@ -254,7 +263,7 @@ pub(super) async fn board(
     pager: Pager,
     Query(q): Query<BoardQuery>,
 ) -> Response {
-    board_page(&state, &user, id, &pager, q.filter(), None).await
+    board_page(&state, &user, id, &pager, &q, None).await
 }
 
 /// The board, with a refused form as typed when there is one.
@@ -263,9 +272,10 @@ pub(super) async fn board_page(
     user: &UiUser,
     id: Uuid,
     pager: &Pager,
-    filter: &'static str,
+    lists: &BoardQuery,
     posted: Option<Posted>,
 ) -> Response {
+    let filter = lists.filter();
     let t = Tr(user.lang);
     let p = &user.principal;
     let b = match state.app.incident_board(p, id).await {
@@ -279,6 +289,16 @@ pub(super) async fn board_page(
         .await
     {
         Ok(l) => l,
+        Err(e) => return error_page(state, user, "incidents", e),
+    };
+    let listed: Vec<Uuid> = list.items.iter().map(|x| x.customer_id).collect();
+    let tried = match state.app.channels_tried(p, id, &listed).await {
+        Ok(t) => t,
+        Err(e) => return error_page(state, user, "incidents", e),
+    };
+    let offers = remedies::filter_of(lists.offers.as_deref());
+    let remedies = match remedies::panel(state, t, p, &b.incident, pager, offers).await {
+        Ok(r) => r,
         Err(e) => return error_page(state, user, "incidents", e),
     };
     let open = b.incident.state == IncidentState::Open;
@@ -395,7 +415,26 @@ pub(super) async fn board_page(
         list_rows: list
             .items
             .iter()
-            .map(|x| person_row(state, t, names, x))
+            .map(|x| {
+                let mut row = person_row(state, t, names, x);
+                row.tried = tried
+                    .get(&x.customer_id)
+                    .map(|steps| {
+                        steps
+                            .iter()
+                            .map(|c| {
+                                (
+                                    t.s(&format!("incidents.channel.{}", c.step.as_str()))
+                                        .to_string(),
+                                    c.mark,
+                                    t.s(&format!("incidents.tried.{}", c.mark)).to_string(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                row
+            })
             .collect(),
         pager: pager.nav(
             t,
@@ -414,6 +453,7 @@ pub(super) async fn board_page(
                 label: t.s(&format!("incidents.outcome.{}", o.as_str())).into(),
             })
             .collect(),
+        remedies,
         events: b
             .timeline
             .iter()
@@ -462,6 +502,8 @@ pub(super) fn event_text(t: Tr, incident: IncidentKind, kind: &str, detail: &str
         .replace("{status}", &label("status", s("status")))
         .replace("{via}", &label("via", s("via")))
         .replace("{reason}", &label("reason", s("reason")))
+        .replace("{channel}", &label("channel", s("channel")))
+        .replace("{failed}", &label("channel", s("failed")))
         .replace("{outcome}", &label("outcome", s("outcome")))
         .replace("{role}", &label("role", s("role")))
         .replace("{ticket}", &s("ticket"))

@@ -2,17 +2,21 @@
 //! the live board an emergency leader runs an incident from (`/incidents/{id}`, [`board`]):
 //! who is safe, who needs help and who has not answered, delivery and checklist progress, the
 //! people paged and filtered by answer, the call list, the team, the broadcast, the first-
-//! report clock and the timeline; its forms post to [`actions`]. The post-incident report as
-//! a page and a PDF with its costs form ([`report`]), and the drill records ([`drills`]).
+//! report clock and the timeline; its forms post to [`actions`] and [`remedies`]. The
+//! post-incident report as a page and a PDF with its costs form ([`report`]), and the drill
+//! records ([`drills`]).
 
 mod actions;
 mod board;
+mod board_text;
 mod declare;
 mod drills;
+mod remedies;
 mod report;
 mod report_text;
 mod text;
 
+pub(crate) use board_text::BOARD_TEXT;
 pub(crate) use report_text::REPORT_TEXT;
 pub(crate) use text::TEXT;
 
@@ -64,6 +68,14 @@ pub(super) fn routes() -> Router<AppState> {
             post(actions::answer),
         )
         .route("/incidents/{id}/calls/{customer}", post(actions::call))
+        .route(
+            "/incidents/{id}/remedies",
+            get(super::up_one).post(remedies::offer),
+        )
+        .route(
+            "/incidents/{id}/remedies/{booking}",
+            get(super::up_one).post(remedies::choose),
+        )
 }
 
 const PAGE_SIZE: u32 = 50;
