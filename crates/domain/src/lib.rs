@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod jobs;
 pub mod notify;
+pub mod phone;
 pub mod search;
 pub mod sla;
 pub mod text;
