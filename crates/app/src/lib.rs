@@ -30,6 +30,7 @@ pub mod keys;
 pub mod notify;
 pub mod page;
 pub mod personal_data;
+pub mod phone;
 pub mod public_desk;
 pub mod role_queues;
 pub mod search;

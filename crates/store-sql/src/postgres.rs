@@ -325,6 +325,10 @@ const JSON_TEXT_ARRAY: &str = "SELECT jsonb_array_elements_text(CAST($3 AS jsonb
 mod shared_sms {
     include!("shared/sms.rs");
 }
+
+mod shared_phone {
+    include!("shared/phone.rs");
+}
 /// A `tsvector` with a GIN index matches the search index, not FTS5 (`shared/search.rs`).
 const FTS5: bool = false;
 mod shared_search {

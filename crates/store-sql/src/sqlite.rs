@@ -242,6 +242,10 @@ const JSON_TEXT_ARRAY: &str = "SELECT value FROM json_each($3)";
 mod shared_sms {
     include!("shared/sms.rs");
 }
+
+mod shared_phone {
+    include!("shared/phone.rs");
+}
 /// FTS5 matches the search index (`shared/search.rs`).
 const FTS5: bool = true;
 mod shared_search {

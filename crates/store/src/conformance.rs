@@ -30,6 +30,7 @@ pub use crate::idempotency::idempotency_key_claims;
 pub use crate::identity::conformance::*;
 pub use crate::jobs::conformance::*;
 pub use crate::notify::conformance::*;
+pub use crate::phone::conformance::*;
 pub use crate::policies::conformance::*;
 pub use crate::search::conformance::*;
 pub use crate::sla::conformance::*;
@@ -266,6 +267,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; incident_costs, incident_costs_conformance_tests);
         $crate::conformance_tests!(@capability $make; followups, followups_conformance_tests);
         $crate::conformance_tests!(@capability $make; search, search_conformance_tests);
+        $crate::conformance_tests!(@capability $make; calls, calls_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {
         mod $module {

@@ -190,6 +190,16 @@ pub const SMS_FIELDS: &[TextColumn] = &[
     held("sms_replies", "blind_index", DataKind::Link),
 ];
 
+/// Phone calls: the customer's number sealed, and its blind index; erasure clears both and
+/// unlinks the call (`CallRepo::erase_calls`), keeping its times for the answer rate.
+pub const CALL_FIELDS: &[TextColumn] = &[
+    TextColumn {
+        customer_of: Some("customer_id"),
+        ..held("calls", "number_sealed", DataKind::Sealed)
+    },
+    held("calls", "number_index", DataKind::Link),
+];
+
 /// Idempotency keys: the first response to a create request, kept 24 h, may quote the
 /// customer (the ticket as created).
 pub const IDEMPOTENCY_FIELDS: &[TextColumn] = &[text("idempotency_keys", "response_body", None)];

@@ -29,6 +29,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod jobs;
 pub mod notify;
+pub mod phone;
 pub mod policies;
 pub mod search;
 pub mod signal;
@@ -53,6 +54,7 @@ pub use idempotency::*;
 pub use identity::*;
 pub use jobs::*;
 pub use notify::*;
+pub use phone::*;
 pub use policies::*;
 pub use search::*;
 pub use sla::*;
@@ -229,6 +231,7 @@ pub trait Tx:
     + IncidentCostRepo
     + IncidentFollowupRepo
     + SmsRepo
+    + CallRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

@@ -632,6 +632,9 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/bookings/{id}/registration", "post"),
         ("/api/v1/arrivals", "get"),
         ("/api/v1/search", "get"),
+        ("/api/v1/calls", "get"),
+        ("/api/v1/calls/answer-rate", "get"),
+        ("/api/v1/calls/cdr", "post"),
         ("/api/v1/sms/receipts", "post"),
         ("/api/v1/sms/replies", "post"),
     ];

@@ -8,9 +8,8 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{harness, post_form, visit, Harness};
+use common::{database_bytes, harness, post_form, visit, Harness};
 use serde_json::{json, Value};
-use tripdesk_store_sql::Location;
 
 const NAME: &str = "欧阳娜娜";
 const PHONE: &str = "13912345678";
@@ -41,32 +40,6 @@ fn spellings() -> Vec<String> {
 
 /// The bytes an intruder with a copy of the database would read: the SQLite file and its
 /// WAL, or a dump of the PostgreSQL schema.
-fn database_bytes(location: &Location) -> Vec<u8> {
-    match location {
-        Location::SqliteDir(dir) => {
-            let mut bytes = std::fs::read(dir.join("tripdesk.db")).expect("the database file");
-            bytes.extend(std::fs::read(dir.join("tripdesk.db-wal")).unwrap_or_default());
-            bytes
-        }
-        Location::Postgres(url) => {
-            let schema = url
-                .rsplit("search_path%3D")
-                .next()
-                .expect("the test URL names its schema");
-            let out = std::process::Command::new("pg_dump")
-                .args(["--data-only", "--schema", schema, "--dbname", url])
-                .output()
-                .expect("pg_dump is installed (postgresql-client)");
-            assert!(
-                out.status.success(),
-                "pg_dump: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            out.stdout
-        }
-    }
-}
-
 fn found(bytes: &[u8]) -> Vec<String> {
     let lower = bytes.to_ascii_lowercase();
     spellings()

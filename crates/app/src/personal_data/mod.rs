@@ -16,6 +16,7 @@ mod bookings;
 mod customers;
 mod desk;
 mod notify;
+mod phone;
 mod sms;
 mod surveys;
 
@@ -197,7 +198,7 @@ pub struct PersonalDataRegistry {
 
 impl PersonalDataRegistry {
     /// Today's capabilities: customers, desk, surveys, notifications, idempotency keys,
-    /// bookings, the search index, SMS replies.
+    /// bookings, the search index, SMS replies, phone calls.
     pub fn built_in() -> Self {
         let mut r = Self {
             capabilities: Vec::new(),
@@ -210,6 +211,7 @@ impl PersonalDataRegistry {
         r.register(Arc::new(bookings::Bookings));
         r.register(Arc::new(crate::search::SearchIndex));
         r.register(Arc::new(sms::SmsReplies));
+        r.register(Arc::new(phone::Calls));
         r
     }
 

@@ -183,6 +183,8 @@ audit_actions! {
     IncidentRemedyChoice = "incident.remedy_choice",
     /// A cost of an incident entered for its report (what, how much; never changed after).
     IncidentCost = "incident.cost",
+    /// A file of the PBX's call-detail records imported (lines, calls, new calls; no numbers).
+    CallsImport = "calls.import",
     /// Every sealed value re-encrypted under the active key.
     VaultReseal = "vault.reseal",
     /// A new vault key made active (`tripdesk keys rotate`).

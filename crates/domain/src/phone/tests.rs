@@ -4,6 +4,7 @@ use jiff::civil::date;
 use proptest::prelude::*;
 
 /// A line as cdr_csv writes it (with `loguniqueid`): every field quoted.
+#[allow(clippy::too_many_arguments)]
 fn line(
     src: &str,
     dst: &str,

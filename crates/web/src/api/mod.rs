@@ -6,6 +6,7 @@ mod audit;
 mod booking_changes;
 pub mod bookings;
 pub mod calendars;
+mod calls;
 pub mod catalog;
 pub mod customers;
 pub mod desk;
@@ -76,6 +77,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "system", description = "Health and metrics"),
         (name = "jobs", description = "Deferred and recurring work: jobs by state, retry of dead jobs"),
         (name = "catalog", description = "Tour packages (products) and departures, lodging properties, room types and rooms, their cancellation policies as dated versions, availability, iCalendar feeds and OTA calendar subscriptions, and up to three products recommended for a customer's needs"),
+        (name = "calls", description = "The hotline's calls: call-detail records imported from the PBX, the calls, the answer rate against 95 % and three rings"),
         (name = "incidents", description = "Emergencies: incidents found from bookings, broadcasts to every affected traveler, safety check-ins, the team and its checklist, escalation, the first report and the post-incident report"),
         (name = "search", description = "One search box over tickets, messages, customers (exact identifiers only), bookings and products, in simplified or traditional Chinese"),
         (name = "bookings", description = "Bookings of rooms and seats that cannot be double-booked: holds, confirmation, cancellation with refunds, payments recorded by staff or by a payment gateway's signed notification, changes quoted and accepted, pre-trip documents"),
@@ -166,6 +168,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(search::routes())
         .merge(incidents::routes())
         .merge(sms::routes())
+        .merge(calls::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)

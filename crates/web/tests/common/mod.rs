@@ -317,3 +317,31 @@ pub async fn post_form_via(
         text,
     }
 }
+
+/// The bytes of the test's database as an intruder would read them: SQLite's file and its
+/// WAL, or PostgreSQL's data dumped by `pg_dump`.
+pub fn database_bytes(location: &tripdesk_store_sql::Location) -> Vec<u8> {
+    match location {
+        tripdesk_store_sql::Location::SqliteDir(dir) => {
+            let mut bytes = std::fs::read(dir.join("tripdesk.db")).expect("the database file");
+            bytes.extend(std::fs::read(dir.join("tripdesk.db-wal")).unwrap_or_default());
+            bytes
+        }
+        tripdesk_store_sql::Location::Postgres(url) => {
+            let schema = url
+                .rsplit("search_path%3D")
+                .next()
+                .expect("the test URL names its schema");
+            let out = std::process::Command::new("pg_dump")
+                .args(["--data-only", "--schema", schema, "--dbname", url])
+                .output()
+                .expect("pg_dump is installed (postgresql-client)");
+            assert!(
+                out.status.success(),
+                "pg_dump: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        }
+    }
+}
