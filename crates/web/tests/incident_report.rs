@@ -347,6 +347,11 @@ async fn a_drills_report_with_its_costs_as_a_page_a_pdf_and_in_the_drill_records
     assert!(board
         .text
         .contains(&format!("href=\"/incidents/{id}/report\"")));
+    // The board's timeline names the cost's item and amount, as the report does.
+    assert!(
+        board.text.contains("登记费用：临时安置酒店 6 间 ¥540"),
+        "the cost line on the board's timeline"
+    );
     // An agent reads it without the costs form; in English it says the same.
     let (agent_cookie, _) = n.session("li.na").await;
     let seen = n
