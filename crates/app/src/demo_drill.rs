@@ -2,40 +2,96 @@
 //! natural disaster of level 较大 marked as a drill — the homestay's guests staying there
 //! and the travelers of the 莫干山 tour on the road are found from the demo's bookings. Run
 //! by 赵敏 (leader) with 孙丽 (CS manager), 系统管理员 (technical support) and 吴刚
-//! (logistics); the broadcast is done; some guests have answered safe by the link or by
-//! SMS, one answered "2" (needs help: one urgent ticket in 孙丽's queue), one was reached by
-//! phone, one call went unanswered, the rest have not answered yet; the first report to the
+//! (logistics); the broadcast is texted; most guests have answered safe by the link or by
+//! SMS, one answered "2" (needs help: one urgent ticket in 孙丽's queue, who called them
+//! back), one is silent and one child's guide did not answer the phone; the first report to the
 //! tourism authority is made, four checklist items are ticked, and the leader has entered
 //! two of the drill's costs for its report.
 //!
 //! Everything goes through the use cases, in a fixed order over the people sorted by
-//! customer id, so a demo seeded on the same day looks the same. The demo never messages its
-//! fictitious travelers: its broadcast runs with every channel off, so each traveler gets a
-//! call task, whatever the server's configuration.
+//! customer id, so a demo seeded on the same day looks the same. The drill ran in the last
+//! 48 minutes: a clock of its own is set before each step (as the demo's tickets are
+//! backdated), so its report and the drill records show real times to the first message,
+//! to 90 % delivered and to 90 % accounted for.
+//!
+//! The demo never messages its fictitious travelers: its broadcast runs with SMS on and email
+//! off, whatever the server's configuration, and its texts are then recorded through the
+//! outbox's own store calls as handed to the provider a few seconds apart — before
+//! `tripdesk demo` starts serving, so no worker and no provider ever sees them.
 
 use crate::auth::Credential;
-use crate::emergency::{checkin_token, BroadcastRequest, DeclareIncident, NewIncidentCost};
+use crate::emergency::{
+    checkin_token, BroadcastRequest, DeclareIncident, NewIncidentCost, BROADCAST_EVENT,
+};
 use crate::{App, AppError, AppSettings, Principal};
-use jiff::ToSpan;
+use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::sync::Arc;
+use tripdesk_domain::clock::ManualClock;
 use tripdesk_domain::emergency::{
     CallOutcome, CallReason, IncidentKind, IncidentLevel, PersonStatus, Scope, TeamRole,
     WarningColour,
 };
-use tripdesk_store::PeopleFilter;
+use tripdesk_domain::notify::DeliveryChannel;
+use tripdesk_store::{AttemptOutcome, ClaimRequest, FinishedAttempt, PeopleFilter};
+use uuid::Uuid;
 
 /// The drill's title (also how tests find it).
 pub const DEMO_DRILL_TITLE: &str = "台风“海葵”影响莫干山";
 
 impl App {
-    /// The same app with no message channel: a broadcast makes call tasks only.
-    fn without_channels(&self) -> App {
+    /// The same app on `clock`, with SMS on and email off: a broadcast texts those with a
+    /// mobile and makes call tasks for the rest, whatever the server's configuration.
+    fn drill_app(&self, clock: Arc<ManualClock>) -> App {
         let mut settings: AppSettings = (*self.settings).clone();
-        settings.notify.sms = false;
+        settings.notify.sms = true;
         settings.notify.email = false;
-        let mut quiet = self.clone();
-        quiet.settings = Arc::new(settings);
-        quiet
+        App {
+            settings: Arc::new(settings),
+            clock,
+            ..self.clone()
+        }
+    }
+
+    /// Records the drill's broadcast texts as handed to the provider from `at` on, a few
+    /// seconds apart, through the outbox's own store calls (claim, then the attempt's
+    /// outcome and its hook, as a worker does). Texts of anything else are handed back
+    /// untouched.
+    async fn deliver_drill_texts(&self, incident: Uuid, at: Timestamp) -> Result<(), AppError> {
+        const WORKER: &str = "demo-drill";
+        let mut tx = self.store.write().await?;
+        let claimed = tx
+            .claim_due(&ClaimRequest {
+                channel: DeliveryChannel::Sms.as_str().into(),
+                worker: WORKER.into(),
+                now: at,
+                lease_until: at + SignedDuration::from_mins(10),
+                max: 10_000,
+            })
+            .await?
+            .messages;
+        let ours = Some(incident.to_string());
+        let (ours, others): (Vec<_>, Vec<_>) = claimed
+            .into_iter()
+            .partition(|m| m.related_id == ours && m.event.as_deref() == Some(BROADCAST_EVENT));
+        let others: Vec<_> = others.iter().map(|m| m.id).collect();
+        tx.release_claims(WORKER, &others, at).await?;
+        for (i, m) in ours.iter().enumerate() {
+            let finished_at = at + SignedDuration::from_secs(6 + 3 * i as i64);
+            let report = FinishedAttempt {
+                message_id: m.id,
+                worker: WORKER.into(),
+                started_at: finished_at - SignedDuration::from_secs(1),
+                finished_at,
+                outcome: AttemptOutcome::Sent {
+                    receipt: format!("demo-{}", i + 1),
+                },
+            };
+            if tx.finish_attempt(&report).await? {
+                self.message_delivered(&mut *tx, m).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Adds the typhoon drill (see the module comment). Needs the demo's staff and bookings.
@@ -55,7 +111,13 @@ impl App {
             staff("wu.gang").await?,
             staff("li.na").await?,
         );
-        let quiet = self.without_channels();
+        // The drill's own clock: declared 48 minutes ago, moved on before each step.
+        let start = self.now() - SignedDuration::from_mins(48);
+        let clock = Arc::new(ManualClock::new(start));
+        let at = |mins: i64, secs: i64| {
+            clock.set(start + SignedDuration::from_mins(mins) + SignedDuration::from_secs(secs))
+        };
+        let quiet = self.drill_app(clock.clone());
         let today = self.today();
         let to = today
             .checked_add(2.days())
@@ -85,6 +147,7 @@ impl App {
             )
             .await?;
         let id = declared.incident.id;
+        at(2, 0);
         quiet
             .assign_incident_team(
                 &leader,
@@ -103,6 +166,7 @@ impl App {
         quiet
             .tick_incident_item(&leader, id, "monitor_warn", true)
             .await?;
+        at(4, 0);
         quiet
             .broadcast(
                 &leader,
@@ -115,15 +179,12 @@ impl App {
                 },
             )
             .await?;
-        quiet
-            .tick_incident_item(&tech, id, "systems_ready", true)
-            .await?;
 
         // The answers, in customer id order. Of those with a phone: the first by the link,
-        // the second by SMS "1", the third needs help by SMS "2", the fourth reached by
-        // phone and safe, the fifth not reached by phone; then every other one by the link,
-        // the rest silent. Those with no phone (children on a tour) are seen safe by the
-        // guide, who tells the desk, every other one.
+        // the second by SMS "1", the third needs help by SMS "2" (the CS manager calls them
+        // back), the fifth silent, the others by the link over a quarter of an hour. Those
+        // with no phone (children on a tour) are seen safe by the guide, who tells the desk,
+        // all but the first, whose guide's phone does not answer.
         let no_phone: Vec<_> = quiet
             .incident_board(&leader, id)
             .await?
@@ -140,8 +201,19 @@ impl App {
             .iter()
             .map(|p| p.customer_id)
             .partition(|c| no_phone.contains(c));
+        quiet
+            .deliver_drill_texts(id, start + SignedDuration::from_mins(4))
+            .await?;
+        at(6, 0);
+        quiet
+            .tick_incident_item(&tech, id, "systems_ready", true)
+            .await?;
         let keys = self.vault()?;
+        // The texts reach phones from 4:06 on; answers come in from 5:30 over a quarter of
+        // an hour.
+        let gap = (900 / with.len().max(1) as i64).clamp(5, 60);
         for (i, &customer) in with.iter().enumerate() {
+            at(5, 30 + gap * i as i64);
             match i {
                 1 | 2 => {
                     let text = if i == 1 {
@@ -150,38 +222,40 @@ impl App {
                         "2 需要帮助，山路封了"
                     };
                     let mut tx = self.store.write().await?;
-                    self.checkin_by_sms(&mut *tx, &[customer], text).await?;
+                    quiet.checkin_by_sms(&mut *tx, &[customer], text).await?;
                     tx.commit().await?;
+                    if i == 2 {
+                        at(9, 0);
+                        quiet
+                            .record_incident_call(&cs, id, customer, CallOutcome::Reached)
+                            .await?;
+                    }
                 }
-                3 => {
-                    quiet
-                        .record_incident_call(&agent, id, customer, CallOutcome::Reached)
-                        .await?;
-                    quiet
-                        .record_incident_answer(&agent, id, customer, PersonStatus::Safe)
-                        .await?;
-                }
-                4 => {
-                    quiet
-                        .record_incident_call(&agent, id, customer, CallOutcome::NoAnswer)
-                        .await?;
-                }
-                i if i == 0 || i % 2 == 1 => {
+                4 => {}
+                _ => {
                     quiet
                         .checkin_by_link(&checkin_token(keys, id, customer), PersonStatus::Safe)
                         .await?;
                 }
-                _ => {}
             }
         }
-        for &customer in without.iter().step_by(2) {
-            quiet
-                .record_incident_answer(&agent, id, customer, PersonStatus::Safe)
-                .await?;
+        for (i, &customer) in without.iter().enumerate() {
+            at(12, 10 * i as i64);
+            if i == 0 {
+                quiet
+                    .record_incident_call(&agent, id, customer, CallOutcome::NoAnswer)
+                    .await?;
+            } else {
+                quiet
+                    .record_incident_answer(&agent, id, customer, PersonStatus::Safe)
+                    .await?;
+            }
         }
+        at(26, 0);
         quiet
             .tick_incident_item(&cs, id, "notify_customers", true)
             .await?;
+        at(31, 0);
         quiet
             .report_incident(
                 &leader,
@@ -189,10 +263,11 @@ impl App {
                 "演练：已电话报告德清县文化和广电旅游体育局值班室，30 分钟后续报。",
             )
             .await?;
-        for (what, amount_fen) in [
-            ("演练用应急照明与备用发电机燃油", 86_000),
-            ("为滞留客人准备饮用水和干粮", 42_050),
+        for (minute, what, amount_fen) in [
+            (40, "演练用应急照明与备用发电机燃油", 86_000),
+            (44, "为滞留客人准备饮用水和干粮", 42_050),
         ] {
+            at(minute, 0);
             quiet
                 .add_incident_cost(
                     &leader,

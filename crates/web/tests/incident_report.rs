@@ -13,30 +13,11 @@ mod common;
 
 use axum::http::{header, Method, StatusCode};
 use common::assert_problem;
-use common::bookings::{call, homestay, nodes, Nodes};
+use common::bookings::{call, dali_guests, nodes, Nodes};
 use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;
 use uuid::Uuid;
-
-/// Books `room` for three nights from 2027-03-10 for a new customer; returns the id.
-async fn guest(n: &Nodes, agent: &str, room: &str, who: (&str, &str, Option<&str>)) -> Uuid {
-    let (name, phone, email) = who;
-    let mut customer = json!({"name": name, "phone": phone});
-    if let Some(e) = email {
-        customer["email"] = json!(e);
-    }
-    let r = n
-        .post(
-            "/api/v1/bookings",
-            agent,
-            json!({"customer": customer, "confirm": true,
-                   "lines": [{"room_id": room, "check_in": "2027-03-10", "check_out": "2027-03-13"}]}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.body["customer_id"].as_str().unwrap().parse().unwrap()
-}
 
 fn minutes(n: &Nodes, m: i64) {
     n.clock.advance(jiff::SignedDuration::from_mins(m));
@@ -112,22 +93,9 @@ fn pdf_text(pdf: &[u8]) -> String {
 async fn a_drills_report_with_its_costs_as_a_page_a_pdf_and_in_the_drill_records() {
     let n = nodes().await;
     let (boss, agent) = (n.token("zhao.min").await, n.token("li.na").await);
-    let (_, rooms) = homestay(&n, &boss, 3).await; // 云南省大理市双廊镇
-    let a = guest(
-        &n,
-        &agent,
-        &rooms[0],
-        ("王芳", "13700000001", Some("wf@example.cn")),
-    )
-    .await;
-    let b = guest(
-        &n,
-        &agent,
-        &rooms[1],
-        ("李雷", "13700000002", Some("ll@example.cn")),
-    )
-    .await;
-    let c = guest(&n, &agent, &rooms[2], ("韩梅梅", "13700000003", None)).await;
+    let [a, b, c] = dali_guests(&n, &boss, &agent)
+        .await
+        .map(|id| id.parse::<Uuid>().unwrap());
 
     // 10:00 declared; 10:01 the broadcast; 10:03 the two emails handed over.
     let declared = n
@@ -347,6 +315,11 @@ async fn a_drills_report_with_its_costs_as_a_page_a_pdf_and_in_the_drill_records
     assert!(board
         .text
         .contains(&format!("href=\"/incidents/{id}/report\"")));
+    // The board's timeline names the cost's item and amount, as the report does.
+    assert!(
+        board.text.contains("登记费用：临时安置酒店 6 间 ¥540"),
+        "the cost line on the board's timeline"
+    );
     // An agent reads it without the costs form; in English it says the same.
     let (agent_cookie, _) = n.session("li.na").await;
     let seen = n

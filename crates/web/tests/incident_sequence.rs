@@ -317,6 +317,60 @@ async fn each_traveler_is_tried_on_the_next_channel_when_one_fails() {
     {
         assert!(page.text.contains(want), "{want} missing from the timeline");
     }
+    // The JSON API's people list says the same per person.
+    let listed = n
+        .get(&format!("/api/v1/incidents/{incident}/people"), &boss)
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let tried_of = |who: &str| -> Vec<(String, String)> {
+        let person = listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["customer_id"] == who)
+            .unwrap_or_else(|| panic!("{who} listed: {}", listed.text));
+        person["channels_tried"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let s = |k: &str| t[k].as_str().unwrap().to_string();
+                (s("channel"), s("state"))
+            })
+            .collect()
+    };
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        tried_of(&a),
+        pairs(&[
+            ("sms", "failed"),
+            ("call", "no_answer"),
+            ("email", "queued")
+        ])
+    );
+    assert_eq!(
+        tried_of(&b),
+        pairs(&[("sms", "failed"), ("call", "reached")])
+    );
+    assert_eq!(
+        tried_of(&d),
+        pairs(&[("sms", "sent"), ("call", "wrong_number")])
+    );
+    // …and its OpenAPI document describes the field.
+    let doc = n.get("/api/v1/openapi.json", &boss).await.body;
+    let schemas = &doc["components"]["schemas"];
+    assert!(
+        schemas["PersonView"]["properties"]["channels_tried"].is_object()
+            && schemas["ChannelTriedView"]["properties"]["state"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("no_answer")),
+        "{}",
+        schemas["PersonView"]
+    );
     let mut r = n.app.store.read().await.unwrap();
     let events = r.list_incident_events(inc, 100, 0).await.unwrap();
     let count = |k: &str| events.iter().filter(|e| e.kind == k).count();

@@ -10,37 +10,11 @@
 mod common;
 
 use axum::http::{header, Method, StatusCode};
-use common::bookings::{call, homestay, nodes, raw, tour, Nodes};
+use common::bookings::{call, dali_guests, homestay, nodes, raw, stay_guest, tour, Nodes};
 use common::{assert_problem, Reply};
 use serde_json::{json, Value};
 use tripdesk_app::jobs::{drain, standard_registry};
 use uuid::Uuid;
-
-/// Books `room` for three nights from 2027-03-10, confirmed; returns the customer id.
-async fn guest(
-    n: &Nodes,
-    agent: &str,
-    room: &str,
-    name: &str,
-    phone: &str,
-    email: Option<&str>,
-) -> String {
-    let mut customer = json!({"name": name, "phone": phone});
-    if let Some(e) = email {
-        customer["email"] = json!(e);
-    }
-    let r = n
-        .post(
-            "/api/v1/bookings",
-            agent,
-            json!({"customer": customer,
-                   "lines": [{"room_id": room, "check_in": "2027-03-10", "check_out": "2027-03-13"}],
-                   "confirm": true}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.body["customer_id"].as_str().unwrap().to_string()
-}
 
 /// The check-in page on node b, then its form posted with the page's cookie and token.
 async fn check_in(n: &Nodes, token: &str, answer: &str) -> Reply {
@@ -92,26 +66,7 @@ async fn person(n: &Nodes, token: &str, incident: &str, customer: &str) -> Value
 async fn a_typhoon_drill_reaches_every_guest_and_escalates_each_once() {
     let n = nodes().await;
     let (boss, agent) = (n.token("zhao.min").await, n.token("li.na").await);
-    let (_, rooms) = homestay(&n, &boss, 3).await; // 云南省大理市双廊镇
-    let a = guest(
-        &n,
-        &agent,
-        &rooms[0],
-        "王芳",
-        "13700000001",
-        Some("wangfang@example.cn"),
-    )
-    .await;
-    let b = guest(
-        &n,
-        &agent,
-        &rooms[1],
-        "李雷",
-        "13700000002",
-        Some("lilei@example.cn"),
-    )
-    .await;
-    let c = guest(&n, &agent, &rooms[2], "韩梅梅", "13700000003", None).await;
+    let [a, b, c] = dali_guests(&n, &boss, &agent).await;
     // A tour party to 黄山 in May: elsewhere and later, not affected.
     let departure = tour(&n, &boss, 20).await;
     let r = n
@@ -419,13 +374,11 @@ async fn an_incident_changes_by_version_and_refuses_what_does_not_fit() {
     let n = nodes().await;
     let (boss, agent) = (n.token("zhao.min").await, n.token("li.na").await);
     let (_, rooms) = homestay(&n, &boss, 1).await; // 大理
-    let guest_id = guest(
+    let guest_id = stay_guest(
         &n,
         &agent,
         &rooms[0],
-        "王芳",
-        "13700000001",
-        Some("wangfang@example.cn"),
+        ("王芳", "13700000001", Some("wangfang@example.cn")),
     )
     .await;
     let declared = n

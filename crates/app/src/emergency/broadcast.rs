@@ -11,7 +11,7 @@ use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
-use tripdesk_domain::emergency::{CallReason, IncidentState, PersonStatus};
+use tripdesk_domain::emergency::{CallReason, EventKind, IncidentState, PersonStatus};
 use tripdesk_domain::identity::Permission;
 use tripdesk_domain::notify::DeliveryChannel;
 use tripdesk_store::{CallTask, Incident, NewMessage, Tx};
@@ -232,7 +232,7 @@ impl App {
             &mut *tx,
             p,
             incident.id,
-            "broadcast",
+            EventKind::Broadcast,
             AuditAction::IncidentBroadcast,
             None,
             detail,

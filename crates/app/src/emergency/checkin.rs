@@ -11,7 +11,7 @@ use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::desk::{Channel, Level, TicketKind};
 use tripdesk_domain::emergency::{
-    answer_replaces, parse_reply, AnswerVia, CallReason, IncidentState, PersonStatus,
+    answer_replaces, parse_reply, AnswerVia, CallReason, EventKind, IncidentState, PersonStatus,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{CallTask, Incident, Tx};
@@ -239,7 +239,7 @@ impl App {
         tx.insert_incident_events(&[event(
             incident.id,
             now,
-            "answer",
+            EventKind::Answer,
             staff.map(|p| p.user_id),
             Some(customer),
             json!({ "status": status.as_str(), "via": via.as_str() }),
@@ -336,7 +336,7 @@ impl App {
         tx.insert_incident_events(&[event(
             incident.id,
             now,
-            "escalated",
+            EventKind::Escalated,
             None,
             Some(customer),
             json!({ "reason": reason.as_str(), "ticket": ticket.ticket.number }),

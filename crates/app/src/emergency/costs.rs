@@ -7,6 +7,7 @@ use crate::page::Page;
 use crate::{check_text, App, AppError, FieldError, Lines, Principal};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
+use tripdesk_domain::emergency::EventKind;
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{CostTotals, IncidentCost};
 use uuid::Uuid;
@@ -65,7 +66,7 @@ impl App {
             &mut *tx,
             p,
             incident_id,
-            "cost",
+            EventKind::Cost,
             AuditAction::IncidentCost,
             None,
             detail,

@@ -34,8 +34,8 @@ use jiff::Timestamp;
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::emergency::{
-    IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, TeamRole, WarningColour,
-    DEFAULT_NO_ANSWER_MINUTES, NO_ANSWER_MINUTES,
+    EventKind, IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, TeamRole,
+    WarningColour, DEFAULT_NO_ANSWER_MINUTES, NO_ANSWER_MINUTES,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{AffectedCount, Incident, IncidentEvent, IncidentPerson, PeopleFilter, Tx};
@@ -149,7 +149,7 @@ pub(crate) async fn cs_manager_of(
 pub(crate) fn event(
     incident: Uuid,
     at: Timestamp,
-    kind: &str,
+    kind: EventKind,
     actor: Option<Uuid>,
     customer: Option<Uuid>,
     detail: serde_json::Value,
@@ -158,7 +158,7 @@ pub(crate) fn event(
         id: Uuid::now_v7(),
         incident_id: incident,
         at,
-        kind: kind.into(),
+        kind: kind.as_str().into(),
         actor_id: actor.filter(|u| !u.is_nil()),
         customer_id: customer,
         detail: detail.to_string(),
@@ -174,7 +174,7 @@ impl App {
         tx: &mut dyn Tx,
         p: &Principal,
         incident: Uuid,
-        kind: &str,
+        kind: EventKind,
         action: AuditAction,
         customer: Option<Uuid>,
         detail: serde_json::Value,
@@ -264,7 +264,7 @@ impl App {
             &mut *tx,
             p,
             incident.id,
-            "declared",
+            EventKind::Declared,
             AuditAction::IncidentDeclare,
             None,
             json!({ "kind": incident.kind.as_str(), "level": incident.level.as_str(),
@@ -374,7 +374,7 @@ impl App {
             &mut *tx,
             p,
             incident.id,
-            "updated",
+            EventKind::Updated,
             AuditAction::IncidentUpdate,
             None,
             detail,
@@ -462,7 +462,7 @@ impl App {
                 &mut *tx,
                 p,
                 id,
-                "person_added",
+                EventKind::PersonAdded,
                 AuditAction::IncidentPersonAdd,
                 Some(customer_id),
                 json!({ "customer_id": customer_id }),

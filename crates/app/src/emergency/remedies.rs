@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::catalog::yuan;
 use tripdesk_domain::emergency::{
-    eligibility, IncidentState, RemedyBooking, RemedyOptions, RemedyState,
+    eligibility, EventKind, IncidentState, RemedyBooking, RemedyOptions, RemedyState,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_domain::notify::DeliveryChannel;
@@ -257,7 +257,7 @@ impl App {
             &mut *tx,
             p,
             incident.id,
-            "remedies_offered",
+            EventKind::RemediesOffered,
             AuditAction::IncidentRemedyOffer,
             None,
             detail,
@@ -310,7 +310,7 @@ impl App {
                     super::event(
                         *i,
                         now,
-                        "remedy_withdrawn",
+                        EventKind::RemedyWithdrawn,
                         None,
                         None,
                         json!({ "booking_id": booking_id }),

@@ -21,8 +21,8 @@ use tripdesk_domain::bookings::Cause;
 use tripdesk_domain::catalog::yuan;
 use tripdesk_domain::desk::{Channel, Level, TicketKind};
 use tripdesk_domain::emergency::{
-    choose, ChoiceStep, OfferFacts, RemedyBooking, RemedyChoice, RemedyError, RemedyOptions,
-    RemedyVia,
+    choose, ChoiceStep, EventKind, OfferFacts, RemedyBooking, RemedyChoice, RemedyError,
+    RemedyOptions, RemedyVia,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{Booking, Incident, RefundRecord, RemedyRow, Tx};
@@ -296,7 +296,7 @@ impl App {
             tx,
             p,
             incident.id,
-            "remedy_chosen",
+            EventKind::RemedyChosen,
             AuditAction::IncidentRemedyChoice,
             Some(row.remedy.customer_id),
             detail,

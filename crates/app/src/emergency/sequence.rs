@@ -19,7 +19,7 @@ use crate::{App, AppError, Principal};
 use serde_json::json;
 use std::collections::HashMap;
 use tripdesk_domain::emergency::{
-    next_step, CallOutcome, CallReason, ContactStep, IncidentState, StepState, Trail,
+    next_step, CallOutcome, CallReason, ContactStep, EventKind, IncidentState, StepState, Trail,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{
@@ -224,7 +224,7 @@ impl App {
                     tx.insert_incident_events(&[event(
                         incident.id,
                         now,
-                        "call_queued",
+                        EventKind::CallQueued,
                         None,
                         Some(customer),
                         detail,
@@ -253,7 +253,7 @@ impl App {
                     tx.insert_incident_events(&[event(
                         incident.id,
                         now,
-                        "followup",
+                        EventKind::Followup,
                         None,
                         Some(customer),
                         detail,

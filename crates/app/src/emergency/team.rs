@@ -8,7 +8,7 @@ use crate::{check_text, App, AppError, FieldError, Lines, Principal};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::emergency::{
-    checklist, CallOutcome, ChecklistItem, IncidentState, PersonStatus, TeamRole,
+    checklist, CallOutcome, ChecklistItem, EventKind, IncidentState, PersonStatus, TeamRole,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{
@@ -153,7 +153,7 @@ impl App {
                 &mut *tx,
                 p,
                 id,
-                "team",
+                EventKind::Team,
                 AuditAction::IncidentTeam,
                 None,
                 detail,
@@ -198,7 +198,7 @@ impl App {
                 &mut *tx,
                 p,
                 id,
-                "checklist",
+                EventKind::Checklist,
                 AuditAction::IncidentChecklist,
                 None,
                 detail,
@@ -233,7 +233,7 @@ impl App {
             &mut *tx,
             p,
             id,
-            "call",
+            EventKind::Call,
             AuditAction::IncidentCall,
             Some(customer),
             detail,
@@ -288,7 +288,7 @@ impl App {
             &mut *tx,
             p,
             id,
-            "reported",
+            EventKind::Reported,
             AuditAction::IncidentReport,
             None,
             json!({ "note": note }),
@@ -330,7 +330,7 @@ impl App {
             &mut *tx,
             p,
             id,
-            "closed",
+            EventKind::Closed,
             AuditAction::IncidentClose,
             None,
             json!({ "drill": incident.drill }),

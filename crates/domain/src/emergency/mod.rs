@@ -5,6 +5,7 @@
 //! and sends.
 
 mod checklist;
+mod event_kind;
 mod remedy;
 mod reply;
 mod report;
@@ -15,6 +16,7 @@ mod sequence_tests;
 mod tests;
 
 pub use checklist::{checklist, ChecklistItem};
+pub use event_kind::EventKind;
 pub use remedy::{
     choose, eligibility, ChoiceStep, Ineligible, OfferFacts, PostponementTerms, RemedyBooking,
     RemedyChoice, RemedyError, RemedyOptions, RemedyState, RemedyVia,

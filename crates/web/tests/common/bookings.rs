@@ -304,3 +304,50 @@ pub async fn raw(
         text: String::from_utf8_lossy(&bytes).to_string(),
     }
 }
+
+/// A new customer: name, mobile, email.
+pub type Guest<'a> = (&'a str, &'a str, Option<&'a str>);
+
+/// Books `room` for three nights from 2027-03-10, confirmed, for a new customer; returns the
+/// customer id.
+pub async fn stay_guest(n: &Nodes, agent: &str, room: &str, who: Guest<'_>) -> String {
+    let (name, phone, email) = who;
+    let mut customer = json!({"name": name, "phone": phone});
+    if let Some(e) = email {
+        customer["email"] = json!(e);
+    }
+    let r = n
+        .post(
+            "/api/v1/bookings",
+            agent,
+            json!({"customer": customer, "confirm": true,
+                   "lines": [{"room_id": room, "check_in": "2027-03-10", "check_out": "2027-03-13"}]}),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::CREATED, "{}", r.text);
+    r.body["customer_id"].as_str().unwrap().to_string()
+}
+
+/// The incident tests' three guests at a homestay in 大理 (云南省大理市双廊镇) from 2027-03-10
+/// for three nights: 王芳 and 李雷 with a mobile and an email, 韩梅梅 with a mobile only.
+/// Returns their customer ids.
+pub async fn dali_guests(n: &Nodes, admin: &str, agent: &str) -> [String; 3] {
+    let (_, rooms) = homestay(n, admin, 3).await;
+    [
+        stay_guest(
+            n,
+            agent,
+            &rooms[0],
+            ("王芳", "13700000001", Some("wangfang@example.cn")),
+        )
+        .await,
+        stay_guest(
+            n,
+            agent,
+            &rooms[1],
+            ("李雷", "13700000002", Some("lilei@example.cn")),
+        )
+        .await,
+        stay_guest(n, agent, &rooms[2], ("韩梅梅", "13700000003", None)).await,
+    ]
+}

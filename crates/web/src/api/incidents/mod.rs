@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tripdesk_app::emergency::{
-    Audience, BroadcastOutcome, BroadcastRequest, DeclareIncident, UpdateIncident,
+    Audience, BroadcastOutcome, BroadcastRequest, ChannelTried, DeclareIncident, UpdateIncident,
 };
 use tripdesk_domain::emergency::{
     CallOutcome, IncidentKind, IncidentLevel, IncidentState, PersonStatus, Scope, TeamRole,
@@ -406,10 +406,26 @@ pub struct PersonView {
     answered_via: Option<String>,
     escalated_at: Option<String>,
     escalated_ticket_id: Option<Uuid>,
+    /// The channels tried for them so far, in the sequence's order (SMS, call, email) —
+    /// what the board shows per person.
+    channels_tried: Vec<ChannelTriedView>,
+}
+
+/// One channel tried for a person, and how far it went.
+#[derive(Serialize, ToSchema)]
+pub struct ChannelTriedView {
+    /// `sms`, `call` or `email`.
+    #[schema(example = "sms")]
+    channel: String,
+    /// A message's: `queued`, `sent` (handed to the provider), `delivered` (the handset's
+    /// receipt) or `failed`; a call's: `open` (to make), `reached`, `no_answer` or
+    /// `wrong_number`.
+    #[schema(example = "delivered")]
+    state: String,
 }
 
 impl PersonView {
-    fn of(state: &AppState, p: IncidentPerson) -> Self {
+    fn of(state: &AppState, p: IncidentPerson, tried: Vec<ChannelTried>) -> Self {
         Self {
             customer_id: p.customer_id,
             origin: p.origin.as_str().into(),
@@ -419,6 +435,13 @@ impl PersonView {
             answered_via: p.answered_via.map(|v| v.as_str().into()),
             escalated_at: p.escalated_at.map(|t| rfc3339(state, t)),
             escalated_ticket_id: p.escalated_ticket_id,
+            channels_tried: tried
+                .into_iter()
+                .map(|t| ChannelTriedView {
+                    channel: t.step.as_str().into(),
+                    state: t.mark.into(),
+                })
+                .collect(),
         }
     }
 }
@@ -453,12 +476,17 @@ async fn list_people(
             u64::from(q.offset.unwrap_or(0)),
         )
         .await?;
+    let listed: Vec<Uuid> = page.items.iter().map(|x| x.customer_id).collect();
+    let mut tried = state.app.channels_tried(&p, path.id, &listed).await?;
     Ok(Json(PeopleList {
         more: page.more,
         items: page
             .items
             .into_iter()
-            .map(|x| PersonView::of(&state, x))
+            .map(|x| {
+                let t = tried.remove(&x.customer_id).unwrap_or_default();
+                PersonView::of(&state, x, t)
+            })
             .collect(),
     }))
 }
@@ -484,7 +512,10 @@ async fn add_person(
         .app
         .add_incident_person(&p, path.id, body.customer_id)
         .await?;
-    Ok((StatusCode::CREATED, Json(PersonView::of(&state, person))))
+    Ok((
+        StatusCode::CREATED,
+        Json(PersonView::of(&state, person, Vec::new())),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -19,6 +19,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tripdesk_app::emergency::{default_body, Board};
+use tripdesk_domain::catalog::yuan;
 use tripdesk_domain::emergency::{
     checklist, CallOutcome, IncidentKind, IncidentState, PersonStatus, TeamRole,
 };
@@ -472,7 +473,8 @@ pub(super) async fn board_page(
     render(status, &page)
 }
 
-/// One line of the timeline in the page's language (`incident` names its checklist).
+/// One line of the timeline in the page's language (`incident` names its checklist): every
+/// [`tripdesk_domain::emergency::EventKind`] has its text (`timeline_tests` walks them all).
 pub(super) fn event_text(t: Tr, incident: IncidentKind, kind: &str, detail: &str) -> String {
     let d: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
     let n = |k: &str| d[k].as_u64().unwrap_or(0).to_string();
@@ -499,6 +501,11 @@ pub(super) fn event_text(t: Tr, incident: IncidentKind, kind: &str, detail: &str
         .replace("{sms}", &n("sms"))
         .replace("{email}", &n("email"))
         .replace("{calls}", &n("calls"))
+        .replace("{offered}", &n("offered"))
+        .replace("{customers}", &n("customers"))
+        .replace("{no_contact}", &n("no_contact"))
+        .replace("{choice}", &label("remedy", s("choice")))
+        .replace("{amount}", &yuan(d["amount_fen"].as_i64().unwrap_or(0)))
         .replace("{status}", &label("status", s("status")))
         .replace("{via}", &label("via", s("via")))
         .replace("{reason}", &label("reason", s("reason")))
@@ -509,6 +516,8 @@ pub(super) fn event_text(t: Tr, incident: IncidentKind, kind: &str, detail: &str
         .replace("{ticket}", &s("ticket"))
         .replace("{item}", &item_text(t, incident, &s("item")))
         .replace("{undone}", done)
+        // Last: typed by staff, so whatever braces it holds stay as typed.
+        .replace("{what}", &s("what"))
 }
 
 /// A checklist item's text in the page's language (its key when the checklist has no such

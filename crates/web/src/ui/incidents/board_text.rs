@@ -95,5 +95,18 @@ pub(crate) const BOARD_TEXT: &[Entry] = &[
     ("incidents.tried.no_answer", "无人接听", "no answer"),
     ("incidents.tried.wrong_number", "号码错误", "wrong number"),
     ("incidents.event.call_queued", "{reason}，已列入待拨电话", "{reason}: added to the calls to make"),
+    (
+        "incidents.event.remedies_offered",
+        "提供退款或延期：{offered} 个订单，{customers} 位客户（短信 {sms}，邮件 {email}，需致电 {no_contact}）",
+        "Refund or postponement offered: {offered} bookings, {customers} customers ({sms} texts, {email} emails, {no_contact} to call)",
+    ),
+    ("incidents.event.remedy_chosen", "客户选择{choice}（{via}）", "The customer chose {choice} ({via})"),
+    (
+        "incidents.event.remedy_withdrawn",
+        "订单已取消，撤回其退款或延期方案",
+        "The booking was cancelled: its refund or postponement offer withdrawn",
+    ),
+    ("incidents.remedy.refund", "全额退款", "a full refund"),
+    ("incidents.remedy.postpone", "延期", "to postpone"),
     ("incidents.event.followup", "{failed}未能联系上，已改发{channel}", "Not reached by {failed}: sent again by {channel}"),
 ];

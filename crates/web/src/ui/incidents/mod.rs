@@ -15,6 +15,8 @@ mod remedies;
 mod report;
 mod report_text;
 mod text;
+#[cfg(test)]
+mod timeline_tests;
 
 pub(crate) use board_text::BOARD_TEXT;
 pub(crate) use report_text::REPORT_TEXT;

@@ -373,20 +373,9 @@ pub(super) fn document(state: &AppState, t: Tr, r: &Report) -> Document {
         r.timeline
             .iter()
             .map(|e| {
-                let mut text = event_text(t, i.kind, &e.kind, &e.detail);
-                if e.kind == "cost" {
-                    let d: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
-                    let what = d["what"].as_str().unwrap_or("");
-                    let fen = d["amount_fen"].as_i64().unwrap_or(0);
-                    let colon = match t.0 {
-                        Lang::ZhCn => "：",
-                        Lang::En => ": ",
-                    };
-                    text = format!("{text}{colon}{what} {}", yuan(fen));
-                }
                 vec![
                     crate::ui::local_time_seconds(state, e.at),
-                    text,
+                    event_text(t, i.kind, &e.kind, &e.detail),
                     r.staff_name(e.actor_id).to_string(),
                 ]
             })

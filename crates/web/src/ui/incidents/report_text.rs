@@ -83,7 +83,7 @@ pub(crate) const REPORT_TEXT: &[Entry] = &[
     ("incidents.flash.cost", "已登记费用：{what} {amount}", "Cost entered: {what} {amount}"),
     ("incidents.err.amount_fen.out_of_range", "金额应在 0.01 元到 1 亿元之间，最多两位小数。", "An amount from ¥0.01 to ¥100,000,000, at most two decimals."),
     ("incidents.err.amount_fen.invalid", "金额应在 0.01 元到 1 亿元之间，最多两位小数。", "An amount from ¥0.01 to ¥100,000,000, at most two decimals."),
-    ("incidents.event.cost", "登记费用", "Cost entered"),
+    ("incidents.event.cost", "登记费用：{what} {amount}", "Cost entered: {what} {amount}"),
     // Team, checklist, report clock, summary, timeline.
     ("incidents.report.team", "应急小组", "Team"),
     ("incidents.report.checklist", "应急清单（完成 {n} / {of} 项）", "Checklist ({n} of {of} done)"),
