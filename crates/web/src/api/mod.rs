@@ -23,6 +23,7 @@ mod sms;
 mod system;
 mod trip_documents;
 mod waitlist;
+mod wechat;
 
 use crate::problem::{Problem, ProblemField};
 use crate::AppState;
@@ -166,6 +167,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(search::routes())
         .merge(incidents::routes())
         .merge(sms::routes())
+        .merge(wechat::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)
