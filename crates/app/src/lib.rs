@@ -39,6 +39,7 @@ pub mod sla;
 pub mod sms;
 pub mod ttl_cache;
 pub mod webhook_events;
+pub mod wechat;
 
 pub(crate) use error::OnDuplicate;
 pub use error::{check_optional_text, check_text, AppError, FieldError, Lines};
@@ -59,6 +60,9 @@ pub struct AppSettings {
     pub notify: notify::NotifySettings,
     /// Limits of the public web form.
     pub public_desk: public_desk::PublicDeskSettings,
+    /// The WeChat official account whose pushes are received (`wechat_token` & co.); without
+    /// it the push endpoint answers 401.
+    pub wechat: Option<tripdesk_wechat::Account>,
 }
 
 impl Default for AppSettings {
@@ -68,6 +72,7 @@ impl Default for AppSettings {
             login_throttle: auth::LoginThrottle::default(),
             notify: notify::NotifySettings::default(),
             public_desk: public_desk::PublicDeskSettings::default(),
+            wechat: None,
         }
     }
 }

@@ -101,6 +101,16 @@ pub struct Config {
     /// The secret the provider signs delivery receipts and replies with (at least 16
     /// characters; never printed). Unset: they are refused (401).
     pub sms_webhook_secret: Option<Hidden>,
+    /// The WeChat official account's Token (公众号 › 基本配置 › 服务器配置: 3–32 letters and
+    /// digits; never printed). Set: `/api/v1/wechat/push` answers WeChat's server-address
+    /// check and receives pushes. Unset: it answers 401.
+    pub wechat_token: Option<Hidden>,
+    /// Its EncodingAESKey (43 characters; never printed), for safe and compatible mode.
+    /// Unset: only plaintext-mode pushes are read.
+    pub wechat_encoding_aes_key: Option<Hidden>,
+    /// The account's AppID (`wx…`), which every safe-mode message must carry (required with
+    /// `wechat_encoding_aes_key`).
+    pub wechat_app_id: Option<String>,
 }
 
 /// A secret option: printed as `***`.
@@ -167,6 +177,9 @@ impl Default for Config {
             sms_rate_per_sec: None,
             sms_timeout_secs: 10,
             sms_webhook_secret: None,
+            wechat_token: None,
+            wechat_encoding_aes_key: None,
+            wechat_app_id: None,
         }
     }
 }
@@ -184,7 +197,7 @@ pub struct Overrides {
 
 /// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
 /// the test suite's, are not configuration).
-const ENV_KEYS: [&str; 39] = [
+const ENV_KEYS: [&str; 42] = [
     "addr",
     "data_dir",
     "database_url",
@@ -224,6 +237,9 @@ const ENV_KEYS: [&str; 39] = [
     "sms_rate_per_sec",
     "sms_timeout_secs",
     "sms_webhook_secret",
+    "wechat_token",
+    "wechat_encoding_aes_key",
+    "wechat_app_id",
 ];
 
 impl Config {
@@ -261,6 +277,7 @@ impl Config {
             &mut config.sms_access_key_id,
             &mut config.sms_sign_name,
             &mut config.sms_template_code,
+            &mut config.wechat_app_id,
         ] {
             if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;
@@ -269,6 +286,8 @@ impl Config {
         for value in [
             &mut config.sms_access_key_secret,
             &mut config.sms_webhook_secret,
+            &mut config.wechat_token,
+            &mut config.wechat_encoding_aes_key,
         ] {
             if value.as_ref().is_some_and(|v| v.0.trim().is_empty()) {
                 *value = None;
@@ -290,6 +309,31 @@ impl Config {
             template_code: self.sms_template_code.clone()?.trim().to_string(),
             timeout: std::time::Duration::from_secs(self.sms_timeout_secs),
         })
+    }
+
+    /// The WeChat official account, when `wechat_token` is set (validated at load).
+    pub fn wechat_account(&self) -> anyhow::Result<Option<tripdesk_wechat::Account>> {
+        let Some(token) = &self.wechat_token else {
+            if self.wechat_encoding_aes_key.is_some() || self.wechat_app_id.is_some() {
+                bail!("wechat_encoding_aes_key and wechat_app_id need wechat_token");
+            }
+            return Ok(None);
+        };
+        let safe = match (&self.wechat_encoding_aes_key, &self.wechat_app_id) {
+            (None, None) => None,
+            (Some(key), Some(app_id)) => Some(
+                tripdesk_wechat::SafeMode::new(key.0.trim(), app_id.trim()).map_err(|_| {
+                    anyhow::anyhow!(
+                        "wechat_encoding_aes_key must be the 43 characters the WeChat platform shows, \
+                         and wechat_app_id the account's AppID"
+                    )
+                })?,
+            ),
+            _ => bail!("wechat_encoding_aes_key and wechat_app_id go together"),
+        };
+        let account = tripdesk_wechat::Account::new(token.0.trim(), safe)
+            .map_err(|_| anyhow::anyhow!("wechat_token must be 3 to 32 letters and digits"))?;
+        Ok(Some(account))
     }
 
     fn validate_sms(&self) -> anyhow::Result<()> {
@@ -346,6 +390,7 @@ impl Config {
     fn validate(&self) -> anyhow::Result<()> {
         self.socket_addr()?;
         self.search_words()?;
+        self.wechat_account()?;
         if !["pretty", "json"].contains(&self.log_format.as_str()) {
             bail!("log_format must be \"pretty\" or \"json\"");
         }
@@ -607,6 +652,50 @@ mod tests {
             jail.set_env("TRIPDESK_DATABASE_URL", "mysql://x");
             let e = Config::load(None, Overrides::default()).unwrap_err();
             assert!(e.to_string().contains("postgres://"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn wechat_settings_are_checked_and_never_print() {
+        figment::Jail::expect_with(|jail| {
+            assert!(Config::load(None, Overrides::default())
+                .unwrap()
+                .wechat_account()
+                .unwrap()
+                .is_none());
+            jail.set_env("TRIPDESK_WECHAT_APP_ID", "wx2c2769f8efd9abc2");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("wechat_token"), "{e:#}");
+            jail.set_env("TRIPDESK_WECHAT_TOKEN", "no spaces!");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(
+                format!("{e:#}").contains("wechat_encoding_aes_key"),
+                "{e:#}"
+            );
+            jail.set_env("TRIPDESK_WECHAT_ENCODING_AES_KEY", "tooshort");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(format!("{e:#}").contains("43 characters"), "{e:#}");
+            jail.set_env(
+                "TRIPDESK_WECHAT_ENCODING_AES_KEY",
+                "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+            );
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(format!("{e:#}").contains("3 to 32 letters"), "{e:#}");
+            jail.set_env("TRIPDESK_WECHAT_TOKEN", "spamtest");
+            let c = Config::load(None, Overrides::default()).unwrap();
+            let shown = format!("{c:?}");
+            assert!(
+                !shown.contains("spamtest") && !shown.contains("ABCDEFG"),
+                "{shown}"
+            );
+            let account = c.wechat_account().unwrap().expect("configured");
+            assert_eq!(account.safe_mode().unwrap().app_id(), "wx2c2769f8efd9abc2");
+            // Plaintext mode only: the token alone.
+            jail.set_env("TRIPDESK_WECHAT_ENCODING_AES_KEY", "");
+            jail.set_env("TRIPDESK_WECHAT_APP_ID", "");
+            let c = Config::load(None, Overrides::default()).unwrap();
+            assert!(c.wechat_account().unwrap().unwrap().safe_mode().is_none());
             Ok(())
         });
     }

@@ -224,6 +224,8 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
                 per_user: config.login_attempts_per_user_hour,
                 user_window: jiff::SignedDuration::from_hours(1),
             },
+            // Checked when the configuration was loaded.
+            wechat: config.wechat_account().ok().flatten(),
         },
     );
     // The administrator's search words (checked when the configuration was loaded).

@@ -24,6 +24,7 @@ mod sms;
 mod system;
 mod trip_documents;
 mod waitlist;
+mod wechat;
 
 use crate::problem::{Problem, ProblemField};
 use crate::AppState;
@@ -169,6 +170,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(incidents::routes())
         .merge(sms::routes())
         .merge(calls::routes())
+        .merge(wechat::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)
