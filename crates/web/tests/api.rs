@@ -635,6 +635,8 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/calls", "get"),
         ("/api/v1/calls/answer-rate", "get"),
         ("/api/v1/calls/cdr", "post"),
+        ("/api/v1/wechat/push", "get"),
+        ("/api/v1/wechat/push", "post"),
         ("/api/v1/sms/receipts", "post"),
         ("/api/v1/sms/replies", "post"),
     ];
