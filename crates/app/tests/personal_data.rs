@@ -182,7 +182,8 @@ async fn today_s_capabilities_declare_their_fields() {
             "idempotency_keys",
             "bookings",
             "search_index",
-            "sms_replies"
+            "sms_replies",
+            "calls"
         ]
     );
     let tables = app.personal_data().tables();
@@ -199,6 +200,7 @@ async fn today_s_capabilities_declare_their_fields() {
         "idempotency_keys",
         "search_docs",
         "sms_replies",
+        "calls",
     ] {
         assert!(tables.contains(&t), "{t} is declared");
     }
