@@ -22,16 +22,17 @@ impl PersonalData for Calls {
         CALL_FIELDS
     }
 
-    /// The blind indexes of the customer's phones (shared with the SMS replies' gathering).
+    /// The blind indexes of the customer's phones, read before the customers capability
+    /// deletes the identifiers.
     async fn gather(
         &self,
         _app: &App,
         tx: &mut dyn Tx,
         subject: &mut Subject,
     ) -> Result<(), AppError> {
-        for i in tx.list_identifiers(subject.customer).await? {
-            if i.kind == "phone" && !subject.phone_indexes.contains(&i.blind_index) {
-                subject.phone_indexes.push(i.blind_index);
+        for index in super::sms::phone_indexes(tx, subject.customer).await? {
+            if !subject.phone_indexes.contains(&index) {
+                subject.phone_indexes.push(index);
             }
         }
         Ok(())

@@ -11,7 +11,11 @@ use uuid::Uuid;
 
 pub(super) struct SmsReplies;
 
-async fn phone_indexes(tx: &mut dyn Tx, customer: Uuid) -> Result<Vec<String>, AppError> {
+/// The blind indexes of a customer's phones (SMS replies and calls are found by them).
+pub(super) async fn phone_indexes(
+    tx: &mut dyn Tx,
+    customer: Uuid,
+) -> Result<Vec<String>, AppError> {
     Ok(tx
         .list_identifiers(customer)
         .await?
