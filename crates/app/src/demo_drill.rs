@@ -5,7 +5,7 @@
 //! (logistics); the broadcast is texted; most guests have answered safe by the link or by
 //! SMS, one answered "2" (needs help: one urgent ticket in 孙丽's queue, who called them
 //! back), one is silent and one child's guide did not answer the phone; the first report to the
-//! tourism authority is made, four checklist items are ticked, and the leader has entered
+//! tourism authority is made and updated once, four checklist items are ticked, and the leader has entered
 //! two of the drill's costs for its report.
 //!
 //! Everything goes through the use cases, in a fixed order over the people sorted by
@@ -279,6 +279,14 @@ impl App {
                 )
                 .await?;
         }
+        at(50, 0);
+        quiet
+            .report_incident_update(
+                &leader,
+                id,
+                "演练续报：客人均已联系，备用电源运行正常，暂无人员受伤。",
+            )
+            .await?;
         Ok(())
     }
 }

@@ -587,6 +587,8 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/incidents/{id}/calls/{customer_id}", "put"),
         ("/api/v1/incidents/{id}/report", "post"),
         ("/api/v1/incidents/{id}/report", "get"),
+        ("/api/v1/incidents/{id}/update-report", "post"),
+        ("/api/v1/incidents/{id}/end-handling", "post"),
         ("/api/v1/incidents/{id}/close", "post"),
         ("/api/v1/incidents/{id}/remedies", "get"),
         ("/api/v1/incidents/{id}/remedies", "post"),

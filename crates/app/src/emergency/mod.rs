@@ -8,6 +8,7 @@
 
 mod broadcast;
 mod checkin;
+mod clocks;
 mod contact;
 mod costs;
 mod guides;
@@ -19,6 +20,7 @@ mod team;
 
 pub use broadcast::{default_body, Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep};
 pub use checkin::{checkin_token, verify_checkin_token, CheckinView, SmsAnswer};
+pub use clocks::{ReportClocks, CLOSING_SUMMARY_TARGET, FIRST_REPORT_TARGET, UPDATE_REPORT_TARGET};
 pub use costs::{NewIncidentCost, MAX_COST_FEN};
 pub use remedies::{RemedyOffer, REMEDY_SUBJECT};
 pub use remedy_choice::{
@@ -41,8 +43,6 @@ use tripdesk_domain::identity::Permission;
 use tripdesk_store::{AffectedCount, Incident, IncidentEvent, IncidentPerson, PeopleFilter, Tx};
 use uuid::Uuid;
 
-/// The SLA target of the first report to the tourism authority.
-pub const FIRST_REPORT_TARGET: &str = "incident.first_report";
 /// The subject type of an incident's clocks.
 pub const INCIDENT_SUBJECT: &str = "incident";
 
@@ -252,13 +252,16 @@ impl App {
             reported_at: None,
             closed_at: None,
             closing_summary: None,
+            handling_ended_at: None,
+            update_reports: 0,
             version: 1,
         };
         tx.insert_incident(&incident).await?;
         let found = self.find_affected(&mut *tx, p, &incident, now).await?;
         let affected = found.affected;
         if incident.level.report_clock() {
-            self.start_incident_clock(&mut *tx, p, &incident).await?;
+            self.start_incident_clock(&mut *tx, p, &incident, FIRST_REPORT_TARGET)
+                .await?;
         }
         self.record_step(
             &mut *tx,
@@ -361,8 +364,17 @@ impl App {
             }
         };
         let affected = found.affected;
-        if raised_to_clock && incident.reported_at.is_none() {
-            self.start_incident_clock(&mut *tx, p, &incident).await?;
+        if raised_to_clock {
+            // Raised to a level with an hour: the report due next gets its clock.
+            let target = match (incident.reported_at, incident.handling_ended_at) {
+                (None, _) => Some(FIRST_REPORT_TARGET),
+                (Some(_), None) => Some(UPDATE_REPORT_TARGET),
+                (Some(_), Some(_)) => None,
+            };
+            if let Some(target) = target {
+                self.start_incident_clock(&mut *tx, p, &incident, target)
+                    .await?;
+            }
         }
         let detail = json!({
             "level": (before.level != incident.level).then(|| incident.level.as_str()),

@@ -16,7 +16,7 @@ use tripdesk_domain::emergency::{PersonStatus, ReportFigures, TeamRole};
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{
     CostTotals, Incident, IncidentCost, IncidentCounts, IncidentEvent, IncidentPerson,
-    PeopleFilter, RemedyCounts, SlaClockRecord, Tx,
+    PeopleFilter, RemedyCounts, Tx,
 };
 use uuid::Uuid;
 
@@ -50,7 +50,8 @@ pub struct Report {
     pub figures: ReportFigures,
     pub team: Vec<(TeamRole, Uuid)>,
     pub checklist: Vec<ChecklistRow>,
-    pub report_clock: Option<SlaClockRecord>,
+    /// The clocks of the reports to the authority: first, updates, closing summary.
+    pub clocks: super::ReportClocks,
     /// People needing help, then those escalated (not known safe), by customer id; names
     /// are read only for those who may see customers (see [`Report::names`]).
     pub needs: Vec<OpenNeed>,
@@ -123,7 +124,7 @@ impl App {
         let figures = figures(&mut *r, &incident).await?;
         let team = r.incident_team(id).await?;
         let ticks = r.incident_checklist(id).await?;
-        let report_clock = self.incident_clock(&mut *r, id).await?;
+        let clocks = self.report_clocks(&mut *r, id).await?;
         let (needs, needs_more) = self.open_needs(&mut *r, id).await?;
         let names = p.can(Permission::ViewCustomers);
         let needs = needs
@@ -159,7 +160,7 @@ impl App {
             counts,
             figures,
             team,
-            report_clock,
+            clocks,
             needs,
             needs_more,
             remedies,

@@ -2,8 +2,6 @@
 //! tourism authority under its clock, closing with a summary, and the live board (the
 //! post-incident report is [`super::report`]).
 
-use super::INCIDENT_SUBJECT;
-use crate::sla::{ClockAction, StartClock};
 use crate::{check_text, App, AppError, FieldError, Lines, Principal};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
@@ -13,7 +11,6 @@ use tripdesk_domain::emergency::{
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{
     CallTask, ChecklistTick, Incident, IncidentCounts, IncidentEvent, IncidentPerson,
-    SlaClockFilter, SlaClockRecord, Tx,
 };
 use uuid::Uuid;
 
@@ -36,8 +33,8 @@ pub struct Board {
     pub messages_dead: u64,
     pub team: Vec<(TeamRole, Uuid, String)>,
     pub checklist: Vec<ChecklistRow>,
-    /// The first-report clock, if the level has one.
-    pub report_clock: Option<SlaClockRecord>,
+    /// The clocks of the reports to the authority.
+    pub clocks: super::ReportClocks,
     pub needs_help: Vec<IncidentPerson>,
     pub pending: Vec<IncidentPerson>,
     pub calls: Vec<CallTask>,
@@ -61,48 +58,6 @@ pub(super) fn checklist_rows(incident: &Incident, ticks: Vec<ChecklistTick>) -> 
 }
 
 impl App {
-    pub(super) async fn start_incident_clock(
-        &self,
-        tx: &mut dyn Tx,
-        p: &Principal,
-        incident: &Incident,
-    ) -> Result<Option<SlaClockRecord>, AppError> {
-        let Some(policy) = self
-            .sla_policy(tx, super::FIRST_REPORT_TARGET)
-            .await?
-            .filter(|p| p.enabled)
-        else {
-            return Ok(None);
-        };
-        let req = StartClock {
-            subject_type: INCIDENT_SUBJECT.into(),
-            subject_id: incident.id.to_string(),
-            target_key: super::FIRST_REPORT_TARGET.into(),
-            channel: None,
-            department_id: p.department_id,
-            agent_id: (!p.user_id.is_nil()).then_some(p.user_id),
-        };
-        Ok(Some(self.start_clock_of(tx, req, &policy, false).await?))
-    }
-
-    pub(super) async fn incident_clock(
-        &self,
-        tx: &mut dyn Tx,
-        id: Uuid,
-    ) -> Result<Option<SlaClockRecord>, AppError> {
-        let clocks = tx
-            .list_sla_clocks(&SlaClockFilter {
-                target_key: Some(super::FIRST_REPORT_TARGET.into()),
-                subject_type: Some(INCIDENT_SUBJECT.into()),
-                subject_id: Some(id.to_string()),
-                ..Default::default()
-            })
-            .await?;
-        Ok(clocks
-            .into_iter()
-            .max_by_key(|c| (c.clock.started_at(), c.id)))
-    }
-
     /// Assigns (or clears) a team role.
     pub async fn set_incident_team(
         &self,
@@ -276,12 +231,7 @@ impl App {
         if !tx.update_incident(&incident, expected).await? {
             return Err(super::changed());
         }
-        if let Some(c) = self.incident_clock(&mut *tx, id).await? {
-            if c.clock.stopped_at().is_none() {
-                self.sla_clock_action(&mut *tx, c.id, ClockAction::Stop)
-                    .await?;
-            }
-        }
+        self.first_report_made(&mut *tx, p, &incident).await?;
         tx.tick_checklist(id, "report_authority", p.user_id, now)
             .await?;
         self.record_step(
@@ -298,8 +248,8 @@ impl App {
         Ok(incident)
     }
 
-    /// Closes an incident with its summary. A first-report clock still running is cancelled
-    /// only if the level never needed it; otherwise it stays, breached if late.
+    /// Closes an incident with its summary: the closing summary's clock stops, an update
+    /// clock still running ends. A first-report clock still running stays, breached if late.
     pub async fn close_incident(
         &self,
         p: &Principal,
@@ -321,11 +271,13 @@ impl App {
         }
         incident.state = IncidentState::Closed;
         incident.closed_at = Some(now);
+        incident.handling_ended_at.get_or_insert(now);
         incident.closing_summary = Some(summary.trim().to_string());
         incident.version += 1;
         if !tx.update_incident(&incident, version).await? {
             return Err(super::changed());
         }
+        self.closing_clocks(&mut *tx, id).await?;
         self.record_step(
             &mut *tx,
             p,
@@ -361,7 +313,7 @@ impl App {
             team.push((role, user, name));
         }
         let ticks = r.incident_checklist(id).await?;
-        let report_clock = self.incident_clock(&mut *r, id).await?;
+        let clocks = self.report_clocks(&mut *r, id).await?;
         let needs_help = self
             .people_with(&mut *r, id, PersonStatus::NeedsHelp, BOARD_PEOPLE)
             .await?;
@@ -393,7 +345,7 @@ impl App {
             messages_pending: delivery.pending,
             messages_dead: delivery.dead,
             team,
-            report_clock,
+            clocks,
             needs_help,
             pending,
             calls,

@@ -173,6 +173,10 @@ audit_actions! {
     IncidentCall = "incident.call",
     /// The first report to the tourism authority recorded.
     IncidentReport = "incident.report",
+    /// An update report (续报) to the tourism authority recorded.
+    IncidentUpdateReport = "incident.update_report",
+    /// An incident's handling declared ended (处置结束); its closing summary is then due.
+    IncidentHandlingEnd = "incident.handling_end",
     /// An incident closed with its summary.
     IncidentClose = "incident.close",
     /// Refund or postponement offered under force majeure to an incident's affected bookings

@@ -44,6 +44,10 @@ event_kinds! {
     Call => "call",
     /// The first report to the authority made.
     Reported => "reported",
+    /// An update report (续报) to the authority made (`note`, `number`).
+    UpdateReported => "update_reported",
+    /// Handling ended (处置结束): the closing summary's clock runs from here.
+    HandlingEnded => "handling_ended",
     /// Closed.
     Closed => "closed",
     /// A cost line entered (`what`, `amount_fen`).

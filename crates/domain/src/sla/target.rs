@@ -278,6 +278,28 @@ pub const DEFAULT_TARGETS: &[SlaTarget] = &[
         None,
         HOTLINE,
     ),
+    // 续报: while an incident is handled, the authority hears of its progress at least once a
+    // day; each update report restarts the clock.
+    target(
+        "incident.update_report",
+        "突发事件续报主管部门",
+        "Incident update reported to the tourism authority",
+        ClockKind::CalendarHours,
+        1440,
+        None,
+        HOTLINE,
+    ),
+    // 总结报告: after handling ends, the closing summary (course, causes, lessons,
+    // improvements) within five working days.
+    target(
+        "incident.closing_summary",
+        "突发事件总结报告",
+        "Incident closing summary after handling ends",
+        ClockKind::WorkingDays,
+        5,
+        None,
+        OFFICE,
+    ),
 ];
 
 #[cfg(test)]
@@ -322,6 +344,13 @@ mod tests {
                 ("checkin.registration", ClockKind::CalendarHours, 5, None),
                 ("refund.payment", ClockKind::WorkingDays, 5, None),
                 ("incident.first_report", ClockKind::CalendarHours, 60, None),
+                (
+                    "incident.update_report",
+                    ClockKind::CalendarHours,
+                    1440,
+                    None
+                ),
+                ("incident.closing_summary", ClockKind::WorkingDays, 5, None),
             ]
         );
         assert_eq!(

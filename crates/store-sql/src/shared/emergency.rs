@@ -25,7 +25,7 @@ const LONGEST_TOUR_DAYS: i32 = 60;
 
 pub(super) const INCIDENT_COLUMNS: &str = "id, kind, level, title, description, warning_colour, scope, \
      drill, state, no_answer_minutes, ticket_id, declared_by, declared_at, first_message_at, \
-     reported_at, closed_at, closing_summary, version";
+     reported_at, closed_at, closing_summary, version, handling_ended_at, update_reports";
 /// A person with their customer's name (one join, not a read per person).
 const PERSON_SELECT: &str = "SELECT ip.incident_id, ip.customer_id, ip.origin, ip.booking_id, \
      ip.in_scope, ip.status, ip.answered_at, ip.answered_via, ip.escalated_at, \
@@ -66,6 +66,8 @@ pub(super) fn incident_from_row(row: &DbRow) -> Result<Incident, StoreError> {
         reported_at: opt_ts(row.try_get("reported_at").map_err(err)?)?,
         closed_at: opt_ts(row.try_get("closed_at").map_err(err)?)?,
         closing_summary: row.try_get("closing_summary").map_err(err)?,
+        handling_ended_at: opt_ts(row.try_get("handling_ended_at").map_err(err)?)?,
+        update_reports: row.try_get("update_reports").map_err(err)?,
         version: row.try_get("version").map_err(err)?,
     })
 }
@@ -274,7 +276,7 @@ impl EmergencyRepo for SqlTx {
     async fn insert_incident(&mut self, i: &Incident) -> Result<(), StoreError> {
         sqlx::query(&format!(
             "INSERT INTO incidents ({INCIDENT_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
         ))
         .bind(i.id.to_string())
         .bind(i.kind.as_str())
@@ -294,6 +296,8 @@ impl EmergencyRepo for SqlTx {
         .bind(opt_ms(i.closed_at))
         .bind(&i.closing_summary)
         .bind(i.version)
+        .bind(opt_ms(i.handling_ended_at))
+        .bind(i.update_reports)
         .execute(self.db().await?)
         .await
         .map_err(err)?;
@@ -313,8 +317,8 @@ impl EmergencyRepo for SqlTx {
         let done = sqlx::query(
             "UPDATE incidents SET level = $2, title = $3, description = $4, warning_colour = $5, \
              scope = $6, state = $7, no_answer_minutes = $8, first_message_at = $9, \
-             reported_at = $10, closed_at = $11, closing_summary = $12, version = $13 \
-             WHERE id = $1 AND version = $14",
+             reported_at = $10, closed_at = $11, closing_summary = $12, version = $13, \
+             handling_ended_at = $15, update_reports = $16 WHERE id = $1 AND version = $14",
         )
         .bind(i.id.to_string())
         .bind(i.level.as_str())
@@ -330,6 +334,8 @@ impl EmergencyRepo for SqlTx {
         .bind(&i.closing_summary)
         .bind(i.version)
         .bind(expected)
+        .bind(opt_ms(i.handling_ended_at))
+        .bind(i.update_reports)
         .execute(self.db().await?)
         .await
         .map_err(err)?;

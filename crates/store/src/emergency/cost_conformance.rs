@@ -174,6 +174,8 @@ pub async fn drills_are_listed_newest_first_and_counted(store: &dyn Store) {
         reported_at: None,
         closed_at: None,
         closing_summary: None,
+        handling_ended_at: None,
+        update_reports: 0,
         version: 1,
     };
     let mut r = store.read().await.unwrap();

@@ -47,6 +47,8 @@ pub async fn a_persons_channels_are_read_and_followed_up_once(store: &dyn Store)
         reported_at: None,
         closed_at: None,
         closing_summary: None,
+        handling_ended_at: None,
+        update_reports: 0,
         version: 1,
     };
     let (a, b, other) = (

@@ -52,6 +52,10 @@ pub struct Incident {
     pub reported_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
     pub closing_summary: Option<String>,
+    /// Handling ended (处置结束): update reports stop, the closing summary is due.
+    pub handling_ended_at: Option<Timestamp>,
+    /// Update reports (续报) made to the authority.
+    pub update_reports: i64,
     pub version: i64,
 }
 

@@ -44,6 +44,8 @@ fn incident(scope: Scope) -> Incident {
         reported_at: None,
         closed_at: None,
         closing_summary: None,
+        handling_ended_at: None,
+        update_reports: 0,
         version: 1,
     }
 }

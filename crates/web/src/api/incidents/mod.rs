@@ -3,6 +3,7 @@
 //! every affected booking a refund or a postponement ([`remedies`]); what it cost and the
 //! drill records ([`costs`]).
 
+mod authority;
 mod costs;
 mod remedies;
 
@@ -36,8 +37,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(set_team))
         .routes(routes!(tick_item))
         .routes(routes!(record_call))
-        .routes(routes!(report, get_report))
-        .routes(routes!(close))
+        .routes(routes!(get_report))
+        .merge(authority::routes())
         .merge(remedies::routes())
         .merge(costs::routes())
 }
@@ -69,6 +70,8 @@ pub struct IncidentView {
     reported_at: Option<String>,
     closed_at: Option<String>,
     closing_summary: Option<String>,
+    /// Handling ended (处置结束): update reports stop, the closing summary is due.
+    handling_ended_at: Option<String>,
     /// Give it back to PATCH and close: a change made meanwhile answers 409.
     version: i64,
 }
@@ -92,6 +95,7 @@ impl IncidentView {
             reported_at: i.reported_at.map(|t| rfc3339(state, t)),
             closed_at: i.closed_at.map(|t| rfc3339(state, t)),
             closing_summary: i.closing_summary,
+            handling_ended_at: i.handling_ended_at.map(|t| rfc3339(state, t)),
             version: i.version,
         }
     }
@@ -239,6 +243,8 @@ pub struct IncidentBoardView {
     /// The first report's clock: `running`, `met`, `breached`, … (absent for 一般).
     report_clock: Option<String>,
     report_due_at: Option<String>,
+    /// The clocks of every report to the authority: first, updates, closing summary.
+    clocks: authority::ClocksView,
 }
 
 /// An incident with its live figures (needs `view_incidents`).
@@ -266,13 +272,16 @@ async fn get_incident(
         checklist_done: b.checklist.iter().filter(|c| c.tick.is_some()).count() as u32,
         checklist_total: b.checklist.len() as u32,
         report_clock: b
-            .report_clock
+            .clocks
+            .first
             .as_ref()
             .map(|c| c.clock.state_at(now).as_str().to_string()),
         report_due_at: b
-            .report_clock
+            .clocks
+            .first
             .as_ref()
             .map(|c| rfc3339(&state, c.clock.due_at())),
+        clocks: authority::ClocksView::of(&state, &b.incident, &b.clocks),
         incident: IncidentView::of(&state, b.incident),
     }))
 }
@@ -639,29 +648,6 @@ async fn record_call(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReportBody {
-    /// To whom and how (e.g. 已电话报告三亚市旅游和文化广电体育局值班室).
-    note: String,
-}
-
-/// Records the first report to the tourism authority (needs `manage_incidents`; audited):
-/// its clock stops. 409 `incident.already_reported`.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/report", tag = "incidents",
-    params(IncidentPath), request_body = ReportBody,
-    security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Recorded", body = IncidentView)))]
-async fn report(
-    State(state): State<AppState>,
-    Auth(p): Auth,
-    ApiPath(path): ApiPath<IncidentPath>,
-    ApiJson(body): ApiJson<ReportBody>,
-) -> Result<Json<IncidentView>, ApiError> {
-    let i = state.app.report_incident(&p, path.id, &body.note).await?;
-    Ok(Json(IncidentView::of(&state, i)))
-}
-
 /// The post-incident report's figures, each in seconds from the declaration.
 #[derive(Serialize, ToSchema)]
 pub struct ReportView {
@@ -683,6 +669,8 @@ pub struct ReportView {
     remedies_refund: u64,
     remedies_postpone: u64,
     costs: costs::CostTotalsView,
+    /// The reports to the authority: first, updates, closing summary, met or late.
+    clocks: authority::ClocksView,
 }
 
 /// The post-incident report (needs `view_incidents`): declared → first message → 90 %
@@ -714,32 +702,7 @@ async fn get_report(
         remedies_refund: r.remedies.refund,
         remedies_postpone: r.remedies.postpone,
         costs: r.totals.into(),
+        clocks: authority::ClocksView::of(&state, &r.incident, &r.clocks),
         incident: IncidentView::of(&state, r.incident),
     }))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CloseBody {
-    /// The closing summary: what happened, what was done, what to improve.
-    summary: String,
-    version: i64,
-}
-
-/// Closes an incident with its summary (needs `manage_incidents`; audited).
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/close", tag = "incidents",
-    params(IncidentPath), request_body = CloseBody,
-    security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Closed", body = IncidentView)))]
-async fn close(
-    State(state): State<AppState>,
-    Auth(p): Auth,
-    ApiPath(path): ApiPath<IncidentPath>,
-    ApiJson(body): ApiJson<CloseBody>,
-) -> Result<Json<IncidentView>, ApiError> {
-    let i = state
-        .app
-        .close_incident(&p, path.id, &body.summary, body.version)
-        .await?;
-    Ok(Json(IncidentView::of(&state, i)))
 }

@@ -185,6 +185,8 @@ pub(crate) const TEXT: &[Entry] = &[
     ("audit.act.incident.checklist", "应急清单勾选", "Incident checklist ticked"),
     ("audit.act.incident.call", "登记电话联系结果", "Incident call recorded"),
     ("audit.act.incident.report", "已向主管部门首报", "Incident reported to the authority"),
+    ("audit.act.incident.update_report", "已向主管部门续报", "Incident update reported to the authority"),
+    ("audit.act.incident.handling_end", "突发事件处置结束", "Incident handling ended"),
     ("audit.act.incident.close", "关闭突发事件", "Incident closed"),
     ("audit.act.incident.remedy_offer", "不可抗力退改方案批量发出", "Force-majeure remedies offered"),
     ("audit.act.incident.remedy_choice", "登记客户退款或延期选择", "Customer's refund or postponement choice recorded"),

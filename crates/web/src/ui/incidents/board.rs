@@ -7,6 +7,7 @@
 //! timeline. A form of the board refused for its input comes back on
 //! the board as typed ([`Posted`]).
 
+use super::authority::{clock_lines, ClockLine};
 use super::remedies::{self, RemedyPanel};
 use super::{row, Row};
 use crate::i18n::Tr;
@@ -189,8 +190,12 @@ struct BoardPage {
     pending_pct: u64,
     delivered_pct: u64,
     items_pct: u64,
-    report: String,
-    report_class: &'static str,
+    /// The reports to the authority: first, updates, closing summary.
+    authority: Vec<ClockLine>,
+    reported: bool,
+    handling_ended: bool,
+    /// The incident's version, given back by the end-handling and close forms.
+    version: i64,
     team: Vec<TeamRow>,
     staff: Vec<Opt>,
     items: Vec<ItemRow>,
@@ -216,31 +221,6 @@ struct BoardPage {
 
 fn pct(n: u64, of: u64) -> u64 {
     (n * 100).checked_div(of).unwrap_or(0)
-}
-
-/// The first-report line and its class (`met`, `running`, `breached`, `none`).
-fn report_line(state: &AppState, t: Tr, b: &Board) -> (String, &'static str) {
-    match (&b.report_clock, b.incident.reported_at) {
-        (_, Some(at)) => (
-            t.s("incidents.report.done")
-                .replace("{at}", &local_time(state, at)),
-            "met",
-        ),
-        (Some(c), None) => {
-            let breached = c.clock.state_at(state.app.now()).as_str() == "breached";
-            let key = if breached {
-                "incidents.report.late"
-            } else {
-                "incidents.report.due"
-            };
-            (
-                t.s(key)
-                    .replace("{at}", &local_time(state, c.clock.due_at())),
-                if breached { "breached" } else { "running" },
-            )
-        }
-        (None, None) => (t.s("incidents.report.none").to_string(), "none"),
-    }
 }
 
 /// The places of the scope (and how many named products, departures, properties).
@@ -337,7 +317,7 @@ pub(super) async fn board_page(
         })
         .collect();
     let back = crate::ui::flash::without_flash_param(&pager.href(pager.page()));
-    let (report, report_class) = report_line(state, t, &b);
+    let authority = clock_lines(state, t, &b.incident, &b.clocks);
     let items: Vec<ItemRow> = b
         .checklist
         .iter()
@@ -379,8 +359,10 @@ pub(super) async fn board_page(
         pending_pct: pct(c.pending, c.people),
         delivered_pct: pct(b.delivered, c.people),
         items_pct: pct(items_done as u64, items.len() as u64),
-        report,
-        report_class,
+        authority,
+        reported: b.incident.reported_at.is_some(),
+        handling_ended: b.incident.handling_ended_at.is_some(),
+        version: b.incident.version,
         team: TeamRole::ALL
             .iter()
             .map(|role| {
@@ -514,6 +496,7 @@ pub(super) fn event_text(t: Tr, incident: IncidentKind, kind: &str, detail: &str
         .replace("{outcome}", &label("outcome", s("outcome")))
         .replace("{role}", &label("role", s("role")))
         .replace("{ticket}", &s("ticket"))
+        .replace("{number}", &n("number"))
         .replace("{item}", &item_text(t, incident, &s("item")))
         .replace("{undone}", done)
         // Last: typed by staff, so whatever braces it holds stay as typed.

@@ -7,6 +7,7 @@
 //! records ([`drills`]).
 
 mod actions;
+mod authority;
 mod board;
 mod board_text;
 mod declare;
@@ -57,6 +58,23 @@ pub(super) fn routes() -> Router<AppState> {
             get(super::up_one).post(actions::broadcast),
         )
         .route("/incidents/{id}/checklist/{item}", post(actions::tick))
+        // The reports to the authority and closing; refused, they come back on the board.
+        .route(
+            "/incidents/{id}/first-report",
+            get(super::up_one).post(authority::first_report),
+        )
+        .route(
+            "/incidents/{id}/update-report",
+            get(super::up_one).post(authority::update_report),
+        )
+        .route(
+            "/incidents/{id}/end-handling",
+            get(super::up_one).post(authority::end_handling),
+        )
+        .route(
+            "/incidents/{id}/close",
+            get(super::up_one).post(authority::close),
+        )
         .route(
             "/incidents/{id}/team",
             get(super::up_one).post(actions::team),

@@ -6,6 +6,7 @@
 //! costs form (`POST /incidents/{id}/costs`) for those who may manage incidents; refused, it
 //! comes back as typed.
 
+use super::authority::clock_lines;
 use super::board::event_text;
 use super::form_refused;
 use crate::i18n::{Lang, Tr};
@@ -68,35 +69,6 @@ fn timing(
                     .unwrap_or_default(),
             ),
         None => missing,
-    }
-}
-
-/// The first-report clock in words: met, late, due, or none for a general level.
-fn clock_line(state: &AppState, t: Tr, r: &Report) -> String {
-    let at = r.incident.reported_at.map(|at| local_time(state, at));
-    match (&r.report_clock, at) {
-        (Some(c), Some(at)) => {
-            let due = c.clock.due_at();
-            let key = if r.incident.reported_at.is_some_and(|x| x <= due) {
-                "incidents.report.clock_met"
-            } else {
-                "incidents.report.clock_late"
-            };
-            t.s(key)
-                .replace("{at}", &at)
-                .replace("{due}", &local_time(state, due))
-        }
-        (Some(c), None) => {
-            let due = c.clock.due_at();
-            let key = if state.app.now() > due {
-                "incidents.report.clock_overdue"
-            } else {
-                "incidents.report.clock_due"
-            };
-            t.s(key).replace("{due}", &local_time(state, due))
-        }
-        (None, Some(at)) => t.s("incidents.report.clock_reported").replace("{at}", &at),
-        (None, None) => t.s("incidents.report.clock_none").to_string(),
     }
 }
 
@@ -396,8 +368,13 @@ pub(super) fn document(state: &AppState, t: Tr, r: &Report) -> Document {
         section("incidents.report.remedies", remedies),
         section("incidents.report.costs", costs),
         section(
-            "incidents.report.clock",
-            vec![Block::Paragraph(clock_line(state, t, r))],
+            "incidents.report.authority",
+            vec![Block::KeyValues(
+                clock_lines(state, t, i, &r.clocks)
+                    .into_iter()
+                    .map(|l| (l.label, l.text))
+                    .collect(),
+            )],
         ),
     ];
     if !team.is_empty() {
