@@ -542,7 +542,8 @@ impl App {
     }
 
     /// The whole demo: the organisation and staff, then 300 tickets, then the catalog and
-    /// about 1,000 bookings (`demo_bookings`), then a typhoon drill over them (`demo_drill`).
+    /// about 1,000 bookings (`demo_bookings`), then a typhoon drill over them (`demo_drill`),
+    /// then three web chats (`chat::demo`).
     pub async fn seed_demo(&self) -> Result<bool, AppError> {
         if !self.seed_demo_organisation().await? {
             return Ok(false);
@@ -550,6 +551,7 @@ impl App {
         self.seed_demo_tickets(300).await?;
         self.seed_demo_bookings().await?;
         self.seed_demo_drill().await?;
+        self.seed_demo_chats().await?;
         Ok(true)
     }
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bookings;
 pub mod calendar;
 pub mod calendar_provisional;
+pub mod chat;
 pub mod customers;
 pub mod demo;
 mod demo_bookings;

@@ -143,20 +143,31 @@ pub(crate) fn decode(token: &str, len: usize) -> Option<Vec<u8>> {
     (bytes.len() == len && bytes[0] == VERSION).then_some(bytes)
 }
 
+/// A token naming one record for `purpose`: `0x01 || id || tag`, signed with the link HMAC
+/// (the tracking link, the web chat's visitor).
+pub(crate) fn id_token(keys: &KeyRing, purpose: &str, id: Uuid) -> String {
+    let body = [&[VERSION][..], id.as_bytes()].concat();
+    let tag = keys.link_mac(purpose, &body);
+    encode(&[&body, &tag[..TAG]])
+}
+
+/// The id an [`id_token`] for `purpose` names, if its signature holds.
+pub(crate) fn verify_id_token(keys: &KeyRing, purpose: &str, token: &str) -> Option<Uuid> {
+    let bytes = decode(token, 1 + 16 + TAG)?;
+    let (body, tag) = bytes.split_at(17);
+    keys.verify_link_mac(purpose, body, tag)
+        .then(|| Uuid::from_slice(&body[1..]).ok())
+        .flatten()
+}
+
 /// The signed tracking token of a ticket.
 pub fn tracking_token(keys: &KeyRing, ticket_id: Uuid) -> String {
-    let body = [&[VERSION][..], ticket_id.as_bytes()].concat();
-    let tag = keys.link_mac(TRACK_PURPOSE, &body);
-    encode(&[&body, &tag[..TAG]])
+    id_token(keys, TRACK_PURPOSE, ticket_id)
 }
 
 /// The ticket a tracking token names, if its signature holds.
 pub fn verify_tracking_token(keys: &KeyRing, token: &str) -> Option<Uuid> {
-    let bytes = decode(token, 1 + 16 + TAG)?;
-    let (body, tag) = bytes.split_at(17);
-    keys.verify_link_mac(TRACK_PURPOSE, body, tag)
-        .then(|| Uuid::from_slice(&body[1..]).ok())
-        .flatten()
+    verify_id_token(keys, TRACK_PURPOSE, token)
 }
 
 fn survey_token(keys: &KeyRing, survey_id: Uuid, expires_at: Timestamp) -> String {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bookings;
 pub mod calendar;
 pub mod catalog;
+pub mod chat;
 pub mod clock;
 pub mod customer;
 pub mod desk;

@@ -333,6 +333,9 @@ mod shared_sms {
 mod shared_phone {
     include!("shared/phone.rs");
 }
+mod shared_chat {
+    include!("shared/chat.rs");
+}
 /// A `tsvector` with a GIN index matches the search index, not FTS5 (`shared/search.rs`).
 const FTS5: bool = false;
 mod shared_search {

@@ -246,6 +246,9 @@ mod shared_sms {
 mod shared_phone {
     include!("shared/phone.rs");
 }
+mod shared_chat {
+    include!("shared/chat.rs");
+}
 /// FTS5 matches the search index (`shared/search.rs`).
 const FTS5: bool = true;
 mod shared_search {

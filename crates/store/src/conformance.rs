@@ -17,6 +17,7 @@ pub use crate::bookings::change_conformance::*;
 pub use crate::bookings::conformance::*;
 pub use crate::calendar::conformance::*;
 pub use crate::catalog::conformance::*;
+pub use crate::chat::conformance::*;
 pub use crate::customer::conformance::*;
 pub use crate::desk::conformance::*;
 pub use crate::documents::conformance::*;
@@ -268,6 +269,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; followups, followups_conformance_tests);
         $crate::conformance_tests!(@capability $make; search, search_conformance_tests);
         $crate::conformance_tests!(@capability $make; calls, calls_conformance_tests);
+        $crate::conformance_tests!(@capability $make; chat, chats_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {
         mod $module {

@@ -200,6 +200,13 @@ pub const CALL_FIELDS: &[TextColumn] = &[
     held("calls", "number_index", DataKind::Link),
 ];
 
+/// Web chats: each message's text sealed for its id; erasure forgets the texts of the
+/// customer's chats (`ChatRepo::erase_chat_messages`), keeping their times.
+pub const CHAT_FIELDS: &[TextColumn] = &[TextColumn {
+    customer_of: Some("(SELECT ch.customer_id FROM chats ch WHERE ch.id = chat_id)"),
+    ..held("chat_messages", "body_sealed", DataKind::Sealed)
+}];
+
 /// Idempotency keys: the first response to a create request, kept 24 h, may quote the
 /// customer (the ticket as created).
 pub const IDEMPOTENCY_FIELDS: &[TextColumn] = &[text("idempotency_keys", "response_body", None)];

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod bookings;
 pub mod calendar;
 pub mod catalog;
+pub mod chat;
 pub mod conformance;
 pub mod customer;
 pub mod desk;
@@ -42,6 +43,7 @@ pub use audit::*;
 pub use bookings::*;
 pub use calendar::*;
 pub use catalog::*;
+pub use chat::*;
 pub use customer::*;
 pub use desk::*;
 pub use documents::*;
@@ -232,6 +234,7 @@ pub trait Tx:
     + IncidentFollowupRepo
     + SmsRepo
     + CallRepo
+    + ChatRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

@@ -32,15 +32,19 @@ pub enum Topic {
     /// A calendar, its holidays, an SLA policy or a routing rule changed: whatever a node
     /// keeps of them for intake is stale.
     Config,
+    /// A web chat was written to (the key is the chat's id; `CHAT_QUEUE_KEY` when a chat
+    /// started or changed state).
+    Chat,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 5] = [
+    pub const ALL: [Topic; 6] = [
         Topic::Jobs,
         Topic::Sla,
         Topic::Outbox,
         Topic::Bell,
         Topic::Config,
+        Topic::Chat,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +54,7 @@ impl Topic {
             Topic::Outbox => "outbox",
             Topic::Bell => "bell",
             Topic::Config => "config",
+            Topic::Chat => "chat",
         }
     }
 

@@ -146,6 +146,28 @@ pub enum BenchCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Web chat: visitors opening chats and staying connected on one node, each sending
+    /// messages an agent answers; delivery time both ways (`bench_chat.rs`).
+    Chat {
+        /// Visitors at once, each with a chat of their own (a new customer each).
+        #[arg(long, default_value_t = 1_000)]
+        visitors: usize,
+        /// Agents' sockets, each holding an equal share of the chats.
+        #[arg(long, default_value_t = 10)]
+        agents: usize,
+        /// Messages each visitor sends (each answered by the agent).
+        #[arg(long, default_value_t = 10)]
+        messages: usize,
+        /// Seconds over which the messages are spread.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Chats opened at once while the visitors arrive.
+        #[arg(long, default_value_t = 8)]
+        openers: usize,
+        /// Database to use; default: a new SQLite database in a temporary directory.
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Chinese full-text search with a million tickets in the index: what indexing adds to
     /// an intake transaction, then p50/p99 of common words, rare words and ticket numbers
     /// from 8 searchers at once (`bench_search.rs`).
@@ -289,6 +311,23 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             queries,
             db,
         } => return crate::bench_search::run(db, tickets, searchers.max(1), queries).await,
+        BenchCommand::Chat {
+            visitors,
+            agents,
+            messages,
+            seconds,
+            openers,
+            db,
+        } => {
+            let shape = crate::bench_chat::Shape {
+                visitors,
+                agents,
+                messages,
+                seconds,
+                openers,
+            };
+            return crate::bench_chat::run(db, shape).await;
+        }
     };
     if starts > clocks {
         bail!("--starts must not exceed --clocks");

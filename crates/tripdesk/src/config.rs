@@ -58,6 +58,10 @@ pub struct Config {
     /// The address customers reach this server at, e.g. `https://desk.example.com`, used in
     /// the links emailed to them (survey links). Unset: the address staff use.
     pub public_url: Option<String>,
+    /// The agency's own sites that embed the web chat widget (`/chat/widget.js`) from another
+    /// origin, comma-separated, e.g. `https://www.example.com,https://m.example.com`. Unset:
+    /// only pages of this server (and the same origin) may open chats.
+    pub chat_origins: Option<String>,
     /// Public contact-form submissions accepted per client address per hour.
     pub public_form_per_ip_hour: u32,
     /// Public contact-form submissions accepted from everyone per hour.
@@ -159,6 +163,7 @@ impl Default for Config {
             outbox_max_attempts: 8,
             outbox_retry_base_secs: 30,
             public_url: None,
+            chat_origins: None,
             public_form_per_ip_hour: 10,
             public_form_per_hour: 600,
             trust_forwarded_for: false,
@@ -219,6 +224,7 @@ const ENV_KEYS: [&str; 42] = [
     "outbox_max_attempts",
     "outbox_retry_base_secs",
     "public_url",
+    "chat_origins",
     "public_form_per_ip_hour",
     "public_form_per_hour",
     "trust_forwarded_for",
@@ -243,6 +249,17 @@ const ENV_KEYS: [&str; 42] = [
 ];
 
 impl Config {
+    /// [`Config::chat_origins`] as a list (trimmed, empty entries dropped).
+    pub fn chat_origin_list(&self) -> Vec<String> {
+        self.chat_origins
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_string())
+            .filter(|o| !o.is_empty())
+            .collect()
+    }
+
     pub fn load(file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
@@ -429,6 +446,16 @@ impl Config {
                 || u.contains(char::is_whitespace)
             {
                 bail!("public_url must be an http:// or https:// address, e.g. https://desk.example.com");
+            }
+        }
+        for origin in self.chat_origin_list() {
+            if !(origin.starts_with("http://") || origin.starts_with("https://"))
+                || origin.contains(char::is_whitespace)
+                || origin
+                    .split_once("://")
+                    .is_none_or(|(_, host)| host.is_empty() || host.contains('/'))
+            {
+                bail!("chat_origins lists sites as scheme and host, e.g. https://www.example.com; not {origin}");
             }
         }
         if self.public_form_per_ip_hour == 0 || self.public_form_per_hour == 0 {

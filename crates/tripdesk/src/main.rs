@@ -4,6 +4,7 @@ mod bench;
 mod bench_bookings;
 mod bench_broadcast;
 mod bench_broadcast_seed;
+mod bench_chat;
 mod bench_http;
 mod bench_inbox;
 mod bench_outbox;
@@ -364,6 +365,7 @@ fn web_config(config: &Config) -> tripdesk_web::WebConfig {
             .map(|u| u.trim().trim_end_matches('/').to_string())
             .filter(|u| !u.is_empty()),
         trust_forwarded_for: config.trust_forwarded_for,
+        chat_origins: config.chat_origin_list(),
         pdf_fonts: match &config.pdf_font {
             Some(regular) => tripdesk_pdf::FontSource::Files {
                 regular: regular.clone(),

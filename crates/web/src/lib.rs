@@ -41,6 +41,9 @@ pub struct WebConfig {
     /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry
     /// (the one the proxy appended) for throttling sign-ins and the public form.
     pub trust_forwarded_for: bool,
+    /// Other sites of the agency that embed the web chat widget (scheme and host, e.g.
+    /// `https://www.example.com`): they may open chats and their sockets.
+    pub chat_origins: Vec<String>,
     /// The CJK font files printable documents (PDF) are set in.
     pub pdf_fonts: tripdesk_pdf::FontSource,
 }
@@ -53,6 +56,7 @@ impl Default for WebConfig {
             body_limit: 1024 * 1024,
             public_url: None,
             trust_forwarded_for: false,
+            chat_origins: Vec::new(),
             pdf_fonts: tripdesk_pdf::FontSource::System,
         }
     }
@@ -267,6 +271,7 @@ async fn refuse_cross_origin_forms(
     if extract::is_write(req.method())
         && !req.uri().path().starts_with("/api/")
         && is_cross_origin(req.headers(), state.config.public_url.as_deref())
+        && !(req.uri().path() == "/chat/start" && ui::chat_origin(&state, req.headers()).is_some())
     {
         return problem::ApiError::new(
             StatusCode::FORBIDDEN,

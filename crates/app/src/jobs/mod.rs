@@ -240,6 +240,7 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
         )?
         .register(crate::bookings::ExpireHold)
         .register(crate::emergency::NoAnswerSweep)
+        .register(crate::chat::ChatUnanswered)
         .recurring(
             crate::bookings::ical_sync::SweepIcalSubscriptions,
             Schedule::every_minutes(1).map_err(|e| AppError::Internal(e.to_string()))?,

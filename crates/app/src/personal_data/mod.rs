@@ -13,6 +13,7 @@
 //! outbox's unsent messages) override them: see the built-in ones in this module's children.
 
 mod bookings;
+mod chat;
 mod customers;
 mod desk;
 mod notify;
@@ -198,7 +199,7 @@ pub struct PersonalDataRegistry {
 
 impl PersonalDataRegistry {
     /// Today's capabilities: customers, desk, surveys, notifications, idempotency keys,
-    /// bookings, the search index, SMS replies, phone calls.
+    /// bookings, the search index, SMS replies, phone calls, web chats.
     pub fn built_in() -> Self {
         let mut r = Self {
             capabilities: Vec::new(),
@@ -212,6 +213,7 @@ impl PersonalDataRegistry {
         r.register(Arc::new(crate::search::SearchIndex));
         r.register(Arc::new(sms::SmsReplies));
         r.register(Arc::new(phone::Calls));
+        r.register(Arc::new(chat::Chats));
         r
     }
 

@@ -118,6 +118,8 @@ pub fn check_prerequisites() {
 pub struct Session {
     pub client: Client,
     pub base: String,
+    /// The chromedriver, for a second browser (another profile: another person).
+    pub driver_url: String,
     pub shots: PathBuf,
     // Dropped after the client: stops chromedriver and the server, then removes the data.
     pub _procs: Processes,
@@ -144,6 +146,7 @@ pub async fn start_demo_in_chromium_with(env: &[(&str, String)]) -> anyhow::Resu
     Ok(Session {
         client,
         base,
+        driver_url,
         shots,
         _procs: procs,
         _data_dir: data_dir,

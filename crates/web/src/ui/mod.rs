@@ -32,6 +32,7 @@ use axum::Router;
 use tripdesk_app::Principal;
 use tripdesk_domain::identity::{Permission, Role};
 
+pub(crate) use public::chat::chat_origin;
 pub use public::public_base;
 pub use session::UiUser;
 
@@ -60,6 +61,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     desk::TEXT,
     public::TEXT,
     public::REMEDY_TEXT,
+    public::CHAT_TEXT,
     customers::TEXT,
     audit::TEXT,
     calendars::TEXT,

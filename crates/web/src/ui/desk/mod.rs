@@ -2,6 +2,7 @@
 //! reply templates (`admin`), a ticket's customer links and surveys (`links`).
 
 mod admin;
+mod chats;
 pub(crate) mod inbox;
 mod intake;
 mod links;
@@ -19,6 +20,7 @@ use axum::Router;
 /// The pages of this capability.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(chats::routes())
         .route("/desk", get(inbox::inbox))
         .route("/desk/new", get(intake::new_ticket))
         .route("/desk/tickets", get(up_one).post(intake::create_ticket))

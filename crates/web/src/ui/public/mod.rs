@@ -7,12 +7,15 @@
 //! hidden field the server signed for that nonce (`App::public_form_token`). The links carry
 //! their own signatures (`tripdesk_app::public_desk`).
 
+pub(crate) mod chat;
+mod chat_text;
 mod checkin;
 mod remedy;
 mod remedy_text;
 mod text;
 mod trip;
 
+pub(crate) use chat_text::CHAT_TEXT;
 pub(crate) use remedy_text::REMEDY_TEXT;
 pub(crate) use text::TEXT;
 
@@ -42,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .merge(trip::routes())
         .merge(checkin::routes())
         .merge(remedy::routes())
+        .merge(chat::routes())
 }
 
 /// The cookie holding the browser's nonce for the public forms' CSRF tokens.

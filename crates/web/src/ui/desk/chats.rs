@@ -1,0 +1,255 @@
+//! The agents' web chats (`/desk/chats`, issue 17 item 2): the waiting chats, longest first,
+//! each with the time left on its 3-minute first-response clock; the agent's own chats;
+//! several open side by side, each with its transcript, the reply templates and a reply box.
+//! The page is the shell; `/static/chats.js` keeps it live over the agent's WebSocket
+//! (`/desk/chats/ws`, signed-in session, same origin only).
+//!
+//! **The socket.** Server frames: `{"type":"queue","waiting":[…],"mine":[…]}` (at once, when
+//! a chat starts or changes state on any node, and every 15 s), `{"type":"message","chat",
+//! "seq","author","text","at"}` and `{"type":"state","chat","state"}` for the chats the agent
+//! opened, `{"type":"error","chat","message"}`. Agent frames: `{"type":"open","chat"}`,
+//! `{"type":"say","chat","text"}`, `{"type":"end","chat"}`, `{"type":"close","chat"}`.
+
+use crate::i18n::{app_error, Tr};
+use crate::ui::public::chat::message_frame;
+use crate::ui::{error_page, render, Chrome, UiUser};
+use crate::AppState;
+use askama::Template;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+use tripdesk_app::chat::QUEUE_KEY;
+use tripdesk_app::Principal;
+use tripdesk_domain::chat::ChatState;
+use tripdesk_domain::identity::Permission;
+use tripdesk_store::signal::{Key, Topic};
+use tripdesk_store::ChatFilter;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/desk/chats", get(page))
+        .route("/desk/chats/ws", get(agent_socket))
+}
+
+/// Chats listed in each column of the queue.
+const QUEUE_LISTED: u32 = 50;
+/// How often the queue is sent again without a change (its clocks move).
+const QUEUE_REFRESH: Duration = Duration::from_secs(15);
+
+struct TemplateOpt {
+    title: String,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk/chats.html")]
+struct ChatsPage {
+    c: Chrome,
+    templates: Vec<TemplateOpt>,
+    can_work: bool,
+}
+
+async fn page(State(state): State<AppState>, user: UiUser) -> Response {
+    let p = &user.principal;
+    let templates = match state.app.list_reply_templates(p).await {
+        Ok(t) => t,
+        Err(e) => return error_page(&state, &user, "chats", e),
+    };
+    let lang = user.lang.code();
+    let page = ChatsPage {
+        c: Chrome::new(&state, &user, "chats"),
+        templates: templates
+            .into_iter()
+            .filter(|t| t.locale == lang)
+            .map(|t| TemplateOpt {
+                title: t.title,
+                body: t.body,
+            })
+            .collect(),
+        can_work: p.can(Permission::WorkTickets),
+    };
+    render(StatusCode::OK, &page)
+}
+
+async fn agent_socket(
+    State(state): State<AppState>,
+    user: UiUser,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // A socket signed in by its cookie: only pages of this server may open it.
+    if crate::is_cross_origin(&headers, state.config.public_url.as_deref())
+        || !user.principal.can(Permission::ViewDesk)
+    {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let t = Tr(user.lang);
+    let p = user.principal;
+    ws.on_upgrade(move |socket| agent_session(state, socket, p, t))
+}
+
+fn chat_json(state: &AppState, c: &tripdesk_store::ChatListed) -> Value {
+    json!({
+        "id": c.chat.id,
+        "name": c.customer_name,
+        "started": c.chat.started_at.to_zoned(state.tz.clone()).strftime("%H:%M").to_string(),
+        "due_ms": c.chat.due_at.map(|d| d.as_millisecond()),
+    })
+}
+
+async fn queue_frame(state: &AppState, p: &Principal) -> Option<String> {
+    let waiting = ChatFilter {
+        states: vec![ChatState::Waiting],
+        ..Default::default()
+    };
+    let mine = ChatFilter {
+        states: vec![ChatState::Active],
+        agent_id: Some(p.user_id),
+        ..Default::default()
+    };
+    let (w, w_total) = state
+        .app
+        .list_chats(p, &waiting, QUEUE_LISTED, 0)
+        .await
+        .ok()?;
+    let (m, _) = state.app.list_chats(p, &mine, QUEUE_LISTED, 0).await.ok()?;
+    Some(
+        json!({
+            "type": "queue",
+            "now_ms": state.app.now().as_millisecond(),
+            "waiting_total": w_total,
+            "waiting": w.items.iter().map(|c| chat_json(state, c)).collect::<Vec<_>>(),
+            "mine": m.items.iter().map(|c| chat_json(state, c)).collect::<Vec<_>>(),
+        })
+        .to_string(),
+    )
+}
+
+/// A chat the agent has open: the last number sent and the last state sent.
+#[derive(Default)]
+struct Open {
+    after: i64,
+    state: Option<ChatState>,
+}
+
+/// Sends what is new in one open chat; false when the socket is gone.
+async fn push_chat(
+    state: &AppState,
+    socket: &mut WebSocket,
+    p: &Principal,
+    chat: Uuid,
+    open: &mut Open,
+) -> bool {
+    let Ok((c, lines)) = state.app.chat_for_agent(p, chat, open.after).await else {
+        return true;
+    };
+    for l in &lines {
+        let frame = message_frame(Some(chat), l, state.tz.clone());
+        if socket.send(Message::Text(frame.into())).await.is_err() {
+            return false;
+        }
+        open.after = open.after.max(l.seq);
+    }
+    if open.state != Some(c.state) {
+        open.state = Some(c.state);
+        let frame = json!({ "type": "state", "chat": chat, "state": c.state.as_str(),
+                            "mine": c.agent_id == Some(p.user_id) })
+        .to_string();
+        if socket.send(Message::Text(frame.into())).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+#[derive(Deserialize)]
+struct AgentFrame {
+    #[serde(rename = "type")]
+    kind: String,
+    chat: Uuid,
+    #[serde(default)]
+    text: String,
+}
+
+async fn agent_session(state: AppState, mut socket: WebSocket, p: Principal, t: Tr) {
+    let mut keys = state.app.store.signals().subscribe_keys(Topic::Chat);
+    let mut open: HashMap<Uuid, Open> = HashMap::new();
+    let mut queue_due = true;
+    loop {
+        if queue_due {
+            queue_due = false;
+            let Some(frame) = queue_frame(&state, &p).await else {
+                return;
+            };
+            if socket.send(Message::Text(frame.into())).await.is_err() {
+                return;
+            }
+        }
+        let mut dirty: Vec<Uuid> = Vec::new();
+        tokio::select! {
+            got = socket.recv() => match got {
+                Some(Ok(Message::Text(text))) => {
+                    let Ok(f) = serde_json::from_str::<AgentFrame>(&text) else {
+                        continue;
+                    };
+                    let done = match f.kind.as_str() {
+                        "open" => {
+                            open.entry(f.chat).or_default();
+                            dirty.push(f.chat);
+                            Ok(())
+                        }
+                        "close" => {
+                            open.remove(&f.chat);
+                            Ok(())
+                        }
+                        "say" => state.app.agent_says(&p, f.chat, &f.text).await.map(drop),
+                        "end" => state.app.end_chat(Some(&p), Err(f.chat)).await.map(drop),
+                        _ => Ok(()),
+                    };
+                    if let Err(e) = done {
+                        let frame = json!({ "type": "error", "chat": f.chat,
+                                            "message": app_error(t, &e) })
+                        .to_string();
+                        if socket.send(Message::Text(frame.into())).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+            key = keys.recv() => match key {
+                Ok(Key::One(k)) if k == QUEUE_KEY => queue_due = true,
+                Ok(Key::One(k)) => {
+                    if open.contains_key(&k) {
+                        dirty.push(k);
+                    }
+                }
+                Ok(Key::All) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    queue_due = true;
+                    dirty.extend(open.keys().copied());
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            },
+            _ = tokio::time::sleep(QUEUE_REFRESH) => {
+                queue_due = true;
+                dirty.extend(open.keys().copied());
+            }
+        }
+        for chat in dirty {
+            if let Some(o) = open.get_mut(&chat) {
+                if !push_chat(&state, &mut socket, &p, chat, o).await {
+                    return;
+                }
+            }
+        }
+    }
+}
