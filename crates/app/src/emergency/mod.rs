@@ -7,6 +7,7 @@
 //! (`costs`), and it ends in a report, drills too (`report`).
 
 mod broadcast;
+mod broadcast_text;
 mod checkin;
 mod contact;
 mod costs;
@@ -17,7 +18,12 @@ mod report;
 mod sequence;
 mod team;
 
-pub use broadcast::{default_body, Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep};
+pub use broadcast::{Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep};
+pub(crate) use broadcast_text::check_broadcast_template;
+pub use broadcast_text::{
+    broadcast_locale, broadcast_template_key, check_broadcast_text, reply_keywords, BroadcastText,
+    BROADCAST_LOCALES, BROADCAST_PLACEHOLDERS, BROADCAST_TEMPLATE_PREFIX,
+};
 pub use checkin::{checkin_token, verify_checkin_token, CheckinView, SmsAnswer};
 pub use costs::{NewIncidentCost, MAX_COST_FEN};
 pub use remedies::{RemedyOffer, REMEDY_SUBJECT};
