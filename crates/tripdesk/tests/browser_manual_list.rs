@@ -69,12 +69,12 @@ impl Browser<'_> {
             .await?
             .as_str()
             .unwrap_or_default()
-            .to_string();
+            .to_lowercase();
         for want in [
             ".sidebar",
             "table-header-group",
             "break-inside: avoid",
-            "size: A4",
+            "size: a4",
         ] {
             ensure!(
                 printed.contains(want),
