@@ -174,6 +174,7 @@ impl App {
                 BroadcastRequest {
                     audience: Default::default(),
                     body: None,
+                    body_en: None,
                     ask_checkin: true,
                     base_url: "http://127.0.0.1:8080".into(),
                 },

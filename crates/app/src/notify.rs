@@ -182,6 +182,7 @@ fn check_template_input(input: &TemplateInput) -> Result<(String, Option<String>
     if let Some(h) = &html {
         check_template_syntax("body_html", h, &mut fields);
     }
+    crate::emergency::check_broadcast_template(&key, &input.subject, &input.body_text, &mut fields);
     check_optional_text(
         &mut fields,
         "description",

@@ -174,4 +174,9 @@
     var next = rows[r].cells[col].querySelector("a, [tabindex]");
     if (next) { e.preventDefault(); next.focus(); }
   });
+  // A print button (the manual-handling list): the browser's own print dialog.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-print]");
+    if (b) { e.preventDefault(); window.print(); }
+  });
 })();

@@ -39,6 +39,7 @@ pub mod gateway;
 pub mod grid;
 pub mod ical;
 pub mod ical_sync;
+pub mod manual_list;
 pub mod matching;
 pub mod policies;
 pub mod refunds;

@@ -1,9 +1,10 @@
 //! A broadcast: one message to every affected traveler, queued in one transaction (SMS when
 //! a provider is configured and they have a phone, else email, else a call task), each with
-//! the traveler's own check-in link; and the sweep that escalates those who have not
+//! the traveler's own check-in link, in the language of their record (`broadcast_text`); and the sweep that escalates those who have not
 //! answered `no_answer_minutes` after it, once each.
 
-use super::INCIDENT_SUBJECT;
+use super::broadcast_text::{broadcast_vars, render_broadcast};
+use super::{check_broadcast_text, INCIDENT_SUBJECT};
 use crate::jobs::JobHandler;
 use crate::{check_text, App, AppError, FieldError, Lines, Principal};
 use async_trait::async_trait;
@@ -14,7 +15,7 @@ use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::emergency::{CallReason, EventKind, IncidentState, PersonStatus};
 use tripdesk_domain::identity::Permission;
 use tripdesk_domain::notify::DeliveryChannel;
-use tripdesk_store::{CallTask, Incident, NewMessage, Tx};
+use tripdesk_store::{CallTask, NewMessage, Tx};
 use tripdesk_vault::KeyRing;
 use uuid::Uuid;
 
@@ -58,10 +59,14 @@ impl Audience {
 #[derive(Debug, Clone)]
 pub struct BroadcastRequest {
     pub audience: Audience,
-    /// The text; `{link}` is replaced by each traveler's check-in link (added at the end
-    /// when missing and the check-in is asked for). `None`: the kind's text
-    /// ([`default_body`]).
+    /// The Chinese text (`zh-CN`), for travelers whose record names no other language;
+    /// its placeholders (`{{ link }}`: each traveler's check-in link, added at the end with
+    /// the reply keywords when missing and the check-in is asked for) are those of
+    /// [`super::BROADCAST_PLACEHOLDERS`]. `None`: the kind's template.
     pub body: Option<String>,
+    /// The English text (`en`), for travelers whose record prefers English. `None`: the
+    /// kind's template.
+    pub body_en: Option<String>,
     /// Whether the message asks for a check-in (reply 1 / 2, or the link).
     pub ask_checkin: bool,
     /// Where the check-in page is served (`https://desk.example.cn`).
@@ -82,35 +87,6 @@ pub struct BroadcastOutcome {
 /// How many people a broadcast reads at once.
 const CHUNK: u32 = 5_000;
 
-/// The default text of a broadcast by incident kind, in Chinese.
-pub fn default_body(incident: &Incident) -> String {
-    use tripdesk_domain::emergency::IncidentKind::*;
-    let drill = if incident.drill { "【演练】" } else { "" };
-    let what = match incident.kind {
-        NaturalDisaster => {
-            "受天气影响，请您注意安全，远离海边、山区等危险区域，听从当地政府与导游安排。"
-        }
-        Safety => "您所在行程发生安全事件，我们正在全力处理，请听从现场工作人员安排。",
-        SystemFailure => "我社预订系统暂时故障，您的订单不受影响，如需帮助请致电客服热线。",
-        Other => "您的行程可能受到影响，我们正在处理。",
-    };
-    format!(
-        "{drill}【{}】{what}请回复 1 报平安，回复 2 求助，或点击 {{link}}",
-        incident.title
-    )
-}
-
-/// The message text for one traveler.
-fn render(body: &str, link: &str, ask_checkin: bool) -> String {
-    if body.contains("{link}") {
-        body.replace("{link}", link)
-    } else if ask_checkin {
-        format!("{body} 回复1报平安，回复2求助：{link}")
-    } else {
-        body.to_string()
-    }
-}
-
 fn checkin_link(keys: &KeyRing, base_url: &str, incident: Uuid, customer: Uuid) -> String {
     crate::public_desk::link(
         base_url,
@@ -130,10 +106,17 @@ impl App {
     ) -> Result<BroadcastOutcome, AppError> {
         p.require(Permission::ManageIncidents)?;
         let mut fields: Vec<FieldError> = Vec::new();
-        let typed = req
-            .body
-            .as_deref()
-            .map(|b| check_text(&mut fields, "body", b, 500, Lines::Many));
+        let mut typed: Vec<(&'static str, String)> = Vec::new();
+        for (field, locale, text) in [
+            ("body", "zh-CN", &req.body),
+            ("body_en", "en", &req.body_en),
+        ] {
+            if let Some(t) = text.as_deref() {
+                let t = check_text(&mut fields, field, t, 500, Lines::Many);
+                check_broadcast_text(field, &t, false, &mut fields);
+                typed.push((locale, t));
+            }
+        }
         if !fields.is_empty() {
             return Err(AppError::Validation(fields));
         }
@@ -141,7 +124,15 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let incident = self.open_incident(&mut *tx, incident_id).await?;
-        let body = typed.unwrap_or_else(|| default_body(&incident));
+        // Each language's text: as staff typed it, else the kind's template.
+        let mut texts = self.broadcast_templates(&mut *tx, incident.kind).await?;
+        for t in &mut texts {
+            if let Some((_, typed)) = typed.iter().find(|(l, _)| *l == t.locale) {
+                t.text.clone_from(typed);
+                t.template_version = None;
+            }
+        }
+        let template_key = super::broadcast_template_key(incident.kind);
         let mut out = BroadcastOutcome::default();
         let mut after = None;
         let related = Some(incident.id.to_string());
@@ -156,7 +147,13 @@ impl App {
             for t in &targets {
                 out.people += 1;
                 let link = checkin_link(keys, &req.base_url, incident.id, t.customer_id);
-                let text = render(&body, &link, req.ask_checkin);
+                let locale = super::broadcast_locale(t.language.as_deref());
+                let chosen = texts
+                    .iter()
+                    .find(|x| x.locale == locale)
+                    .unwrap_or(&texts[0]);
+                let vars = broadcast_vars(&incident, chosen.locale, &link);
+                let text = render_broadcast(&chosen.text, &vars, req.ask_checkin, chosen.locale)?;
                 let Some((channel, recipient)) =
                     self.emergency_recipient(keys, t.phone.as_ref(), t.email.as_ref())?
                 else {
@@ -190,9 +187,9 @@ impl App {
                     body_text: text,
                     body_html: None,
                     event: Some(super::BROADCAST_EVENT.into()),
-                    template_key: None,
-                    template_version: None,
-                    locale: "zh-CN".into(),
+                    template_key: chosen.template_version.map(|_| template_key.clone()),
+                    template_version: chosen.template_version,
+                    locale: chosen.locale.into(),
                     related_type: Some(INCIDENT_SUBJECT.into()),
                     related_id: related.clone(),
                     emergency: true,

@@ -7,6 +7,7 @@
 //! (`costs`), and it ends in a report, drills too (`report`).
 
 mod broadcast;
+mod broadcast_text;
 mod checkin;
 mod clocks;
 mod contact;
@@ -18,7 +19,12 @@ mod report;
 mod sequence;
 mod team;
 
-pub use broadcast::{default_body, Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep};
+pub use broadcast::{Audience, BroadcastOutcome, BroadcastRequest, NoAnswerSweep};
+pub(crate) use broadcast_text::check_broadcast_template;
+pub use broadcast_text::{
+    broadcast_locale, broadcast_template_key, check_broadcast_text, reply_keywords, BroadcastText,
+    BROADCAST_LOCALES, BROADCAST_PLACEHOLDERS, BROADCAST_TEMPLATE_PREFIX,
+};
 pub use checkin::{checkin_token, verify_checkin_token, CheckinView, SmsAnswer};
 pub use clocks::{ReportClocks, CLOSING_SUMMARY_TARGET, FIRST_REPORT_TARGET, UPDATE_REPORT_TARGET};
 pub use costs::{NewIncidentCost, MAX_COST_FEN};

@@ -1,4 +1,5 @@
-//! Reading a traveler's SMS reply: 1 安全 / 2 需要帮助.
+//! Reading a traveler's SMS reply: 1 安全 / 2 需要帮助, or in English 1 SAFE / 2 HELP (the
+//! keywords of the English broadcast text).
 
 use super::PersonStatus;
 use crate::search::fold;
@@ -19,7 +20,7 @@ impl Answer {
     }
 }
 
-const HELP_WORDS: [&str; 12] = [
+const HELP_WORDS: [&str; 15] = [
     "需要帮助",
     "需要救援",
     "求助",
@@ -32,6 +33,9 @@ const HELP_WORDS: [&str; 12] = [
     "不安全",
     "help",
     "sos",
+    "unsafe",
+    "not safe",
+    "injured",
 ];
 const SAFE_WORDS: [&str; 7] = ["安全", "平安", "没事", "无事", "已安全", "ok", "safe"];
 

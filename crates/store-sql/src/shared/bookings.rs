@@ -15,7 +15,7 @@ use sqlx::{QueryBuilder, Row};
 use tripdesk_domain::bookings::{BookingState, HoldKind, Stay};
 use tripdesk_domain::catalog::{Party, TravelerCategory};
 use tripdesk_store::{
-    Booking, BookingFilter, BookingLine, BookingRepo, ChangeQuoteRecord, LineItem, Payment, PaymentMethod, RefundRecord,
+    Booking, BookingFilter, BookingLine, BookingRepo, ChangeQuoteRecord, DayList, PENDING_DAYS_AHEAD, LineItem, Payment, PaymentMethod, RefundRecord,
     StoreError, Traveler, WaitlistEntryRecord,
 };
 use uuid::Uuid;
@@ -368,6 +368,37 @@ impl BookingRepo for SqlTx {
         Ok(out)
     }
 
+    async fn list_day_bookings(
+        &mut self,
+        list: DayList,
+        on: jiff::civil::Date,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<Booking>, StoreError> {
+        let mut qb: QueryBuilder<'_, Db> =
+            QueryBuilder::new(format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE "));
+        push_day_list(&mut qb, list, on);
+        qb.push(" ORDER BY bookings.starts_on, bookings.id LIMIT ")
+            .push_bind(i64::from(limit.clamp(1, 1000)))
+            .push(" OFFSET ")
+            .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
+        let mut out = rows.iter().map(booking_head).collect::<Result<Vec<_>, _>>()?;
+        self.attach_lines(&mut out).await?;
+        Ok(out)
+    }
+
+    async fn count_day_bookings(&mut self, list: DayList, on: jiff::civil::Date) -> Result<u64, StoreError> {
+        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new("SELECT COUNT(*) FROM bookings WHERE ");
+        push_day_list(&mut qb, list, on);
+        let n: i64 = qb
+            .build_query_scalar()
+            .fetch_one(self.db().await?)
+            .await
+            .map_err(err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn update_booking(&mut self, b: &Booking, expected_version: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE bookings SET state = $3, hold_kind = $4, hold_expires_at = $5, confirmation_no = $6, \
@@ -654,5 +685,42 @@ impl BookingRepo for SqlTx {
                 ))
             })
             .collect()
+    }
+}
+
+/// The condition of a day list over `bookings` (dates are `YYYY-MM-DD` text on both
+/// backends, so they compare as dates).
+fn push_day_list(qb: &mut QueryBuilder<'_, Db>, list: DayList, on: jiff::civil::Date) {
+    const HOLDING: &str = "bookings.state IN ('held', 'confirmed', 'changed', 'completed')";
+    match list {
+        DayList::Arriving => {
+            qb.push(HOLDING)
+                .push(" AND (bookings.starts_on = ")
+                .push_bind(day(on))
+                .push(" OR EXISTS (SELECT 1 FROM booking_lines l WHERE l.booking_id = bookings.id AND l.check_in = ")
+                .push_bind(day(on))
+                .push(") OR EXISTS (SELECT 1 FROM booking_lines l JOIN departures d ON d.id = l.departure_id \
+                       WHERE l.booking_id = bookings.id AND d.departs_on = ")
+                .push_bind(day(on))
+                .push("))");
+        }
+        DayList::Departing => {
+            qb.push(HOLDING)
+                .push(" AND (bookings.ends_on = ")
+                .push_bind(day(on))
+                .push(" OR EXISTS (SELECT 1 FROM booking_lines l WHERE l.booking_id = bookings.id AND l.check_out = ")
+                .push_bind(day(on))
+                .push("))");
+        }
+        DayList::Pending => {
+            let ahead = on.saturating_add(jiff::Span::new().days(PENDING_DAYS_AHEAD));
+            qb.push(
+                "(bookings.state = 'held' OR (bookings.state IN ('confirmed', 'changed') \
+                 AND bookings.paid_fen < bookings.total_fen)) AND bookings.ends_on >= ",
+            )
+            .push_bind(day(on))
+            .push(" AND bookings.starts_on <= ")
+            .push_bind(day(ahead));
+        }
     }
 }

@@ -599,7 +599,8 @@ impl EmergencyRepo for SqlTx {
     ) -> Result<Vec<BroadcastTarget>, StoreError> {
         let contact_of = |kind: &str| primary_contact("ip.customer_id", kind);
         let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(format!(
-            "SELECT ip.customer_id, ip.status, {} AS phone, {} AS email \
+            "SELECT ip.customer_id, ip.status, {} AS phone, {} AS email, \
+             (SELECT c.preferred_language FROM customers c WHERE c.id = ip.customer_id) AS language \
              FROM incident_people ip WHERE ip.incident_id = ",
             contact_of("phone"),
             contact_of("email")
@@ -632,6 +633,7 @@ impl EmergencyRepo for SqlTx {
                         .ok_or_else(|| bad("person status", &status))?,
                     phone: contact(row.try_get("phone").map_err(err)?)?,
                     email: contact(row.try_get("email").map_err(err)?)?,
+                    language: row.try_get("language").map_err(err)?,
                 })
             })
             .collect()

@@ -99,6 +99,36 @@ pub struct BookingFilter {
     pub offset: u64,
 }
 
+/// The three lists staff work by phone and paper when the systems fail (issue 15 item 3).
+/// Cancelled and expired bookings are on none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DayList {
+    /// Holding inventory (held, confirmed, changed, completed) and starting that day, or with
+    /// a room checking in or seats on a departure leaving that day.
+    Arriving,
+    /// Holding inventory and ending that day (the stay's check-out, the tour's return), or
+    /// with a room checking out that day.
+    Departing,
+    /// Awaiting confirmation (held) or payment (confirmed or changed with a balance due),
+    /// for a trip not ended by that day and starting within [`PENDING_DAYS_AHEAD`] days of it.
+    Pending,
+}
+
+/// How far ahead of the day the pending list looks.
+pub const PENDING_DAYS_AHEAD: i32 = 7;
+
+impl DayList {
+    pub const ALL: [DayList; 3] = [DayList::Arriving, DayList::Departing, DayList::Pending];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayList::Arriving => "arriving",
+            DayList::Departing => "departing",
+            DayList::Pending => "pending",
+        }
+    }
+}
+
 /// How a payment was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -231,6 +261,19 @@ pub trait BookingRepo: Send {
         limit: u32,
         offset: u64,
     ) -> Result<Vec<Booking>, StoreError>;
+
+    /// A day's bookings of one [`DayList`] for the manual-handling list, each once, by
+    /// start date then id; `limit` from `offset`.
+    async fn list_day_bookings(
+        &mut self,
+        list: DayList,
+        day: Date,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<Booking>, StoreError>;
+
+    /// How many bookings [`BookingRepo::list_day_bookings`] lists in all.
+    async fn count_day_bookings(&mut self, list: DayList, day: Date) -> Result<u64, StoreError>;
 
     /// Writes the booking's own fields (not its lines or travelers) if it is still at
     /// `expected_version`, bumping the version: false when someone else changed it first.

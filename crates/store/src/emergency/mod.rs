@@ -134,6 +134,8 @@ pub struct BroadcastTarget {
     pub status: PersonStatus,
     pub phone: Option<SealedContact>,
     pub email: Option<SealedContact>,
+    /// The customer record's preferred language (a free tag: `zh-CN`, `en`, …), if any.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

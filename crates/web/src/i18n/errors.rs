@@ -177,6 +177,17 @@ pub(super) const FIELD_ERROR_TEXT: &[Entry] = &[
         "{label}：无法读取，请上传 CSV 或 Excel（.xlsx）文件。",
         "{label}: it cannot be read; give a CSV or Excel (.xlsx) file.",
     ),
+    // A broadcast's text or template (`tripdesk_app::emergency::check_broadcast_text`).
+    (
+        "err.unknown_placeholder",
+        "{label}：含有群发不支持的占位符，只能使用 {{ title }}、{{ region }}、{{ link }}、{{ keywords }}、{{ drill }}。",
+        "{label}: a placeholder a broadcast does not know; use {{ title }}, {{ region }}, {{ link }}, {{ keywords }}, {{ drill }}.",
+    ),
+    (
+        "err.missing_link",
+        "{label}：必须包含平安确认链接 {{ link }}。",
+        "{label}: must carry the check-in link {{ link }}.",
+    ),
     // A calendar's own codes (`tripdesk_app::calendar`).
     (
         "err.calendar.bad_hours",

@@ -73,6 +73,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     bookings::OTA_SYNC_TEXT,
     bookings::POLICY_TEXT,
     bookings::DOCUMENTS_TEXT,
+    bookings::MANUAL_LIST_TEXT,
     pager::TEXT,
     search::TEXT,
     incidents::TEXT,

@@ -348,9 +348,13 @@ pub struct BroadcastBody {
     /// Everyone (default), those not known to be safe, or those who have not answered.
     #[serde(default)]
     audience: Audience,
-    /// Up to 500 characters; `{link}` becomes each traveler's check-in link. Default: the
-    /// text for the incident's kind.
+    /// The Chinese text (`zh-CN`, for travelers whose record names no other language), up
+    /// to 500 characters, with the placeholders `{{ title }}`, `{{ region }}`, `{{ link }}`
+    /// (each traveler's check-in link), `{{ keywords }}` and `{{ drill }}`. Default: the
+    /// template of the incident's kind (`incident.broadcast.<kind>`).
     body: Option<String>,
+    /// The English text, for travelers whose record prefers English. Default: the template.
+    body_en: Option<String>,
     /// Ask travelers to answer (reply 1 / 2 or the link), and escalate those who do not
     /// (default true).
     ask_checkin: Option<bool>,
@@ -378,6 +382,7 @@ async fn broadcast(
             BroadcastRequest {
                 audience: body.audience,
                 body: body.body,
+                body_en: body.body_en,
                 ask_checkin: body.ask_checkin.unwrap_or(true),
                 base_url: crate::ui::public_base(&state, &headers),
             },

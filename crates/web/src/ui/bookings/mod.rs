@@ -11,6 +11,8 @@ mod booking;
 mod change;
 mod documents;
 mod documents_text;
+mod manual_list;
+mod manual_list_text;
 mod ota_sync;
 mod ota_sync_text;
 mod policies;
@@ -21,6 +23,7 @@ mod text;
 
 pub(crate) use arrival_text::ARRIVAL_TEXT;
 pub(crate) use documents_text::DOCUMENTS_TEXT;
+pub(crate) use manual_list_text::MANUAL_LIST_TEXT;
 pub(crate) use ota_sync_text::OTA_SYNC_TEXT;
 pub(crate) use policy_text::POLICY_TEXT;
 pub(crate) use text::TEXT;
@@ -113,6 +116,7 @@ pub fn routes() -> Router<AppState> {
             get(change::back_to_booking).post(change::accept),
         )
         .merge(arrival::routes())
+        .merge(manual_list::routes())
         .merge(ota_sync::routes())
 }
 

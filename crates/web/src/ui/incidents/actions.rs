@@ -76,6 +76,7 @@ pub(super) async fn broadcast(
     let req = BroadcastRequest {
         audience,
         body: Some(form.get("body").to_string()),
+        body_en: Some(form.get("body_en").to_string()).filter(|b| !b.trim().is_empty()),
         ask_checkin: form.get("ask_checkin") == "1",
         base_url: crate::ui::public_base(&state, &headers),
     };
@@ -93,7 +94,10 @@ pub(super) async fn broadcast(
             ),
         ),
         Err(AppError::Validation(fields)) => {
-            let labels = [("body", "incidents.broadcast.text")];
+            let labels = [
+                ("body", "incidents.broadcast.text"),
+                ("body_en", "incidents.broadcast.text_en"),
+            ];
             refused_on_board(&state, &user, id, "broadcast", &form, &fields, &labels).await
         }
         Err(e) => see_other_with(&state, &user, &back, Flash::refused(app_error(t, &e))),

@@ -19,7 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use tripdesk_app::emergency::{default_body, Board};
+use tripdesk_app::emergency::Board;
 use tripdesk_domain::catalog::yuan;
 use tripdesk_domain::emergency::{
     checklist, CallOutcome, IncidentKind, IncidentState, PersonStatus, TeamRole,
@@ -158,6 +158,8 @@ struct ItemRow {
     role: String,
     text: String,
     done: Option<String>,
+    /// A page the item is done on (the manual-handling list), if it has one.
+    link: Option<(String, String)>,
 }
 
 struct EventRow {
@@ -212,7 +214,13 @@ struct BoardPage {
     events: Vec<EventRow>,
     can_manage: bool,
     can_respond: bool,
-    default_body: String,
+    /// The broadcast's texts of the incident's kind, Chinese and English, as staff may edit
+    /// them before sending (the kind's templates).
+    body_zh: String,
+    body_en: String,
+    /// The template key administrators edit them under.
+    template_key: String,
+    can_edit_templates: bool,
     /// The board's own address with its list's filter and page (where its forms return).
     back: String,
     posted: &'static str,
@@ -262,6 +270,21 @@ pub(super) async fn board_page(
     let b = match state.app.incident_board(p, id).await {
         Ok(b) => b,
         Err(e) => return error_page(state, user, "incidents", e),
+    };
+    let texts = if p.can(Permission::ManageIncidents) {
+        match state.app.broadcast_texts(p, &b.incident).await {
+            Ok(t) => t,
+            Err(e) => return error_page(state, user, "incidents", e),
+        }
+    } else {
+        Vec::new()
+    };
+    let text_of = |locale: &str| {
+        texts
+            .iter()
+            .find(|x| x.locale == locale)
+            .map(|x| x.text.clone())
+            .unwrap_or_default()
     };
     let offset = pager.offset(PEOPLE_PAGE);
     let list = match state
@@ -331,6 +354,12 @@ pub(super) async fn board_page(
                 crate::i18n::Lang::En => row.item.en.into(),
             },
             done: row.tick.as_ref().map(|tk| local_time(state, tk.done_at)),
+            link: (row.item.key == "manual_handling").then(|| {
+                (
+                    "/bookings/manual-list".to_string(),
+                    t.s("bookings.manual.link").to_string(),
+                )
+            }),
         })
         .collect();
     let items_done = items.iter().filter(|i| i.done.is_some()).count();
@@ -447,7 +476,10 @@ pub(super) async fn board_page(
             .collect(),
         can_manage,
         can_respond: open && p.can(Permission::RespondToIncidents),
-        default_body: default_body(&b.incident),
+        body_zh: text_of("zh-CN"),
+        body_en: text_of("en"),
+        template_key: tripdesk_app::emergency::broadcast_template_key(b.incident.kind),
+        can_edit_templates: p.can(Permission::ManageNotifications),
         back,
         posted: posted_form,
         f,
