@@ -385,6 +385,7 @@ impl App {
                 created_by: None,
                 created_at: now,
                 attachments: n.attachments.clone(),
+                thread_references: None,
             });
         }
         tx.enqueue(&out).await?;
@@ -527,6 +528,7 @@ impl App {
                 created_by: None,
                 created_at: now,
                 attachments: Vec::new(),
+                thread_references: None,
             })
             .collect();
         tx.enqueue(&messages).await?;
@@ -659,6 +661,7 @@ impl App {
             created_by: Some(principal.user_id).filter(|id| !id.is_nil()),
             created_at: now,
             attachments: Vec::new(),
+            thread_references: None,
         })
     }
 

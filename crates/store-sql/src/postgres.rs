@@ -333,6 +333,10 @@ mod shared_sms {
 mod shared_phone {
     include!("shared/phone.rs");
 }
+
+mod shared_email_in {
+    include!("shared/email_in.rs");
+}
 /// A `tsvector` with a GIN index matches the search index, not FTS5 (`shared/search.rs`).
 const FTS5: bool = false;
 mod shared_search {

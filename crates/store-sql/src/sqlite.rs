@@ -246,6 +246,10 @@ mod shared_sms {
 mod shared_phone {
     include!("shared/phone.rs");
 }
+
+mod shared_email_in {
+    include!("shared/email_in.rs");
+}
 /// FTS5 matches the search index (`shared/search.rs`).
 const FTS5: bool = true;
 mod shared_search {

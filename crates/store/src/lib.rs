@@ -20,6 +20,7 @@ pub mod conformance;
 pub mod customer;
 pub mod desk;
 pub mod documents;
+pub mod email_in;
 pub mod emergency;
 pub mod erasure;
 mod error;
@@ -45,6 +46,7 @@ pub use catalog::*;
 pub use customer::*;
 pub use desk::*;
 pub use documents::*;
+pub use email_in::*;
 pub use emergency::*;
 pub use erasure::*;
 pub use error::StoreError;
@@ -232,6 +234,7 @@ pub trait Tx:
     + IncidentFollowupRepo
     + SmsRepo
     + CallRepo
+    + EmailInRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

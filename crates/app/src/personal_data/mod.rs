@@ -15,6 +15,7 @@
 mod bookings;
 mod customers;
 mod desk;
+mod email_in;
 mod notify;
 mod phone;
 mod sms;
@@ -198,7 +199,7 @@ pub struct PersonalDataRegistry {
 
 impl PersonalDataRegistry {
     /// Today's capabilities: customers, desk, surveys, notifications, idempotency keys,
-    /// bookings, the search index, SMS replies, phone calls.
+    /// bookings, the search index, SMS replies, phone calls, email threads.
     pub fn built_in() -> Self {
         let mut r = Self {
             capabilities: Vec::new(),
@@ -212,6 +213,7 @@ impl PersonalDataRegistry {
         r.register(Arc::new(crate::search::SearchIndex));
         r.register(Arc::new(sms::SmsReplies));
         r.register(Arc::new(phone::Calls));
+        r.register(Arc::new(email_in::EmailMessages));
         r
     }
 
