@@ -183,7 +183,8 @@ async fn today_s_capabilities_declare_their_fields() {
             "bookings",
             "search_index",
             "sms_replies",
-            "calls"
+            "calls",
+            "email_messages"
         ]
     );
     let tables = app.personal_data().tables();
@@ -201,6 +202,7 @@ async fn today_s_capabilities_declare_their_fields() {
         "search_docs",
         "sms_replies",
         "calls",
+        "email_messages",
     ] {
         assert!(tables.contains(&t), "{t} is declared");
     }

@@ -3,7 +3,7 @@
 //! nothing is due, and the time from a clock's due instant to its breach being recorded.
 //! Run it on an empty data directory or database: it writes clocks.
 //! The other benchmarks: `bench_outbox.rs`, `bench_tickets.rs`, `bench_inbox.rs`,
-//! `bench_bookings.rs`, `bench_search.rs`, `bench_broadcast.rs`.
+//! `bench_bookings.rs`, `bench_search.rs`, `bench_broadcast.rs`, `bench_email.rs`.
 
 use crate::{app_for, load_config, open_store, telemetry, DbArgs};
 use anyhow::{bail, Context};
@@ -142,6 +142,19 @@ pub enum BenchCommand {
         /// by the provider, and start it again (0: never).
         #[arg(long, default_value_t = 40)]
         kill_at: u8,
+        /// Database to use; default: a new SQLite database in a temporary directory.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Inbound email parsed and threaded into the desk: new senders opening tickets and
+    /// answers threading into them (`bench_email.rs`).
+    Email {
+        /// Mails taken.
+        #[arg(long, default_value_t = 5_000)]
+        mails: usize,
+        /// Mails per transaction (a poll takes up to 200 in one).
+        #[arg(long, default_value_t = 200)]
+        batch: usize,
         /// Database to use; default: a new SQLite database in a temporary directory.
         #[command(flatten)]
         db: DbArgs,
@@ -289,6 +302,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             queries,
             db,
         } => return crate::bench_search::run(db, tickets, searchers.max(1), queries).await,
+        BenchCommand::Email { mails, batch, db } => {
+            return crate::bench_email::run(db, mails, batch).await
+        }
     };
     if starts > clocks {
         bail!("--starts must not exceed --clocks");

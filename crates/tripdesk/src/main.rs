@@ -4,6 +4,7 @@ mod bench;
 mod bench_bookings;
 mod bench_broadcast;
 mod bench_broadcast_seed;
+mod bench_email;
 mod bench_http;
 mod bench_inbox;
 mod bench_outbox;
