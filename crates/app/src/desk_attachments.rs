@@ -174,7 +174,7 @@ impl App {
             id,
             ticket_id: ticket.id,
             file_name_sealed: vault
-                .encrypt(ATTACHMENT_NAME_FIELD, &record, &file_name)
+                .encrypt(ATTACHMENT_NAME_FIELD, &record, file_name)
                 .into_string(),
             content_type,
             size_bytes: content.len() as i64,

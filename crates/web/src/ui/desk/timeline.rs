@@ -94,11 +94,8 @@ pub(super) fn timeline_row(
                 }
             }
             if e.kind == "customer_email" {
-                match data["auto"].as_str() {
-                    Some(kind) => {
-                        meta.push(format!("{} ({kind})", t.s("desk.tl.customer_email_auto")))
-                    }
-                    None => {}
+                if let Some(kind) = data["auto"].as_str() {
+                    meta.push(format!("{} ({kind})", t.s("desk.tl.customer_email_auto")));
                 }
             }
             let what = match (e.kind.as_str(), &e.step, &e.to_state) {
