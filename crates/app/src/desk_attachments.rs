@@ -7,7 +7,7 @@ use crate::{App, AppError, FieldError, Principal};
 use sha2::{Digest, Sha256};
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::identity::Permission;
-use tripdesk_store::{TicketAttachment, Tx};
+use tripdesk_store::{Ticket, TicketAttachment, Tx};
 use tripdesk_vault::Secret;
 use uuid::Uuid;
 
@@ -102,7 +102,7 @@ impl App {
         input: NewAttachment,
     ) -> Result<AttachmentInfo, AppError> {
         p.require(Permission::WorkTickets)?;
-        let vault = self.vault()?;
+        self.vault()?;
         let mut fields = Vec::new();
         let file_name = clean_file_name(&input.file_name).map_err(|e| fields.push(e));
         let content_type = input
@@ -140,17 +140,45 @@ impl App {
         }
         let mut tx = self.store.write().await?;
         let ticket = self.ticket_for(&mut *tx, p, ticket_id).await?;
+        let attachment = self
+            .insert_attachment_in(
+                &mut *tx,
+                p,
+                &ticket,
+                &file_name,
+                content_type,
+                &input.content,
+            )
+            .await?;
+        tx.commit().await?;
+        let mut info = self.open_attachment(&attachment)?;
+        info.file_name = file_name;
+        Ok(info)
+    }
+
+    /// Seals and stores a checked file on `ticket` in the caller's transaction, with its
+    /// timeline entry (the desk's upload and a mail's files).
+    pub(crate) async fn insert_attachment_in(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        ticket: &Ticket,
+        file_name: &str,
+        content_type: String,
+        content: &[u8],
+    ) -> Result<TicketAttachment, AppError> {
+        let vault = self.vault()?;
         let id = Uuid::now_v7();
         let record = id.to_string();
         let attachment = TicketAttachment {
             id,
-            ticket_id,
+            ticket_id: ticket.id,
             file_name_sealed: vault
-                .encrypt(ATTACHMENT_NAME_FIELD, &record, &file_name)
+                .encrypt(ATTACHMENT_NAME_FIELD, &record, file_name)
                 .into_string(),
             content_type,
-            size_bytes: input.content.len() as i64,
-            sha256: Sha256::digest(&input.content)
+            size_bytes: content.len() as i64,
+            sha256: Sha256::digest(content)
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect(),
@@ -159,13 +187,13 @@ impl App {
             created_at: self.now(),
         };
         let sealed = vault
-            .encrypt_bytes(ATTACHMENT_CONTENT_FIELD, &record, &input.content)
+            .encrypt_bytes(ATTACHMENT_CONTENT_FIELD, &record, content)
             .into_string();
         tx.insert_ticket_attachment(&attachment, &sealed).await?;
         self.record_event(
-            &mut *tx,
+            tx,
             p,
-            &ticket,
+            ticket,
             "attachment",
             None,
             None,
@@ -174,10 +202,31 @@ impl App {
             &[format!("attachment:{id}")],
         )
         .await?;
-        tx.commit().await?;
-        let mut info = self.open_attachment(&attachment)?;
-        info.file_name = file_name;
-        Ok(info)
+        Ok(attachment)
+    }
+
+    /// Keeps a mail's file on its ticket when the desk takes its type and size (others are
+    /// left out, as an upload of them would be refused).
+    pub(crate) async fn attach_mail_file(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        ticket: &Ticket,
+        file: &crate::email_in::parse::MailFile,
+    ) -> Result<bool, AppError> {
+        let content_type = file.content_type.to_ascii_lowercase();
+        let Ok(name) = clean_file_name(&file.name) else {
+            return Ok(false);
+        };
+        if !ATTACHMENT_TYPES.contains(&content_type.as_str())
+            || file.content.is_empty()
+            || file.content.len() > MAX_ATTACHMENT_BYTES
+        {
+            return Ok(false);
+        }
+        self.insert_attachment_in(tx, p, ticket, &name, content_type, &file.content)
+            .await?;
+        Ok(true)
     }
 
     /// A ticket's attachments with their names (needs `view_desk`).

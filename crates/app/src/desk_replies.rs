@@ -256,7 +256,7 @@ impl App {
             }
             match self.customer_email(&mut *tx, ticket.customer_id).await? {
                 Some(to) => {
-                    let message = self
+                    let mut message = self
                         .one_off(
                             p,
                             &mut *tx,
@@ -275,6 +275,9 @@ impl App {
                             },
                         )
                         .await?;
+                    // On an email ticket the reply names the customer's mails, so it
+                    // threads in their mail client (`email_in`).
+                    message.thread_references = self.reply_references(&mut *tx, ticket.id).await?;
                     tx.enqueue(std::slice::from_ref(&message)).await?;
                     message_id = Some(message.id);
                     data["message_id"] = json!(message.id);
@@ -298,6 +301,11 @@ impl App {
         };
         tx.insert_ticket_event(&event).await?;
         self.index_ticket_event(&mut *tx, &event).await?;
+        // Every emailed reply is noted, so the customer's answer to it threads here.
+        if let Some(outbox_id) = message_id {
+            self.record_email_reply(&mut *tx, &ticket, outbox_id, event.id)
+                .await?;
+        }
         if kind == MessageKind::Reply {
             self.publish_reply_sent(&mut *tx, &ticket, event.id, message_id.is_some(), p.user_id)
                 .await?;

@@ -20,6 +20,7 @@ pub mod desk_board;
 pub mod desk_effects;
 pub mod desk_replies;
 pub mod desk_routing;
+pub mod email_in;
 pub mod emergency;
 pub mod erasure;
 mod error;

@@ -386,6 +386,7 @@ impl App {
                 created_by: None,
                 created_at: now,
                 attachments: n.attachments.clone(),
+                thread_references: None,
             });
         }
         tx.enqueue(&out).await?;
@@ -528,6 +529,7 @@ impl App {
                 created_by: None,
                 created_at: now,
                 attachments: Vec::new(),
+                thread_references: None,
             })
             .collect();
         tx.enqueue(&messages).await?;
@@ -660,6 +662,7 @@ impl App {
             created_by: Some(principal.user_id).filter(|id| !id.is_nil()),
             created_at: now,
             attachments: Vec::new(),
+            thread_references: None,
         })
     }
 

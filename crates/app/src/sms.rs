@@ -312,6 +312,7 @@ impl App {
             created_by: None,
             created_at: now,
             attachments: Vec::new(),
+            thread_references: None,
         })
     }
 

@@ -62,6 +62,7 @@ impl JobHandler for Effect {
             created_by: None,
             created_at: now,
             attachments: Vec::new(),
+            thread_references: None,
         }])
         .await?;
         Ok(())

@@ -184,7 +184,8 @@ async fn today_s_capabilities_declare_their_fields() {
             "search_index",
             "sms_replies",
             "calls",
-            "chats"
+            "chats",
+            "email_messages"
         ]
     );
     let tables = app.personal_data().tables();
@@ -203,6 +204,7 @@ async fn today_s_capabilities_declare_their_fields() {
         "sms_replies",
         "calls",
         "chat_messages",
+        "email_messages",
     ] {
         assert!(tables.contains(&t), "{t} is declared");
     }

@@ -22,6 +22,12 @@ use std::time::Instant;
 /// The header that carries the outbox message id (receivers and tests de-duplicate on it).
 pub const MESSAGE_ID_HEADER: &str = "X-Tripdesk-Message-Id";
 
+/// The Message-ID tripdesk gives the email carrying outbox message `id`: `<id@domain>`, the
+/// domain of `smtp_from`. Inbound threading finds the outbox id back from its local part.
+pub fn message_id(id: uuid::Uuid, domain: &str) -> String {
+    format!("<{id}@{domain}>")
+}
+
 /// The email channel.
 pub struct EmailChannel {
     transport: Transport,
@@ -224,15 +230,24 @@ impl EmailChannel {
             .recipient
             .parse()
             .map_err(|_| ChannelError::permanent("the recipient is not a valid email address"))?;
-        let builder = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(m.subject.clone())
-            .message_id(Some(format!("<{}@{}>", m.id, self.domain)))
+            .message_id(Some(message_id(m.id, &self.domain)))
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str(MESSAGE_ID_HEADER),
                 m.id.to_string(),
             ));
+        // A reply on an email ticket names the customer's mails it answers, so their mail
+        // client threads it (RFC 5322 3.6.4): References all of them, In-Reply-To the last.
+        if let Some(refs) = m.thread_references.as_deref().map(str::trim) {
+            if let Some(last) = refs.split_whitespace().last() {
+                builder = builder
+                    .in_reply_to(last.to_string())
+                    .references(refs.to_string());
+            }
+        }
         let text = SinglePart::plain(m.body_text.clone());
         let content: MultiPartOrSingle = match &m.body_html {
             Some(html) => MultiPartOrSingle::Multi(MultiPart::alternative_plain_html(

@@ -16,6 +16,11 @@ pub struct SinkStats {
     pub messages: AtomicU64,
     /// How often each `X-Tripdesk-Message-Id` arrived (duplicates show as counts above 1).
     pub ids: Mutex<HashMap<String, u32>>,
+    /// Whether to keep each message's bytes in `kept` (tests that read the mail back; the
+    /// benchmark keeps nothing).
+    pub keep: std::sync::atomic::AtomicBool,
+    /// The messages received while `keep` was on, as sent (dot-stuffing undone).
+    pub kept: Mutex<Vec<Vec<u8>>>,
 }
 
 impl SinkStats {
@@ -85,6 +90,8 @@ async fn session(socket: tokio::net::TcpStream, stats: Arc<SinkStats>) -> std::i
                 write.write_all(b"354 go ahead\r\n").await?;
                 let mut id = None;
                 let mut in_headers = true;
+                let keep = stats.keep.load(Ordering::Relaxed);
+                let mut data = Vec::new();
                 loop {
                     line.clear();
                     if lines.read_line(&mut line).await? == 0 {
@@ -92,6 +99,10 @@ async fn session(socket: tokio::net::TcpStream, stats: Arc<SinkStats>) -> std::i
                     }
                     if line == ".\r\n" || line == ".\n" {
                         break;
+                    }
+                    if keep {
+                        let l = line.strip_prefix('.').unwrap_or(&line);
+                        data.extend_from_slice(l.as_bytes());
                     }
                     if in_headers {
                         if line == "\r\n" || line == "\n" {
@@ -101,6 +112,11 @@ async fn session(socket: tokio::net::TcpStream, stats: Arc<SinkStats>) -> std::i
                                 id = Some(value.trim().to_string());
                             }
                         }
+                    }
+                }
+                if keep {
+                    if let Ok(mut kept) = stats.kept.lock() {
+                        kept.push(data);
                     }
                 }
                 stats.messages.fetch_add(1, Ordering::Relaxed);

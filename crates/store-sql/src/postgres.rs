@@ -336,6 +336,9 @@ mod shared_phone {
 mod shared_chat {
     include!("shared/chat.rs");
 }
+mod shared_email_in {
+    include!("shared/email_in.rs");
+}
 /// A `tsvector` with a GIN index matches the search index, not FTS5 (`shared/search.rs`).
 const FTS5: bool = false;
 mod shared_search {

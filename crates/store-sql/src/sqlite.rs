@@ -249,6 +249,9 @@ mod shared_phone {
 mod shared_chat {
     include!("shared/chat.rs");
 }
+mod shared_email_in {
+    include!("shared/email_in.rs");
+}
 /// FTS5 matches the search index (`shared/search.rs`).
 const FTS5: bool = true;
 mod shared_search {

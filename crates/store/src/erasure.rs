@@ -206,6 +206,15 @@ pub const CHAT_FIELDS: &[TextColumn] = &[TextColumn {
     customer_of: Some("(SELECT ch.customer_id FROM chats ch WHERE ch.id = chat_id)"),
     ..held("chat_messages", "body_sealed", DataKind::Sealed)
 }];
+/// Email threads: the Message-IDs of a customer's mails and of the replies to them, sealed
+/// and as keyed hashes; erasure deletes the rows (`EmailInRepo::delete_email_messages`).
+pub const EMAIL_IN_FIELDS: &[TextColumn] = &[
+    TextColumn {
+        customer_of: Some("customer_id"),
+        ..held("email_messages", "message_sealed", DataKind::Sealed)
+    },
+    held("email_messages", "message_key", DataKind::Link),
+];
 
 /// Idempotency keys: the first response to a create request, kept 24 h, may quote the
 /// customer (the ticket as created).

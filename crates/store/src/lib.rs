@@ -21,6 +21,7 @@ pub mod conformance;
 pub mod customer;
 pub mod desk;
 pub mod documents;
+pub mod email_in;
 pub mod emergency;
 pub mod erasure;
 mod error;
@@ -47,6 +48,7 @@ pub use chat::*;
 pub use customer::*;
 pub use desk::*;
 pub use documents::*;
+pub use email_in::*;
 pub use emergency::*;
 pub use erasure::*;
 pub use error::StoreError;
@@ -235,6 +237,7 @@ pub trait Tx:
     + SmsRepo
     + CallRepo
     + ChatRepo
+    + EmailInRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

@@ -3,7 +3,7 @@
 //! nothing is due, and the time from a clock's due instant to its breach being recorded.
 //! Run it on an empty data directory or database: it writes clocks.
 //! The other benchmarks: `bench_outbox.rs`, `bench_tickets.rs`, `bench_inbox.rs`,
-//! `bench_bookings.rs`, `bench_search.rs`, `bench_broadcast.rs`.
+//! `bench_bookings.rs`, `bench_search.rs`, `bench_broadcast.rs`, `bench_email.rs`.
 
 use crate::{app_for, load_config, open_store, telemetry, DbArgs};
 use anyhow::{bail, Context};
@@ -168,6 +168,19 @@ pub enum BenchCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Inbound email parsed and threaded into the desk: new senders opening tickets and
+    /// answers threading into them (`bench_email.rs`).
+    Email {
+        /// Mails taken.
+        #[arg(long, default_value_t = 5_000)]
+        mails: usize,
+        /// Mails per transaction (a poll takes up to 200 in one).
+        #[arg(long, default_value_t = 200)]
+        batch: usize,
+        /// Database to use; default: a new SQLite database in a temporary directory.
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Chinese full-text search with a million tickets in the index: what indexing adds to
     /// an intake transaction, then p50/p99 of common words, rare words and ticket numbers
     /// from 8 searchers at once (`bench_search.rs`).
@@ -327,6 +340,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
                 openers,
             };
             return crate::bench_chat::run(db, shape).await;
+        }
+        BenchCommand::Email { mails, batch, db } => {
+            return crate::bench_email::run(db, mails, batch).await
         }
     };
     if starts > clocks {

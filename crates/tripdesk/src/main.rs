@@ -5,6 +5,7 @@ mod bench_bookings;
 mod bench_broadcast;
 mod bench_broadcast_seed;
 mod bench_chat;
+mod bench_email;
 mod bench_http;
 mod bench_inbox;
 mod bench_outbox;

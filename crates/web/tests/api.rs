@@ -639,6 +639,11 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/calls/cdr", "post"),
         ("/api/v1/wechat/push", "get"),
         ("/api/v1/wechat/push", "post"),
+        ("/api/v1/mailboxes", "get"),
+        ("/api/v1/mailboxes", "post"),
+        ("/api/v1/mailboxes/{id}", "get"),
+        ("/api/v1/mailboxes/{id}/enabled", "put"),
+        ("/api/v1/mailboxes/{id}/poll", "post"),
         ("/api/v1/sms/receipts", "post"),
         ("/api/v1/sms/replies", "post"),
     ];

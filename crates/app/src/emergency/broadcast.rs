@@ -198,6 +198,7 @@ impl App {
                     created_by: Some(p.user_id).filter(|u| !u.is_nil()),
                     created_at: now,
                     attachments: Vec::new(),
+                    thread_references: None,
                 });
             }
             tx.enqueue(&messages).await?;

@@ -248,7 +248,13 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
         )?
         .register_prepared(crate::bookings::ical_sync::SyncIcalSubscription::new(
             crate::bookings::feed_fetch::FetchLimits::default(),
-        )?))
+        )?)
+        .recurring(
+            crate::email_in::imap::SweepMailboxes,
+            Schedule::every_minutes(1).map_err(|e| AppError::Internal(e.to_string()))?,
+            &crate::email_in::imap::SweepPayload::default(),
+        )?
+        .register_prepared(crate::email_in::imap::PollMailbox))
 }
 
 /// The unique key that keeps one pending run per schedule.

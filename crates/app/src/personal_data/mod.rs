@@ -16,6 +16,7 @@ mod bookings;
 mod chat;
 mod customers;
 mod desk;
+mod email_in;
 mod notify;
 mod phone;
 mod sms;
@@ -199,7 +200,7 @@ pub struct PersonalDataRegistry {
 
 impl PersonalDataRegistry {
     /// Today's capabilities: customers, desk, surveys, notifications, idempotency keys,
-    /// bookings, the search index, SMS replies, phone calls, web chats.
+    /// bookings, the search index, SMS replies, phone calls, web chats, email threads.
     pub fn built_in() -> Self {
         let mut r = Self {
             capabilities: Vec::new(),
@@ -214,6 +215,7 @@ impl PersonalDataRegistry {
         r.register(Arc::new(sms::SmsReplies));
         r.register(Arc::new(phone::Calls));
         r.register(Arc::new(chat::Chats));
+        r.register(Arc::new(email_in::EmailMessages));
         r
     }
 

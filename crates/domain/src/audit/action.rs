@@ -189,6 +189,10 @@ audit_actions! {
     IncidentCost = "incident.cost",
     /// A file of the PBX's call-detail records imported (lines, calls, new calls; no numbers).
     CallsImport = "calls.import",
+    /// An IMAP mailbox configured for inbound email (host, user; never the password).
+    MailboxCreate = "mailbox.create",
+    /// An IMAP mailbox's polling turned on or off.
+    MailboxEnable = "mailbox.enable",
     /// Every sealed value re-encrypted under the active key.
     VaultReseal = "vault.reseal",
     /// A new vault key made active (`tripdesk keys rotate`).

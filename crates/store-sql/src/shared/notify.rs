@@ -17,9 +17,10 @@ use uuid::Uuid;
 const MESSAGE_COLUMNS: &str = "id, channel, recipient, customer_id, subject, body_text, \
     body_html, event, template_key, template_version, locale, related_type, related_id, \
     emergency, state, attempts, max_attempts, due_at, locked_by, last_error, receipt, \
-    created_by, created_at, updated_at, sent_at, handset_state, handset_at, handset_error";
+    created_by, created_at, updated_at, sent_at, handset_state, handset_at, handset_error, \
+    thread_references";
 
-/// Rows per multi-row INSERT: 21 parameters each stays far below both engines' limits.
+/// Rows per multi-row INSERT: 22 parameters each stays far below both engines' limits.
 const ENQUEUE_CHUNK: usize = 500;
 
 type DbRow = <Db as sqlx::Database>::Row;
@@ -63,6 +64,7 @@ fn message_from_row(row: &DbRow) -> Result<OutboxMessage, StoreError> {
             .transpose()?,
         handset_at: opt_ts(row.try_get("handset_at").map_err(err)?)?,
         handset_error: row.try_get("handset_error").map_err(err)?,
+        thread_references: row.try_get("thread_references").map_err(err)?,
     })
 }
 
@@ -116,7 +118,7 @@ impl OutboxRepo for SqlTx {
                 "INSERT INTO outbox_messages (id, channel, recipient, customer_id, subject, \
                  body_text, body_html, event, template_key, template_version, locale, \
                  related_type, related_id, emergency, state, attempts, max_attempts, due_at, \
-                 created_by, created_at, updated_at) ",
+                 created_by, created_at, updated_at, thread_references) ",
             );
             qb.push_values(chunk, |mut b, m| {
                 b.push_bind(m.id.to_string())
@@ -139,7 +141,8 @@ impl OutboxRepo for SqlTx {
                     .push_bind(ms(m.due_at))
                     .push_bind(m.created_by.map(|c| c.to_string()))
                     .push_bind(ms(m.created_at))
-                    .push_bind(ms(m.created_at));
+                    .push_bind(ms(m.created_at))
+                    .push_bind(m.thread_references.clone());
             });
             qb.build().execute(self.db().await?).await.map_err(err)?;
         }

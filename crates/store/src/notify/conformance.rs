@@ -43,6 +43,7 @@ pub fn sample_message(channel: &str, recipient: &str, due_at: Timestamp) -> NewM
         created_by: None,
         created_at: due_at,
         attachments: Vec::new(),
+        thread_references: None,
     }
 }
 

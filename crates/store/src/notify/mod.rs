@@ -93,6 +93,9 @@ pub struct NewMessage {
     pub created_by: Option<Uuid>,
     pub created_at: Timestamp,
     pub attachments: Vec<Attachment>,
+    /// Email: the Message-IDs this message answers (the References header, oldest first;
+    /// the last one is its In-Reply-To), space-separated with their angle brackets.
+    pub thread_references: Option<String>,
 }
 
 /// A message of the outbox as stored.
@@ -132,6 +135,8 @@ pub struct OutboxMessage {
     pub handset_state: Option<crate::HandsetState>,
     pub handset_at: Option<Timestamp>,
     pub handset_error: Option<String>,
+    /// Email: see [`NewMessage::thread_references`].
+    pub thread_references: Option<String>,
 }
 
 /// One delivery attempt (or an admin's requeue) in a message's history.

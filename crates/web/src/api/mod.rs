@@ -14,6 +14,7 @@ mod ical_sync;
 mod identity;
 mod incidents;
 mod jobs;
+mod mailboxes;
 mod notify;
 mod payments;
 mod policies;
@@ -78,6 +79,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "system", description = "Health and metrics"),
         (name = "jobs", description = "Deferred and recurring work: jobs by state, retry of dead jobs"),
         (name = "catalog", description = "Tour packages (products) and departures, lodging properties, room types and rooms, their cancellation policies as dated versions, availability, iCalendar feeds and OTA calendar subscriptions, and up to three products recommended for a customer's needs"),
+        (name = "mailboxes", description = "Inbound email: the IMAP mailboxes polled into the desk, each one's last poll and error"),
         (name = "calls", description = "The hotline's calls: call-detail records imported from the PBX, the calls, the answer rate against 95 % and three rings"),
         (name = "incidents", description = "Emergencies: incidents found from bookings, broadcasts to every affected traveler, safety check-ins, the team and its checklist, escalation, the first report and the post-incident report"),
         (name = "search", description = "One search box over tickets, messages, customers (exact identifiers only), bookings and products, in simplified or traditional Chinese"),
@@ -171,6 +173,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(sms::routes())
         .merge(calls::routes())
         .merge(wechat::routes())
+        .merge(mailboxes::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)

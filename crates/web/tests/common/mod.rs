@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod bookings;
+pub mod dovecot;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};

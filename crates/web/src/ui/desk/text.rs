@@ -158,6 +158,12 @@ pub(crate) const TEXT: &[Entry] = &[
     ("desk.tl.created", "受理工单", "Ticket received"),
     ("desk.tl.reply", "回复客户", "Replied to the customer"),
     ("desk.tl.note", "内部备注", "Internal note"),
+    ("desk.tl.customer_email", "客户来信", "Email from the customer"),
+    (
+        "desk.tl.customer_email_auto",
+        "自动邮件，已记录，不回复",
+        "Automatic mail: recorded, never answered",
+    ),
     ("desk.tl.converted", "咨询转为投诉", "Inquiry converted to a complaint"),
     ("desk.tl.sla", "时效", "SLA"),
     ("desk.tl.notification", "通知", "Notification"),

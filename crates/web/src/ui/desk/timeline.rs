@@ -93,8 +93,14 @@ pub(super) fn timeline_row(
                     None => {}
                 }
             }
+            if e.kind == "customer_email" {
+                if let Some(kind) = data["auto"].as_str() {
+                    meta.push(format!("{} ({kind})", t.s("desk.tl.customer_email_auto")));
+                }
+            }
             let what = match (e.kind.as_str(), &e.step, &e.to_state) {
                 ("reply", _, _) => t.s("desk.tl.reply").to_string(),
+                ("customer_email", _, _) => t.s("desk.tl.customer_email").to_string(),
                 ("note", _, _) => t.s("desk.tl.note").to_string(),
                 ("converted", _, _) => t.s("desk.tl.converted").to_string(),
                 ("created", _, _) => t.s("desk.tl.created").to_string(),
@@ -104,7 +110,7 @@ pub(super) fn timeline_row(
                 (_, _, Some(to)) => label(t, "state", to),
                 (kind, _, _) => kind.to_string(),
             };
-            let is_message = e.kind == "reply" || e.kind == "note";
+            let is_message = matches!(e.kind.as_str(), "reply" | "note" | "customer_email");
             EventRow {
                 at: local_time(state, e.at),
                 source: "ticket",
