@@ -202,7 +202,7 @@ pub struct Overrides {
 
 /// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
 /// the test suite's, are not configuration).
-const ENV_KEYS: [&str; 42] = [
+const ENV_KEYS: [&str; 43] = [
     "addr",
     "data_dir",
     "database_url",
