@@ -111,7 +111,10 @@ async fn walk(visitor: &Browser<'_>, agent: &Browser<'_>) -> anyhow::Result<()> 
         .find(Locator::Css(".chat-panel .chat-reply textarea"))
         .await?;
     let templated = reply.prop("value").await?.unwrap_or_default();
-    ensure!(!templated.is_empty(), "the template is in the reply box");
+    ensure!(
+        !templated.is_empty() && !templated.contains("{{"),
+        "the template is in the reply box, its names filled in: {templated}"
+    );
     reply
         .send_keys(" 五一还有两间海景房，需要帮您预留吗？")
         .await?;

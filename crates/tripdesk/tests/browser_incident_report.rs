@@ -50,11 +50,18 @@ impl Browser<'_> {
             table.contains(tripdesk_app::demo::DEMO_DRILL_TITLE) && year.contains("1 次"),
             "the demo drill listed: {table} / {year}"
         );
-        // Its texts were delivered and nearly everyone answered: both times are real.
-        ensure!(
-            !table.contains("未达到"),
-            "the drill's times to 90 %: {table}"
-        );
+        // Nearly everyone answered: the time to 90 % accounted for is real (the time to 90 %
+        // delivered is too on a day when nine in ten of the people have a phone).
+        // Times of the form m:ss or hh:mm: the declaration's clock time and at least one more.
+        let times = table
+            .split(|c: char| !(c.is_ascii_digit() || c == ':'))
+            .filter(|w| {
+                w.split_once(':').is_some_and(|(a, b)| {
+                    !a.is_empty() && b.len() == 2 && b.bytes().all(|x| x.is_ascii_digit())
+                })
+            })
+            .count();
+        ensure!(times >= 2, "the drill's times to 90 %: {table}");
         self.shot("incidents-drills.png").await?;
 
         self.click(Locator::XPath(

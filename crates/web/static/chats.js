@@ -125,7 +125,15 @@
     if (canWork) { panel.appendChild(form); }
     panels.appendChild(panel);
     pick.addEventListener("change", function () {
-      if (pick.value) { reply.value = reply.value ? reply.value + "\n" + pick.value : pick.value; pick.value = ""; reply.focus(); }
+      if (!pick.value) { return; }
+      // The template's placeholders: the visitor's name, the agency, the agent.
+      var text = pick.value
+        .replace(/\{\{\s*customer\s*\}\}/g, name)
+        .replace(/\{\{\s*org\s*\}\}/g, d.org || "")
+        .replace(/\{\{\s*agent\s*\}\}/g, d.agent || "");
+      reply.value = reply.value ? reply.value + "\n" + text : text;
+      pick.value = "";
+      reply.focus();
     });
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();

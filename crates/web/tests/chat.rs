@@ -69,6 +69,21 @@ async fn say(s: &mut Socket, frame: Value) {
         .unwrap();
 }
 
+/// A plain GET on the served node: the status line and headers.
+async fn http_get(addr: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    String::from_utf8_lossy(&out)
+        .lines()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 /// `POST /chat/start` as the widget sends it (JSON, no session), on `router`.
 async fn start(router: &axum::Router, body: Value) -> (StatusCode, Value) {
     use http_body_util::BodyExt;
@@ -115,6 +130,11 @@ async fn served() -> Served {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_visitor_and_an_agent_chat_across_nodes_and_an_unanswered_chat_becomes_a_ticket() {
     let Served { visitor, agents, n } = served().await;
+    // The scripts the pages load are served (the widget's, the agents' page's).
+    for path in ["/chat/widget.js", "/chat/widget.css", "/static/chats.js"] {
+        let r = http_get(&visitor, path).await;
+        assert!(r.starts_with("HTTP/1.1 200"), "{path}: {r}");
+    }
 
     // Refused: every field named, in Chinese, nothing stored.
     let (status, body) = start(&n.a, json!({"name": "", "phone": "12345", "message": "  "})).await;

@@ -21,6 +21,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/app.js"),
     ),
     (
+        "chats.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/chats.js"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/htmx.min.js"),

@@ -25,7 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// One report's clock.
 #[derive(Serialize, ToSchema)]
-pub struct ClockView {
+pub struct ReportClockView {
     /// `running`, `paused`, `met`, `breached` or `cancelled`, now.
     state: String,
     started_at: String,
@@ -34,7 +34,7 @@ pub struct ClockView {
     stopped_at: Option<String>,
 }
 
-impl ClockView {
+impl ReportClockView {
     fn of(state: &AppState, c: &SlaClockRecord) -> Self {
         Self {
             state: c.clock.state_at(state.app.now()).as_str().to_string(),
@@ -49,24 +49,24 @@ impl ClockView {
 /// report is not due yet).
 #[derive(Serialize, ToSchema)]
 pub struct ClocksView {
-    first_report: Option<ClockView>,
+    first_report: Option<ReportClockView>,
     /// The update report due next, while the incident is handled.
-    update_due: Option<ClockView>,
+    update_due: Option<ReportClockView>,
     /// Update reports made, and how many of them after their deadline.
     updates_made: u32,
     updates_late: u32,
     /// From the end of handling to the closing summary.
-    closing_summary: Option<ClockView>,
+    closing_summary: Option<ReportClockView>,
 }
 
 impl ClocksView {
     pub(super) fn of(state: &AppState, i: &Incident, c: &ReportClocks) -> Self {
         Self {
-            first_report: c.first.as_ref().map(|x| ClockView::of(state, x)),
-            update_due: c.update_due().map(|x| ClockView::of(state, x)),
+            first_report: c.first.as_ref().map(|x| ReportClockView::of(state, x)),
+            update_due: c.update_due().map(|x| ReportClockView::of(state, x)),
             updates_made: i.update_reports as u32,
             updates_late: c.updates_late() as u32,
-            closing_summary: c.summary.as_ref().map(|x| ClockView::of(state, x)),
+            closing_summary: c.summary.as_ref().map(|x| ReportClockView::of(state, x)),
         }
     }
 }
