@@ -5,7 +5,13 @@ use super::StartChat;
 use crate::auth::Credential;
 use crate::{App, AppError, Principal};
 
-const CHATS: &[(&str, &str, &str, &[(bool, &str)])] = &[
+/// One demo chat: the visitor's name, phone and first message, then the lines that follow
+/// (`true`: 李娜's).
+type DemoChat = (&'static str, &'static str, &'static str, &'static [Line]);
+/// A line after the first: by the agent (`true`) or the visitor.
+type Line = (bool, &'static str);
+
+const CHATS: &[DemoChat] = &[
     (
         "王建国",
         "13800138001",
