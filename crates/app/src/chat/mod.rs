@@ -369,15 +369,8 @@ impl App {
                 ..Default::default()
             })
             .await?;
-        for c in clocks.iter().filter(|c| c.clock.stopped_at().is_none()) {
-            if self
-                .sla_clock_action(&mut *tx, c.id, ClockAction::Cancel)
-                .await
-                .is_err()
-            {
-                self.sla_clock_action(&mut *tx, c.id, ClockAction::Stop)
-                    .await?;
-            }
+        for c in &clocks {
+            self.end_clock(&mut *tx, c).await?;
         }
         let who = if p.is_some() { "客服" } else { "访客" };
         self.append_line(

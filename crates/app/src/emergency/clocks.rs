@@ -102,24 +102,6 @@ impl App {
         Ok(out)
     }
 
-    /// Ends a clock that no longer applies: cancelled if it can be, else (already late)
-    /// stopped, so a missed deadline stays on record.
-    async fn end_clock(&self, tx: &mut dyn Tx, clock: &SlaClockRecord) -> Result<(), AppError> {
-        if clock.clock.stopped_at().is_some() {
-            return Ok(());
-        }
-        match self
-            .sla_clock_action(&mut *tx, clock.id, ClockAction::Cancel)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(_) => self
-                .sla_clock_action(&mut *tx, clock.id, ClockAction::Stop)
-                .await
-                .map(drop),
-        }
-    }
-
     /// After the first report: its clock stops (met or late) and the first update's starts.
     pub(super) async fn first_report_made(
         &self,

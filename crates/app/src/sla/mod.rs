@@ -419,6 +419,28 @@ impl App {
     /// `met_at_start` the response was made as the clock started — a phone call answered by
     /// the agent who logs it — and the clock is stored already met: one row, its `started`
     /// and `met` events, instead of a start and a stop.
+    /// Ends a clock that no longer applies: cancelled if it can be, else (already late)
+    /// stopped, so a missed deadline stays on record.
+    pub(crate) async fn end_clock(
+        &self,
+        tx: &mut dyn Tx,
+        clock: &SlaClockRecord,
+    ) -> Result<(), AppError> {
+        if clock.clock.stopped_at().is_some() {
+            return Ok(());
+        }
+        match self
+            .sla_clock_action(&mut *tx, clock.id, ClockAction::Cancel)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(_) => self
+                .sla_clock_action(&mut *tx, clock.id, ClockAction::Stop)
+                .await
+                .map(drop),
+        }
+    }
+
     pub(crate) async fn start_clock_of(
         &self,
         tx: &mut dyn Tx,
