@@ -9,6 +9,7 @@ pub mod bookings;
 pub mod calendar;
 pub mod calendar_provisional;
 pub mod chat;
+pub mod conversation;
 pub mod customers;
 pub mod demo;
 mod demo_bookings;

@@ -336,6 +336,9 @@ mod shared_phone {
 mod shared_chat {
     include!("shared/chat.rs");
 }
+mod shared_conversation {
+    include!("shared/conversation.rs");
+}
 mod shared_email_in {
     include!("shared/email_in.rs");
 }

@@ -478,6 +478,7 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/customers", "post"),
         ("/api/v1/customers/export", "get"),
         ("/api/v1/customers/import", "post"),
+        ("/api/v1/customers/{id}/conversation", "get"),
         ("/api/v1/customers/{id}", "get"),
         ("/api/v1/customers/{id}", "patch"),
         ("/api/v1/customers/{id}/reveal", "post"),

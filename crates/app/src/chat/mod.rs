@@ -32,7 +32,7 @@ pub const FIRST_RESPONSE_TARGET: &str = "first_response.chat";
 pub const CHAT_SUBJECT: &str = "chat";
 pub use tripdesk_store::CHAT_QUEUE_KEY as QUEUE_KEY;
 /// The vault field of a message's text.
-const MESSAGE_FIELD: &str = "chat_message.text";
+pub(crate) const MESSAGE_FIELD: &str = "chat_message.text";
 /// Messages read at once (a reconnecting client asks again from where it is).
 pub const MESSAGES_AT_ONCE: u32 = 200;
 

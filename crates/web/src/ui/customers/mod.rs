@@ -1,7 +1,9 @@
 //! Customer pages: the list with search, a new-customer form, the customer 360 page (profile,
 //! consents, duplicates and merge, contact history, reveal with a reason, PIPL
-//! copy and erasure); CSV import and masked export are in `import.rs`.
+//! copy and erasure); CSV import and masked export are in `import.rs`, the conversation across
+//! channels in `conversation.rs`.
 
+mod conversation;
 mod import;
 mod text;
 
@@ -42,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/customers/export", get(import::export))
         .route("/customers/{id}", get(show))
+        .route("/customers/{id}/conversation", get(conversation::show))
         .route("/customers/{id}/reveal", get(up_one).post(reveal))
         .route("/customers/{id}/consents", get(up_one).post(add_consent))
         .route("/customers/{id}/merge", get(up_one).post(merge))
@@ -346,6 +349,8 @@ struct CustomerPage {
     /// The customer's tickets, newest first (for those who may see the desk), and how many.
     tickets: Vec<TicketRow>,
     ticket_total: u64,
+    /// Whether the viewer may read the conversation across channels (the desk's messages).
+    can_view_conversation: bool,
     can_edit: bool,
     can_reveal: bool,
     /// The form of this page that came back refused, as typed, with its errors.
@@ -529,6 +534,7 @@ async fn customer_page(
             })
             .collect(),
         ticket_total,
+        can_view_conversation: p.can(Permission::ViewDesk),
         can_edit: p.can(Permission::EditCustomers) && status == "active",
         can_reveal: p.can(Permission::RevealSensitive),
         notice,
