@@ -26,7 +26,9 @@ const CHATS: &[DemoChat] = &[
     ),
     (
         "周婷",
-        "13700137002",
+        // A returning customer: the demo desk's 周婷 (her tickets and this chat make one
+        // conversation on her record).
+        "13910572009",
         "三亚五日亲子游可以带一岁的宝宝吗？需要额外付费吗？",
         &[],
     ),

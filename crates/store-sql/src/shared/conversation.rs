@@ -8,13 +8,14 @@ use tripdesk_store::{
     ConversationEntry, ConversationQuery, ConversationRepo, ConversationSource, StoreError,
 };
 
-/// The ticket events that are messages: the first one (a ticket's description), the agents'
+/// The ticket events that are messages: the first one (a ticket's description, the customer's
+/// words whoever typed them in), the agents'
 /// replies and the customer's own by any channel (`customer_email`, `customer_wechat`…).
 /// The first message of a ticket a chat became is the chat's transcript, already there as
 /// the chat's messages.
 const TICKET_MESSAGES: &str = "SELECT 'ticket' AS source, e.id AS id, e.at AS at, \
      t.id AS ticket_id, t.number AS ticket_number, t.channel AS channel, e.kind AS kind, \
-     e.actor_name AS actor, \
+     CASE WHEN e.kind = 'created' THEN t.customer_name ELSE e.actor_name END AS actor, \
      CASE WHEN e.kind = 'created' THEN t.description ELSE e.body END AS body, \
      CAST(NULL AS TEXT) AS body_sealed, e.data AS data \
      FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \

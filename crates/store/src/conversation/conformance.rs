@@ -175,6 +175,16 @@ pub async fn a_customers_conversation_merges_tickets_chats_and_calls_newest_firs
     assert_eq!(first.source, ConversationSource::Ticket);
     assert_eq!(first.body.as_deref(), Some("想咨询西海大峡谷的行程"));
     assert_eq!(
+        first.actor.as_deref(),
+        Some("张伟"),
+        "the first message is the customer's, whoever typed it in"
+    );
+    assert_eq!(
+        all[4].actor.as_deref(),
+        Some("王芳"),
+        "a reply is its agent's"
+    );
+    assert_eq!(
         (first.channel.as_str(), first.ticket_number.as_deref()),
         ("email", Some("CONV-1"))
     );

@@ -23,6 +23,8 @@ pub(crate) const TEXT: &[Entry] = &[
         "The port is a number from 1 to 65535.",
     ),
     ("mailboxes.tls", "TLS 加密（IMAPS）", "TLS (IMAPS)"),
+    ("mailboxes.security", "连接安全", "Connection"),
+    ("mailboxes.plain", "（未加密）", "(not encrypted)"),
     (
         "mailboxes.tls_hint",
         "仅当服务器在本机或可信内网时才关闭。",
