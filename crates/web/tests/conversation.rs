@@ -256,3 +256,63 @@ async fn every_channel_of_a_customer_on_one_conversation() {
         );
     }
 }
+
+/// A customer who answers a mail thread whose ticket was closed meanwhile gets a new ticket
+/// that names the closed one (a closed ticket is on no queue: the message would wait unseen);
+/// an out-of-office reply about it opens nothing.
+#[tokio::test]
+async fn an_answer_to_a_closed_ticket_opens_a_new_one_naming_it() {
+    let h = harness().await;
+    let agent = h.token("li.na").await;
+    let first = h
+        .app
+        .take_emails(None, &[mail("行李丢失", "lost-1", "我的行李在机场丢了。")])
+        .await
+        .unwrap();
+    let closed_id = first[0].ticket_id().unwrap();
+    let closed = h.get(&format!("/api/v1/tickets/{closed_id}"), &agent).await;
+    let number = closed.body["number"].as_str().unwrap().to_string();
+    let r = h
+        .api(
+            Method::POST,
+            &format!("/api/v1/tickets/{closed_id}/steps"),
+            &agent,
+            json!({"step": "close"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    let out_of_office = format!(
+        "From: lin.xiaoyu@example.test\r\nSubject: Auto: Re: [{number}] 行李丢失\r\n\
+         Message-ID: <ooo-1@example.test>\r\nIn-Reply-To: <lost-1@example.test>\r\n\
+         Auto-Submitted: auto-replied\r\n\r\n我正在休假。\r\n"
+    );
+    let answer = format!(
+        "From: lin.xiaoyu@example.test\r\nSubject: Re: [{number}] 行李丢失\r\n\
+         Message-ID: <lost-2@example.test>\r\nIn-Reply-To: <lost-1@example.test>\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n行李还是没找到，请再帮忙查一下。\r\n"
+    );
+    let out = h
+        .app
+        .take_emails(None, &[out_of_office.into_bytes(), answer.into_bytes()])
+        .await
+        .unwrap();
+    assert_eq!(
+        out[0],
+        tripdesk_app::email_in::MailOutcome::Ignored("automatic"),
+        "no ticket for an auto-reply"
+    );
+    let new_id = out[1].ticket_id().expect("a new ticket");
+    assert_ne!(new_id, closed_id);
+    let new = h.get(&format!("/api/v1/tickets/{new_id}"), &agent).await;
+    assert_eq!(new.body["state"], "received", "{}", new.text);
+    let description = new.body["description"].as_str().unwrap();
+    assert!(
+        description.contains(&format!("已关闭的工单 {number}"))
+            && description.contains("行李还是没找到"),
+        "{description}"
+    );
+    assert_eq!(new.body["customer_id"], closed.body["customer_id"]);
+    let still = h.get(&format!("/api/v1/tickets/{closed_id}"), &agent).await;
+    assert_eq!(still.body["state"], "closed");
+}

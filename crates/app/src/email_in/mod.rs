@@ -262,6 +262,13 @@ impl App {
         let p = Self::email_intake_principal();
         let thread = self.thread_of(tx, &mail).await?;
         let auto = mail.auto.map(|a| a.as_str());
+        // An answer to a closed ticket opens a new one that names it (a closed ticket is off
+        // every queue: a message added to it would wait unseen); an automatic mail about a
+        // closed ticket is dropped.
+        let (thread, answers_closed) = match thread {
+            Some(t) if t.state == tripdesk_domain::desk::State::Closed => (None, Some(t)),
+            other => (other, None),
+        };
         let (ticket, opened) = match thread {
             Some(t) => (t, false),
             None if auto.is_some() => return Ok(MailOutcome::Ignored("automatic")),
@@ -269,17 +276,26 @@ impl App {
                 let Some(from) = mail.from.clone() else {
                     return Ok(MailOutcome::Ignored("no_sender"));
                 };
-                let customer_id = self.email_customer(tx, &p, &mail, &from).await?;
+                let customer_id = match self.email_customer(tx, &p, &mail, &from).await? {
+                    Some(id) => Some(id),
+                    None => answers_closed.as_ref().and_then(|t| t.customer_id),
+                };
                 let subject = if mail.subject.is_empty() {
                     "(无主题)".to_string()
                 } else {
                     mail.subject.clone()
                 };
-                let description = if mail.text.is_empty() {
+                let mut description = if mail.text.is_empty() {
                     "(无正文)".to_string()
                 } else {
                     mail.text.clone()
                 };
+                if let Some(closed) = &answers_closed {
+                    description = format!(
+                        "（客户回复了已关闭的工单 {}）\n\n{description}",
+                        closed.number
+                    );
+                }
                 let detail = self
                     .insert_new_ticket(
                         tx,
