@@ -409,6 +409,7 @@ pub(crate) async fn serve(
         channels_for(config, &app)?,
         config.dispatcher_config(),
     );
+    let watcher = tripdesk_app::email_in::idle::MailboxWatcher::spawn(app.clone());
     let jobs = tripdesk_app::jobs::JobWorker::spawn(
         app.clone(),
         tripdesk_app::jobs::standard_registry()?,
@@ -427,6 +428,7 @@ pub(crate) async fn serve(
     .await?;
     tracing::info!("shutting down: finishing deliveries in flight");
     dispatcher.shutdown().await;
+    watcher.shutdown().await;
     tracing::info!("shutting down: finishing jobs in flight");
     jobs.shutdown().await;
     tracing::info!("shutting down: waiting for the database");

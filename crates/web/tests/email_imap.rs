@@ -289,3 +289,52 @@ async fn email_round_trip_through_dovecot() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["enabled"], false);
 }
+
+/// IDLE (Dovecot offers it): with the node's watcher running, a mail delivered to the
+/// agency's mailbox is a ticket within seconds — the sweep, due only a minute later, plays no
+/// part (its first run is drained before the mail comes); turning the mailbox off ends its
+/// watcher.
+#[tokio::test]
+async fn idle_brings_a_mail_in_without_waiting_for_the_sweep() {
+    let dovecot = Dovecot::start(&[SUPPORT]);
+    let h = harness().await;
+    let admin = h.token("admin").await;
+    let registry = standard_registry().unwrap();
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/mailboxes",
+            &admin,
+            json!({"name": "客服信箱", "host": "127.0.0.1", "port": dovecot.port, "tls": false,
+                   "username": SUPPORT.0, "password": SUPPORT.1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let watcher = tripdesk_app::email_in::idle::MailboxWatcher::spawn(h.app.clone());
+    // Whatever is due now (the first sweep, the watcher's poll on connecting) runs first.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    drain(&h.app, &registry).await.unwrap();
+    let count = || async {
+        let r = h.get("/api/v1/tickets?limit=10", &admin).await;
+        r.body["items"].as_array().map(Vec::len).unwrap_or(0)
+    };
+    assert_eq!(count().await, 0);
+
+    let mail = "From: customer@example.test\r\nTo: support@agency.test\r\n\
+        Subject: =?UTF-8?B?6K+36Zeu5LiJ5Lqa?=\r\nMessage-ID: <idle-1@example.test>\r\n\
+        Content-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n";
+    let sent = std::time::Instant::now();
+    dovecot.deliver(SUPPORT.0, SUPPORT.1, mail.as_bytes()).await;
+    let mut arrived = None;
+    for _ in 0..60 {
+        drain(&h.app, &registry).await.unwrap();
+        if count().await == 1 {
+            arrived = Some(sent.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let arrived = arrived.unwrap_or_else(|| panic!("no ticket within 15 s: {}", dovecot.log()));
+    assert!(arrived < Duration::from_secs(15), "{arrived:?}");
+    watcher.shutdown().await;
+}

@@ -33,62 +33,86 @@ pub struct MailboxRead {
     pub mails: Vec<(u32, Vec<u8>)>,
 }
 
-/// Reads the mails above `mailbox.last_uid` (all of them after a new UIDVALIDITY), at most
-/// [`POLL_BATCH`]. Errors are short texts for administrators (never the password).
-pub async fn read_mailbox(mailbox: &EmailMailbox, password: &str) -> Result<MailboxRead, String> {
+/// A connection to an IMAP server, plain or TLS.
+pub(super) trait ImapStream:
+    AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send
+{
+}
+impl<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send> ImapStream for T {}
+
+/// Connects to the mailbox's server (TLS from the first byte when `tls`, webpki's roots).
+pub(super) async fn connect(mailbox: &EmailMailbox) -> Result<Box<dyn ImapStream>, String> {
     let connect = tokio::net::TcpStream::connect((mailbox.host.as_str(), mailbox.port));
     let tcp = tokio::time::timeout(IO_TIMEOUT, connect)
         .await
         .map_err(|_| "connect: timed out".to_string())?
         .map_err(|e| format!("connect: {}", e.kind()))?;
     let _ = tcp.set_nodelay(true);
-    let work = async {
-        if mailbox.tls {
-            let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(
-                std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()),
-            )
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("tls: {e}"))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-            let name = tokio_rustls::rustls::pki_types::ServerName::try_from(mailbox.host.clone())
-                .map_err(|_| "tls: the host is not a valid server name".to_string())?;
-            let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-                .connect(name, tcp)
-                .await
-                .map_err(|e| format!("tls: {e}"))?;
-            read_over(tls, mailbox, password).await
-        } else {
-            read_over(tcp, mailbox, password).await
-        }
-    };
-    tokio::time::timeout(IO_TIMEOUT * 4, work)
-        .await
-        .map_err(|_| "imap: timed out".to_string())?
+    if !mailbox.tls {
+        return Ok(Box::new(tcp));
+    }
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("tls: {e}"))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = tokio_rustls::rustls::pki_types::ServerName::try_from(mailbox.host.clone())
+        .map_err(|_| "tls: the host is not a valid server name".to_string())?;
+    let tls = tokio::time::timeout(
+        IO_TIMEOUT,
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp),
+    )
+    .await
+    .map_err(|_| "tls: timed out".to_string())?
+    .map_err(|e| format!("tls: {e}"))?;
+    Ok(Box::new(tls))
 }
 
-async fn read_over<T>(
-    stream: T,
+/// An IMAP error as administrators read it: what was being done, and the server's words.
+pub(super) fn imap_err(what: &str, e: async_imap::error::Error) -> String {
+    format!("{what}: {}", cut(&e.to_string()))
+}
+
+/// Reads the server's greeting and logs in.
+pub(super) async fn log_in(
+    stream: Box<dyn ImapStream>,
     mailbox: &EmailMailbox,
     password: &str,
-) -> Result<MailboxRead, String>
-where
-    T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
-{
-    let imap_err =
-        |what: &str, e: async_imap::error::Error| format!("{what}: {}", cut(&e.to_string()));
+) -> Result<async_imap::Session<Box<dyn ImapStream>>, String> {
     let mut client = async_imap::Client::new(stream);
     client
         .read_response()
         .await
         .map_err(|e| format!("greeting: {}", e.kind()))?
         .ok_or_else(|| "greeting: the server closed the connection".to_string())?;
-    let mut session = client
+    client
         .login(&mailbox.username, password)
         .await
-        .map_err(|(e, _)| imap_err("login", e))?;
+        .map_err(|(e, _)| imap_err("login", e))
+}
+
+/// Reads the mails above `mailbox.last_uid` (all of them after a new UIDVALIDITY), at most
+/// [`POLL_BATCH`]. Errors are short texts for administrators (never the password).
+pub async fn read_mailbox(mailbox: &EmailMailbox, password: &str) -> Result<MailboxRead, String> {
+    let work = async {
+        let stream = connect(mailbox).await?;
+        read_over(stream, mailbox, password).await
+    };
+    tokio::time::timeout(IO_TIMEOUT * 4, work)
+        .await
+        .map_err(|_| "imap: timed out".to_string())?
+}
+
+async fn read_over(
+    stream: Box<dyn ImapStream>,
+    mailbox: &EmailMailbox,
+    password: &str,
+) -> Result<MailboxRead, String> {
+    let mut session = log_in(stream, mailbox, password).await?;
     let selected = session
         .examine(&mailbox.folder)
         .await
@@ -200,14 +224,7 @@ impl PreparedJobHandler for PollMailbox {
         let Some(mailbox) = mailbox.filter(|m| m.enabled) else {
             return Ok(Polled::Skip);
         };
-        let password = app
-            .vault()?
-            .decrypt(
-                MAILBOX_PASSWORD_FIELD,
-                &mailbox.id.to_string(),
-                &mailbox.password_sealed,
-            )
-            .map_err(|e| AppError::Internal(format!("cannot open a mailbox password: {e}")))?;
+        let password = app.mailbox_password(&mailbox)?;
         Ok(Polled::Read(
             read_mailbox(&mailbox, password.expose_secret()).await,
         ))
@@ -267,9 +284,29 @@ impl PreparedJobHandler for PollMailbox {
 }
 
 impl App {
+    /// The mailbox's password, opened from the vault.
+    pub(super) fn mailbox_password(
+        &self,
+        mailbox: &EmailMailbox,
+    ) -> Result<tripdesk_vault::Secret<String>, AppError> {
+        self.vault()?
+            .decrypt(
+                MAILBOX_PASSWORD_FIELD,
+                &mailbox.id.to_string(),
+                &mailbox.password_sealed,
+            )
+            .map_err(|e| AppError::Internal(format!("cannot open a mailbox password: {e}")))
+    }
+
     /// Queues a poll of the mailbox now (needs `manage_settings`); false when one is pending.
     pub async fn poll_mailbox_now(&self, p: &Principal, id: Uuid) -> Result<bool, AppError> {
         p.require(Permission::ManageSettings)?;
+        self.queue_mailbox_poll(id).await
+    }
+
+    /// Queues a poll of the mailbox now, for whoever learnt that mail arrived (an
+    /// administrator, the IDLE watcher); false when one is pending.
+    pub(super) async fn queue_mailbox_poll(&self, id: Uuid) -> Result<bool, AppError> {
         let mut tx = self.store.write().await?;
         tx.get_mailbox(id)
             .await?

@@ -9,6 +9,7 @@
 //! answers and never answered, never opens a ticket: the loop protection. Polling is a job
 //! (`imap`): a sweep each minute queues one poll per enabled mailbox.
 
+pub mod idle;
 pub mod imap;
 pub mod parse;
 

@@ -78,6 +78,7 @@ impl Dovecot {
             "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\n\
              ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n\
              listen = 127.0.0.1\nprotocols = imap\nmail_location = maildir:{r}/mail/%u\n\
+             mailbox_idle_check_interval = 1 secs\n\
              {service_users}\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/passwd\n}}\n\
              userdb {{\n  driver = passwd-file\n  args = username_format=%u {r}/passwd\n  \
