@@ -6,6 +6,7 @@ mod assets;
 mod audit;
 mod bookings;
 mod calendars;
+pub(crate) mod calls;
 mod customers;
 mod desk;
 pub mod flash;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .merge(bookings::routes())
         .merge(search::routes())
         .merge(incidents::routes())
+        .merge(calls::routes())
         .route("/static/{file}", get(assets::serve))
 }
 
@@ -79,6 +81,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     incidents::TEXT,
     incidents::REPORT_TEXT,
     incidents::BOARD_TEXT,
+    calls::TEXT,
 ];
 
 /// The language cookie.

@@ -346,6 +346,8 @@ struct CustomerPage {
     /// The customer's tickets, newest first (for those who may see the desk), and how many.
     tickets: Vec<TicketRow>,
     ticket_total: u64,
+    /// The customer's latest calls (for those who may see the desk).
+    calls: Vec<crate::ui::calls::CallRow>,
     can_edit: bool,
     can_reveal: bool,
     /// The form of this page that came back refused, as typed, with its errors.
@@ -529,6 +531,7 @@ async fn customer_page(
             })
             .collect(),
         ticket_total,
+        calls: crate::ui::calls::customer_calls(state, user, id).await,
         can_edit: p.can(Permission::EditCustomers) && status == "active",
         can_reveal: p.can(Permission::RevealSensitive),
         notice,
