@@ -122,7 +122,7 @@ pub(crate) const TEXT: &[Entry] = &[
     ),
     (
         "calls.cdr.title",
-        "导入通话详单（Asterisk Master.csv）",
+        "导入通话详单（Asterisk 的 Master.csv）",
         "Import call-detail records (Asterisk Master.csv)",
     ),
     ("calls.cdr.csv", "Master.csv 内容", "Contents of Master.csv"),
