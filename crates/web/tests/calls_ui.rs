@@ -257,7 +257,11 @@ async fn the_calls_pages_work_the_callbacks_tickets_and_answer_rate() {
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
-    assert!(bad.text.contains("line 1"), "{}", bad.text);
+    assert!(
+        bad.text.contains("第 1 行"),
+        "the line named in Chinese: {}",
+        bad.text
+    );
     assert!(
         bad.text.contains("4008009999"),
         "the file as pasted: {}",

@@ -183,16 +183,47 @@ pub async fn import(State(state): State<AppState>, UiForm { user, form }: UiForm
             see_other_with(&state, &user, "/calls/answer-rate", Flash::done(message))
         }
         Err(AppError::Validation(fields)) => {
-            let f = FormState::typed(&form).refused(
+            // A file's faults (`line <n>.<column>`, `file`) are said in the page's words;
+            // the form's own fields as every form says them.
+            let (file, own): (Vec<_>, Vec<_>) = fields
+                .into_iter()
+                .partition(|f| f.field == "file" || f.field.starts_with("line "));
+            let mut f = FormState::typed(&form).refused(
                 t,
-                &fields,
+                &own,
                 &[
                     ("inbound_contexts", "calls.cdr.contexts"),
                     ("zone", "calls.cdr.zone"),
                 ],
             );
+            for e in &file {
+                f = f.error("csv", file_fault(t, e));
+            }
             rate_page(&state, &user, RateQuery::default(), f).await
         }
         Err(e) => error_page(&state, &user, "calls_rate", e),
     }
+}
+
+/// A fault of a call-detail file in the reader's language: where (第 3 行 start 列 / line 3,
+/// column start) and what, from the import's stable code.
+fn file_fault(t: Tr, e: &tripdesk_app::FieldError) -> String {
+    let key = format!("calls.cdr.err.{}", e.code);
+    let what = if crate::i18n::Tr::has(&key) {
+        t.s(&key)
+    } else {
+        t.s("calls.cdr.err.other")
+    };
+    let place = match e
+        .field
+        .strip_prefix("line ")
+        .and_then(|r| r.split_once('.'))
+    {
+        Some((line, column)) => t
+            .s("calls.cdr.err.at")
+            .replace("{line}", line)
+            .replace("{column}", column),
+        None => t.s("calls.cdr.err.file").to_string(),
+    };
+    format!("{place}{what}")
 }

@@ -139,4 +139,47 @@ pub(crate) const TEXT: &[Entry] = &[
         "已导入：{calls} 通电话，新增 {new} 通，匹配客户 {matched} 通。",
         "Imported: {calls} calls, {new} new, {matched} matched to a customer.",
     ),
+    (
+        "calls.cdr.err.at",
+        "第 {line} 行 {column} 列",
+        "Line {line}, column {column} ",
+    ),
+    ("calls.cdr.err.file", "文件", "The file "),
+    (
+        "calls.cdr.err.too_few",
+        "少于 Master.csv 的 16 列。",
+        "has fewer than the 16 columns of Master.csv.",
+    ),
+    (
+        "calls.cdr.err.not_a_time",
+        "不是 YYYY-MM-DD HH:MM:SS 格式的时间。",
+        "is not a time YYYY-MM-DD HH:MM:SS.",
+    ),
+    (
+        "calls.cdr.err.not_a_number",
+        "不是秒数。",
+        "is not a number of seconds.",
+    ),
+    (
+        "calls.cdr.err.unknown",
+        "不是 ANSWERED、NO ANSWER、BUSY、FAILED 或 CONGESTION。",
+        "is not ANSWERED, NO ANSWER, BUSY, FAILED or CONGESTION.",
+    ),
+    (
+        "calls.cdr.err.before_start",
+        "早于通话开始（或接听晚于结束）。",
+        "is before the call's start (or the answer after its end).",
+    ),
+    ("calls.cdr.err.empty", "没有通话记录。", "holds no call."),
+    (
+        "calls.cdr.err.too_many_lines",
+        "超过一次导入的上限（200,000 行）。",
+        "has more lines than one import takes (200,000).",
+    ),
+    (
+        "calls.cdr.err.not_utf8",
+        "不是 UTF-8 文本。",
+        "is not UTF-8 text.",
+    ),
+    ("calls.cdr.err.other", "无法读取。", "cannot be read."),
 ];
