@@ -268,7 +268,7 @@ async fn calls_page(
         outcomes: OUTCOMES
             .iter()
             .map(|o| Opt {
-                value: *o,
+                value: o,
                 label: t.s(&format!("calls.outcome.{o}")),
             })
             .collect(),
