@@ -543,7 +543,7 @@ impl App {
 
     /// The whole demo: the organisation and staff, then 300 tickets, then the catalog and
     /// about 1,000 bookings (`demo_bookings`), then a typhoon drill over them (`demo_drill`),
-    /// then three web chats (`chat::demo`).
+    /// then three web chats (`chat::demo`), then a day of calls on the hotline (`phone::demo`).
     pub async fn seed_demo(&self) -> Result<bool, AppError> {
         if !self.seed_demo_organisation().await? {
             return Ok(false);
@@ -552,6 +552,7 @@ impl App {
         self.seed_demo_bookings().await?;
         self.seed_demo_drill().await?;
         self.seed_demo_chats().await?;
+        self.seed_demo_calls().await?;
         Ok(true)
     }
 

@@ -66,6 +66,9 @@ pub struct AppSettings {
     /// The WeChat official account whose pushes are received (`wechat_token` & co.); without
     /// it the push endpoint answers 401.
     pub wechat: Option<tripdesk_wechat::Account>,
+    /// The secret the PBX's CTI signs its call events with (`cti_webhook_secret`); without
+    /// it they are refused (401).
+    pub cti_webhook_secret: Option<tripdesk_vault::Secret<String>>,
 }
 
 impl Default for AppSettings {
@@ -76,6 +79,7 @@ impl Default for AppSettings {
             notify: notify::NotifySettings::default(),
             public_desk: public_desk::PublicDeskSettings::default(),
             wechat: None,
+            cti_webhook_secret: None,
         }
     }
 }

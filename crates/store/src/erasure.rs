@@ -198,6 +198,17 @@ pub const CALL_FIELDS: &[TextColumn] = &[
         ..held("calls", "number_sealed", DataKind::Sealed)
     },
     held("calls", "number_index", DataKind::Link),
+    TextColumn {
+        key: "call_key",
+        ..held("call_events", "number_sealed", DataKind::Sealed)
+    },
+    TextColumn {
+        key: "call_key",
+        ..held("call_events", "number_index", DataKind::Link)
+    },
+    held("callback_tasks", "number_sealed", DataKind::Sealed),
+    held("callback_tasks", "number_index", DataKind::Link),
+    held("callback_tasks", "note_sealed", DataKind::Sealed),
 ];
 
 /// Web chats: each message's text sealed for its id; erasure forgets the texts of the

@@ -105,6 +105,9 @@ pub struct Config {
     /// The secret the provider signs delivery receipts and replies with (at least 16
     /// characters; never printed). Unset: they are refused (401).
     pub sms_webhook_secret: Option<Hidden>,
+    /// The secret the PBX's CTI signs its call events with (`POST /api/v1/calls/events`; at
+    /// least 16 characters; never printed). Unset: they are refused (401).
+    pub cti_webhook_secret: Option<Hidden>,
     /// The WeChat official account's Token (公众号 › 基本配置 › 服务器配置: 3–32 letters and
     /// digits; never printed). Set: `/api/v1/wechat/push` answers WeChat's server-address
     /// check and receives pushes. Unset: it answers 401.
@@ -182,6 +185,7 @@ impl Default for Config {
             sms_rate_per_sec: None,
             sms_timeout_secs: 10,
             sms_webhook_secret: None,
+            cti_webhook_secret: None,
             wechat_token: None,
             wechat_encoding_aes_key: None,
             wechat_app_id: None,
@@ -202,7 +206,7 @@ pub struct Overrides {
 
 /// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
 /// the test suite's, are not configuration).
-const ENV_KEYS: [&str; 43] = [
+const ENV_KEYS: [&str; 44] = [
     "addr",
     "data_dir",
     "database_url",
@@ -246,6 +250,7 @@ const ENV_KEYS: [&str; 43] = [
     "wechat_token",
     "wechat_encoding_aes_key",
     "wechat_app_id",
+    "cti_webhook_secret",
 ];
 
 impl Config {
@@ -303,6 +308,7 @@ impl Config {
         for value in [
             &mut config.sms_access_key_secret,
             &mut config.sms_webhook_secret,
+            &mut config.cti_webhook_secret,
             &mut config.wechat_token,
             &mut config.wechat_encoding_aes_key,
         ] {
@@ -369,6 +375,13 @@ impl Config {
             .is_some_and(|s| s.0.trim().chars().count() < 16)
         {
             bail!("sms_webhook_secret must be at least 16 characters");
+        }
+        if self
+            .cti_webhook_secret
+            .as_ref()
+            .is_some_and(|s| s.0.trim().chars().count() < 16)
+        {
+            bail!("cti_webhook_secret must be at least 16 characters");
         }
         let Some(url) = &self.sms_base_url else {
             return Ok(());

@@ -228,6 +228,10 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
             },
             // Checked when the configuration was loaded.
             wechat: config.wechat_account().ok().flatten(),
+            cti_webhook_secret: config
+                .cti_webhook_secret
+                .as_ref()
+                .map(|s| tripdesk_vault::Secret::new(s.0.trim().to_string())),
         },
     );
     // The administrator's search words (checked when the configuration was loaded).

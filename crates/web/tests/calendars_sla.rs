@@ -492,7 +492,7 @@ async fn policies_clocks_and_compliance() {
 
     let r = h.get("/api/v1/sla/policies", &agent).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["items"].as_array().unwrap().len(), 14);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 15);
     let r = h
         .get("/api/v1/sla/policies/first_response.email", &agent)
         .await;
@@ -688,7 +688,7 @@ async fn policies_clocks_and_compliance() {
     assert!(contact["median_secs"].as_f64().unwrap() < 60.0);
     assert_eq!(
         r.body["items"].as_array().unwrap().len(),
-        14,
+        15,
         "every policy is listed"
     );
     let r = h.get(&format!("{q}&by=channel"), &supervisor).await;

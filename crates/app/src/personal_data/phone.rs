@@ -1,7 +1,8 @@
 //! Phone calls' personal data: the customer's number on each call (sealed, with its blind
 //! index). The copy lists the customer's calls with their numbers opened; erasure forgets the
 //! numbers of their calls and of calls from one of their phones, and unlinks them — the
-//! times stay, anonymous, for the answer rate.
+//! times stay, anonymous, for the answer rate. The numbers of the CTI events from their
+//! phones are forgotten and their callback tasks (number, note) deleted.
 
 use super::{Counts, PersonalData, Subject};
 use crate::{App, AppError};
@@ -74,6 +75,12 @@ impl PersonalData for Calls {
         let n = tx
             .erase_calls(subject.customer, &subject.phone_indexes)
             .await?;
-        Ok(Counts::from([("calls".into(), n)]))
+        let tasks = tx
+            .erase_callback_tasks(subject.customer, &subject.phone_indexes)
+            .await?;
+        Ok(Counts::from([
+            ("calls".into(), n),
+            ("callback_tasks".into(), tasks),
+        ]))
     }
 }

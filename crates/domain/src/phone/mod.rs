@@ -9,6 +9,7 @@
 //! answered).
 
 pub mod cdr;
+pub mod cti;
 #[cfg(test)]
 mod tests;
 

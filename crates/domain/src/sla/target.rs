@@ -300,6 +300,17 @@ pub const DEFAULT_TARGETS: &[SlaTarget] = &[
         None,
         OFFICE,
     ),
+    // 未接来电回拨: a missed call on the hotline is called back within 30 minutes — the
+    // hotline's 24 h calendar, half of the hour a handling group has to contact a customer.
+    target(
+        "callback.missed_call",
+        "未接来电回拨",
+        "Missed call called back",
+        ClockKind::CalendarHours,
+        30,
+        None,
+        HOTLINE,
+    ),
 ];
 
 #[cfg(test)]
@@ -351,6 +362,7 @@ mod tests {
                     None
                 ),
                 ("incident.closing_summary", ClockKind::WorkingDays, 5, None),
+                ("callback.missed_call", ClockKind::CalendarHours, 30, None),
             ]
         );
         assert_eq!(

@@ -53,10 +53,11 @@ impl ConversationRepo for SqlTx {
         )
         .push_bind(customer.clone());
         qb.push(
-            " UNION ALL SELECT 'call', id, started_at, CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
-             'phone', direction || ':' || disposition, agent, CAST(NULL AS TEXT), \
-             CAST(NULL AS TEXT), CAST(ring_secs AS TEXT) || ',' || CAST(talk_secs AS TEXT) \
-             FROM calls WHERE customer_id = ",
+            " UNION ALL SELECT 'call', k.id, k.started_at, k.ticket_id, \
+             (SELECT n.number FROM tickets n WHERE n.id = k.ticket_id), \
+             'phone', k.direction || ':' || k.disposition, k.agent, CAST(NULL AS TEXT), \
+             CAST(NULL AS TEXT), CAST(k.ring_secs AS TEXT) || ',' || CAST(k.talk_secs AS TEXT) \
+             FROM calls k WHERE k.customer_id = ",
         )
         .push_bind(customer);
         qb.push(") x");

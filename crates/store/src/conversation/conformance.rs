@@ -145,6 +145,8 @@ pub async fn a_customers_conversation_merges_tickets_chats_and_calls_newest_firs
         disposition: Disposition::NoAnswer,
         imported_at: started,
         imported_by: None,
+        callback_task_id: None,
+        ticket_id: Some(mail.id),
     };
     tx.insert_calls(std::slice::from_ref(&call)).await.unwrap();
     tx.commit().await.unwrap();

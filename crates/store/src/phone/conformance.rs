@@ -5,12 +5,15 @@
 macro_rules! calls_conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@each $make;
-            calls_are_stored_once_listed_newest_first_and_erased);
+            calls_are_stored_once_listed_newest_first_and_erased,
+            cti_events_are_kept_once_and_calls_rewritten,
+            one_open_callback_task_per_number_listed_and_erased);
     };
 }
 
 use crate::conformance::{sample_customer, t};
 use crate::*;
+use tripdesk_domain::phone::cti::EventKind;
 use tripdesk_domain::phone::{Direction, Disposition};
 use uuid::Uuid;
 
@@ -34,6 +37,8 @@ fn call(key: &str, at: &str, customer: Option<Uuid>, index: Option<&str>) -> Cal
         disposition: Disposition::Answered,
         imported_at: t("2026-11-03T01:00:00Z"),
         imported_by: None,
+        callback_task_id: None,
+        ticket_id: None,
     }
 }
 
@@ -130,4 +135,202 @@ pub async fn calls_are_stored_once_listed_newest_first_and_erased(store: &dyn St
         Some("sealed-k3"),
         "another number is kept"
     );
+}
+
+fn event(key: &str, kind: EventKind, at: &str, index: Option<&str>) -> CallEventRecord {
+    CallEventRecord {
+        call_key: key.into(),
+        kind,
+        at: t(at),
+        direction: Direction::Inbound,
+        line: "4008001234".into(),
+        agent: None,
+        number_sealed: index.map(|i| format!("sealed-{i}")),
+        number_index: index.map(String::from),
+        received_at: t("2026-11-02T01:00:00Z"),
+    }
+}
+
+/// A CTI event is kept once per call and kind, read back in kind order; a stored call is
+/// found by id and key and rewritten whole (facts, links); erasure forgets the events'
+/// numbers.
+pub async fn cti_events_are_kept_once_and_calls_rewritten(store: &dyn Store) {
+    let mut tx = store.write().await.unwrap();
+    let ended = event(
+        "c1",
+        EventKind::Ended,
+        "2026-11-02T01:02:00Z",
+        Some("idx-a"),
+    );
+    let ringing = event(
+        "c1",
+        EventKind::Ringing,
+        "2026-11-02T01:00:00Z",
+        Some("idx-a"),
+    );
+    assert!(tx.insert_call_event(&ended).await.unwrap());
+    assert!(tx.insert_call_event(&ringing).await.unwrap());
+    let retried = CallEventRecord {
+        at: t("2026-11-02T05:00:00Z"),
+        ..ended.clone()
+    };
+    assert!(!tx.insert_call_event(&retried).await.unwrap(), "kept once");
+    assert!(tx
+        .insert_call_event(&event(
+            "c2",
+            EventKind::Missed,
+            "2026-11-02T01:00:00Z",
+            None
+        ))
+        .await
+        .unwrap());
+    assert_eq!(
+        tx.call_events("c1").await.unwrap(),
+        vec![ringing.clone(), ended.clone()]
+    );
+
+    let mut c = call("c1", "2026-11-02T01:00:00Z", None, Some("idx-a"));
+    c.source = "cti".into();
+    tx.insert_calls(std::slice::from_ref(&c)).await.unwrap();
+    assert_eq!(tx.get_call(c.id).await.unwrap(), Some(c.clone()));
+    assert_eq!(
+        tx.get_call_by_key("cti", "c1").await.unwrap(),
+        Some(c.clone())
+    );
+    assert_eq!(tx.get_call_by_key("cdr", "c1").await.unwrap(), None);
+    c.answered_at = None;
+    c.disposition = Disposition::NoAnswer;
+    c.ring_secs = 120;
+    c.talk_secs = 0;
+    c.agent = None;
+    tx.update_call(&c).await.unwrap();
+    assert_eq!(tx.get_call(c.id).await.unwrap(), Some(c.clone()));
+    let missed = CallFilter {
+        missed: true,
+        ..CallFilter::default()
+    };
+    assert_eq!(
+        tx.list_calls(&missed, 10, 0).await.unwrap(),
+        vec![c.clone()]
+    );
+
+    let customer = sample_customer("林小雨");
+    tx.insert_customer(&customer).await.unwrap();
+    tx.erase_calls(customer.id, &["idx-a".to_string()])
+        .await
+        .unwrap();
+    assert!(tx
+        .call_events("c1")
+        .await
+        .unwrap()
+        .iter()
+        .all(|e| e.number_sealed.is_none() && e.number_index.is_none()));
+    tx.commit().await.unwrap();
+}
+
+fn task(index: &str, customer: Option<Uuid>, at: &str) -> CallbackTask {
+    CallbackTask {
+        id: Uuid::now_v7(),
+        number_index: Some(index.into()),
+        number_sealed: Some(format!("sealed-{index}")),
+        customer_id: customer,
+        line: "4008001234".into(),
+        missed_count: 1,
+        first_missed_at: t(at),
+        last_missed_at: t(at),
+        created_at: t(at),
+        done_at: None,
+        done_by: None,
+        outcome: None,
+        note_sealed: None,
+        callback_call_id: None,
+    }
+}
+
+/// One open task per number (held by the database); a done task lets the number have a new
+/// one; open tasks list oldest first, all newest first, by customer; erasure deletes the
+/// customer's tasks and those of their phones, unlinking their calls.
+pub async fn one_open_callback_task_per_number_listed_and_erased(store: &dyn Store) {
+    let customer = sample_customer("林小雨");
+    let mut tx = store.write().await.unwrap();
+    tx.insert_customer(&customer).await.unwrap();
+    let mut a = task("idx-a", Some(customer.id), "2026-11-02T01:00:00Z");
+    tx.insert_callback_task(&a).await.unwrap();
+    let b = task("idx-b", None, "2026-11-02T02:00:00Z");
+    tx.insert_callback_task(&b).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    let second = task("idx-a", None, "2026-11-02T03:00:00Z");
+    assert!(
+        tx.insert_callback_task(&second).await.is_err(),
+        "a second open task of a number"
+    );
+    drop(tx);
+
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(
+        tx.open_callback_task("idx-a").await.unwrap(),
+        Some(a.clone())
+    );
+    let mut c = call("k-a", "2026-11-02T01:00:00Z", None, Some("idx-a"));
+    c.callback_task_id = Some(a.id);
+    tx.insert_calls(std::slice::from_ref(&c)).await.unwrap();
+    a.missed_count = 2;
+    a.done_at = Some(t("2026-11-02T01:20:00Z"));
+    a.outcome = Some("reached".into());
+    a.note_sealed = Some("sealed-note".into());
+    a.callback_call_id = Some(c.id);
+    tx.update_callback_task(&a).await.unwrap();
+    assert_eq!(tx.get_callback_task(a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(tx.open_callback_task("idx-a").await.unwrap(), None);
+    let again = task("idx-a", None, "2026-11-02T03:00:00Z");
+    tx.insert_callback_task(&again).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = store.read().await.unwrap();
+    let open = CallbackFilter {
+        open: true,
+        customer_id: None,
+    };
+    let ids = |v: Vec<CallbackTask>| v.into_iter().map(|k| k.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(r.list_callback_tasks(&open, 10, 0).await.unwrap()),
+        [b.id, again.id]
+    );
+    assert_eq!(
+        ids(r
+            .list_callback_tasks(&CallbackFilter::default(), 10, 0)
+            .await
+            .unwrap()),
+        [again.id, b.id, a.id]
+    );
+    let theirs = CallbackFilter {
+        open: false,
+        customer_id: Some(customer.id),
+    };
+    assert_eq!(
+        ids(r.list_callback_tasks(&theirs, 10, 0).await.unwrap()),
+        [a.id]
+    );
+    drop(r);
+
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(
+        tx.erase_callback_tasks(customer.id, &["idx-a".to_string()])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        tx.get_call(c.id).await.unwrap().unwrap().callback_task_id,
+        None
+    );
+    assert_eq!(
+        ids(tx
+            .list_callback_tasks(&CallbackFilter::default(), 10, 0)
+            .await
+            .unwrap()),
+        [b.id]
+    );
+    tx.commit().await.unwrap();
 }

@@ -127,7 +127,7 @@ fn instant(field: &str, v: Option<String>) -> Result<Option<Timestamp>, AppError
     .transpose()
 }
 
-/// Calls, newest first (needs `view_reports`; by customer also `view_customers`).
+/// Calls, newest first (needs `view_desk`; by customer also `view_customers`).
 #[utoipa::path(get, path = "/api/v1/calls", tag = "calls", params(CallsQuery),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, description = "Calls", body = CallList)))]
@@ -140,6 +140,7 @@ async fn list_calls(
     let filter = CallFilter {
         customer_id: q.customer_id,
         direction: q.direction,
+        missed: false,
         from: instant("from", q.from)?,
         to: instant("to", q.to)?,
     };

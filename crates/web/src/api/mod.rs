@@ -6,6 +6,7 @@ mod audit;
 mod booking_changes;
 pub mod bookings;
 pub mod calendars;
+mod call_work;
 mod calls;
 pub mod catalog;
 pub mod customers;
@@ -172,6 +173,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(incidents::routes())
         .merge(sms::routes())
         .merge(calls::routes())
+        .merge(call_work::routes())
         .merge(wechat::routes())
         .merge(mailboxes::routes())
         .split_for_parts();

@@ -6,6 +6,7 @@ mod assets;
 mod audit;
 mod bookings;
 mod calendars;
+pub(crate) mod calls;
 mod channels;
 mod customers;
 mod desk;
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .merge(search::routes())
         .merge(incidents::routes())
         .merge(channels::routes())
+        .merge(calls::routes())
         .route("/static/{file}", get(assets::serve))
 }
 
@@ -82,6 +84,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     incidents::REPORT_TEXT,
     incidents::BOARD_TEXT,
     channels::TEXT,
+    calls::TEXT,
 ];
 
 /// The language cookie.

@@ -351,6 +351,8 @@ struct CustomerPage {
     ticket_total: u64,
     /// Whether the viewer may read the conversation across channels (the desk's messages).
     can_view_conversation: bool,
+    /// The customer's latest calls (for those who may see the desk).
+    calls: Vec<crate::ui::calls::CallRow>,
     can_edit: bool,
     can_reveal: bool,
     /// The form of this page that came back refused, as typed, with its errors.
@@ -535,6 +537,7 @@ async fn customer_page(
             .collect(),
         ticket_total,
         can_view_conversation: p.can(Permission::ViewDesk),
+        calls: crate::ui::calls::customer_calls(state, user, id).await,
         can_edit: p.can(Permission::EditCustomers) && status == "active",
         can_reveal: p.can(Permission::RevealSensitive),
         notice,

@@ -93,6 +93,18 @@ pub(super) fn timeline_row(
                     None => {}
                 }
             }
+            if e.kind == "call" {
+                let dir = data["direction"].as_str().unwrap_or("inbound");
+                meta.push(format!(
+                    "{} · {} · {} {} · {} {}s",
+                    t.s(&format!("calls.direction.{dir}")),
+                    data["line"].as_str().unwrap_or_default(),
+                    t.s("calls.ring"),
+                    data["ring_secs"].as_i64().unwrap_or(0),
+                    t.s("calls.talk"),
+                    data["talk_secs"].as_i64().unwrap_or(0),
+                ));
+            }
             if e.kind == "customer_email" {
                 if let Some(kind) = data["auto"].as_str() {
                     meta.push(format!("{} ({kind})", t.s("desk.tl.customer_email_auto")));
@@ -103,6 +115,7 @@ pub(super) fn timeline_row(
                 ("customer_email", _, _) => t.s("desk.tl.customer_email").to_string(),
                 ("note", _, _) => t.s("desk.tl.note").to_string(),
                 ("converted", _, _) => t.s("desk.tl.converted").to_string(),
+                ("call", _, _) => t.s("desk.tl.call").to_string(),
                 ("created", _, _) => t.s("desk.tl.created").to_string(),
                 (_, Some(step), Some(to)) => {
                     format!("{} → {}", label(t, "step", step), label(t, "state", to))

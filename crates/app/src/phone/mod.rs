@@ -4,6 +4,11 @@
 //! the calls listed; and the answer rate by day, line and agent against the published 95 %
 //! and three rings (`domain::phone::AnswerCounts`).
 
+pub mod callbacks;
+pub mod cti;
+mod demo;
+pub mod ticket;
+
 use crate::page::Page;
 use crate::{App, AppError, FieldError, Principal};
 use jiff::tz::TimeZone;
@@ -20,7 +25,7 @@ use tripdesk_store::{CallFilter, CallRecord};
 use uuid::Uuid;
 
 /// The sealed field of a call's number (the vault's associated data with the call id).
-const NUMBER_FIELD: &str = "call.number";
+pub(crate) const NUMBER_FIELD: &str = "call.number";
 /// The blind-index kind of a call's key built from numbers (the PBX logs no uniqueid).
 const CALL_KEY_KIND: &str = "call_key";
 /// Most calls an answer-rate report reads.
@@ -112,6 +117,7 @@ impl App {
         let by = Some(p.user_id).filter(|u| !u.is_nil());
         let mut tx = self.store.write().await?;
         let mut records = Vec::with_capacity(facts.len());
+        let mut numbers = Vec::with_capacity(facts.len());
         let mut matched_ids = Vec::new();
         for f in &facts {
             let id = Uuid::now_v7();
@@ -130,6 +136,7 @@ impl App {
             if customer_id.is_some() {
                 matched_ids.push(id);
             }
+            numbers.push(number);
             records.push(CallRecord {
                 id,
                 source: "cdr".into(),
@@ -151,9 +158,25 @@ impl App {
                 disposition: f.disposition,
                 imported_at: now,
                 imported_by: by,
+                callback_task_id: None,
+                ticket_id: None,
             });
         }
         let new = tx.insert_calls(&records).await?;
+        // Missed calls and callbacks among the new calls move the callback tasks (a call
+        // imported before keeps the id it was stored with, so `get_call` misses it).
+        let mut by_time: Vec<usize> = (0..records.len()).collect();
+        by_time.sort_by_key(|&i| records[i].started_at);
+        for i in by_time {
+            let r = &records[i];
+            let moves = r.number_index.is_some()
+                && (r.answered_at.is_none() == (r.direction == Direction::Inbound));
+            if moves && tx.get_call(r.id).await?.is_some() {
+                let mut call = r.clone();
+                self.after_call(&mut *tx, &mut call, Some(numbers[i]))
+                    .await?;
+            }
+        }
         let outcome = CdrImported {
             lines: lines.len() as u64,
             calls: facts.len() as u64,
@@ -174,7 +197,8 @@ impl App {
         Ok(outcome)
     }
 
-    /// Calls, newest first (needs `view_reports`; a customer's calls need `view_customers`).
+    /// Calls, newest first (needs `view_desk`: agents work them; a customer's calls need
+    /// `view_customers`). No number is in a call as listed.
     pub async fn list_calls(
         &self,
         p: &Principal,
@@ -182,7 +206,7 @@ impl App {
         limit: u32,
         offset: u64,
     ) -> Result<Page<CallRecord>, AppError> {
-        p.require(Permission::ViewReports)?;
+        p.require(Permission::ViewDesk)?;
         if filter.customer_id.is_some() {
             p.require(Permission::ViewCustomers)?;
         }
@@ -191,6 +215,13 @@ impl App {
             .list_calls(&filter, Page::<CallRecord>::fetch_limit(limit), offset)
             .await?;
         Ok(Page::of(rows, limit))
+    }
+
+    /// One call (needs `view_desk`).
+    pub async fn get_call(&self, p: &Principal, id: Uuid) -> Result<CallRecord, AppError> {
+        p.require(Permission::ViewDesk)?;
+        let mut r = self.store.read().await?;
+        r.get_call(id).await?.ok_or(AppError::NotFound("call"))
     }
 
     /// The answer rate of the inbound calls started in `[from, to)` (needs `view_reports`),
