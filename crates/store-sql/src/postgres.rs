@@ -339,6 +339,9 @@ mod shared_chat {
 mod shared_email_in {
     include!("shared/email_in.rs");
 }
+mod shared_conversation {
+    include!("shared/conversation.rs");
+}
 /// A `tsvector` with a GIN index matches the search index, not FTS5 (`shared/search.rs`).
 const FTS5: bool = false;
 mod shared_search {

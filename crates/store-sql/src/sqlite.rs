@@ -252,6 +252,9 @@ mod shared_chat {
 mod shared_email_in {
     include!("shared/email_in.rs");
 }
+mod shared_conversation {
+    include!("shared/conversation.rs");
+}
 /// FTS5 matches the search index (`shared/search.rs`).
 const FTS5: bool = true;
 mod shared_search {

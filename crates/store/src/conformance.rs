@@ -18,6 +18,7 @@ pub use crate::bookings::conformance::*;
 pub use crate::calendar::conformance::*;
 pub use crate::catalog::conformance::*;
 pub use crate::chat::conformance::*;
+pub use crate::conversation::conformance::*;
 pub use crate::customer::conformance::*;
 pub use crate::desk::conformance::*;
 pub use crate::documents::conformance::*;
@@ -270,6 +271,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; search, search_conformance_tests);
         $crate::conformance_tests!(@capability $make; calls, calls_conformance_tests);
         $crate::conformance_tests!(@capability $make; chat, chats_conformance_tests);
+        $crate::conformance_tests!(@capability $make; conversation, conversation_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {
         mod $module {

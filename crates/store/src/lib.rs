@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod chat;
 pub mod conformance;
+pub mod conversation;
 pub mod customer;
 pub mod desk;
 pub mod documents;
@@ -45,6 +46,7 @@ pub use bookings::*;
 pub use calendar::*;
 pub use catalog::*;
 pub use chat::*;
+pub use conversation::*;
 pub use customer::*;
 pub use desk::*;
 pub use documents::*;
@@ -238,6 +240,7 @@ pub trait Tx:
     + CallRepo
     + ChatRepo
     + EmailInRepo
+    + ConversationRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.
