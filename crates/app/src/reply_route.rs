@@ -21,9 +21,17 @@ use uuid::Uuid;
 /// How a reply leaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplyRoute {
-    Email { to: String },
-    Sms { customer_id: Uuid, recipient: String },
-    Wechat { customer_id: Uuid, recipient: String },
+    Email {
+        to: String,
+    },
+    Sms {
+        customer_id: Uuid,
+        recipient: String,
+    },
+    Wechat {
+        customer_id: Uuid,
+        recipient: String,
+    },
     None,
 }
 

@@ -148,7 +148,11 @@ async fn send(
         answer(code, msg)
     };
     if !inner.issued.contains(&token) {
-        return refuse(&mut inner, 40001, "invalid credential, access_token is invalid");
+        return refuse(
+            &mut inner,
+            40001,
+            "invalid credential, access_token is invalid",
+        );
     }
     if inner.expired.contains(&token) {
         return refuse(&mut inner, 42001, "access_token expired");

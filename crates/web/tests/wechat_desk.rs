@@ -127,9 +127,8 @@ async fn push(w: &Wx, body: &str, safe: bool) {
             body.to_string(),
         )
     };
-    let r = w
-        .h
-        .call(
+    let r =
+        w.h.call(
             Method::POST,
             &format!("{PUSH}?{query}"),
             &[("content-type", "text/xml")],
@@ -191,12 +190,28 @@ async fn a_wechat_follower_becomes_a_conversation_answered_within_48_hours() {
     let h = &w.h;
 
     // A new OpenID: a new customer and an inquiry on the social channel with its clock.
-    push(&w, &xml(&w.clock, &text("请问明天去黄山的大巴几点出发？", 6054768590064713728)), false).await;
+    push(
+        &w,
+        &xml(
+            &w.clock,
+            &text("请问明天去黄山的大巴几点出发？", 6054768590064713728),
+        ),
+        false,
+    )
+    .await;
     let key = h.app.vault().unwrap().blind_index("wechat_openid", OPENID);
     let mut tx = h.store.store.read().await.unwrap();
-    let user = tx.find_wechat_user(&key).await.unwrap().expect("the follower");
+    let user = tx
+        .find_wechat_user(&key)
+        .await
+        .unwrap()
+        .expect("the follower");
     let customer = user.customer_id;
-    let ticket_id = tx.open_wechat_ticket(customer).await.unwrap().expect("a ticket");
+    let ticket_id = tx
+        .open_wechat_ticket(customer)
+        .await
+        .unwrap()
+        .expect("a ticket");
     let ticket: Ticket = tx.get_ticket(ticket_id).await.unwrap().unwrap();
     drop(tx);
     assert_eq!(ticket.channel.as_str(), "social");
@@ -247,16 +262,27 @@ async fn a_wechat_follower_becomes_a_conversation_answered_within_48_hours() {
     let (users, messages) = tx.customer_wechat(customer).await.unwrap();
     assert_eq!(users.len(), 1);
     assert_eq!(messages.len(), 4, "three messages and one event, each once");
-    assert_eq!(tx.open_wechat_ticket(customer).await.unwrap(), Some(ticket_id));
+    assert_eq!(
+        tx.open_wechat_ticket(customer).await.unwrap(),
+        Some(ticket_id)
+    );
     drop(tx);
 
     // The timeline says the channel.
-    let page = h.ui_get(&format!("/desk/tickets/{ticket_id}"), "li.na").await;
+    let page = h
+        .ui_get(&format!("/desk/tickets/{ticket_id}"), "li.na")
+        .await;
     assert!(page.text.contains("客户微信消息"), "{}", page.text);
     assert!(page.text.contains("data-wechat-window=\"open\""));
 
     // The agent's reply reaches "WeChat" with its JSON and the access token it fetched.
-    let r = reply(h, &w.agent, ticket_id, "您好，明早 7:30 在酒店门口集合出发。").await;
+    let r = reply(
+        h,
+        &w.agent,
+        ticket_id,
+        "您好，明早 7:30 在酒店门口集合出发。",
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert!(r.body["message_id"].is_string(), "{}", r.text);
     assert_eq!(drain(h, &w.channel).await, 1);
@@ -291,16 +317,22 @@ async fn a_wechat_follower_becomes_a_conversation_answered_within_48_hours() {
     let mut tx = h.store.store.read().await.unwrap();
     let m = tx.get_message(id).await.unwrap().unwrap();
     assert_eq!(m.state.as_str(), "dead");
-    assert!(m.last_error.as_deref().unwrap_or("").contains("45015"), "{m:?}");
+    assert!(
+        m.last_error.as_deref().unwrap_or("").contains("45015"),
+        "{m:?}"
+    );
     assert!(!m.recipient.contains(OPENID));
     drop(tx);
 
     // 48 hours after the last message the window is closed: refused, naming it.
     w.clock.advance(SignedDuration::from_hours(48));
-    let r = reply(h, &w.agent, ticket_id, "您好，请问还在吗？").await;
+    let agent = h.token("li.na").await;
+    let r = reply(h, &agent, ticket_id, "您好，请问还在吗？").await;
     assert_problem(&r, StatusCode::CONFLICT, "wechat_window_closed");
     assert!(r.text.contains("48 hours"), "{}", r.text);
-    let page = h.ui_get(&format!("/desk/tickets/{ticket_id}"), "li.na").await;
+    let page = h
+        .ui_get(&format!("/desk/tickets/{ticket_id}"), "li.na")
+        .await;
     assert!(page.text.contains("data-wechat-window=\"closed\""));
     assert!(page.text.contains("已于"), "{}", page.text);
 
@@ -311,7 +343,10 @@ async fn a_wechat_follower_becomes_a_conversation_answered_within_48_hours() {
     let sup = supervisor();
     let copy = h.app.export_customer_data(&sup, customer).await.unwrap();
     assert_eq!(copy["sections"]["wechat"]["followers"][0]["openid"], OPENID);
-    h.app.erase_customer(&sup, customer, "PIPL 删除请求 #17").await.unwrap();
+    h.app
+        .erase_customer(&sup, customer, "PIPL 删除请求 #17")
+        .await
+        .unwrap();
     let mut tx = h.store.store.read().await.unwrap();
     let (users, messages) = tx.customer_wechat(customer).await.unwrap();
     assert!(users.is_empty() && messages.is_empty());
@@ -394,7 +429,11 @@ async fn a_customers_sms_threads_into_their_ticket_and_the_agent_answers_by_sms(
                         "sequence_id": "seq-1"}]);
     post_replies(&h, &clock, first).await;
     let mut tx = h.store.store.read().await.unwrap();
-    let ticket_id = tx.newest_open_ticket(customer).await.unwrap().expect("a ticket");
+    let ticket_id = tx
+        .newest_open_ticket(customer)
+        .await
+        .unwrap()
+        .expect("a ticket");
     let ticket = tx.get_ticket(ticket_id).await.unwrap().unwrap();
     drop(tx);
     assert_eq!(ticket.description, "你好，我订的是 8 月 3 日的团，想改期。");
@@ -407,7 +446,9 @@ async fn a_customers_sms_threads_into_their_ticket_and_the_agent_answers_by_sms(
     assert_eq!(thread.len(), 1, "{thread:?}");
     assert_eq!(thread[0].0, "改到 8 月 10 日可以吗？");
     assert_eq!(thread[0].1["channel"], "sms");
-    let page = h.ui_get(&format!("/desk/tickets/{ticket_id}"), "li.na").await;
+    let page = h
+        .ui_get(&format!("/desk/tickets/{ticket_id}"), "li.na")
+        .await;
     assert!(page.text.contains("客户短信"), "{}", page.text);
 
     // The agent's reply goes by SMS, to the number the vault holds.
@@ -419,10 +460,7 @@ async fn a_customers_sms_threads_into_their_ticket_and_the_agent_answers_by_sms(
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].request.phone_numbers, E164);
     assert_eq!(sent[0].text, "可以的，已为您改到 8 月 10 日。");
-    assert_eq!(
-        events(&h, ticket_id, "reply").await[0].1["delivery"],
-        "sms"
-    );
+    assert_eq!(events(&h, ticket_id, "reply").await[0].1["delivery"], "sms");
     let _ = wire::OK;
     assert_absent(&h, &[PHONE]);
 }

@@ -20,8 +20,8 @@ mod email_in;
 mod notify;
 mod phone;
 mod sms;
-mod wechat;
 mod surveys;
+mod wechat;
 
 use crate::{App, AppError, Principal};
 use async_trait::async_trait;

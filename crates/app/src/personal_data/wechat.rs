@@ -45,7 +45,11 @@ impl PersonalData for Wechat {
         let mut rows = Vec::new();
         for m in &messages {
             let body = match &m.sealed_body {
-                Some(b) => Some(open_sealed(vault, BODY_FIELD, m.id, b)?.expose_secret().clone()),
+                Some(b) => Some(
+                    open_sealed(vault, BODY_FIELD, m.id, b)?
+                        .expose_secret()
+                        .clone(),
+                ),
                 None => None,
             };
             rows.push(json!({

@@ -199,6 +199,22 @@ impl ConversationRepo for SqlTx {
         ))
     }
 
+    async fn move_wechat_users(&mut self, from: Uuid, to: Uuid) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for table in ["wechat_messages", "wechat_users"] {
+            let done = sqlx::query(&format!(
+                "UPDATE {table} SET customer_id = $2 WHERE customer_id = $1"
+            ))
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .execute(self.db().await?)
+            .await
+            .map_err(err)?;
+            n += done.rows_affected();
+        }
+        Ok(n)
+    }
+
     async fn delete_customer_wechat(&mut self, customer_id: Uuid) -> Result<u64, StoreError> {
         let messages = sqlx::query(
             "DELETE FROM wechat_messages WHERE customer_id = $1 \

@@ -14,8 +14,13 @@ use crate::*;
 use tripdesk_domain::desk::{Level, State};
 use uuid::Uuid;
 
-fn message(user: &WechatUser, key: &str, ticket: Option<Uuid>, detail: Option<&str>, at: &str)
-    -> WechatMessage {
+fn message(
+    user: &WechatUser,
+    key: &str,
+    ticket: Option<Uuid>,
+    detail: Option<&str>,
+    at: &str,
+) -> WechatMessage {
     WechatMessage {
         id: Uuid::now_v7(),
         dedupe_key: key.into(),
@@ -63,12 +68,21 @@ pub async fn wechat_pushes_are_kept_once_and_tickets_know_where_the_customer_las
         ..user.clone()
     };
     assert!(!tx.insert_wechat_user(&again).await.unwrap());
-    assert_eq!(tx.find_wechat_user("key-1").await.unwrap(), Some(user.clone()));
+    assert_eq!(
+        tx.find_wechat_user("key-1").await.unwrap(),
+        Some(user.clone())
+    );
     assert_eq!(tx.find_wechat_user("key-2").await.unwrap(), None);
     tx.set_wechat_subscribed(user.id, false, t("2026-12-01T03:00:00Z"))
         .await
         .unwrap();
-    assert!(!tx.get_wechat_user(user.id).await.unwrap().unwrap().subscribed);
+    assert!(
+        !tx.get_wechat_user(user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .subscribed
+    );
 
     assert_eq!(tx.ticket_last_inbound(open.id).await.unwrap(), None);
     assert_eq!(tx.open_wechat_ticket(c.id).await.unwrap(), None);
@@ -81,9 +95,21 @@ pub async fn wechat_pushes_are_kept_once_and_tickets_know_where_the_customer_las
     assert!(!tx.insert_wechat_message(&repeat).await.unwrap());
     assert!(tx.wechat_message_exists("msg:1").await.unwrap());
     assert!(!tx.wechat_message_exists("msg:2").await.unwrap());
-    let on_closed = message(&user, "msg:3", Some(closed.id), None, "2026-12-01T02:00:00Z");
+    let on_closed = message(
+        &user,
+        "msg:3",
+        Some(closed.id),
+        None,
+        "2026-12-01T02:00:00Z",
+    );
     tx.insert_wechat_message(&on_closed).await.unwrap();
-    let left = message(&user, "evt:x", None, Some("unsubscribe"), "2026-12-01T04:00:00Z");
+    let left = message(
+        &user,
+        "evt:x",
+        None,
+        Some("unsubscribe"),
+        "2026-12-01T04:00:00Z",
+    );
     tx.insert_wechat_message(&left).await.unwrap();
     assert_eq!(
         tx.last_wechat_message(c.id).await.unwrap().map(|m| m.id),
@@ -112,11 +138,17 @@ pub async fn wechat_pushes_are_kept_once_and_tickets_know_where_the_customer_las
     };
     tx.insert_sms_reply(&reply).await.unwrap();
     assert_eq!(
-        tx.ticket_last_inbound(open.id).await.unwrap().unwrap().channel,
+        tx.ticket_last_inbound(open.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .channel,
         "wechat",
         "a reply threaded nowhere counts for no ticket"
     );
-    tx.set_sms_reply_thread(reply.id, open.id, None).await.unwrap();
+    tx.set_sms_reply_thread(reply.id, open.id, None)
+        .await
+        .unwrap();
     assert_eq!(
         tx.ticket_last_inbound(open.id).await.unwrap(),
         Some(LastInbound {
@@ -127,8 +159,21 @@ pub async fn wechat_pushes_are_kept_once_and_tickets_know_where_the_customer_las
 
     let (users, messages) = tx.customer_wechat(c.id).await.unwrap();
     assert_eq!((users.len(), messages.len()), (1, 3));
-    assert_eq!(tx.delete_customer_wechat(c.id).await.unwrap(), 4);
-    let (users, messages) = tx.customer_wechat(c.id).await.unwrap();
+    // A merge gives them to the kept customer.
+    let kept = sample_customer("林小雨");
+    tx.insert_customer(&kept).await.unwrap();
+    assert_eq!(tx.move_wechat_users(c.id, kept.id).await.unwrap(), 4);
+    assert_eq!(
+        tx.find_wechat_user("key-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .customer_id,
+        kept.id
+    );
+    assert_eq!(tx.delete_customer_wechat(c.id).await.unwrap(), 0);
+    assert_eq!(tx.delete_customer_wechat(kept.id).await.unwrap(), 4);
+    let (users, messages) = tx.customer_wechat(kept.id).await.unwrap();
     assert!(users.is_empty() && messages.is_empty());
     assert_eq!(tx.find_wechat_user("key-1").await.unwrap(), None);
     tx.commit().await.unwrap();

@@ -59,8 +59,10 @@ pub trait ConversationRepo: Send {
     async fn insert_wechat_user(&mut self, user: &WechatUser) -> Result<bool, StoreError>;
 
     /// The follower with this OpenID key.
-    async fn find_wechat_user(&mut self, openid_key: &str)
-        -> Result<Option<WechatUser>, StoreError>;
+    async fn find_wechat_user(
+        &mut self,
+        openid_key: &str,
+    ) -> Result<Option<WechatUser>, StoreError>;
 
     async fn get_wechat_user(&mut self, id: Uuid) -> Result<Option<WechatUser>, StoreError>;
 
@@ -86,14 +88,16 @@ pub trait ConversationRepo: Send {
     ) -> Result<Option<WechatMessage>, StoreError>;
 
     /// The customer's newest open ticket (not closed) that a WeChat message went to.
-    async fn open_wechat_ticket(&mut self, customer_id: Uuid)
-        -> Result<Option<Uuid>, StoreError>;
+    async fn open_wechat_ticket(&mut self, customer_id: Uuid) -> Result<Option<Uuid>, StoreError>;
 
     /// The customer's followers and messages, oldest first (the PIPL copy).
     async fn customer_wechat(
         &mut self,
         customer_id: Uuid,
     ) -> Result<(Vec<WechatUser>, Vec<WechatMessage>), StoreError>;
+
+    /// Gives customer `from`'s followers and their messages to `to` (a merge); rows changed.
+    async fn move_wechat_users(&mut self, from: Uuid, to: Uuid) -> Result<u64, StoreError>;
 
     /// Deletes the customer's followers and their messages (erasure); rows deleted.
     async fn delete_customer_wechat(&mut self, customer_id: Uuid) -> Result<u64, StoreError>;
