@@ -335,6 +335,24 @@ async fn a_wechat_follower_becomes_a_conversation_answered_within_48_hours() {
         .await;
     assert!(page.text.contains("data-wechat-window=\"closed\""));
     assert!(page.text.contains("已于"), "{}", page.text);
+    // The reply form says it in the agent's language, with the time, and keeps the text.
+    let (cookie, csrf) = h.session("li.na").await;
+    let r = common::post_form(
+        h,
+        &format!("/desk/tickets/{ticket_id}/messages"),
+        &common::Visitor { cookie, csrf },
+        &[("kind", "reply"), ("body", "您好，请问还在吗？")],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(
+        r.text
+            .contains("无法回复：微信只允许在客户最后一条消息后 48 小时内回复"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("您好，请问还在吗？"));
 
     // Nothing personal in plaintext: not the OpenID, not the MediaId.
     assert_absent(h, &[OPENID, MEDIA_ID]);
