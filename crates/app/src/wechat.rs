@@ -168,6 +168,9 @@ pub struct WechatWindow {
     pub last_message_at: jiff::Timestamp,
     pub closes_at: jiff::Timestamp,
     pub open: bool,
+    /// Whether this server sends WeChat messages (`wechat_app_secret`); without it a reply
+    /// goes by SMS or email even while the window is open.
+    pub sendable: bool,
 }
 
 impl App {
@@ -193,6 +196,7 @@ impl App {
                 last_message_at: last.received_at,
                 closes_at,
                 open: self.now() < closes_at,
+                sendable: self.settings.notify.wechat,
             },
             user,
         )))

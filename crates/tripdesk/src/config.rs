@@ -765,6 +765,23 @@ mod tests {
             jail.set_env("TRIPDESK_WECHAT_APP_ID", "");
             let c = Config::load(None, Overrides::default()).unwrap();
             assert!(c.wechat_account().unwrap().unwrap().safe_mode().is_none());
+            assert!(
+                c.wechat_config().is_none(),
+                "no AppSecret: no replies on WeChat"
+            );
+            // Replies: the AppSecret needs the AppID, never prints, WeChat's API by default.
+            jail.set_env("TRIPDESK_WECHAT_APP_SECRET", "wechat-app-s3cret");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(format!("{e:#}").contains("wechat_app_id"), "{e:#}");
+            jail.set_env("TRIPDESK_WECHAT_APP_ID", "wx2c2769f8efd9abc2");
+            let c = Config::load(None, Overrides::default()).unwrap();
+            assert!(!format!("{c:?}").contains("s3cret"));
+            let w = c.wechat_config().expect("replies configured");
+            assert_eq!(w.base_url, "https://api.weixin.qq.com");
+            assert!(c.wechat_account().unwrap().unwrap().safe_mode().is_none());
+            jail.set_env("TRIPDESK_WECHAT_API_BASE_URL", "ftp://x");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(format!("{e:#}").contains("wechat_api_base_url"), "{e:#}");
             Ok(())
         });
     }

@@ -39,10 +39,51 @@ async fn push(base: &str, content: &str, msg_id: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The ticket the pushes opened, as 李娜's API lists it.
+async fn ticket_of(base: &str) -> anyhow::Result<String> {
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "li.na", "password": "tripdesk-demo"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().unwrap_or_default();
+    let list: serde_json::Value = client
+        .get(format!("{base}/api/v1/tickets?limit=200"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| {
+            t["subject"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("微信：你好")
+        })
+        .and_then(|t| t["id"].as_str())
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("no ticket for the WeChat message: {list}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_sees_a_wechat_conversation_and_its_window() -> anyhow::Result<()> {
-    let session =
-        start_demo_in_chromium_with(&[("TRIPDESK_WECHAT_TOKEN", TOKEN.to_string())]).await?;
+    // The AppSecret too: replies would go out on WeChat (none is sent in this walk).
+    let session = start_demo_in_chromium_with(&[
+        ("TRIPDESK_WECHAT_TOKEN", TOKEN.to_string()),
+        ("TRIPDESK_WECHAT_APP_ID", "wx2c2769f8efd9abc2".to_string()),
+        (
+            "TRIPDESK_WECHAT_APP_SECRET",
+            "wechat-app-s3cret".to_string(),
+        ),
+    ])
+    .await?;
     let outcome = async {
         let b = session.browser();
         push(
@@ -52,13 +93,13 @@ async fn an_agent_sees_a_wechat_conversation_and_its_window() -> anyhow::Result<
         )
         .await?;
         push(b.base, "另外，可以带一只小狗吗？", 6054768590064713729).await?;
+        let id = ticket_of(b.base).await?;
         b.sign_in_as("li.na").await?;
-        b.c.goto(&format!("{}/desk", b.base)).await?;
-        b.click(Locator::XPath("//a[contains(., '微信：你好')]"))
-            .await?;
+        b.c.goto(&format!("{}/desk/tickets/{id}", b.base)).await?;
         let window = b.wait(Locator::Css("[data-wechat-window=open]")).await?;
         let text = window.text().await?;
         ensure!(text.contains("48 小时回复窗口开放至"), "{text}");
+        ensure!(text.contains("微信客服消息"), "{text}");
         let page = b.c.source().await?;
         ensure!(
             page.contains("客户微信消息"),

@@ -160,6 +160,11 @@ pub(crate) const TEXT: &[Entry] = &[
         "WeChat's 48-hour reply window is open until {until}: replies go out on WeChat.",
     ),
     (
+        "desk.wechat.window_open_unsent",
+        "微信 48 小时回复窗口开放至 {until}；本服务器未配置微信发送（wechat_app_secret），回复将改用客户的短信或邮件。",
+        "WeChat's 48-hour reply window is open until {until}; this server does not send on WeChat (wechat_app_secret), so replies go by the customer's SMS or email.",
+    ),
+    (
         "desk.wechat.window_closed",
         "微信 48 小时回复窗口已于 {since} 关闭：回复将改用客户的短信或邮件；两者都没有时无法回复。",
         "WeChat's 48-hour reply window closed at {since}: replies go by the customer's SMS or email instead, and cannot be sent without either.",

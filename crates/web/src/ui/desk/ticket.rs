@@ -297,8 +297,12 @@ async fn ticket_page(
         .flatten()
         .map(|w| {
             let text = if w.open {
-                t.s("desk.wechat.window_open")
-                    .replace("{until}", &local_time(state, w.closes_at))
+                t.s(if w.sendable {
+                    "desk.wechat.window_open"
+                } else {
+                    "desk.wechat.window_open_unsent"
+                })
+                .replace("{until}", &local_time(state, w.closes_at))
             } else {
                 t.s("desk.wechat.window_closed")
                     .replace("{since}", &local_time(state, w.closes_at))
