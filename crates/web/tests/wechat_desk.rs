@@ -4,8 +4,9 @@
 //! the agent's reply leaves by the outbox's `wechat` channel to a loopback stand-in for
 //! api.weixin.qq.com with WeChat's JSON and the access token, an expired token is fetched
 //! again, 45015 ends the message; the ticket page shows the 48-hour window, and a reply after
-//! it is refused naming it. SMS: a customer's text opens a ticket, the next threads into it,
-//! and the agent's reply leaves by the `sms` channel. Neither the OpenID, a MediaId nor the
+//! it is refused naming it, unless the customer has an email address to answer by. SMS: a
+//! customer's text opens a ticket, the next threads into it, and the agent's reply leaves by
+//! the `sms` channel; an unknown number's text becomes a new customer's ticket. Neither the OpenID, a MediaId nor the
 //! phone is ever in the database in plaintext, and erasure leaves no WeChat row.
 
 mod common;
@@ -354,6 +355,27 @@ async fn a_wechat_follower_becomes_a_conversation_answered_within_48_hours() {
     );
     assert!(r.text.contains("您好，请问还在吗？"));
 
+    // Once the customer gives an email address, the reply goes there instead.
+    h.app
+        .update_customer(
+            &supervisor(),
+            customer,
+            tripdesk_app::customers::CustomerChanges {
+                add_emails: vec![Labeled::new("email", "xiaoyu.lin@example.cn")],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let r = reply(h, &agent, ticket_id, "您好，已通过邮件回复您。").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let mut tx = h.store.store.read().await.unwrap();
+    let id: Uuid = r.body["message_id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(tx.get_message(id).await.unwrap().unwrap().channel, "email");
+    drop(tx);
+    let replies = events(h, ticket_id, "reply").await;
+    assert_eq!(replies.last().unwrap().1["delivery"], "email");
+
     // Nothing personal in plaintext: not the OpenID, not the MediaId.
     assert_absent(h, &[OPENID, MEDIA_ID]);
 
@@ -480,5 +502,27 @@ async fn a_customers_sms_threads_into_their_ticket_and_the_agent_answers_by_sms(
     assert_eq!(sent[0].text, "可以的，已为您改到 8 月 10 日。");
     assert_eq!(events(&h, ticket_id, "reply").await[0].1["delivery"], "sms");
     let _ = wire::OK;
-    assert_absent(&h, &[PHONE]);
+
+    // An unknown number: a new customer (the phone sealed) and a ticket of their own.
+    let stranger = json!([{"phone_number": "13800138000", "content": "请问还有空位吗？", "sequence_id": "seq-3"}]);
+    post_replies(&h, &clock, stranger).await;
+    let blind = h
+        .app
+        .vault()
+        .unwrap()
+        .blind_index("phone", "+8613800138000");
+    let mut tx = h.store.store.read().await.unwrap();
+    let found = tx
+        .find_customers_by_identifier("phone", &blind)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    let theirs = tx
+        .newest_open_ticket(found[0])
+        .await
+        .unwrap()
+        .expect("their ticket");
+    assert_ne!(theirs, ticket_id);
+    drop(tx);
+    assert_absent(&h, &[PHONE, "13800138000"]);
 }
