@@ -1,5 +1,5 @@
 //! Where an agent's reply to a customer goes (issue 17 items 4 and 5): one dispatch, by the
-//! channel the customer last wrote on in this ticket (`ConversationRepo::ticket_last_inbound`:
+//! channel the customer last wrote on in this ticket (`MessagingRepo::ticket_last_inbound`:
 //! their mails, SMS and WeChat messages), every way through the outbox.
 //!
 //! - **wechat**: a customer-service message to the follower while WeChat's 48-hour window

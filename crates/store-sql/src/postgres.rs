@@ -339,8 +339,8 @@ mod shared_chat {
 mod shared_email_in {
     include!("shared/email_in.rs");
 }
-mod shared_conversation {
-    include!("shared/conversation.rs");
+mod shared_messaging {
+    include!("shared/messaging.rs");
 }
 /// A `tsvector` with a GIN index matches the search index, not FTS5 (`shared/search.rs`).
 const FTS5: bool = false;

@@ -252,8 +252,8 @@ mod shared_chat {
 mod shared_email_in {
     include!("shared/email_in.rs");
 }
-mod shared_conversation {
-    include!("shared/conversation.rs");
+mod shared_messaging {
+    include!("shared/messaging.rs");
 }
 /// FTS5 matches the search index (`shared/search.rs`).
 const FTS5: bool = true;

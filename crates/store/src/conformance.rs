@@ -18,7 +18,6 @@ pub use crate::bookings::conformance::*;
 pub use crate::calendar::conformance::*;
 pub use crate::catalog::conformance::*;
 pub use crate::chat::conformance::*;
-pub use crate::conversation::conformance::*;
 pub use crate::customer::conformance::*;
 pub use crate::desk::conformance::*;
 pub use crate::documents::conformance::*;
@@ -31,6 +30,7 @@ pub use crate::ical_sync::conformance::*;
 pub use crate::idempotency::idempotency_key_claims;
 pub use crate::identity::conformance::*;
 pub use crate::jobs::conformance::*;
+pub use crate::messaging::conformance::*;
 pub use crate::notify::conformance::*;
 pub use crate::phone::conformance::*;
 pub use crate::policies::conformance::*;
@@ -271,7 +271,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; search, search_conformance_tests);
         $crate::conformance_tests!(@capability $make; calls, calls_conformance_tests);
         $crate::conformance_tests!(@capability $make; chat, chats_conformance_tests);
-        $crate::conformance_tests!(@capability $make; conversation, conversation_conformance_tests);
+        $crate::conformance_tests!(@capability $make; messaging, messaging_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {
         mod $module {

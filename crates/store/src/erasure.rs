@@ -217,7 +217,7 @@ pub const EMAIL_IN_FIELDS: &[TextColumn] = &[
 ];
 
 /// WeChat: each follower's OpenID sealed and as a keyed hash, their messages' texts and
-/// MediaIds sealed; erasure deletes the rows (`ConversationRepo::delete_customer_wechat`).
+/// MediaIds sealed; erasure deletes the rows (`MessagingRepo::delete_customer_wechat`).
 pub const WECHAT_FIELDS: &[TextColumn] = &[
     TextColumn {
         customer_of: Some("customer_id"),

@@ -18,7 +18,6 @@ pub mod calendar;
 pub mod catalog;
 pub mod chat;
 pub mod conformance;
-pub mod conversation;
 pub mod customer;
 pub mod desk;
 pub mod documents;
@@ -31,6 +30,7 @@ pub mod ical_sync;
 pub mod idempotency;
 pub mod identity;
 pub mod jobs;
+pub mod messaging;
 pub mod notify;
 pub mod phone;
 pub mod policies;
@@ -46,7 +46,6 @@ pub use bookings::*;
 pub use calendar::*;
 pub use catalog::*;
 pub use chat::*;
-pub use conversation::*;
 pub use customer::*;
 pub use desk::*;
 pub use documents::*;
@@ -59,6 +58,7 @@ pub use ical_sync::*;
 pub use idempotency::*;
 pub use identity::*;
 pub use jobs::*;
+pub use messaging::*;
 pub use notify::*;
 pub use phone::*;
 pub use policies::*;
@@ -240,7 +240,7 @@ pub trait Tx:
     + CallRepo
     + ChatRepo
     + EmailInRepo
-    + ConversationRepo
+    + MessagingRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

@@ -54,7 +54,7 @@ pub struct LastInbound {
 }
 
 #[async_trait]
-pub trait ConversationRepo: Send {
+pub trait MessagingRepo: Send {
     /// Stores a follower unless their OpenID's key is stored already (returns false).
     async fn insert_wechat_user(&mut self, user: &WechatUser) -> Result<bool, StoreError>;
 

@@ -5,7 +5,7 @@
 use super::{Db, SqlTx};
 use crate::convert::{err, id, ms, opt_id, ts};
 use sqlx::Row;
-use tripdesk_store::{ConversationRepo, LastInbound, StoreError, WechatMessage, WechatUser};
+use tripdesk_store::{MessagingRepo, LastInbound, StoreError, WechatMessage, WechatUser};
 use uuid::Uuid;
 
 type DbRow = <Db as sqlx::Database>::Row;
@@ -45,7 +45,7 @@ fn message_from_row(row: &DbRow) -> Result<WechatMessage, StoreError> {
 }
 
 #[async_trait::async_trait]
-impl ConversationRepo for SqlTx {
+impl MessagingRepo for SqlTx {
     async fn insert_wechat_user(&mut self, u: &WechatUser) -> Result<bool, StoreError> {
         let done = sqlx::query(&format!(
             "INSERT INTO wechat_users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) \

@@ -2,7 +2,7 @@
 
 /// This repository's checks as tests (run by [`conformance_tests!`](crate::conformance_tests)).
 #[macro_export]
-macro_rules! conversation_conformance_tests {
+macro_rules! messaging_conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@each $make;
             wechat_pushes_are_kept_once_and_tickets_know_where_the_customer_last_wrote);
