@@ -2,13 +2,14 @@
 //! templates from the SOP (greeting, closing, common answers) in zh-CN and en, and turning an
 //! inquiry into a complaint.
 //!
-//! A reply stops the ticket's running first-response clock in the same transaction, and when
-//! the customer has an email address in the vault it is queued to them through the outbox
-//! (the one-off message path, so it is retried, rate-limited and listed like every message).
+//! A reply stops the ticket's running first-response clock in the same transaction and is
+//! queued to the customer through the outbox (so it is retried, rate-limited and listed like
+//! every message) by the channel they last wrote on — email, SMS or WeChat (`reply_route`).
 
 use crate::customers::identifier_field;
 use crate::idempotency::{Idempotency, Once};
 use crate::notify::OneOffMessage;
+use crate::reply_route::ReplyRoute;
 use crate::sla::ClockAction;
 use crate::{check_text, App, AppError, FieldError, Lines, OnDuplicate, Principal};
 use serde_json::json;
@@ -53,7 +54,7 @@ impl MessageKind {
 #[derive(Debug, Clone)]
 pub struct PostedMessage {
     pub event: TicketEvent,
-    /// The outbox message carrying a reply to the customer's email, if any.
+    /// The outbox message carrying a reply to the customer (email, SMS or WeChat), if any.
     pub message_id: Option<Uuid>,
     /// The first-response clock this reply stopped and how it ended (`met` or `breached`).
     pub stopped_clock: Option<(String, String)>,
@@ -147,6 +148,24 @@ const DEFAULT_REPLIES: &[(&str, &str, &str, &str, &str, &str)] = &[
 
 const KEY_TAKEN: &str = "a reply template with this key exists in this language";
 
+/// An SMS text's refusal as the reply form's field.
+fn as_body_error(e: AppError) -> AppError {
+    match e {
+        AppError::Validation(fields) => AppError::Validation(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    if f.field == "text" {
+                        f.field = "body".into();
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// Fills a template's `{{ name }}` placeholders; unknown ones are left as they are.
 pub fn fill_reply(body: &str, vars: &[(&str, &str)]) -> String {
     let mut out = body.to_string();
@@ -232,6 +251,7 @@ impl App {
         let mut data = json!({});
         let mut message_id = None;
         let mut stopped_clock = None;
+        let mut email_reply = false;
         if kind == MessageKind::Reply {
             if ticket.state == State::Closed {
                 return Err(AppError::Conflict {
@@ -254,15 +274,18 @@ impl App {
                     data["stopped_clock"] = json!({ "target": target, "result": result });
                 }
             }
-            match self.customer_email(&mut *tx, ticket.customer_id).await? {
-                Some(to) => {
+            // One dispatch: by the channel the customer last wrote on (`reply_route`).
+            let route = self.reply_route(&mut *tx, &ticket).await?;
+            let related = Some(("ticket".to_string(), ticket.id.to_string()));
+            let message = match route {
+                ReplyRoute::Email { ref to } => {
                     let mut message = self
                         .one_off(
                             p,
                             &mut *tx,
                             &OneOffMessage {
                                 channel: "email".into(),
-                                to,
+                                to: to.clone(),
                                 subject: format!("Re: [{}] {}", ticket.number, ticket.subject)
                                     .chars()
                                     .filter(|c| !c.is_control())
@@ -278,13 +301,29 @@ impl App {
                     // On an email ticket the reply names the customer's mails, so it
                     // threads in their mail client (`email_in`).
                     message.thread_references = self.reply_references(&mut *tx, ticket.id).await?;
-                    tx.enqueue(std::slice::from_ref(&message)).await?;
-                    message_id = Some(message.id);
-                    data["message_id"] = json!(message.id);
-                    data["delivery"] = json!("email");
+                    Some(message)
                 }
-                None => data["delivery"] = json!("none"),
+                ReplyRoute::Sms {
+                    customer_id,
+                    ref recipient,
+                } => Some(
+                    self.sms_message(customer_id, recipient.clone(), &body, related, false)
+                        .map_err(as_body_error)?,
+                ),
+                ReplyRoute::Wechat {
+                    customer_id,
+                    ref recipient,
+                } => Some(self.wechat_message(customer_id, recipient.clone(), &body, related)?),
+                ReplyRoute::None => None,
+            };
+            if let Some(mut message) = message {
+                message.created_by = Some(p.user_id).filter(|id| !id.is_nil());
+                tx.enqueue(std::slice::from_ref(&message)).await?;
+                message_id = Some(message.id);
+                data["message_id"] = json!(message.id);
             }
+            data["delivery"] = json!(route.channel());
+            email_reply = matches!(route, ReplyRoute::Email { .. });
         }
         let event = TicketEvent {
             id: Uuid::now_v7(),
@@ -302,7 +341,7 @@ impl App {
         tx.insert_ticket_event(&event).await?;
         self.index_ticket_event(&mut *tx, &event).await?;
         // Every emailed reply is noted, so the customer's answer to it threads here.
-        if let Some(outbox_id) = message_id {
+        if let Some(outbox_id) = message_id.filter(|_| email_reply) {
             self.record_email_reply(&mut *tx, &ticket, outbox_id, event.id)
                 .await?;
         }

@@ -35,14 +35,17 @@ pub mod page;
 pub mod personal_data;
 pub mod phone;
 pub mod public_desk;
+pub mod reply_route;
 pub mod role_queues;
 pub mod search;
 pub mod secrets;
 pub mod sla;
 pub mod sms;
+pub mod sms_in;
 pub mod ttl_cache;
 pub mod webhook_events;
 pub mod wechat;
+pub mod wechat_in;
 
 pub(crate) use error::OnDuplicate;
 pub use error::{check_optional_text, check_text, AppError, FieldError, Lines};

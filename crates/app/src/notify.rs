@@ -50,6 +50,9 @@ pub struct NotifySettings {
     /// The secret the SMS provider signs its receipts and replies with (`sms_webhook_secret`);
     /// without it they are refused (401).
     pub sms_webhook_secret: Option<tripdesk_vault::Secret<String>>,
+    /// Whether WeChat customer-service messages go out (`wechat_app_secret` is configured):
+    /// without it a reply on a WeChat ticket goes by the customer's other channels.
+    pub wechat: bool,
 }
 
 impl Default for NotifySettings {
@@ -61,6 +64,7 @@ impl Default for NotifySettings {
             email: true,
             sms: false,
             sms_webhook_secret: None,
+            wechat: false,
         }
     }
 }

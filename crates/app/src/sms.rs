@@ -235,6 +235,8 @@ pub struct ReceivedReply {
     /// Every active customer holding the sender's phone (exactly, by blind index).
     pub customer_ids: Vec<Uuid>,
     pub text: Secret<String>,
+    /// The sender's number as the customers' phones are indexed (E.164 when it is one).
+    pub phone: Secret<String>,
 }
 
 impl App {
@@ -450,7 +452,8 @@ impl App {
     /// Stores the replies customers sent, in their own transaction ([`App::receive_sms_replies_in`]),
     /// and reads each new one as a safety check-in of the open incidents its sender is in
     /// (1 安全 / 2 需要帮助, [`App::checkin_by_sms`]) in the same transaction: a reply stored
-    /// once is answered once, however often the provider delivers it.
+    /// once is answered once, however often the provider delivers it. A reply that answers no
+    /// check-in goes into the sender's conversation ([`App::thread_sms_reply`]).
     pub async fn receive_sms_replies(
         &self,
         verified: VerifiedSmsWebhook,
@@ -461,8 +464,13 @@ impl App {
             .receive_sms_replies_in(&mut *tx, verified, replies)
             .await?;
         for reply in &stored {
-            self.checkin_by_sms(&mut *tx, &reply.customer_ids, reply.text.expose_secret())
+            let answers = self
+                .checkin_by_sms(&mut *tx, &reply.customer_ids, reply.text.expose_secret())
                 .await?;
+            // Not a safety check-in answer: a message for the desk (`sms_in`).
+            if answers.is_empty() {
+                self.thread_sms_reply(&mut *tx, reply).await?;
+            }
         }
         tx.commit().await?;
         Ok((answer, stored))
@@ -553,6 +561,7 @@ impl App {
                     id,
                     customer_ids,
                     text: Secret::new(r.content.clone()),
+                    phone: Secret::new(lookup),
                 });
             } else {
                 answer.repeated += 1;

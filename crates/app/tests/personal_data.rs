@@ -185,7 +185,8 @@ async fn today_s_capabilities_declare_their_fields() {
             "sms_replies",
             "calls",
             "chats",
-            "email_messages"
+            "email_messages",
+            "wechat"
         ]
     );
     let tables = app.personal_data().tables();
@@ -205,6 +206,8 @@ async fn today_s_capabilities_declare_their_fields() {
         "calls",
         "chat_messages",
         "email_messages",
+        "wechat_users",
+        "wechat_messages",
     ] {
         assert!(tables.contains(&t), "{t} is declared");
     }

@@ -342,6 +342,9 @@ mod shared_conversation {
 mod shared_email_in {
     include!("shared/email_in.rs");
 }
+mod shared_messaging {
+    include!("shared/messaging.rs");
+}
 /// A `tsvector` with a GIN index matches the search index, not FTS5 (`shared/search.rs`).
 const FTS5: bool = false;
 mod shared_search {

@@ -255,6 +255,9 @@ mod shared_conversation {
 mod shared_email_in {
     include!("shared/email_in.rs");
 }
+mod shared_messaging {
+    include!("shared/messaging.rs");
+}
 /// FTS5 matches the search index (`shared/search.rs`).
 const FTS5: bool = true;
 mod shared_search {

@@ -31,6 +31,7 @@ pub use crate::ical_sync::conformance::*;
 pub use crate::idempotency::idempotency_key_claims;
 pub use crate::identity::conformance::*;
 pub use crate::jobs::conformance::*;
+pub use crate::messaging::conformance::*;
 pub use crate::notify::conformance::*;
 pub use crate::phone::conformance::*;
 pub use crate::policies::conformance::*;
@@ -272,6 +273,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; calls, calls_conformance_tests);
         $crate::conformance_tests!(@capability $make; chat, chats_conformance_tests);
         $crate::conformance_tests!(@capability $make; conversation, conversation_conformance_tests);
+        $crate::conformance_tests!(@capability $make; messaging, messaging_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {
         mod $module {

@@ -227,6 +227,20 @@ pub const EMAIL_IN_FIELDS: &[TextColumn] = &[
     held("email_messages", "message_key", DataKind::Link),
 ];
 
+/// WeChat: each follower's OpenID sealed and as a keyed hash, their messages' texts and
+/// MediaIds sealed; erasure deletes the rows (`MessagingRepo::delete_customer_wechat`).
+pub const WECHAT_FIELDS: &[TextColumn] = &[
+    TextColumn {
+        customer_of: Some("customer_id"),
+        ..held("wechat_users", "openid_sealed", DataKind::Sealed)
+    },
+    held("wechat_users", "openid_key", DataKind::Link),
+    TextColumn {
+        customer_of: Some("customer_id"),
+        ..held("wechat_messages", "sealed_body", DataKind::Sealed)
+    },
+];
+
 /// Idempotency keys: the first response to a create request, kept 24 h, may quote the
 /// customer (the ticket as created).
 pub const IDEMPOTENCY_FIELDS: &[TextColumn] = &[text("idempotency_keys", "response_body", None)];

@@ -31,6 +31,7 @@ pub mod ical_sync;
 pub mod idempotency;
 pub mod identity;
 pub mod jobs;
+pub mod messaging;
 pub mod notify;
 pub mod phone;
 pub mod policies;
@@ -59,6 +60,7 @@ pub use ical_sync::*;
 pub use idempotency::*;
 pub use identity::*;
 pub use jobs::*;
+pub use messaging::*;
 pub use notify::*;
 pub use phone::*;
 pub use policies::*;
@@ -241,6 +243,7 @@ pub trait Tx:
     + ChatRepo
     + ConversationRepo
     + EmailInRepo
+    + MessagingRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

@@ -118,6 +118,13 @@ pub struct Config {
     /// The account's AppID (`wx…`), which every safe-mode message must carry (required with
     /// `wechat_encoding_aes_key`).
     pub wechat_app_id: Option<String>,
+    /// The account's AppSecret (never printed). Set with `wechat_app_id`: agents' replies on
+    /// WeChat tickets go out as customer-service messages (客服消息) within WeChat's 48-hour
+    /// window. Unset: such replies go by the customer's phone or email, if any.
+    pub wechat_app_secret: Option<Hidden>,
+    /// WeChat's API address; the default is WeChat's own. Tests point it at a loopback
+    /// listener.
+    pub wechat_api_base_url: String,
 }
 
 /// A secret option: printed as `***`.
@@ -189,6 +196,8 @@ impl Default for Config {
             wechat_token: None,
             wechat_encoding_aes_key: None,
             wechat_app_id: None,
+            wechat_app_secret: None,
+            wechat_api_base_url: tripdesk_delivery::wechat::DEFAULT_BASE_URL.into(),
         }
     }
 }
@@ -206,7 +215,7 @@ pub struct Overrides {
 
 /// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
 /// the test suite's, are not configuration).
-const ENV_KEYS: [&str; 44] = [
+const ENV_KEYS: [&str; 46] = [
     "addr",
     "data_dir",
     "database_url",
@@ -251,6 +260,8 @@ const ENV_KEYS: [&str; 44] = [
     "wechat_encoding_aes_key",
     "wechat_app_id",
     "cti_webhook_secret",
+    "wechat_app_secret",
+    "wechat_api_base_url",
 ];
 
 impl Config {
@@ -311,6 +322,7 @@ impl Config {
             &mut config.cti_webhook_secret,
             &mut config.wechat_token,
             &mut config.wechat_encoding_aes_key,
+            &mut config.wechat_app_secret,
         ] {
             if value.as_ref().is_some_and(|v| v.0.trim().is_empty()) {
                 *value = None;
@@ -337,13 +349,25 @@ impl Config {
     /// The WeChat official account, when `wechat_token` is set (validated at load).
     pub fn wechat_account(&self) -> anyhow::Result<Option<tripdesk_wechat::Account>> {
         let Some(token) = &self.wechat_token else {
-            if self.wechat_encoding_aes_key.is_some() || self.wechat_app_id.is_some() {
-                bail!("wechat_encoding_aes_key and wechat_app_id need wechat_token");
+            if self.wechat_encoding_aes_key.is_some()
+                || self.wechat_app_id.is_some()
+                || self.wechat_app_secret.is_some()
+            {
+                bail!(
+                    "wechat_encoding_aes_key, wechat_app_id and wechat_app_secret need wechat_token"
+                );
             }
             return Ok(None);
         };
+        if self.wechat_app_secret.is_some() && self.wechat_app_id.is_none() {
+            bail!("wechat_app_secret needs wechat_app_id");
+        }
         let safe = match (&self.wechat_encoding_aes_key, &self.wechat_app_id) {
             (None, None) => None,
+            (None, Some(_)) if self.wechat_app_secret.is_some() => None,
+            (None, Some(_)) => bail!(
+                "wechat_app_id goes with wechat_encoding_aes_key (safe mode) or wechat_app_secret (replies)"
+            ),
             (Some(key), Some(app_id)) => Some(
                 tripdesk_wechat::SafeMode::new(key.0.trim(), app_id.trim()).map_err(|_| {
                     anyhow::anyhow!(
@@ -357,6 +381,18 @@ impl Config {
         let account = tripdesk_wechat::Account::new(token.0.trim(), safe)
             .map_err(|_| anyhow::anyhow!("wechat_token must be 3 to 32 letters and digits"))?;
         Ok(Some(account))
+    }
+
+    /// The WeChat channel's settings, when `wechat_app_secret` is set (validated at load).
+    pub fn wechat_config(&self) -> Option<tripdesk_delivery::wechat::WechatConfig> {
+        Some(tripdesk_delivery::wechat::WechatConfig {
+            base_url: self.wechat_api_base_url.trim().to_string(),
+            app_id: self.wechat_app_id.clone()?.trim().to_string(),
+            app_secret: tripdesk_vault::Secret::new(
+                self.wechat_app_secret.as_ref()?.0.trim().to_string(),
+            ),
+            timeout: std::time::Duration::from_secs(10),
+        })
     }
 
     fn validate_sms(&self) -> anyhow::Result<()> {
@@ -421,6 +457,12 @@ impl Config {
         self.socket_addr()?;
         self.search_words()?;
         self.wechat_account()?;
+        let wechat_url = self.wechat_api_base_url.trim();
+        if !(wechat_url.starts_with("http://") || wechat_url.starts_with("https://"))
+            || url::Url::parse(wechat_url).is_err()
+        {
+            bail!("wechat_api_base_url must be an http:// or https:// address");
+        }
         if !["pretty", "json"].contains(&self.log_format.as_str()) {
             bail!("log_format must be \"pretty\" or \"json\"");
         }
@@ -736,6 +778,23 @@ mod tests {
             jail.set_env("TRIPDESK_WECHAT_APP_ID", "");
             let c = Config::load(None, Overrides::default()).unwrap();
             assert!(c.wechat_account().unwrap().unwrap().safe_mode().is_none());
+            assert!(
+                c.wechat_config().is_none(),
+                "no AppSecret: no replies on WeChat"
+            );
+            // Replies: the AppSecret needs the AppID, never prints, WeChat's API by default.
+            jail.set_env("TRIPDESK_WECHAT_APP_SECRET", "wechat-app-s3cret");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(format!("{e:#}").contains("wechat_app_id"), "{e:#}");
+            jail.set_env("TRIPDESK_WECHAT_APP_ID", "wx2c2769f8efd9abc2");
+            let c = Config::load(None, Overrides::default()).unwrap();
+            assert!(!format!("{c:?}").contains("s3cret"));
+            let w = c.wechat_config().expect("replies configured");
+            assert_eq!(w.base_url, "https://api.weixin.qq.com");
+            assert!(c.wechat_account().unwrap().unwrap().safe_mode().is_none());
+            jail.set_env("TRIPDESK_WECHAT_API_BASE_URL", "ftp://x");
+            let e = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(format!("{e:#}").contains("wechat_api_base_url"), "{e:#}");
             Ok(())
         });
     }

@@ -212,6 +212,8 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
                     .sms_webhook_secret
                     .as_ref()
                     .map(|s| tripdesk_vault::Secret::new(s.0.trim().to_string())),
+                // The same condition as `channels_for`.
+                wechat: config.wechat_config().is_some(),
                 ..Default::default()
             },
             public_desk: tripdesk_app::public_desk::PublicDeskSettings {
@@ -355,6 +357,13 @@ fn channels_for(config: &Config, app: &App) -> anyhow::Result<Vec<Arc<dyn Channe
             ));
         }
         None => tracing::info!("sms_base_url is not set: SMS is refused when enqueued"),
+    }
+    if let Some(wechat) = config.wechat_config() {
+        tracing::info!(api = %wechat.base_url, "WeChat replies go out as customer-service messages");
+        channels.push(Arc::new(
+            tripdesk_delivery::wechat::WechatChannel::new(app, wechat)
+                .map_err(|e| anyhow::anyhow!(e))?,
+        ));
     }
     Ok(channels)
 }

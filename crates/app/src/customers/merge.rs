@@ -91,6 +91,8 @@ impl App {
             moved += 1;
         }
         let consents = tx.move_consents(other, keep).await?;
+        // Their WeChat followers and messages are this customer's now (replies, erasure).
+        tx.move_wechat_users(other, keep).await?;
         let mut taken = Vec::new();
         for f in SEALED_FIELDS {
             let theirs = sealed_slot(&mut gone.customer, f).and_then(|s| s.take());

@@ -21,6 +21,7 @@ mod notify;
 mod phone;
 mod sms;
 mod surveys;
+mod wechat;
 
 use crate::{App, AppError, Principal};
 use async_trait::async_trait;
@@ -200,7 +201,7 @@ pub struct PersonalDataRegistry {
 
 impl PersonalDataRegistry {
     /// Today's capabilities: customers, desk, surveys, notifications, idempotency keys,
-    /// bookings, the search index, SMS replies, phone calls, web chats, email threads.
+    /// bookings, the search index, SMS replies, phone calls, web chats, email threads, WeChat.
     pub fn built_in() -> Self {
         let mut r = Self {
             capabilities: Vec::new(),
@@ -216,6 +217,7 @@ impl PersonalDataRegistry {
         r.register(Arc::new(phone::Calls));
         r.register(Arc::new(chat::Chats));
         r.register(Arc::new(email_in::EmailMessages));
+        r.register(Arc::new(wechat::Wechat));
         r
     }
 

@@ -80,7 +80,8 @@ async fn receive_push(
         msg_signature: q.msg_signature.as_deref(),
     };
     let message = state.app.open_wechat_push(&query, &body)?;
-    // Kept in the customer's conversation by the next step of issue 17; counted meanwhile.
+    // Kept once, threaded by OpenID into the customer's ticket (`tripdesk_app::wechat_in`).
+    state.app.take_wechat_push(&message).await?;
     metrics::counter!("tripdesk_wechat_pushes_total", "kind" => kind_name(&message.kind))
         .increment(1);
     Ok(text("success".to_owned()))

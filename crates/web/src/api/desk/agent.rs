@@ -74,8 +74,9 @@ pub struct StoppedClock {
 }
 
 /// Adds a reply to the customer (needs `work_tickets`; stops the first-response clock and
-/// emails the customer when an address is on file) or an internal note. Safe to retry with an
-/// `Idempotency-Key`.
+/// sends it by the channel the customer last wrote on — email, SMS, or WeChat within its
+/// 48-hour window; 409 `wechat_window_closed` when that window closed and the customer has no
+/// phone or email) or an internal note. Safe to retry with an `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(IdPath, crate::api::IdempotencyKeyHeader), request_body = TicketMessageBody,
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 201, description = "Added to the timeline (or, with `Idempotent-Replayed: true`, the first answer to this key)", body = PostedView)))]

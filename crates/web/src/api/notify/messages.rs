@@ -62,7 +62,9 @@ impl MessageView {
         Self {
             id: m.id,
             channel: m.channel.clone(),
-            to: if m.channel == tripdesk_app::sms::SMS_CHANNEL {
+            to: if m.channel == tripdesk_app::sms::SMS_CHANNEL
+                || m.channel == tripdesk_app::wechat::WECHAT_CHANNEL
+            {
                 tripdesk_app::sms::sms_recipient_identifier(&m.recipient)
                     .map(|id| id.to_string())
                     .unwrap_or_default()

@@ -82,6 +82,10 @@ struct TicketPage {
     comp_kinds: Vec<Opt>,
     templates: Vec<TemplateGroup>,
     can_reply: bool,
+    /// WeChat's reply window for this customer, when they wrote on WeChat: the sentence,
+    /// and whether it is open.
+    wechat_window: Option<String>,
+    wechat_open: bool,
     can_convert: bool,
     /// An inquiry, and the user may see the catalog: the needs form, from this ticket.
     can_recommend: bool,
@@ -285,7 +289,29 @@ async fn ticket_page(
         }
     }
     let preselected = tk.group_id.or(suggestion.as_ref().map(|s| s.group_id));
+    let wechat_window = state
+        .app
+        .ticket_wechat_window(p, id)
+        .await
+        .ok()
+        .flatten()
+        .map(|w| {
+            let text = if w.open {
+                t.s(if w.sendable {
+                    "desk.wechat.window_open"
+                } else {
+                    "desk.wechat.window_open_unsent"
+                })
+                .replace("{until}", &local_time(state, w.closes_at))
+            } else {
+                t.s("desk.wechat.window_closed")
+                    .replace("{since}", &local_time(state, w.closes_at))
+            };
+            (w.open, text)
+        });
     let page = TicketPage {
+        wechat_open: wechat_window.as_ref().is_some_and(|w| w.0),
+        wechat_window: wechat_window.map(|w| w.1),
         id: tk.id,
         number: tk.number.clone(),
         subject: tk.subject.clone(),
@@ -462,6 +488,28 @@ pub async fn post_message(
                 &format!("/desk/tickets/{id}#timeline"),
                 Flash::done(t.s(done)),
             )
+        }
+        Err(AppError::Conflict {
+            code: "wechat_window_closed",
+            ..
+        }) => {
+            // The sentence names when the window closed, in the page's language and zone.
+            let since = state
+                .app
+                .ticket_wechat_window(&user.principal, id)
+                .await
+                .ok()
+                .flatten()
+                .map(|w| local_time(&state, w.closes_at))
+                .unwrap_or_default();
+            let p = Posted::refused(
+                "reply",
+                &form,
+                t.s("desk.conflict.wechat_window_closed")
+                    .replace("{since}", &since),
+                StatusCode::CONFLICT,
+            );
+            ticket_page(&state, &user, id, Some(p)).await
         }
         Err(AppError::Conflict {
             code: "ticket_closed",

@@ -80,10 +80,11 @@ pub(super) fn timeline_row(
                 .unwrap_or_default();
             if e.kind == "reply" {
                 meta.push(
-                    t.s(if data["delivery"] == "email" {
-                        "desk.reply.emailed"
-                    } else {
-                        "desk.reply.not_emailed"
+                    t.s(match data["delivery"].as_str() {
+                        Some("email") => "desk.reply.emailed",
+                        Some("sms") => "desk.reply.sent_sms",
+                        Some("wechat") => "desk.reply.sent_wechat",
+                        _ => "desk.reply.not_emailed",
                     })
                     .to_string(),
                 );
@@ -105,6 +106,16 @@ pub(super) fn timeline_row(
                     data["talk_secs"].as_i64().unwrap_or(0),
                 ));
             }
+            // A customer's message says which channel it came by.
+            if let Some(channel) = data["channel"]
+                .as_str()
+                .filter(|_| e.kind.starts_with("customer_"))
+            {
+                meta.push(
+                    t.s("desk.tl.via")
+                        .replace("{channel}", t.s(&format!("channel.{channel}"))),
+                );
+            }
             if e.kind == "customer_email" {
                 if let Some(kind) = data["auto"].as_str() {
                     meta.push(format!("{} ({kind})", t.s("desk.tl.customer_email_auto")));
@@ -113,6 +124,8 @@ pub(super) fn timeline_row(
             let what = match (e.kind.as_str(), &e.step, &e.to_state) {
                 ("reply", _, _) => t.s("desk.tl.reply").to_string(),
                 ("customer_email", _, _) => t.s("desk.tl.customer_email").to_string(),
+                ("customer_wechat", _, _) => t.s("desk.tl.customer_wechat").to_string(),
+                ("customer_sms", _, _) => t.s("desk.tl.customer_sms").to_string(),
                 ("note", _, _) => t.s("desk.tl.note").to_string(),
                 ("converted", _, _) => t.s("desk.tl.converted").to_string(),
                 ("call", _, _) => t.s("desk.tl.call").to_string(),
@@ -123,7 +136,10 @@ pub(super) fn timeline_row(
                 (_, _, Some(to)) => label(t, "state", to),
                 (kind, _, _) => kind.to_string(),
             };
-            let is_message = matches!(e.kind.as_str(), "reply" | "note" | "customer_email");
+            let is_message = matches!(
+                e.kind.as_str(),
+                "reply" | "note" | "customer_email" | "customer_wechat" | "customer_sms"
+            );
             EventRow {
                 at: local_time(state, e.at),
                 source: "ticket",

@@ -171,7 +171,9 @@ fn row(state: &AppState, t: Tr, m: &OutboxMessage) -> MessageRow {
         created: local_time_seconds(state, m.created_at),
         channel: t.s(&format!("channel.{}", m.channel)).to_string(),
         // An SMS recipient holds the sealed number: show the identifier it names.
-        to: if m.channel == tripdesk_app::sms::SMS_CHANNEL {
+        to: if m.channel == tripdesk_app::sms::SMS_CHANNEL
+            || m.channel == tripdesk_app::wechat::WECHAT_CHANNEL
+        {
             tripdesk_app::sms::sms_recipient_identifier(&m.recipient)
                 .map(|id| id.to_string())
                 .unwrap_or_default()
