@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod chat_hub;
 pub mod extract;
 pub mod i18n;
 pub mod problem;
@@ -77,6 +78,8 @@ pub struct AppState {
     /// The PDF renderer, its fonts read on first use (about 40 MB a node never pays for if
     /// it prints nothing); the error is kept so a missing font is reported, not retried.
     pdf: Arc<OnceLock<Result<tripdesk_pdf::Renderer, String>>>,
+    /// The chat signal routed to the sockets that follow each chat (`chat_hub`).
+    pub chat_hub: chat_hub::ChatHub,
 }
 
 impl AppState {
@@ -138,7 +141,6 @@ impl AppState {
             .to_pretty_json()
             .map_err(|e| tripdesk_app::AppError::Internal(e.to_string()))?;
         Ok(Self {
-            app,
             tz,
             org_name: name.into(),
             config: Arc::new(config),
@@ -146,6 +148,8 @@ impl AppState {
             flashes: Default::default(),
             openapi: Arc::new(openapi),
             pdf: Arc::default(),
+            chat_hub: chat_hub::ChatHub::spawn(&app.store.signals()),
+            app,
         })
     }
 }

@@ -29,7 +29,7 @@ use tripdesk_app::chat::QUEUE_KEY;
 use tripdesk_app::Principal;
 use tripdesk_domain::chat::ChatState;
 use tripdesk_domain::identity::Permission;
-use tripdesk_store::signal::{Key, Topic};
+use tripdesk_store::signal::Key;
 use tripdesk_store::ChatFilter;
 use uuid::Uuid;
 
@@ -180,7 +180,7 @@ struct AgentFrame {
 }
 
 async fn agent_session(state: AppState, mut socket: WebSocket, p: Principal, t: Tr) {
-    let mut keys = state.app.store.signals().subscribe_keys(Topic::Chat);
+    let mut keys = state.chat_hub.follow(&[QUEUE_KEY]);
     let mut open: HashMap<Uuid, Open> = HashMap::new();
     let mut queue_due = true;
     loop {
@@ -203,11 +203,13 @@ async fn agent_session(state: AppState, mut socket: WebSocket, p: Principal, t: 
                     let done = match f.kind.as_str() {
                         "open" => {
                             open.entry(f.chat).or_default();
+                            keys.add(f.chat);
                             dirty.push(f.chat);
                             Ok(())
                         }
                         "close" => {
                             open.remove(&f.chat);
+                            keys.remove(f.chat);
                             Ok(())
                         }
                         "say" => state.app.agent_says(&p, f.chat, &f.text).await.map(drop),
@@ -227,17 +229,17 @@ async fn agent_session(state: AppState, mut socket: WebSocket, p: Principal, t: 
                 Some(Ok(_)) => {}
             },
             key = keys.recv() => match key {
-                Ok(Key::One(k)) if k == QUEUE_KEY => queue_due = true,
-                Ok(Key::One(k)) => {
+                Some(Key::One(k)) if k == QUEUE_KEY => queue_due = true,
+                Some(Key::One(k)) => {
                     if open.contains_key(&k) {
                         dirty.push(k);
                     }
                 }
-                Ok(Key::All) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                Some(Key::All) => {
                     queue_due = true;
                     dirty.extend(open.keys().copied());
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                None => return,
             },
             _ = tokio::time::sleep(QUEUE_REFRESH) => {
                 queue_due = true;

@@ -30,7 +30,7 @@ use serde_json::{json, Value};
 use tripdesk_app::chat::{ChatLine, StartChat};
 use tripdesk_app::AppError;
 use tripdesk_domain::chat::ChatState;
-use tripdesk_store::signal::{Key, Topic, FALLBACK_POLL};
+use tripdesk_store::signal::FALLBACK_POLL;
 use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {
@@ -255,7 +255,7 @@ async fn visitor_session(
     t: Tr,
 ) {
     // Subscribed before the first read: a message committed in between wakes the loop.
-    let mut keys = state.app.store.signals().subscribe_keys(Topic::Chat);
+    let mut keys = state.chat_hub.follow(&[chat_id]);
     let mut last_state: Option<ChatState> = None;
     loop {
         // Send what is new since `after`.
@@ -294,10 +294,8 @@ async fn visitor_session(
                     Some(Ok(_)) => {}
                 },
                 key = keys.recv() => match key {
-                    Ok(Key::One(k)) if k == chat_id => break,
-                    Ok(Key::One(_)) => {}
-                    Ok(Key::All) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    Some(_) => break,
+                    None => return,
                 },
                 _ = tokio::time::sleep(FALLBACK_POLL) => break,
             }
