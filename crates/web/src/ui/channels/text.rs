@@ -14,6 +14,7 @@ pub(crate) const TEXT: &[Entry] = &[
     ),
     ("mailboxes.none", "还没有收件邮箱。", "No mailboxes yet."),
     ("mailboxes.name", "名称", "Name"),
+    ("mailboxes.name_placeholder", "客服信箱", "Support inbox"),
     ("mailboxes.server", "服务器", "Server"),
     ("mailboxes.host", "IMAP 服务器", "IMAP server"),
     ("mailboxes.port", "端口", "Port"),
