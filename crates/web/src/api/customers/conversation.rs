@@ -26,11 +26,13 @@ pub struct ConversationPath {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationQueryParams {
     /// The `next` of the page before (absent: the newest entries).
     before: Option<String>,
     /// 1–200, 50 when left out.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
