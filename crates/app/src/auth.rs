@@ -495,3 +495,27 @@ fn active(user: User) -> Result<User, AppError> {
         Err(AppError::Unauthenticated("the account is disabled"))
     }
 }
+
+/// The one check of a signed inbound webhook (`tripdesk_vault::webhook`: payment gateways,
+/// the SMS provider, the CTI): `signature` is the `X-Tripdesk-Signature` header, `body` the
+/// bytes received, `now_s` this server's clock. 401 naming what is wrong.
+pub(crate) fn check_webhook_signature(
+    secret: &str,
+    signature: Option<&str>,
+    body: &[u8],
+    now_s: i64,
+) -> Result<(), AppError> {
+    use tripdesk_vault::webhook::{verify, VerifyError};
+    let Some(signature) = signature else {
+        return Err(AppError::Unauthenticated(
+            "the X-Tripdesk-Signature header is missing",
+        ));
+    };
+    verify(secret, signature, body, now_s).map_err(|e| {
+        AppError::Unauthenticated(match e {
+            VerifyError::Malformed => "the X-Tripdesk-Signature header is malformed",
+            VerifyError::Stale => "the signature's timestamp is more than 5 minutes from now",
+            VerifyError::Mismatch => "the signature does not match",
+        })
+    })
+}

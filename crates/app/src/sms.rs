@@ -25,7 +25,6 @@ use tripdesk_domain::identity::Permission;
 use tripdesk_store::{
     CustomerIdentifier, DeliveryProgress, HandsetReceipt, HandsetState, NewMessage, SmsReply, Tx,
 };
-use tripdesk_vault::webhook::{verify, VerifyError};
 use tripdesk_vault::{KeyRing, Secret};
 use uuid::Uuid;
 
@@ -359,24 +358,12 @@ impl App {
                 "SMS webhooks are not configured on this server (sms_webhook_secret)",
             ));
         };
-        let Some(signature) = signature else {
-            return Err(AppError::Unauthenticated(
-                "the X-Tripdesk-Signature header is missing",
-            ));
-        };
-        verify(
+        crate::auth::check_webhook_signature(
             secret.expose_secret(),
             signature,
             body,
             self.now().as_second(),
-        )
-        .map_err(|e| {
-            AppError::Unauthenticated(match e {
-                VerifyError::Malformed => "the X-Tripdesk-Signature header is malformed",
-                VerifyError::Stale => "the signature's timestamp is more than 5 minutes from now",
-                VerifyError::Mismatch => "the signature does not match",
-            })
-        })?;
+        )?;
         Ok(VerifiedSmsWebhook(()))
     }
 

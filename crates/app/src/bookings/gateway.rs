@@ -29,7 +29,6 @@ use sha2::{Digest, Sha256};
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{Booking, PaymentGateway, PaymentMethod, PaymentNotification};
-use tripdesk_vault::webhook::{verify, VerifyError};
 
 /// The header a notification's signature comes in.
 pub use tripdesk_vault::webhook::SIGNATURE_HEADER;
@@ -229,18 +228,12 @@ impl App {
                 "no payment gateway is configured under this name",
             ));
         };
-        let Some(signature) = signature else {
-            return Err(AppError::Unauthenticated(
-                "the X-Tripdesk-Signature header is missing",
-            ));
-        };
-        verify(&gateway.secret, signature, body, self.now().as_second()).map_err(|e| {
-            AppError::Unauthenticated(match e {
-                VerifyError::Malformed => "the X-Tripdesk-Signature header is malformed",
-                VerifyError::Stale => "the signature's timestamp is more than 5 minutes from now",
-                VerifyError::Mismatch => "the signature does not match",
-            })
-        })?;
+        crate::auth::check_webhook_signature(
+            &gateway.secret,
+            signature,
+            body,
+            self.now().as_second(),
+        )?;
         Ok(VerifiedNotification {
             provider: gateway.provider,
             body_sha256: hex_sha256(body),

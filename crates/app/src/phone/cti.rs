@@ -11,7 +11,6 @@ use tripdesk_domain::customer::Phone;
 use tripdesk_domain::phone::cti::{derive, Event, EventKind};
 use tripdesk_domain::phone::Direction;
 use tripdesk_store::{CallEventRecord, CallRecord, Tx};
-use tripdesk_vault::webhook::{verify, VerifyError};
 use uuid::Uuid;
 
 /// The sealed field of a number on a CTI event (associated data: the call's blinded key).
@@ -177,24 +176,12 @@ impl App {
                 "CTI call events are not configured on this server (cti_webhook_secret)",
             ));
         };
-        let Some(signature) = signature else {
-            return Err(AppError::Unauthenticated(
-                "the X-Tripdesk-Signature header is missing",
-            ));
-        };
-        verify(
+        crate::auth::check_webhook_signature(
             secret.expose_secret(),
             signature,
             body,
             self.now().as_second(),
-        )
-        .map_err(|e| {
-            AppError::Unauthenticated(match e {
-                VerifyError::Malformed => "the X-Tripdesk-Signature header is malformed",
-                VerifyError::Stale => "the signature's timestamp is more than 5 minutes from now",
-                VerifyError::Mismatch => "the signature does not match",
-            })
-        })?;
+        )?;
         Ok(VerifiedCtiWebhook(()))
     }
 
