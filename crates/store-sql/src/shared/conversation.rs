@@ -12,7 +12,8 @@ use tripdesk_store::{
 /// words whoever typed them in), the agents'
 /// replies and the customer's own by any channel (`customer_email`, `customer_wechat`…).
 /// The first message of a ticket a chat became is the chat's transcript, already there as
-/// the chat's messages.
+/// the chat's messages (found through the customer's chats: `chats` has no index on
+/// `ticket_id`, and a customer has few chats).
 const TICKET_MESSAGES: &str = "SELECT 'ticket' AS source, e.id AS id, e.at AS at, \
      t.id AS ticket_id, t.number AS ticket_number, t.channel AS channel, e.kind AS kind, \
      CASE WHEN e.kind = 'created' THEN t.customer_name ELSE e.actor_name END AS actor, \
@@ -20,7 +21,8 @@ const TICKET_MESSAGES: &str = "SELECT 'ticket' AS source, e.id AS id, e.at AS at
      CAST(NULL AS TEXT) AS body_sealed, e.data AS data \
      FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
      WHERE (e.kind IN ('created', 'reply') OR e.kind LIKE 'customer\\_%' ESCAPE '\\') \
-     AND NOT (e.kind = 'created' AND EXISTS (SELECT 1 FROM chats c WHERE c.ticket_id = t.id)) \
+     AND NOT (e.kind = 'created' AND EXISTS (SELECT 1 FROM chats c \
+     WHERE c.customer_id = t.customer_id AND c.ticket_id = t.id)) \
      AND t.customer_id = ";
 
 #[async_trait::async_trait]
