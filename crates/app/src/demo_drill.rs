@@ -4,8 +4,9 @@
 //! by 赵敏 (leader) with 孙丽 (CS manager), 系统管理员 (technical support) and 吴刚
 //! (logistics); the broadcast is texted; most guests have answered safe by the link or by
 //! SMS, one answered "2" (needs help: one urgent ticket in 孙丽's queue, who called them
-//! back), one is silent and one child's guide did not answer the phone; the first report to the
-//! tourism authority is made and updated once, four checklist items are ticked, and the leader has entered
+//! back), one is silent (on days when nine in ten are accounted for without them) and one
+//! child's guide did not answer the phone; the first report to the tourism authority is made
+//! and updated once, four checklist items are ticked, and the leader has entered
 //! two of the drill's costs for its report.
 //!
 //! Everything goes through the use cases, in a fixed order over the people sorted by
@@ -213,6 +214,11 @@ impl App {
         // The texts reach phones from 4:06 on; answers come in from 5:30 over a quarter of
         // an hour.
         let gap = (900 / with.len().max(1) as i64).clamp(5, 60);
+        // The fifth stays silent only when nine in ten are still accounted for without them
+        // (how many travel on the demo's dates differs from day to day; the drill's report
+        // shows a real time to 90 % accounted for every day).
+        let unaccounted = 1 + usize::from(!without.is_empty());
+        let one_silent = (people.len() - unaccounted.min(people.len())) * 10 >= people.len() * 9;
         for (i, &customer) in with.iter().enumerate() {
             at(5, 30 + gap * i as i64);
             match i {
@@ -232,7 +238,7 @@ impl App {
                             .await?;
                     }
                 }
-                4 => {}
+                4 if one_silent => {}
                 _ => {
                     quiet
                         .checkin_by_link(&checkin_token(keys, id, customer), PersonStatus::Safe)
