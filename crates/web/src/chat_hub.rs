@@ -116,6 +116,11 @@ impl Follower {
         self.rx.recv().await
     }
 
+    /// A key already waiting, without waiting for one (to take a burst of keys at once).
+    pub fn try_recv(&mut self) -> Option<Key> {
+        self.rx.try_recv().ok()
+    }
+
     /// Follows one more chat.
     pub fn add(&mut self, key: Uuid) {
         if self.keys.contains(&key) {

@@ -25,6 +25,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
+use tokio::sync::mpsc;
 use tripdesk_app::chat::QUEUE_KEY;
 use tripdesk_app::Principal;
 use tripdesk_domain::chat::ChatState;
@@ -179,8 +180,69 @@ struct AgentFrame {
     text: String,
 }
 
+/// What the agent asked to write: done on the session's writer task, in the order asked.
+enum Write {
+    Say(Uuid, String),
+    End(Uuid),
+}
+
+/// The session's writer: the agent's answers and endings are written one after another on a
+/// task of their own, so the socket's loop goes on reading and sending the chats meanwhile (a
+/// write waits for the store's writer; with many chats open, reads queued behind it). A
+/// refusal comes back as the error frame to send.
+fn spawn_writer(
+    state: AppState,
+    p: Principal,
+    t: Tr,
+) -> (
+    mpsc::UnboundedSender<Write>,
+    mpsc::UnboundedReceiver<String>,
+) {
+    let (tx, mut writes) = mpsc::unbounded_channel::<Write>();
+    let (refused, refusals) = mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        while let Some(w) = writes.recv().await {
+            let (chat, done) = match w {
+                Write::Say(chat, text) => {
+                    (chat, state.app.agent_says(&p, chat, &text).await.map(drop))
+                }
+                Write::End(chat) => (
+                    chat,
+                    state.app.end_chat(Some(&p), Err(chat)).await.map(drop),
+                ),
+            };
+            if let Err(e) = done {
+                let frame = json!({ "type": "error", "chat": chat, "message": app_error(t, &e) })
+                    .to_string();
+                if refused.send(frame).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    (tx, refusals)
+}
+
+/// Notes one key of the hub: the queue is due, or an open chat is dirty.
+fn note_key(key: Key, open: &HashMap<Uuid, Open>, dirty: &mut Vec<Uuid>, queue_due: &mut bool) {
+    match key {
+        Key::One(k) if k == QUEUE_KEY => *queue_due = true,
+        Key::One(k) => {
+            if open.contains_key(&k) && !dirty.contains(&k) {
+                dirty.push(k);
+            }
+        }
+        Key::All => {
+            *queue_due = true;
+            dirty.clear();
+            dirty.extend(open.keys().copied());
+        }
+    }
+}
+
 async fn agent_session(state: AppState, mut socket: WebSocket, p: Principal, t: Tr) {
     let mut keys = state.chat_hub.follow(&[QUEUE_KEY]);
+    let (writer, mut refusals) = spawn_writer(state.clone(), p.clone(), t);
     let mut open: HashMap<Uuid, Open> = HashMap::new();
     let mut queue_due = true;
     loop {
@@ -200,51 +262,47 @@ async fn agent_session(state: AppState, mut socket: WebSocket, p: Principal, t: 
                     let Ok(f) = serde_json::from_str::<AgentFrame>(&text) else {
                         continue;
                     };
-                    let done = match f.kind.as_str() {
+                    match f.kind.as_str() {
                         "open" => {
                             open.entry(f.chat).or_default();
                             keys.add(f.chat);
                             dirty.push(f.chat);
-                            Ok(())
                         }
                         "close" => {
                             open.remove(&f.chat);
                             keys.remove(f.chat);
-                            Ok(())
                         }
-                        "say" => state.app.agent_says(&p, f.chat, &f.text).await.map(drop),
-                        "end" => state.app.end_chat(Some(&p), Err(f.chat)).await.map(drop),
-                        _ => Ok(()),
-                    };
-                    if let Err(e) = done {
-                        let frame = json!({ "type": "error", "chat": f.chat,
-                                            "message": app_error(t, &e) })
-                        .to_string();
-                        if socket.send(Message::Text(frame.into())).await.is_err() {
-                            return;
+                        "say" => {
+                            let _ = writer.send(Write::Say(f.chat, f.text));
                         }
+                        "end" => {
+                            let _ = writer.send(Write::End(f.chat));
+                        }
+                        _ => {}
                     }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => {}
             },
+            refusal = refusals.recv() => {
+                let Some(frame) = refusal else { return };
+                if socket.send(Message::Text(frame.into())).await.is_err() {
+                    return;
+                }
+            },
             key = keys.recv() => match key {
-                Some(Key::One(k)) if k == QUEUE_KEY => queue_due = true,
-                Some(Key::One(k)) => {
-                    if open.contains_key(&k) {
-                        dirty.push(k);
-                    }
-                }
-                Some(Key::All) => {
-                    queue_due = true;
-                    dirty.extend(open.keys().copied());
-                }
+                Some(key) => note_key(key, &open, &mut dirty, &mut queue_due),
                 None => return,
             },
             _ = tokio::time::sleep(QUEUE_REFRESH) => {
                 queue_due = true;
                 dirty.extend(open.keys().copied());
             }
+        }
+        // A burst of keys (many visitors writing at once) is taken together: each chat is
+        // read once however many of its keys came meanwhile.
+        while let Some(key) = keys.try_recv() {
+            note_key(key, &open, &mut dirty, &mut queue_due);
         }
         for chat in dirty {
             if let Some(o) = open.get_mut(&chat) {
