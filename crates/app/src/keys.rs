@@ -1,11 +1,45 @@
 //! Vault key maintenance: re-encrypting every sealed value under the active key after a
 //! rotation, and checking at start-up that the loaded keys open the stored data.
+//!
+//! Which values: the customers' record and identifiers and the tickets' attachments (each
+//! with a loop of its own: their vault field depends on the row, or two columns move
+//! together), then every other sealed column — every field a capability declares as
+//! [`DataKind::Sealed`] in the personal-data registry, and the [`SECRETS`] that are not
+//! personal data — through [`vault_field`], which names the vault field each was sealed for
+//! (the row's key is the record). A sealed column declared without a vault field stops the
+//! run with an error naming it, and `app/tests/personal_data.rs` fails on it first.
 
 use crate::customers::{customer_field, identifier_field, SEALED_FIELDS};
 use crate::desk_attachments::{ATTACHMENT_CONTENT_FIELD, ATTACHMENT_NAME_FIELD};
 use crate::{App, AppError};
 use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
+use tripdesk_store::erasure::held;
+use tripdesk_store::{DataKind, TextColumn};
+
+/// Sealed columns that are not personal data (credentials), re-encrypted with the rest.
+pub const SECRETS: &[TextColumn] = &[held("email_mailboxes", "password_sealed", DataKind::Sealed)];
+
+/// Sealed columns with a re-encryption loop of their own (see the module comment).
+const OWN_LOOP: &[&str] = &["customers", "customer_identifiers", "ticket_attachments"];
+
+/// The vault field a sealed column's values were sealed for, with the row's key as the
+/// record; `None` for a column of [`OWN_LOOP`] and for one nobody named (an error).
+pub fn vault_field(c: &TextColumn) -> Option<&'static str> {
+    Some(match (c.table, c.column) {
+        ("chat_messages", "body_sealed") => crate::chat::MESSAGE_FIELD,
+        ("sms_replies", "sealed_text") => crate::sms::REPLY_FIELD,
+        ("calls", "number_sealed") => crate::phone::NUMBER_FIELD,
+        ("call_events", "number_sealed") => crate::phone::cti::EVENT_NUMBER_FIELD,
+        ("callback_tasks", "number_sealed") => crate::phone::callbacks::TASK_NUMBER_FIELD,
+        ("callback_tasks", "note_sealed") => crate::phone::callbacks::TASK_NOTE_FIELD,
+        ("email_messages", "message_sealed") => crate::email_in::MESSAGE_ID_FIELD,
+        ("email_mailboxes", "password_sealed") => crate::email_in::MAILBOX_PASSWORD_FIELD,
+        ("wechat_users", "openid_sealed") => crate::wechat_in::OPENID_FIELD,
+        ("wechat_messages", "sealed_body") => crate::wechat_in::BODY_FIELD,
+        _ => return None,
+    })
+}
 
 /// How many values a re-encryption run moved to the active key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,6 +48,16 @@ pub struct ResealReport {
     pub customers: u64,
     /// Ticket attachments (name and content).
     pub attachments: u64,
+    /// Values of every other sealed column (chats, calls, SMS, email, WeChat, mailbox
+    /// passwords), by `table.column`.
+    pub others: std::collections::BTreeMap<String, u64>,
+}
+
+impl ResealReport {
+    /// Every value of the other sealed columns.
+    pub fn others_total(&self) -> u64 {
+        self.others.values().sum()
+    }
 }
 
 impl App {
@@ -118,6 +162,51 @@ impl App {
             tx.commit().await?;
             progress(&report);
         }
+        for column in self.sealed_columns()? {
+            let Some(field) = vault_field(&column) else {
+                continue;
+            };
+            loop {
+                let mut tx = self.store.write().await?;
+                let rows = tx.sealed_values(&column, &prefix, batch).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                let mut moved = 0;
+                for (key, sealed) in rows {
+                    let again = vault
+                        .reencrypt(field, &key, &sealed)
+                        .map_err(|e| {
+                            AppError::Internal(format!(
+                                "cannot re-encrypt {}.{} of {key}: {e}",
+                                column.table, column.column
+                            ))
+                        })?
+                        .into_string();
+                    if tx.replace_sealed(&column, &key, &sealed, &again).await? {
+                        moved += 1;
+                    }
+                }
+                tx.commit().await?;
+                if moved == 0 {
+                    // Every value of the batch changed meanwhile and is still under an old
+                    // key: something keeps sealing with it.
+                    return Err(AppError::Conflict {
+                        code: "sealed_under_old_key",
+                        message: format!(
+                            "{}.{} keeps being written under an old key: is a node running with an old key file?",
+                            column.table, column.column
+                        ),
+                        field: None,
+                    });
+                }
+                *report
+                    .others
+                    .entry(format!("{}.{}", column.table, column.column))
+                    .or_default() += moved;
+                progress(&report);
+            }
+        }
         let mut tx = self.store.write().await?;
         self.audit(
             &mut *tx,
@@ -129,11 +218,36 @@ impl App {
                 "identifiers": report.identifiers,
                 "customers": report.customers,
                 "attachments": report.attachments,
+                "others": report.others,
             }),
         )
         .await?;
         tx.commit().await?;
         Ok(report)
+    }
+
+    /// Every sealed column re-encryption visits generically (registry and [`SECRETS`]), each
+    /// once; an error names a sealed column declared without a vault field.
+    pub fn sealed_columns(&self) -> Result<Vec<TextColumn>, AppError> {
+        let mut columns: Vec<TextColumn> = Vec::new();
+        let declared = self
+            .personal_data()
+            .iter()
+            .flat_map(|c| c.fields().iter().copied())
+            .chain(SECRETS.iter().copied());
+        for c in declared.filter(|c| c.kind == DataKind::Sealed) {
+            if OWN_LOOP.contains(&c.table) || columns.contains(&c) {
+                continue;
+            }
+            if vault_field(&c).is_none() {
+                return Err(AppError::Internal(format!(
+                    "the sealed column {}.{} has no vault field for re-encryption (app/src/keys.rs)",
+                    c.table, c.column
+                )));
+            }
+            columns.push(c);
+        }
+        Ok(columns)
     }
 
     /// Records in the audit log that the operator rotated the vault keys.

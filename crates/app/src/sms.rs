@@ -40,7 +40,7 @@ const MAX_REPLY_TEXT: usize = 2_000;
 /// The most items one webhook post may carry.
 pub const MAX_BATCH: usize = 1_000;
 /// The AEAD field name of a reply's sealed text.
-const REPLY_FIELD: &str = "sms_reply.text";
+pub(crate) const REPLY_FIELD: &str = "sms_reply.text";
 
 /// The provider API's and webhooks' JSON, both ways. Field names follow the providers'
 /// (`PhoneNumbers`, `SignName`, `TemplateCode`, `TemplateParam`, `OutId`; `Code`, `BizId`).

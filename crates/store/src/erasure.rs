@@ -335,6 +335,28 @@ pub trait ErasureRepo: Send {
         placeholder: &str,
     ) -> Result<u64, StoreError>;
 
+    /// Vault envelopes (`v1.…`) of a sealed column not under the active key (not starting
+    /// with `active_prefix`, `v1.<key id>.`): (row key, value), `limit` at a time in key
+    /// order. Erased placeholders are not envelopes and are never returned. Re-encryption
+    /// takes a batch, replaces each value ([`ErasureRepo::replace_sealed`]) and asks again
+    /// until none is left.
+    async fn sealed_values(
+        &mut self,
+        column: &TextColumn,
+        active_prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Replaces a sealed value by `new` in the rows of `key` where it is still `old`; false
+    /// when none held it any more (the row changed meanwhile).
+    async fn replace_sealed(
+        &mut self,
+        column: &TextColumn,
+        key: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError>;
+
     /// Messages to or about the customer (`customer_id`, or an email to one of `emails`,
     /// lower-case): recipient, subject and bodies become `placeholder`, attachments are
     /// deleted; those not yet sent become dead with `reason` and are never sent. The

@@ -712,15 +712,21 @@ async fn reencrypt(app: &App, batch: u32) -> anyhow::Result<()> {
     let report = app
         .reseal_all(batch, |r| {
             println!(
-                "  re-encrypted {} identifiers, {} customer records, {} attachments so far",
-                r.identifiers, r.customers, r.attachments
+                "  re-encrypted {} identifiers, {} customer records, {} attachments, {} other values so far",
+                r.identifiers,
+                r.customers,
+                r.attachments,
+                r.others_total()
             )
         })
         .await
         .context("re-encryption stopped; run `tripdesk keys reencrypt` to continue")?;
     println!(
-        "all sealed values are under the active key ({} identifiers, {} customer records, {} attachments re-encrypted)",
-        report.identifiers, report.customers, report.attachments
+        "all sealed values are under the active key ({} identifiers, {} customer records, {} attachments, {} other values re-encrypted)",
+        report.identifiers,
+        report.customers,
+        report.attachments,
+        report.others_total()
     );
     Ok(())
 }

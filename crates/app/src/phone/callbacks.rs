@@ -24,8 +24,8 @@ pub const CALLBACK_SUBJECT: &str = "callback";
 pub const CALLBACK_WINDOW: SignedDuration = SignedDuration::from_hours(24);
 /// What an agent may record of a callback.
 pub const OUTCOMES: [&str; 4] = ["reached", "no_answer", "voicemail", "wrong_number"];
-const TASK_NUMBER_FIELD: &str = "callback_task.number";
-const TASK_NOTE_FIELD: &str = "callback_task.note";
+pub(crate) const TASK_NUMBER_FIELD: &str = "callback_task.number";
+pub(crate) const TASK_NOTE_FIELD: &str = "callback_task.note";
 
 /// A callback task with its clock, for the agents' list.
 #[derive(Debug, Clone)]

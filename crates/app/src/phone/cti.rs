@@ -14,7 +14,7 @@ use tripdesk_store::{CallEventRecord, CallRecord, Tx};
 use uuid::Uuid;
 
 /// The sealed field of a number on a CTI event (associated data: the call's blinded key).
-const EVENT_NUMBER_FIELD: &str = "call_event.number";
+pub(crate) const EVENT_NUMBER_FIELD: &str = "call_event.number";
 /// The blind-index kind of a CTI call id.
 const CTI_KEY_KIND: &str = "cti_call";
 /// The most events one post may carry.

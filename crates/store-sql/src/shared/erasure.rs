@@ -271,6 +271,59 @@ impl ErasureRepo for SqlTx {
         .rows_affected())
     }
 
+    async fn sealed_values(
+        &mut self,
+        c: &TextColumn,
+        active_prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {key} AS k, {column} AS t FROM {table} \
+             WHERE substr({column}, 1, 3) = 'v1.' AND substr({column}, 1, $1) <> $2 \
+             ORDER BY {key} LIMIT $3",
+            key = c.key,
+            column = c.column,
+            table = c.table,
+        ))
+        .bind(active_prefix.chars().count() as i32)
+        .bind(active_prefix)
+        .bind(i64::from(limit.max(1)))
+        .fetch_all(self.db().await?)
+        .await
+        .map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("k").map_err(err)?,
+                    r.try_get::<String, _>("t").map_err(err)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn replace_sealed(
+        &mut self,
+        c: &TextColumn,
+        key: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query(&format!(
+            "UPDATE {table} SET {column} = $3 WHERE {key} = $1 AND {column} = $2",
+            key = c.key,
+            column = c.column,
+            table = c.table,
+        ))
+        .bind(key)
+        .bind(old)
+        .bind(new)
+        .execute(self.db().await?)
+        .await
+        .map_err(err)?
+        .rows_affected()
+            > 0)
+    }
+
     async fn erase_customer_messages(
         &mut self,
         customer_id: Uuid,
