@@ -543,7 +543,8 @@ impl App {
 
     /// The whole demo: the organisation and staff, then 300 tickets, then the catalog and
     /// about 1,000 bookings (`demo_bookings`), then a typhoon drill over them (`demo_drill`),
-    /// then three web chats (`chat::demo`), then a day of calls on the hotline (`phone::demo`).
+    /// then three web chats (`chat::demo`), then a day of calls on the hotline (`phone::demo`),
+    /// then last month's staff assessment (`demo_assessment`).
     pub async fn seed_demo(&self) -> Result<bool, AppError> {
         if !self.seed_demo_organisation().await? {
             return Ok(false);
@@ -553,6 +554,7 @@ impl App {
         self.seed_demo_drill().await?;
         self.seed_demo_chats().await?;
         self.seed_demo_calls().await?;
+        self.seed_demo_assessment().await?;
         Ok(true)
     }
 

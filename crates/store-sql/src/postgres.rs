@@ -275,6 +275,12 @@ mod shared_attachment {
 mod shared_survey {
     include!("shared/survey.rs");
 }
+mod shared_feedback {
+    include!("shared/feedback.rs");
+}
+mod shared_assessment {
+    include!("shared/assessment.rs");
+}
 mod shared_documents {
     include!("shared/documents.rs");
 }

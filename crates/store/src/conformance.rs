@@ -11,6 +11,7 @@ use crate::*;
 use jiff::Timestamp;
 use uuid::Uuid;
 
+pub use crate::assessment::conformance::*;
 pub use crate::attachment::conformance::*;
 pub use crate::audit::conformance::*;
 pub use crate::bookings::change_conformance::*;
@@ -26,6 +27,7 @@ pub use crate::emergency::conformance::*;
 pub use crate::emergency::cost_conformance::*;
 pub use crate::emergency::followup_conformance::*;
 pub use crate::emergency::remedy_conformance::*;
+pub use crate::feedback::conformance::*;
 pub use crate::gateways::conformance::*;
 pub use crate::ical_sync::conformance::*;
 pub use crate::idempotency::idempotency_key_claims;
@@ -258,6 +260,8 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; desk, desk_conformance_tests);
         $crate::conformance_tests!(@capability $make; attachment, attachment_conformance_tests);
         $crate::conformance_tests!(@capability $make; survey, survey_conformance_tests);
+        $crate::conformance_tests!(@capability $make; feedback, feedback_conformance_tests);
+        $crate::conformance_tests!(@capability $make; assessment, assessment_conformance_tests);
         $crate::conformance_tests!(@capability $make; jobs, jobs_conformance_tests);
         $crate::conformance_tests!(@capability $make; catalog, catalog_conformance_tests);
         $crate::conformance_tests!(@capability $make; bookings, bookings_conformance_tests);

@@ -10,6 +10,7 @@
 //! one transaction can span them. Backends live in `tripdesk-store-sql` and are held to the
 //! [`conformance`] suite.
 
+pub mod assessment;
 pub mod attachment;
 pub mod attempt;
 pub mod audit;
@@ -26,6 +27,7 @@ pub mod email_in;
 pub mod emergency;
 pub mod erasure;
 mod error;
+pub mod feedback;
 pub mod gateways;
 pub mod ical_sync;
 pub mod idempotency;
@@ -41,6 +43,7 @@ pub mod sla;
 pub mod sms;
 pub mod survey;
 
+pub use assessment::*;
 pub use attachment::*;
 pub use audit::*;
 pub use bookings::*;
@@ -55,6 +58,7 @@ pub use email_in::*;
 pub use emergency::*;
 pub use erasure::*;
 pub use error::StoreError;
+pub use feedback::*;
 pub use gateways::*;
 pub use ical_sync::*;
 pub use idempotency::*;
@@ -223,6 +227,8 @@ pub trait Tx:
     + DeskRepo
     + AttachmentRepo
     + SurveyRepo
+    + FeedbackRepo
+    + AssessmentRepo
     + ErasureRepo
     + IdempotencyRepo
     + JobRepo

@@ -2,6 +2,7 @@
 //! CSRF token) and htmx for live filtering. Every page is built from a [`Chrome`] (the
 //! signed-in user, the language, the navigation) and a page template.
 
+mod assessment;
 mod assets;
 mod audit;
 mod bookings;
@@ -10,6 +11,7 @@ pub(crate) mod calls;
 mod channels;
 mod customers;
 mod desk;
+pub(crate) mod feedback;
 pub mod flash;
 pub mod form;
 mod identity;
@@ -51,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .merge(sla::routes())
         .merge(notify::routes())
         .merge(jobs::routes())
+        .merge(feedback::routes())
+        .merge(assessment::routes())
         .merge(bookings::routes())
         .merge(search::routes())
         .merge(incidents::routes())
@@ -72,6 +76,8 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     sla::TEXT,
     notify::TEXT,
     jobs::TEXT,
+    feedback::TEXT,
+    assessment::TEXT,
     bookings::TEXT,
     bookings::ARRIVAL_TEXT,
     bookings::OTA_SYNC_TEXT,
