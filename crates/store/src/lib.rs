@@ -35,6 +35,7 @@ pub mod messaging;
 pub mod notify;
 pub mod phone;
 pub mod policies;
+pub mod quality;
 pub mod search;
 pub mod signal;
 pub mod sla;
@@ -64,6 +65,7 @@ pub use messaging::*;
 pub use notify::*;
 pub use phone::*;
 pub use policies::*;
+pub use quality::*;
 pub use search::*;
 pub use sla::*;
 pub use sms::*;
@@ -242,6 +244,7 @@ pub trait Tx:
     + CallRepo
     + ChatRepo
     + ConversationRepo
+    + QualityRepo
     + EmailInRepo
     + MessagingRepo
     + Send
