@@ -555,6 +555,28 @@ impl App {
         self.seed_demo_chats().await?;
         self.seed_demo_calls().await?;
         self.seed_demo_assessment().await?;
+        // 120 days of the booking system's heartbeat with three outages (95 min 20 days
+        // ago, 4 h 50 days ago, 25 min 3 days ago), for the uptime figure's trend.
+        self.seed_demo_heartbeats(
+            120,
+            &[
+                (60 * 24 * 20, 95),
+                (60 * 24 * 50 + 300, 240),
+                (60 * 24 * 3, 25),
+            ],
+        )
+        .await?;
+        // The figures the demo agency publishes on its commitments page.
+        let mut tx = self.store.write().await?;
+        let public = [
+            "answer_rate",
+            "booking_confirmation",
+            "satisfaction",
+            "uptime",
+        ];
+        tx.set_public_kpis(&public.map(String::from), self.now())
+            .await?;
+        tx.commit().await?;
         Ok(true)
     }
 

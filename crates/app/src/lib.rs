@@ -38,6 +38,7 @@ pub mod page;
 pub mod personal_data;
 pub mod phone;
 pub mod public_desk;
+pub mod quality;
 pub mod reply_route;
 pub mod role_queues;
 pub mod search;

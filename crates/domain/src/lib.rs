@@ -17,6 +17,7 @@ pub mod identity;
 pub mod jobs;
 pub mod notify;
 pub mod phone;
+pub mod quality;
 pub mod search;
 pub mod sla;
 pub mod text;

@@ -258,6 +258,9 @@ mod shared_chat {
 mod shared_conversation {
     include!("shared/conversation.rs");
 }
+mod shared_quality {
+    include!("shared/quality.rs");
+}
 mod shared_email_in {
     include!("shared/email_in.rs");
 }

@@ -37,6 +37,7 @@ pub use crate::messaging::conformance::*;
 pub use crate::notify::conformance::*;
 pub use crate::phone::conformance::*;
 pub use crate::policies::conformance::*;
+pub use crate::quality::conformance::*;
 pub use crate::search::conformance::*;
 pub use crate::sla::conformance::*;
 pub use crate::survey::conformance::*;
@@ -277,6 +278,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; calls, calls_conformance_tests);
         $crate::conformance_tests!(@capability $make; chat, chats_conformance_tests);
         $crate::conformance_tests!(@capability $make; conversation, conversation_conformance_tests);
+        $crate::conformance_tests!(@capability $make; quality, quality_conformance_tests);
         $crate::conformance_tests!(@capability $make; messaging, messaging_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {

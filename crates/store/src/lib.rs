@@ -37,6 +37,7 @@ pub mod messaging;
 pub mod notify;
 pub mod phone;
 pub mod policies;
+pub mod quality;
 pub mod search;
 pub mod signal;
 pub mod sla;
@@ -68,6 +69,7 @@ pub use messaging::*;
 pub use notify::*;
 pub use phone::*;
 pub use policies::*;
+pub use quality::*;
 pub use search::*;
 pub use sla::*;
 pub use sms::*;
@@ -248,6 +250,7 @@ pub trait Tx:
     + CallRepo
     + ChatRepo
     + ConversationRepo
+    + QualityRepo
     + EmailInRepo
     + MessagingRepo
     + Send

@@ -254,7 +254,13 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
             Schedule::every_minutes(1).map_err(|e| AppError::Internal(e.to_string()))?,
             &crate::email_in::imap::SweepPayload::default(),
         )?
-        .register_prepared(crate::email_in::imap::PollMailbox))
+        .register_prepared(crate::email_in::imap::PollMailbox)
+        .recurring(
+            crate::quality::Heartbeat,
+            Schedule::every_minutes(crate::quality::HEARTBEAT_EVERY_MINUTES)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            &crate::quality::HeartbeatPayload::default(),
+        )?)
 }
 
 /// The unique key that keeps one pending run per schedule.

@@ -125,6 +125,8 @@ audit_actions! {
     MessageRequeue = "message.requeue",
     /// A dead background job given another round of attempts.
     JobRetry = "job.retry",
+    /// The key figures published on the public commitments page chosen.
+    QualityPublish = "quality.publish",
     CatalogPackageSave = "catalog.package_save",
     CatalogDepartureCreate = "catalog.departure_create",
     /// A departure's guide (name and phone on the pre-trip documents) set or taken off.

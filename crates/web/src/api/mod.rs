@@ -21,6 +21,7 @@ mod mailboxes;
 mod notify;
 mod payments;
 mod policies;
+pub mod quality;
 pub mod recommendations;
 pub mod search;
 pub mod sla;
@@ -87,6 +88,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "incidents", description = "Emergencies: incidents found from bookings, broadcasts to every affected traveler, safety check-ins, the team and its checklist, escalation, the first report and the post-incident report"),
         (name = "assessment", description = "Monthly staff assessment: customer (survey), supervisor, peer and self ratings on satisfaction, response time, problem solving, product knowledge and communication; training and drill records; weighted results per agent and department; rewards and corrections"),
         (name = "feedback", description = "Feedback classification: the categories and sentiment of complaints, feedback tickets and survey comments, found automatically and corrected by staff (the classifier learns from corrections)"),
+        (name = "quality", description = "Service quality: every published commitment's figure over a period with its target, trend and the clocks behind it; the figures published on the public commitments page"),
         (name = "search", description = "One search box over tickets, messages, customers (exact identifiers only), bookings and products, in simplified or traditional Chinese"),
         (name = "bookings", description = "Bookings of rooms and seats that cannot be double-booked: holds, confirmation, cancellation with refunds, payments recorded by staff or by a payment gateway's signed notification, changes quoted and accepted, pre-trip documents"),
     )
@@ -182,6 +184,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(call_work::routes())
         .merge(wechat::routes())
         .merge(mailboxes::routes())
+        .merge(quality::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)

@@ -20,6 +20,7 @@ mod jobs;
 mod notify;
 pub(crate) mod pager;
 mod public;
+pub(crate) mod quality;
 pub(crate) mod queues;
 mod search;
 mod session;
@@ -60,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .merge(incidents::routes())
         .merge(channels::routes())
         .merge(calls::routes())
+        .merge(quality::routes())
         .route("/static/{file}", get(assets::serve))
 }
 
@@ -70,6 +72,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     public::TEXT,
     public::REMEDY_TEXT,
     public::CHAT_TEXT,
+    public::COMMITMENTS_TEXT,
     customers::TEXT,
     audit::TEXT,
     calendars::TEXT,
@@ -91,6 +94,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     incidents::BOARD_TEXT,
     channels::TEXT,
     calls::TEXT,
+    quality::TEXT,
 ];
 
 /// The language cookie.
