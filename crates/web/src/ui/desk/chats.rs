@@ -180,47 +180,72 @@ struct AgentFrame {
     text: String,
 }
 
-/// What the agent asked to write: done on the session's writer task, in the order asked.
+/// What the agent asked to write in one chat.
 enum Write {
-    Say(Uuid, String),
-    End(Uuid),
+    Say(String),
+    End,
 }
 
-/// The session's writer: the agent's answers and endings are written one after another on a
-/// task of their own, so the socket's loop goes on reading and sending the chats meanwhile (a
-/// write waits for the store's writer; with many chats open, reads queued behind it). A
-/// refusal comes back as the error frame to send.
-fn spawn_writer(
+/// The session's writers: the agent's answers and endings are written on tasks of their own,
+/// one per chat — in the order asked within a chat, the agent's several chats side by side —
+/// so the socket's loop goes on reading and sending the chats meanwhile (a write waits for
+/// the store's writer; with many chats open, reads and other chats' answers queued behind
+/// it). A refusal comes back as the error frame to send.
+struct Writers {
     state: AppState,
     p: Principal,
     t: Tr,
-) -> (
-    mpsc::UnboundedSender<Write>,
-    mpsc::UnboundedReceiver<String>,
-) {
-    let (tx, mut writes) = mpsc::unbounded_channel::<Write>();
-    let (refused, refusals) = mpsc::unbounded_channel::<String>();
-    tokio::spawn(async move {
-        while let Some(w) = writes.recv().await {
-            let (chat, done) = match w {
-                Write::Say(chat, text) => {
-                    (chat, state.app.agent_says(&p, chat, &text).await.map(drop))
+    refused: mpsc::UnboundedSender<String>,
+    by_chat: HashMap<Uuid, mpsc::UnboundedSender<Write>>,
+}
+
+impl Writers {
+    fn new(state: AppState, p: Principal, t: Tr) -> (Self, mpsc::UnboundedReceiver<String>) {
+        let (refused, refusals) = mpsc::unbounded_channel();
+        let writers = Self {
+            state,
+            p,
+            t,
+            refused,
+            by_chat: HashMap::new(),
+        };
+        (writers, refusals)
+    }
+
+    fn write(&mut self, chat: Uuid, w: Write) {
+        let tx = self.by_chat.entry(chat).or_insert_with(|| {
+            let (tx, mut writes) = mpsc::unbounded_channel::<Write>();
+            let (state, p, t, refused) = (
+                self.state.clone(),
+                self.p.clone(),
+                self.t,
+                self.refused.clone(),
+            );
+            tokio::spawn(async move {
+                while let Some(w) = writes.recv().await {
+                    let done = match w {
+                        Write::Say(text) => state.app.agent_says(&p, chat, &text).await.map(drop),
+                        Write::End => state.app.end_chat(Some(&p), Err(chat)).await.map(drop),
+                    };
+                    if let Err(e) = done {
+                        let frame = json!({ "type": "error", "chat": chat,
+                                            "message": app_error(t, &e) })
+                        .to_string();
+                        if refused.send(frame).is_err() {
+                            return;
+                        }
+                    }
                 }
-                Write::End(chat) => (
-                    chat,
-                    state.app.end_chat(Some(&p), Err(chat)).await.map(drop),
-                ),
-            };
-            if let Err(e) = done {
-                let frame = json!({ "type": "error", "chat": chat, "message": app_error(t, &e) })
-                    .to_string();
-                if refused.send(frame).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    (tx, refusals)
+            });
+            tx
+        });
+        let _ = tx.send(w);
+    }
+
+    /// The chat's writer ends once it has written what was asked.
+    fn forget(&mut self, chat: Uuid) {
+        self.by_chat.remove(&chat);
+    }
 }
 
 /// Notes one key of the hub: the queue is due, or an open chat is dirty.
@@ -242,7 +267,7 @@ fn note_key(key: Key, open: &HashMap<Uuid, Open>, dirty: &mut Vec<Uuid>, queue_d
 
 async fn agent_session(state: AppState, mut socket: WebSocket, p: Principal, t: Tr) {
     let mut keys = state.chat_hub.follow(&[QUEUE_KEY]);
-    let (writer, mut refusals) = spawn_writer(state.clone(), p.clone(), t);
+    let (mut writers, mut refusals) = Writers::new(state.clone(), p.clone(), t);
     let mut open: HashMap<Uuid, Open> = HashMap::new();
     let mut queue_due = true;
     loop {
@@ -271,13 +296,10 @@ async fn agent_session(state: AppState, mut socket: WebSocket, p: Principal, t: 
                         "close" => {
                             open.remove(&f.chat);
                             keys.remove(f.chat);
+                            writers.forget(f.chat);
                         }
-                        "say" => {
-                            let _ = writer.send(Write::Say(f.chat, f.text));
-                        }
-                        "end" => {
-                            let _ = writer.send(Write::End(f.chat));
-                        }
+                        "say" => writers.write(f.chat, Write::Say(f.text)),
+                        "end" => writers.write(f.chat, Write::End),
                         _ => {}
                     }
                 }
