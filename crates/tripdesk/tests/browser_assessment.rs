@@ -115,7 +115,7 @@ async fn supervisors_read_the_assessment_and_correct_feedback() -> anyhow::Resul
             .await
             .context("the classification on the ticket page")?;
         c.execute(
-            "arguments[0].scrollIntoView();",
+            "arguments[0].scrollIntoView({block: 'center'});",
             vec![serde_json::to_value(&panel)?],
         )
         .await?;
