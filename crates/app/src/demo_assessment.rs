@@ -217,14 +217,8 @@ impl App {
                 reason: (*mark <= 2).then(|| "导游态度差，补偿方案也不合理".to_string()),
             };
             tx.use_survey(survey.id, at, &answers).await?;
-            self.classify_survey(
-                &mut *tx,
-                survey.id,
-                ticket.id,
-                answers.suggestions.as_deref(),
-                answers.reason.as_deref(),
-            )
-            .await?;
+            self.classify_survey(&mut *tx, survey.id, ticket.id, at, &answers)
+                .await?;
         }
         tx.commit().await?;
         Ok(())

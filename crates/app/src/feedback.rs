@@ -114,18 +114,17 @@ impl App {
         }
     }
 
-    /// Classifies a survey's comment (when the customer answers).
+    /// Classifies a survey's comment (when the customer answers, `at`).
     pub(crate) async fn classify_survey(
         &self,
         tx: &mut dyn Tx,
         survey_id: Uuid,
         ticket_id: Uuid,
-        suggestions: Option<&str>,
-        reason: Option<&str>,
+        at: Timestamp,
+        answers: &tripdesk_store::SurveyAnswers,
     ) -> Result<(), AppError> {
-        let text = survey_text(suggestions, reason);
-        let now = self.now();
-        self.classify_text(tx, FeedbackSource::Survey, survey_id, ticket_id, now, &text)
+        let text = survey_text(answers.suggestions.as_deref(), answers.reason.as_deref());
+        self.classify_text(tx, FeedbackSource::Survey, survey_id, ticket_id, at, &text)
             .await
     }
 
