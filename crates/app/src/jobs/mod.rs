@@ -238,6 +238,12 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
                 .map_err(|e| AppError::Internal(e.to_string()))?,
             &prune::PrunePayload::default(),
         )?
+        .recurring(
+            crate::quality::Heartbeat,
+            Schedule::every_minutes(crate::quality::HEARTBEAT_EVERY_MINUTES)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            &crate::quality::HeartbeatPayload::default(),
+        )?
         .register(crate::bookings::ExpireHold)
         .register(crate::emergency::NoAnswerSweep)
         .register(crate::chat::ChatUnanswered)
@@ -254,13 +260,7 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
             Schedule::every_minutes(1).map_err(|e| AppError::Internal(e.to_string()))?,
             &crate::email_in::imap::SweepPayload::default(),
         )?
-        .register_prepared(crate::email_in::imap::PollMailbox)
-        .recurring(
-            crate::quality::Heartbeat,
-            Schedule::every_minutes(crate::quality::HEARTBEAT_EVERY_MINUTES)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            &crate::quality::HeartbeatPayload::default(),
-        )?)
+        .register_prepared(crate::email_in::imap::PollMailbox))
 }
 
 /// The unique key that keeps one pending run per schedule.

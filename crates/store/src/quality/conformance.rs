@@ -58,13 +58,17 @@ pub async fn clock_counts_take_running_clocks_past_due_as_breached(store: &dyn S
     let met = clock(ClockState::Met, s, s + h(1), Some(s + h(0)));
     let breached = clock(ClockState::Breached, s, s + h(1), Some(s + h(2)));
     let late = clock(ClockState::Running, s, s + h(1), None);
-    let in_time = clock(ClockState::Running, s, now + h(1), None);
+    // One running clock per subject and target: the one in time is another ticket's.
+    let tk2 = sample_ticket("QC2", Level::General, "2026-06-01T01:00:00Z");
+    let mut in_time = clock(ClockState::Running, s, now + h(1), None);
+    in_time.subject_id = tk2.id.to_string();
     let cancelled = clock(ClockState::Cancelled, s, s + h(1), Some(s));
     let before = clock(ClockState::Met, s - h(48), s - h(47), Some(s - h(47)));
     let mut email = clock(ClockState::Met, s, s + h(1), Some(s));
     email.channel = Some("email".into());
     let mut tx = store.write().await.unwrap();
     tx.insert_ticket(&tk).await.unwrap();
+    tx.insert_ticket(&tk2).await.unwrap();
     for c in [
         &met, &breached, &late, &in_time, &cancelled, &before, &email,
     ] {

@@ -24,11 +24,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The period and filters of the dashboard.
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct KpiParams {
     /// First day, `YYYY-MM-DD`.
+    #[param(example = "2026-03-01")]
     pub from: String,
     /// Last day (included), `YYYY-MM-DD`; at most 366 days.
+    #[param(example = "2026-03-31")]
     pub to: String,
     /// Only records of this channel (`phone`, `email`, `chat`, `social`, `web_form`, `on_site`).
     pub channel: Option<String>,
@@ -165,18 +168,26 @@ async fn kpis(
 
 /// Which clocks to list.
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseParams {
     /// A clock figure (`first_response_phone`, `booking_confirmation`, …).
+    #[param(example = "first_response_email")]
     kpi: String,
+    /// First day, `YYYY-MM-DD`.
+    #[param(example = "2026-03-01")]
     from: String,
+    /// Last day (included), `YYYY-MM-DD`.
+    #[param(example = "2026-03-31")]
     to: String,
     channel: Option<String>,
     group: Option<Uuid>,
     agent: Option<Uuid>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    offset: Option<u64>,
+    #[param(minimum = 0, maximum = 2147483647)]
+    #[serde(default, deserialize_with = "super::list_offset")]
+    offset: Option<u32>,
 }
 
 /// A clock behind a figure.
@@ -223,13 +234,17 @@ async fn cases(
         trend: Some(1),
     }
     .query()?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::field("limit", "invalid", "limit must be 1 to 200").into());
-    }
+    let limit = super::page_limit(q.limit, 50, 200)?;
     let rows = state
         .app
-        .quality_cases(&p, kpi, &query, &state.tz, limit, q.offset.unwrap_or(0))
+        .quality_cases(
+            &p,
+            kpi,
+            &query,
+            &state.tz,
+            limit,
+            u64::from(q.offset.unwrap_or(0)),
+        )
         .await?;
     let at = |t| super::rfc3339(&state, t);
     Ok(Json(CaseList {

@@ -74,7 +74,7 @@ fn deadline(t: Tr, kind: ClockKind, amount: u32, earliest: Option<u32>) -> Strin
         ClockKind::WorkingHours => t
             .s("commit.unit.working_minutes")
             .replace("{n}", &n(amount)),
-        ClockKind::CalendarHours if amount % 60 == 0 && earliest.is_none() => t
+        ClockKind::CalendarHours if amount.is_multiple_of(60) && earliest.is_none() => t
             .s("commit.unit.hours")
             .replace("{n}", &(amount / 60).to_string()),
         ClockKind::CalendarHours => t.s("commit.unit.minutes").replace("{n}", &n(amount)),
