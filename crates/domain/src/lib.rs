@@ -17,4 +17,5 @@ pub mod notify;
 pub mod phone;
 pub mod search;
 pub mod sla;
+pub mod summaries;
 pub mod text;

@@ -39,6 +39,7 @@ pub mod search;
 pub mod signal;
 pub mod sla;
 pub mod sms;
+pub mod summaries;
 pub mod survey;
 
 pub use attachment::*;
@@ -67,6 +68,7 @@ pub use policies::*;
 pub use search::*;
 pub use sla::*;
 pub use sms::*;
+pub use summaries::*;
 pub use survey::*;
 
 use async_trait::async_trait;
@@ -244,6 +246,7 @@ pub trait Tx:
     + ConversationRepo
     + EmailInRepo
     + MessagingRepo
+    + SummaryRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.
