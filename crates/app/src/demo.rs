@@ -543,7 +543,8 @@ impl App {
 
     /// The whole demo: the organisation and staff, then 300 tickets, then the catalog and
     /// about 1,000 bookings (`demo_bookings`), then a typhoon drill over them (`demo_drill`),
-    /// then three web chats (`chat::demo`), then a day of calls on the hotline (`phone::demo`).
+    /// then three web chats (`chat::demo`), then a day of calls on the hotline (`phone::demo`),
+    /// then last month's staff assessment (`demo_assessment`).
     pub async fn seed_demo(&self) -> Result<bool, AppError> {
         if !self.seed_demo_organisation().await? {
             return Ok(false);
@@ -553,6 +554,29 @@ impl App {
         self.seed_demo_drill().await?;
         self.seed_demo_chats().await?;
         self.seed_demo_calls().await?;
+        self.seed_demo_assessment().await?;
+        // 120 days of the booking system's heartbeat with three outages (95 min 20 days
+        // ago, 4 h 50 days ago, 25 min 3 days ago), for the uptime figure's trend.
+        self.seed_demo_heartbeats(
+            120,
+            &[
+                (60 * 24 * 20, 95),
+                (60 * 24 * 50 + 300, 240),
+                (60 * 24 * 3, 25),
+            ],
+        )
+        .await?;
+        // The figures the demo agency publishes on its commitments page.
+        let mut tx = self.store.write().await?;
+        let public = [
+            "answer_rate",
+            "booking_confirmation",
+            "satisfaction",
+            "uptime",
+        ];
+        tx.set_public_kpis(&public.map(String::from), self.now())
+            .await?;
+        tx.commit().await?;
         Ok(true)
     }
 

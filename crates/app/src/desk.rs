@@ -363,6 +363,7 @@ impl App {
         }
         tx.insert_ticket(&ticket).await?;
         self.index_ticket(&mut *tx, &ticket).await?;
+        self.classify_ticket(&mut *tx, &ticket).await?;
         let mut done = Vec::new();
         let mut clocks = Vec::new();
         if let Some(key) = ticket.channel.first_response_target() {

@@ -410,6 +410,7 @@ impl App {
                 field: None,
             });
         }
+        self.classify_ticket(&mut *tx, &ticket).await?;
         let converted = TicketEvent {
             id: Uuid::now_v7(),
             ticket_id,

@@ -3,6 +3,7 @@
 //! changes through one store transaction. Handlers in `tripdesk-web` only translate HTTP to
 //! these calls and back.
 
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod bookings;
@@ -12,6 +13,7 @@ pub mod chat;
 pub mod conversation;
 pub mod customers;
 pub mod demo;
+mod demo_assessment;
 mod demo_bookings;
 mod demo_desk;
 mod demo_drill;
@@ -25,6 +27,7 @@ pub mod email_in;
 pub mod emergency;
 pub mod erasure;
 mod error;
+pub mod feedback;
 pub mod idempotency;
 pub mod identity;
 pub mod import;
@@ -36,6 +39,7 @@ pub mod personal_data;
 pub mod phone;
 mod printing;
 pub mod public_desk;
+pub mod quality;
 pub mod reply_route;
 pub mod role_queues;
 pub mod search;

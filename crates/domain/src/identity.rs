@@ -57,6 +57,7 @@ impl Role {
                 MakeBookings,
                 ViewIncidents,
                 RespondToIncidents,
+                RateColleagues,
             ],
             Role::Handler => &[
                 ViewDesk,
@@ -67,6 +68,7 @@ impl Role {
                 ViewBookings,
                 ViewIncidents,
                 RespondToIncidents,
+                RateColleagues,
             ],
             Role::FollowUp => &[
                 ViewDesk,
@@ -77,6 +79,7 @@ impl Role {
                 ViewBookings,
                 ViewIncidents,
                 RespondToIncidents,
+                RateColleagues,
             ],
             Role::Supervisor => &[
                 ViewDesk,
@@ -99,6 +102,8 @@ impl Role {
                 ViewIncidents,
                 RespondToIncidents,
                 ManageIncidents,
+                AssessStaff,
+                RateColleagues,
             ],
             Role::Admin => &[
                 ViewDesk,
@@ -198,6 +203,11 @@ pub enum Permission {
     RespondToIncidents,
     /// Declare an incident, change its scope, broadcast, assign the team, report, close.
     ManageIncidents,
+    /// Run the monthly staff assessment: open and close a cycle, rate staff as their
+    /// supervisor, record trainings, rewards and corrections.
+    AssessStaff,
+    /// Rate oneself and colleagues in an open assessment cycle (self and peer ratings).
+    RateColleagues,
 }
 
 impl Permission {
@@ -228,6 +238,8 @@ impl Permission {
             Permission::ViewIncidents => "view_incidents",
             Permission::RespondToIncidents => "respond_to_incidents",
             Permission::ManageIncidents => "manage_incidents",
+            Permission::AssessStaff => "assess_staff",
+            Permission::RateColleagues => "rate_colleagues",
         }
     }
 }
@@ -302,6 +314,20 @@ mod tests {
             Permission::HandleComplaints
         ));
         assert!(!roles_grant(&[Role::Handler], Permission::PerformFollowUp));
+    }
+
+    #[test]
+    fn supervisors_assess_and_staff_rate_each_other() {
+        for r in Role::ALL {
+            assert_eq!(
+                roles_grant(&[r], Permission::AssessStaff),
+                r == Role::Supervisor
+            );
+            assert_eq!(
+                roles_grant(&[r], Permission::RateColleagues),
+                r != Role::Admin
+            );
+        }
     }
 
     #[test]

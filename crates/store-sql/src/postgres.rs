@@ -275,6 +275,12 @@ mod shared_attachment {
 mod shared_survey {
     include!("shared/survey.rs");
 }
+mod shared_feedback {
+    include!("shared/feedback.rs");
+}
+mod shared_assessment {
+    include!("shared/assessment.rs");
+}
 mod shared_documents {
     include!("shared/documents.rs");
 }
@@ -338,6 +344,9 @@ mod shared_chat {
 }
 mod shared_conversation {
     include!("shared/conversation.rs");
+}
+mod shared_quality {
+    include!("shared/quality.rs");
 }
 mod shared_email_in {
     include!("shared/email_in.rs");

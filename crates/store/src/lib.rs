@@ -10,6 +10,7 @@
 //! one transaction can span them. Backends live in `tripdesk-store-sql` and are held to the
 //! [`conformance`] suite.
 
+pub mod assessment;
 pub mod attachment;
 pub mod attempt;
 pub mod audit;
@@ -26,6 +27,7 @@ pub mod email_in;
 pub mod emergency;
 pub mod erasure;
 mod error;
+pub mod feedback;
 pub mod gateways;
 pub mod ical_sync;
 pub mod idempotency;
@@ -35,6 +37,7 @@ pub mod messaging;
 pub mod notify;
 pub mod phone;
 pub mod policies;
+pub mod quality;
 pub mod search;
 pub mod signal;
 pub mod sla;
@@ -42,6 +45,7 @@ pub mod sms;
 pub mod summaries;
 pub mod survey;
 
+pub use assessment::*;
 pub use attachment::*;
 pub use audit::*;
 pub use bookings::*;
@@ -56,6 +60,7 @@ pub use email_in::*;
 pub use emergency::*;
 pub use erasure::*;
 pub use error::StoreError;
+pub use feedback::*;
 pub use gateways::*;
 pub use ical_sync::*;
 pub use idempotency::*;
@@ -65,6 +70,7 @@ pub use messaging::*;
 pub use notify::*;
 pub use phone::*;
 pub use policies::*;
+pub use quality::*;
 pub use search::*;
 pub use sla::*;
 pub use sms::*;
@@ -225,6 +231,8 @@ pub trait Tx:
     + DeskRepo
     + AttachmentRepo
     + SurveyRepo
+    + FeedbackRepo
+    + AssessmentRepo
     + ErasureRepo
     + IdempotencyRepo
     + JobRepo
@@ -244,6 +252,7 @@ pub trait Tx:
     + CallRepo
     + ChatRepo
     + ConversationRepo
+    + QualityRepo
     + EmailInRepo
     + MessagingRepo
     + SummaryRepo

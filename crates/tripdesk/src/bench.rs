@@ -3,7 +3,8 @@
 //! nothing is due, and the time from a clock's due instant to its breach being recorded.
 //! Run it on an empty data directory or database: it writes clocks.
 //! The other benchmarks: `bench_outbox.rs`, `bench_tickets.rs`, `bench_inbox.rs`,
-//! `bench_bookings.rs`, `bench_search.rs`, `bench_broadcast.rs`, `bench_email.rs`.
+//! `bench_bookings.rs`, `bench_search.rs`, `bench_broadcast.rs`, `bench_email.rs`,
+//! `bench_quality.rs`.
 
 use crate::{app_for, load_config, open_store, telemetry, DbArgs};
 use anyhow::{bail, Context};
@@ -181,6 +182,26 @@ pub enum BenchCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// The service-quality dashboard (`GET /quality`, a month and its trend) over a year of
+    /// records: a million tickets with their SLA clocks, 100,000 bookings and calls, a
+    /// year of heartbeats; p50/p99 from 1 and 8 supervisors at once (`bench_quality.rs`).
+    Quality {
+        /// Tickets in the store while measuring (seeded in bulk up to this number).
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        /// Bookings seeded (and as many hotline calls).
+        #[arg(long, default_value_t = 100_000)]
+        bookings: usize,
+        /// Supervisors fetching at once, one run each (comma-separated).
+        #[arg(long, default_value = "1,8", value_parser = crate::bench_http::parse_levels)]
+        viewers: crate::bench_http::Levels,
+        /// Pages fetched per run.
+        #[arg(long, default_value_t = 200)]
+        pages: usize,
+        /// Database to use; default: a new SQLite database in a temporary directory.
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Chinese full-text search with a million tickets in the index: what indexing adds to
     /// an intake transaction, then p50/p99 of common words, rare words and ticket numbers
     /// from 8 searchers at once (`bench_search.rs`).
@@ -303,6 +324,13 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             at_risk,
             db,
         } => return crate::bench_inbox::run(db, tickets, agents.0, pages, at_risk).await,
+        BenchCommand::Quality {
+            tickets,
+            bookings,
+            viewers,
+            pages,
+            db,
+        } => return crate::bench_quality::run(db, tickets, bookings, viewers.0, pages).await,
         BenchCommand::Broadcast {
             bookings,
             affected,

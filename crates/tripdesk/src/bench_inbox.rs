@@ -139,7 +139,7 @@ async fn ensure_agents(app: &App, n: usize) -> anyhow::Result<Vec<String>> {
 }
 
 /// Signs in through the login form; returns the `Cookie` header value.
-async fn ui_login(client: &mut Client, username: &str) -> anyhow::Result<String> {
+pub(crate) async fn ui_login(client: &mut Client, username: &str) -> anyhow::Result<String> {
     let body = format!(
         "username={username}&password={}&next=%2Fdesk",
         tripdesk_app::demo::DEMO_PASSWORD
@@ -170,7 +170,7 @@ async fn ui_login(client: &mut Client, username: &str) -> anyhow::Result<String>
 }
 
 /// A small deterministic generator (SplitMix64): the same seed gives the same tickets.
-struct Mix(u64);
+pub(crate) struct Mix(pub(crate) u64);
 
 impl Mix {
     fn next(&mut self) -> u64 {
@@ -182,23 +182,23 @@ impl Mix {
     }
 
     /// 0..n
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 }
 
 /// Who tickets can be routed and assigned to: handling groups with their members, and the
 /// customer-service agents who take inquiries.
-struct Staff {
-    groups: Vec<(Uuid, Vec<Uuid>)>,
-    service: (Uuid, Vec<Uuid>),
+pub(crate) struct Staff {
+    pub(crate) groups: Vec<(Uuid, Vec<Uuid>)>,
+    pub(crate) service: (Uuid, Vec<Uuid>),
 }
 
-async fn staff(app: &App, agents: &[String]) -> anyhow::Result<Staff> {
+pub(crate) async fn staff(app: &App, agents: &[String]) -> anyhow::Result<Staff> {
     let console = App::console_principal();
     let depts = app.list_departments(&console).await?;
     let users = app

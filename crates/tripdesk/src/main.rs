@@ -9,6 +9,7 @@ mod bench_email;
 mod bench_http;
 mod bench_inbox;
 mod bench_outbox;
+mod bench_quality;
 mod bench_search;
 mod bench_tickets;
 mod calendar_cmd;

@@ -270,6 +270,12 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
             &crate::email_in::imap::SweepPayload::default(),
         )?
         .register_prepared(crate::email_in::imap::PollMailbox)
+        .recurring(
+            crate::quality::Heartbeat,
+            Schedule::every_minutes(crate::quality::HEARTBEAT_EVERY_MINUTES)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            &crate::quality::HeartbeatPayload::default(),
+        )?
         .recurring_prepared(
             crate::summaries::job::SendSummaries,
             Schedule::daily_china(crate::summaries::job::SEND_AT_HOUR, 0),

@@ -268,6 +268,14 @@ impl App {
                 ),
                 other => other,
             })?;
+        self.classify_survey(
+            &mut *tx,
+            survey.id,
+            survey.ticket_id,
+            answers.suggestions.as_deref(),
+            answers.reason.as_deref(),
+        )
+        .await?;
         self.publish_survey_answered(
             &mut *tx,
             survey.id,

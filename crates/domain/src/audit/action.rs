@@ -70,6 +70,18 @@ audit_actions! {
     TicketSurveySent = "ticket.survey_sent",
     /// The satisfaction survey sent (its own record).
     SurveySend = "survey.send",
+    /// Staff corrected a text's categories and sentiment (the classifier learns from it).
+    FeedbackCorrect = "feedback.correct",
+    /// A month's staff assessment opened.
+    AssessmentOpen = "assessment.open",
+    /// A month's staff assessment closed (its results final).
+    AssessmentClose = "assessment.close",
+    /// A supervisor, peer or self rating entered (or replaced).
+    AssessmentRate = "assessment.rate",
+    /// A reward or correction recorded on a month's results.
+    AssessmentAction = "assessment.action",
+    /// A training attended, recorded.
+    TrainingRecord = "training.record",
     ReplyTemplateCreate = "reply_template.create",
     ReplyTemplateUpdate = "reply_template.update",
     ReplyTemplateDelete = "reply_template.delete",
@@ -113,6 +125,8 @@ audit_actions! {
     MessageRequeue = "message.requeue",
     /// A dead background job given another round of attempts.
     JobRetry = "job.retry",
+    /// The key figures published on the public commitments page chosen.
+    QualityPublish = "quality.publish",
     CatalogPackageSave = "catalog.package_save",
     CatalogDepartureCreate = "catalog.departure_create",
     /// A departure's guide (name and phone on the pre-trip documents) set or taken off.

@@ -114,6 +114,29 @@ impl Analyzer {
             .collect()
     }
 
+    /// A text's words in reading order, folded: jieba's precise mode (with its HMM for words
+    /// it does not know) on each dense run, a run of letters and digits as one word;
+    /// separators dropped. What the feedback classifier counts (`feedback::features`).
+    pub fn segment(&self, text: &str) -> Vec<String> {
+        let folded = fold(text);
+        let mut out = Vec::new();
+        for run in runs(&folded) {
+            match run {
+                Run::Dense(run) => out.extend(
+                    self.jieba
+                        .cut(run, true)
+                        .into_iter()
+                        .map(|t| t.word.to_string()),
+                ),
+                Run::Word(word) if word.chars().count() <= MAX_TOKEN_CHARS => {
+                    out.push(word.to_string())
+                }
+                Run::Word(_) => {}
+            }
+        }
+        out
+    }
+
     fn dense_tokens(&self, run: &str, out: &mut Vec<String>) {
         let chars: Vec<char> = run.chars().collect();
         for (i, c) in chars.iter().enumerate() {

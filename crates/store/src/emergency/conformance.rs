@@ -24,7 +24,7 @@ use tripdesk_domain::emergency::{
 };
 use uuid::Uuid;
 
-fn sample_incident(scope: Scope) -> Incident {
+pub(crate) fn sample_incident(scope: Scope) -> Incident {
     Incident {
         id: Uuid::now_v7(),
         kind: IncidentKind::NaturalDisaster,

@@ -2,6 +2,7 @@
 //! exists is a route the OpenAPI document lists.
 
 mod arrivals;
+mod assessment;
 mod audit;
 mod booking_changes;
 pub mod bookings;
@@ -11,6 +12,7 @@ mod calls;
 pub mod catalog;
 pub mod customers;
 pub mod desk;
+mod feedback;
 mod ical_sync;
 mod identity;
 mod incidents;
@@ -19,6 +21,7 @@ mod mailboxes;
 mod notify;
 mod payments;
 mod policies;
+pub mod quality;
 pub mod recommendations;
 pub mod search;
 pub mod sla;
@@ -84,6 +87,9 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "mailboxes", description = "Inbound email: the IMAP mailboxes polled into the desk, each one's last poll and error"),
         (name = "calls", description = "The hotline's calls: call-detail records imported from the PBX, the calls, the answer rate against 95 % and three rings"),
         (name = "incidents", description = "Emergencies: incidents found from bookings, broadcasts to every affected traveler, safety check-ins, the team and its checklist, escalation, the first report and the post-incident report"),
+        (name = "assessment", description = "Monthly staff assessment: customer (survey), supervisor, peer and self ratings on satisfaction, response time, problem solving, product knowledge and communication; training and drill records; weighted results per agent and department; rewards and corrections"),
+        (name = "feedback", description = "Feedback classification: the categories and sentiment of complaints, feedback tickets and survey comments, found automatically and corrected by staff (the classifier learns from corrections)"),
+        (name = "quality", description = "Service quality: every published commitment's figure over a period with its target, trend and the clocks behind it; the figures published on the public commitments page"),
         (name = "search", description = "One search box over tickets, messages, customers (exact identifiers only), bookings and products, in simplified or traditional Chinese"),
         (name = "bookings", description = "Bookings of rooms and seats that cannot be double-booked: holds, confirmation, cancellation with refunds, payments recorded by staff or by a payment gateway's signed notification, changes quoted and accepted, pre-trip documents"),
     )
@@ -171,6 +177,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(arrivals::routes())
         .merge(trip_documents::routes())
         .merge(search::routes())
+        .merge(feedback::routes())
+        .merge(assessment::routes())
         .merge(incidents::routes())
         .merge(sms::routes())
         .merge(calls::routes())
@@ -178,6 +186,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(wechat::routes())
         .merge(mailboxes::routes())
         .merge(summaries::routes())
+        .merge(quality::routes())
         .split_for_parts();
     add_error_responses(&mut doc);
     (router, doc)

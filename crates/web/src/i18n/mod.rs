@@ -184,6 +184,16 @@ const TEXT: &[Entry] = &[
         "指挥突发事件：宣布、群发、分工、上报、关闭（主管）",
         "run incidents: declare, broadcast, assign, report, close (supervisors)",
     ),
+    (
+        "perm.assess_staff",
+        "主持员工考核：开启和关闭考核周期、主管评分、登记培训和奖惩（主管）",
+        "run staff assessment: open and close cycles, rate as supervisor, record trainings, rewards and corrections (supervisors)",
+    ),
+    (
+        "perm.rate_colleagues",
+        "参与考核：自评和同事互评",
+        "take part in assessment: self and peer ratings",
+    ),
     // Role queues: what waits for a person because of their role (`ui::queues`).
     ("queue.title", "待我处理", "Waiting for me"),
     ("queue.to_approve", "待审批", "To approve"),

@@ -2,6 +2,7 @@
 //! CSRF token) and htmx for live filtering. Every page is built from a [`Chrome`] (the
 //! signed-in user, the language, the navigation) and a page template.
 
+mod assessment;
 mod assets;
 mod audit;
 mod bookings;
@@ -10,6 +11,7 @@ pub(crate) mod calls;
 mod channels;
 mod customers;
 mod desk;
+pub(crate) mod feedback;
 pub mod flash;
 pub mod form;
 mod identity;
@@ -18,6 +20,7 @@ mod jobs;
 mod notify;
 pub(crate) mod pager;
 mod public;
+pub(crate) mod quality;
 pub(crate) mod queues;
 mod search;
 mod session;
@@ -52,12 +55,15 @@ pub fn routes() -> Router<AppState> {
         .merge(sla::routes())
         .merge(notify::routes())
         .merge(jobs::routes())
+        .merge(feedback::routes())
+        .merge(assessment::routes())
         .merge(bookings::routes())
         .merge(search::routes())
         .merge(incidents::routes())
         .merge(channels::routes())
         .merge(calls::routes())
         .merge(summaries::routes())
+        .merge(quality::routes())
         .route("/static/{file}", get(assets::serve))
 }
 
@@ -68,12 +74,15 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     public::TEXT,
     public::REMEDY_TEXT,
     public::CHAT_TEXT,
+    public::COMMITMENTS_TEXT,
     customers::TEXT,
     audit::TEXT,
     calendars::TEXT,
     sla::TEXT,
     notify::TEXT,
     jobs::TEXT,
+    feedback::TEXT,
+    assessment::TEXT,
     bookings::TEXT,
     bookings::ARRIVAL_TEXT,
     bookings::OTA_SYNC_TEXT,
@@ -88,6 +97,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     channels::TEXT,
     calls::TEXT,
     summaries::TEXT,
+    quality::TEXT,
 ];
 
 /// The language cookie.

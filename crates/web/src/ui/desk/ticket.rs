@@ -90,6 +90,11 @@ struct TicketPage {
     /// An inquiry, and the user may see the catalog: the needs form, from this ticket.
     can_recommend: bool,
     is_closed: bool,
+    /// The classification of its text and its surveys' comments, and whether the user may
+    /// correct it (the form returns to `back`).
+    feedback: Vec<crate::ui::feedback::FeedbackRow>,
+    can_correct_feedback: bool,
+    back: String,
     attachments: Vec<AttachmentRow>,
     /// The form of this page that was posted and came back (`step`, `reply`, `level`,
     /// `convert`), or empty.
@@ -439,6 +444,9 @@ async fn ticket_page(
             && p.can(Permission::WorkTickets),
         can_recommend: tk.kind == TicketKind::Inquiry && p.can(Permission::ViewBookings),
         is_closed: !tk.state.is_open(),
+        feedback: crate::ui::feedback::ticket_rows(state, user, tk.id, &tk.number).await,
+        can_correct_feedback: p.can(Permission::WorkTickets),
+        back: format!("/desk/tickets/{}", tk.id),
         attachments: d
             .attachments
             .iter()

@@ -10,12 +10,15 @@
 pub(crate) mod chat;
 mod chat_text;
 mod checkin;
+mod commitments;
+mod commitments_text;
 mod remedy;
 mod remedy_text;
 mod text;
 mod trip;
 
 pub(crate) use chat_text::CHAT_TEXT;
+pub(crate) use commitments_text::COMMITMENTS_TEXT;
 pub(crate) use remedy_text::REMEDY_TEXT;
 pub(crate) use text::TEXT;
 
@@ -46,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(checkin::routes())
         .merge(remedy::routes())
         .merge(chat::routes())
+        .merge(commitments::routes())
 }
 
 /// The cookie holding the browser's nonce for the public forms' CSRF tokens.

@@ -1,0 +1,322 @@
+//! Feedback classification (issue 18 item 2): every complaint and feedback ticket, and every
+//! survey comment, gets its categories and sentiment from `tripdesk_domain::feedback` in the
+//! transaction that records the text (intake, conversion to a complaint, a survey answer);
+//! staff correct them, and each correction adds to the counts the classifier reads next time
+//! (in the correction's transaction, with its audit entry).
+//!
+//! Who: the feedback list needs `view_reports` (supervisors, managers); correcting needs
+//! `work_tickets` and a ticket in the principal's scope (the desk's one visibility rule).
+
+use crate::page::Page;
+use crate::{App, AppError, FieldError, Principal};
+use jiff::Timestamp;
+use serde_json::json;
+use tripdesk_domain::audit::AuditAction;
+use tripdesk_domain::desk::TicketKind;
+use tripdesk_domain::feedback::{
+    correction, features, Category, Classifier, Learned, ModelKind, Sentiment, MAX_CATEGORIES,
+};
+use tripdesk_domain::identity::Permission;
+use tripdesk_store::{FeedbackFilter, FeedbackItem, FeedbackSource, LearnedCount, Ticket, Tx};
+use uuid::Uuid;
+
+/// One classified text as the list shows it: the item and what it was said about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedbackEntry {
+    pub item: FeedbackItem,
+    pub ticket_number: String,
+    pub ticket_kind: TicketKind,
+    /// The ticket's subject, or the survey's comment.
+    pub text: String,
+}
+
+/// What staff say a text is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackCorrection {
+    pub categories: Vec<Category>,
+    pub sentiment: Sentiment,
+}
+
+/// The text of a ticket that is classified: complaints and feedback only.
+fn ticket_text(t: &Ticket) -> Option<String> {
+    matches!(t.kind, TicketKind::Complaint | TicketKind::Feedback)
+        .then(|| format!("{}\n{}", t.subject, t.description))
+}
+
+fn survey_text(suggestions: Option<&str>, reason: Option<&str>) -> String {
+    [reason, suggestions]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl App {
+    /// The counts corrections taught, for these terms.
+    async fn learned_for(&self, tx: &mut dyn Tx, terms: &[String]) -> Result<Learned, AppError> {
+        let mut learned = Learned::default();
+        for c in tx.learned_counts(terms).await? {
+            learned.add(c.model, &c.label, &c.term, c.count);
+        }
+        Ok(learned)
+    }
+
+    /// Classifies a text and stores the result, unless staff already corrected the item.
+    async fn classify_text(
+        &self,
+        tx: &mut dyn Tx,
+        source: FeedbackSource,
+        item_id: Uuid,
+        ticket_id: Uuid,
+        at: Timestamp,
+        text: &str,
+    ) -> Result<(), AppError> {
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        if let Some(existing) = tx.get_feedback(source, item_id).await? {
+            if existing.corrected_at.is_some() {
+                return Ok(());
+            }
+        }
+        let terms = features(self.analyzer(), text);
+        let learned = self.learned_for(tx, &terms).await?;
+        let c = Classifier::shipped().classify(&terms, &learned);
+        tx.put_feedback(&FeedbackItem {
+            source,
+            item_id,
+            ticket_id,
+            at,
+            categories: c.categories,
+            sentiment: c.sentiment,
+            score: c.score,
+            classified_at: self.now(),
+            corrected_by: None,
+            corrected_at: None,
+            trained: None,
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Classifies a complaint or feedback ticket (at intake, on conversion to a complaint).
+    pub(crate) async fn classify_ticket(
+        &self,
+        tx: &mut dyn Tx,
+        t: &Ticket,
+    ) -> Result<(), AppError> {
+        match ticket_text(t) {
+            Some(text) => {
+                self.classify_text(tx, FeedbackSource::Ticket, t.id, t.id, t.created_at, &text)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Classifies a survey's comment (when the customer answers).
+    pub(crate) async fn classify_survey(
+        &self,
+        tx: &mut dyn Tx,
+        survey_id: Uuid,
+        ticket_id: Uuid,
+        suggestions: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<(), AppError> {
+        let text = survey_text(suggestions, reason);
+        let now = self.now();
+        self.classify_text(tx, FeedbackSource::Survey, survey_id, ticket_id, now, &text)
+            .await
+    }
+
+    /// The classified texts, newest first, with what they were said about.
+    pub async fn list_feedback(
+        &self,
+        p: &Principal,
+        filter: &FeedbackFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Page<FeedbackEntry>, u64), AppError> {
+        p.require(Permission::ViewReports)?;
+        let mut tx = self.store.read().await?;
+        let items = tx
+            .list_feedback(filter, Page::<FeedbackItem>::fetch_limit(limit), offset)
+            .await?;
+        let total = tx.count_feedback(filter).await?;
+        let page = Page::of(items, limit);
+        let mut entries = Vec::with_capacity(page.items.len());
+        for item in page.items {
+            let Some(ticket) = tx.get_ticket(item.ticket_id).await? else {
+                continue;
+            };
+            let text = self.item_text(&mut *tx, &item, &ticket).await?;
+            entries.push(FeedbackEntry {
+                ticket_number: ticket.number.clone(),
+                ticket_kind: ticket.kind,
+                text: match item.source {
+                    FeedbackSource::Ticket => ticket.subject.clone(),
+                    FeedbackSource::Survey => text,
+                },
+                item,
+            });
+        }
+        Ok((
+            Page {
+                items: entries,
+                more: page.more,
+            },
+            total,
+        ))
+    }
+
+    /// The text an item was classified from (as it is now).
+    async fn item_text(
+        &self,
+        tx: &mut dyn Tx,
+        item: &FeedbackItem,
+        ticket: &Ticket,
+    ) -> Result<String, AppError> {
+        Ok(match item.source {
+            FeedbackSource::Ticket => format!("{}\n{}", ticket.subject, ticket.description),
+            FeedbackSource::Survey => tx
+                .list_surveys(ticket.id)
+                .await?
+                .into_iter()
+                .find(|s| s.id == item.item_id)
+                .and_then(|s| s.answers)
+                .map(|a| survey_text(a.suggestions.as_deref(), a.reason.as_deref()))
+                .unwrap_or_default(),
+        })
+    }
+
+    /// A ticket's classified texts (its own and its surveys'), for the ticket page.
+    pub async fn ticket_feedback(
+        &self,
+        p: &Principal,
+        ticket_id: Uuid,
+    ) -> Result<Vec<FeedbackItem>, AppError> {
+        p.require(Permission::ViewDesk)?;
+        let mut tx = self.store.read().await?;
+        self.ticket_for(&mut *tx, p, ticket_id).await?;
+        Ok(tx.ticket_feedback(ticket_id).await?)
+    }
+
+    /// Staff say what a text is about: stored with the item, taught to the classifier (the
+    /// item's earlier correction taken back first), audited.
+    pub async fn correct_feedback(
+        &self,
+        p: &Principal,
+        source: FeedbackSource,
+        item_id: Uuid,
+        input: &FeedbackCorrection,
+    ) -> Result<FeedbackItem, AppError> {
+        p.require(Permission::WorkTickets)?;
+        let mut categories: Vec<Category> = Vec::new();
+        for c in &input.categories {
+            if !categories.contains(c) {
+                categories.push(*c);
+            }
+        }
+        if categories.is_empty() || categories.len() > MAX_CATEGORIES {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "categories",
+                "count",
+                format!("choose one to {MAX_CATEGORIES} categories"),
+            )]));
+        }
+        let mut tx = self.store.write().await?;
+        let item = tx
+            .get_feedback(source, item_id)
+            .await?
+            .ok_or(AppError::NotFound("feedback item"))?;
+        let ticket = self.ticket_for(&mut *tx, p, item.ticket_id).await?;
+        let text = self.item_text(&mut *tx, &item, &ticket).await?;
+        let terms = features(self.analyzer(), &text);
+        let before = item.trained.as_ref().map(|(c, s)| (c.as_slice(), *s));
+        let delta = correction(&terms, before, (&categories, input.sentiment));
+        let rows: Vec<LearnedCount> = delta
+            .rows()
+            .into_iter()
+            .map(
+                |(model, label, term, count): (ModelKind, &str, String, i64)| LearnedCount {
+                    model,
+                    label: label.to_string(),
+                    term,
+                    count,
+                },
+            )
+            .collect();
+        tx.add_learned(&rows).await?;
+        let now = self.now();
+        let corrected = FeedbackItem {
+            categories: categories.clone(),
+            sentiment: input.sentiment,
+            score: match input.sentiment {
+                Sentiment::Positive => 1000,
+                Sentiment::Negative => 0,
+            },
+            corrected_by: Some(p.user_id),
+            corrected_at: Some(now),
+            trained: Some((categories.clone(), input.sentiment)),
+            ..item.clone()
+        };
+        tx.put_feedback(&corrected).await?;
+        self.audit(
+            &mut *tx,
+            p,
+            AuditAction::FeedbackCorrect,
+            "feedback",
+            Some(format!("{}:{}", source.as_str(), item_id)),
+            json!({
+                "ticket": ticket.number,
+                "from": {
+                    "categories": item.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                    "sentiment": item.sentiment.as_str(),
+                },
+                "to": {
+                    "categories": categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                    "sentiment": input.sentiment.as_str(),
+                },
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(corrected)
+    }
+
+    /// Classifies every complaint and feedback ticket not classified yet (the tickets that
+    /// came before classification), 500 per transaction. Returns how many it classified.
+    pub async fn classify_unclassified_tickets(&self) -> Result<u64, AppError> {
+        const BATCH: u32 = 500;
+        let mut n = 0;
+        for kind in [TicketKind::Complaint, TicketKind::Feedback] {
+            let mut offset = 0;
+            loop {
+                let mut tx = self.store.write().await?;
+                let filter = tripdesk_store::TicketFilter {
+                    kind: Some(kind),
+                    limit: BATCH,
+                    offset,
+                    ..Default::default()
+                };
+                let tickets = tx.list_tickets(&filter).await?;
+                for t in &tickets {
+                    if tx
+                        .get_feedback(FeedbackSource::Ticket, t.id)
+                        .await?
+                        .is_none()
+                    {
+                        self.classify_ticket(&mut *tx, t).await?;
+                        n += 1;
+                    }
+                }
+                tx.commit().await?;
+                if (tickets.len() as u32) < BATCH {
+                    break;
+                }
+                offset += BATCH;
+            }
+        }
+        Ok(n)
+    }
+}

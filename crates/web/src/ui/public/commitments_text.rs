@@ -1,0 +1,101 @@
+//! The interface text of the public commitments page (zh-CN, en).
+
+use crate::i18n::Entry;
+
+pub(crate) const COMMITMENTS_TEXT: &[Entry] = &[
+    ("public.nav.commitments", "服务承诺", "Our commitments"),
+    ("commit.title", "服务承诺", "Our service commitments"),
+    (
+        "commit.lead",
+        "{org} 向每一位游客公开以下服务承诺。以下时限和退改规则直接取自我们系统中正在执行的配置。",
+        "{org} makes these commitments to every traveler. The deadlines and cancellation terms below are read from the configuration our systems run on.",
+    ),
+    ("commit.promises", "我们的时限承诺", "Our deadlines"),
+    (
+        "commit.answer_rate",
+        "客服热线 24 小时服务，接通率不低于 95%，三声铃响内接听。",
+        "The hotline answers 24 hours a day: at least 95% of calls answered, within three rings.",
+    ),
+    (
+        "commit.uptime",
+        "在线预订系统全年可用率不低于 99%。",
+        "The online booking system is available at least 99% of the time.",
+    ),
+    ("commit.unit.minutes", "{n} 分钟内", "within {n} minutes"),
+    ("commit.unit.hours", "{n} 小时内", "within {n} hours"),
+    ("commit.unit.working_days", "{n} 个工作日内", "within {n} working days"),
+    ("commit.unit.working_minutes", "{n} 个工作分钟内", "within {n} working minutes"),
+    ("commit.figures", "本月实际达成（{month}）", "This month's figures ({month})"),
+    (
+        "commit.figures_lead",
+        "以下数据由系统根据实际服务记录自动计算，实时更新；柱状图为上月与本月对比，虚线为目标。",
+        "Computed by our system from the service records themselves and updated live; the bars compare last month and this month, the dashed line is the target.",
+    ),
+    ("commit.refund", "退改规则与补偿标准", "Cancellation, refunds and compensation"),
+    (
+        "commit.refund_lead",
+        "以下为各线路当前执行的退改规则（未单独约定的按旅游合同示范文本执行）。",
+        "The cancellation terms in force for each tour (the model tourism contract's where a tour has none of its own).",
+    ),
+    ("commit.applies_to", "适用线路：", "Applies to: "),
+    ("commit.list_sep", "、", ", "),
+    ("commit.customer_cancels", "游客解除合同", "If the traveler cancels"),
+    ("commit.agency_cancels", "旅行社解除合同", "If the agency cancels"),
+    ("commit.when", "解除时间", "When"),
+    ("commit.withheld", "扣除团费比例", "Share withheld"),
+    ("commit.compensation", "全额退款外另付违约金", "Compensation on top of a full refund"),
+    ("commit.days.day_of", "出发当日", "On the day of departure"),
+    ("commit.days.or_more", "出发前 {n} 日及以上", "{n} days or more before departure"),
+    ("commit.days.exactly", "出发前 {n} 日", "{n} days before departure"),
+    ("commit.days.between", "出发前 {max} 日至 {min} 日", "{max} to {min} days before departure"),
+    ("commit.free_postponement", "可免费改期一次。", "One free postponement."),
+    ("commit.compensation_title", "补偿标准", "Compensation standards"),
+    (
+        "commit.comp.agency",
+        "因旅行社原因解除合同的，全额退还已付团费，并按上表支付违约金。",
+        "If we cancel, you get everything you paid back, plus the compensation in the table above.",
+    ),
+    (
+        "commit.comp.service",
+        "服务未达约定标准的，经核实后以退款、代金券或礼品等方式补偿，金额与您协商确定。",
+        "Where a service fell short of what was agreed, we compensate by refund, voucher or gift once it is confirmed, in an amount agreed with you.",
+    ),
+    (
+        "commit.comp.refund_time",
+        "应退款项在 {n} 个工作日内退回原支付账户。",
+        "Refunds owed are paid back to the original account within {n} working days.",
+    ),
+    ("commit.channels", "投诉与反馈渠道", "How to complain or give feedback"),
+    ("commit.ch.hotline", "24 小时客服热线：", "24-hour hotline: "),
+    ("commit.ch.form", "在线留言：", "Online form:"),
+    ("commit.ch.form_link", "填写投诉或建议", "write to us"),
+    ("commit.ch.chat", "网站在线客服。", "Live chat on our website."),
+    ("commit.ch.wechat", "微信公众号留言。", "Our WeChat official account."),
+    (
+        "commit.ch.handling",
+        "收到投诉后，处理小组按上方的时限与您联系、反馈处理结果并回访；对处理结果不满意的，可以要求重新处理。",
+        "After a complaint, the handling group contacts you, reports the result and follows up within the deadlines above; if you are not satisfied with the result, you can ask for it to be handled again.",
+    ),
+    ("commit.ch.tourism", "全国旅游服务热线：", "National tourism service hotline: "),
+    (
+        "commit.ch.consumer",
+        "；也可拨打 12315 向市场监督管理部门投诉。",
+        "; or call 12315 to complain to market regulation.",
+    ),
+    ("commit.rights", "消费者权益告知", "Your rights as a consumer"),
+    (
+        "commit.rights.tourism_law",
+        "依据《中华人民共和国旅游法》，旅游者与旅游经营者发生纠纷，可以通过双方协商，向消费者协会、旅游投诉受理机构或者有关调解组织申请调解，根据仲裁协议提请仲裁，或者向人民法院提起诉讼等途径解决。",
+        "Under the PRC Tourism Law, a dispute between a traveler and a tourism business may be settled by negotiation, by mediation through a consumer association, the tourism complaint authority or another mediation body, by arbitration under an arbitration agreement, or by a lawsuit in a people's court.",
+    ),
+    (
+        "commit.rights.consumer_law",
+        "依据《中华人民共和国消费者权益保护法》，您享有知悉真实情况、自主选择、公平交易和依法获得赔偿的权利；发生争议时，可以与我们协商和解，请求消费者协会调解，向有关行政部门投诉，申请仲裁或者向人民法院提起诉讼。",
+        "Under the PRC Consumer Rights Protection Law you have the right to true information, free choice, fair dealing and compensation under the law; in a dispute you may settle with us, ask a consumer association to mediate, complain to the administrative authorities, apply for arbitration or sue in a people's court.",
+    ),
+    (
+        "commit.rights.note",
+        "本页内容随系统配置实时生成；如与您签订的旅游合同约定不一致，以合同约定为准。",
+        "This page is generated live from our configuration; where your tourism contract says otherwise, the contract prevails.",
+    ),
+];
