@@ -101,7 +101,17 @@ async fn the_demo_datas_summaries_as_pdf_and_xlsx_match_the_records() {
         .await
         .unwrap();
     let mut tasks = Vec::new();
+    // How many causes each ticket counts under: its feedback categories, at least one.
+    let mut cause_counts = HashMap::new();
     for t in &tickets {
+        let cats = r
+            .ticket_feedback(t.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.source == tripdesk_store::FeedbackSource::Ticket && f.item_id == t.id)
+            .map_or(0, |f| f.categories.len());
+        cause_counts.insert(t.id, cats.max(1));
         for task in r.list_desk_tasks(t.id).await.unwrap() {
             tasks.push((t.number.clone(), task));
         }
@@ -183,7 +193,16 @@ async fn the_demo_datas_summaries_as_pdf_and_xlsx_match_the_records() {
             assert_eq!(row.map_or(0, |r| number(&r[1]) as usize), n, "{state:?}");
         }
         let causes = &sheets[document::HEADING_CAUSES];
-        assert_eq!(total_of(causes, 1) as usize, complaints.len());
+        let counted: usize = complaints.iter().map(|t| cause_counts[&t.id]).sum();
+        assert_eq!(total_of(causes, 1) as usize, counted);
+        let kpis = &sheets[document::HEADING_KPIS];
+        assert_eq!(kpis.0.len(), tripdesk_domain::quality::Kpi::ALL.len());
+        let met = s
+            .kpis
+            .iter()
+            .filter(|k| k.verdict == tripdesk_domain::quality::Verdict::Met)
+            .count();
+        assert_eq!(total_of(kpis, 6) as usize, met);
         let listed = &sheets[document::HEADING_COMPLAINTS];
         assert_eq!(listed.0.len(), complaints.len());
         assert_eq!(total_of(listed, 5) as usize, resolved);
@@ -225,6 +244,7 @@ async fn the_demo_datas_summaries_as_pdf_and_xlsx_match_the_records() {
         for heading in [
             title,
             "投诉概况",
+            "指标与目标",
             "投诉按级别",
             "投诉按状态",
             "主要投诉原因",

@@ -3,11 +3,13 @@
 //! XLSX workbook (one sheet per section). Both are built from the same [`Table`]s, so the
 //! PDF and the workbook cannot disagree.
 
-use super::{complaint_causes, Summary, TOP_CAUSES};
+use super::{KpiFigure, Summary, TOP_CAUSES};
 use crate::AppError;
 use jiff::Timestamp;
 use tripdesk_domain::catalog::yuan;
 use tripdesk_domain::desk::{Level, State};
+use tripdesk_domain::feedback::Category;
+use tripdesk_domain::quality::{Kpi, Target, Unit, Verdict};
 use tripdesk_domain::summaries::{is_resolved, Cadence, TaskStanding};
 use tripdesk_pdf::{Block, Document, Section};
 use tripdesk_sheets::{Cell, Sheet};
@@ -22,6 +24,7 @@ pub fn title(cadence: Cadence) -> &'static str {
 
 /// The section headings, in order (the PDF's headings, the workbook's sheet names).
 pub const HEADING_OVERVIEW: &str = "概况";
+pub const HEADING_KPIS: &str = "指标与目标";
 pub const HEADING_LEVELS: &str = "投诉按级别";
 pub const HEADING_STATES: &str = "投诉按状态";
 pub const HEADING_CAUSES: &str = "主要投诉原因";
@@ -30,7 +33,7 @@ pub const HEADING_RECTIFICATION: &str = "整改任务";
 pub const HEADING_IMPROVEMENT: &str = "改进措施";
 pub const HEADING_DRILLS: &str = "应急演练";
 /// The 0/1 columns the workbook sums and the PDF leaves out.
-const FLAG_COLUMNS: [&str; 4] = ["已解决", "已完成", "已逾期", "进行中"];
+const FLAG_COLUMNS: [&str; 6] = ["已解决", "已完成", "已逾期", "进行中", "达标", "未达标"];
 /// The first cell of every totals row.
 pub const TOTAL: &str = "合计";
 
@@ -112,13 +115,95 @@ pub fn state_zh(state: State) -> &'static str {
     }
 }
 
-/// The cause as the summary names it (`未填写` when none was recorded).
-pub fn cause_zh(cause: &str) -> String {
-    if cause.is_empty() {
-        "未填写".into()
-    } else {
-        cause.to_string()
+/// A feedback category in Chinese.
+pub fn category_zh(c: Category) -> &'static str {
+    match c {
+        Category::Guide => "导游",
+        Category::Itinerary => "行程",
+        Category::Lodging => "酒店/住宿",
+        Category::Transport => "交通",
+        Category::Food => "餐饮",
+        Category::Price => "价格/退款",
+        Category::StaffAttitude => "服务态度",
+        Category::Safety => "安全",
+        Category::BookingSystem => "预订系统",
+        Category::Other => "其他",
     }
+}
+
+/// The cause as the summary names it: a feedback category's name, a recorded cause as
+/// written, `未填写` when none was recorded.
+pub fn cause_zh(cause: &str) -> String {
+    match Category::parse(cause) {
+        Some(c) => category_zh(c).into(),
+        None if cause.is_empty() => "未填写".into(),
+        None => cause.to_string(),
+    }
+}
+
+/// A commitment's name in Chinese (the dashboard's).
+pub fn kpi_zh(k: Kpi) -> &'static str {
+    match k {
+        Kpi::AnswerRate => "电话接通率",
+        Kpi::FirstResponsePhone => "电话首次响应 ≤ 3 分钟",
+        Kpi::FirstResponseChat => "在线咨询首次响应 ≤ 3 分钟",
+        Kpi::FirstResponseSocial => "社交媒体首次回复 ≤ 30 分钟",
+        Kpi::FirstResponseEmail => "邮件一个工作日内回复",
+        Kpi::BookingConfirmation => "预订 1 小时内确认",
+        Kpi::ComplaintContact => "投诉 1 小时内联系客户",
+        Kpi::ComplaintResult => "处理结果 24 小时内反馈",
+        Kpi::ComplaintFollowUp => "投诉按时回访",
+        Kpi::Uptime => "预订系统可用率",
+        Kpi::ComplaintRate => "投诉率（每百单）",
+        Kpi::RepurchaseRate => "复购率",
+        Kpi::WordOfMouth => "口碑新增客户",
+        Kpi::Satisfaction => "回访满意度",
+    }
+}
+
+/// A target in Chinese: `≥ 95%`, `较上期下降 20%`.
+pub fn target_zh(t: Target) -> String {
+    match t {
+        Target::AtLeast { permille } => format!("≥ {}%", f64::from(permille) / 10.0),
+        Target::Change { percent } if percent < 0 => format!("较上期下降 {}%", -percent),
+        Target::Change { percent } => format!("较上期增长 {percent}%"),
+    }
+}
+
+/// A figure's value in its unit (`—` when nothing was measured).
+pub fn value_text(unit: Unit, value: Option<f64>) -> String {
+    match (unit, value) {
+        (_, None) => "—".into(),
+        (Unit::Share, Some(v)) => format!("{:.1}%", v * 100.0),
+        (Unit::Per100, Some(v)) => format!("{v:.2}"),
+        (Unit::Count, Some(v)) => format!("{v:.0}"),
+    }
+}
+
+pub fn verdict_zh(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Met => "达标",
+        Verdict::Missed => "未达标",
+        Verdict::NotMeasured => "无数据",
+    }
+}
+
+fn kpi_row(f: &KpiFigure) -> Vec<Cell> {
+    let current = f.current();
+    vec![
+        Cell::text(kpi_zh(f.kpi)),
+        Cell::text(target_zh(f.target)),
+        Cell::text(value_text(f.unit, current.and_then(|p| p.value))),
+        Cell::text(value_text(f.unit, f.previous().and_then(|p| p.value))),
+        Cell::text(
+            current
+                .map(|p| format!("{} / {}", p.ratio.num, p.ratio.den))
+                .unwrap_or_default(),
+        ),
+        Cell::text(verdict_zh(f.verdict)),
+        flag(f.verdict == Verdict::Met),
+        flag(f.verdict == Verdict::Missed),
+    ]
 }
 
 /// An instant in the organisation's zone, to the minute.
@@ -161,9 +246,38 @@ pub fn tables(s: &Summary) -> Vec<Table> {
             Cell::int(improvement(TaskStanding::Done)),
         ),
         ("应急演练（次）", Cell::int(s.drills.len() as i64)),
+        (
+            "指标达标（项）",
+            Cell::int(s.kpis.iter().filter(|k| k.verdict == Verdict::Met).count() as i64),
+        ),
+        (
+            "指标未达标（项）",
+            Cell::int(
+                s.kpis
+                    .iter()
+                    .filter(|k| k.verdict == Verdict::Missed)
+                    .count() as i64,
+            ),
+        ),
     ] {
         overview.rows.push(vec![Cell::text(label), value]);
     }
+
+    let mut kpis = Table::new(
+        HEADING_KPIS,
+        vec![
+            "指标",
+            "目标",
+            "本期",
+            "上期",
+            "计数",
+            "结果",
+            "达标",
+            "未达标",
+        ],
+        "无指标",
+    );
+    kpis.rows = s.kpis.iter().map(kpi_row).collect();
 
     let mut levels = Table::new(
         HEADING_LEVELS,
@@ -171,7 +285,11 @@ pub fn tables(s: &Summary) -> Vec<Table> {
         "本期无投诉",
     );
     for (level, n) in &t.by_level {
-        let of_level = s.complaints.iter().filter(|c| c.level == *level);
+        let of_level = s
+            .complaints
+            .iter()
+            .map(|l| &l.complaint)
+            .filter(|c| c.level == *level);
         let resolved = of_level.clone().filter(|c| is_resolved(c.state)).count();
         let fen: i64 = of_level.filter_map(|c| c.compensation_amount_fen).sum();
         levels.rows.push(vec![
@@ -219,13 +337,15 @@ pub fn tables(s: &Summary) -> Vec<Table> {
         ],
         "本期无投诉",
     );
-    for c in &s.complaints {
+    for line in &s.complaints {
+        let c = &line.complaint;
+        let causes: Vec<String> = line.causes.iter().map(|x| cause_zh(x)).collect();
         complaints.rows.push(vec![
             Cell::text(&c.number),
             Cell::text(local_minute(c.created_at)),
             Cell::text(level_zh(c.level)),
             Cell::text(state_zh(c.state)),
-            Cell::text(complaint_causes(c).join("、")),
+            Cell::text(causes.join("、")),
             flag(is_resolved(c.state)),
             yuan_number(c.compensation_amount_fen.unwrap_or(0)),
         ]);
@@ -296,6 +416,7 @@ pub fn tables(s: &Summary) -> Vec<Table> {
 
     vec![
         overview,
+        kpis.with_totals(),
         levels.with_totals(),
         states.with_totals(),
         causes.with_totals(),

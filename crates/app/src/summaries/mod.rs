@@ -1,7 +1,10 @@
 //! Periodic summaries (issue 18 item 3): a week (Monday–Sunday) or a month of service
-//! quality for supervisors and managers — the complaints of the period (by level, by state,
-//! resolved, compensation paid), their top causes, the rectification tasks and improvement
-//! actions live in it (with their due and done instants), and the drills held.
+//! quality for supervisors and managers — every commitment's figure against its target
+//! (the dashboard's, `App::quality_kpis`' arithmetic), the complaints of the period (by
+//! level, by state, resolved, compensation paid), their top causes (the feedback
+//! categories; a complaint not classified counts under its recorded cause), the
+//! rectification tasks and improvement actions live in it (with their due and done
+//! instants), and the drills held.
 //!
 //! - [`App::period_summary`]: one summary, read from the records (needs `view_reports`);
 //! - [`document`]: the same summary as a Chinese PDF document and an XLSX workbook (one sheet
@@ -17,11 +20,15 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use std::collections::HashMap;
 use tripdesk_domain::emergency::ReportFigures;
+use tripdesk_domain::feedback::{Category, FeedbackSource};
 use tripdesk_domain::identity::Permission;
+use tripdesk_domain::quality::{Kpi, Period};
 use tripdesk_domain::summaries::{
     Cadence, ComplaintFacts, ComplaintTally, SummaryPeriod, TaskStanding,
 };
-use tripdesk_store::{Incident, SummaryComplaint, SummaryTask, Tx};
+use tripdesk_store::{FeedbackFilter, Incident, SummaryComplaint, SummaryTask, Tx};
+
+pub use crate::quality::KpiFigure;
 
 /// How far back the list of summaries goes: five years of weeks or months.
 pub fn periods_kept(cadence: Cadence) -> usize {
@@ -43,6 +50,14 @@ pub struct SummaryTaskLine {
     pub standing: TaskStanding,
 }
 
+/// A complaint with the causes it counts under: its feedback categories (codes such as
+/// `guide`), else its recorded cause or business area, else none.
+#[derive(Debug, Clone)]
+pub struct SummaryComplaintLine {
+    pub complaint: SummaryComplaint,
+    pub causes: Vec<String>,
+}
+
 /// A drill held in the period, with its key figures.
 #[derive(Debug, Clone)]
 pub struct SummaryDrill {
@@ -60,7 +75,9 @@ pub struct Summary {
     /// Whether the period has ended (a summary of the running period is provisional).
     pub complete: bool,
     pub generated_at: Timestamp,
-    pub complaints: Vec<SummaryComplaint>,
+    /// Every commitment's figure over the period, with the period before for the trend.
+    pub kpis: Vec<KpiFigure>,
+    pub complaints: Vec<SummaryComplaintLine>,
     pub tally: ComplaintTally,
     /// Rectification tasks, then improvement actions, each oldest first.
     pub tasks: Vec<SummaryTaskLine>,
@@ -81,8 +98,12 @@ impl Summary {
     }
 }
 
-/// The cause a complaint is counted under: its recorded cause, else its business area.
-pub fn complaint_causes(c: &SummaryComplaint) -> Vec<String> {
+/// The causes a complaint is counted under: its feedback categories when it was
+/// classified, else its recorded cause, else its business area.
+pub fn complaint_causes(c: &SummaryComplaint, categories: Option<&[Category]>) -> Vec<String> {
+    if let Some(cats) = categories.filter(|c| !c.is_empty()) {
+        return cats.iter().map(|c| c.as_str().to_string()).collect();
+    }
     c.cause
         .as_deref()
         .or(c.business_area.as_deref())
@@ -90,6 +111,44 @@ pub fn complaint_causes(c: &SummaryComplaint) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(|s| vec![s.to_string()])
         .unwrap_or_default()
+}
+
+/// The feedback categories of the complaints, by ticket: the items of the period's tickets
+/// in one paged read, then each complaint not found there (classified under another instant).
+async fn categories_of(
+    tx: &mut dyn Tx,
+    complaints: &[SummaryComplaint],
+    from: Timestamp,
+    until: Timestamp,
+) -> Result<HashMap<uuid::Uuid, Vec<Category>>, AppError> {
+    const PAGE: u32 = 1000;
+    let filter = FeedbackFilter {
+        source: Some(FeedbackSource::Ticket),
+        from: Some(from),
+        until: Some(until),
+        ..Default::default()
+    };
+    let mut out = HashMap::new();
+    let mut offset = 0;
+    loop {
+        let page = tx.list_feedback(&filter, PAGE, offset).await?;
+        let n = page.len();
+        for item in page {
+            out.insert(item.ticket_id, item.categories);
+        }
+        if n < PAGE as usize {
+            break;
+        }
+        offset += PAGE;
+    }
+    for c in complaints {
+        if !out.contains_key(&c.id) {
+            if let Some(item) = tx.get_feedback(FeedbackSource::Ticket, c.id).await? {
+                out.insert(c.id, item.categories);
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl App {
@@ -153,13 +212,21 @@ impl App {
         let (from, until) = (instant(period.from)?, instant(period.until)?);
         let mut r = self.store.read().await?;
         let complaints = r.summary_complaints(from, until).await?;
+        let categories = categories_of(&mut *r, &complaints, from, until).await?;
+        let complaints: Vec<SummaryComplaintLine> = complaints
+            .into_iter()
+            .map(|c| SummaryComplaintLine {
+                causes: complaint_causes(&c, categories.get(&c.id).map(Vec::as_slice)),
+                complaint: c,
+            })
+            .collect();
         let facts: Vec<ComplaintFacts> = complaints
             .iter()
-            .map(|c| ComplaintFacts {
-                level: c.level,
-                state: c.state,
-                compensation_fen: c.compensation_amount_fen,
-                causes: complaint_causes(c),
+            .map(|l| ComplaintFacts {
+                level: l.complaint.level,
+                state: l.complaint.state,
+                compensation_fen: l.complaint.compensation_amount_fen,
+                causes: l.causes.clone(),
             })
             .collect();
         let tally = ComplaintTally::of(&facts);
@@ -189,12 +256,23 @@ impl App {
         // Rectification first, then improvement; each oldest first (the store's order).
         tasks.sort_by_key(|t| t.task.kind != "rectification");
         let drills = drills_between(&mut *r, from, until).await?;
+        let kpi_period = Period::new(period.from, period.last_day())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let query = crate::quality::KpiQuery {
+            period: kpi_period,
+            trend: 2,
+            channel: None,
+            group: None,
+            agent: None,
+        };
+        let kpis = self.figures(&mut *r, &query, &zone, &Kpi::ALL).await?;
         Ok(Summary {
             period,
             from,
             until,
             complete: period.ended(self.today()),
             generated_at: self.now(),
+            kpis,
             complaints,
             tally,
             tasks,

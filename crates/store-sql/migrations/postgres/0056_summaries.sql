@@ -8,7 +8,6 @@ CREATE TABLE summaries_sent (
     PRIMARY KEY (cadence, period_from)
 );
 
--- A summary reads the complaints created in a period (not a scan of every ticket) and the
--- tasks of the two kinds it lists.
-CREATE INDEX tickets_kind_created_idx ON tickets (kind, created_at);
+-- A summary reads the complaints created in a period through tickets_kind_created_idx
+-- (migration 0052), and the tasks of the two kinds it lists through this one.
 CREATE INDEX desk_tasks_kind_created_idx ON desk_tasks (kind, created_at);

@@ -58,7 +58,9 @@ pub struct SummaryComplaints {
     by_level: Vec<SummaryCount>,
     /// The states that occur, in workflow order.
     by_state: Vec<SummaryCount>,
-    /// Causes, most frequent first (`""`: none recorded).
+    /// Causes, most frequent first: feedback categories (`guide`, `lodging`, …), a cause as
+    /// recorded for a complaint not classified, `""` for none. A complaint in two categories
+    /// counts in both.
     causes: Vec<SummaryCount>,
 }
 
@@ -92,6 +94,22 @@ pub struct SummaryDrillView {
     not_answered: usize,
 }
 
+/// A commitment's figure over the period against its target.
+#[derive(Serialize, ToSchema)]
+pub struct SummaryKpiView {
+    /// The figure's key, as on the dashboard (`answer_rate`, `complaint_rate`, …).
+    kpi: String,
+    target: tripdesk_domain::quality::Target,
+    unit: tripdesk_domain::quality::Unit,
+    /// The period's counts and value (`None`: nothing measured).
+    num: u64,
+    den: u64,
+    value: Option<f64>,
+    /// The period before's value (a change target compares with it).
+    previous: Option<f64>,
+    verdict: tripdesk_domain::quality::Verdict,
+}
+
 /// A week's or a month's summary.
 #[derive(Serialize, ToSchema)]
 pub struct SummaryView {
@@ -103,6 +121,7 @@ pub struct SummaryView {
     /// Whether the period has ended (otherwise the figures run to now).
     complete: bool,
     generated_at: String,
+    kpis: Vec<SummaryKpiView>,
     complaints: SummaryComplaints,
     tasks: Vec<SummaryTaskView>,
     drills: Vec<SummaryDrillView>,
@@ -121,6 +140,20 @@ impl SummaryView {
             to: s.period.last_day().to_string(),
             complete: s.complete,
             generated_at: rfc3339(state, s.generated_at),
+            kpis: s
+                .kpis
+                .iter()
+                .map(|f| SummaryKpiView {
+                    kpi: f.kpi.as_str().into(),
+                    target: f.target,
+                    unit: f.unit,
+                    num: f.current().map_or(0, |p| p.ratio.num),
+                    den: f.current().map_or(0, |p| p.ratio.den),
+                    value: f.current().and_then(|p| p.value),
+                    previous: f.previous().and_then(|p| p.value),
+                    verdict: f.verdict,
+                })
+                .collect(),
             complaints: SummaryComplaints {
                 total: t.total,
                 resolved: t.resolved,

@@ -17,8 +17,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use tripdesk_app::summaries::Summary;
+use tripdesk_app::summaries::{document, KpiFigure, Summary};
 use tripdesk_domain::catalog::yuan;
+use tripdesk_domain::feedback::Category;
+use tripdesk_domain::quality::{Target, Verdict};
 use tripdesk_domain::summaries::{Cadence, SummaryPeriod, TaskStanding};
 
 /// Periods a page of each list shows.
@@ -108,6 +110,16 @@ async fn list(State(state): State<AppState>, user: UiUser, pager: Pager) -> Resp
     )
 }
 
+struct KpiRow {
+    name: String,
+    target: String,
+    value: String,
+    previous: String,
+    counts: String,
+    verdict: &'static str,
+    verdict_label: &'static str,
+}
+
 struct CountRow {
     label: String,
     count: u64,
@@ -156,6 +168,7 @@ struct ShowPage {
     compensated: u64,
     compensation: String,
     drill_count: usize,
+    kpis: Vec<KpiRow>,
     levels: Vec<CountRow>,
     states: Vec<CountRow>,
     causes: Vec<CountRow>,
@@ -184,6 +197,52 @@ async fn show(
         Err(e) => return error_page(&state, &user, "reports", e),
     };
     render(StatusCode::OK, &show_page(&state, &user, t, &s))
+}
+
+/// A cause as the page names it: a feedback category in the reader's language, a recorded
+/// cause as written.
+fn cause_label(t: Tr, cause: &str) -> String {
+    let key = format!("feedback.cat.{cause}");
+    if cause.is_empty() {
+        t.s("summaries.no_cause").to_string()
+    } else if Category::parse(cause).is_some() && Tr::has(&key) {
+        t.s(&key).to_string()
+    } else {
+        cause.to_string()
+    }
+}
+
+fn kpi_row(t: Tr, f: &KpiFigure) -> KpiRow {
+    let (verdict, verdict_label) = match f.verdict {
+        Verdict::Met => ("met", t.s("quality.verdict.met")),
+        Verdict::Missed => ("missed", t.s("quality.verdict.missed")),
+        Verdict::NotMeasured => ("none", t.s("quality.verdict.none")),
+    };
+    let target = match f.target {
+        Target::AtLeast { permille } => format!("≥ {}%", f64::from(permille) / 10.0),
+        Target::Change { percent } if percent < 0 => t
+            .s("quality.target.fall")
+            .replace("{n}", &(-percent).to_string()),
+        Target::Change { percent } => t
+            .s("quality.target.rise")
+            .replace("{n}", &percent.to_string()),
+    };
+    let current = f.current();
+    KpiRow {
+        name: t.s(&format!("quality.kpi.{}", f.kpi.as_str())).to_string(),
+        target,
+        value: document::value_text(f.unit, current.and_then(|p| p.value)),
+        previous: document::value_text(f.unit, f.previous().and_then(|p| p.value)),
+        counts: current
+            .map(|p| {
+                t.s(&format!("quality.counts.{}", f.kpi.as_str()))
+                    .replace("{num}", &p.ratio.num.to_string())
+                    .replace("{den}", &p.ratio.den.to_string())
+            })
+            .unwrap_or_default(),
+        verdict,
+        verdict_label,
+    }
 }
 
 fn show_page(state: &AppState, user: &UiUser, t: Tr, s: &Summary) -> ShowPage {
@@ -229,6 +288,7 @@ fn show_page(state: &AppState, user: &UiUser, t: Tr, s: &Summary) -> ShowPage {
         compensated: tally.compensated,
         compensation: yuan(tally.compensation_fen),
         drill_count: s.drills.len(),
+        kpis: s.kpis.iter().map(|f| kpi_row(t, f)).collect(),
         levels: tally
             .by_level
             .iter()
@@ -249,11 +309,7 @@ fn show_page(state: &AppState, user: &UiUser, t: Tr, s: &Summary) -> ShowPage {
             .causes
             .iter()
             .map(|(c, n)| CountRow {
-                label: if c.is_empty() {
-                    t.s("summaries.no_cause").to_string()
-                } else {
-                    c.clone()
-                },
+                label: cause_label(t, c),
                 count: *n,
             })
             .collect(),
