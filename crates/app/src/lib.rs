@@ -37,6 +37,7 @@ pub mod notify;
 pub mod page;
 pub mod personal_data;
 pub mod phone;
+mod printing;
 pub mod public_desk;
 pub mod quality;
 pub mod reply_route;
@@ -46,6 +47,7 @@ pub mod secrets;
 pub mod sla;
 pub mod sms;
 pub mod sms_in;
+pub mod summaries;
 pub mod ttl_cache;
 pub mod webhook_events;
 pub mod wechat;
@@ -76,6 +78,9 @@ pub struct AppSettings {
     /// The secret the PBX's CTI signs its call events with (`cti_webhook_secret`); without
     /// it they are refused (401).
     pub cti_webhook_secret: Option<tripdesk_vault::Secret<String>>,
+    /// Who receives the periodic summaries by e-mail (`summary_recipients`); empty: every
+    /// active supervisor and administrator with an e-mail address.
+    pub summary_recipients: Vec<String>,
 }
 
 impl Default for AppSettings {
@@ -87,6 +92,7 @@ impl Default for AppSettings {
             public_desk: public_desk::PublicDeskSettings::default(),
             wechat: None,
             cti_webhook_secret: None,
+            summary_recipients: Vec::new(),
         }
     }
 }
@@ -116,6 +122,8 @@ pub struct App {
     personal_data: Arc<personal_data::PersonalDataRegistry>,
     /// The search index's analysis (segmenter and dictionaries), shared by indexing and queries.
     search: Arc<tripdesk_domain::search::Analyzer>,
+    /// The PDF renderer (see [`App::render_pdf`]).
+    printer: Arc<printing::Printer>,
 }
 
 impl App {
@@ -137,6 +145,7 @@ impl App {
             breaching_counting: Arc::default(),
             personal_data: Arc::new(personal_data::PersonalDataRegistry::built_in()),
             search: search::default_analyzer(),
+            printer: Arc::new(printing::Printer::new(tripdesk_pdf::FontSource::System)),
         }
     }
 

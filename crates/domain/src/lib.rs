@@ -20,4 +20,5 @@ pub mod phone;
 pub mod quality;
 pub mod search;
 pub mod sla;
+pub mod summaries;
 pub mod text;

@@ -207,6 +207,96 @@ pub fn write_xlsx(
     book.save_to_buffer().map_err(w)
 }
 
+/// A cell of a report sheet: text, or a number a spreadsheet can sum.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    pub fn int(n: impl Into<i64>) -> Cell {
+        Cell::Number(n.into() as f64)
+    }
+}
+
+/// One worksheet of a report: a name, a header row, data rows and, when given, a totals row
+/// written last in bold.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sheet {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    pub totals: Option<Vec<Cell>>,
+}
+
+/// A workbook of several sheets (a report: one sheet per section), each with a bold, frozen
+/// header row, numbers as numbers and text defused like [`write_csv`]'s.
+pub fn write_workbook(sheets: &[Sheet]) -> Result<Vec<u8>, SheetError> {
+    use rust_xlsxwriter::{Format as CellFormat, Workbook};
+    let w = |e: rust_xlsxwriter::XlsxError| SheetError::Write(e.to_string());
+    let mut book = Workbook::new();
+    let bold = CellFormat::new().set_bold();
+    let plain = CellFormat::new();
+    for sheet in sheets {
+        let ws = book.add_worksheet();
+        ws.set_name(&sheet.name).map_err(w)?;
+        for (c, h) in sheet.headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)
+                .map_err(w)?;
+            ws.set_column_width(c as u16, 18).map_err(w)?;
+        }
+        let body = sheet.rows.iter().map(|r| (r, &plain));
+        let totals = sheet.totals.iter().map(|r| (r, &bold));
+        for (r, (row, format)) in body.chain(totals).enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32 + 1, c as u16);
+                match cell {
+                    Cell::Text(t) => ws
+                        .write_string_with_format(r, c, defuse_formula(t), format)
+                        .map_err(w)?,
+                    Cell::Number(n) => ws.write_number_with_format(r, c, *n, format).map_err(w)?,
+                };
+            }
+        }
+        ws.set_freeze_panes(1, 0).map_err(w)?;
+    }
+    book.save_to_buffer().map_err(w)
+}
+
+/// Every sheet of an XLSX file as rows of cells (numbers as numbers), for reading a report
+/// back.
+pub fn read_workbook(bytes: &[u8]) -> Result<Vec<(String, Vec<Vec<Cell>>)>, SheetError> {
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec()))
+        .map_err(|e: calamine::XlsxError| SheetError::Xlsx(short(&e.to_string())))?;
+    let mut out = Vec::new();
+    for name in book.sheet_names() {
+        let range = book
+            .worksheet_range(&name)
+            .map_err(|e| SheetError::Xlsx(short(&e.to_string())))?;
+        let rows = range
+            .rows()
+            .map(|row| {
+                row.iter()
+                    .map(|cell| match cell {
+                        Data::Float(f) => Cell::Number(*f),
+                        Data::Int(i) => Cell::Number(*i as f64),
+                        Data::Empty => Cell::Text(String::new()),
+                        other => Cell::Text(other.to_string()),
+                    })
+                    .collect()
+            })
+            .collect();
+        out.push((name, rows));
+    }
+    Ok(out)
+}
+
 /// Cells starting with `=`, `+`, `-` or `@` are formulas to a spreadsheet; prefix a quote so
 /// exported text (a name, a note) cannot run as one (CSV injection).
 fn defuse_formula(cell: &str) -> String {
@@ -267,6 +357,35 @@ mod tests {
             read_table(b"PK\x03\x04broken", Format::Xlsx, 10),
             Err(SheetError::Xlsx(_))
         ));
+    }
+
+    #[test]
+    fn workbook_of_sheets_with_totals_round_trip() {
+        let sheets = [
+            Sheet {
+                name: "投诉".into(),
+                headers: vec!["级别".into(), "数量".into()],
+                rows: vec![
+                    vec![Cell::text("紧急"), Cell::int(2)],
+                    vec![Cell::text("=1+1"), Cell::int(3)],
+                ],
+                totals: Some(vec![Cell::text("合计"), Cell::int(5)]),
+            },
+            Sheet {
+                name: "演练".into(),
+                headers: vec!["名称".into()],
+                rows: vec![],
+                totals: None,
+            },
+        ];
+        let bytes = write_workbook(&sheets).unwrap();
+        let back = read_workbook(&bytes).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].0, "投诉");
+        assert_eq!(back[0].1[1], [Cell::text("紧急"), Cell::Number(2.0)]);
+        assert_eq!(back[0].1[2][0], Cell::text("'=1+1"), "formulas are defused");
+        assert_eq!(back[0].1[3], [Cell::text("合计"), Cell::Number(5.0)]);
+        assert_eq!(back[1].1, [vec![Cell::text("名称")]]);
     }
 
     #[test]

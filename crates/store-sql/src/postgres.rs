@@ -354,6 +354,9 @@ mod shared_email_in {
 mod shared_messaging {
     include!("shared/messaging.rs");
 }
+mod shared_summaries {
+    include!("shared/summaries.rs");
+}
 /// A `tsvector` with a GIN index matches the search index, not FTS5 (`shared/search.rs`).
 const FTS5: bool = false;
 mod shared_search {

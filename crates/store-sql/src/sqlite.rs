@@ -267,6 +267,9 @@ mod shared_email_in {
 mod shared_messaging {
     include!("shared/messaging.rs");
 }
+mod shared_summaries {
+    include!("shared/summaries.rs");
+}
 /// FTS5 matches the search index (`shared/search.rs`).
 const FTS5: bool = true;
 mod shared_search {

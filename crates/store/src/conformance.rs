@@ -40,6 +40,7 @@ pub use crate::policies::conformance::*;
 pub use crate::quality::conformance::*;
 pub use crate::search::conformance::*;
 pub use crate::sla::conformance::*;
+pub use crate::summaries::conformance::*;
 pub use crate::survey::conformance::*;
 
 /// An instant for a check, from RFC 3339.
@@ -280,6 +281,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@capability $make; conversation, conversation_conformance_tests);
         $crate::conformance_tests!(@capability $make; quality, quality_conformance_tests);
         $crate::conformance_tests!(@capability $make; messaging, messaging_conformance_tests);
+        $crate::conformance_tests!(@capability $make; summaries, summaries_conformance_tests);
     };
     (@capability $make:expr; $module:ident, $tests:ident) => {
         mod $module {

@@ -42,6 +42,7 @@ pub mod search;
 pub mod signal;
 pub mod sla;
 pub mod sms;
+pub mod summaries;
 pub mod survey;
 
 pub use assessment::*;
@@ -73,6 +74,7 @@ pub use quality::*;
 pub use search::*;
 pub use sla::*;
 pub use sms::*;
+pub use summaries::*;
 pub use survey::*;
 
 use async_trait::async_trait;
@@ -253,6 +255,7 @@ pub trait Tx:
     + QualityRepo
     + EmailInRepo
     + MessagingRepo
+    + SummaryRepo
     + Send
 {
     /// Makes every change of this transaction durable and visible, all or nothing.

@@ -62,6 +62,10 @@ pub struct Config {
     /// origin, comma-separated, e.g. `https://www.example.com,https://m.example.com`. Unset:
     /// only pages of this server (and the same origin) may open chats.
     pub chat_origins: Option<String>,
+    /// E-mail addresses, comma-separated, that receive the weekly and monthly summaries
+    /// (PDF and XLSX attached). Unset: every active supervisor and administrator with an
+    /// e-mail address.
+    pub summary_recipients: Option<String>,
     /// Public contact-form submissions accepted per client address per hour.
     pub public_form_per_ip_hour: u32,
     /// Public contact-form submissions accepted from everyone per hour.
@@ -174,6 +178,7 @@ impl Default for Config {
             outbox_retry_base_secs: 30,
             public_url: None,
             chat_origins: None,
+            summary_recipients: None,
             public_form_per_ip_hour: 10,
             public_form_per_hour: 600,
             trust_forwarded_for: false,
@@ -215,7 +220,7 @@ pub struct Overrides {
 
 /// Keys read from `TRIPDESK_<KEY>` environment variables (other TRIPDESK_ variables, such as
 /// the test suite's, are not configuration).
-const ENV_KEYS: [&str; 46] = [
+const ENV_KEYS: [&str; 47] = [
     "addr",
     "data_dir",
     "database_url",
@@ -238,6 +243,7 @@ const ENV_KEYS: [&str; 46] = [
     "outbox_retry_base_secs",
     "public_url",
     "chat_origins",
+    "summary_recipients",
     "public_form_per_ip_hour",
     "public_form_per_hour",
     "trust_forwarded_for",
@@ -272,6 +278,17 @@ impl Config {
             .unwrap_or_default()
             .split(',')
             .map(|o| o.trim().trim_end_matches('/').to_string())
+            .filter(|o| !o.is_empty())
+            .collect()
+    }
+
+    /// [`Config::summary_recipients`] as a list (trimmed, empty entries dropped).
+    pub fn summary_recipient_list(&self) -> Vec<String> {
+        self.summary_recipients
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(|o| o.trim().to_string())
             .filter(|o| !o.is_empty())
             .collect()
     }

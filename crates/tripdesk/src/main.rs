@@ -235,8 +235,16 @@ pub(crate) fn app_for(config: &Config, store: Arc<dyn Store>) -> App {
                 .cti_webhook_secret
                 .as_ref()
                 .map(|s| tripdesk_vault::Secret::new(s.0.trim().to_string())),
+            summary_recipients: config.summary_recipient_list(),
         },
-    );
+    )
+    .with_pdf_fonts(match &config.pdf_font {
+        Some(regular) => tripdesk_pdf::FontSource::Files {
+            regular: regular.clone(),
+            bold: config.pdf_font_bold.clone(),
+        },
+        None => tripdesk_pdf::FontSource::System,
+    });
     // The administrator's search words (checked when the configuration was loaded).
     match config.search_words() {
         Ok(Some(words)) => match app.clone().with_search_words(&words) {
@@ -381,13 +389,6 @@ fn web_config(config: &Config) -> tripdesk_web::WebConfig {
             .filter(|u| !u.is_empty()),
         trust_forwarded_for: config.trust_forwarded_for,
         chat_origins: config.chat_origin_list(),
-        pdf_fonts: match &config.pdf_font {
-            Some(regular) => tripdesk_pdf::FontSource::Files {
-                regular: regular.clone(),
-                bold: config.pdf_font_bold.clone(),
-            },
-            None => tripdesk_pdf::FontSource::System,
-        },
     }
 }
 

@@ -45,8 +45,6 @@ pub struct WebConfig {
     /// Other sites of the agency that embed the web chat widget (scheme and host, e.g.
     /// `https://www.example.com`): they may open chats and their sockets.
     pub chat_origins: Vec<String>,
-    /// The CJK font files printable documents (PDF) are set in.
-    pub pdf_fonts: tripdesk_pdf::FontSource,
 }
 
 impl Default for WebConfig {
@@ -58,7 +56,6 @@ impl Default for WebConfig {
             public_url: None,
             trust_forwarded_for: false,
             chat_origins: Vec::new(),
-            pdf_fonts: tripdesk_pdf::FontSource::System,
         }
     }
 }
@@ -75,33 +72,18 @@ pub struct AppState {
     /// The flashes of post/redirect/get waiting for their page (`ui::flash`).
     pub flashes: ui::flash::Flashes,
     openapi: Arc<String>,
-    /// The PDF renderer, its fonts read on first use (about 40 MB a node never pays for if
-    /// it prints nothing); the error is kept so a missing font is reported, not retried.
-    pdf: Arc<OnceLock<Result<tripdesk_pdf::Renderer, String>>>,
     /// The chat signal routed to the sockets that follow each chat (`chat_hub`).
     pub chat_hub: chat_hub::ChatHub,
 }
 
 impl AppState {
-    /// Renders `doc` to PDF on a blocking thread. 503 `unavailable` when the configured CJK
-    /// font cannot be read (the log names the paths tried).
+    /// Renders `doc` to PDF: the application's one renderer ([`App::render_pdf`]), which the
+    /// scheduled e-mails print with too.
     pub async fn render_pdf(
         &self,
         doc: tripdesk_pdf::Document,
     ) -> Result<Vec<u8>, tripdesk_app::AppError> {
-        let pdf = self.pdf.clone();
-        let fonts = self.config.pdf_fonts.clone();
-        tokio::task::spawn_blocking(move || {
-            let renderer = pdf
-                .get_or_init(|| tripdesk_pdf::Renderer::new(&fonts).map_err(|e| e.to_string()))
-                .as_ref()
-                .map_err(|e| tripdesk_app::AppError::Unavailable(format!("PDF fonts: {e}")))?;
-            renderer
-                .render(&doc)
-                .map_err(|e| tripdesk_app::AppError::Internal(format!("PDF: {e}")))
-        })
-        .await
-        .map_err(|e| tripdesk_app::AppError::Internal(format!("PDF task: {e}")))?
+        self.app.render_pdf(doc).await
     }
 }
 
@@ -147,7 +129,6 @@ impl AppState {
             metrics: metrics_handle(),
             flashes: Default::default(),
             openapi: Arc::new(openapi),
-            pdf: Arc::default(),
             chat_hub: chat_hub::ChatHub::spawn(&app.store.signals()),
             app,
         })

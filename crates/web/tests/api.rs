@@ -665,6 +665,9 @@ async fn openapi_is_3_1_and_lists_every_route() {
         ("/api/v1/mailboxes/{id}/poll", "post"),
         ("/api/v1/sms/receipts", "post"),
         ("/api/v1/sms/replies", "post"),
+        ("/api/v1/quality/summaries/{cadence}", "get"),
+        ("/api/v1/quality/summaries/{cadence}/summary.pdf", "get"),
+        ("/api/v1/quality/summaries/{cadence}/summary.xlsx", "get"),
     ];
     let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(

@@ -15,7 +15,7 @@ mod costs;
 mod guides;
 mod remedies;
 mod remedy_choice;
-mod report;
+pub(crate) mod report;
 mod sequence;
 mod team;
 

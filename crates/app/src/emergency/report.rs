@@ -97,7 +97,10 @@ pub struct DrillYear {
 }
 
 /// The report's headline figures, from the store.
-async fn figures(tx: &mut dyn Tx, incident: &Incident) -> Result<ReportFigures, AppError> {
+pub(crate) async fn figures(
+    tx: &mut dyn Tx,
+    incident: &Incident,
+) -> Result<ReportFigures, AppError> {
     let counts = tx.incident_counts(incident.id).await?;
     let (sent, answered) = tx.incident_instants(incident.id).await?;
     Ok(ReportFigures::compute(

@@ -211,6 +211,21 @@ impl JobRegistry {
         Ok(this)
     }
 
+    /// [`JobRegistry::recurring`] for a [`PreparedJobHandler`].
+    pub fn recurring_prepared<H: PreparedJobHandler>(
+        self,
+        handler: H,
+        schedule: Schedule,
+        payload: &H::Payload,
+    ) -> Result<Self, AppError> {
+        let payload = serde_json::to_string(payload)
+            .map_err(|e| AppError::Internal(format!("job payload of {}: {e}", H::KIND)))?;
+        let mut this = self.register_prepared(handler);
+        this.recurring
+            .insert(H::KIND, Arc::new(Recurring { schedule, payload }));
+        Ok(this)
+    }
+
     pub fn kinds(&self) -> Vec<&'static str> {
         let mut k: Vec<_> = self.handlers.keys().copied().collect();
         k.sort_unstable();
@@ -260,7 +275,12 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
             Schedule::every_minutes(1).map_err(|e| AppError::Internal(e.to_string()))?,
             &crate::email_in::imap::SweepPayload::default(),
         )?
-        .register_prepared(crate::email_in::imap::PollMailbox))
+        .register_prepared(crate::email_in::imap::PollMailbox)
+        .recurring_prepared(
+            crate::summaries::job::SendSummaries,
+            Schedule::daily_china(crate::summaries::job::SEND_AT_HOUR, 0),
+            &crate::summaries::job::SendSummariesPayload::default(),
+        )?)
 }
 
 /// The unique key that keeps one pending run per schedule.

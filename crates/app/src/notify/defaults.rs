@@ -31,6 +31,20 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "Dear {{ name }},\n\nThe pre-trip documents of your booking {{ booking_no }} ({{ product }}, {{ date }}) are ready. Please read them before you leave:\n{{ link }}\n\n{{ key_facts }}\n\nPrintable PDF: {{ pdf }}\n\nPlease confirm that you received them:\n{{ confirm }}\n\nIf your trip changes we will send you the new documents. 24-hour emergency line: {{ hotline }}",
     ),
     (
+        "quality.summary",
+        "zh-CN",
+        "服务质量周报/月报发给主管和经理（每周一、每月1日上午，附 PDF 和 Excel）",
+        "{{ title }}：{{ period }}",
+        "您好！\n\n{{ organization }} {{ period }} 的{{ title }}已生成，PDF 和 Excel 文件见附件。\n\n本期投诉 {{ complaints }} 件，已解决 {{ resolved }} 件，赔偿金额 {{ compensation }}；应急演练 {{ drills }} 次。\n\n指标与目标、主要投诉原因、整改任务和改进措施详见附件。",
+    ),
+    (
+        "quality.summary",
+        "en",
+        "Weekly / monthly service-quality summary for supervisors and managers (Monday and the 1st, in the morning, PDF and Excel attached)",
+        "Service-quality summary: {{ period_en }}",
+        "Hello,\n\nThe service-quality summary of {{ organization }} for {{ period_en }} is attached as PDF and Excel.\n\nComplaints: {{ complaints }}, resolved: {{ resolved }}, compensation: {{ compensation }}; drills: {{ drills }}.\n\nFigures against targets, top complaint causes, rectification tasks and improvement actions are in the attachments.",
+    ),
+    (
         "waitlist.offered",
         "zh-CN",
         "候补客户获得空出的座位（退订或预留到期后立即发出）",

@@ -188,7 +188,7 @@ impl App {
             .await?)
     }
 
-    async fn figures(
+    pub(crate) async fn figures(
         &self,
         tx: &mut dyn Tx,
         q: &KpiQuery,

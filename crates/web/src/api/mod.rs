@@ -26,6 +26,7 @@ pub mod recommendations;
 pub mod search;
 pub mod sla;
 mod sms;
+pub(crate) mod summaries;
 mod system;
 mod trip_documents;
 mod waitlist;
@@ -184,6 +185,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(call_work::routes())
         .merge(wechat::routes())
         .merge(mailboxes::routes())
+        .merge(summaries::routes())
         .merge(quality::routes())
         .split_for_parts();
     add_error_responses(&mut doc);

@@ -86,7 +86,7 @@ const TEXT: &[Entry] = &[
     ("nav.customers", "客户", "Customers"),
     ("nav.bookings", "产品与预订", "Products & bookings"),
     ("nav.emergency", "应急管理", "Emergencies"),
-    ("nav.reports", "报表与考核", "Reports & assessment"),
+    ("nav.reports", "周报与月报", "Weekly & monthly reports"),
     ("nav.admin", "系统管理", "Administration"),
     ("nav.users", "员工账号", "Staff"),
     ("nav.departments", "部门与小组", "Departments"),

@@ -25,6 +25,7 @@ pub(crate) mod queues;
 mod search;
 mod session;
 mod sla;
+mod summaries;
 
 use crate::extract::{cookie, SESSION_COOKIE};
 use crate::i18n::{Lang, Tr};
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .merge(incidents::routes())
         .merge(channels::routes())
         .merge(calls::routes())
+        .merge(summaries::routes())
         .merge(quality::routes())
         .route("/static/{file}", get(assets::serve))
 }
@@ -94,6 +96,7 @@ pub(crate) const TEXTS: &[&[crate::i18n::Entry]] = &[
     incidents::BOARD_TEXT,
     channels::TEXT,
     calls::TEXT,
+    summaries::TEXT,
     quality::TEXT,
 ];
 
