@@ -48,6 +48,9 @@ fn pdf_text(pdf: &[u8]) -> String {
 fn number(c: &Cell) -> f64 {
     match c {
         Cell::Number(n) => *n,
+        // A blank cell (a task not yet done has no days taken) adds nothing, as in a
+        // spreadsheet's SUM.
+        Cell::Text(t) if t.is_empty() => 0.0,
         Cell::Text(t) => panic!("a number expected, found {t:?}"),
     }
 }
@@ -277,8 +280,8 @@ async fn the_demo_datas_summaries_as_pdf_and_xlsx_match_the_records() {
 #[tokio::test]
 async fn the_recurring_job_mails_each_ended_period_once_with_both_files() {
     let (app, clock, store) = demo(AppSettings::default()).await;
-    // Two managers with an address (the demo's staff have none): the supervisor and the
-    // administrator; a second supervisor without one is left out.
+    // Three managers with an address: the demo's CS manager 孙丽 has one; the supervisor
+    // and the administrator are given one here; staff of other roles are left out.
     let mut tx = store.store.write().await.unwrap();
     for (username, email) in [
         ("zhao.min", "zhao.min@example.cn"),
@@ -331,7 +334,14 @@ async fn the_recurring_job_mails_each_ended_period_once_with_both_files() {
     clock.set("2026-12-07T00:30:00Z".parse::<Timestamp>().unwrap());
     drain(&app, &registry).await.unwrap();
     let sent = mails(store.store.clone()).await;
-    assert_eq!(sent.len(), 4, "two periods, two managers");
+    assert_eq!(
+        sent.len(),
+        6,
+        "two periods, three managers: {:?}",
+        sent.iter()
+            .map(|(m, _)| (&m.related_id, &m.recipient))
+            .collect::<Vec<_>>()
+    );
     let mut periods: Vec<_> = sent
         .iter()
         .map(|(m, _)| (m.related_id.clone().unwrap(), m.recipient.clone()))
@@ -341,8 +351,16 @@ async fn the_recurring_job_mails_each_ended_period_once_with_both_files() {
         periods,
         [
             ("month:2026-11-01".to_string(), "it@example.cn".to_string()),
+            (
+                "month:2026-11-01".into(),
+                "sun.li@shanhai-travel.example".into()
+            ),
             ("month:2026-11-01".into(), "zhao.min@example.cn".into()),
             ("week:2026-11-30".into(), "it@example.cn".into()),
+            (
+                "week:2026-11-30".into(),
+                "sun.li@shanhai-travel.example".into()
+            ),
             ("week:2026-11-30".into(), "zhao.min@example.cn".into()),
         ]
     );
@@ -374,20 +392,20 @@ async fn the_recurring_job_mails_each_ended_period_once_with_both_files() {
     .unwrap();
     tx.commit().await.unwrap();
     drain(&app, &registry).await.unwrap();
-    assert_eq!(mails(store.store.clone()).await.len(), 4);
+    assert_eq!(mails(store.store.clone()).await.len(), 6);
     // Tuesday's scheduled run: still nothing.
     clock.advance(SignedDuration::from_hours(24));
     drain(&app, &registry).await.unwrap();
-    assert_eq!(mails(store.store.clone()).await.len(), 4);
+    assert_eq!(mails(store.store.clone()).await.len(), 6);
     // The next Monday: only the new week.
     clock.set("2026-12-14T00:30:00Z".parse::<Timestamp>().unwrap());
     drain(&app, &registry).await.unwrap();
     let sent = mails(store.store.clone()).await;
-    assert_eq!(sent.len(), 6);
+    assert_eq!(sent.len(), 9);
     assert_eq!(
         sent.iter()
             .filter(|(m, _)| m.related_id.as_deref() == Some("week:2026-12-07"))
             .count(),
-        2
+        3
     );
 }
