@@ -55,9 +55,12 @@ fn number(c: &Cell) -> f64 {
     }
 }
 
+/// A sheet's rows (without its header) and its totals row.
+type Sheet = (Vec<Vec<Cell>>, Option<Vec<Cell>>);
+
 /// Each sheet's totals row (the last, `合计` first) holds the sum of the rows above it in
 /// every number column; returns the sheets by name, rows without header and totals.
-fn check_totals(xlsx: &[u8]) -> HashMap<String, (Vec<Vec<Cell>>, Option<Vec<Cell>>)> {
+fn check_totals(xlsx: &[u8]) -> HashMap<String, Sheet> {
     let book = tripdesk_sheets::read_workbook(xlsx).expect("the XLSX opens");
     let mut out = HashMap::new();
     for (name, rows) in book {
@@ -82,7 +85,7 @@ fn check_totals(xlsx: &[u8]) -> HashMap<String, (Vec<Vec<Cell>>, Option<Vec<Cell
     out
 }
 
-fn total_of(sheet: &(Vec<Vec<Cell>>, Option<Vec<Cell>>), column: usize) -> f64 {
+fn total_of(sheet: &Sheet, column: usize) -> f64 {
     number(&sheet.1.as_ref().expect("a totals row")[column])
 }
 
@@ -166,7 +169,7 @@ async fn the_demo_datas_summaries_as_pdf_and_xlsx_match_the_records() {
         let overdue = |list: &[&(String, tripdesk_store::DeskTask)]| {
             list.iter()
                 .filter(|(_, x)| {
-                    !x.done_at.is_some_and(|d| d < end) && x.due_at.is_some_and(|d| d < end)
+                    x.done_at.is_none_or(|d| d >= end) && x.due_at.is_some_and(|d| d < end)
                 })
                 .count()
         };

@@ -268,9 +268,12 @@ pub fn write_workbook(sheets: &[Sheet]) -> Result<Vec<u8>, SheetError> {
     book.save_to_buffer().map_err(w)
 }
 
+/// A sheet read back: its name and its rows of cells.
+pub type NamedSheet = (String, Vec<Vec<Cell>>);
+
 /// Every sheet of an XLSX file as rows of cells (numbers as numbers), for reading a report
 /// back.
-pub fn read_workbook(bytes: &[u8]) -> Result<Vec<(String, Vec<Vec<Cell>>)>, SheetError> {
+pub fn read_workbook(bytes: &[u8]) -> Result<Vec<NamedSheet>, SheetError> {
     use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e: calamine::XlsxError| SheetError::Xlsx(short(&e.to_string())))?;

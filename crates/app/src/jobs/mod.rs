@@ -246,7 +246,7 @@ impl JobRegistry {
 /// Every capability's handlers and schedules: what `tripdesk serve` runs. A capability adds
 /// its job here.
 pub fn standard_registry() -> Result<JobRegistry, AppError> {
-    Ok(JobRegistry::new()
+    JobRegistry::new()
         .recurring(
             prune::PruneSucceededJobs,
             Schedule::every_minutes(prune::PRUNE_EVERY_MINUTES)
@@ -280,7 +280,7 @@ pub fn standard_registry() -> Result<JobRegistry, AppError> {
             crate::summaries::job::SendSummaries,
             Schedule::daily_china(crate::summaries::job::SEND_AT_HOUR, 0),
             &crate::summaries::job::SendSummariesPayload::default(),
-        )?)
+        )
 }
 
 /// The unique key that keeps one pending run per schedule.

@@ -65,7 +65,7 @@ impl Table {
         let width = self.headers.len();
         let mut totals = vec![Cell::text(""); width];
         totals[0] = Cell::text(TOTAL);
-        for c in 1..width {
+        for (c, total) in totals.iter_mut().enumerate().skip(1) {
             let mut sum = None;
             for row in &self.rows {
                 if let Some(Cell::Number(n)) = row.get(c) {
@@ -73,7 +73,7 @@ impl Table {
                 }
             }
             if let Some(sum) = sum {
-                totals[c] = Cell::Number(round2(sum));
+                *total = Cell::Number(round2(sum));
             }
         }
         self.totals = Some(totals);

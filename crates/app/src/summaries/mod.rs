@@ -142,9 +142,9 @@ async fn categories_of(
         offset += PAGE;
     }
     for c in complaints {
-        if !out.contains_key(&c.id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(c.id) {
             if let Some(item) = tx.get_feedback(FeedbackSource::Ticket, c.id).await? {
-                out.insert(c.id, item.categories);
+                slot.insert(item.categories);
             }
         }
     }
