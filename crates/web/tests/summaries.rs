@@ -153,6 +153,13 @@ async fn summaries_as_json_pdf_xlsx_and_pages() {
     ] {
         assert!(page.text.contains(text), "{text} missing from the page");
     }
+    // Every figure's counts in words, no placeholder left unfilled.
+    for placeholder in ["{num}", "{den}", "{share}"] {
+        assert!(
+            !page.text.contains(placeholder),
+            "{placeholder} on the page"
+        );
+    }
     let refused = h.ui_get(&href, "li.na").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(!h

@@ -185,7 +185,7 @@ fn period_label(p: Period) -> String {
 }
 
 /// The counts behind a figure in words ("answered 190 of 200").
-fn counts_text(t: Tr, f: &KpiFigure) -> String {
+pub(crate) fn counts_text(t: Tr, f: &KpiFigure) -> String {
     let r = f.current().map(|p| p.ratio).unwrap_or_default();
     t.s(&format!("quality.counts.{}", f.kpi.as_str()))
         .replace("{num}", &r.num.to_string())

@@ -234,11 +234,7 @@ fn kpi_row(t: Tr, f: &KpiFigure) -> KpiRow {
         value: document::value_text(f.unit, current.and_then(|p| p.value)),
         previous: document::value_text(f.unit, f.previous().and_then(|p| p.value)),
         counts: current
-            .map(|p| {
-                t.s(&format!("quality.counts.{}", f.kpi.as_str()))
-                    .replace("{num}", &p.ratio.num.to_string())
-                    .replace("{den}", &p.ratio.den.to_string())
-            })
+            .map(|_| super::quality::counts_text(t, f))
             .unwrap_or_default(),
         verdict,
         verdict_label,
