@@ -69,11 +69,16 @@ impl Period {
 
     /// The period just before, of the same length (in months when made of whole months).
     pub fn previous(self) -> Result<Self, PeriodError> {
+        self.step_back(self.whole_months())
+    }
+
+    /// The period just before: `months` whole months, or as many days as this one.
+    fn step_back(self, months: Option<i32>) -> Result<Self, PeriodError> {
         let to = self
             .from
             .checked_sub(1.day())
             .map_err(|_| PeriodError::OutOfRange)?;
-        let from = match self.whole_months() {
+        let from = match months {
             Some(m) => self
                 .from
                 .checked_sub(m.months())
@@ -87,11 +92,13 @@ impl Period {
     }
 
     /// `n` periods ending with this one, oldest first (`n` ≥ 1); fewer when the calendar
-    /// runs out.
+    /// runs out. Every step is this period's: a run of days whose predecessor happens to be
+    /// whole months (120 days back from 2010-08-24) still steps back by its days.
     pub fn trend(self, n: usize) -> Vec<Self> {
+        let months = self.whole_months();
         let mut out = vec![self];
         while out.len() < n {
-            match out.last().copied().map(Period::previous) {
+            match out.last().map(|p| p.step_back(months)) {
                 Some(Ok(p)) => out.push(p),
                 _ => break,
             }

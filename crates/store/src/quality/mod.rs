@@ -1,6 +1,8 @@
 //! Service quality (issue 18): the counts behind the dashboard's figures, each one aggregate
-//! over a period read on indexes (no rows come back), the booking system's heartbeats, and
-//! which figures the agency publishes on its commitments page.
+//! over a period read on indexes (no rows come back) — the large ones (clock outcomes,
+//! complaints, minutes up) from an hourly rollup the database keeps in the same transaction
+//! as each change of the records, plus the partial hours at the period's edges — the booking
+//! system's heartbeats, and which figures the agency publishes on its commitments page.
 
 pub(crate) mod conformance;
 
@@ -74,7 +76,8 @@ pub struct ClockCase {
 
 #[async_trait]
 pub trait QualityRepo {
-    /// Met and breached clocks per target among `targets`, started in the scope.
+    /// Met and breached clocks per target among `targets`, started in the scope (targets
+    /// with neither are left out).
     async fn quality_clock_counts(
         &mut self,
         scope: &QualityScope,
