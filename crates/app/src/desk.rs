@@ -4,6 +4,7 @@
 
 mod level;
 mod steps;
+pub(crate) mod texts;
 
 use crate::customers::IntakeCustomer;
 use crate::desk_effects::{clock_is_open, ClockStart, EffectContext};
@@ -267,6 +268,9 @@ impl App {
             return Err(AppError::Validation(fields));
         }
         let level = input.level.unwrap_or(Level::General);
+        // The text work, before the writer is taken (see `desk::texts`).
+        texts::normalize(&mut input);
+        let words = self.ticket_texts_of(&input);
         let mut tx = self.store.write().await?;
         if let Some(kept) = self.claim_once(&mut *tx, p, once).await? {
             tx.commit().await?;
@@ -290,7 +294,7 @@ impl App {
             (None, None) => None,
         };
         let detail = self
-            .insert_new_ticket(&mut *tx, p, input, level, customer_id, None)
+            .insert_new_ticket_with(&mut *tx, p, input, level, customer_id, None, Some(words))
             .await?;
         self.keep_once(&mut *tx, p, once, &detail).await?;
         tx.commit().await?;
@@ -309,6 +313,23 @@ impl App {
         level: Level,
         customer_id: Option<Uuid>,
         assignee_id: Option<Uuid>,
+    ) -> Result<TicketDetail, AppError> {
+        self.insert_new_ticket_with(tx, p, input, level, customer_id, assignee_id, None)
+            .await
+    }
+
+    /// [`App::insert_new_ticket`] with the words of the ticket's texts computed before the
+    /// transaction (from the input normalized by `texts::normalize`), or here if `None`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn insert_new_ticket_with(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        input: NewTicket,
+        level: Level,
+        customer_id: Option<Uuid>,
+        assignee_id: Option<Uuid>,
+        words: Option<texts::TicketTexts>,
     ) -> Result<TicketDetail, AppError> {
         let now = self.now();
         let n = tx.next_in_sequence("ticket").await?;
@@ -362,8 +383,19 @@ impl App {
                 .map(|r| r.group_id);
         }
         tx.insert_ticket(&ticket).await?;
-        self.index_ticket(&mut *tx, &ticket).await?;
-        self.classify_ticket(&mut *tx, &ticket).await?;
+        match words {
+            Some(words) => {
+                self.index_new_ticket(&mut *tx, &ticket, words.index_tokens)
+                    .await?;
+                if let Some(terms) = &words.features {
+                    self.classify_new_ticket(&mut *tx, &ticket, terms).await?;
+                }
+            }
+            None => {
+                self.index_ticket(&mut *tx, &ticket).await?;
+                self.classify_ticket(&mut *tx, &ticket).await?;
+            }
+        }
         let mut done = Vec::new();
         let mut clocks = Vec::new();
         if let Some(key) = ticket.channel.first_response_target() {
@@ -447,7 +479,7 @@ impl App {
             data: Some(data),
         };
         tx.insert_ticket_event(&event).await?;
-        self.index_ticket_event(&mut *tx, &event).await?;
+        self.index_new_ticket_event(&mut *tx, &event).await?;
         // The audit log names the step and its effects, never the notes (they may quote the
         // customer).
         let action = match kind {

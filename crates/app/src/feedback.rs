@@ -114,6 +114,34 @@ impl App {
         }
     }
 
+    /// Classifies a ticket just inserted in `tx` from its text's `terms`, segmented before the
+    /// writer was taken (`desk::texts`): no correction can exist for a new ticket, so only
+    /// the learned counts are read here.
+    pub(crate) async fn classify_new_ticket(
+        &self,
+        tx: &mut dyn Tx,
+        t: &Ticket,
+        terms: &[String],
+    ) -> Result<(), AppError> {
+        let learned = self.learned_for(tx, terms).await?;
+        let c = Classifier::shipped().classify(terms, &learned);
+        tx.put_feedback(&FeedbackItem {
+            source: FeedbackSource::Ticket,
+            item_id: t.id,
+            ticket_id: t.id,
+            at: t.created_at,
+            categories: c.categories,
+            sentiment: c.sentiment,
+            score: c.score,
+            classified_at: self.now(),
+            corrected_by: None,
+            corrected_at: None,
+            trained: None,
+        })
+        .await?;
+        Ok(())
+    }
+
     /// Classifies a survey's comment (when the customer answers, `at`).
     pub(crate) async fn classify_survey(
         &self,

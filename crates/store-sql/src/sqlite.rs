@@ -22,6 +22,11 @@
 //! reaches [`MAX_BATCH`] members or [`MAX_BATCH_AGE`]. A caller therefore never returns from
 //! `commit()` before its changes are committed exactly as durably as without batching, and if
 //! the shared COMMIT fails, every member's `commit()` fails.
+//!
+//! **Durable commits off the writer.** With `synchronous=FULL` the writer still commits with
+//! NORMAL, and a thread of its own syncs the WAL file before the batch's members hear that
+//! they committed (`writer::Syncer`): batches committed during one sync share the next, and
+//! the writer goes on meanwhile instead of waiting for the disk inside the COMMIT.
 
 use crate::convert::err;
 use crate::PoolSettings;
@@ -343,8 +348,20 @@ impl SqliteStore {
             .run(&mut checkpointer)
             .await
             .map_err(|e| StoreError::Other(format!("migrating SQLite: {e}")))?;
+        // FULL durability comes from the syncer, after the COMMIT and off the writer (see
+        // `writer::Syncer`): the writer itself commits with NORMAL.
+        let syncer = if settings.sqlite_synchronous_full {
+            let mut wal = path.as_os_str().to_owned();
+            wal.push("-wal");
+            Some(writer::Syncer::start(wal.into()).map_err(|e| {
+                StoreError::Unavailable(format!("cannot start the WAL syncer: {e}"))
+            })?)
+        } else {
+            None
+        };
         let writer = base
             .clone()
+            .synchronous(SqliteSynchronous::Normal)
             .run_on_calling_thread(true)
             .busy_timeout(Duration::ZERO)
             .pragma(
@@ -379,6 +396,7 @@ impl SqliteStore {
                     ready: false,
                     dirty: false,
                     committed,
+                    syncer,
                 })),
                 waiting: AtomicUsize::new(0),
                 next_batch: AtomicU64::new(0),
@@ -641,7 +659,9 @@ impl Store for SqliteStore {
     async fn close(&self) {
         let mut w = self.writer.lock.lock().await;
         w.clean().await;
-        let _ = w.commit_batch("COMMIT").await;
+        if let Ok(pending) = w.commit_batch("COMMIT").await {
+            let _ = writer::outcome(pending).await;
+        }
         if let Some(conn) = w.conn.take() {
             let _ = conn.close().await;
         }

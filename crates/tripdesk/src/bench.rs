@@ -18,6 +18,21 @@ use tripdesk_domain::sla::{ClockKind, SlaClock, SlaTarget};
 use tripdesk_store::{SlaClockRecord, SlaEventFilter, SlaEventKind};
 use uuid::Uuid;
 
+/// SQLite's `synchronous` settings for `bench tickets`, in turn (true: FULL).
+#[derive(Debug, Clone)]
+pub struct Synchronous(pub Vec<bool>);
+
+fn parse_synchronous(s: &str) -> Result<Synchronous, String> {
+    s.split(',')
+        .map(|p| match p.trim() {
+            "normal" => Ok(false),
+            "full" => Ok(true),
+            other => Err(format!("{other:?}: give normal, full or normal,full")),
+        })
+        .collect::<Result<_, _>>()
+        .map(Synchronous)
+}
+
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// Running clocks, idle CPU, breach latency and start cost of the SLA engine.
@@ -64,11 +79,24 @@ pub enum BenchCommand {
         /// Tickets created per run.
         #[arg(long, default_value_t = 10_000)]
         count: usize,
-        /// Distinct callers (ticket i comes from caller i mod this): each caller's first
-        /// ticket creates the customer record, later ones find it. A few callers (e.g. 8)
-        /// make every client a returning customer at once. At most 10,000.
+        /// Who calls: `new` (a new customer per ticket: the record is created, sealed),
+        /// `returning` (callers found through the blind index) or the percent of new ones.
+        #[arg(long, default_value = "new", value_parser = crate::bench_tickets::parse_mix)]
+        mix: crate::bench_tickets::CallerMix,
+        /// Returning callers (created through the API before the measured runs when the mix
+        /// has any; ticket i picks one of them). A few (e.g. 8) make the clients call for the
+        /// same customers at once. At most 10,000.
         #[arg(long, default_value_t = 4_000)]
         callers: usize,
+        /// Store sizes to measure at, in turn (comma-separated, e.g. `0,1000000`): before
+        /// each, closed tickets are seeded in bulk up to it through the store ports (with
+        /// customers, SLA clocks, timeline entries and search documents).
+        #[arg(long, default_value = "0", value_parser = crate::bench_http::parse_counts)]
+        prefill: crate::bench_http::Counts,
+        /// SQLite's `synchronous` for the runs, in turn on the same file: `normal`, `full`
+        /// or both (`normal,full`); default: the configuration's (sqlite_synchronous_full).
+        #[arg(long, value_parser = parse_synchronous)]
+        synchronous: Option<Synchronous>,
         /// Nodes serving the clients (client w talks to node w mod this): each a store with
         /// its own connection pool and a server of its own, in this process, on the one
         /// database (on PostgreSQL: what several machines would be). At most 8.
@@ -297,10 +325,28 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Tickets {
             concurrency,
             count,
+            mix,
             callers,
+            prefill,
+            synchronous,
             nodes,
             db,
-        } => return crate::bench_tickets::run(db, concurrency.0, count, callers, nodes).await,
+        } => {
+            let synchronous = match synchronous {
+                Some(s) => s.0,
+                None => vec![load_config(&db, None)?.sqlite_synchronous_full],
+            };
+            let opts = crate::bench_tickets::Options {
+                concurrency: concurrency.0,
+                count,
+                callers,
+                nodes,
+                mix,
+                prefill: prefill.0,
+                synchronous,
+            };
+            return crate::bench_tickets::run(db, opts).await;
+        }
         BenchCommand::Bookings {
             concurrency,
             count,

@@ -241,6 +241,22 @@ pub fn parse_levels(s: &str) -> Result<Levels, String> {
         .map(Levels)
 }
 
+/// Counts, e.g. `0,1000000`.
+#[derive(Debug, Clone)]
+pub struct Counts(pub Vec<usize>);
+
+pub fn parse_counts(s: &str) -> Result<Counts, String> {
+    s.split(',')
+        .map(|p| {
+            p.trim()
+                .replace('_', "")
+                .parse::<usize>()
+                .map_err(|_| format!("{p:?} is not a whole number"))
+        })
+        .collect::<Result<_, _>>()
+        .map(Counts)
+}
+
 /// The machine line printed above every table.
 pub fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());

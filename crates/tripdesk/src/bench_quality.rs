@@ -7,7 +7,8 @@
 //! and 8 signed-in supervisors at once, for the last whole month and for one department.
 
 use crate::bench_http::{self, Client, Server};
-use crate::bench_inbox::{staff, ui_login, Mix, Staff};
+use crate::bench_inbox::{staff, ui_login, Mix};
+use crate::bench_seed::{customer, seed_closed_tickets, spread, Extras, SEED_TX, SPAN_DAYS};
 use anyhow::bail;
 use hyper::{Method, StatusCode};
 use jiff::{SignedDuration, Timestamp};
@@ -15,17 +16,11 @@ use std::sync::Arc;
 use std::time::Instant;
 use tripdesk_app::App;
 use tripdesk_domain::bookings::BookingState;
-use tripdesk_domain::desk::{Channel, Level, State, TicketKind};
 use tripdesk_domain::phone::{Direction, Disposition};
 use tripdesk_domain::quality::Period;
-use tripdesk_domain::sla::{ClockKind, ClockState, SlaClock, SlaClockParts};
-use tripdesk_store::{Booking, CallRecord, Customer, SlaClockRecord, Ticket, TicketFilter};
+use tripdesk_store::{Booking, CallRecord, Customer, TicketFilter};
 use uuid::Uuid;
 
-/// Rows per write transaction while seeding.
-const SEED_TX: usize = 50_000;
-/// The span of the records: a year before now.
-const SPAN_DAYS: i64 = 365;
 /// The supervisor the pages are fetched as (demo organisation).
 const VIEWER: &str = "zhao.min";
 
@@ -135,132 +130,6 @@ async fn fetch(
     .await
 }
 
-/// An instant `i` of `n` spread evenly over the year before `now`, with a little noise.
-fn spread(rng: &mut Mix, i: usize, n: usize, now: Timestamp) -> Timestamp {
-    let span = SPAN_DAYS * 86_400_000;
-    let at = now - SignedDuration::from_millis(span - span * i as i64 / n.max(1) as i64);
-    (at - SignedDuration::from_mins(rng.below(600) as i64)).min(now)
-}
-
-fn ticket(rng: &mut Mix, staff: &Staff, tag: &str, i: usize, at: Timestamp) -> Ticket {
-    let kind = match rng.below(100) {
-        0..55 => TicketKind::Inquiry,
-        55..80 => TicketKind::Complaint,
-        _ => TicketKind::Feedback,
-    };
-    let (group, people) = if kind == TicketKind::Complaint {
-        let (g, p) = rng.pick(&staff.groups);
-        (*g, p.as_slice())
-    } else {
-        (staff.service.0, staff.service.1.as_slice())
-    };
-    let assignee = (!people.is_empty() && rng.below(10) > 0).then(|| *rng.pick(people));
-    let closed = at + SignedDuration::from_hours(1 + rng.below(72) as i64);
-    Ticket {
-        id: Uuid::now_v7(),
-        number: format!("{tag}{i:07}"),
-        kind,
-        channel: *rng.pick(&Channel::ALL),
-        level: Level::General,
-        state: State::Closed,
-        subject: "咨询线路安排".into(),
-        description: "客人来电咨询，已答复。".into(),
-        customer_id: None,
-        customer_name: "王先生".into(),
-        booking_ref: None,
-        business_area: None,
-        tags: Vec::new(),
-        group_id: Some(group),
-        assignee_id: assignee,
-        compensation_kind: None,
-        compensation_amount_fen: None,
-        compensation_approved_by: None,
-        compensation_approved_at: None,
-        cause: None,
-        responsible_department_id: None,
-        responsible_person: None,
-        last_satisfaction: None,
-        created_by: None,
-        created_at: at,
-        updated_at: closed,
-        resolved_at: Some(closed),
-        closed_at: Some(closed),
-        version: 1,
-    }
-}
-
-/// The ticket's first-response (or, for a complaint, contact) clock: met 93 % of the time.
-fn clock(rng: &mut Mix, t: &Ticket) -> SlaClockRecord {
-    let key = if t.kind == TicketKind::Complaint {
-        "complaint.contact".to_string()
-    } else {
-        format!("first_response.{}", t.channel.as_str())
-    };
-    let due = t.created_at + SignedDuration::from_mins(60);
-    let met = rng.below(100) < 93;
-    let stopped = if met {
-        t.created_at + SignedDuration::from_mins(1 + rng.below(59) as i64)
-    } else {
-        due + SignedDuration::from_mins(1 + rng.below(120) as i64)
-    };
-    SlaClockRecord {
-        id: Uuid::now_v7(),
-        subject_type: "ticket".into(),
-        subject_id: t.id.to_string(),
-        channel: Some(t.channel.as_str().into()),
-        department_id: t.group_id,
-        agent_id: t.assignee_id,
-        clock: SlaClock::from_parts(SlaClockParts {
-            target_key: key,
-            kind: ClockKind::CalendarHours,
-            calendar: "hotline".into(),
-            state: if met {
-                ClockState::Met
-            } else {
-                ClockState::Breached
-            },
-            started_at: t.created_at,
-            due_at: due,
-            warn_at: None,
-            opens_at: None,
-            paused_at: None,
-            paused_total: SignedDuration::ZERO,
-            warned: false,
-            breached_at: (!met).then_some(due),
-            stopped_at: Some(stopped),
-            last_change_at: stopped,
-            provisional: false,
-        }),
-        version: 1,
-        created_at: t.created_at,
-    }
-}
-
-fn customer(rng: &mut Mix, at: Timestamp) -> Customer {
-    Customer {
-        id: Uuid::now_v7(),
-        name: "李女士".into(),
-        birth_date_sealed: None,
-        diet_sealed: None,
-        allergies_sealed: None,
-        accessibility_sealed: None,
-        preferred_language: Some("zh-CN".into()),
-        preferred_channel: None,
-        source_channel: Some(
-            rng.pick(&["referral", "web", "ota", "phone", "walk_in"])
-                .to_string(),
-        ),
-        tags: Vec::new(),
-        notes: None,
-        created_by: None,
-        updated_by: None,
-        created_at: at,
-        updated_at: at,
-        erased_at: None,
-        merged_into: None,
-    }
-}
-
 /// Adds the year of records unless the store already holds `tickets` tickets; then settles
 /// the store (planner statistics) as an operator would after a bulk load.
 async fn seed(app: &App, tickets: usize, bookings: usize) -> anyhow::Result<()> {
@@ -276,26 +145,11 @@ async fn seed(app: &App, tickets: usize, bookings: usize) -> anyhow::Result<()> 
     let tag = format!("Q{}-", Timestamp::now().as_second() % 100_000);
     let mut rng = Mix(tickets as u64);
     let now = app.now();
-    let started = Instant::now();
     let n = tickets - have;
-    let mut done = 0;
-    while done < n {
-        let batch: Vec<Ticket> = (done..(done + SEED_TX).min(n))
-            .map(|i| {
-                let at = spread(&mut rng, i, n, now);
-                ticket(&mut rng, &staff, &tag, i, at)
-            })
-            .collect();
-        let clocks: Vec<SlaClockRecord> = batch.iter().map(|t| clock(&mut rng, t)).collect();
-        let mut tx = app.store.write().await?;
-        tx.insert_tickets(&batch).await?;
-        tx.insert_sla_clocks(&clocks).await?;
-        tx.commit().await?;
-        done += batch.len();
-    }
+    let took = seed_closed_tickets(app, &staff, &mut rng, n, &tag, Extras::default()).await?;
     println!(
         "seeded {n} tickets with their SLA clocks in {:.1} s",
-        started.elapsed().as_secs_f64()
+        took.as_secs_f64()
     );
     let started = Instant::now();
     // Customers (30 % of the bookings' number), their bookings, calls and surveys' worth

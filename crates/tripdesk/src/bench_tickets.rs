@@ -2,8 +2,19 @@
 //! loopback port, signs agents in with bearer tokens and sends `POST /api/v1/tickets` from 1,
 //! 8, 32… clients at once; every 201 counted has been committed (the use case commits before
 //! it answers), and at the end the tickets in the store are counted against the 201s.
+//!
+//! Callers are new customers or returning ones in a chosen mix (`--mix`); `--prefill
+//! 0,1000000` measures at each store size in turn, seeding the store in bulk up to it first
+//! (`bench_seed`); on SQLite
+//! `--synchronous normal,full` measures both durabilities in turn on the same file. Each
+//! setting prints the machine baseline of the same minute (loopback HTTP round trips, single-
+//! row commits), and each run the server's CPU per ticket, the cores it kept busy and the
+//! disk's cache flushes per ticket (`bench_usage`: the load generator runs on threads of its
+//! own, so its CPU is not counted as the server's).
 
 use crate::bench_http::{self, Client, Server};
+use crate::bench_seed::{seed_closed_tickets, Extras};
+use crate::bench_usage::Usage;
 use anyhow::{bail, Context};
 use bytes::Bytes;
 use hyper::{Method, StatusCode};
@@ -24,11 +35,45 @@ const SUBJECTS: [&str; 6] = [
     "接机司机迟到一小时",
 ];
 
+/// Who calls with ticket `i`: a customer new to the store (`k`: unique in the store) or
+/// returning caller `c` (created before the measured runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    New(usize),
+    Returning(usize),
+}
+
+/// The share of tickets from new customers, in percent (`--mix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallerMix(pub u8);
+
+impl CallerMix {
+    /// Whether ticket `i` comes from a new customer: exactly the share in every 100 tickets,
+    /// spread over them.
+    pub fn is_new(self, i: usize) -> bool {
+        (i * 37 % 100) < usize::from(self.0)
+    }
+}
+
+/// `new`, `returning` or the percent of new customers (`70`).
+pub fn parse_mix(s: &str) -> Result<CallerMix, String> {
+    match s {
+        "new" => Ok(CallerMix(100)),
+        "returning" => Ok(CallerMix(0)),
+        p => match p.trim_end_matches('%').parse::<u8>() {
+            Ok(n) if n <= 100 => Ok(CallerMix(n)),
+            _ => Err(format!(
+                "{s:?}: give new, returning or the percent of new customers (0-100)"
+            )),
+        },
+    }
+}
+
 /// A varied, valid request body for ticket `i`: every kind and channel; one in ten
 /// important and one in fifty urgent (complaints at those levels alert the supervisors);
-/// customers by mainland mobile, `callers` distinct ones (the first ticket of each creates the
-/// customer record, sealed by the vault; later ones find it through the blind index).
-pub fn ticket_body(i: usize, callers: usize) -> String {
+/// customers by mainland mobile: a new one creates the customer record, sealed by the vault;
+/// a returning one is found through the blind index.
+pub fn ticket_body(i: usize, caller: Caller) -> String {
     let kind = ["complaint", "inquiry", "complaint", "feedback", "inquiry"][i % 5];
     let channel = ["phone", "email", "web_form", "chat", "on_site", "social"][i % 6];
     let level = match (i * 7) % 50 {
@@ -43,17 +88,17 @@ pub fn ticket_body(i: usize, callers: usize) -> String {
         "housekeeping",
         "food_beverage",
     ][i % 5];
-    let caller = i % callers;
+    let (name, phone) = match caller {
+        Caller::New(k) => (format!("新客{k}"), format!("139{:08}", k % 100_000_000)),
+        Caller::Returning(c) => (format!("客人{c}"), format!("1380013{c:04}")),
+    };
     serde_json::json!({
         "kind": kind,
         "channel": channel,
         "level": level,
         "subject": SUBJECTS[i % SUBJECTS.len()],
         "description": format!("第 {i} 位客人来电反映：行程第二天的安排与合同不一致，要求说明原因并给出解决方案。"),
-        "customer": {
-            "name": format!("客人{caller}"),
-            "phone": format!("1380013{caller:04}"),
-        },
+        "customer": { "name": name, "phone": phone },
         "business_area": area,
     })
     .to_string()
@@ -132,13 +177,21 @@ pub(crate) async fn commits_per_sec(app: &App, clients: usize) -> anyhow::Result
     Ok((run(app, 1, 500).await?, run(app, clients, 200).await?))
 }
 
-pub async fn run(
-    db: crate::DbArgs,
-    concurrency: Vec<usize>,
-    count: usize,
-    callers: usize,
-    nodes: usize,
-) -> anyhow::Result<()> {
+/// What `bench tickets` is asked to measure.
+pub struct Options {
+    pub concurrency: Vec<usize>,
+    pub count: usize,
+    /// Returning callers (created before the measured runs when the mix has any).
+    pub callers: usize,
+    pub nodes: usize,
+    pub mix: CallerMix,
+    /// Store sizes to measure at in turn: before each, tickets are seeded in bulk up to it.
+    pub prefill: Vec<usize>,
+    /// SQLite: the runs' `synchronous` settings in turn (true: FULL), each on the same file.
+    pub synchronous: Vec<bool>,
+}
+
+pub async fn run(db: crate::DbArgs, opts: Options) -> anyhow::Result<()> {
     let mut config = crate::load_config(&db, None)?;
     // One log line per request would measure the terminal.
     config.log_level = "warn".into();
@@ -147,51 +200,144 @@ pub async fn run(
     if let Some(dir) = &temp {
         config.data_dir = dir.clone();
     }
-    let result = tickets(&config, &concurrency, count, callers, nodes).await;
+    let result = tickets(&config, &opts).await;
     if let Some(dir) = temp {
         let _ = std::fs::remove_dir_all(dir);
     }
     result
 }
 
-async fn tickets(
-    config: &crate::config::Config,
-    concurrency: &[usize],
-    count: usize,
-    callers: usize,
-    nodes: usize,
-) -> anyhow::Result<()> {
-    if !(1..=10_000).contains(&callers) {
+/// Seeds closed tickets (with customers, clocks, timeline entries and search documents, one
+/// customer per two tickets) up to `target` in the store, then settles the store.
+async fn prefill(app: &App, target: usize) -> anyhow::Result<()> {
+    let have = count_tickets(app).await? as usize;
+    if have >= target {
+        println!("prefill: the store already holds {have} tickets; none seeded");
+        return Ok(());
+    }
+    let n = target - have;
+    let staff = crate::bench_inbox::staff(app, &[]).await?;
+    let tag = format!("P{}-", jiff::Timestamp::now().as_second() % 100_000);
+    let mut rng = crate::bench_inbox::Mix(target as u64);
+    let extras = Extras {
+        tickets_per_customer: 2,
+        timeline_and_search: true,
+    };
+    let took = seed_closed_tickets(app, &staff, &mut rng, n, &tag, extras).await?;
+    let settle = std::time::Instant::now();
+    app.store.settle_after_bulk_load().await?;
+    println!(
+        "prefill: {n} closed tickets with {} customers (sealed phone, blind index), SLA clocks, timeline entries and search documents in {:.1} s ({:.0} tickets/s, {} per transaction through the store ports); settled in {:.1} s",
+        n.div_ceil(2),
+        took.as_secs_f64(),
+        n as f64 / took.as_secs_f64().max(1e-9),
+        crate::bench_seed::SEED_TX,
+        settle.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn tickets(config: &crate::config::Config, opts: &Options) -> anyhow::Result<()> {
+    if !(1..=10_000).contains(&opts.callers) {
         bail!("--callers must be between 1 and 10000");
     }
-    if !(1..=8).contains(&nodes) {
+    if !(1..=8).contains(&opts.nodes) {
         bail!("--nodes must be between 1 and 8");
     }
     let keys = Arc::new(KeyRing::generate());
-    let mut apps = Vec::with_capacity(nodes);
-    for _ in 0..nodes {
+    let sqlite = config.database_url.is_none();
+    if sqlite {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let disk = crate::bench_usage::disk_stat_file(if sqlite {
+        &config.data_dir
+    } else {
+        std::path::Path::new("/")
+    });
+    println!(
+        "tripdesk bench tickets: POST /api/v1/tickets on {}, {}% new customers ({} returning callers), {} node(s) (a store and server each, one process); {}",
+        config.location()?.describe(),
+        opts.mix.0,
+        opts.callers,
+        opts.nodes,
+        bench_http::machine()
+    );
+    println!(
+        "server CPU: the process's minus the load generator's threads (/proc); flushes: the disk's completed flush requests ({}, whole machine)",
+        disk.as_ref()
+            .map_or("not found".to_string(), |d| d.display().to_string())
+    );
+    let clients = crate::bench_usage::client_runtime()?;
+    let result = sizes(config, opts, &keys, disk.as_deref(), &clients).await;
+    clients.shutdown_background();
+    result
+}
+
+/// For each store size: the bulk seeding up to it, then the runs of each setting.
+async fn sizes(
+    config: &crate::config::Config,
+    opts: &Options,
+    keys: &Arc<KeyRing>,
+    disk: Option<&std::path::Path>,
+    clients: &tokio::runtime::Runtime,
+) -> anyhow::Result<()> {
+    let modes: Vec<Option<bool>> = if config.database_url.is_none() {
+        opts.synchronous.iter().copied().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let mut callers_ready = opts.mix.0 == 100;
+    for &size in &opts.prefill {
+        if size > 0 {
+            let app = node_app(config, keys.clone()).await?;
+            prefill(&app, size).await?;
+            app.store.close().await;
+        }
+        for &full in &modes {
+            let mut config = config.clone();
+            if let Some(full) = full {
+                config.sqlite_synchronous_full = full;
+            }
+            measure(&config, opts, keys, disk, clients, &mut callers_ready).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The runs of one setting: fresh nodes on the store, the baseline, then each level.
+async fn measure(
+    config: &crate::config::Config,
+    opts: &Options,
+    keys: &Arc<KeyRing>,
+    disk: Option<&std::path::Path>,
+    clients: &tokio::runtime::Runtime,
+    callers_ready: &mut bool,
+) -> anyhow::Result<()> {
+    let mut apps = Vec::with_capacity(opts.nodes);
+    for _ in 0..opts.nodes {
         apps.push(node_app(config, keys.clone()).await?);
     }
     let app = apps[0].clone();
     let store = app.store.clone();
     let before = count_tickets(&app).await?;
     let durability = match store.backend() {
-        Backend::Sqlite if config.sqlite_synchronous_full => "synchronous=FULL: fsync per commit",
+        Backend::Sqlite if config.sqlite_synchronous_full => {
+            "synchronous=FULL: durable across a power cut"
+        }
         Backend::Sqlite => "synchronous=NORMAL: WAL, durable across a process kill",
         Backend::Postgres => "as the server is configured (synchronous_commit)",
     };
-    println!(
-        "tripdesk bench tickets: POST /api/v1/tickets on {} ({durability}), {callers} callers, {nodes} node(s) (a store and server each, one process); {}",
-        config.location()?.describe(),
-        bench_http::machine()
-    );
-    let mut servers = Vec::with_capacity(nodes);
+    println!("{durability}; {before} tickets in the store");
+    let mut servers = Vec::with_capacity(opts.nodes);
     for node in &apps {
         servers.push(Server::start(config, node.clone()).await?);
     }
-    let addrs: Vec<_> = servers.iter().map(|s| s.addr).collect();
-    let widest = concurrency.iter().copied().max().unwrap_or(1);
-    let (http_one, http_many) = bench_http::http_round_trips(addrs[0], widest).await?;
+    let addrs: Arc<Vec<_>> = Arc::new(servers.iter().map(|s| s.addr).collect());
+    let widest = opts.concurrency.iter().copied().max().unwrap_or(1);
+    let addr = addrs[0];
+    let (http_one, http_many) = clients
+        .spawn(async move { bench_http::http_round_trips(addr, widest).await })
+        .await??;
     let (commits_one, commits_many) = commits_per_sec(&app, widest).await?;
     println!(
         "baseline: HTTP loopback round trips/s {http_one:.0} (1 client), {http_many:.0} ({widest}); \
@@ -205,38 +351,42 @@ async fn tickets(
         }
     }
     let tokens = Arc::new(tokens);
-    println!("{}", bench_http::header("tickets/s"));
     let mut created = 0;
-    for &c in concurrency {
-        let offset = created;
-        let tokens = tokens.clone();
-        let run = bench_http::drive_nodes(&addrs, c, count, move |mut client, worker, i| {
-            let auth = tokens[worker % tokens.len()].clone();
-            async move {
-                let reply = client
-                    .send(
-                        Method::POST,
-                        "/api/v1/tickets",
-                        &[
-                            ("authorization", auth.as_str()),
-                            ("content-type", "application/json"),
-                        ],
-                        Some(Bytes::from(ticket_body(offset + i, callers))),
-                    )
-                    .await?;
-                if reply.status != StatusCode::CREATED {
-                    bail!(
-                        "POST /api/v1/tickets answered {}: {}",
-                        reply.status,
-                        String::from_utf8_lossy(&reply.body)
-                    );
-                }
-                Ok(client)
-            }
+    if !*callers_ready {
+        // The returning callers' first tickets, not measured.
+        let n = opts.callers;
+        let run = drive(clients, &addrs, 8, n, tokens.clone(), move |i| {
+            ticket_body(i, Caller::Returning(i))
         })
         .await?;
         created += run.requests;
-        println!("{}", run.row(c));
+        *callers_ready = true;
+        println!("{n} returning callers created (not measured)");
+    }
+    println!(
+        "{} {}",
+        bench_http::header("tickets/s"),
+        crate::bench_usage::COLUMNS
+    );
+    let (mix, callers) = (opts.mix, opts.callers);
+    for &c in &opts.concurrency {
+        // Ticket numbers of the bodies go on from what the store holds, so new customers'
+        // phones are new on a store used before.
+        let offset = before as usize + created;
+        let usage = Usage::now(disk);
+        let run = drive(clients, &addrs, c, opts.count, tokens.clone(), move |i| {
+            let i = offset + i;
+            let caller = if mix.is_new(i) {
+                Caller::New(i)
+            } else {
+                Caller::Returning(i * 7919 % callers)
+            };
+            ticket_body(i, caller)
+        })
+        .await?;
+        let spent = usage.since(disk);
+        created += run.requests;
+        println!("{} {}", run.row(c), spent.columns(run.requests));
     }
     // Counted through a new read transaction after the last answer (stopping the server
     // closes the store).
@@ -251,7 +401,86 @@ async fn tickets(
     Ok(())
 }
 
+/// `total` intakes from `concurrency` clients on the load generator's runtime; `body(i)` is
+/// ticket `i`'s request body.
+async fn drive(
+    clients: &tokio::runtime::Runtime,
+    addrs: &Arc<Vec<std::net::SocketAddr>>,
+    concurrency: usize,
+    total: usize,
+    tokens: Arc<Vec<String>>,
+    body: impl Fn(usize) -> String + Send + Sync + 'static,
+) -> anyhow::Result<bench_http::Run> {
+    let addrs = addrs.clone();
+    let body = Arc::new(body);
+    clients
+        .spawn(async move {
+            bench_http::drive_nodes(&addrs, concurrency, total, move |mut client, worker, i| {
+                let auth = tokens[worker % tokens.len()].clone();
+                let body = body(i);
+                async move {
+                    let reply = client
+                        .send(
+                            Method::POST,
+                            "/api/v1/tickets",
+                            &[
+                                ("authorization", auth.as_str()),
+                                ("content-type", "application/json"),
+                            ],
+                            Some(Bytes::from(body)),
+                        )
+                        .await?;
+                    if reply.status != StatusCode::CREATED {
+                        bail!(
+                            "POST /api/v1/tickets answered {}: {}",
+                            reply.status,
+                            String::from_utf8_lossy(&reply.body)
+                        );
+                    }
+                    Ok(client)
+                }
+            })
+            .await
+        })
+        .await?
+}
+
 async fn count_tickets(app: &App) -> anyhow::Result<u64> {
     let mut tx = app.store.read().await?;
     Ok(tx.count_tickets(&TicketFilter::default()).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mix_names_the_share_of_new_customers() {
+        assert_eq!(parse_mix("new"), Ok(CallerMix(100)));
+        assert_eq!(parse_mix("returning"), Ok(CallerMix(0)));
+        assert_eq!(parse_mix("70"), Ok(CallerMix(70)));
+        assert_eq!(parse_mix("70%"), Ok(CallerMix(70)));
+        assert!(parse_mix("101").is_err());
+        assert!(parse_mix("some").is_err());
+        for share in [0u8, 1, 30, 70, 99, 100] {
+            let mix = CallerMix(share);
+            // Exactly the share in every hundred tickets, wherever they start.
+            for start in [0, 17, 1_000_003] {
+                let new = (start..start + 100).filter(|&i| mix.is_new(i)).count();
+                assert_eq!(new, usize::from(share), "share {share} from {start}");
+            }
+        }
+    }
+
+    #[test]
+    fn new_callers_have_phones_of_their_own() {
+        let phone = |c| {
+            let v: serde_json::Value = serde_json::from_str(&ticket_body(5, c)).unwrap();
+            v["customer"]["phone"].as_str().unwrap().to_string()
+        };
+        assert_eq!(phone(Caller::New(5)), "13900000005");
+        assert_eq!(phone(Caller::New(4_000_123)), "13904000123");
+        assert_eq!(phone(Caller::Returning(42)), "13800130042");
+        assert_ne!(phone(Caller::New(42)), phone(Caller::Returning(42)));
+    }
 }

@@ -91,6 +91,41 @@ impl App {
         Ok(())
     }
 
+    /// Writes a new ticket's document from the words of its texts segmented before the
+    /// writer was taken (`desk::texts`) and its number: the document [`App::index_ticket`]
+    /// writes.
+    pub(crate) async fn index_new_ticket(
+        &self,
+        tx: &mut dyn Tx,
+        t: &Ticket,
+        words: Vec<String>,
+    ) -> Result<(), AppError> {
+        let mut tokens = self.analyzer().index_tokens(&t.number);
+        tokens.extend(words);
+        tx.index_search_doc(&SearchDoc {
+            kind: SearchKind::Ticket,
+            id: t.id,
+            ticket_id: Some(t.id),
+            at: t.created_at,
+            tokens,
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Writes a new timeline entry's document when it has text: [`App::index_ticket_event`]
+    /// without removing a document a new entry cannot have.
+    pub(crate) async fn index_new_ticket_event(
+        &self,
+        tx: &mut dyn Tx,
+        e: &TicketEvent,
+    ) -> Result<(), AppError> {
+        if e.body.as_deref().is_some_and(|b| !b.trim().is_empty()) {
+            self.index_ticket_event(tx, e).await?;
+        }
+        Ok(())
+    }
+
     /// Writes a timeline entry's document when it has text (a reply, a note, a step's remark).
     pub(crate) async fn index_ticket_event(
         &self,

@@ -245,3 +245,54 @@ async fn a_failed_commit_fails_every_member() {
     tx.commit().await.unwrap();
     assert_eq!(seen_elsewhere(dir.path(), "after").await, 1);
 }
+
+/// With `synchronous=FULL` the writer commits with NORMAL and the syncer's thread syncs the
+/// WAL before the members hear of it: a write transaction no longer finishes within the poll
+/// that ran its COMMIT (it waits for that thread, where NORMAL finishes at once: see above),
+/// and many writers at once all commit, sharing COMMITs, each seen by another connection on
+/// return.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durable_commits_wait_for_the_wal_sync_off_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = PoolSettings {
+        sqlite_synchronous_full: true,
+        ..PoolSettings::default()
+    };
+    let store = Arc::new(SqliteStore::open(dir.path(), &settings).await.unwrap());
+    {
+        let mut w = store.writer.lock.lock().await;
+        let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(w.conn().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(level, 1, "the writer itself commits with NORMAL");
+    }
+    let first = poll_once(async {
+        let mut tx = store.write().await?;
+        tx.insert_department(&department("durable")).await?;
+        tx.commit().await
+    });
+    assert!(first.is_none(), "the commit waits for the sync: {first:?}");
+    // Committed by then (visible), and the writer free for the next.
+    assert_eq!(seen_elsewhere(dir.path(), "durable").await, 1);
+
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let (store, path) = (store.clone(), dir.path().to_path_buf());
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.write().await.unwrap();
+            tx.insert_department(&department(&format!("f{i}")))
+                .await
+                .unwrap();
+            tokio::task::yield_now().await;
+            tx.commit().await.unwrap();
+            assert_eq!(seen_elsewhere(&path, &format!("f{i}")).await, 1);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let batches = store.writer.next_batch.load(Ordering::SeqCst);
+    assert!(batches < 65, "65 writers took {batches} COMMITs");
+    store.close().await;
+}

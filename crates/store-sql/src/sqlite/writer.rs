@@ -24,6 +24,75 @@ pub const MAX_BATCH: usize = 128;
 /// write lock is released regularly (other processes — a backup, a CLI command — get a turn).
 pub const MAX_BATCH_AGE: Duration = Duration::from_millis(25);
 
+/// A batch's outcome as its members receive it.
+pub(super) type Outcome = watch::Receiver<Option<Result<(), String>>>;
+type Publish = watch::Sender<Option<Result<(), String>>>;
+
+/// Makes committed batches durable across a power cut (`synchronous=FULL`) without holding
+/// up the writer: the writer commits with `synchronous=NORMAL` (the WAL frames are written,
+/// not synced) and hands the batch here; a thread of its own syncs the WAL file
+/// (`fdatasync`) and only then tells the batch's members their commit succeeded. Every batch
+/// committed while one sync runs shares the next, so under load one sync covers many batches
+/// while the writer goes on with the next ones — where SQLite's own FULL syncs inside the
+/// COMMIT, holding the write lock and a runtime thread for the whole fsync.
+///
+/// A batch's changes are visible to readers from its COMMIT, a few milliseconds before they
+/// are durable; a writer that read them commits after them in the WAL, so a power cut loses
+/// it with them (WAL recovery keeps a prefix of the frames). What a member is told is exact:
+/// `commit()` returns only after the sync that covers its batch.
+pub(super) struct Syncer {
+    queue: std::sync::mpsc::Sender<Publish>,
+}
+
+impl Syncer {
+    /// Starts the syncing thread for the WAL file `wal` (`<database>-wal`).
+    pub(super) fn start(wal: std::path::PathBuf) -> std::io::Result<Self> {
+        let (queue, batches) = std::sync::mpsc::channel::<Publish>();
+        std::thread::Builder::new()
+            .name("sqlite-wal-sync".into())
+            .spawn(move || {
+                let mut file: Option<std::fs::File> = None;
+                // Ends when the writer (and with it the sender) is gone.
+                while let Ok(first) = batches.recv() {
+                    let mut waiting = vec![first];
+                    waiting.extend(batches.try_iter());
+                    // Opened again after a failure (and at the first batch: the WAL file
+                    // exists once something was committed).
+                    let synced = match file.take() {
+                        Some(f) => Ok(f),
+                        None => std::fs::File::open(&wal),
+                    }
+                    .and_then(|f| {
+                        let r = f.sync_data();
+                        if r.is_ok() {
+                            file = Some(f);
+                        }
+                        r
+                    });
+                    let outcome = synced.map_err(|e| format!("syncing the WAL failed: {e}"));
+                    for p in waiting {
+                        let _ = p.send(Some(outcome.clone()));
+                    }
+                }
+            })?;
+        Ok(Self { queue })
+    }
+}
+
+/// Waits for a batch's outcome (`None`: it was already known to have succeeded).
+pub(super) async fn outcome(pending: Option<Outcome>) -> Result<(), StoreError> {
+    let Some(mut done) = pending else {
+        return Ok(());
+    };
+    let _ = done.wait_for(Option::is_some).await;
+    let outcome = done.borrow().clone();
+    match outcome {
+        Some(Ok(())) => Ok(()),
+        Some(Err(why)) => Err(StoreError::Unavailable(format!("commit failed: {why}"))),
+        None => Err(StoreError::Unavailable("commit outcome lost".into())),
+    }
+}
+
 /// The one write connection and the database transaction currently open on it.
 pub(super) struct Writer {
     /// `None` once the store is closed.
@@ -37,6 +106,8 @@ pub(super) struct Writer {
     pub(super) dirty: bool,
     /// Woken after each COMMIT: the WAL has grown, the checkpointer may copy it back.
     pub(super) committed: Arc<Notify>,
+    /// Syncs the WAL after each COMMIT before the members hear of it (`synchronous=FULL`).
+    pub(super) syncer: Option<Syncer>,
 }
 
 /// Write transactions sharing one database transaction.
@@ -127,15 +198,25 @@ impl Writer {
     }
 
     /// Commits the open batch (`sql` is `COMMIT`, or `RELEASE tx; COMMIT` for the member
-    /// committing it) and tells the members the outcome.
-    pub(super) async fn commit_batch(&mut self, sql: &str) -> Result<(), StoreError> {
+    /// committing it) and tells the members the outcome — with a [`Syncer`], once it has
+    /// synced the WAL: then the outcome to wait for (after releasing the writer) is returned.
+    pub(super) async fn commit_batch(&mut self, sql: &str) -> Result<Option<Outcome>, StoreError> {
         let Some(batch) = self.batch.take() else {
-            return Ok(());
+            return Ok(None);
         };
         self.ready = false;
         let result = self.exec(sql).await;
         if result.is_ok() {
             self.committed.notify_one();
+            if let Some(syncer) = &self.syncer {
+                let pending = batch.done.subscribe();
+                if let Err(unsent) = syncer.queue.send(batch.done) {
+                    let _ = unsent
+                        .0
+                        .send(Some(Err("the WAL syncer has stopped".into())));
+                }
+                return Ok(Some(pending));
+            }
         } else {
             // A failed COMMIT may leave the transaction open (e.g. a deferred constraint).
             let _ = self.exec("ROLLBACK").await;
@@ -143,7 +224,7 @@ impl Writer {
         let _ = batch
             .done
             .send(Some(result.as_ref().map(|_| ()).map_err(|e| e.to_string())));
-        result
+        result.map(|()| None)
     }
 
     /// Rolls the open batch back: its members' `commit()` fail with `why`.
@@ -230,7 +311,9 @@ impl WriterQueue {
             || batch.members >= MAX_BATCH
             || batch.started.elapsed() >= MAX_BATCH_AGE
         {
-            return w.commit_batch("RELEASE tx; COMMIT").await;
+            let pending = w.commit_batch("RELEASE tx; COMMIT").await?;
+            drop(w);
+            return outcome(pending).await;
         }
         let (id, mut done) = (batch.id, batch.done.subscribe());
         // Release this member's savepoint and open the next member's in one round trip.
@@ -251,15 +334,13 @@ impl WriterQueue {
         if let Some(Some(mut w)) = taken_back {
             w.clean().await;
             if w.batch.as_ref().is_some_and(|b| b.id == id) {
-                return w.commit_batch("COMMIT").await;
+                let pending = w.commit_batch("COMMIT").await?;
+                drop(w);
+                return outcome(pending).await;
             }
         }
-        let outcome = done.borrow().clone();
-        match outcome {
-            Some(Ok(())) => Ok(()),
-            Some(Err(why)) => Err(StoreError::Unavailable(format!("commit failed: {why}"))),
-            None => Err(StoreError::Unavailable("commit outcome lost".into())),
-        }
+        // Committed by another member (and perhaps still being synced).
+        outcome(Some(done)).await
     }
 }
 
