@@ -384,8 +384,10 @@ async fn check_drill(app: &App, admin: &Principal) {
         matches!(mins(f.accounted_90), Some(5..=25)),
         "90 % accounted for: {f:?}"
     );
+    // Texts go to phones only: never more delivered than people (fewer on the days the
+    // drill holds a child without one; some days, as 2026-12-06, it holds none).
     assert!(
-        f.delivered < f.people,
+        f.delivered <= f.people,
         "children with no phone get no text: {f:?}"
     );
     assert!(
