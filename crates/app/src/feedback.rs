@@ -80,8 +80,22 @@ impl App {
             }
         }
         let terms = features(self.analyzer(), text);
-        let learned = self.learned_for(tx, &terms).await?;
-        let c = Classifier::shipped().classify(&terms, &learned);
+        self.put_classified(tx, source, item_id, ticket_id, at, &terms)
+            .await
+    }
+
+    /// Classifies an item's `terms` (with what corrections taught) and stores the result.
+    async fn put_classified(
+        &self,
+        tx: &mut dyn Tx,
+        source: FeedbackSource,
+        item_id: Uuid,
+        ticket_id: Uuid,
+        at: Timestamp,
+        terms: &[String],
+    ) -> Result<(), AppError> {
+        let learned = self.learned_for(tx, terms).await?;
+        let c = Classifier::shipped().classify(terms, &learned);
         tx.put_feedback(&FeedbackItem {
             source,
             item_id,
@@ -123,23 +137,8 @@ impl App {
         t: &Ticket,
         terms: &[String],
     ) -> Result<(), AppError> {
-        let learned = self.learned_for(tx, terms).await?;
-        let c = Classifier::shipped().classify(terms, &learned);
-        tx.put_feedback(&FeedbackItem {
-            source: FeedbackSource::Ticket,
-            item_id: t.id,
-            ticket_id: t.id,
-            at: t.created_at,
-            categories: c.categories,
-            sentiment: c.sentiment,
-            score: c.score,
-            classified_at: self.now(),
-            corrected_by: None,
-            corrected_at: None,
-            trained: None,
-        })
-        .await?;
-        Ok(())
+        self.put_classified(tx, FeedbackSource::Ticket, t.id, t.id, t.created_at, terms)
+            .await
     }
 
     /// Classifies a survey's comment (when the customer answers, `at`).
