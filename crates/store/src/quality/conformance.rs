@@ -43,6 +43,33 @@ pub async fn heartbeats_count_each_minute_once_across_nodes(store: &dyn Store) {
     assert_eq!(r.heartbeat_minutes(m(1), m(3)).await.unwrap(), 1);
     assert_eq!(r.heartbeat_minutes(m(4), m(9)).await.unwrap(), 0);
     assert_eq!(r.first_heartbeat().await.unwrap(), Some(m(0)));
+    drop(r);
+
+    // Many at once (a history written in one statement): node a every minute of three
+    // hours, node b every other minute of the middle one and on into a fourth, one statement
+    // holding a minute twice; whole hours are read from the rollup, so its count must be the
+    // distinct minutes whatever wrote them.
+    let h0 = t("2026-05-02T00:00:00Z");
+    let at = |i: i64| h0 + SignedDuration::from_mins(i);
+    let a: Vec<Timestamp> = (0..180).map(at).collect();
+    let mut b: Vec<Timestamp> = (60..240).step_by(2).map(at).collect();
+    b.push(at(60));
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.record_heartbeats("a", &a).await.unwrap(), 180);
+    assert_eq!(tx.record_heartbeats("b", &b).await.unwrap(), 90);
+    tx.commit().await.unwrap();
+    let mut r = store.read().await.unwrap();
+    let whole = |i: i64| h0 + SignedDuration::from_hours(i);
+    assert_eq!(
+        r.heartbeat_minutes(whole(0), whole(4)).await.unwrap(),
+        180 + 30
+    );
+    assert_eq!(r.heartbeat_minutes(whole(1), whole(2)).await.unwrap(), 60);
+    assert_eq!(r.heartbeat_minutes(whole(3), whole(4)).await.unwrap(), 30);
+    assert_eq!(
+        r.heartbeat_minutes(at(30), at(210)).await.unwrap(),
+        150 + 15
+    );
 }
 
 /// Met clocks count as met; breached ones, and running ones past their deadline, as

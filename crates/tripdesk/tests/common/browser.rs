@@ -14,7 +14,8 @@ pub use crate::common::chromium::*;
 
 /// Where the demo of a browser test keeps its data: on PostgreSQL when the run names one (a
 /// fresh database of its own, kept while the returned store lives, named in `env` for the
-/// server), else SQLite in the demo's directory (`env` untouched, no store).
+/// server), else SQLite in the demo's directory (`env` untouched, no store). A test binary
+/// calling it belongs in the list of browser tests `.ci/run` runs again on PostgreSQL.
 pub async fn demo_database(
     env: &mut Vec<(&'static str, String)>,
 ) -> Option<tripdesk_store_sql::testing::TestStore> {
