@@ -17,7 +17,9 @@
 //! Workers sleep until work is enqueued (a commit that enqueued announces it on the
 //! after-commit signal's `outbox` topic: on this node, and on PostgreSQL on every node through
 //! `LISTEN`), until the next message is due (a retry, quiet hours ending, a lapsed lease, a
-//! rate-limit token), or at most `idle_poll` (the signal's fallback poll).
+//! rate-limit token), or at most `idle_poll` (the signal's fallback poll). Awake, a worker
+//! first reads which channels have a message due and claims only from those, so the wake-ups
+//! that find nothing (every worker hears every enqueue) take no write transaction.
 
 use crate::channel::{Channel, ChannelError, Outgoing};
 use jiff::{SignedDuration, Timestamp};
@@ -196,8 +198,18 @@ async fn worker(ctx: Arc<Ctx>, index: usize, mut shutdown: watch::Receiver<bool>
         let mut wake = now + idle;
         let mut worked = false;
         let mut open_channels = Vec::new();
+        // Which channels have something due, read without taking the writer: a wake-up for
+        // another channel's message (or one another worker already took) costs a read, not a
+        // write transaction per channel. If the read fails, every channel is claimed from.
+        let next_due = next_due_by_channel(&ctx).await;
         for k in 0..n {
             let channel = &ctx.channels[(index + k) % n];
+            if let Some(next) = next_due.as_ref().map(|d| d[(index + k) % n]) {
+                if next.is_none_or(|t| t > now) {
+                    open_channels.push(channel.name().to_string());
+                    continue;
+                }
+            }
             let lease_until = now + to_jiff(ctx.config.lease);
             match claim(&ctx, channel.name(), &id, now, lease_until).await {
                 Ok(claimed) => {
@@ -238,6 +250,23 @@ async fn worker(ctx: Arc<Ctx>, index: usize, mut shutdown: watch::Receiver<bool>
             _ = shutdown.changed() => {}
         }
     }
+}
+
+/// When each of the node's channels (in `ctx.channels` order) next has a message due, from one
+/// read transaction; `None` if it could not be read.
+async fn next_due_by_channel(ctx: &Ctx) -> Option<Vec<Option<Timestamp>>> {
+    let result = async {
+        let mut tx = ctx.app.store.read().await?;
+        let mut due = Vec::with_capacity(ctx.channels.len());
+        for channel in &ctx.channels {
+            due.push(tx.next_due_at(&[channel.name().to_string()]).await?);
+        }
+        Ok::<_, tripdesk_store::StoreError>(due)
+    }
+    .await;
+    result
+        .inspect_err(|e| tracing::warn!(error = %e, "reading when messages are due failed"))
+        .ok()
 }
 
 async fn claim(
