@@ -2,7 +2,7 @@
 //! month with the five months before it) over a year of records: a million tickets (each
 //! with its SLA clock), 100,000 confirmed bookings by 30,000 customers, 100,000 hotline
 //! calls, surveys and a year of heartbeats with outages, seeded in bulk through the store
-//! ports (multi-row inserts, 50,000 tickets per transaction). Prints the machine and a
+//! ports (multi-row inserts, 5,000 tickets per transaction). Prints the machine and a
 //! loopback HTTP baseline measured in the same run, then p50/p99 of the page fetched by 1
 //! and 8 signed-in supervisors at once, for the last whole month and for one department.
 

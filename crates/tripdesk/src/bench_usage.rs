@@ -37,6 +37,8 @@ pub struct Usage {
 pub struct Spent {
     pub wall: f64,
     pub server_cpu: f64,
+    /// CPU seconds of the load generator's threads (sharing the machine's cores).
+    pub client_cpu: f64,
     pub flushes: Option<u64>,
 }
 
@@ -46,22 +48,23 @@ impl Spent {
         self.server_cpu / self.wall.max(1e-9)
     }
 
-    /// `server ms/op, cores, flushes/op` as three columns.
+    /// `server ms/op, cores, flushes/op, the load generator's cores` as four columns.
     pub fn columns(&self, ops: usize) -> String {
         let ops = ops.max(1) as f64;
         let flushes = self.flushes.map_or("       ?".to_string(), |f| {
             format!("{:>8.3}", f as f64 / ops)
         });
         format!(
-            "{:>9.3} {:>6.2} {flushes}",
+            "{:>9.3} {:>6.2} {flushes} {:>7.2}",
             self.server_cpu * 1000.0 / ops,
-            self.cores()
+            self.cores(),
+            self.client_cpu / self.wall.max(1e-9)
         )
     }
 }
 
 /// The header of [`Spent::columns`].
-pub const COLUMNS: &str = "cpu ms/op  cores flush/op";
+pub const COLUMNS: &str = "cpu ms/op  cores flush/op clients";
 
 /// CPU seconds (user + system) in a `/proc/…/stat` line, and the thread's name.
 fn stat_cpu(line: &str) -> Option<(&str, f64)> {
@@ -129,6 +132,7 @@ impl Usage {
         Spent {
             wall: now.at.duration_since(self.at).as_secs_f64(),
             server_cpu: ((now.process - self.process) - (now.clients - self.clients)).max(0.0),
+            client_cpu: (now.clients - self.clients).max(0.0),
             flushes: match (self.flushes, now.flushes) {
                 (Some(a), Some(b)) => Some(b.saturating_sub(a)),
                 _ => None,
@@ -183,6 +187,11 @@ mod tests {
             spent.server_cpu < 0.15,
             "server CPU {} s while only a client thread worked",
             spent.server_cpu
+        );
+        assert!(
+            spent.client_cpu >= 0.2,
+            "the client thread's {} s of CPU counted as the load generator's",
+            spent.client_cpu
         );
     }
 }

@@ -60,12 +60,13 @@ async fn bench_tickets_runs_and_every_201_is_stored() {
         out.contains("p50 ms") && out.contains("50% new customers (7 returning callers)"),
         "{out}"
     );
-    // The rows carry the server's CPU per ticket, cores used and flushes per ticket too.
+    // The rows carry the server's CPU per ticket, cores used, flushes per ticket and the load
+    // generator's cores too.
     let rows: Vec<(usize, usize)> = out
         .lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            (f.len() == 10 && f.iter().all(|x| x.parse::<f64>().is_ok()))
+            (f.len() == 11 && f.iter().all(|x| x.parse::<f64>().is_ok()))
                 .then(|| (f[0].parse().unwrap(), f[1].parse().unwrap()))
         })
         .collect();
