@@ -18,12 +18,12 @@ use tripdesk_store::{
 };
 use uuid::Uuid;
 
-/// Tickets per write transaction while seeding. Not more: SQLite keeps a transaction's
-/// statement journal in memory (`temp_store = memory`) as a list of 1 KiB chunks from the
-/// write transaction's savepoint on, and every statement that changes a page already in the
-/// file walks that list from its start when it ends — the search documents' three statements
-/// per ticket made seeding quadratic in the transaction's size (50,000 per transaction: 90 %
-/// of the time in `sqlite3BtreeSavepoint`, 622 tickets/s to 300,000).
+/// Tickets per write transaction while seeding. Not more: the cost of ending each write
+/// statement inside a transaction (`sqlite3BtreeSavepoint`, releasing its statement
+/// savepoint) grows with the transaction — as we read SQLite's source, the in-memory
+/// statement journal (`temp_store = memory`) is a list of 1 KiB chunks walked from its start.
+/// With 50,000 per transaction the search documents' statements took 90 % of the seeding
+/// (622 tickets/s to 300,000; 1,289/s to 1,000,000 with 5,000). docs/PERFORMANCE.md, issue 19.
 pub(crate) const SEED_TX: usize = 5_000;
 /// The span of the records: a year before now.
 pub(crate) const SPAN_DAYS: i64 = 365;
