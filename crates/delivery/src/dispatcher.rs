@@ -206,7 +206,9 @@ async fn worker(ctx: Arc<Ctx>, index: usize, mut shutdown: watch::Receiver<bool>
             let channel = &ctx.channels[(index + k) % n];
             if let Some(next) = next_due.as_ref().map(|d| d[(index + k) % n]) {
                 if next.is_none_or(|t| t > now) {
-                    open_channels.push(channel.name().to_string());
+                    // Nothing due: its next due instant is known, so the wake-up is set here
+                    // and not read again below.
+                    wake = next.map_or(wake, |t| wake.min(t));
                     continue;
                 }
             }
@@ -235,9 +237,11 @@ async fn worker(ctx: Arc<Ctx>, index: usize, mut shutdown: watch::Receiver<bool>
         if worked {
             continue;
         }
-        if let Ok(mut tx) = ctx.app.store.read().await {
-            if let Ok(Some(next)) = tx.next_due_at(&open_channels).await {
-                wake = wake.min(next);
+        if !open_channels.is_empty() {
+            if let Ok(mut tx) = ctx.app.store.read().await {
+                if let Ok(Some(next)) = tx.next_due_at(&open_channels).await {
+                    wake = wake.min(next);
+                }
             }
         }
         let sleep = wake
