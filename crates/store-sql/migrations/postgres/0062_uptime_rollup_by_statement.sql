@@ -40,11 +40,14 @@ CREATE TRIGGER heartbeats_deleted_quality AFTER DELETE ON heartbeats
     EXECUTE FUNCTION heartbeats_deleted_quality();
 
 -- The minutes an uptime statement added or took away, counted into their hours (shard 0, as
--- `quality_hours_add` put uptime: one node in a minute writes it).
-CREATE FUNCTION uptime_minutes_inserted_quality() RETURNS trigger LANGUAGE plpgsql AS $$
+-- `quality_hours_add` put uptime: one node in a minute writes it). One function for both
+-- triggers: each names its transition table `changed`.
+CREATE FUNCTION uptime_minutes_changed_quality() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO quality_hours (metric, target, dim, val, hour, shard, n)
-        SELECT 'uptime', '', '', '', minute / 3600000, 0, COUNT(*) FROM inserted
+        SELECT 'uptime', '', '', '', minute / 3600000, 0,
+               CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END * COUNT(*)
+        FROM changed
         GROUP BY minute / 3600000 ORDER BY minute / 3600000
     ON CONFLICT (metric, target, dim, val, hour, shard)
         DO UPDATE SET n = quality_hours.n + EXCLUDED.n;
@@ -53,20 +56,9 @@ END
 $$;
 
 CREATE TRIGGER uptime_minutes_inserted_quality AFTER INSERT ON uptime_minutes
-    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT
-    EXECUTE FUNCTION uptime_minutes_inserted_quality();
-
-CREATE FUNCTION uptime_minutes_deleted_quality() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO quality_hours (metric, target, dim, val, hour, shard, n)
-        SELECT 'uptime', '', '', '', minute / 3600000, 0, -COUNT(*) FROM deleted
-        GROUP BY minute / 3600000 ORDER BY minute / 3600000
-    ON CONFLICT (metric, target, dim, val, hour, shard)
-        DO UPDATE SET n = quality_hours.n + EXCLUDED.n;
-    RETURN NULL;
-END
-$$;
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION uptime_minutes_changed_quality();
 
 CREATE TRIGGER uptime_minutes_deleted_quality AFTER DELETE ON uptime_minutes
-    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT
-    EXECUTE FUNCTION uptime_minutes_deleted_quality();
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION uptime_minutes_changed_quality();
