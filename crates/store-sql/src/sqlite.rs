@@ -34,7 +34,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, Row, SqlitePool};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify};
@@ -398,6 +398,7 @@ impl SqliteStore {
                     committed,
                     syncer,
                 })),
+                busy: Arc::new(AtomicU64::new(0)),
                 waiting: AtomicUsize::new(0),
                 next_batch: AtomicU64::new(0),
                 acquire_timeout: settings.acquire_timeout,
@@ -654,6 +655,12 @@ impl Store for SqliteStore {
         // SQLite has no notification channel between processes; waiters on one file find each
         // other's work at `signal::FALLBACK_POLL`.
         Ok(())
+    }
+
+    fn writer_busy(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_nanos(
+            self.writer.busy.load(Ordering::Relaxed),
+        ))
     }
 
     async fn close(&self) {

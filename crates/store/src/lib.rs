@@ -124,6 +124,13 @@ pub trait Store: Send + Sync + 'static {
     /// never open a second one while holding the first.
     async fn write(&self) -> Result<Box<dyn Tx>, StoreError>;
 
+    /// How long write transactions have held the one writer since the store opened (SQLite:
+    /// against the wall clock, the share of time the writer is busy); `None` where writers do
+    /// not queue for one connection (PostgreSQL).
+    fn writer_busy(&self) -> Option<std::time::Duration> {
+        None
+    }
+
     /// A write transaction that first takes the store-wide seeding lock and holds it until
     /// it ends: the defaults installed at start-up (built-in calendars, SLA policies, message
     /// and reply templates) are checked and inserted by one node at a time when several start

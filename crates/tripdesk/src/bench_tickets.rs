@@ -373,7 +373,7 @@ async fn measure(
         // Ticket numbers of the bodies go on from what the store holds, so new customers'
         // phones are new on a store used before.
         let offset = before as usize + created;
-        let usage = Usage::now(disk);
+        let usage = Usage::now(disk, store.writer_busy());
         let run = drive(clients, &addrs, c, opts.count, tokens.clone(), move |i| {
             let i = offset + i;
             let caller = if mix.is_new(i) {
@@ -384,7 +384,7 @@ async fn measure(
             ticket_body(i, caller)
         })
         .await?;
-        let spent = usage.since(disk);
+        let spent = usage.since(disk, store.writer_busy());
         created += run.requests;
         println!("{} {}", run.row(c), spent.columns(run.requests));
     }

@@ -10,6 +10,9 @@
 //!   holds the data (`/sys/dev/block/M:m/stat`, field 16; for a partition, its disk's): every
 //!   `fsync`/`fdatasync` that reaches the disk is one or more of these (the filesystem's
 //!   journal commit may add one). It is the whole machine's: run on a quiet machine.
+//! - **The writer's busy share.** On SQLite, the share of the wall time during which a write
+//!   transaction held the one writer (`Store::writer_busy`): near 1, the writer is what
+//!   bounds the rate, whatever cores stay idle.
 
 use std::path::Path;
 use std::time::Instant;
@@ -30,6 +33,8 @@ pub struct Usage {
     clients: f64,
     /// Flush requests completed by the disk, if found.
     flushes: Option<u64>,
+    /// Time the store's one writer has been held (SQLite).
+    writer: Option<std::time::Duration>,
 }
 
 /// The cost of one run, from two [`Usage`]s.
@@ -40,6 +45,8 @@ pub struct Spent {
     /// CPU seconds of the load generator's threads (sharing the machine's cores).
     pub client_cpu: f64,
     pub flushes: Option<u64>,
+    /// Seconds the store's one writer was held (SQLite).
+    pub writer: Option<f64>,
 }
 
 impl Spent {
@@ -48,14 +55,18 @@ impl Spent {
         self.server_cpu / self.wall.max(1e-9)
     }
 
-    /// `server ms/op, cores, flushes/op, the load generator's cores` as four columns.
+    /// `server ms/op, cores, flushes/op, the load generator's cores, the writer's busy share`
+    /// as five columns (`?` where not known).
     pub fn columns(&self, ops: usize) -> String {
         let ops = ops.max(1) as f64;
         let flushes = self.flushes.map_or("       ?".to_string(), |f| {
             format!("{:>8.3}", f as f64 / ops)
         });
+        let writer = self.writer.map_or("     ?".to_string(), |w| {
+            format!("{:>6.2}", w / self.wall.max(1e-9))
+        });
         format!(
-            "{:>9.3} {:>6.2} {flushes} {:>7.2}",
+            "{:>9.3} {:>6.2} {flushes} {:>7.2} {writer}",
             self.server_cpu * 1000.0 / ops,
             self.cores(),
             self.client_cpu / self.wall.max(1e-9)
@@ -64,7 +75,7 @@ impl Spent {
 }
 
 /// The header of [`Spent::columns`].
-pub const COLUMNS: &str = "cpu ms/op  cores flush/op clients";
+pub const COLUMNS: &str = "cpu ms/op  cores flush/op clients writer";
 
 /// CPU seconds (user + system) in a `/proc/…/stat` line, and the thread's name.
 fn stat_cpu(line: &str) -> Option<(&str, f64)> {
@@ -100,8 +111,9 @@ fn flushes(stat: &Path) -> Option<u64> {
 }
 
 impl Usage {
-    /// The counters now; `disk`: from [`disk_stat_file`].
-    pub fn now(disk: Option<&Path>) -> Self {
+    /// The counters now; `disk`: from [`disk_stat_file`]; `writer`: the store's
+    /// `writer_busy`.
+    pub fn now(disk: Option<&Path>, writer: Option<std::time::Duration>) -> Self {
         let process = std::fs::read_to_string("/proc/self/stat")
             .ok()
             .and_then(|l| stat_cpu(&l).map(|(_, cpu)| cpu))
@@ -123,18 +135,23 @@ impl Usage {
             process,
             clients,
             flushes: disk.and_then(flushes),
+            writer,
         }
     }
 
     /// What was spent since `self`.
-    pub fn since(&self, disk: Option<&Path>) -> Spent {
-        let now = Self::now(disk);
+    pub fn since(&self, disk: Option<&Path>, writer: Option<std::time::Duration>) -> Spent {
+        let now = Self::now(disk, writer);
         Spent {
             wall: now.at.duration_since(self.at).as_secs_f64(),
             server_cpu: ((now.process - self.process) - (now.clients - self.clients)).max(0.0),
             client_cpu: (now.clients - self.clients).max(0.0),
             flushes: match (self.flushes, now.flushes) {
                 (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+                _ => None,
+            },
+            writer: match (self.writer, now.writer) {
+                (Some(a), Some(b)) => Some(b.saturating_sub(a).as_secs_f64()),
                 _ => None,
             },
         }
@@ -167,7 +184,7 @@ mod tests {
     #[test]
     fn the_server_cpu_excludes_the_client_threads() {
         let rt = client_runtime().unwrap();
-        let before = Usage::now(None);
+        let before = Usage::now(None, None);
         // Spin on a client thread for a while: it must not count as the server's.
         rt.block_on(async {
             tokio::spawn(async {
@@ -180,7 +197,7 @@ mod tests {
             .await
             .unwrap();
         });
-        let spent = before.since(None);
+        let spent = before.since(None, None);
         rt.shutdown_background();
         assert!(spent.wall >= 0.3);
         assert!(

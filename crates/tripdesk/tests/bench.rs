@@ -60,13 +60,19 @@ async fn bench_tickets_runs_and_every_201_is_stored() {
         out.contains("p50 ms") && out.contains("50% new customers (7 returning callers)"),
         "{out}"
     );
-    // The rows carry the server's CPU per ticket, cores used, flushes per ticket and the load
-    // generator's cores too.
+    // The rows carry the server's CPU per ticket, cores used, flushes per ticket, the load
+    // generator's cores and the writer's busy share too (a share on SQLite, `?` where
+    // writers do not queue for one connection).
     let rows: Vec<(usize, usize)> = out
         .lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            (f.len() == 11 && f.iter().all(|x| x.parse::<f64>().is_ok()))
+            let writer = |x: &str| {
+                x == "?"
+                    || x.parse::<f64>()
+                        .is_ok_and(|share| (0.0..=1.05).contains(&share))
+            };
+            (f.len() == 12 && f[..11].iter().all(|x| x.parse::<f64>().is_ok()) && writer(f[11]))
                 .then(|| (f[0].parse().unwrap(), f[1].parse().unwrap()))
         })
         .collect();

@@ -247,8 +247,8 @@ async fn a_failed_commit_fails_every_member() {
 }
 
 /// With `synchronous=FULL` the writer commits with NORMAL and the syncer's thread syncs the
-/// WAL before the members hear of it: a write transaction no longer finishes within the poll
-/// that ran its COMMIT (it waits for that thread, where NORMAL finishes at once: see above),
+/// WAL before the members hear of it: while that thread is held, a write transaction does
+/// not finish within the poll that ran its COMMIT (where NORMAL finishes at once: see above),
 /// and many writers at once all commit, sharing COMMITs, each seen by another connection on
 /// return.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,12 +267,26 @@ async fn durable_commits_wait_for_the_wal_sync_off_the_writer() {
             .unwrap();
         assert_eq!(level, 1, "the writer itself commits with NORMAL");
     }
+    let pause = store
+        .writer
+        .lock
+        .lock()
+        .await
+        .syncer
+        .as_ref()
+        .unwrap()
+        .pause
+        .clone();
+    // The syncing thread held before its sync: the commit cannot be told of success (a
+    // free thread could finish a sync on tmpfs within the poll, so it is held, not raced).
+    let held = pause.lock().unwrap();
     let first = poll_once(async {
         let mut tx = store.write().await?;
         tx.insert_department(&department("durable")).await?;
         tx.commit().await
     });
     assert!(first.is_none(), "the commit waits for the sync: {first:?}");
+    drop(held);
     // Committed by then (visible), and the writer free for the next.
     assert_eq!(seen_elsewhere(dir.path(), "durable").await, 1);
 
@@ -295,4 +309,27 @@ async fn durable_commits_wait_for_the_wal_sync_off_the_writer() {
     let batches = store.writer.next_batch.load(Ordering::SeqCst);
     assert!(batches < 65, "65 writers took {batches} COMMITs");
     store.close().await;
+}
+
+/// The writer's busy time counts how long write transactions held it — at least the time one
+/// was held open — and nothing while no one writes; reads do not count.
+#[tokio::test]
+async fn the_writers_busy_time_counts_while_a_transaction_holds_it() {
+    let (_dir, store) = open().await;
+    let start = store.writer_busy().expect("SQLite has one writer");
+    let mut tx = store.write().await.unwrap();
+    tx.insert_department(&department("held")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    tx.commit().await.unwrap();
+    let after_write = store.writer_busy().unwrap();
+    assert!(
+        after_write - start >= Duration::from_millis(50),
+        "held 50 ms, counted {:?}",
+        after_write - start
+    );
+    let mut r = store.read().await.unwrap();
+    r.list_departments().await.unwrap();
+    drop(r);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(store.writer_busy().unwrap(), after_write);
 }

@@ -42,12 +42,19 @@ type Publish = watch::Sender<Option<Result<(), String>>>;
 /// `commit()` returns only after the sync that covers its batch.
 pub(super) struct Syncer {
     queue: std::sync::mpsc::Sender<Publish>,
+    /// Held by a test to keep the thread from syncing, so it can see a commit wait for it.
+    #[cfg(test)]
+    pub(super) pause: Arc<std::sync::Mutex<()>>,
 }
 
 impl Syncer {
     /// Starts the syncing thread for the WAL file `wal` (`<database>-wal`).
     pub(super) fn start(wal: std::path::PathBuf) -> std::io::Result<Self> {
         let (queue, batches) = std::sync::mpsc::channel::<Publish>();
+        #[cfg(test)]
+        let pause = Arc::new(std::sync::Mutex::new(()));
+        #[cfg(test)]
+        let paused = pause.clone();
         std::thread::Builder::new()
             .name("sqlite-wal-sync".into())
             .spawn(move || {
@@ -56,6 +63,8 @@ impl Syncer {
                 while let Ok(first) = batches.recv() {
                     let mut waiting = vec![first];
                     waiting.extend(batches.try_iter());
+                    #[cfg(test)]
+                    let _paused = paused.lock();
                     // Opened again after a failure (and at the first batch: the WAL file
                     // exists once something was committed).
                     let synced = match file.take() {
@@ -75,7 +84,11 @@ impl Syncer {
                     }
                 }
             })?;
-        Ok(Self { queue })
+        Ok(Self {
+            queue,
+            #[cfg(test)]
+            pause,
+        })
     }
 }
 
@@ -120,9 +133,51 @@ pub(super) struct Batch {
     pub(super) done: watch::Sender<Option<Result<(), String>>>,
 }
 
+/// A hold on the writer: the connection's guard, which adds the time it was held to the
+/// queue's [`WriterQueue::busy`] when it is let go.
+pub(super) struct Held {
+    guard: OwnedMutexGuard<Writer>,
+    since: Instant,
+    busy: Arc<AtomicU64>,
+}
+
+impl Held {
+    fn new(guard: OwnedMutexGuard<Writer>, busy: &Arc<AtomicU64>) -> Self {
+        Self {
+            guard,
+            since: Instant::now(),
+            busy: busy.clone(),
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let held = u64::try_from(self.since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.busy.fetch_add(held, Ordering::Relaxed);
+    }
+}
+
+impl Deref for Held {
+    type Target = Writer;
+    fn deref(&self) -> &Writer {
+        &self.guard
+    }
+}
+
+impl DerefMut for Held {
+    fn deref_mut(&mut self) -> &mut Writer {
+        &mut self.guard
+    }
+}
+
 /// Queues writers for the one connection and batches their commits.
 pub(super) struct WriterQueue {
     pub(super) lock: Arc<Mutex<Writer>>,
+    /// Nanoseconds the connection has been held by write transactions (their statements,
+    /// the use case's work between them, the COMMITs) since the store opened: against the
+    /// wall clock, how busy the one writer is (`Store::writer_busy`).
+    pub(super) busy: Arc<AtomicU64>,
     /// Writers waiting in `Store::write` for the connection (not members awaiting a COMMIT).
     pub(super) waiting: AtomicUsize,
     pub(super) next_batch: AtomicU64,
@@ -240,12 +295,13 @@ impl Writer {
 
 impl WriterQueue {
     /// Waits for the connection, then opens (or joins) the batch and a savepoint.
-    pub(super) async fn begin(&self) -> Result<OwnedMutexGuard<Writer>, StoreError> {
+    pub(super) async fn begin(&self) -> Result<Held, StoreError> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let in_queue = InQueue(&self.waiting);
-        let mut w = tokio::time::timeout(self.acquire_timeout, self.lock.clone().lock_owned())
+        let w = tokio::time::timeout(self.acquire_timeout, self.lock.clone().lock_owned())
             .await
             .map_err(|_| StoreError::Unavailable("timed out waiting for the writer".into()))?;
+        let mut w = Held::new(w, &self.busy);
         drop(in_queue);
         w.clean().await;
         if w.batch.is_none() {
@@ -304,7 +360,7 @@ impl WriterQueue {
 
     /// Commits a member: releases its savepoint, then commits the batch now or waits for
     /// the member who does.
-    pub(super) async fn commit(&self, mut w: OwnedMutexGuard<Writer>) -> Result<(), StoreError> {
+    pub(super) async fn commit(&self, mut w: Held) -> Result<(), StoreError> {
         let batch = w.batch.as_mut().expect("a savepoint lives in a batch");
         batch.members += 1;
         if self.waiting.load(Ordering::SeqCst) == 0
@@ -329,7 +385,7 @@ impl WriterQueue {
             r = done.wait_for(Option::is_some) => {
                 r.is_err().then_some(None)
             }
-            w = self.lock.clone().lock_owned() => Some(Some(w)),
+            w = self.lock.clone().lock_owned() => Some(Some(Held::new(w, &self.busy))),
         };
         if let Some(Some(mut w)) = taken_back {
             w.clean().await;
@@ -354,7 +410,7 @@ pub(super) enum Conn {
 /// A write transaction's hold on the writer. Dropped without commit, its savepoint is rolled
 /// back (in a task, since drop cannot wait) and the batch settled.
 pub(super) struct WriteTx {
-    pub(super) guard: Option<OwnedMutexGuard<Writer>>,
+    pub(super) guard: Option<Held>,
     pub(super) queue: Arc<WriterQueue>,
 }
 
