@@ -41,8 +41,12 @@ async fn hits(app: &App, q: &str) -> usize {
     r.groups.iter().map(|g| g.items.len()).sum()
 }
 
-#[tokio::test]
-async fn reindex_writes_every_document_again() {
+/// An app on a fresh store of this run with the demo organisation, and its agent li.na.
+async fn app_and_agent() -> (
+    tripdesk_store_sql::testing::TestStore,
+    App,
+    tripdesk_app::Principal,
+) {
     let store = fresh_store().await;
     let app = App::new(
         store.store.clone(),
@@ -64,22 +68,106 @@ async fn reindex_writes_every_document_again() {
             credential: tripdesk_app::auth::Credential::Console,
         }
     };
+    (store, app, agent)
+}
+
+fn inquiry(subject: &str, description: &str) -> NewTicket {
+    NewTicket {
+        kind: TicketKind::Inquiry,
+        channel: Channel::Phone,
+        level: Some(Level::General),
+        subject: subject.into(),
+        description: description.into(),
+        customer_name: "王芳".into(),
+        customer_phone: Some("13500135000".into()),
+        customer_email: None,
+        customer_id: None,
+        booking_ref: None,
+        business_area: None,
+        tags: vec![],
+    }
+}
+
+/// A rebuild walks every ticket past its first batch (in pages after the last ticket read),
+/// writes each ticket's and message's document again, and drops a document whose text is gone.
+#[tokio::test]
+async fn a_rebuild_reaches_every_ticket_and_drops_stale_documents() {
+    let (_store, app, agent) = app_and_agent().await;
+    let first = app
+        .create_ticket(&agent, inquiry("黄山两日游", "客人来电咨询线路安排"))
+        .await
+        .unwrap()
+        .ticket;
+    // 1,200 more tickets like it (more than two of the rebuild's batches), one with a reply.
+    let copies: Vec<_> = (0..1_200)
+        .map(|i| tripdesk_store::Ticket {
+            id: uuid::Uuid::now_v7(),
+            number: format!("RB{i:06}"),
+            ..first.clone()
+        })
+        .collect();
+    let reply = tripdesk_store::TicketEvent {
+        id: uuid::Uuid::now_v7(),
+        ticket_id: copies[700].id,
+        at: copies[700].created_at,
+        actor_id: Some(agent.user_id),
+        actor_name: "李娜".into(),
+        kind: "reply".into(),
+        step: None,
+        from_state: None,
+        to_state: None,
+        body: Some("已为您安排西海大峡谷索道".into()),
+        data: None,
+    };
+    // A message document whose entry has no text any more (as after an erasure).
+    let stale = tripdesk_store::SearchDoc {
+        kind: SearchKind::Message,
+        id: uuid::Uuid::now_v7(),
+        ticket_id: Some(first.id),
+        at: first.created_at,
+        tokens: vec!["旧话".into()],
+    };
+    let mut tx = app.store.write().await.unwrap();
+    tx.insert_tickets(&copies).await.unwrap();
+    tx.insert_ticket_event(&reply).await.unwrap();
+    tx.index_search_doc(&stale).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(hits(&app, "索道").await, 0, "not indexed yet");
+
+    let report = app.rebuild_search_index().await.unwrap();
+    assert_eq!(report.tickets, 1_201);
+    assert_eq!(report.messages, 1);
+    assert_eq!(hits(&app, "索道").await, 1);
+    assert_eq!(hits(&app, "旧话").await, 0, "the stale document is gone");
+    let mut r = app.store.read().await.unwrap();
+    assert_eq!(
+        r.count_search_docs(SearchKind::Ticket).await.unwrap(),
+        1_201
+    );
+    assert_eq!(r.count_search_docs(SearchKind::Message).await.unwrap(), 1);
+    assert_eq!(
+        r.search_doc_ticket(reply.id).await.unwrap(),
+        Some(copies[700].id)
+    );
+    drop(r);
+    // Again: the same documents, replaced in place.
+    assert_eq!(app.rebuild_search_index().await.unwrap(), report);
+    let mut r = app.store.read().await.unwrap();
+    assert_eq!(
+        r.count_search_docs(SearchKind::Ticket).await.unwrap(),
+        1_201
+    );
+}
+
+#[tokio::test]
+async fn reindex_writes_every_document_again() {
+    let (store, app, agent) = app_and_agent().await;
     app.create_ticket(
         &agent,
-        NewTicket {
-            kind: TicketKind::Inquiry,
-            channel: Channel::Phone,
-            level: Some(Level::General),
-            subject: "龍脊梯田三日遊".into(),
-            description: "想預訂龍脊梯田的民宿，申請退款政策是什麼？".into(),
-            customer_name: "王芳".into(),
-            customer_phone: Some("13500135000".into()),
-            customer_email: None,
-            customer_id: None,
-            booking_ref: None,
-            business_area: None,
-            tags: vec![],
-        },
+        inquiry(
+            "龍脊梯田三日遊",
+            "想預訂龍脊梯田的民宿，申請退款政策是什麼？",
+        ),
     )
     .await
     .unwrap();

@@ -16,8 +16,7 @@ use jiff::Timestamp;
 use tripdesk_domain::bookings::LineItem;
 use tripdesk_domain::search::SearchKind;
 use tripdesk_store::{
-    Booking, BookingFilter, DataKind, PackageRecord, SearchDoc, TextColumn, Ticket, TicketEvent,
-    TicketFilter, TicketOrder, Tx,
+    Booking, BookingFilter, DataKind, PackageRecord, SearchDoc, TextColumn, Ticket, TicketEvent, Tx,
 };
 use uuid::Uuid;
 
@@ -78,16 +77,32 @@ impl App {
         }
     }
 
-    /// Writes a ticket's document (at intake, and after an erasure rewrote its text).
-    pub(crate) async fn index_ticket(&self, tx: &mut dyn Tx, t: &Ticket) -> Result<(), AppError> {
-        let doc = self.doc(
+    /// A ticket's document.
+    fn ticket_doc(&self, t: &Ticket) -> SearchDoc {
+        self.doc(
             SearchKind::Ticket,
             t.id,
             Some(t.id),
             t.created_at,
             &ticket_texts(t),
-        );
-        tx.index_search_doc(&doc).await?;
+        )
+    }
+
+    /// A timeline entry's document: `None` when it has no text.
+    fn event_doc(&self, e: &TicketEvent) -> Option<SearchDoc> {
+        let body = e.body.as_deref().map(str::trim).filter(|b| !b.is_empty())?;
+        Some(self.doc(
+            SearchKind::Message,
+            e.id,
+            Some(e.ticket_id),
+            e.at,
+            &[body.to_string()],
+        ))
+    }
+
+    /// Writes a ticket's document (at intake, and after an erasure rewrote its text).
+    pub(crate) async fn index_ticket(&self, tx: &mut dyn Tx, t: &Ticket) -> Result<(), AppError> {
+        tx.index_search_doc(&self.ticket_doc(t)).await?;
         Ok(())
     }
 
@@ -132,17 +147,8 @@ impl App {
         tx: &mut dyn Tx,
         e: &TicketEvent,
     ) -> Result<(), AppError> {
-        match e.body.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
-            Some(body) => {
-                let doc = self.doc(
-                    SearchKind::Message,
-                    e.id,
-                    Some(e.ticket_id),
-                    e.at,
-                    &[body.to_string()],
-                );
-                tx.index_search_doc(&doc).await?;
-            }
+        match self.event_doc(e) {
+            Some(doc) => tx.index_search_doc(&doc).await?,
             None => {
                 tx.remove_search_doc(e.id).await?;
             }
@@ -253,32 +259,37 @@ impl App {
     /// batch by batch, so searches keep answering meanwhile.
     pub async fn rebuild_search_index(&self) -> Result<RebuildReport, AppError> {
         let mut report = RebuildReport::default();
-        let mut offset = 0u32;
+        // Tickets in id order, each batch after the last one written (an offset would read
+        // every earlier batch again: quadratic at a million tickets), written in one call.
+        let mut after = None;
         loop {
             let mut tx = self.store.write().await?;
-            let tickets = tx
-                .list_tickets(&TicketFilter {
-                    order: TicketOrder::Newest,
-                    limit: REBUILD_BATCH,
-                    offset,
-                    ..Default::default()
-                })
-                .await?;
+            let tickets = tx.tickets_after(after, REBUILD_BATCH).await?;
+            let mut docs = Vec::with_capacity(tickets.len() * 2);
             for t in &tickets {
-                self.index_ticket(&mut *tx, t).await?;
+                docs.push(self.ticket_doc(t));
                 report.tickets += 1;
-                for e in tx.list_ticket_events(t.id).await? {
-                    if e.body.as_deref().is_some_and(|b| !b.trim().is_empty()) {
-                        report.messages += 1;
+                let kept = docs.len();
+                docs.extend(
+                    tx.list_ticket_events(t.id)
+                        .await?
+                        .iter()
+                        .filter_map(|e| self.event_doc(e)),
+                );
+                report.messages += (docs.len() - kept) as u64;
+                // A document whose text is gone (an entry emptied by an erasure) goes.
+                for stale in tx.ticket_search_docs(t.id).await? {
+                    if stale != t.id && !docs[kept..].iter().any(|d| d.id == stale) {
+                        tx.remove_search_doc(stale).await?;
                     }
-                    self.index_ticket_event(&mut *tx, &e).await?;
                 }
             }
+            tx.index_search_docs(&docs).await?;
             tx.commit().await?;
             if tickets.len() < REBUILD_BATCH as usize {
                 break;
             }
-            offset += REBUILD_BATCH;
+            after = tickets.last().map(|t| t.id);
         }
         let mut offset = 0u64;
         loop {

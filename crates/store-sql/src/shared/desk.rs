@@ -307,6 +307,17 @@ impl DeskRepo for SqlTx {
         rows.iter().map(ticket_from_row).collect()
     }
 
+    async fn tickets_after(&mut self, after: Option<Uuid>, limit: u32) -> Result<Vec<Ticket>, StoreError> {
+        // The primary key's order (UUIDv7 text sorts as the UUID does).
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {TICKET_COLUMNS} FROM tickets"));
+        if let Some(after) = after {
+            qb.push(" WHERE id > ").push_bind(after.to_string());
+        }
+        qb.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit.clamp(1, 500)));
+        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
     async fn count_tickets(&mut self, f: &TicketFilter) -> Result<u64, StoreError> {
         let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM tickets");
         push_ticket_filter(&mut qb, f);

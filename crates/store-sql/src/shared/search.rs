@@ -65,6 +65,10 @@ fn match_expression(terms: &[Term]) -> String {
 /// recent case, and the best of the 2,000 newest is what the first pages show.
 const RANK_WINDOW: u32 = 2_000;
 
+/// Documents written by one statement of a bulk write (five parameters each, well inside
+/// both databases' limits).
+const DOCS_PER_STATEMENT: usize = 1_000;
+
 /// ` FROM … WHERE …`: the documents holding every term, of `kinds`, inside the filter.
 fn push_from_where(qb: &mut QueryBuilder<'_, Db>, f: &SearchFilter, kinds: &[SearchKind], expression: &str) {
     if FTS5 {
@@ -194,6 +198,82 @@ impl SearchRepo for SqlTx {
             .execute(self.db().await?)
             .await
             .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    async fn index_search_docs(&mut self, docs: &[SearchDoc]) -> Result<(), StoreError> {
+        // Many documents per statement: SQLite's FTS5 writes its pending tokens out as a new
+        // segment at the end of each statement, so one statement per document left a segment
+        // per document for the merges to fold (most of a bulk seeding's time at a million).
+        for d in docs {
+            check_indexed(d.kind)?;
+        }
+        // Of one id written twice in the call, the later document stands (as one by one).
+        let last: std::collections::HashMap<Uuid, usize> = docs.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+        let docs: Vec<&SearchDoc> = docs.iter().enumerate().filter(|(i, d)| last[&d.id] == *i).map(|(_, d)| d).collect();
+        for chunk in docs.chunks(DOCS_PER_STATEMENT) {
+            if FTS5 {
+                // Those already indexed (a rebuild) leave first, tokens and row, and are
+                // written again below with the rest.
+                let mut qb = QueryBuilder::<Db>::new("SELECT seq FROM search_docs WHERE doc_id IN (");
+                let mut ids = qb.separated(", ");
+                for d in chunk {
+                    ids.push_bind(d.id.to_string());
+                }
+                qb.push(")");
+                let existing: Vec<i64> = qb.build_query_scalar().fetch_all(self.db().await?).await.map_err(err)?;
+                if !existing.is_empty() {
+                    for table in ["search_fts WHERE rowid", "search_docs WHERE seq"] {
+                        let mut qb = QueryBuilder::<Db>::new(format!("DELETE FROM {table} IN ("));
+                        let mut seqs = qb.separated(", ");
+                        for seq in &existing {
+                            seqs.push_bind(*seq);
+                        }
+                        qb.push(")");
+                        qb.build().execute(self.db().await?).await.map_err(err)?;
+                    }
+                }
+                let mut qb = QueryBuilder::<Db>::new("INSERT INTO search_docs (doc_id, kind, ticket_id, at) ");
+                qb.push_values(chunk, |mut row, d| {
+                    row.push_bind(d.id.to_string())
+                        .push_bind(d.kind.as_str())
+                        .push_bind(d.ticket_id.map(|t| t.to_string()))
+                        .push_bind(ms(d.at));
+                });
+                qb.push(" RETURNING doc_id, seq");
+                let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
+                let mut seqs = std::collections::HashMap::with_capacity(rows.len());
+                for r in rows {
+                    seqs.insert(id(&r.try_get::<String, _>("doc_id").map_err(err)?)?, r.try_get::<i64, _>("seq").map_err(err)?);
+                }
+                let mut rows = Vec::with_capacity(chunk.len());
+                for d in chunk {
+                    let seq = seqs.get(&d.id).copied().ok_or_else(|| StoreError::Other(format!("search document {} was not written", d.id)))?;
+                    rows.push((seq, d.tokens.join(" ")));
+                }
+                let mut qb = QueryBuilder::<Db>::new("INSERT INTO search_fts (rowid, tokens) ");
+                qb.push_values(rows, |mut row, (seq, tokens)| {
+                    row.push_bind(seq).push_bind(tokens);
+                });
+                qb.build().execute(self.db().await?).await.map_err(err)?;
+            } else {
+                let mut qb = QueryBuilder::<Db>::new("INSERT INTO search_docs (doc_id, kind, ticket_id, at, tokens) ");
+                qb.push_values(chunk, |mut row, d| {
+                    row.push_bind(d.id.to_string())
+                        .push_bind(d.kind.as_str())
+                        .push_bind(d.ticket_id.map(|t| t.to_string()))
+                        .push_bind(ms(d.at))
+                        .push("CAST(")
+                        .push_bind_unseparated(tsvector_literal(&d.tokens))
+                        .push_unseparated(" AS tsvector)");
+                });
+                qb.push(
+                    " ON CONFLICT (doc_id) DO UPDATE SET kind = EXCLUDED.kind, \
+                     ticket_id = EXCLUDED.ticket_id, at = EXCLUDED.at, tokens = EXCLUDED.tokens",
+                );
+                qb.build().execute(self.db().await?).await.map_err(err)?;
+            }
         }
         Ok(())
     }

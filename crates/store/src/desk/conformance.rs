@@ -681,6 +681,25 @@ pub async fn tickets_in_bulk(store: &dyn Store) {
     );
     assert_eq!(r.count_tickets_capped(&[open], 10).await.unwrap(), [10]);
     assert!(r.count_tickets_capped(&[], 10).await.unwrap().is_empty());
+    // A walk in pages after the last one read meets every ticket once, in id order.
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = r.tickets_after(after, 500).await.unwrap();
+        after = page.last().map(|t| t.id);
+        walked.extend(page.iter().map(|t| t.id));
+        if page.len() < 500 {
+            break;
+        }
+    }
+    let mut ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
+    ids.sort();
+    assert_eq!(walked, ids);
+    assert!(r
+        .tickets_after(ids.last().copied(), 10)
+        .await
+        .unwrap()
+        .is_empty());
     drop(r);
 
     let mut tx = store.write().await.unwrap();

@@ -151,6 +151,14 @@ pub trait DeskRepo: Send {
     /// Most urgent first, then oldest first.
     async fn list_tickets(&mut self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
     async fn count_tickets(&mut self, filter: &TicketFilter) -> Result<u64, StoreError>;
+    /// Every ticket, `limit` at a time in id order, after the ticket `after` (`None`: from
+    /// the first): a walk over the whole desk (the search index's rebuild) whose every page
+    /// costs what the first does, where an offset re-reads all the pages before it.
+    async fn tickets_after(
+        &mut self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError>;
     /// `count_tickets` of several filters in one statement, each counting stops at `cap`: a
     /// queue badge reads at most `cap` index entries however many tickets match ("999+").
     async fn count_tickets_capped(

@@ -6,6 +6,7 @@ macro_rules! search_conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@each $make;
             search_finds_words_in_either_script, search_documents_are_replaced_and_removed,
+            search_documents_are_written_in_bulk,
             search_keeps_to_the_scope_and_filters, search_ranks_and_pages);
     };
 }
@@ -176,6 +177,73 @@ pub async fn search_documents_are_replaced_and_removed(store: &dyn Store) {
     tx.commit().await.unwrap();
     assert_eq!(found(store, "退款").await, vec![other.id]);
     assert!(found(store, "已删除").await.is_empty());
+}
+
+/// Many documents written at once (past one statement's share) are all found; one already
+/// indexed is replaced; of one id written twice in the call, the later stands.
+pub async fn search_documents_are_written_in_bulk(store: &dyn Store) {
+    let old = doc(
+        SearchKind::Ticket,
+        None,
+        "2026-05-01T01:00:00Z",
+        "黄山旧文本",
+    );
+    let mut tx = store.write().await.unwrap();
+    tx.index_search_doc(&old).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut docs: Vec<SearchDoc> = (0..1_200)
+        .map(|_| doc(SearchKind::Ticket, None, "2026-05-02T01:00:00Z", "申请退款"))
+        .collect();
+    docs[500] = SearchDoc {
+        tokens: analyzer().index_tokens("申请退款"),
+        ..old.clone()
+    };
+    let twice = doc(
+        SearchKind::Message,
+        None,
+        "2026-05-02T01:00:00Z",
+        "西湖游船",
+    );
+    docs[3] = twice.clone();
+    docs[1_100] = SearchDoc {
+        tokens: analyzer().index_tokens("洱海骑行"),
+        ..twice.clone()
+    };
+    let last = doc(SearchKind::Ticket, None, "2026-05-02T01:00:00Z", "丽江古城");
+    docs[1_199] = last.clone();
+    let mut tx = store.write().await.unwrap();
+    tx.index_search_docs(&docs).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = store.read().await.unwrap();
+    // 1,200 written, one of them twice, one of them the old document: 1,198 tickets.
+    assert_eq!(
+        r.count_search_docs(SearchKind::Ticket).await.unwrap(),
+        1_198
+    );
+    assert_eq!(r.count_search_docs(SearchKind::Message).await.unwrap(), 1);
+    drop(r);
+    assert!(
+        found(store, "黄山").await.is_empty(),
+        "the old text is gone"
+    );
+    assert!(
+        found(store, "西湖").await.is_empty(),
+        "the earlier of the two is gone"
+    );
+    assert_eq!(found(store, "洱海").await, vec![twice.id]);
+    assert_eq!(found(store, "丽江").await, vec![last.id]);
+    let refunds = ids(
+        store,
+        &SearchFilter {
+            limit: 2_000,
+            ..filter("退款")
+        },
+    )
+    .await;
+    assert_eq!(refunds.len(), 1_197);
+    assert!(refunds.contains(&old.id));
 }
 
 /// Ticket and message documents keep to the viewer's groups and to the ticket filters, read
