@@ -14,7 +14,8 @@ use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::desk::TicketKind;
 use tripdesk_domain::feedback::{
-    correction, features, Category, Classifier, Learned, ModelKind, Sentiment, MAX_CATEGORIES,
+    correction, features, taken_back, Category, Classifier, Learned, ModelKind, Sentiment,
+    MAX_CATEGORIES,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{FeedbackFilter, FeedbackItem, FeedbackSource, LearnedCount, Ticket, Tx};
@@ -35,6 +36,22 @@ pub struct FeedbackEntry {
 pub struct FeedbackCorrection {
     pub categories: Vec<Category>,
     pub sentiment: Sentiment,
+}
+
+/// A change of the learned counts as the store keeps them.
+fn learned_rows(delta: &Learned) -> Vec<LearnedCount> {
+    delta
+        .rows()
+        .into_iter()
+        .map(
+            |(model, label, term, count): (ModelKind, &str, String, i64)| LearnedCount {
+                model,
+                label: label.to_string(),
+                term,
+                count,
+            },
+        )
+        .collect()
 }
 
 /// The text of a ticket that is classified: complaints and feedback only.
@@ -260,19 +277,7 @@ impl App {
         let terms = features(self.analyzer(), &text);
         let before = item.trained.as_ref().map(|(c, s)| (c.as_slice(), *s));
         let delta = correction(&terms, before, (&categories, input.sentiment));
-        let rows: Vec<LearnedCount> = delta
-            .rows()
-            .into_iter()
-            .map(
-                |(model, label, term, count): (ModelKind, &str, String, i64)| LearnedCount {
-                    model,
-                    label: label.to_string(),
-                    term,
-                    count,
-                },
-            )
-            .collect();
-        tx.add_learned(&rows).await?;
+        tx.add_learned(&learned_rows(&delta)).await?;
         let now = self.now();
         let corrected = FeedbackItem {
             categories: categories.clone(),
@@ -344,5 +349,87 @@ impl App {
             }
         }
         Ok(n)
+    }
+}
+
+/// What staff corrections taught the classifier, as a holder of personal data: the learned
+/// counts are keyed by the words of the corrected texts, which may be a customer's (a name,
+/// a phone in a complaint). Erasure takes back what each correction of a text it rewrites
+/// taught — every corrected text of the customer's tickets and surveys, and any other
+/// corrected text naming them — before the texts are rewritten; a count taken back to zero
+/// leaves with its word. The items keep the labels staff gave (they hold no text).
+pub(crate) struct FeedbackModel;
+
+/// Erasure page size over the corrected items.
+const CORRECTED_PAGE: u32 = 500;
+
+const FEEDBACK_FIELDS: &[tripdesk_store::TextColumn] = &[tripdesk_store::TextColumn {
+    table: "feedback_learned",
+    key: "term",
+    column: "term",
+    kind: tripdesk_store::DataKind::Derived,
+    ticket_of: None,
+    every_row: false,
+    customer_of: None,
+}];
+
+#[async_trait::async_trait]
+impl crate::personal_data::PersonalData for FeedbackModel {
+    fn name(&self) -> &'static str {
+        "feedback_model"
+    }
+
+    /// Derived and keyed by no customer: nothing of it goes into the customer's copy (the
+    /// counts are the agency's model, not anything the customer wrote).
+    fn fields(&self) -> &'static [tripdesk_store::TextColumn] {
+        FEEDBACK_FIELDS
+    }
+
+    async fn erase(
+        &self,
+        app: &App,
+        tx: &mut dyn Tx,
+        subject: &crate::personal_data::Subject,
+    ) -> Result<crate::personal_data::Counts, AppError> {
+        let corrected = FeedbackFilter {
+            corrected: Some(true),
+            ..Default::default()
+        };
+        let mut taken = 0u64;
+        let mut offset = 0;
+        loop {
+            // Taking back keeps an item corrected: the pages stay as they were.
+            let page = tx.list_feedback(&corrected, CORRECTED_PAGE, offset).await?;
+            for item in &page {
+                let Some((categories, sentiment)) = &item.trained else {
+                    continue;
+                };
+                let Some(ticket) = tx.get_ticket(item.ticket_id).await? else {
+                    continue;
+                };
+                let text = app.item_text(tx, item, &ticket).await?;
+                let own = subject.tickets.contains(&item.ticket_id);
+                if !own && subject.identity.scrub(&text).is_none() {
+                    continue;
+                }
+                let terms = features(app.analyzer(), &text);
+                tx.add_learned(&learned_rows(&taken_back(&terms, (categories, *sentiment))))
+                    .await?;
+                tx.put_feedback(&FeedbackItem {
+                    trained: None,
+                    ..item.clone()
+                })
+                .await?;
+                taken += 1;
+            }
+            if page.len() < CORRECTED_PAGE as usize {
+                break;
+            }
+            offset += CORRECTED_PAGE;
+        }
+        Ok(crate::personal_data::Counts::from([(
+            "corrections_taken_back".into(),
+            taken,
+        )]))
     }
 }

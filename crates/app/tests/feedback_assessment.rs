@@ -440,3 +440,89 @@ async fn a_month_of_assessment() {
     // open, 4 ratings, action, close.
     assert_eq!(audited.len(), 7, "{audited:?}");
 }
+
+/// What corrections of a customer's texts taught the classifier leaves with the customer:
+/// erasure takes back the corrections of their own complaint and of another complaint naming
+/// them; no learned count keeps their name as a word, and the items keep staff's labels.
+#[tokio::test]
+async fn erasure_takes_back_what_the_customers_texts_taught() {
+    let f = fixture().await;
+    let agent = staff(&f.app, "li.na").await;
+    let boss = staff(&f.app, "zhao.min").await;
+    let mut own = ticket(
+        TicketKind::Complaint,
+        "导游迟到",
+        "我是欧阳娜娜，导游迟到了一个小时，电话13812345678",
+    );
+    own.customer_name = "欧阳娜娜".into();
+    own.customer_phone = Some("13812345678".into());
+    let own = f.app.create_ticket(&agent, own).await.unwrap().ticket;
+    let other = f
+        .app
+        .create_ticket(
+            &agent,
+            ticket(
+                TicketKind::Complaint,
+                "同团客人投诉",
+                "和欧阳娜娜同一个团，导游迟到",
+            ),
+        )
+        .await
+        .unwrap()
+        .ticket;
+    let fix = FeedbackCorrection {
+        categories: vec![Category::Guide],
+        sentiment: Sentiment::Negative,
+    };
+    for t in [&own, &other] {
+        f.app
+            .correct_feedback(&agent, FeedbackSource::Ticket, t.id, &fix)
+            .await
+            .unwrap();
+    }
+    let words = || {
+        vec![
+            "娜娜".to_string(),
+            "欧阳".to_string(),
+            "13812345678".to_string(),
+        ]
+    };
+    let learned = |app: &App| {
+        let app = app.clone();
+        async move {
+            let mut r = app.store.read().await.unwrap();
+            let mut terms = words();
+            terms.push("导游".into());
+            r.learned_counts(&terms).await.unwrap()
+        }
+    };
+    assert!(learned(&f.app).await.iter().any(|c| c.term == "娜娜"));
+
+    f.app
+        .erase_customer(&boss, own.customer_id.unwrap(), "PIPL 删除请求")
+        .await
+        .unwrap();
+    let after = learned(&f.app).await;
+    assert!(
+        after.iter().all(|c| !words().contains(&c.term)),
+        "{after:?}"
+    );
+    // Both corrections taken back, and they were the only ones: nothing learned is left.
+    assert!(after.is_empty(), "{after:?}");
+    for t in [&own, &other] {
+        let item = f.app.ticket_feedback(&boss, t.id).await.unwrap().remove(0);
+        assert_eq!(item.categories, vec![Category::Guide]);
+        assert_eq!(item.trained, None);
+    }
+    let mut r = f.app.store.read().await.unwrap();
+    let erased = r
+        .list_audit(&AuditFilter {
+            action: Some("customer.erase".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&erased[0].summary).unwrap();
+    assert_eq!(summary["feedback_model"]["corrections_taken_back"], 2);
+}

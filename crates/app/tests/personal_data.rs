@@ -176,6 +176,7 @@ async fn today_s_capabilities_declare_their_fields() {
         names,
         [
             "customers",
+            "feedback_model",
             "desk",
             "surveys",
             "notifications",
@@ -202,6 +203,7 @@ async fn today_s_capabilities_declare_their_fields() {
         "notification_preferences",
         "idempotency_keys",
         "search_docs",
+        "feedback_learned",
         "sms_replies",
         "calls",
         "chat_messages",

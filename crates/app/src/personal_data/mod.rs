@@ -200,13 +200,16 @@ pub struct PersonalDataRegistry {
 }
 
 impl PersonalDataRegistry {
-    /// Today's capabilities: customers, desk, surveys, notifications, idempotency keys,
-    /// bookings, the search index, SMS replies, phone calls, web chats, email threads, WeChat.
+    /// Today's capabilities: customers, the feedback classifier's learned counts, desk,
+    /// surveys, notifications, idempotency keys, bookings, the search index, SMS replies,
+    /// phone calls, web chats, email threads, WeChat.
     pub fn built_in() -> Self {
         let mut r = Self {
             capabilities: Vec::new(),
         };
         r.register(Arc::new(customers::Customers));
+        // Before the texts it learned from are erased (surveys) or rewritten.
+        r.register(Arc::new(crate::feedback::FeedbackModel));
         r.register(Arc::new(desk::Desk));
         r.register(Arc::new(surveys::Surveys));
         r.register(Arc::new(notify::Notifications));

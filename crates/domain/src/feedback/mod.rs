@@ -235,17 +235,25 @@ pub fn correction(
     before: Option<(&[Category], Sentiment)>,
     after: (&[Category], Sentiment),
 ) -> Learned {
-    let mut delta = Learned::default();
-    if let Some((categories, sentiment)) = before {
-        for c in categories {
-            delta.categories.learn(*c as usize, terms, -1);
-        }
-        delta.sentiment.learn(sentiment as usize, terms, -1);
-    }
+    let mut delta = match before {
+        Some(before) => taken_back(terms, before),
+        None => Learned::default(),
+    };
     for c in after.0 {
         delta.categories.learn(*c as usize, terms, 1);
     }
     delta.sentiment.learn(after.1 as usize, terms, 1);
+    delta
+}
+
+/// What taking back a correction changes in the learned counts: its labels' counts of the
+/// text's terms removed (an erasure takes back what an erased text taught).
+pub fn taken_back(terms: &[String], trained: (&[Category], Sentiment)) -> Learned {
+    let mut delta = Learned::default();
+    for c in trained.0 {
+        delta.categories.learn(*c as usize, terms, -1);
+    }
+    delta.sentiment.learn(trained.1 as usize, terms, -1);
     delta
 }
 

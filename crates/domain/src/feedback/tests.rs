@@ -181,3 +181,25 @@ proptest! {
         prop_assert_eq!(r.sentiment, Sentiment::of_score(r.score));
     }
 }
+
+/// Taking a correction back leaves every count it added at zero (an erased text teaches
+/// nothing any more).
+#[test]
+fn a_correction_taken_back_leaves_nothing() {
+    let terms = features(analyzer(), "导游王小明迟到了一个小时");
+    let labels: (&[Category], Sentiment) =
+        (&[Category::Guide, Category::Itinerary], Sentiment::Negative);
+    let mut learned = Learned::default();
+    for (model, label, term, count) in correction(&terms, None, labels).rows() {
+        learned.add(model, label, &term, count);
+    }
+    assert!(learned.rows().iter().any(|r| r.3 > 0));
+    for (model, label, term, count) in taken_back(&terms, labels).rows() {
+        learned.add(model, label, &term, count);
+    }
+    assert!(
+        learned.rows().iter().all(|r| r.3 == 0),
+        "{:?}",
+        learned.rows()
+    );
+}

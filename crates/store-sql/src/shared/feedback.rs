@@ -247,6 +247,17 @@ impl FeedbackRepo for SqlTx {
             .execute(self.db().await?)
             .await
             .map_err(err)?;
+            if c.count < 0 {
+                // A count taken back to zero leaves with its term (an erased customer's word
+                // must not stay behind as a key).
+                sqlx::query("DELETE FROM feedback_learned WHERE model = $1 AND term = $2 AND label = $3 AND count = 0")
+                    .bind(c.model.as_str())
+                    .bind(&c.term)
+                    .bind(&c.label)
+                    .execute(self.db().await?)
+                    .await
+                    .map_err(err)?;
+            }
         }
         Ok(())
     }

@@ -222,4 +222,19 @@ pub async fn learned_counts_add_up(store: &dyn Store) {
         ]
     );
     assert_eq!(r.learned_counts(&[]).await.unwrap().len(), 2, "totals only");
+    drop(r);
+
+    // Taken back to zero, a row leaves with its term (not kept at zero).
+    let mut tx = store.write().await.unwrap();
+    tx.add_learned(&[c(ModelKind::Sentiment, "negative", "迟到", -1)])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut r = store.read().await.unwrap();
+    assert!(r
+        .learned_counts(&["迟到".to_string()])
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c.term != "迟到"));
 }

@@ -76,6 +76,7 @@ pub trait FeedbackRepo: Send {
     async fn ticket_feedback(&mut self, ticket_id: Uuid) -> Result<Vec<FeedbackItem>, StoreError>;
     /// The learned counts of these terms and every label's totals.
     async fn learned_counts(&mut self, terms: &[String]) -> Result<Vec<LearnedCount>, StoreError>;
-    /// Adds each count to the stored one (a missing row counts zero).
+    /// Adds each count to the stored one (a missing row counts zero); a row that reaches
+    /// zero is removed, its term with it.
     async fn add_learned(&mut self, counts: &[LearnedCount]) -> Result<(), StoreError>;
 }
