@@ -22,8 +22,9 @@ use uuid::Uuid;
 /// statement inside a transaction (`sqlite3BtreeSavepoint`, releasing its statement
 /// savepoint) grows with the transaction — as we read SQLite's source, the in-memory
 /// statement journal (`temp_store = memory`) is a list of 1 KiB chunks walked from its start.
-/// With 50,000 per transaction the search documents' statements took 90 % of the seeding
-/// (622 tickets/s to 300,000; 1,289/s to 1,000,000 with 5,000). docs/PERFORMANCE.md, issue 19.
+/// With 50,000 per transaction and a statement per search document that took 90 % of the
+/// seeding (622 tickets/s to 300,000); with 5,000, 1,289/s to 1,000,000; with the documents
+/// also written 1,000 per statement, 11,624/s. docs/PERFORMANCE.md, issue 19.
 pub(crate) const SEED_TX: usize = 5_000;
 /// The span of the records: a year before now.
 pub(crate) const SPAN_DAYS: i64 = 365;

@@ -139,71 +139,9 @@ fn check_indexed(kind: SearchKind) -> Result<(), StoreError> {
 
 #[async_trait::async_trait]
 impl SearchRepo for SqlTx {
-    async fn index_search_doc(&mut self, doc: &SearchDoc) -> Result<(), StoreError> {
-        check_indexed(doc.kind)?;
-        let ticket = doc.ticket_id.map(|t| t.to_string());
-        if FTS5 {
-            let conn = self.db().await?;
-            let existing: Option<i64> = sqlx::query_scalar("SELECT seq FROM search_docs WHERE doc_id = $1")
-                .bind(doc.id.to_string())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(err)?;
-            let seq = match existing {
-                Some(seq) => {
-                    sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
-                        .bind(seq)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(err)?;
-                    sqlx::query("UPDATE search_docs SET kind = $2, ticket_id = $3, at = $4 WHERE seq = $1")
-                        .bind(seq)
-                        .bind(doc.kind.as_str())
-                        .bind(ticket)
-                        .bind(ms(doc.at))
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(err)?;
-                    seq
-                }
-                None => sqlx::query_scalar(
-                    "INSERT INTO search_docs (doc_id, kind, ticket_id, at) VALUES ($1, $2, $3, $4) RETURNING seq",
-                )
-                .bind(doc.id.to_string())
-                .bind(doc.kind.as_str())
-                .bind(ticket)
-                .bind(ms(doc.at))
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(err)?,
-            };
-            sqlx::query("INSERT INTO search_fts (rowid, tokens) VALUES ($1, $2)")
-                .bind(seq)
-                .bind(doc.tokens.join(" "))
-                .execute(&mut *conn)
-                .await
-                .map_err(err)?;
-        } else {
-            sqlx::query(
-                "INSERT INTO search_docs (doc_id, kind, ticket_id, at, tokens) \
-                 VALUES ($1, $2, $3, $4, CAST($5 AS tsvector)) \
-                 ON CONFLICT (doc_id) DO UPDATE SET kind = EXCLUDED.kind, \
-                 ticket_id = EXCLUDED.ticket_id, at = EXCLUDED.at, tokens = EXCLUDED.tokens",
-            )
-            .bind(doc.id.to_string())
-            .bind(doc.kind.as_str())
-            .bind(ticket)
-            .bind(ms(doc.at))
-            .bind(tsvector_literal(&doc.tokens))
-            .execute(self.db().await?)
-            .await
-            .map_err(err)?;
-        }
-        Ok(())
-    }
-
     async fn index_search_docs(&mut self, docs: &[SearchDoc]) -> Result<(), StoreError> {
-        // Many documents per statement: SQLite's FTS5 writes its pending tokens out as a new
+        // The one way documents are written, one or many (`index_search_doc` is this with
+        // one). Many per statement: SQLite's FTS5 writes its pending tokens out as a new
         // segment at the end of each statement, so one statement per document left a segment
         // per document for the merges to fold (most of a bulk seeding's time at a million).
         for d in docs {

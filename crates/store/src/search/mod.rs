@@ -64,14 +64,12 @@ pub struct SearchHit {
 #[async_trait]
 pub trait SearchRepo: Send {
     /// Writes a document, replacing the one of the same id.
-    async fn index_search_doc(&mut self, doc: &SearchDoc) -> Result<(), StoreError>;
-    /// Writes many documents (a rebuild), replacing those of the same ids.
-    async fn index_search_docs(&mut self, docs: &[SearchDoc]) -> Result<(), StoreError> {
-        for d in docs {
-            self.index_search_doc(d).await?;
-        }
-        Ok(())
+    async fn index_search_doc(&mut self, doc: &SearchDoc) -> Result<(), StoreError> {
+        self.index_search_docs(std::slice::from_ref(doc)).await
     }
+    /// Writes many documents (a rebuild, a seeding), replacing those of the same ids; of one
+    /// id given twice, the later stands.
+    async fn index_search_docs(&mut self, docs: &[SearchDoc]) -> Result<(), StoreError>;
     /// Removes a document and its tokens; false when there was none.
     async fn remove_search_doc(&mut self, id: Uuid) -> Result<bool, StoreError>;
     /// Removes every document of these kinds (a rebuild); how many.
