@@ -270,7 +270,7 @@ impl App {
         let level = input.level.unwrap_or(Level::General);
         // The text work, before the writer is taken (see `desk::texts`).
         texts::normalize(&mut input);
-        let words = self.ticket_texts_of(&input);
+        let words = self.ticket_texts_of(&input).await?;
         let mut tx = self.store.write().await?;
         if let Some(kept) = self.claim_once(&mut *tx, p, once).await? {
             tx.commit().await?;
@@ -387,8 +387,8 @@ impl App {
             Some(words) => {
                 self.index_new_ticket(&mut *tx, &ticket, words.index_tokens)
                     .await?;
-                if let Some(terms) = &words.features {
-                    self.classify_new_ticket(&mut *tx, &ticket, terms).await?;
+                if let Some(verdict) = words.verdict {
+                    self.classify_new_ticket(&mut *tx, &ticket, verdict).await?;
                 }
             }
             None => {

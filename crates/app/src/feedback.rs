@@ -14,8 +14,8 @@ use serde_json::json;
 use tripdesk_domain::audit::AuditAction;
 use tripdesk_domain::desk::TicketKind;
 use tripdesk_domain::feedback::{
-    correction, features, taken_back, Category, Classifier, Learned, ModelKind, Sentiment,
-    MAX_CATEGORIES,
+    correction, features, taken_back, Category, Classification, Classifier, Learned, ModelKind,
+    Sentiment, MAX_CATEGORIES,
 };
 use tripdesk_domain::identity::Permission;
 use tripdesk_store::{FeedbackFilter, FeedbackItem, FeedbackSource, LearnedCount, Ticket, Tx};
@@ -54,6 +54,27 @@ fn learned_rows(delta: &Learned) -> Vec<LearnedCount> {
         .collect()
 }
 
+/// The classified item a text belongs to.
+#[derive(Debug, Clone, Copy)]
+struct ItemOf {
+    source: FeedbackSource,
+    item_id: Uuid,
+    ticket_id: Uuid,
+    at: Timestamp,
+}
+
+impl ItemOf {
+    /// A ticket's own text, as of its creation.
+    fn ticket(t: &Ticket) -> Self {
+        Self {
+            source: FeedbackSource::Ticket,
+            item_id: t.id,
+            ticket_id: t.id,
+            at: t.created_at,
+        }
+    }
+}
+
 /// The text of a ticket that is classified: complaints and feedback only.
 fn ticket_text(t: &Ticket) -> Option<String> {
     matches!(t.kind, TicketKind::Complaint | TicketKind::Feedback)
@@ -79,45 +100,33 @@ impl App {
     }
 
     /// Classifies a text and stores the result, unless staff already corrected the item.
-    async fn classify_text(
-        &self,
-        tx: &mut dyn Tx,
-        source: FeedbackSource,
-        item_id: Uuid,
-        ticket_id: Uuid,
-        at: Timestamp,
-        text: &str,
-    ) -> Result<(), AppError> {
+    async fn classify_text(&self, tx: &mut dyn Tx, of: ItemOf, text: &str) -> Result<(), AppError> {
         if text.trim().is_empty() {
             return Ok(());
         }
-        if let Some(existing) = tx.get_feedback(source, item_id).await? {
+        if let Some(existing) = tx.get_feedback(of.source, of.item_id).await? {
             if existing.corrected_at.is_some() {
                 return Ok(());
             }
         }
         let terms = features(self.analyzer(), text);
-        self.put_classified(tx, source, item_id, ticket_id, at, &terms)
-            .await
+        let learned = self.learned_for(tx, &terms).await?;
+        let c = Classifier::shipped().classify(&terms, &learned);
+        self.put_classification(tx, of, c).await
     }
 
-    /// Classifies an item's `terms` (with what corrections taught) and stores the result.
-    async fn put_classified(
+    /// Stores what the classifier said about an item.
+    async fn put_classification(
         &self,
         tx: &mut dyn Tx,
-        source: FeedbackSource,
-        item_id: Uuid,
-        ticket_id: Uuid,
-        at: Timestamp,
-        terms: &[String],
+        of: ItemOf,
+        c: Classification,
     ) -> Result<(), AppError> {
-        let learned = self.learned_for(tx, terms).await?;
-        let c = Classifier::shipped().classify(terms, &learned);
         tx.put_feedback(&FeedbackItem {
-            source,
-            item_id,
-            ticket_id,
-            at,
+            source: of.source,
+            item_id: of.item_id,
+            ticket_id: of.ticket_id,
+            at: of.at,
             categories: c.categories,
             sentiment: c.sentiment,
             score: c.score,
@@ -130,6 +139,20 @@ impl App {
         Ok(())
     }
 
+    /// Classifies a text's `terms` with the counts corrections taught so far, read in a
+    /// snapshot of their own: intake does this before it takes the writer (see
+    /// `desk::texts`), so the model's arithmetic never holds up other writers. A correction
+    /// committed meanwhile teaches the next text, as it would a text a moment later.
+    pub(crate) async fn classify_terms(
+        &self,
+        terms: &[String],
+    ) -> Result<Classification, AppError> {
+        let mut tx = self.store.read().await?;
+        let learned = self.learned_for(&mut *tx, terms).await?;
+        drop(tx);
+        Ok(Classifier::shipped().classify(terms, &learned))
+    }
+
     /// Classifies a complaint or feedback ticket (at intake, on conversion to a complaint).
     pub(crate) async fn classify_ticket(
         &self,
@@ -137,25 +160,20 @@ impl App {
         t: &Ticket,
     ) -> Result<(), AppError> {
         match ticket_text(t) {
-            Some(text) => {
-                self.classify_text(tx, FeedbackSource::Ticket, t.id, t.id, t.created_at, &text)
-                    .await
-            }
+            Some(text) => self.classify_text(tx, ItemOf::ticket(t), &text).await,
             None => Ok(()),
         }
     }
 
-    /// Classifies a ticket just inserted in `tx` from its text's `terms`, segmented before the
-    /// writer was taken (`desk::texts`): no correction can exist for a new ticket, so only
-    /// the learned counts are read here.
+    /// Stores the classification of a ticket just inserted in `tx`, made before the writer
+    /// was taken ([`App::classify_terms`]); no correction can exist for a new ticket.
     pub(crate) async fn classify_new_ticket(
         &self,
         tx: &mut dyn Tx,
         t: &Ticket,
-        terms: &[String],
+        c: Classification,
     ) -> Result<(), AppError> {
-        self.put_classified(tx, FeedbackSource::Ticket, t.id, t.id, t.created_at, terms)
-            .await
+        self.put_classification(tx, ItemOf::ticket(t), c).await
     }
 
     /// Classifies a survey's comment (when the customer answers, `at`).
@@ -168,8 +186,13 @@ impl App {
         answers: &tripdesk_store::SurveyAnswers,
     ) -> Result<(), AppError> {
         let text = survey_text(answers.suggestions.as_deref(), answers.reason.as_deref());
-        self.classify_text(tx, FeedbackSource::Survey, survey_id, ticket_id, at, &text)
-            .await
+        let of = ItemOf {
+            source: FeedbackSource::Survey,
+            item_id: survey_id,
+            ticket_id,
+            at,
+        };
+        self.classify_text(tx, of, &text).await
     }
 
     /// The classified texts, newest first, with what they were said about.

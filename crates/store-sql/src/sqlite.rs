@@ -248,8 +248,12 @@ mod shared_policies {
 mod shared_gateways {
     include!("shared/gateways.rs");
 }
-/// The rows of a JSON array of text bound as `$3` (`shared/sms.rs`).
-const JSON_TEXT_ARRAY: &str = "SELECT value FROM json_each($3)";
+/// The rows of a JSON array of text bound as parameter `param`: one statement for a list of
+/// any length, where a list of `$n` marks would be a statement of its own for each length,
+/// each prepared anew and crowding the connection's statement cache.
+fn json_text_array(param: u8) -> String {
+    format!("SELECT value FROM json_each(${param})")
+}
 mod shared_sms {
     include!("shared/sms.rs");
 }

@@ -1,6 +1,7 @@
-// Feedback repository, shared by both backends: `include!`d where `Db` and `SqlTx` are bound.
+// Feedback repository, shared by both backends: `include!`d where `Db`, `SqlTx` and
+// `json_text_array` are bound.
 
-use super::{Db, SqlTx};
+use super::{json_text_array, Db, SqlTx};
 use crate::convert::{err, id, ms, opt_id, opt_ms, opt_ts, ts};
 use sqlx::Row;
 use tripdesk_domain::feedback::{Category, ModelKind, Sentiment};
@@ -209,15 +210,13 @@ impl FeedbackRepo for SqlTx {
                 wanted.push(t);
             }
         }
-        let marks: Vec<String> = (1..=wanted.len()).map(|i| format!("${i}")).collect();
+        // One statement whatever the number of terms (see `json_text_array`).
+        let wanted = serde_json::to_string(&wanted).map_err(|e| StoreError::Other(e.to_string()))?;
         let sql = format!(
             "SELECT model, label, term, count FROM feedback_learned WHERE term IN ({})",
-            marks.join(", ")
+            json_text_array(1)
         );
-        let mut q = sqlx::query(&sql);
-        for w in &wanted {
-            q = q.bind(*w);
-        }
+        let q = sqlx::query(&sql).bind(wanted);
         let rows = q.fetch_all(self.db().await?).await.map_err(err)?;
         rows.iter()
             .map(|row| {

@@ -1,8 +1,8 @@
 // SMS receipts, delivery progress and replies, shared by both backends: `include!`d where
-// `Db`, `SqlTx` and `JSON_TEXT_ARRAY` (the rows of a JSON array of text bound as `$3`) are
-// bound.
+// `Db`, `SqlTx` and `json_text_array` (the rows of a JSON array of text bound as a parameter)
+// are bound.
 
-use super::{Db, SqlTx, JSON_TEXT_ARRAY};
+use super::{json_text_array, Db, SqlTx};
 use crate::convert::{err, id, ms, opt_id, opt_ms, opt_ts, ts};
 use sqlx::{QueryBuilder, Row};
 use tripdesk_store::{DeliveryProgress, HandsetReceipt, SmsRepo, SmsReply, StoreError};
@@ -84,7 +84,8 @@ impl SmsRepo for SqlTx {
              SUM(CASE WHEN handset_state = 'failed' OR (state = 'dead' AND handset_state IS NULL) \
                  THEN 1 ELSE 0 END) AS failed \
              FROM outbox_messages WHERE channel = $1 AND related_type = $2 \
-             AND related_id IN ({JSON_TEXT_ARRAY}) GROUP BY related_id ORDER BY related_id"
+             AND related_id IN ({}) GROUP BY related_id ORDER BY related_id",
+            json_text_array(3)
         ))
         .bind(channel)
         .bind(related_type)

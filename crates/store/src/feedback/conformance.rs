@@ -222,6 +222,25 @@ pub async fn learned_counts_add_up(store: &dyn Store) {
         ]
     );
     assert_eq!(r.learned_counts(&[]).await.unwrap().len(), 2, "totals only");
+    // Any number of terms, repeated, with quotes and backslashes, in one statement.
+    let mut many: Vec<String> = (0..2_000).map(|i| format!("词{i}\"'\\")).collect();
+    many.push("导游".into());
+    many.push("导游".into());
+    let got = r.learned_counts(&many).await.unwrap();
+    assert_eq!(
+        got.len(),
+        5,
+        "the totals and the three counts of 导游: {got:?}"
+    );
+    drop(r);
+    let mut tx = store.write().await.unwrap();
+    tx.add_learned(&[c(ModelKind::Category, "guide", "引号\"'\\", 1)])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut r = store.read().await.unwrap();
+    let quoted = r.learned_counts(&["引号\"'\\".to_string()]).await.unwrap();
+    assert!(quoted.iter().any(|c| c.term == "引号\"'\\" && c.count == 1));
     drop(r);
 
     // Taken back to zero, a row leaves with its term (not kept at zero).
