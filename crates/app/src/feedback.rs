@@ -110,8 +110,7 @@ impl App {
             }
         }
         let terms = features(self.analyzer(), text);
-        let learned = self.learned_for(tx, &terms).await?;
-        let c = Classifier::shipped().classify(&terms, &learned);
+        let c = self.verdict(tx, &terms).await?;
         self.put_classification(tx, of, c).await
     }
 
@@ -148,8 +147,12 @@ impl App {
         terms: &[String],
     ) -> Result<Classification, AppError> {
         let mut tx = self.store.read().await?;
-        let learned = self.learned_for(&mut *tx, terms).await?;
-        drop(tx);
+        self.verdict(&mut *tx, terms).await
+    }
+
+    /// What the classifier says of `terms`, with the counts corrections taught as `tx` sees them.
+    async fn verdict(&self, tx: &mut dyn Tx, terms: &[String]) -> Result<Classification, AppError> {
+        let learned = self.learned_for(tx, terms).await?;
         Ok(Classifier::shipped().classify(terms, &learned))
     }
 
