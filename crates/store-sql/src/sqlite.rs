@@ -41,6 +41,7 @@ use tokio::sync::{Mutex, Notify};
 use tripdesk_store::signal::{PendingSignals, Signals, Topic};
 use tripdesk_store::{Backend, ColumnOutline, Store, StoreError, TableEstimate, Tx};
 
+mod rank;
 mod writer;
 
 use writer::{checkpoint_loop, Conn, WriteTx, Writer, WriterQueue};
@@ -363,7 +364,7 @@ impl SqliteStore {
         } else {
             None
         };
-        let writer = base
+        let mut writer = base
             .clone()
             .synchronous(SqliteSynchronous::Normal)
             .run_on_calling_thread(true)
@@ -375,12 +376,22 @@ impl SqliteStore {
             .connect()
             .await
             .map_err(err)?;
+        rank::register(&mut writer)
+            .await
+            .map_err(StoreError::Unavailable)?;
         // A local file needs no liveness ping before each use (a round trip to SQLite's
         // thread per transaction saved).
         let reader = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(settings.max_connections.max(2))
             .acquire_timeout(settings.acquire_timeout)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    rank::register(conn)
+                        .await
+                        .map_err(|e| sqlx::Error::Configuration(e.into()))
+                })
+            })
             .connect_with(base.read_only(true).run_on_calling_thread(true))
             .await
             .map_err(err)?;

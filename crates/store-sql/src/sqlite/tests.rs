@@ -333,3 +333,41 @@ async fn the_writers_busy_time_counts_while_a_transaction_holds_it() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(store.writer_busy().unwrap(), after_write);
 }
+
+/// `tripdesk_rank` weighs each term by how rare it is (estimated from its newest matches):
+/// of two documents alike but for which word they repeat, the one repeating the rarer word
+/// ranks first, though the other was written later (equal scores: later first).
+#[tokio::test]
+async fn ranking_weighs_the_rarer_word_more() {
+    use tripdesk_domain::search::{Analyzer, Query, SearchKind};
+    use tripdesk_store::{SearchDoc, SearchFilter};
+    let (_dir, store) = open().await;
+    let analyzer = Analyzer::new();
+    let doc = |text: &str| SearchDoc {
+        kind: SearchKind::Ticket,
+        id: uuid::Uuid::now_v7(),
+        ticket_id: None,
+        at: jiff::Timestamp::now(),
+        tokens: analyzer.index_tokens(text),
+    };
+    let mut docs: Vec<SearchDoc> = (0..40).map(|_| doc("退款 申请")).collect();
+    let rare_repeated = doc("导游 导游 导游 退款");
+    let common_repeated = doc("退款 退款 退款 导游");
+    docs.push(rare_repeated.clone());
+    docs.push(common_repeated.clone());
+    let mut tx = store.write().await.unwrap();
+    tx.index_search_docs(&docs).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut r = store.read().await.unwrap();
+    let hits = r
+        .search_docs(&SearchFilter {
+            terms: Query::parse("退款 导游").unwrap().terms,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<uuid::Uuid> = hits.iter().map(|h| h.id).collect();
+    assert_eq!(ids, vec![rare_repeated.id, common_repeated.id]);
+    assert!(hits[0].score > hits[1].score);
+}
