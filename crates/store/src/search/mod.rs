@@ -23,7 +23,8 @@ pub struct SearchDoc {
     pub id: Uuid,
     /// The ticket a ticket or message document belongs to.
     pub ticket_id: Option<Uuid>,
-    /// When it was written (date filters; newer first among equal ranks).
+    /// When it was written (date filters). Among equal ranks the document indexed later
+    /// comes first.
     pub at: Timestamp,
     /// Folded tokens, repeats included (see `tripdesk_domain::search`).
     pub tokens: Vec<String>,
