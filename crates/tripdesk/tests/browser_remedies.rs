@@ -88,9 +88,10 @@ impl Api {
     }
 }
 
-/// Books and pays two seats for 张晓梅 on the first demo departure 3 to 30 days ahead,
-/// declares a typhoon over that departure and offers its bookings remedies; returns the
-/// incident, her customer id and what she paid.
+/// Books and pays two seats for 张晓梅 and one for another party on the first demo departure
+/// 3 to 30 days ahead with three seats left (on a day when the first had only two left, the
+/// third was sold out and the test failed), declares a typhoon over that departure and offers
+/// its bookings remedies; returns the incident, her customer id and what she paid.
 async fn offer(base: &str) -> anyhow::Result<(String, String, i64)> {
     let agent = Api::as_user(base, "li.na").await?;
     let boss = Api::as_user(base, "zhao.min").await?;
@@ -102,7 +103,7 @@ async fn offer(base: &str) -> anyhow::Result<(String, String, i64)> {
         .send(
             reqwest::Method::GET,
             &format!(
-                "/api/v1/departures?from={}&until={}&min_seats_left=2&limit=1",
+                "/api/v1/departures?from={}&until={}&min_seats_left=3&limit=1",
                 day(3)?,
                 day(30)?
             ),
