@@ -111,3 +111,37 @@ async fn bench_inbox_seeds_and_serves_pages() {
     assert!(at_risk > 0, "{out}");
     assert_eq!(rows(&out), [(1, 20), (2, 20)], "{out}");
 }
+
+#[tokio::test]
+async fn bench_search_seeds_and_answers_every_class() {
+    let out = bench(&[
+        "search",
+        "--tickets",
+        "3000",
+        "--searchers",
+        "2",
+        "--queries",
+        "20",
+    ])
+    .await;
+    assert!(out.contains("intake transaction (one at a time)"), "{out}");
+    // The 2,000 documents of the intake measurement count: the seeding tops them up.
+    assert!(out.contains("seeded 1000 ticket documents"), "{out}");
+    // One row per class: `class searchers queries p50 p99 rate`.
+    let classes: Vec<&str> = out
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 6
+                && f[1] == "2"
+                && f[2] == "20"
+                && f[3..].iter().all(|x| x.parse::<f64>().is_ok()))
+            .then_some(f[0])
+        })
+        .collect();
+    assert_eq!(
+        classes,
+        ["common", "rare", "number", "common+k", "rare+k"],
+        "{out}"
+    );
+}
