@@ -365,6 +365,7 @@ mod shared_summaries {
 const FTS5: bool = false;
 mod shared_search {
     include!("shared/search.rs");
+    include!("postgres/search.rs");
 }
 
 /// The last day of departure `d`'s trip (package `t`: as many days as its itinerary), as

@@ -284,6 +284,7 @@ mod shared_summaries {
 const FTS5: bool = true;
 mod shared_search {
     include!("shared/search.rs");
+    include!("sqlite/search.rs");
 }
 
 /// The last day of departure `d`'s trip (package `t`: as many days as its itinerary), as

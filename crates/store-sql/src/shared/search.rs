@@ -2,7 +2,9 @@
 // `FTS5` are bound. The tokens come made (tripdesk_domain::search); each backend only stores
 // and matches them: SQLite in the FTS5 table `search_fts` (rowid = `search_docs.seq`),
 // PostgreSQL in `search_docs.tokens`, a `tsvector` written as a literal (the lexemes are
-// exactly the tokens) under a GIN index. Migration 0035.
+// exactly the tokens) under a GIN index. Migration 0035. How each backend finds and ranks a
+// search's newest matches is its own: `sqlite/search.rs` and `postgres/search.rs`, included
+// after this file, each define `search`.
 
 use super::{Db, SqlTx, FTS5};
 use crate::convert::{err, id, ms, opt_id, ts};
@@ -141,48 +143,15 @@ fn push_from_where(qb: &mut QueryBuilder<'_, Db>, f: &SearchFilter, kinds: &[Sea
     }
 }
 
-/// The ranking function FTS5 calls (registered by the SQLite backend, `sqlite/rank.rs`).
-const RANK_FUNCTION: &str = "tripdesk_rank";
-
-/// Matches of a term read to estimate how many documents hold it.
-const IDF_SAMPLE: i64 = 200;
-
-/// Each term's BM25 weight, `ln(1 + (N − n + ½) / (n + ½))` for `n` of `N` documents holding
-/// it (as FTS5's `bm25()` has it), with `n` estimated from the term's `IDF_SAMPLE` newest
-/// matches: their share of the documents written since the oldest of them, times the
-/// documents there are (a term in fewer documents is counted). `bm25()` itself counts every
-/// match of every term on each query, which for a common word was most of a search's time.
-/// One term needs no weight: it scales every score alike.
-async fn idf_weights(conn: &mut <Db as sqlx::Database>::Connection, terms: &[Term]) -> Result<Vec<f64>, StoreError> {
-    if terms.len() < 2 {
-        return Ok(Vec::new());
-    }
-    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM search_docs")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
-    let documents = newest.unwrap_or(0).max(1) as f64;
-    let mut weights = Vec::with_capacity(terms.len());
-    for term in terms {
-        let (matches, oldest): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MIN(rowid) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH $1 \
-             ORDER BY rowid DESC LIMIT $2)",
-        )
-        .bind(match_expression(std::slice::from_ref(term)))
-        .bind(IDF_SAMPLE)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
-        let holding = match oldest {
-            Some(oldest) if matches == IDF_SAMPLE => {
-                let span = (newest.unwrap_or(oldest) - oldest + 1).max(1) as f64;
-                (matches as f64 / span).min(1.0) * documents
-            }
-            _ => matches as f64,
-        };
-        weights.push((1.0 + (documents - holding + 0.5) / (holding + 0.5)).ln());
-    }
-    Ok(weights)
+/// A result row (`kind`, `doc_id`, `ticket_id`, `at`) as a hit with its score.
+fn hit(r: &<Db as sqlx::Database>::Row, score: f64) -> Result<SearchHit, StoreError> {
+    Ok(SearchHit {
+        kind: kind_of(&r.try_get::<String, _>("kind").map_err(err)?)?,
+        id: id(&r.try_get::<String, _>("doc_id").map_err(err)?)?,
+        ticket_id: opt_id(r.try_get("ticket_id").map_err(err)?)?,
+        at: ts(r.try_get("at").map_err(err)?)?,
+        score,
+    })
 }
 
 fn kind_of(text: &str) -> Result<SearchKind, StoreError> {
@@ -327,59 +296,8 @@ impl SearchRepo for SqlTx {
             return Ok(Vec::new());
         }
         let expression = match_expression(&f.terms);
-        // The newest matches ranked: the seq of the RANK_WINDOW-th newest (or the page's end,
-        // when further), found in index order without ranking anything.
-        let window = RANK_WINDOW.max(f.offset.saturating_add(f.limit));
-        let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(if FTS5 { "SELECT search_fts.rowid" } else { "SELECT d.seq" });
-        push_from_where(&mut qb, f, &kinds, &expression);
-        qb.push(if FTS5 { " ORDER BY search_fts.rowid DESC" } else { " ORDER BY d.seq DESC" })
-            .push(" LIMIT 1 OFFSET ")
-            .push_bind(i64::from(window - 1));
-        let bound: Option<i64> = qb.build_query_scalar().fetch_optional(self.db().await?).await.map_err(err)?;
-
-        // The window ranked, the page taken; equal scores: the later written first.
-        let mut qb: QueryBuilder<'_, Db>;
-        if FTS5 {
-            // Ranked in the index alone, the page's rows read after (see `sqlite/rank.rs`).
-            let weights = idf_weights(self.db().await?, &f.terms).await?;
-            qb = QueryBuilder::new("SELECT d.kind, d.doc_id, d.ticket_id, d.at, r.score FROM (SELECT search_fts.rowid AS seq, ");
-            qb.push(RANK_FUNCTION).push("(search_fts");
-            for w in weights {
-                qb.push(", ").push_bind(w);
-            }
-            qb.push(") AS score");
-        } else {
-            qb = QueryBuilder::new("SELECT d.kind, d.doc_id, d.ticket_id, d.at, ");
-            qb.push("ts_rank(d.tokens, CAST(").push_bind(expression.clone()).push(" AS tsquery)) AS score");
-        }
-        push_from_where(&mut qb, f, &kinds, &expression);
-        if let Some(bound) = bound {
-            qb.push(if FTS5 { " AND search_fts.rowid >= " } else { " AND d.seq >= " }).push_bind(bound);
-        }
-        qb.push(if FTS5 { " ORDER BY score DESC, search_fts.rowid DESC" } else { " ORDER BY score DESC, d.seq DESC" })
-            .push(" LIMIT ")
-            .push_bind(i64::from(f.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(f.offset));
-        if FTS5 {
-            qb.push(") r JOIN search_docs d ON d.seq = r.seq ORDER BY r.score DESC, r.seq DESC");
-        }
-        let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(SearchHit {
-                    kind: kind_of(&r.try_get::<String, _>("kind").map_err(err)?)?,
-                    id: id(&r.try_get::<String, _>("doc_id").map_err(err)?)?,
-                    ticket_id: opt_id(r.try_get("ticket_id").map_err(err)?)?,
-                    at: ts(r.try_get("at").map_err(err)?)?,
-                    score: if FTS5 {
-                        r.try_get::<f64, _>("score").map_err(err)?
-                    } else {
-                        f64::from(r.try_get::<f32, _>("score").map_err(err)?)
-                    },
-                })
-            })
-            .collect()
+        // `search` is the backend's own (`sqlite/search.rs`, `postgres/search.rs`).
+        search(self.db().await?, f, &kinds, &expression).await
     }
 
     async fn count_search_docs(&mut self, kind: SearchKind) -> Result<u64, StoreError> {

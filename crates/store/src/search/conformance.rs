@@ -7,7 +7,8 @@ macro_rules! search_conformance_tests {
         $crate::conformance_tests!(@each $make;
             search_finds_words_in_either_script, search_documents_are_replaced_and_removed,
             search_documents_are_written_in_bulk,
-            search_keeps_to_the_scope_and_filters, search_ranks_and_pages);
+            search_keeps_to_the_scope_and_filters, search_ranks_and_pages,
+            search_ranks_the_newest_matches_wherever_they_are);
     };
 }
 
@@ -394,4 +395,70 @@ pub async fn search_ranks_and_pages(store: &dyn Store) {
     }
     same.reverse();
     assert_eq!(seen, same);
+}
+
+/// The newest 2,000 matches are ranked (as far as the page reaches) even when a word common
+/// in older documents is rare among the newest: PostgreSQL first looks among the newest
+/// documents only, by the word's share of all documents (`ANALYZE`'s), and must widen its
+/// range until the window is full.
+pub async fn search_ranks_the_newest_matches_wherever_they_are(store: &dyn Store) {
+    let old = analyzer().index_tokens("黄山日出很美");
+    let new_with = analyzer().index_tokens("黄山西湖都去了");
+    let new_without = analyzer().index_tokens("西湖游船很好");
+    let mut matches = Vec::new();
+    for chunk in 0..10 {
+        let mut tx = store.write().await.unwrap();
+        let docs: Vec<SearchDoc> = (0..2_000)
+            .map(|i| {
+                let n = chunk * 2_000 + i;
+                let tokens = if n < 12_000 {
+                    old.clone()
+                } else if n % 20 == 0 {
+                    new_with.clone()
+                } else {
+                    new_without.clone()
+                };
+                SearchDoc {
+                    kind: SearchKind::Ticket,
+                    id: Uuid::now_v7(),
+                    ticket_id: None,
+                    at: t("2026-05-01T00:00:00Z"),
+                    tokens,
+                }
+            })
+            .collect();
+        matches.extend(
+            docs.iter()
+                .filter(|d| d.tokens.contains(&"黄山".to_string()))
+                .map(|d| d.id),
+        );
+        tx.index_search_docs(&docs).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    store.settle_after_bulk_load().await.unwrap();
+    // 12,400 documents hold the word; 400 of them are among the newest 8,000.
+    assert_eq!(matches.len(), 12_400);
+    matches.reverse();
+    let f = SearchFilter {
+        limit: 2_010,
+        ..filter("黄山")
+    };
+    let mut got = ids(store, &f).await;
+    got.sort();
+    let mut want = matches[..2_010].to_vec();
+    want.sort();
+    assert_eq!(got.len(), 2_010);
+    assert!(got == want, "the newest 2,010 matches are ranked");
+    // A page inside the window comes from it too.
+    let page = ids(
+        store,
+        &SearchFilter {
+            limit: 20,
+            offset: 1_990,
+            ..filter("黄山")
+        },
+    )
+    .await;
+    assert_eq!(page.len(), 20);
+    assert!(page.iter().all(|id| matches[..2_010].contains(id)));
 }

@@ -1,0 +1,81 @@
+// SQLite's half of the search index's queries: `include!`d into `shared_search` after
+// `shared/search.rs`, whose helpers it uses (`push_from_where`, `hit`, `RANK_WINDOW`).
+
+/// Matches of a term read to estimate how many documents hold it.
+const IDF_SAMPLE: i64 = 200;
+
+/// Each term's BM25 weight, `ln(1 + (N − n + ½) / (n + ½))` for `n` of `N` documents holding
+/// it (as FTS5's `bm25()` has it), with `n` estimated from the term's `IDF_SAMPLE` newest
+/// matches: their share of the documents written since the oldest of them, times the
+/// documents there are (a term in fewer documents is counted). `bm25()` itself counts every
+/// match of every term on each query, which for a common word was most of a search's time.
+/// One term needs no weight: it scales every score alike.
+async fn idf_weights(conn: &mut <Db as sqlx::Database>::Connection, terms: &[Term]) -> Result<Vec<f64>, StoreError> {
+    if terms.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM search_docs")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(err)?;
+    let documents = newest.unwrap_or(0).max(1) as f64;
+    let mut weights = Vec::with_capacity(terms.len());
+    for term in terms {
+        let (matches, oldest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(rowid) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH $1 \
+             ORDER BY rowid DESC LIMIT $2)",
+        )
+        .bind(match_expression(std::slice::from_ref(term)))
+        .bind(IDF_SAMPLE)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(err)?;
+        let holding = match oldest {
+            Some(oldest) if matches == IDF_SAMPLE => {
+                let span = (newest.unwrap_or(oldest) - oldest + 1).max(1) as f64;
+                (matches as f64 / span).min(1.0) * documents
+            }
+            _ => matches as f64,
+        };
+        weights.push((1.0 + (documents - holding + 0.5) / (holding + 0.5)).ln());
+    }
+    Ok(weights)
+}
+
+/// SQLite's search: the `window`-th newest match found in index order without ranking
+/// anything, the matches from it on ranked by `tripdesk_rank` in the index alone, and the
+/// page's rows read after (see `sqlite/rank.rs`).
+async fn search(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    f: &SearchFilter,
+    kinds: &[SearchKind],
+    expression: &str,
+) -> Result<Vec<SearchHit>, StoreError> {
+    let window = RANK_WINDOW.max(f.offset.saturating_add(f.limit));
+    let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new("SELECT search_fts.rowid");
+    push_from_where(&mut qb, f, kinds, expression);
+    qb.push(" ORDER BY search_fts.rowid DESC LIMIT 1 OFFSET ").push_bind(i64::from(window - 1));
+    let bound: Option<i64> = qb.build_query_scalar().fetch_optional(&mut *conn).await.map_err(err)?;
+
+    // Equal scores: the later written first.
+    let weights = idf_weights(&mut *conn, &f.terms).await?;
+    let mut qb: QueryBuilder<'_, Db> =
+        QueryBuilder::new("SELECT d.kind, d.doc_id, d.ticket_id, d.at, r.score FROM (SELECT search_fts.rowid AS seq, ");
+    qb.push(super::rank::NAME.to_str().expect("an ASCII name")).push("(search_fts");
+    for w in weights {
+        qb.push(", ").push_bind(w);
+    }
+    qb.push(") AS score");
+    push_from_where(&mut qb, f, kinds, expression);
+    if let Some(bound) = bound {
+        qb.push(" AND search_fts.rowid >= ").push_bind(bound);
+    }
+    qb.push(" ORDER BY score DESC, search_fts.rowid DESC LIMIT ")
+        .push_bind(i64::from(f.limit))
+        .push(" OFFSET ")
+        .push_bind(i64::from(f.offset))
+        .push(") r JOIN search_docs d ON d.seq = r.seq ORDER BY r.score DESC, r.seq DESC");
+    let rows = qb.build().fetch_all(&mut *conn).await.map_err(err)?;
+    rows.iter().map(|r| hit(r, r.try_get::<f64, _>("score").map_err(err)?)).collect()
+}
+
