@@ -1,5 +1,5 @@
 // PostgreSQL's half of the search index's queries: `include!`d into `shared_search` after
-// `shared/search.rs`, whose helpers it uses (`push_from_where`, `hit`, `RANK_WINDOW`).
+// `shared/search.rs`, whose helpers it uses (`push_from_where`, `hit`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -7,12 +7,8 @@ use std::time::{Duration, Instant};
 
 /// The share of documents holding each of the commonest tokens, as `ANALYZE` last sampled
 /// them (`pg_stats.most_common_elems` of `search_docs.tokens`, 10,000 lexemes since
-/// migration 0063), and the least share listed: a token not listed is in fewer documents.
-#[derive(Debug, Default)]
-struct TokenShares {
-    listed: HashMap<String, f32>,
-    floor: f32,
-}
+/// migration 0063). A token not listed is in fewer documents than any listed.
+type TokenShares = HashMap<String, f32>;
 
 /// How long the shares read from the catalogue are used before they are read again (reading
 /// them parses 10,000 lexemes: about 10 ms, too much for every search; they change only
@@ -31,21 +27,17 @@ async fn token_shares(conn: &mut <Db as sqlx::Database>::Connection, database: S
             return Ok(shares.clone());
         }
     }
-    let rows: Vec<(Option<String>, f32)> = sqlx::query_as(
-        "SELECT e.l, e.f FROM pg_stats s, \
-                unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) WITH ORDINALITY AS e(l, f, n) \
+    let rows: Vec<(String, f32)> = sqlx::query_as(
+        "SELECT e.l, e.f FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(l, f) \
          WHERE s.schemaname = current_schema() AND s.tablename = 'search_docs' AND s.attname = 'tokens' \
-         ORDER BY e.n",
+           AND e.l IS NOT NULL",
     )
     .fetch_all(&mut *conn)
     .await
     .map_err(err)?;
-    // After the lexemes' shares come the least and the greatest of them, then the share of
-    // empty vectors (their lexeme column is null).
-    let mut shares = TokenShares::default();
-    let mut extra = rows.iter().filter(|(l, _)| l.is_none()).map(|(_, f)| *f);
-    shares.floor = extra.next().unwrap_or(0.0);
-    shares.listed = rows.into_iter().filter_map(|(l, f)| l.map(|l| (l, f))).collect();
+    // (The shares run three longer than the lexemes: the least, the greatest, and the share
+    // of empty vectors, each paired with a null lexeme.)
+    let shares: TokenShares = rows.into_iter().collect();
     let shares = Arc::new(shares);
     cache.lock().expect("the shares cache").insert(key, (Instant::now(), shares.clone()));
     Ok(shares)
@@ -72,7 +64,7 @@ async fn first_bound(conn: &mut <Db as sqlx::Database>::Connection, terms: &[Ter
     let shares = token_shares(&mut *conn, database, schema).await?;
     let mut rarest = f32::INFINITY;
     for t in tokens {
-        match shares.listed.get(t) {
+        match shares.get(t) {
             Some(share) => rarest = rarest.min(*share),
             None => return Ok((None, newest, 0.0)),
         }
@@ -98,8 +90,8 @@ async fn search(
     f: &SearchFilter,
     kinds: &[SearchKind],
     expression: &str,
+    window: u32,
 ) -> Result<Vec<SearchHit>, StoreError> {
-    let window = RANK_WINDOW.max(f.offset.saturating_add(f.limit));
     let (mut bound, newest, share) = first_bound(&mut *conn, &f.terms, window).await?;
     loop {
         // Below this share the range's matches are fetched through the bitmaps of the GIN

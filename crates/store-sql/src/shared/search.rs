@@ -296,8 +296,10 @@ impl SearchRepo for SqlTx {
             return Ok(Vec::new());
         }
         let expression = match_expression(&f.terms);
-        // `search` is the backend's own (`sqlite/search.rs`, `postgres/search.rs`).
-        search(self.db().await?, f, &kinds, &expression).await
+        // The newest `window` matches are ranked (or as far as the page reaches); `search` is
+        // the backend's own (`sqlite/search.rs`, `postgres/search.rs`).
+        let window = RANK_WINDOW.max(f.offset.saturating_add(f.limit));
+        search(self.db().await?, f, &kinds, &expression, window).await
     }
 
     async fn count_search_docs(&mut self, kind: SearchKind) -> Result<u64, StoreError> {

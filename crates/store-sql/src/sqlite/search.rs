@@ -1,5 +1,5 @@
 // SQLite's half of the search index's queries: `include!`d into `shared_search` after
-// `shared/search.rs`, whose helpers it uses (`push_from_where`, `hit`, `RANK_WINDOW`).
+// `shared/search.rs`, whose helpers it uses (`push_from_where`, `hit`).
 
 /// Matches of a term read to estimate how many documents hold it.
 const IDF_SAMPLE: i64 = 200;
@@ -50,8 +50,8 @@ async fn search(
     f: &SearchFilter,
     kinds: &[SearchKind],
     expression: &str,
+    window: u32,
 ) -> Result<Vec<SearchHit>, StoreError> {
-    let window = RANK_WINDOW.max(f.offset.saturating_add(f.limit));
     let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new("SELECT search_fts.rowid");
     push_from_where(&mut qb, f, kinds, expression);
     qb.push(" ORDER BY search_fts.rowid DESC LIMIT 1 OFFSET ").push_bind(i64::from(window - 1));
@@ -78,4 +78,3 @@ async fn search(
     let rows = qb.build().fetch_all(&mut *conn).await.map_err(err)?;
     rows.iter().map(|r| hit(r, r.try_get::<f64, _>("score").map_err(err)?)).collect()
 }
-
