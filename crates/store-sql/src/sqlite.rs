@@ -32,7 +32,7 @@ use crate::convert::err;
 use crate::PoolSettings;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Connection, Row, SqlitePool};
+use sqlx::{ConnectOptions, Connection, Executor, Row, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -380,6 +380,10 @@ impl SqliteStore {
         rank::register(&mut writer)
             .await
             .map_err(StoreError::Unavailable)?;
+        writer
+            .execute(shared_search::CREATE_STAGED)
+            .await
+            .map_err(err)?;
         // A local file needs no liveness ping before each use (a round trip to SQLite's
         // thread per transaction saved).
         let reader = SqlitePoolOptions::new()
@@ -682,7 +686,7 @@ impl Store for SqliteStore {
     async fn close(&self) {
         let mut w = self.writer.lock.lock().await;
         w.clean().await;
-        if let Ok(pending) = w.commit_batch("COMMIT").await {
+        if let Ok(pending) = w.commit_batch(writer::COMMIT).await {
             let _ = writer::outcome(pending).await;
         }
         if let Some(conn) = w.conn.take() {

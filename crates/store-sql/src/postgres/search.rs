@@ -1,6 +1,11 @@
 // PostgreSQL's half of the search index's queries: `include!`d into `shared_search` after
 // `shared/search.rs`, whose helpers it uses (`push_from_where`, `hit`).
 
+/// Nothing is staged here: a document's `tsvector` is written with it (`shared/search.rs`).
+async fn write_staged(_: &mut SqlTx) -> Result<(), StoreError> {
+    Ok(())
+}
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -2,7 +2,9 @@
 // `FTS5` are bound. The tokens come made (tripdesk_domain::search); each backend only stores
 // and matches them: SQLite in the FTS5 table `search_fts` (rowid = `search_docs.seq`),
 // PostgreSQL in `search_docs.tokens`, a `tsvector` written as a literal (the lexemes are
-// exactly the tokens) under a GIN index. Migration 0035. How each backend finds and ranks a
+// exactly the tokens) under a GIN index. Migration 0035. On SQLite a write transaction stages
+// its documents' tokens and the batch's COMMIT writes them into FTS5 (`sqlite/search.rs`,
+// `write_staged`); PostgreSQL writes them at once. How each backend finds and ranks a
 // search's newest matches is its own: `sqlite/search.rs` and `postgres/search.rs`, included
 // after this file, each define `search`.
 
@@ -191,7 +193,7 @@ impl SearchRepo for SqlTx {
                 qb.push(")");
                 let existing: Vec<i64> = qb.build_query_scalar().fetch_all(self.db().await?).await.map_err(err)?;
                 if !existing.is_empty() {
-                    for table in ["search_fts WHERE rowid", "search_docs WHERE seq"] {
+                    for table in ["search_fts WHERE rowid", "temp.search_fts_staged WHERE rowid", "search_docs WHERE seq"] {
                         let mut qb = QueryBuilder::<Db>::new(format!("DELETE FROM {table} IN ("));
                         let mut seqs = qb.separated(", ");
                         for seq in &existing {
@@ -219,7 +221,8 @@ impl SearchRepo for SqlTx {
                     let seq = seqs.get(&d.id).copied().ok_or_else(|| StoreError::Other(format!("search document {} was not written", d.id)))?;
                     rows.push((seq, d.tokens.join(" ")));
                 }
-                let mut qb = QueryBuilder::<Db>::new("INSERT INTO search_fts (rowid, tokens) ");
+                // Staged: the batch's COMMIT writes them into `search_fts` (`sqlite/search.rs`).
+                let mut qb = QueryBuilder::<Db>::new("INSERT INTO temp.search_fts_staged (rowid, tokens) ");
                 qb.push_values(rows, |mut row, (seq, tokens)| {
                     row.push_bind(seq).push_bind(tokens);
                 });
@@ -253,11 +256,13 @@ impl SearchRepo for SqlTx {
             .await
             .map_err(err)?;
         if let (true, Some(seq)) = (FTS5, seq) {
-            sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
-                .bind(seq)
-                .execute(&mut *conn)
-                .await
-                .map_err(err)?;
+            for table in ["search_fts", "temp.search_fts_staged"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE rowid = $1"))
+                    .bind(seq)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(err)?;
+            }
         }
         Ok(seq.is_some())
     }
@@ -267,11 +272,13 @@ impl SearchRepo for SqlTx {
         let mut removed = 0;
         for kind in kinds {
             if FTS5 {
-                sqlx::query("DELETE FROM search_fts WHERE rowid IN (SELECT seq FROM search_docs WHERE kind = $1)")
-                    .bind(kind.as_str())
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(err)?;
+                for table in ["search_fts", "temp.search_fts_staged"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE rowid IN (SELECT seq FROM search_docs WHERE kind = $1)"))
+                        .bind(kind.as_str())
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(err)?;
+                }
             }
             removed += sqlx::query("DELETE FROM search_docs WHERE kind = $1")
                 .bind(kind.as_str())
@@ -299,6 +306,7 @@ impl SearchRepo for SqlTx {
         // The newest `window` matches are ranked (or as far as the page reaches); `search` is
         // the backend's own (`sqlite/search.rs`, `postgres/search.rs`).
         let window = RANK_WINDOW.max(f.offset.saturating_add(f.limit));
+        write_staged(self).await?;
         search(self.db().await?, f, &kinds, &expression, window).await
     }
 
@@ -313,6 +321,7 @@ impl SearchRepo for SqlTx {
 
     async fn compact_search_index(&mut self) -> Result<(), StoreError> {
         if FTS5 {
+            write_staged(self).await?;
             sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
                 .execute(self.db().await?)
                 .await

@@ -1,6 +1,29 @@
 // SQLite's half of the search index's queries: `include!`d into `shared_search` after
 // `shared/search.rs`, whose helpers it uses (`push_from_where`, `hit`).
 
+/// The tokens of the documents the open batch's members indexed, until its COMMIT writes
+/// them into `search_fts` in one statement (`writer::before_commit`). FTS5 writes the tokens
+/// each statement gave it as a new segment of its index, which its merges must later fold
+/// together: with every ticket intake writing its own, the segments and their merges were
+/// most of what indexing a ticket cost the one writer (docs/PERFORMANCE.md, issue 16). A
+/// temporary table of the writer's connection, in memory (`temp_store`): a member's savepoint
+/// rolled back takes its staged rows with it, and nothing staged reaches the database file
+/// but through `search_fts`.
+pub(crate) const CREATE_STAGED: &str =
+    "CREATE TEMP TABLE IF NOT EXISTS search_fts_staged (rowid INTEGER PRIMARY KEY, tokens TEXT NOT NULL)";
+
+/// Writes what is staged into `search_fts` before the writer matches or compacts the index
+/// itself (a write transaction sees what it indexed). A read transaction has nothing staged.
+async fn write_staged(tx: &mut SqlTx) -> Result<(), StoreError> {
+    if let super::Conn::Write(_) = tx.tx {
+        sqlx::query(super::writer::before_commit!())
+            .execute(tx.db().await?)
+            .await
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
 /// Matches of a term read to estimate how many documents hold it.
 const IDF_SAMPLE: i64 = 200;
 

@@ -371,3 +371,78 @@ async fn ranking_weighs_the_rarer_word_more() {
     assert_eq!(ids, vec![rare_repeated.id, common_repeated.id]);
     assert!(hits[0].score > hits[1].score);
 }
+
+/// Members of one batch stage their search documents and the batch's COMMIT writes them into
+/// FTS5 (`sqlite/search.rs`): a committed member's document is found, a rolled-back one's is
+/// not, a write transaction finds what it staged itself, and the index stays sound.
+#[tokio::test]
+async fn a_batch_writes_its_members_search_documents_at_its_commit() {
+    use tripdesk_domain::search::{Analyzer, Query, SearchKind};
+    use tripdesk_store::{SearchDoc, SearchFilter};
+    let (_dir, store) = open().await;
+    let analyzer = Arc::new(Analyzer::new());
+    let filter = |q: &str| SearchFilter {
+        terms: Query::parse(q).unwrap().terms,
+        limit: 10,
+        ..Default::default()
+    };
+    let batches_before = store.writer.next_batch.load(Ordering::SeqCst);
+    let mut tasks = Vec::new();
+    for i in 0..24u32 {
+        let (store, analyzer) = (store.clone(), analyzer.clone());
+        let filter = filter(&format!("tk{i}"));
+        tasks.push(tokio::spawn(async move {
+            let doc = SearchDoc {
+                kind: SearchKind::Ticket,
+                id: uuid::Uuid::now_v7(),
+                ticket_id: None,
+                at: jiff::Timestamp::now(),
+                tokens: analyzer.index_tokens(&format!("申请退款 单号 TK{i}")),
+            };
+            let mut tx = store.write().await.unwrap();
+            tx.index_search_doc(&doc).await.unwrap();
+            let inside = tx.search_docs(&filter).await.unwrap();
+            assert_eq!(inside.len(), 1, "a transaction finds what it indexed");
+            if i % 3 == 2 {
+                drop(tx);
+                None
+            } else {
+                tx.commit().await.unwrap();
+                Some(doc.id)
+            }
+        }));
+    }
+    let mut committed = Vec::new();
+    for t in tasks {
+        committed.push(t.await.unwrap());
+    }
+    let batches = store.writer.next_batch.load(Ordering::SeqCst) - batches_before;
+    assert!(
+        batches < 24,
+        "the writers shared batches ({batches} for 24)"
+    );
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut r = store.read().await.unwrap();
+    for (i, id) in committed.iter().enumerate() {
+        let hits = r.search_docs(&filter(&format!("tk{i}"))).await.unwrap();
+        let found: Vec<uuid::Uuid> = hits.iter().map(|h| h.id).collect();
+        assert_eq!(
+            found,
+            id.iter().copied().collect::<Vec<_>>(),
+            "document {i}"
+        );
+    }
+    let all = r.search_docs(&filter("退款")).await.unwrap();
+    assert_eq!(all.len(), 10, "a page of the 16 committed");
+    drop(r);
+    let mut w = store.writer.lock.lock().await;
+    let conn = w.conn().unwrap();
+    conn.execute("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')")
+        .await
+        .unwrap();
+    let staged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM temp.search_fts_staged")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(staged, 0, "nothing is left staged after the commits");
+}

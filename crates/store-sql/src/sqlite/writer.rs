@@ -24,6 +24,22 @@ pub const MAX_BATCH: usize = 128;
 /// write lock is released regularly (other processes — a backup, a CLI command — get a turn).
 pub const MAX_BATCH_AGE: Duration = Duration::from_millis(25);
 
+/// What the writer runs before each COMMIT: the search documents the batch's members staged
+/// go into the FTS5 index in one statement (`sqlite/search.rs`: FTS5 writes each statement's
+/// tokens as a new index segment, and a segment per ticket was most of what indexing cost).
+macro_rules! before_commit {
+    () => {
+        "INSERT INTO search_fts (rowid, tokens) SELECT rowid, tokens FROM temp.search_fts_staged; \
+         DELETE FROM temp.search_fts_staged; "
+    };
+}
+pub(super) use before_commit;
+
+/// The batch's COMMIT, issued by a member that already released its savepoint (or by none).
+pub(super) const COMMIT: &str = concat!(before_commit!(), "COMMIT");
+/// The batch's COMMIT issued by the member whose savepoint is still open.
+pub(super) const RELEASE_AND_COMMIT: &str = concat!("RELEASE tx; ", before_commit!(), "COMMIT");
+
 /// A batch's outcome as its members receive it.
 pub(super) type Outcome = watch::Receiver<Option<Result<(), String>>>;
 type Publish = watch::Sender<Option<Result<(), String>>>;
@@ -252,7 +268,7 @@ impl Writer {
         }
     }
 
-    /// Commits the open batch (`sql` is `COMMIT`, or `RELEASE tx; COMMIT` for the member
+    /// Commits the open batch (`sql` is [`COMMIT`], or [`RELEASE_AND_COMMIT`] for the member
     /// committing it) and tells the members the outcome — with a [`Syncer`], once it has
     /// synced the WAL: then the outcome to wait for (after releasing the writer) is returned.
     pub(super) async fn commit_batch(&mut self, sql: &str) -> Result<Option<Outcome>, StoreError> {
@@ -352,7 +368,7 @@ impl WriterQueue {
         match &w.batch {
             Some(b) if b.members == 0 => w.abort_batch("nothing to commit".into()).await,
             Some(_) if self.waiting.load(Ordering::SeqCst) == 0 => {
-                let _ = w.commit_batch("COMMIT").await;
+                let _ = w.commit_batch(COMMIT).await;
             }
             _ => {}
         }
@@ -367,7 +383,7 @@ impl WriterQueue {
             || batch.members >= MAX_BATCH
             || batch.started.elapsed() >= MAX_BATCH_AGE
         {
-            let pending = w.commit_batch("RELEASE tx; COMMIT").await?;
+            let pending = w.commit_batch(RELEASE_AND_COMMIT).await?;
             drop(w);
             return outcome(pending).await;
         }
@@ -390,7 +406,7 @@ impl WriterQueue {
         if let Some(Some(mut w)) = taken_back {
             w.clean().await;
             if w.batch.as_ref().is_some_and(|b| b.id == id) {
-                let pending = w.commit_batch("COMMIT").await?;
+                let pending = w.commit_batch(COMMIT).await?;
                 drop(w);
                 return outcome(pending).await;
             }
