@@ -48,6 +48,23 @@ fn tsvector_literal(tokens: &[String]) -> String {
     out
 }
 
+/// On SQLite a document's `seq` (the FTS5 rowid) holds its kind in its lowest bits
+/// (`kind_code`), so a search filtered by kind reads it from the rowid the index gives rather
+/// than from each match's row (`sqlite/search.rs`, migration 0064).
+const KIND_BITS: u32 = 2;
+
+/// A kind's code in the lowest [`KIND_BITS`] of its documents' `seq` on SQLite.
+pub(super) fn kind_code(kind: SearchKind) -> i64 {
+    match kind {
+        SearchKind::Ticket => 0,
+        SearchKind::Message => 1,
+        SearchKind::Booking => 2,
+        SearchKind::Product => 3,
+        // Never indexed (`check_indexed` refuses them before a `seq` is made).
+        SearchKind::Customer => 0,
+    }
+}
+
 /// The match expression: every term (FTS5 query syntax, or a `tsquery`).
 fn match_expression(terms: &[Term]) -> String {
     let parts: Vec<String> = terms
@@ -75,13 +92,12 @@ const DOCS_PER_STATEMENT: usize = 1_000;
 
 /// Whether a search filters on the document's row (`search_docs d`) or its ticket.
 fn filters_documents(f: &SearchFilter, kinds: &[SearchKind]) -> bool {
-    kinds.len() < SearchKind::INDEXED.len()
-        || f.ticket_groups.is_some()
-        || f.state.is_some()
-        || f.level.is_some()
-        || f.group_id.is_some()
-        || f.from.is_some()
-        || f.until.is_some()
+    kinds.len() < SearchKind::INDEXED.len() || reads_more_than_kind(f)
+}
+
+/// Whether the filter reads more of a document than its kind: its ticket or its time.
+fn reads_more_than_kind(f: &SearchFilter) -> bool {
+    f.ticket_groups.is_some() || f.state.is_some() || f.level.is_some() || f.group_id.is_some() || f.from.is_some() || f.until.is_some()
 }
 
 /// ` FROM … WHERE …`: the documents holding every term, of `kinds`, inside the filter. On
@@ -203,24 +219,22 @@ impl SearchRepo for SqlTx {
                         qb.build().execute(self.db().await?).await.map_err(err)?;
                     }
                 }
-                let mut qb = QueryBuilder::<Db>::new("INSERT INTO search_docs (doc_id, kind, ticket_id, at) ");
-                qb.push_values(chunk, |mut row, d| {
-                    row.push_bind(d.id.to_string())
+                // Each `seq` carries the document's kind in its two lowest bits, so a search
+                // filtered by kind reads it from the index's rowid, not from the row
+                // (`KIND_BITS`); the rest keeps counting up.
+                let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM search_docs").fetch_one(self.db().await?).await.map_err(err)?;
+                let next = (newest.unwrap_or(0) >> KIND_BITS) + 1;
+                let rows: Vec<(i64, &SearchDoc)> = chunk.iter().enumerate().map(|(i, d)| (((next + i as i64) << KIND_BITS) | kind_code(d.kind), *d)).collect();
+                let mut qb = QueryBuilder::<Db>::new("INSERT INTO search_docs (seq, doc_id, kind, ticket_id, at) ");
+                qb.push_values(&rows, |mut row, (seq, d)| {
+                    row.push_bind(*seq)
+                        .push_bind(d.id.to_string())
                         .push_bind(d.kind.as_str())
                         .push_bind(d.ticket_id.map(|t| t.to_string()))
                         .push_bind(ms(d.at));
                 });
-                qb.push(" RETURNING doc_id, seq");
-                let rows = qb.build().fetch_all(self.db().await?).await.map_err(err)?;
-                let mut seqs = std::collections::HashMap::with_capacity(rows.len());
-                for r in rows {
-                    seqs.insert(id(&r.try_get::<String, _>("doc_id").map_err(err)?)?, r.try_get::<i64, _>("seq").map_err(err)?);
-                }
-                let mut rows = Vec::with_capacity(chunk.len());
-                for d in chunk {
-                    let seq = seqs.get(&d.id).copied().ok_or_else(|| StoreError::Other(format!("search document {} was not written", d.id)))?;
-                    rows.push((seq, d.tokens.join(" ")));
-                }
+                qb.build().execute(self.db().await?).await.map_err(err)?;
+                let rows: Vec<(i64, String)> = rows.iter().map(|(seq, d)| (*seq, d.tokens.join(" "))).collect();
                 // Staged: the batch's COMMIT writes them into `search_fts` (`sqlite/search.rs`).
                 let mut qb = QueryBuilder::<Db>::new("INSERT INTO temp.search_fts_staged (rowid, tokens) ");
                 qb.push_values(rows, |mut row, (seq, tokens)| {

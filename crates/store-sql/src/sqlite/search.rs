@@ -37,10 +37,14 @@ async fn idf_weights(conn: &mut <Db as sqlx::Database>::Connection, terms: &[Ter
     if terms.len() < 2 {
         return Ok(Vec::new());
     }
-    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM search_docs")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
+    let (newest, from): (Option<i64>, i64) =
+        sqlx::query_as("SELECT (SELECT MAX(seq) FROM search_docs), (SELECT from_seq FROM search_fts_kind_coded_from)")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(err)?;
+    // Counted in documents, not in `seq`s (four per document since they carry the kind).
+    let ordinal = |seq: i64| if seq < from { seq } else { (from - 1) + (seq >> KIND_BITS) - ((from - 1) >> KIND_BITS) };
+    let newest = newest.map(ordinal);
     let documents = newest.unwrap_or(0).max(1) as f64;
     let mut weights = Vec::with_capacity(terms.len());
     for term in terms {
@@ -55,6 +59,7 @@ async fn idf_weights(conn: &mut <Db as sqlx::Database>::Connection, terms: &[Ter
         .map_err(err)?;
         let holding = match oldest {
             Some(oldest) if matches == IDF_SAMPLE => {
+                let oldest = ordinal(oldest);
                 let span = (newest.unwrap_or(oldest) - oldest + 1).max(1) as f64;
                 (matches as f64 / span).min(1.0) * documents
             }
@@ -67,7 +72,10 @@ async fn idf_weights(conn: &mut <Db as sqlx::Database>::Connection, terms: &[Ter
 
 /// SQLite's search: the `window`-th newest match found in index order without ranking
 /// anything, the matches from it on ranked by `tripdesk_rank` in the index alone, and the
-/// page's rows read after (see `sqlite/rank.rs`).
+/// page's rows read after (see `sqlite/rank.rs`). Filtered by kind alone, the kind is read
+/// from the rowid each match comes with (`kind_code`) rather than from its row — a B-tree
+/// lookup per match, most of a filtered search's time for a rarer word — as long as the
+/// window lies among the documents written so (migration 0064).
 async fn search(
     conn: &mut <Db as sqlx::Database>::Connection,
     f: &SearchFilter,
@@ -75,11 +83,74 @@ async fn search(
     expression: &str,
     window: u32,
 ) -> Result<Vec<SearchHit>, StoreError> {
+    if kinds.len() < SearchKind::INDEXED.len() && !reads_more_than_kind(f) {
+        let from: i64 = sqlx::query_scalar("SELECT from_seq FROM search_fts_kind_coded_from")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(err)?;
+        let coded = Coded { from, kinds };
+        let bound = window_bound(&mut *conn, f, &SearchKind::INDEXED, expression, window, Some(&coded)).await?;
+        let older: bool = bound.is_none()
+            && sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_docs WHERE seq < $1)")
+                .bind(from)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(err)?;
+        if !older {
+            return ranked(conn, f, &SearchKind::INDEXED, expression, bound, Some(&coded)).await;
+        }
+    }
+    let bound = window_bound(&mut *conn, f, kinds, expression, window, None).await?;
+    ranked(conn, f, kinds, expression, bound, None).await
+}
+
+/// Kinds read from the rowid: of the documents from `from` on, those of `kinds`.
+struct Coded<'a> {
+    from: i64,
+    kinds: &'a [SearchKind],
+}
+
+impl Coded<'_> {
+    /// The kinds' codes (the caller bounds the rowid: FTS5 takes one lower bound, and given
+    /// two it may use the lower one and rank every match above it).
+    fn push_kinds(&self, qb: &mut QueryBuilder<'_, Db>) {
+        qb.push(format!(" AND (search_fts.rowid & {}) IN (", (1i64 << KIND_BITS) - 1));
+        let mut codes = qb.separated(", ");
+        for k in self.kinds {
+            codes.push(kind_code(*k).to_string());
+        }
+        qb.push(")");
+    }
+}
+
+/// The `window`-th newest match, if there are that many.
+async fn window_bound(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    f: &SearchFilter,
+    kinds: &[SearchKind],
+    expression: &str,
+    window: u32,
+    coded: Option<&Coded<'_>>,
+) -> Result<Option<i64>, StoreError> {
     let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new("SELECT search_fts.rowid");
     push_from_where(&mut qb, f, kinds, expression);
+    if let Some(coded) = coded {
+        coded.push_kinds(&mut qb);
+        qb.push(" AND search_fts.rowid >= ").push_bind(coded.from);
+    }
     qb.push(" ORDER BY search_fts.rowid DESC LIMIT 1 OFFSET ").push_bind(i64::from(window - 1));
-    let bound: Option<i64> = qb.build_query_scalar().fetch_optional(&mut *conn).await.map_err(err)?;
+    qb.build_query_scalar().fetch_optional(&mut *conn).await.map_err(err)
+}
 
+/// The page of the matches from `bound` on, ranked.
+async fn ranked(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    f: &SearchFilter,
+    kinds: &[SearchKind],
+    expression: &str,
+    bound: Option<i64>,
+    coded: Option<&Coded<'_>>,
+) -> Result<Vec<SearchHit>, StoreError> {
     // Equal scores: the later written first.
     let weights = idf_weights(&mut *conn, &f.terms).await?;
     let mut qb: QueryBuilder<'_, Db> =
@@ -90,8 +161,13 @@ async fn search(
     }
     qb.push(") AS score");
     push_from_where(&mut qb, f, kinds, expression);
-    if let Some(bound) = bound {
-        qb.push(" AND search_fts.rowid >= ").push_bind(bound);
+    if let Some(coded) = coded {
+        coded.push_kinds(&mut qb);
+    }
+    // The window's bound is at or above the coded documents' first `seq` (it was found
+    // among them); without one, every coded match is ranked.
+    if let Some(lower) = bound.or(coded.map(|c| c.from)) {
+        qb.push(" AND search_fts.rowid >= ").push_bind(lower);
     }
     qb.push(" ORDER BY score DESC, search_fts.rowid DESC LIMIT ")
         .push_bind(i64::from(f.limit))

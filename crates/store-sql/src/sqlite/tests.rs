@@ -446,3 +446,93 @@ async fn a_batch_writes_its_members_search_documents_at_its_commit() {
         .unwrap();
     assert_eq!(staged, 0, "nothing is left staged after the commits");
 }
+
+/// A search filtered by kind reads the kind from the rowid (migration 0064) where the window
+/// lies among documents numbered so, and reads each match's row where it reaches documents
+/// numbered before: both give every document of the kind.
+#[tokio::test]
+async fn a_kind_filter_finds_documents_numbered_before_kinds_were_coded() {
+    use tripdesk_domain::search::{Analyzer, Query, SearchKind};
+    use tripdesk_store::{SearchDoc, SearchFilter};
+    let (_dir, store) = open().await;
+    let analyzer = Analyzer::new();
+    // Numbered as before migration 0064: one by one, whatever their kind.
+    {
+        let mut w = store.writer.lock.lock().await;
+        let conn = w.conn().unwrap();
+        for seq in 1..=10i64 {
+            let kind = if seq % 2 == 0 { "message" } else { "ticket" };
+            sqlx::query("INSERT INTO search_docs (seq, doc_id, kind, at) VALUES ($1, $2, $3, 0)")
+                .bind(seq)
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(kind)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO search_fts (rowid, tokens) VALUES ($1, $2)")
+                .bind(seq)
+                .bind(analyzer.index_tokens("申请退款").join(" "))
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        conn.execute("UPDATE search_fts_kind_coded_from SET from_seq = 11")
+            .await
+            .unwrap();
+    }
+    let doc = |kind: SearchKind| SearchDoc {
+        kind,
+        id: uuid::Uuid::now_v7(),
+        ticket_id: None,
+        at: jiff::Timestamp::now(),
+        tokens: analyzer.index_tokens("退款"),
+    };
+    let mut docs: Vec<SearchDoc> = (0..2_000).map(|_| doc(SearchKind::Ticket)).collect();
+    docs.extend((0..10).map(|_| doc(SearchKind::Message)));
+    let mut tx = store.write().await.unwrap();
+    tx.index_search_docs(&docs).await.unwrap();
+    tx.commit().await.unwrap();
+    let search = |kind: SearchKind, limit: u32| SearchFilter {
+        terms: Query::parse("退款").unwrap().terms,
+        kinds: vec![kind],
+        limit,
+        ..Default::default()
+    };
+    let mut r = store.read().await.unwrap();
+    // Ten messages since the migration, fewer than the window: the rows are read, and the
+    // five written before are found too.
+    let messages = r
+        .search_docs(&search(SearchKind::Message, 50))
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 15);
+    assert!(messages.iter().all(|h| h.kind == SearchKind::Message));
+    // 2,000 tickets since: the window lies among them, the kind is matched as a token.
+    let tickets = r
+        .search_docs(&search(SearchKind::Ticket, 30))
+        .await
+        .unwrap();
+    assert_eq!(tickets.len(), 30);
+    assert!(tickets.iter().all(|h| h.kind == SearchKind::Ticket));
+    let new: std::collections::HashSet<uuid::Uuid> = docs.iter().map(|d| d.id).collect();
+    assert!(
+        tickets.iter().all(|h| new.contains(&h.id)),
+        "the newest are ranked"
+    );
+    drop(r);
+    let mut w = store.writer.lock.lock().await;
+    let coded: Vec<(i64, String)> =
+        sqlx::query_as("SELECT seq, kind FROM search_docs WHERE seq >= 11")
+            .fetch_all(w.conn().unwrap())
+            .await
+            .unwrap();
+    assert_eq!(coded.len(), 2_010);
+    for (seq, kind) in coded {
+        let kind = SearchKind::parse(&kind).unwrap();
+        assert_eq!(
+            seq & 3,
+            super::shared_search::kind_code(kind),
+            "{seq} {kind:?}"
+        );
+    }
+}
