@@ -27,6 +27,17 @@ async fn write_staged(tx: &mut SqlTx) -> Result<(), StoreError> {
 /// Matches of a term read to estimate how many documents hold it.
 const IDF_SAMPLE: i64 = 200;
 
+/// How many documents were numbered up to `seq` (gaps of deleted ones counted): one per
+/// `seq` below `from`, the first `seq` whose low bits carry the kind (migration 0064), and one
+/// per four `seq`s from there. What the weights count in, not `seq`s.
+pub(super) fn documents_up_to(seq: i64, from: i64) -> i64 {
+    if seq < from {
+        seq
+    } else {
+        (from - 1) + (seq >> KIND_BITS) - ((from - 1) >> KIND_BITS)
+    }
+}
+
 /// Each term's BM25 weight, `ln(1 + (N − n + ½) / (n + ½))` for `n` of `N` documents holding
 /// it (as FTS5's `bm25()` has it), with `n` estimated from the term's `IDF_SAMPLE` newest
 /// matches: their share of the documents written since the oldest of them, times the
@@ -42,8 +53,7 @@ async fn idf_weights(conn: &mut <Db as sqlx::Database>::Connection, terms: &[Ter
             .fetch_one(&mut *conn)
             .await
             .map_err(err)?;
-    // Counted in documents, not in `seq`s (four per document since they carry the kind).
-    let ordinal = |seq: i64| if seq < from { seq } else { (from - 1) + (seq >> KIND_BITS) - ((from - 1) >> KIND_BITS) };
+    let ordinal = |seq: i64| documents_up_to(seq, from);
     let newest = newest.map(ordinal);
     let documents = newest.unwrap_or(0).max(1) as f64;
     let mut weights = Vec::with_capacity(terms.len());

@@ -507,7 +507,7 @@ async fn a_kind_filter_finds_documents_numbered_before_kinds_were_coded() {
         .unwrap();
     assert_eq!(messages.len(), 15);
     assert!(messages.iter().all(|h| h.kind == SearchKind::Message));
-    // 2,000 tickets since: the window lies among them, the kind is matched as a token.
+    // 2,000 tickets since: the window lies among them, the kind is read from the rowid.
     let tickets = r
         .search_docs(&search(SearchKind::Ticket, 30))
         .await
@@ -535,4 +535,24 @@ async fn a_kind_filter_finds_documents_numbered_before_kinds_were_coded() {
             "{seq} {kind:?}"
         );
     }
+}
+
+/// The BM25 weights count documents: a `seq` since migration 0064 stands for a quarter of a
+/// document (its low bits carry the kind), one before it for one.
+#[test]
+fn documents_are_counted_not_seqs() {
+    use super::shared_search::{documents_up_to, kind_code};
+    use tripdesk_domain::search::SearchKind;
+    // A store indexed from the start with coded numbers (`from_seq` 1): the first document
+    // is numbered 4 + its kind, the second 8 + its kind.
+    let first = 4 | kind_code(SearchKind::Product);
+    let second = 8 | kind_code(SearchKind::Message);
+    assert_eq!(documents_up_to(first, 1), 1);
+    assert_eq!(documents_up_to(second, 1), 2);
+    // Ten documents numbered one by one before the migration (`from_seq` 11): the next ones
+    // are numbered 12…15, 16…19.
+    assert_eq!(documents_up_to(7, 11), 7);
+    assert_eq!(documents_up_to(10, 11), 10);
+    assert_eq!(documents_up_to(12 | kind_code(SearchKind::Booking), 11), 11);
+    assert_eq!(documents_up_to(16, 11), 12);
 }
