@@ -126,6 +126,12 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Classify the complaint and feedback tickets that came before classification (after
+    /// an upgrade): those already classified or corrected by staff are left as they are.
+    FeedbackClassify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Benchmarks whose figures go to docs/PERFORMANCE.md.
     Bench {
         #[command(subcommand)]
@@ -627,6 +633,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.messages,
                 report.bookings,
                 report.products
+            );
+            Ok(())
+        }
+        Command::FeedbackClassify { db } => {
+            let config = load_config(&db, None)?;
+            telemetry::init(&config);
+            let store = open_store(&config).await?;
+            let started = std::time::Instant::now();
+            let classified = console_app(&config, store.clone())
+                .classify_unclassified_tickets()
+                .await;
+            store.close().await;
+            println!(
+                "{} tickets classified in {:.1} s",
+                classified?,
+                started.elapsed().as_secs_f64()
             );
             Ok(())
         }

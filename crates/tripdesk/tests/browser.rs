@@ -88,6 +88,17 @@ impl Browser<'_> {
         self.heading("欢迎回来").await?;
         ensure!(c.current_url().await?.path() == "/", "not on the dashboard");
         self.shot("dashboard.png").await?;
+        // Every module the dashboard lists is built: each card leads to it.
+        let modules = self.wait(Locator::Css(".cards")).await?.text().await?;
+        ensure!(
+            !modules.contains("即将上线"),
+            "a module shown as coming soon: {modules:?}"
+        );
+        for href in ["/desk", "/customers", "/bookings", "/incidents", "/quality"] {
+            c.find(Locator::Css(&format!(".cards a[href='{href}']")))
+                .await
+                .map_err(|e| anyhow::anyhow!("no card leads to {href}: {e}"))?;
+        }
 
         // The staff list, through the sidebar.
         c.find(Locator::Css("#sidebar a[href='/admin/users']"))

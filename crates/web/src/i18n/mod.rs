@@ -90,7 +90,6 @@ const TEXT: &[Entry] = &[
     ("nav.admin", "系统管理", "Administration"),
     ("nav.users", "员工账号", "Staff"),
     ("nav.departments", "部门与小组", "Departments"),
-    ("nav.soon", "即将上线", "Coming soon"),
     ("nav.audit", "审计日志", "Audit log"),
     ("channel.phone", "电话", "Phone"),
     ("channel.sms", "短信", "SMS"),
