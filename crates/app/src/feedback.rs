@@ -342,37 +342,49 @@ impl App {
     }
 
     /// Classifies every complaint and feedback ticket not classified yet (the tickets that
-    /// came before classification), 500 per transaction. Returns how many it classified.
+    /// came before classification: the console's `feedback-classify`). Returns how many it
+    /// classified. Tickets are read in id order, a page after the last one (an offset would
+    /// read every earlier page again), and each page's verdicts are made in a read snapshot
+    /// before the writer is taken, as intake makes them: the writer is held only to store
+    /// them, so intake goes on meanwhile. A ticket classified in between (a conversion, a
+    /// correction) is left as it is.
     pub async fn classify_unclassified_tickets(&self) -> Result<u64, AppError> {
         const BATCH: u32 = 500;
         let mut n = 0;
-        for kind in [TicketKind::Complaint, TicketKind::Feedback] {
-            let mut offset = 0;
-            loop {
-                let mut tx = self.store.write().await?;
-                let filter = tripdesk_store::TicketFilter {
-                    kind: Some(kind),
-                    limit: BATCH,
-                    offset,
-                    ..Default::default()
+        let mut after = None;
+        loop {
+            let mut r = self.store.read().await?;
+            let tickets = r.tickets_after(after, BATCH).await?;
+            let mut verdicts = Vec::new();
+            for t in &tickets {
+                // Complaints and feedback with a text, not classified yet.
+                let Some(text) = ticket_text(t).filter(|text| !text.trim().is_empty()) else {
+                    continue;
                 };
-                let tickets = tx.list_tickets(&filter).await?;
-                for t in &tickets {
-                    if tx
-                        .get_feedback(FeedbackSource::Ticket, t.id)
-                        .await?
-                        .is_none()
-                    {
-                        self.classify_ticket(&mut *tx, t).await?;
+                if r.get_feedback(FeedbackSource::Ticket, t.id)
+                    .await?
+                    .is_some()
+                {
+                    continue;
+                }
+                let terms = features(self.analyzer(), &text);
+                verdicts.push((ItemOf::ticket(t), self.verdict(&mut *r, &terms).await?));
+            }
+            drop(r);
+            if !verdicts.is_empty() {
+                let mut tx = self.store.write().await?;
+                for (of, c) in verdicts {
+                    if tx.get_feedback(of.source, of.item_id).await?.is_none() {
+                        self.put_classification(&mut *tx, of, c).await?;
                         n += 1;
                     }
                 }
                 tx.commit().await?;
-                if (tickets.len() as u32) < BATCH {
-                    break;
-                }
-                offset += BATCH;
             }
+            if tickets.len() < BATCH as usize {
+                break;
+            }
+            after = tickets.last().map(|t| t.id);
         }
         Ok(n)
     }

@@ -13,6 +13,7 @@ use tripdesk_domain::clock::SystemClock;
 use tripdesk_domain::desk::{Channel, Level, TicketKind};
 use tripdesk_domain::feedback::FeedbackSource;
 use tripdesk_store::conformance::sample_ticket;
+use tripdesk_store::FeedbackFilter;
 use tripdesk_store_sql::testing::fresh_store;
 
 fn classify(db: &[String]) -> Output {
@@ -69,12 +70,21 @@ async fn tickets_from_before_classification_are_classified_once() {
         )
         .await
         .unwrap();
-    // Stored as an older version left them: no verdict.
-    let old_complaint = sample_ticket("TS9000001", Level::General, "2026-05-01T01:00:00Z");
-    let mut old_inquiry = sample_ticket("TS9000002", Level::General, "2026-05-01T02:00:00Z");
+    // Stored as an older version left them: no verdict. More than one page of the command.
+    let old: Vec<_> = (1..=600)
+        .map(|i| {
+            sample_ticket(
+                &format!("TS9{i:06}"),
+                Level::General,
+                "2026-05-01T01:00:00Z",
+            )
+        })
+        .collect();
+    let old_complaint = old[0].clone();
+    let mut old_inquiry = sample_ticket("TS8000001", Level::General, "2026-05-01T02:00:00Z");
     old_inquiry.kind = TicketKind::Inquiry;
     let mut tx = app.store.write().await.unwrap();
-    tx.insert_ticket(&old_complaint).await.unwrap();
+    tx.insert_tickets(&old).await.unwrap();
     tx.insert_ticket(&old_inquiry).await.unwrap();
     tx.commit().await.unwrap();
     let verdict = |id| {
@@ -97,7 +107,11 @@ async fn tickets_from_before_classification_are_classified_once() {
         String::from_utf8_lossy(&out.stderr)
     );
     let said = String::from_utf8(out.stdout).unwrap();
-    assert!(said.starts_with("1 tickets classified"), "{said}");
+    assert!(said.starts_with("600 tickets classified"), "{said}");
+    let mut r = app.store.read().await.unwrap();
+    let all = r.count_feedback(&FeedbackFilter::default()).await.unwrap();
+    drop(r);
+    assert_eq!(all, 601, "every old complaint and the current one");
     let old = verdict(old_complaint.id)
         .await
         .expect("classified by the command");
