@@ -119,6 +119,14 @@ async fn supervisors_read_the_dashboard_and_visitors_the_commitments() -> anyhow
         ] {
             ensure!(text.contains(part), "{part} on the commitments page");
         }
+        // The agency's own duties are not promises to travelers.
+        for internal in ["处理结果反馈受理部门", "入住登记", "突发事件首报主管部门"]
+        {
+            ensure!(
+                !text.contains(internal),
+                "{internal} on the commitments page"
+            );
+        }
         let figures = c.find_all(Locator::Css(".commit-figure")).await?;
         ensure!(
             figures.len() == 3,

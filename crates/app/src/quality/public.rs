@@ -1,7 +1,8 @@
 //! What the public commitments page says, read from live configuration: the SLA policies in
-//! force (each a promise with its deadline), the cancellation policy in force for each tour
-//! package on sale (tiers withheld when the traveler cancels; compensation when the agency
-//! does — its published compensation standard), the channels a customer can complain
+//! force that are promised to travelers (each with its deadline; the agency's own duties are
+//! left out, `SlaTarget::promised_to_travelers`), the cancellation policy in force for each
+//! tour package on sale (tiers withheld when the traveler cancels; compensation when the
+//! agency does — its published compensation standard), the channels a customer can complain
 //! through (the hotline, the web form and chat, WeChat when the official account is set
 //! up, the national tourism hotline), and the figures the agency chose to publish.
 
@@ -50,7 +51,7 @@ impl App {
             .list_sla_policies()
             .await?
             .into_iter()
-            .filter(|p| p.enabled)
+            .filter(|p| p.enabled && p.target.promised_to_travelers())
             .collect();
         let packages = tx.list_packages(true, MAX_PUBLIC_PACKAGES, 0).await?;
         let mut policies: Vec<PublicPolicy> = Vec::new();

@@ -140,6 +140,24 @@ impl SlaTarget {
     pub fn default_for(key: &str) -> Option<&'static SlaTarget> {
         DEFAULT_TARGETS.iter().find(|t| t.key == key)
     }
+
+    /// Whether this deadline is promised to travelers (the public commitments page lists
+    /// it): first responses, contact and follow-up after a complaint, booking confirmation,
+    /// the refund's payment, calling back a missed call. The others are the agency's own
+    /// duties: the result reported to intake, the guests' registration after check-in, the
+    /// reports to the tourism authority.
+    pub fn promised_to_travelers(&self) -> bool {
+        let key = self.key.as_ref();
+        key.starts_with("first_response.")
+            || key.starts_with("complaint.follow_up")
+            || matches!(
+                key,
+                "complaint.contact"
+                    | "booking.confirmation"
+                    | "refund.payment"
+                    | "callback.missed_call"
+            )
+    }
 }
 
 const fn target(
@@ -316,6 +334,30 @@ pub const DEFAULT_TARGETS: &[SlaTarget] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_promises_are_the_travelers_deadlines() {
+        let public: Vec<_> = DEFAULT_TARGETS
+            .iter()
+            .filter(|t| t.promised_to_travelers())
+            .map(|t| t.key.as_ref())
+            .collect();
+        assert_eq!(
+            public,
+            [
+                "first_response.phone",
+                "first_response.chat",
+                "first_response.social",
+                "first_response.email",
+                "complaint.contact",
+                "complaint.follow_up",
+                "complaint.follow_up.important",
+                "booking.confirmation",
+                "refund.payment",
+                "callback.missed_call",
+            ]
+        );
+    }
 
     #[test]
     fn default_targets_are_valid_and_unique() {
