@@ -4,52 +4,34 @@
 
 mod common;
 
-use common::BIN;
-use std::process::{Command, Output};
-use std::sync::Arc;
+use common::{app_and_agent, BIN};
+use std::process::Command;
 use tripdesk_app::desk::NewTicket;
-use tripdesk_app::{App, AppSettings};
-use tripdesk_domain::clock::SystemClock;
 use tripdesk_domain::desk::{Channel, Level, TicketKind};
 use tripdesk_domain::feedback::FeedbackSource;
 use tripdesk_store::conformance::sample_ticket;
 use tripdesk_store::FeedbackFilter;
-use tripdesk_store_sql::testing::fresh_store;
 
-fn classify(db: &[String]) -> Output {
-    Command::new(BIN)
+/// What `tripdesk feedback-classify` says on `db`, once it has succeeded.
+fn classify(db: &[String]) -> String {
+    let out = Command::new(BIN)
         .arg("feedback-classify")
         .args(db)
         .env("TRIPDESK_LOG_LEVEL", "warn")
         .output()
-        .unwrap()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[tokio::test]
 async fn tickets_from_before_classification_are_classified_once() {
-    let store = fresh_store().await;
-    let app = App::new(
-        store.store.clone(),
-        Arc::new(SystemClock),
-        AppSettings::default(),
-    )
-    .with_vault(Arc::new(tripdesk_vault::KeyRing::generate()));
-    app.seed_demo_organisation().await.unwrap();
-
+    let (store, app, agent) = app_and_agent().await;
     // Classified at intake, through the use case.
-    let agent = {
-        let mut tx = app.store.read().await.unwrap();
-        let u = tx.get_user_by_username("li.na").await.unwrap().unwrap();
-        tripdesk_app::Principal {
-            user_id: u.id,
-            username: u.username,
-            display_name: u.display_name,
-            roles: u.roles,
-            department_id: u.department_id,
-            locale: u.locale,
-            credential: tripdesk_app::auth::Credential::Console,
-        }
-    };
     let current = app
         .create_ticket(
             &agent,
@@ -100,13 +82,7 @@ async fn tickets_from_before_classification_are_classified_once() {
     assert!(verdict(old_complaint.id).await.is_none());
 
     let db = store.location.command_line();
-    let out = classify(&db);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let said = String::from_utf8(out.stdout).unwrap();
+    let said = classify(&db);
     assert!(said.starts_with("600 tickets classified"), "{said}");
     let mut r = app.store.read().await.unwrap();
     let all = r.count_feedback(&FeedbackFilter::default()).await.unwrap();
@@ -128,13 +104,7 @@ async fn tickets_from_before_classification_are_classified_once() {
     );
 
     // Nothing is left to classify: a second run changes nothing.
-    let out = classify(&db);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let said = String::from_utf8(out.stdout).unwrap();
+    let said = classify(&db);
     assert!(said.starts_with("0 tickets classified"), "{said}");
     assert_eq!(verdict(old_complaint.id).await.unwrap(), old);
 }

@@ -4,16 +4,13 @@
 
 mod common;
 
-use common::BIN;
+use common::{app_and_agent, BIN};
 use std::process::{Command, Output};
-use std::sync::Arc;
 use tripdesk_app::desk::NewTicket;
 use tripdesk_app::search::SearchRequest;
-use tripdesk_app::{App, AppSettings};
-use tripdesk_domain::clock::SystemClock;
+use tripdesk_app::App;
 use tripdesk_domain::desk::{Channel, Level, TicketKind};
 use tripdesk_domain::search::SearchKind;
-use tripdesk_store_sql::testing::fresh_store;
 
 fn tripdesk(args: &[&str], db: &[String], env: &[(&str, &str)]) -> Output {
     Command::new(BIN)
@@ -39,36 +36,6 @@ async fn hits(app: &App, q: &str) -> usize {
         .await
         .unwrap();
     r.groups.iter().map(|g| g.items.len()).sum()
-}
-
-/// An app on a fresh store of this run with the demo organisation, and its agent li.na.
-async fn app_and_agent() -> (
-    tripdesk_store_sql::testing::TestStore,
-    App,
-    tripdesk_app::Principal,
-) {
-    let store = fresh_store().await;
-    let app = App::new(
-        store.store.clone(),
-        Arc::new(SystemClock),
-        AppSettings::default(),
-    )
-    .with_vault(Arc::new(tripdesk_vault::KeyRing::generate()));
-    app.seed_demo_organisation().await.unwrap();
-    let agent = {
-        let mut tx = app.store.read().await.unwrap();
-        let u = tx.get_user_by_username("li.na").await.unwrap().unwrap();
-        tripdesk_app::Principal {
-            user_id: u.id,
-            username: u.username,
-            display_name: u.display_name,
-            roles: u.roles,
-            department_id: u.department_id,
-            locale: u.locale,
-            credential: tripdesk_app::auth::Credential::Console,
-        }
-    };
-    (store, app, agent)
 }
 
 fn inquiry(subject: &str, description: &str) -> NewTicket {

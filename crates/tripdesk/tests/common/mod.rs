@@ -1,6 +1,7 @@
 //! Helpers shared by the binary's tests: the vault keys every process of a test binary uses,
-//! and child processes that bind port 0 themselves and say on stdout which address they got
-//! (no port is picked beforehand and handed on, so no other process can take it meanwhile).
+//! child processes that bind port 0 themselves and say on stdout which address they got
+//! (no port is picked beforehand and handed on, so no other process can take it meanwhile),
+//! and an app on a fresh store of the run for tests that then run a console command on it.
 #![allow(dead_code)]
 
 /// The headless Chromium of the browser tests.
@@ -129,4 +130,34 @@ impl Node {
     pub async fn serve(args: &[String]) -> Node {
         Self::start(serve_command(args)).await
     }
+}
+
+/// An app on a fresh store of this run with the demo organisation, and its agent li.na.
+pub async fn app_and_agent() -> (
+    tripdesk_store_sql::testing::TestStore,
+    tripdesk_app::App,
+    tripdesk_app::Principal,
+) {
+    let store = tripdesk_store_sql::testing::fresh_store().await;
+    let app = tripdesk_app::App::new(
+        store.store.clone(),
+        std::sync::Arc::new(tripdesk_domain::clock::SystemClock),
+        tripdesk_app::AppSettings::default(),
+    )
+    .with_vault(std::sync::Arc::new(tripdesk_vault::KeyRing::generate()));
+    app.seed_demo_organisation().await.unwrap();
+    let agent = {
+        let mut tx = app.store.read().await.unwrap();
+        let u = tx.get_user_by_username("li.na").await.unwrap().unwrap();
+        tripdesk_app::Principal {
+            user_id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            roles: u.roles,
+            department_id: u.department_id,
+            locale: u.locale,
+            credential: tripdesk_app::auth::Credential::Console,
+        }
+    };
+    (store, app, agent)
 }
