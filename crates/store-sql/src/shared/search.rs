@@ -252,9 +252,13 @@ impl SearchRepo for SqlTx {
                         .push_bind_unseparated(tsvector_literal(&d.tokens))
                         .push_unseparated(" AS tsvector)");
                 });
+                // A document indexed again keeps its row and `seq`: the ranges the insert's
+                // trigger gave the proposed `seq` are swapped for the row's (migration 0065).
                 qb.push(
                     " ON CONFLICT (doc_id) DO UPDATE SET kind = EXCLUDED.kind, \
-                     ticket_id = EXCLUDED.ticket_id, at = EXCLUDED.at, tokens = EXCLUDED.tokens",
+                     ticket_id = EXCLUDED.ticket_id, at = EXCLUDED.at, \
+                     tokens = ts_delete(EXCLUDED.tokens, search_seq_lexemes(EXCLUDED.seq)) \
+                     || array_to_tsvector(search_seq_lexemes(search_docs.seq))",
                 );
                 qb.build().execute(self.db().await?).await.map_err(err)?;
             }
