@@ -15,7 +15,7 @@ const DOCS: usize = 12_000;
 /// (71 %) puts the range past the first 8,192, where it is in too few documents: the search
 /// must widen the range.
 fn old_news(i: usize) -> bool {
-    i < 8_192 || i % 10 == 0
+    i < 8_192 || i.is_multiple_of(10)
 }
 
 fn term(token: &str) -> Vec<Term> {
