@@ -49,7 +49,8 @@ pub struct Principal {
 }
 
 impl Principal {
-    pub(crate) fn of(user: &User, credential: Credential) -> Self {
+    /// The principal of `user` acting through `credential`.
+    pub fn of(user: &User, credential: Credential) -> Self {
         Self {
             user_id: user.id,
             username: user.username.clone(),

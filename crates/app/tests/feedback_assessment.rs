@@ -37,15 +37,7 @@ async fn fixture() -> Fixture {
 async fn staff(app: &App, username: &str) -> Principal {
     let mut tx = app.store.read().await.unwrap();
     let u = tx.get_user_by_username(username).await.unwrap().unwrap();
-    Principal {
-        user_id: u.id,
-        username: u.username,
-        display_name: u.display_name,
-        roles: u.roles,
-        department_id: u.department_id,
-        locale: u.locale,
-        credential: Credential::Console,
-    }
+    Principal::of(&u, Credential::Console)
 }
 
 fn ticket(kind: TicketKind, subject: &str, description: &str) -> NewTicket {

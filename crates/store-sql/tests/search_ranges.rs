@@ -83,46 +83,23 @@ async fn a_common_word_is_found_in_the_newest_ranges_and_a_document_indexed_agai
     // give it a share of 1), and finds what ranking every document would: equal scores, so
     // the newest first.
     let mut r = test.store.read().await.unwrap();
-    let hits = r
-        .search_docs(&SearchFilter {
-            terms: term("常见"),
-            limit: 30,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let hits = found(&mut r, term("常见"), 30, 0).await;
     let newest: Vec<Uuid> = ids.iter().rev().take(30).copied().collect();
-    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), newest);
+    assert_eq!(hits, newest);
     // Two common words, and a page past the first.
-    let hits = r
-        .search_docs(&SearchFilter {
-            terms: [term("常见"), term("酒店")].concat(),
-            limit: 10,
-            offset: 1_990,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let hits = found(&mut r, [term("常见"), term("酒店")].concat(), 10, 1_990).await;
     let page: Vec<Uuid> = ids.iter().rev().skip(1_990).take(10).copied().collect();
-    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), page);
+    assert_eq!(hits, page);
     // A word whose newest documents hold it less often than the rest: the first range holds
     // too few of its matches, and the search widens it until the window is full.
-    let hits = r
-        .search_docs(&SearchFilter {
-            terms: term("旧闻"),
-            limit: 50,
-            offset: 350,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let hits = found(&mut r, term("旧闻"), 50, 350).await;
     let holding: Vec<Uuid> = (0..DOCS)
         .rev()
         .filter(|i| old_news(*i))
         .map(|i| ids[i])
         .collect();
     assert_eq!(
-        hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+        hits,
         holding[350..400].to_vec(),
         "the page straddles the sparse newest documents and the dense older ones"
     );
@@ -151,15 +128,8 @@ async fn a_common_word_is_found_in_the_newest_ranges_and_a_document_indexed_agai
         "{lexemes:?}"
     );
     let mut r = test.store.read().await.unwrap();
-    let hits = r
-        .search_docs(&SearchFilter {
-            terms: term("改过"),
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![old]);
+    let hits = found(&mut r, term("改过"), 10, 0).await;
+    assert_eq!(hits, vec![old]);
 }
 
 /// A document's `seq` and the range lexemes its vector holds, in order.
@@ -179,4 +149,24 @@ async fn ranges(sql: &mut sqlx::PgConnection, doc: Uuid) -> (i64, Vec<String>) {
     .unwrap();
     lexemes.sort();
     (seq, lexemes)
+}
+
+/// The ids a search of `terms` finds, the page at `offset` of `limit`.
+async fn found(
+    r: &mut Box<dyn tripdesk_store::Tx>,
+    terms: Vec<Term>,
+    limit: u32,
+    offset: u32,
+) -> Vec<Uuid> {
+    r.search_docs(&SearchFilter {
+        terms,
+        limit,
+        offset,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .iter()
+    .map(|h| h.id)
+    .collect()
 }

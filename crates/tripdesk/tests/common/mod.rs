@@ -149,15 +149,7 @@ pub async fn app_and_agent() -> (
     let agent = {
         let mut tx = app.store.read().await.unwrap();
         let u = tx.get_user_by_username("li.na").await.unwrap().unwrap();
-        tripdesk_app::Principal {
-            user_id: u.id,
-            username: u.username,
-            display_name: u.display_name,
-            roles: u.roles,
-            department_id: u.department_id,
-            locale: u.locale,
-            credential: tripdesk_app::auth::Credential::Console,
-        }
+        tripdesk_app::Principal::of(&u, tripdesk_app::auth::Credential::Console)
     };
     (store, app, agent)
 }
