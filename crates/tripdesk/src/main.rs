@@ -21,6 +21,10 @@ mod vault_keys;
 use vault_keys::{app_with_keys, check_keys, load_keys, reencrypt};
 
 use anyhow::{bail, Context};
+
+/// mimalloc for every allocation of the process, the bundled SQLite's included (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Args, Parser, Subcommand};
 use config::{Config, Overrides};
 use std::io::Read;
