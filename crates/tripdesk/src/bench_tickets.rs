@@ -328,6 +328,14 @@ async fn measure(
         Backend::Postgres => "as the server is configured (synchronous_commit)",
     };
     println!("{durability}; {before} tickets in the store");
+    if let Some(due) = sla_due_soon(&app).await? {
+        println!(
+            "note: running SLA clocks fall due from {due} (earlier runs' tickets): the SLA engine \
+             records their warnings and breaches, and their alerts go out, during the runs below, \
+             on the same writer — for a figure of the store's size alone, measure on a copy of \
+             a freshly seeded store"
+        );
+    }
     let mut servers = Vec::with_capacity(opts.nodes);
     for node in &apps {
         servers.push(Server::start(config, node.clone()).await?);
@@ -443,6 +451,13 @@ async fn drive(
             .await
         })
         .await?
+}
+
+/// The earliest running SLA clock's due instant, when it falls within the next ten minutes.
+async fn sla_due_soon(app: &App) -> anyhow::Result<Option<jiff::Timestamp>> {
+    let mut tx = app.store.read().await?;
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(10);
+    Ok(tx.earliest_sla_due().await?.filter(|due| *due < soon))
 }
 
 async fn count_tickets(app: &App) -> anyhow::Result<u64> {
