@@ -456,8 +456,12 @@ async fn drive(
 /// The earliest running SLA clock's due instant, when it falls within the next ten minutes.
 async fn sla_due_soon(app: &App) -> anyhow::Result<Option<jiff::Timestamp>> {
     let mut tx = app.store.read().await?;
-    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(10);
-    Ok(tx.earliest_sla_due().await?.filter(|due| *due < soon))
+    Ok(due_soon(tx.earliest_sla_due().await?, app.now()))
+}
+
+/// `earliest` if a clock falls due before `now` plus ten minutes (already overdue included).
+fn due_soon(earliest: Option<jiff::Timestamp>, now: jiff::Timestamp) -> Option<jiff::Timestamp> {
+    earliest.filter(|due| *due < now + jiff::SignedDuration::from_mins(10))
 }
 
 async fn count_tickets(app: &App) -> anyhow::Result<u64> {
@@ -468,6 +472,16 @@ async fn count_tickets(app: &App) -> anyhow::Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clocks_due_within_ten_minutes_are_noted() {
+        let now: jiff::Timestamp = "2026-12-08T00:00:00Z".parse().unwrap();
+        let at = |m: i64| Some(now + jiff::SignedDuration::from_mins(m));
+        assert_eq!(due_soon(at(-30), now), at(-30));
+        assert_eq!(due_soon(at(9), now), at(9));
+        assert_eq!(due_soon(at(10), now), None);
+        assert_eq!(due_soon(None, now), None);
+    }
 
     #[test]
     fn the_mix_names_the_share_of_new_customers() {

@@ -21,10 +21,6 @@ mod vault_keys;
 use vault_keys::{app_with_keys, check_keys, load_keys, reencrypt};
 
 use anyhow::{bail, Context};
-
-/// mimalloc for every allocation of the process, the bundled SQLite's included (see Cargo.toml).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Args, Parser, Subcommand};
 use config::{Config, Overrides};
 use std::io::Read;
@@ -38,6 +34,10 @@ use tripdesk_delivery::{Channel, Dispatcher};
 use tripdesk_domain::clock::SystemClock;
 use tripdesk_store::Store;
 use tripdesk_vault::KeyRing;
+
+/// mimalloc for every allocation of the process, the bundled SQLite's included (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Environment variable holding the vault key file's TOML text (wins over `vault_key_file`).
 pub(crate) const VAULT_KEYS_ENV: &str = "TRIPDESK_VAULT_KEYS";
